@@ -1,0 +1,4 @@
+//! agentview: log in to an agentView MCP server and keep the token safe.
+
+pub mod secret;
+pub mod store;

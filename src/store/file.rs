@@ -1,0 +1,1 @@
+//! The plaintext credential file: `<config-dir>/credentials.json`, mode 0600.

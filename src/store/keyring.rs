@@ -1,0 +1,1 @@
+//! The OS keyring through keyring-core and its per-platform stores.

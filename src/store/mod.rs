@@ -1,0 +1,165 @@
+//! Credential stores: where a login's credential is kept, and how one is chosen.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
+
+pub mod file;
+pub mod keyring;
+
+/// What kind of credential the server handed out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CredentialKind {
+    /// A Bearer token for the `Authorization` header.
+    Bearer,
+    /// A session request id the server binds the identity to.
+    Session,
+}
+
+impl CredentialKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::Bearer => "bearer",
+            CredentialKind::Session => "session",
+        }
+    }
+}
+
+/// Who the credential belongs to, as the server said (untrusted, display only).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// One server's credential.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credential {
+    /// The normalized server URL (see `settings::normalize_server`).
+    pub server: String,
+    pub kind: CredentialKind,
+    pub secret: Secret,
+    /// Unix seconds when the credential stops working, when known.
+    pub expires_at: Option<u64>,
+    pub user: Option<UserInfo>,
+    /// Unix seconds when it was stored.
+    pub created_at: u64,
+}
+
+impl Credential {
+    /// Whether the credential is still usable at `now` (unix seconds).
+    /// One without a known expiry counts as live.
+    pub fn is_live(&self, now: u64) -> bool {
+        self.expires_at.is_none_or(|at| at > now)
+    }
+}
+
+/// Which store the user asked for (`--store`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StoreChoice {
+    Auto,
+    Keyring,
+    File,
+}
+
+/// Which keyring backend to use on Linux (`AGENTVIEW_KEYRING_BACKEND`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyringBackend {
+    /// The platform default: Secret Service, else keyutils on Linux.
+    Default,
+    SecretService,
+    Keyutils,
+}
+
+/// Where a credential lives (or came from, for `status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    Env,
+    Keyring,
+    File,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Env => "env",
+            Source::Keyring => "keyring",
+            Source::File => "file",
+        }
+    }
+}
+
+/// What a store needs to know to open.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    pub choice: StoreChoice,
+    pub backend: KeyringBackend,
+    /// Directory of `credentials.json`.
+    pub config_dir: PathBuf,
+    /// How long one keyring call may take before it counts as hung.
+    pub keyring_timeout: Duration,
+}
+
+/// Why a store could not do its job. Code branches on these kinds.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be used on this machine right now (no D-Bus, locked, denied…).
+    #[error("{store} is not available: {reason}")]
+    Unavailable { store: String, reason: String },
+    /// A keyring call did not answer in time.
+    #[error("{store} did not answer within {} s (is it locked, or waiting for a password prompt?)", .after.as_secs())]
+    Timeout { store: String, after: Duration },
+    /// The stored data cannot be read back as a credential.
+    #[error("{store} holds an unreadable entry for {server}: {reason}")]
+    Corrupt { store: String, server: String, reason: String },
+    /// The write reported success but reading back gave something else.
+    #[error("{store} accepted the credential but reading it back gave {found}")]
+    Mismatch { store: String, found: String },
+    /// Anything else, with the platform's own message.
+    #[error("{store}: {reason}")]
+    Other { store: String, reason: String },
+}
+
+/// A place that keeps one credential per server.
+pub trait CredentialStore: Send + Sync + std::fmt::Debug {
+    /// `Keyring` or `File`.
+    fn source(&self) -> Source;
+    /// Human description: "the Secret Service keyring", "/home/u/.config/agentview/credentials.json".
+    fn describe(&self) -> String;
+    /// Check the store can be used, without changing what it holds.
+    fn probe(&self) -> Result<(), StoreError>;
+    fn load(&self, server: &str) -> Result<Option<Credential>, StoreError>;
+    /// Write, then read back and compare; a mismatch is `StoreError::Mismatch`.
+    fn save(&self, credential: &Credential) -> Result<(), StoreError>;
+    /// Remove the server's credential; `Ok(false)` when there was none.
+    fn delete(&self, server: &str) -> Result<bool, StoreError>;
+}
+
+/// The store a login will write to, chosen before the login starts.
+#[derive(Debug)]
+pub struct Selected {
+    pub store: Box<dyn CredentialStore>,
+    /// Set when `auto` fell back to the file: why the keyring was not usable.
+    pub fallback_reason: Option<String>,
+}
+
+/// Choose and probe the store a login writes to.
+/// `keyring` fails closed; `auto` falls back to the file and says why.
+pub fn select_for_write(config: &StoreConfig) -> Result<Selected, StoreError> {
+    let _ = config;
+    todo!("store selection")
+}
+
+/// The stores to read a credential from, in order (auto: keyring, then file).
+pub fn stores_for_read(config: &StoreConfig) -> Vec<Box<dyn CredentialStore>> {
+    let _ = config;
+    todo!("store list")
+}
