@@ -1,0 +1,192 @@
+//! Command-line arguments (clap derive). Nothing outside `settings` sees these types.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  agentview login                        Log in with the browser, keep the token in the keyring
+  agentview login --no-browser           Print the login URL instead of opening it (SSH, CI)
+  agentview token | some-tool            The token alone on stdout
+  agentview token --format header        Authorization: Bearer <token>
+  agentview status                       Who is logged in, to which server, from which store
+  agentview logout                       Forget the credential
+
+Exit codes:
+  0 ok · 1 other failure · 2 usage · 3 login window expired or --timeout reached ·
+  4 not logged in · 5 login denied or cancelled · 6 refused by policy (PolicyLayer denial, or
+  rate limiting that outlasts the window) · 7 server unreachable / protocol error after retries ·
+  8 credential store failure · 130 interrupted
+
+Environment:
+  AGENTVIEW_SERVER, AGENTVIEW_STORE, AGENTVIEW_CONFIG_DIR   defaults for the options above
+  AGENTVIEW_TOKEN      a credential that overrides the stored one for `token` and `status`
+  AGENTVIEW_BROWSER, BROWSER   the command that opens the login URL (the URL is its last argument)
+  AGENTVIEW_KEYRING_BACKEND    secret-service | keyutils (Linux): use only that keyring
+  NO_COLOR             no colours in messages";
+
+/// Log in to an agentView MCP server and keep the token safe.
+#[derive(Debug, Parser)]
+#[command(name = "agentview", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]
+    #[arg(long, global = true, value_name = "URL")]
+    pub server: Option<String>,
+
+    /// Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]
+    #[arg(long, global = true, value_enum, value_name = "STORE")]
+    pub store: Option<StoreArg>,
+
+    /// Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Extra request header "Name: value" (repeatable), e.g. a proxy grant;
+    /// `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv
+    #[arg(short = 'H', long = "header", global = true, value_name = "H")]
+    pub headers: Vec<String>,
+
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Show each request and response status (secrets redacted)
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
+    /// When to use colours in messages
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreArg {
+    /// The OS keyring when usable, else the credential file (with a warning first)
+    Auto,
+    /// The OS keyring only; fail if it is not usable
+    Keyring,
+    /// The credential file `credentials.json` (mode 0600) in the config dir
+    File,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in: open the login page, wait for approval, store the credential
+    #[command(after_help = "Examples:\n  agentview login\n  agentview login --no-browser --timeout 300\n  agentview login --json --print-token | jq .")]
+    Login(LoginArgs),
+    /// Print the stored credential for the server on stdout
+    #[command(after_help = "Examples:\n  agentview token | some-tool\n  curl -H \"$(agentview token --format header)\" https://agentview.de/api")]
+    Token(TokenArgs),
+    /// Show whether you are logged in, where the credential comes from, and until when
+    Status(StatusArgs),
+    /// Remove the stored credential for the server
+    Logout,
+    /// Print shell completions
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Print the login URL but do not open a browser
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Give up after this many seconds (the server's login window still applies)
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub timeout: Option<u64>,
+
+    /// Log in again even if a valid credential is stored
+    #[arg(long)]
+    pub force: bool,
+
+    /// After storing, print the token (only) on stdout
+    #[arg(long)]
+    pub print_token: bool,
+
+    /// Print a JSON summary on stdout (never the token unless --print-token)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Agent identifier sent to the server [default: agentview/<version>]
+    #[arg(long, value_name = "ID")]
+    pub agent: Option<String>,
+
+    /// Scope to request, when the server supports scopes
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = TokenFormat::Raw)]
+    pub format: TokenFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TokenFormat {
+    /// The token and a newline
+    Raw,
+    /// `Authorization: Bearer <token>`
+    Header,
+    /// A JSON object: token, kind, server, expiry
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print a JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+impl Cli {
+    pub fn parse_from_args<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        Cli::try_parse_from(args)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn timeout_must_be_positive() {
+        assert!(Cli::parse_from_args(["agentview", "login", "--timeout", "0"]).is_err());
+        assert!(Cli::parse_from_args(["agentview", "login", "--timeout", "5"]).is_ok());
+    }
+}

@@ -1,0 +1,92 @@
+//! Failure kinds and the one place that maps them to exit codes.
+
+use std::fmt;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Ok = 0,
+    Other = 1,
+    Usage = 2,
+    Expired = 3,
+    NotLoggedIn = 4,
+    Denied = 5,
+    Policy = 6,
+    Server = 7,
+    Store = 8,
+    Interrupted = 130,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// An error whose kind decides the exit code, with an optional "what to do next".
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure { exit, message: message.into(), hint: None }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure::new(Exit::Usage, message)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// The exit code an error chain maps to: the first kind found wins, else 1.
+pub fn exit_of(error: &anyhow::Error) -> Exit {
+    for cause in error.chain() {
+        if let Some(failure) = cause.downcast_ref::<Failure>() {
+            return failure.exit;
+        }
+        if cause.downcast_ref::<crate::store::StoreError>().is_some() {
+            return Exit::Store;
+        }
+        if cause.downcast_ref::<crate::mcp::McpError>().is_some() {
+            return Exit::Server;
+        }
+    }
+    Exit::Other
+}
+
+/// The hint attached anywhere in the chain, if any.
+pub fn hint_of(error: &anyhow::Error) -> Option<&str> {
+    error.chain().find_map(|c| c.downcast_ref::<Failure>().and_then(|f| f.hint.as_deref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn exit_code_found_through_context() {
+        let err: anyhow::Result<()> = Err(Failure::new(Exit::Denied, "denied").with_hint("try again").into());
+        let err = err.context("login failed").unwrap_err();
+        assert_eq!(exit_of(&err), Exit::Denied);
+        assert_eq!(hint_of(&err), Some("try again"));
+        assert_eq!(exit_of(&anyhow::anyhow!("plain")), Exit::Other);
+        assert_eq!(Exit::Interrupted.code(), 130);
+    }
+}

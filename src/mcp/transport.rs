@@ -1,0 +1,352 @@
+//! One HTTP exchange of MCP Streamable HTTP: POST a message, read JSON or SSE, bounded.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Response, StatusCode, Url};
+use serde_json::Value;
+
+use super::jsonrpc::{self, Incoming};
+use super::sse::{Decoder, SseError};
+use super::{MAX_BODY, McpError};
+
+pub const SESSION_HEADER: &str = "mcp-session-id";
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
+
+/// A line of `-v` output. It never receives bodies or header values.
+pub type Trace = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Where and how to talk to the server.
+#[derive(Clone)]
+pub struct TransportConfig {
+    pub endpoint: Url,
+    /// User-supplied headers (`--header`), sent with every request.
+    pub headers: HeaderMap,
+    /// Upper bound for one exchange, body included.
+    pub request_timeout: Duration,
+    pub user_agent: String,
+}
+
+impl std::fmt::Debug for TransportConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("TransportConfig")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("headers", &names)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+/// What a POST produced.
+#[derive(Debug)]
+pub enum Reply {
+    /// The `result` of the response to our request.
+    Result(Value),
+    /// 2xx to a notification.
+    Accepted,
+    /// The SSE stream closed before our response: resume with GET.
+    StreamEnded { last_event_id: Option<String>, retry: Option<Duration> },
+}
+
+/// The session-scoped part of a request.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scope<'a> {
+    pub session_id: Option<&'a str>,
+    pub protocol_version: Option<&'a str>,
+}
+
+pub struct HttpTransport {
+    client: reqwest::Client,
+    config: TransportConfig,
+    trace: Option<Trace>,
+}
+
+impl std::fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTransport").field("config", &self.config).finish()
+    }
+}
+
+impl HttpTransport {
+    pub fn new(config: TransportConfig, trace: Option<Trace>) -> Result<HttpTransport, McpError> {
+        let client = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(1)
+            .build()
+            .map_err(|e| McpError::Unreachable(format!("cannot set up HTTP: {e}")))?;
+        Ok(HttpTransport { client, config, trace })
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.config.endpoint
+    }
+
+    fn trace(&self, line: impl FnOnce() -> String) {
+        if let Some(trace) = &self.trace {
+            trace(&line());
+        }
+    }
+
+    fn headers(&self, scope: Scope<'_>) -> HeaderMap {
+        let mut headers = self.config.headers.clone();
+        if let Some(id) = scope.session_id.and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(SESSION_HEADER, id);
+        }
+        if let Some(v) = scope.protocol_version.and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(VERSION_HEADER, v);
+        }
+        headers
+    }
+
+    /// POST one message. `id` is the request id to wait for (None for notifications).
+    /// Returns the reply and the session id header of the response, if any.
+    pub async fn post(&self, message: &Value, id: Option<i64>, scope: Scope<'_>) -> Result<(Reply, Option<String>), McpError> {
+        let label = describe(message);
+        let body = serde_json::to_vec(message).map_err(|e| McpError::Protocol(e.to_string()))?;
+        let request = self
+            .client
+            .post(self.config.endpoint.clone())
+            .headers(self.headers(scope))
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json, text/event-stream")
+            .body(body);
+        self.trace(|| format!("→ POST {} {label}", self.config.endpoint));
+        let exchange = async {
+            let response = request.send().await.map_err(map_reqwest)?;
+            let session = response
+                .headers()
+                .get(SESSION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
+            check_status(&response, scope.session_id.is_some())?;
+            let reply = match id {
+                None => Reply::Accepted,
+                Some(id) => read_reply(response, id).await?,
+            };
+            Ok((reply, session))
+        };
+        self.bounded(exchange).await
+    }
+
+    /// Resume an SSE stream with GET + Last-Event-ID (SEP-1699) and wait for response `id`.
+    pub async fn resume(&self, last_event_id: Option<&str>, id: i64, scope: Scope<'_>) -> Result<Reply, McpError> {
+        let mut request = self
+            .client
+            .get(self.config.endpoint.clone())
+            .headers(self.headers(scope))
+            .header(ACCEPT, "text/event-stream");
+        if let Some(last) = last_event_id {
+            request = request.header("last-event-id", last);
+        }
+        self.trace(|| format!("→ GET {} (resume stream)", self.config.endpoint));
+        let exchange = async {
+            let response = request.send().await.map_err(map_reqwest)?;
+            self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
+            if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+                return Err(McpError::Protocol(
+                    "the event stream closed before the response and the server does not allow resuming it".into(),
+                ));
+            }
+            check_status(&response, scope.session_id.is_some())?;
+            if content_type(&response) != "text/event-stream" {
+                return Err(McpError::Protocol("the resumed stream is not text/event-stream".into()));
+            }
+            read_sse(response, id).await
+        };
+        self.bounded(exchange).await
+    }
+
+    /// End the MCP session. 2xx, 404 and 405 all mean done; errors are not fatal.
+    pub async fn delete(&self, scope: Scope<'_>) -> Result<(), McpError> {
+        let request = self.client.delete(self.config.endpoint.clone()).headers(self.headers(scope));
+        self.trace(|| format!("→ DELETE {} (end session)", self.config.endpoint));
+        let response = self.bounded(async { request.send().await.map_err(map_reqwest) }).await?;
+        let status = response.status();
+        self.trace(|| format!("← {}", status.as_u16()));
+        if status.is_success() || status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
+            Ok(())
+        } else {
+            Err(McpError::Status { status: status.as_u16(), retry_after: None })
+        }
+    }
+
+    async fn bounded<T>(&self, work: impl Future<Output = Result<T, McpError>>) -> Result<T, McpError> {
+        match tokio::time::timeout(self.config.request_timeout, work).await {
+            Ok(result) => result,
+            Err(_) => Err(McpError::Timeout(self.config.request_timeout)),
+        }
+    }
+}
+
+/// "initialize", "tools/call get_auth_session", … for `-v`.
+fn describe(message: &Value) -> String {
+    let method = message.get("method").and_then(Value::as_str).unwrap_or("?");
+    match message.pointer("/params/name").and_then(Value::as_str) {
+        Some(tool) => format!("{method} {tool}"),
+        None => method.to_string(),
+    }
+}
+
+fn content_type(response: &Response) -> String {
+    response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn map_reqwest(error: reqwest::Error) -> McpError {
+    // reqwest's Display can include the URL but never headers or bodies.
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    if error.is_timeout() {
+        McpError::Broken(format!("timed out: {text}"))
+    } else if error.is_connect() {
+        McpError::Unreachable(text)
+    } else {
+        McpError::Broken(text)
+    }
+}
+
+fn check_status(response: &Response, had_session: bool) -> Result<(), McpError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let code = status.as_u16();
+    Err(match code {
+        401 | 403 => McpError::AuthRequired(code),
+        404 if had_session => McpError::SessionExpired,
+        404 => McpError::NotStreamableHttp(format!(
+            "no MCP endpoint at {} (HTTP 404); check --server",
+            response.url()
+        )),
+        405 => McpError::NotStreamableHttp(
+            "the server does not accept MCP Streamable HTTP POSTs here (HTTP 405); agentview does not speak the older HTTP+SSE transport"
+                .into(),
+        ),
+        406 => McpError::Protocol("the server refused the Accept header (HTTP 406)".into()),
+        300..=399 => {
+            let to = response.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or("elsewhere");
+            McpError::Protocol(format!(
+                "the server redirects to {} (HTTP {code}); pass that URL with --server",
+                crate::sanitize::line(to, 200)
+            ))
+        }
+        429 | 500..=599 => McpError::Status { status: code, retry_after: retry_after(response.headers()) },
+        _ => McpError::Protocol(format!("HTTP {code}")),
+    })
+}
+
+/// `Retry-After` as seconds or an HTTP date, capped at ten minutes.
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let at = httpdate::parse_http_date(value).ok()?;
+            at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(Duration::from_secs(600)))
+}
+
+async fn read_reply(response: Response, id: i64) -> Result<Reply, McpError> {
+    match content_type(&response).as_str() {
+        "application/json" => read_json(response, id).await,
+        "text/event-stream" => read_sse(response, id).await,
+        "" => Err(McpError::Protocol("the response has no Content-Type".into())),
+        other => Err(McpError::Protocol(format!(
+            "the response is {} instead of JSON or an event stream",
+            crate::sanitize::line(other, 60)
+        ))),
+    }
+}
+
+async fn read_json(mut response: Response, id: i64) -> Result<Reply, McpError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(McpError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let text = std::str::from_utf8(&body).map_err(|_| McpError::Protocol("the response is not valid UTF-8".into()))?;
+    if text.trim().is_empty() {
+        return Err(McpError::Protocol("the response body is empty".into()));
+    }
+    let message: Value =
+        serde_json::from_str(text).map_err(|e| McpError::Protocol(format!("the response is not JSON ({e})")))?;
+    let messages = match message {
+        Value::Array(batch) => batch,
+        single => vec![single],
+    };
+    for message in messages {
+        if let Incoming::Result(result) = jsonrpc::classify(message, id)? {
+            return Ok(Reply::Result(result));
+        }
+    }
+    Err(McpError::Protocol(format!("the response does not answer request id {id}")))
+}
+
+async fn read_sse(mut response: Response, id: i64) -> Result<Reply, McpError> {
+    let mut decoder = Decoder::new(MAX_BODY);
+    let mut total = 0usize;
+    while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
+        total += chunk.len();
+        if total > MAX_BODY {
+            return Err(McpError::TooLarge);
+        }
+        let events = decoder.feed(&chunk).map_err(|e| match e {
+            SseError::TooLarge(_) => McpError::TooLarge,
+            SseError::InvalidUtf8 => McpError::Protocol(e.to_string()),
+        })?;
+        for event in events {
+            if event.data.trim().is_empty() {
+                continue;
+            }
+            let message: Value = serde_json::from_str(&event.data)
+                .map_err(|e| McpError::Protocol(format!("an event in the stream is not JSON ({e})")))?;
+            if let Incoming::Result(result) = jsonrpc::classify(message, id)? {
+                return Ok(Reply::Result(result));
+            }
+        }
+    }
+    decoder.finish();
+    Ok(Reply::StreamEnded {
+        last_event_id: decoder.last_event_id,
+        retry: decoder.retry_ms.map(Duration::from_millis),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).expect("ascii"));
+        let wait = retry_after(&headers).expect("date parses");
+        assert!(wait <= Duration::from_secs(30) && wait >= Duration::from_secs(28), "{wait:?}");
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("99999"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(600)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+}

@@ -1,0 +1,301 @@
+//! agentView's two tools: which argument names to send, and how to read their results.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use crate::mcp::Tool;
+use crate::mcp::jsonrpc::kind_of;
+use crate::sanitize;
+
+pub const CREATE: &str = "create_auth_session";
+pub const GET: &str = "get_auth_session";
+
+/// Login window used when the server gives none or nonsense.
+pub const DEFAULT_WINDOW: Duration = Duration::from_secs(600);
+/// Longest login window agentview believes (a day); longer is nonsense.
+pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+const ID_NAMES: [&str; 2] = ["session_request_id", "sessionRequestId"];
+
+/// Why a tool result cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ToolFailure {
+    /// PolicyLayer (or a similar proxy) refused the call or rate-limited it.
+    #[error("refused by policy: {0}")]
+    Policy(String),
+    /// The tool itself reported an error (`isError: true`).
+    #[error("the server reported an error: {0}")]
+    Failed(String),
+    /// The result is not what the tool promises; names the field.
+    #[error("unexpected response from the server: {0}")]
+    Malformed(String),
+}
+
+/// The argument names the server's schemas declare.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolPlan {
+    pub id_argument: String,
+    pub sends_agent_identifier: bool,
+    pub accepts_scope: bool,
+}
+
+impl ToolPlan {
+    /// Read the schemas; `None` when either tool is missing (not an agentView server).
+    pub fn from_tools(tools: &[Tool]) -> Option<ToolPlan> {
+        let create = tools.iter().find(|t| t.name == CREATE)?;
+        let get = tools.iter().find(|t| t.name == GET)?;
+        let get_args = get.arguments();
+        let id_argument = ID_NAMES
+            .iter()
+            .find(|n| get_args.contains(n))
+            .map(|n| n.to_string())
+            .or_else(|| get_args.iter().find(|a| a.to_ascii_lowercase().contains("session")).map(|a| a.to_string()))
+            .unwrap_or_else(|| ID_NAMES[0].to_string());
+        let create_args = create.arguments();
+        Some(ToolPlan {
+            id_argument,
+            sends_agent_identifier: create_args.contains(&"agent_identifier"),
+            accepts_scope: create_args.contains(&"scope"),
+        })
+    }
+
+    pub fn create_arguments(&self, agent: &str, scope: Option<&str>) -> Value {
+        let mut args = Map::new();
+        if self.sends_agent_identifier {
+            args.insert("agent_identifier".into(), json!(agent));
+        }
+        if let Some(scope) = scope {
+            args.insert("scope".into(), json!(scope));
+        }
+        Value::Object(args)
+    }
+
+    pub fn get_arguments(&self, session_request_id: &str) -> Value {
+        let mut args = Map::new();
+        args.insert(self.id_argument.clone(), json!(session_request_id));
+        Value::Object(args)
+    }
+}
+
+/// What create_auth_session returned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Created {
+    pub session_request_id: String,
+    /// Unchecked: `login_url::check` decides whether it may be shown or opened.
+    pub login_url: String,
+    pub poll_url: Option<String>,
+    pub window: Duration,
+    pub warnings: Vec<String>,
+}
+
+/// One get_auth_session answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Polled {
+    Pending { interval: Option<Duration> },
+    Active(Activated),
+    /// Any other status: expired, denied, cancelled, failed, consumed, unknown.
+    Ended(String),
+}
+
+/// The credential of an `active` session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activated {
+    /// `None`: the server binds identity to the session request id instead.
+    pub token: Option<crate::secret::Secret>,
+    /// Unix seconds.
+    pub expires_at: Option<u64>,
+    /// Seconds from now, when the server gave a relative expiry.
+    pub expires_in: Option<u64>,
+    pub user: Option<crate::store::UserInfo>,
+    pub warnings: Vec<String>,
+}
+
+/// Read a create_auth_session result.
+pub fn parse_created(result: &Value) -> Result<Created, ToolFailure> {
+    let fields = payload(result, &["sessionRequestId", "session_request_id"])?;
+    let session_request_id = required_str(&fields, &["sessionRequestId", "session_request_id"])?;
+    crate::secret::check_token_shape(&session_request_id)
+        .map_err(|e| ToolFailure::Malformed(format!("sessionRequestId is not usable: {e}")))?;
+    if session_request_id.len() > 512 {
+        return Err(ToolFailure::Malformed("sessionRequestId is longer than 512 characters".into()));
+    }
+    let login_url = required_str(&fields, &["loginUrl", "login_url"])?;
+    let poll_url = optional_str(&fields, &["pollUrl", "poll_url"])?;
+    let mut warnings = Vec::new();
+    let window = match pick(&fields, &["expiresIn", "expires_in"]) {
+        None | Some(Value::Null) => DEFAULT_WINDOW,
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(secs) if secs >= 1.0 && secs <= MAX_WINDOW.as_secs_f64() => Duration::from_secs(secs as u64),
+            _ => {
+                warnings.push(format!(
+                    "the server's login window (expiresIn = {}) makes no sense; using {} s",
+                    sanitize::line(&n.to_string(), 40),
+                    DEFAULT_WINDOW.as_secs()
+                ));
+                DEFAULT_WINDOW
+            }
+        },
+        Some(other) => return Err(ToolFailure::Malformed(format!("expiresIn is {} instead of a number", kind_of(other)))),
+    };
+    Ok(Created { session_request_id, login_url, poll_url, window, warnings })
+}
+
+/// Read a get_auth_session result. `session_request_id` is the id we polled.
+pub fn parse_polled(result: &Value, session_request_id: &str) -> Result<Polled, ToolFailure> {
+    let fields = payload(result, &["status"])?;
+    let status = required_str(&fields, &["status"])?;
+    match status.trim().to_ascii_lowercase().as_str() {
+        "pending" => Ok(Polled::Pending { interval: interval_hint(&fields) }),
+        "active" => activated(&fields, session_request_id).map(Polled::Active),
+        _ => Ok(Polled::Ended(sanitize::line(&status, 80))),
+    }
+}
+
+fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Activated, ToolFailure> {
+    let mut warnings = Vec::new();
+    let token_names = ["token", "accessToken", "access_token", "bearerToken", "bearer_token"];
+    let token = match optional_str(fields, &token_names)? {
+        Some(token) => {
+            crate::secret::check_token_shape(&token)
+                .map_err(|e| ToolFailure::Malformed(format!("refusing to store the token: {e}")))?;
+            Some(crate::secret::Secret::new(token))
+        }
+        None => {
+            // Session-bound identity: the server must name the session it bound.
+            let echoed = optional_str(fields, &["sessionRequestId", "session_request_id"])?;
+            match echoed {
+                Some(id) if id == session_request_id => None,
+                Some(_) => {
+                    return Err(ToolFailure::Malformed(
+                        "the session is active but names a different sessionRequestId".into(),
+                    ));
+                }
+                None => {
+                    return Err(ToolFailure::Malformed(
+                        "the session is active but the result has neither a token nor the sessionRequestId".into(),
+                    ));
+                }
+            }
+        }
+    };
+    let mut expires_at = None;
+    if let Some(text) = optional_str(fields, &["tokenExpiresAt", "token_expires_at", "expiresAt", "expires_at"])? {
+        match humantime::parse_rfc3339_weak(text.trim()) {
+            Ok(at) => expires_at = at.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs()),
+            Err(_) => warnings.push(format!(
+                "ignoring the token expiry \"{}\": not an ISO 8601 time",
+                sanitize::line(&text, 60)
+            )),
+        }
+    }
+    let expires_in = match pick(fields, &["expiresIn", "expires_in"]) {
+        Some(Value::Number(n)) => n.as_u64().filter(|s| *s > 0),
+        _ => None,
+    };
+    let user = match pick(fields, &["user"]) {
+        Some(Value::Object(user)) => Some(crate::store::UserInfo {
+            name: short_text(user.get("name")),
+            email: short_text(user.get("email")),
+            id: short_text(user.get("id")),
+        }),
+        _ => None,
+    };
+    Ok(Activated { token, expires_at, expires_in, user, warnings })
+}
+
+fn short_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.is_empty() => Some(s.chars().take(256).collect()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn interval_hint(fields: &Map<String, Value>) -> Option<Duration> {
+    let names = ["interval", "retryAfter", "retry_after", "pollInterval", "poll_interval"];
+    let secs = pick(fields, &names)?.as_f64()?;
+    (secs.is_finite() && secs > 0.0).then(|| Duration::from_secs_f64(secs.min(300.0)))
+}
+
+/// The object holding a result's fields: `structuredContent` when it has
+/// `marker` at its top level (or wrapped in `result`), else the first text
+/// block parsed as JSON. An `isError` result becomes a `ToolFailure`.
+fn payload(result: &Value, marker: &[&str]) -> Result<Map<String, Value>, ToolFailure> {
+    let Some(result) = result.as_object() else {
+        return Err(ToolFailure::Malformed(format!("the tool result is {}", kind_of(result))));
+    };
+    let text = first_text(result);
+    if result.get("isError").and_then(Value::as_bool) == Some(true) {
+        let message = sanitize::message(text.unwrap_or("(no explanation given)"));
+        return Err(if is_policy_denial(&message) { ToolFailure::Policy(message) } else { ToolFailure::Failed(message) });
+    }
+    let has_marker = |m: &Map<String, Value>| marker.iter().any(|k| m.contains_key(*k));
+    if let Some(Value::Object(structured)) = result.get("structuredContent") {
+        if has_marker(structured) {
+            return Ok(structured.clone());
+        }
+        if let Some(Value::Object(inner)) = structured.get("result")
+            && has_marker(inner)
+        {
+            return Ok(inner.clone());
+        }
+    }
+    let Some(text) = text else {
+        return Err(ToolFailure::Malformed(format!("the result has no structured content and no text with {}", marker[0])));
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(object)) if has_marker(&object) => Ok(object),
+        Ok(Value::Object(object)) => match object.get("result") {
+            Some(Value::Object(inner)) if has_marker(inner) => Ok(inner.clone()),
+            _ => Err(ToolFailure::Malformed(format!("the result has no field {}", marker[0]))),
+        },
+        Ok(other) => Err(ToolFailure::Malformed(format!("the result text is {} instead of an object", kind_of(&other)))),
+        Err(_) => Err(ToolFailure::Malformed(format!(
+            "the result text is not JSON: \"{}\"",
+            sanitize::line(text, 80)
+        ))),
+    }
+}
+
+fn first_text(result: &Map<String, Value>) -> Option<&str> {
+    result
+        .get("content")?
+        .as_array()?
+        .iter()
+        .find(|block| block.get("type").and_then(Value::as_str) == Some("text"))?
+        .get("text")?
+        .as_str()
+}
+
+/// PolicyLayer's denial text, or any rate-limit / policy wording.
+pub fn is_policy_denial(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    text.trim_start().starts_with("[INTERCEPT POLICY DENIED]")
+        || lower.contains("rate limit")
+        || lower.contains("rate-limit")
+        || lower.contains("too many requests")
+        || lower.contains("denied by policy")
+        || lower.contains("policy denied")
+}
+
+fn pick<'a>(fields: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names.iter().find_map(|n| fields.get(*n))
+}
+
+fn required_str(fields: &Map<String, Value>, names: &[&str]) -> Result<String, ToolFailure> {
+    optional_str(fields, names)?.ok_or_else(|| ToolFailure::Malformed(format!("the result has no {}", names[0])))
+}
+
+fn optional_str(fields: &Map<String, Value>, names: &[&str]) -> Result<Option<String>, ToolFailure> {
+    match pick(fields, names) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(other) => Err(ToolFailure::Malformed(format!("{} is {} instead of a string", names[0], kind_of(other)))),
+    }
+}
+
+#[cfg(test)]
+#[path = "tools_tests.rs"]
+mod tests;

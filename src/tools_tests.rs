@@ -1,0 +1,139 @@
+use super::*;
+use serde_json::json;
+
+fn structured(v: Value) -> Value {
+    json!({"content": [{"type": "text", "text": v.to_string()}], "structuredContent": v})
+}
+
+fn text_only(v: Value) -> Value {
+    json!({"content": [{"type": "text", "text": v.to_string()}]})
+}
+
+fn tool(name: &str, props: &[&str]) -> Tool {
+    let props: Map<String, Value> = props.iter().map(|p| (p.to_string(), json!({"type": "string"}))).collect();
+    Tool { name: name.into(), input_schema: json!({"type": "object", "properties": props}) }
+}
+
+#[test]
+fn plan_follows_the_schema() {
+    let plan = ToolPlan::from_tools(&[tool(CREATE, &["agent_identifier"]), tool(GET, &["sessionRequestId"])])
+        .expect("both tools");
+    assert_eq!(plan.id_argument, "sessionRequestId");
+    assert!(plan.sends_agent_identifier);
+    assert_eq!(plan.get_arguments("abc"), json!({"sessionRequestId": "abc"}));
+    assert_eq!(plan.create_arguments("agentview/1", None), json!({"agent_identifier": "agentview/1"}));
+    let plan = ToolPlan::from_tools(&[tool(CREATE, &[]), tool(GET, &["session_request_id"])]).expect("both");
+    assert_eq!(plan.id_argument, "session_request_id");
+    assert_eq!(plan.create_arguments("x", None), json!({}));
+    assert!(ToolPlan::from_tools(&[tool(CREATE, &[])]).is_none());
+}
+
+#[test]
+fn created_from_every_shape() {
+    let fields = json!({"sessionRequestId": "s1", "loginUrl": "https://agentview.de/l/s1", "expiresIn": 300});
+    let snake = json!({"session_request_id": "s1", "login_url": "https://agentview.de/l/s1", "expires_in": 300});
+    for result in [
+        structured(fields.clone()),
+        text_only(fields.clone()),
+        text_only(snake.clone()),
+        json!({"content": [], "structuredContent": {"result": fields.clone()}}),
+        text_only(json!({"result": fields.clone()})),
+    ] {
+        let created = parse_created(&result).expect("parses");
+        assert_eq!(created.session_request_id, "s1");
+        assert_eq!(created.login_url, "https://agentview.de/l/s1");
+        assert_eq!(created.window, Duration::from_secs(300));
+        assert!(created.warnings.is_empty());
+    }
+}
+
+#[test]
+fn nonsense_windows_fall_back_with_a_warning() {
+    for bad in [json!(-5), json!(0), json!(1e12)] {
+        let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": bad}));
+        let created = parse_created(&r).expect("parses");
+        assert_eq!(created.window, DEFAULT_WINDOW);
+        assert_eq!(created.warnings.len(), 1);
+    }
+    let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x"}));
+    assert_eq!(parse_created(&r).expect("parses").window, DEFAULT_WINDOW);
+    let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": "600"}));
+    assert!(matches!(parse_created(&r), Err(ToolFailure::Malformed(m)) if m.contains("expiresIn")));
+}
+
+#[test]
+fn malformed_results_name_the_field() {
+    let cases = [
+        (structured(json!({"sessionRequestId": 5, "loginUrl": "u"})), "sessionRequestId"),
+        (structured(json!({"sessionRequestId": "s"})), "loginUrl"),
+        (text_only(json!("just a string")), "a string"),
+        (json!({"content": [{"type": "text", "text": "<html>oops</html>"}]}), "not JSON"),
+        (json!({"content": []}), "no structured content"),
+        (json!([1]), "an array"),
+        (structured(json!({"sessionRequestId": "a b", "loginUrl": "u"})), "sessionRequestId"),
+    ];
+    for (result, needle) in cases {
+        match parse_created(&result) {
+            Err(ToolFailure::Malformed(m)) => assert!(m.contains(needle), "{m:?} should mention {needle}"),
+            other => panic!("expected Malformed for {result}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn errors_and_policy_denials() {
+    let denied = json!({"isError": true, "content": [{"type": "text", "text": "[INTERCEPT POLICY DENIED] rate limit exceeded"}]});
+    assert!(matches!(parse_created(&denied), Err(ToolFailure::Policy(_))));
+    let limited = json!({"isError": true, "content": [{"type": "text", "text": "Rate limit: 30/min"}]});
+    assert!(matches!(parse_polled(&limited, "s"), Err(ToolFailure::Policy(_))));
+    let failed = json!({"isError": true, "content": [{"type": "text", "text": "unknown session \u{1b}[31m"}]});
+    match parse_polled(&failed, "s") {
+        Err(ToolFailure::Failed(m)) => assert_eq!(m, "unknown session [31m"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn polled_statuses() {
+    let p = |v: Value| parse_polled(&structured(v), "s1");
+    assert_eq!(p(json!({"status": "pending"})), Ok(Polled::Pending { interval: None }));
+    assert_eq!(p(json!({"status": "PENDING", "interval": 5})), Ok(Polled::Pending { interval: Some(Duration::from_secs(5)) }));
+    assert_eq!(p(json!({"status": "Denied"})), Ok(Polled::Ended("Denied".into())));
+    assert_eq!(p(json!({"status": "weird\u{1b}]8;;x"})), Ok(Polled::Ended("weird]8;;x".into())));
+    assert!(matches!(p(json!({"status": 3})), Err(ToolFailure::Malformed(_))));
+}
+
+#[test]
+fn active_with_token_expiry_and_user() {
+    let r = structured(json!({
+        "status": "active", "accessToken": "tok123", "tokenExpiresAt": "2030-01-01T00:00:00Z",
+        "user": {"name": "Ada", "email": "ada@example.org", "id": 42}
+    }));
+    let Ok(Polled::Active(a)) = parse_polled(&r, "s1") else { panic!("active") };
+    assert_eq!(a.token.as_ref().map(|t| t.expose()), Some("tok123"));
+    assert_eq!(a.expires_at, Some(1_893_456_000));
+    assert_eq!(a.user.as_ref().and_then(|u| u.id.as_deref()), Some("42"));
+}
+
+#[test]
+fn active_without_token_needs_the_session_id() {
+    let bound = structured(json!({"status": "active", "sessionRequestId": "s1"}));
+    let Ok(Polled::Active(a)) = parse_polled(&bound, "s1") else { panic!("active") };
+    assert!(a.token.is_none());
+    assert!(parse_polled(&structured(json!({"status": "active"})), "s1").is_err());
+    assert!(parse_polled(&structured(json!({"status": "active", "sessionRequestId": "other"})), "s1").is_err());
+}
+
+#[test]
+fn tokens_with_control_characters_are_refused() {
+    for bad in ["a\nb", "tok\u{1b}[0m", "", "sp ace"] {
+        let r = structured(json!({"status": "active", "token": bad, "sessionRequestId": "s1"}));
+        let parsed = parse_polled(&r, "s1");
+        if bad.is_empty() {
+            // An empty token counts as absent: the session id then binds identity.
+            assert!(matches!(parsed, Ok(Polled::Active(ref a)) if a.token.is_none()));
+        } else {
+            assert!(matches!(parsed, Err(ToolFailure::Malformed(ref m)) if m.contains("refusing")), "{bad:?}");
+        }
+    }
+}
