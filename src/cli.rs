@@ -89,10 +89,14 @@ pub enum ColorArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
-    #[command(after_help = "Examples:\n  agentview login\n  agentview login --no-browser --timeout 300\n  agentview login --json --print-token | jq .")]
+    #[command(
+        after_help = "Examples:\n  agentview login\n  agentview login --no-browser --timeout 300\n  agentview login --json --print-token | jq ."
+    )]
     Login(LoginArgs),
     /// Print the stored credential for the server on stdout
-    #[command(after_help = "Examples:\n  agentview token | some-tool\n  curl -H \"$(agentview token --format header)\" https://agentview.de/api")]
+    #[command(
+        after_help = "Examples:\n  agentview token | some-tool\n  curl -H \"$(agentview token --format header)\" https://agentview.de/api"
+    )]
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
     Status(StatusArgs),

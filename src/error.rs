@@ -83,7 +83,7 @@ mod tests {
     #[test]
     fn exit_code_found_through_context() {
         let err: anyhow::Result<()> = Err(Failure::new(Exit::Denied, "denied").with_hint("try again").into());
-        let err = err.context("login failed").unwrap_err();
+        let err = err.context("login failed").expect_err("an error");
         assert_eq!(exit_of(&err), Exit::Denied);
         assert_eq!(hint_of(&err), Some("try again"));
         assert_eq!(exit_of(&anyhow::anyhow!("plain")), Exit::Other);

@@ -1,13 +1,96 @@
 //! agentview: log in to an agentView MCP server and keep the token safe.
 
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+pub mod browser;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod env;
 pub mod error;
+pub mod interrupt;
 pub mod login_url;
+pub mod lookup;
 pub mod mcp;
+pub mod output;
+pub mod remote;
 pub mod sanitize;
 pub mod secret;
 pub mod session;
+pub mod settings;
 pub mod store;
 pub mod tools;
+
+use cli::{Cli, Command};
+use error::{Exit, exit_of, hint_of};
+use output::Output;
+
+/// The binary's entry point.
+pub fn main() -> ExitCode {
+    run(std::env::args_os(), &env::Env::from_process())
+}
+
+/// Run agentview with these arguments and environment; returns the exit code.
+pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode {
+    let cli = match Cli::parse_from_args(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { Exit::Usage.code() } else { 0 });
+        }
+    };
+    if let Command::Completions(args) = &cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let mut out = Vec::new();
+        clap_complete::generate(args.shell, &mut command, "agentview", &mut out);
+        let text = String::from_utf8_lossy(&out).into_owned();
+        return finish(commands::write_stdout(&text).map(|()| Exit::Ok), None);
+    }
+    let settings = match settings::resolve(&cli.global, env) {
+        Ok(settings) => settings,
+        Err(failure) => return finish(Err(failure.into()), None),
+    };
+    let output = Output::new(settings.ui);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), Some(&output)),
+    };
+    let result = runtime.block_on(commands::dispatch(cli.command, &settings, &output, env));
+    // Don't wait for a hung keyring thread or an open connection on the way out.
+    runtime.shutdown_background();
+    finish(result, Some(&output))
+}
+
+/// The one place that prints errors and maps them to exit codes.
+fn finish(result: anyhow::Result<Exit>, output: Option<&Output>) -> ExitCode {
+    let exit = match result {
+        Ok(exit) => exit,
+        Err(error) => {
+            let exit = exit_of(&error);
+            let fallback;
+            let output = match output {
+                Some(o) => o,
+                None => {
+                    fallback = Output::new(settings::UiSettings {
+                        quiet: false,
+                        verbose: false,
+                        color: false,
+                        stderr_tty: false,
+                        stdin_tty: false,
+                    });
+                    &fallback
+                }
+            };
+            output.error(&error.to_string());
+            for cause in error.chain().skip(1) {
+                output.always(&format!("  caused by: {cause}"));
+            }
+            if let Some(hint) = hint_of(&error) {
+                output.always(&format!("  hint: {hint}"));
+            }
+            exit
+        }
+    };
+    ExitCode::from(exit.code())
+}

@@ -77,7 +77,8 @@ pub fn registrable_domain(host: &str) -> String {
     }
     let n = labels.len();
     let second = labels[n - 2];
-    let country_sld = labels[n - 1].len() == 2 && matches!(second, "co" | "com" | "net" | "org" | "gov" | "ac" | "edu" | "or" | "ne");
+    let country_sld =
+        labels[n - 1].len() == 2 && matches!(second, "co" | "com" | "net" | "org" | "gov" | "ac" | "edu" | "or" | "ne");
     let keep = if country_sld { 3 } else { 2 };
     labels[n - keep..].join(".")
 }
@@ -102,7 +103,8 @@ mod tests {
     #[test]
     fn refuses_hostile_urls() {
         let long = format!("https://agentview.de/{}", "a".repeat(3000));
-        let cases: Vec<(&str, fn(&UrlRefused) -> bool)> = vec![
+        type Expect = fn(&UrlRefused) -> bool;
+        let cases: Vec<(&str, Expect)> = vec![
             ("javascript:alert(1)", |e| matches!(e, UrlRefused::Invalid | UrlRefused::Scheme(_))),
             ("file:///etc/passwd", |e| matches!(e, UrlRefused::Invalid | UrlRefused::Scheme(_))),
             ("data:text/html,<b>x</b>", |e| matches!(e, UrlRefused::Invalid | UrlRefused::Scheme(_))),

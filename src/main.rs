@@ -1,1 +1,5 @@
-fn main() {}
+//! The `agentview` binary: everything lives in the library.
+
+fn main() -> std::process::ExitCode {
+    agentview::main()
+}

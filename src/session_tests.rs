@@ -101,7 +101,10 @@ fn transient_failures_back_off_and_recover() {
     let (outcome, times) = run(&clock, answers, Duration::from_secs(600));
     assert!(matches!(outcome, Outcome::Active(_)));
     // 2 s, then back-off 4 s, then 8 s, then the server's 7 s.
-    assert_eq!(times, vec![Duration::from_secs(2), Duration::from_secs(6), Duration::from_secs(14), Duration::from_secs(21)]);
+    assert_eq!(
+        times,
+        vec![Duration::from_secs(2), Duration::from_secs(6), Duration::from_secs(14), Duration::from_secs(21)]
+    );
 }
 
 #[test]
@@ -138,6 +141,7 @@ fn terminal_statuses_and_fatal_errors_stop_at_once() {
     let (outcome, times) = run(&clock, vec![Ok(Polled::Ended("denied".into()))], Duration::from_secs(600));
     assert!(matches!(outcome, Outcome::Ended(s) if s == "denied"));
     assert_eq!(times.len(), 1);
-    let (outcome, _) = run(&clock, vec![Err(PollError::Tool(ToolFailure::Malformed("status".into())))], Duration::from_secs(600));
+    let (outcome, _) =
+        run(&clock, vec![Err(PollError::Tool(ToolFailure::Malformed("status".into())))], Duration::from_secs(600));
     assert!(matches!(outcome, Outcome::Fatal(_)));
 }

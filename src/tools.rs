@@ -92,7 +92,9 @@ pub struct Created {
 /// One get_auth_session answer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Polled {
-    Pending { interval: Option<Duration> },
+    Pending {
+        interval: Option<Duration>,
+    },
     Active(Activated),
     /// Any other status: expired, denied, cancelled, failed, consumed, unknown.
     Ended(String),
@@ -136,7 +138,9 @@ pub fn parse_created(result: &Value) -> Result<Created, ToolFailure> {
                 DEFAULT_WINDOW
             }
         },
-        Some(other) => return Err(ToolFailure::Malformed(format!("expiresIn is {} instead of a number", kind_of(other)))),
+        Some(other) => {
+            return Err(ToolFailure::Malformed(format!("expiresIn is {} instead of a number", kind_of(other))));
+        }
     };
     Ok(Created { session_request_id, login_url, poll_url, window, warnings })
 }
@@ -183,10 +187,8 @@ fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Ac
     if let Some(text) = optional_str(fields, &["tokenExpiresAt", "token_expires_at", "expiresAt", "expires_at"])? {
         match humantime::parse_rfc3339_weak(text.trim()) {
             Ok(at) => expires_at = at.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs()),
-            Err(_) => warnings.push(format!(
-                "ignoring the token expiry \"{}\": not an ISO 8601 time",
-                sanitize::line(&text, 60)
-            )),
+            Err(_) => warnings
+                .push(format!("ignoring the token expiry \"{}\": not an ISO 8601 time", sanitize::line(&text, 60))),
         }
     }
     let expires_in = match pick(fields, &["expiresIn", "expires_in"]) {
@@ -228,7 +230,11 @@ fn payload(result: &Value, marker: &[&str]) -> Result<Map<String, Value>, ToolFa
     let text = first_text(result);
     if result.get("isError").and_then(Value::as_bool) == Some(true) {
         let message = sanitize::message(text.unwrap_or("(no explanation given)"));
-        return Err(if is_policy_denial(&message) { ToolFailure::Policy(message) } else { ToolFailure::Failed(message) });
+        return Err(if is_policy_denial(&message) {
+            ToolFailure::Policy(message)
+        } else {
+            ToolFailure::Failed(message)
+        });
     }
     let has_marker = |m: &Map<String, Value>| marker.iter().any(|k| m.contains_key(*k));
     if let Some(Value::Object(structured)) = result.get("structuredContent") {
@@ -242,7 +248,10 @@ fn payload(result: &Value, marker: &[&str]) -> Result<Map<String, Value>, ToolFa
         }
     }
     let Some(text) = text else {
-        return Err(ToolFailure::Malformed(format!("the result has no structured content and no text with {}", marker[0])));
+        return Err(ToolFailure::Malformed(format!(
+            "the result has no structured content and no text with {}",
+            marker[0]
+        )));
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(object)) if has_marker(&object) => Ok(object),
@@ -250,11 +259,10 @@ fn payload(result: &Value, marker: &[&str]) -> Result<Map<String, Value>, ToolFa
             Some(Value::Object(inner)) if has_marker(inner) => Ok(inner.clone()),
             _ => Err(ToolFailure::Malformed(format!("the result has no field {}", marker[0]))),
         },
-        Ok(other) => Err(ToolFailure::Malformed(format!("the result text is {} instead of an object", kind_of(&other)))),
-        Err(_) => Err(ToolFailure::Malformed(format!(
-            "the result text is not JSON: \"{}\"",
-            sanitize::line(text, 80)
-        ))),
+        Ok(other) => {
+            Err(ToolFailure::Malformed(format!("the result text is {} instead of an object", kind_of(&other))))
+        }
+        Err(_) => Err(ToolFailure::Malformed(format!("the result text is not JSON: \"{}\"", sanitize::line(text, 80)))),
     }
 }
 

@@ -97,7 +97,10 @@ fn errors_and_policy_denials() {
 fn polled_statuses() {
     let p = |v: Value| parse_polled(&structured(v), "s1");
     assert_eq!(p(json!({"status": "pending"})), Ok(Polled::Pending { interval: None }));
-    assert_eq!(p(json!({"status": "PENDING", "interval": 5})), Ok(Polled::Pending { interval: Some(Duration::from_secs(5)) }));
+    assert_eq!(
+        p(json!({"status": "PENDING", "interval": 5})),
+        Ok(Polled::Pending { interval: Some(Duration::from_secs(5)) })
+    );
     assert_eq!(p(json!({"status": "Denied"})), Ok(Polled::Ended("Denied".into())));
     assert_eq!(p(json!({"status": "weird\u{1b}]8;;x"})), Ok(Polled::Ended("weird]8;;x".into())));
     assert!(matches!(p(json!({"status": 3})), Err(ToolFailure::Malformed(_))));

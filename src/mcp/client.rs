@@ -92,7 +92,9 @@ impl McpClient {
         };
         let version = match result.get("protocolVersion") {
             Some(Value::String(v)) => v.clone(),
-            Some(_) => return Err(McpError::Protocol("protocolVersion in the initialize result is not a string".into())),
+            Some(_) => {
+                return Err(McpError::Protocol("protocolVersion in the initialize result is not a string".into()));
+            }
             None => return Err(McpError::Protocol("the initialize result has no protocolVersion".into())),
         };
         if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
@@ -128,7 +130,12 @@ impl McpClient {
     }
 
     /// The response to `id` arrives on a resumed stream (SEP-1699).
-    async fn resume(&mut self, id: i64, mut last: Option<String>, mut retry: Option<Duration>) -> Result<Value, McpError> {
+    async fn resume(
+        &mut self,
+        id: i64,
+        mut last: Option<String>,
+        mut retry: Option<Duration>,
+    ) -> Result<Value, McpError> {
         for _ in 0..MAX_RESUMES {
             if last.is_none() {
                 break;

@@ -57,6 +57,7 @@ pub struct Scope<'a> {
     pub protocol_version: Option<&'a str>,
 }
 
+#[derive(Clone)]
 pub struct HttpTransport {
     client: reqwest::Client,
     config: TransportConfig,
@@ -104,7 +105,12 @@ impl HttpTransport {
 
     /// POST one message. `id` is the request id to wait for (None for notifications).
     /// Returns the reply and the session id header of the response, if any.
-    pub async fn post(&self, message: &Value, id: Option<i64>, scope: Scope<'_>) -> Result<(Reply, Option<String>), McpError> {
+    pub async fn post(
+        &self,
+        message: &Value,
+        id: Option<i64>,
+        scope: Scope<'_>,
+    ) -> Result<(Reply, Option<String>), McpError> {
         let label = describe(message);
         let body = serde_json::to_vec(message).map_err(|e| McpError::Protocol(e.to_string()))?;
         let request = self
@@ -117,11 +123,7 @@ impl HttpTransport {
         self.trace(|| format!("→ POST {} {label}", self.config.endpoint));
         let exchange = async {
             let response = request.send().await.map_err(map_reqwest)?;
-            let session = response
-                .headers()
-                .get(SESSION_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
+            let session = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
             self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
             check_status(&response, scope.session_id.is_some())?;
             let reply = match id {
@@ -325,10 +327,7 @@ async fn read_sse(mut response: Response, id: i64) -> Result<Reply, McpError> {
         }
     }
     decoder.finish();
-    Ok(Reply::StreamEnded {
-        last_event_id: decoder.last_event_id,
-        retry: decoder.retry_ms.map(Duration::from_millis),
-    })
+    Ok(Reply::StreamEnded { last_event_id: decoder.last_event_id, retry: decoder.retry_ms.map(Duration::from_millis) })
 }
 
 #[cfg(test)]

@@ -1,0 +1,130 @@
+//! Opening the login URL: a user-named launcher, else the platform opener, never without a display.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use reqwest::Url;
+
+use crate::settings::BrowserSettings;
+
+/// What happened when we tried to open the page.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Launch {
+    /// Started; names what started it.
+    Opened(String),
+    /// Deliberately not opened; says why.
+    Skipped(&'static str),
+    /// Tried and failed; the reason (a warning, never fatal).
+    Failed(String),
+}
+
+/// Open `url` as the settings say. The URL has passed `login_url::check`.
+pub fn open(url: &Url, settings: &BrowserSettings) -> Launch {
+    if let Some(launcher) = &settings.launcher {
+        return run_launcher(launcher, url.as_str());
+    }
+    if !settings.has_display {
+        return Launch::Skipped("no display (DISPLAY / WAYLAND_DISPLAY unset)");
+    }
+    match open::that_detached(url.as_str()) {
+        Ok(()) => Launch::Opened("the default browser".into()),
+        Err(e) => Launch::Failed(format!("could not open the default browser: {e}")),
+    }
+}
+
+/// Run a `BROWSER`-style command line: words split on whitespace (quotes
+/// group), `%s` replaced by the URL, else the URL appended as the last argument.
+fn run_launcher(launcher: &str, url: &str) -> Launch {
+    let mut words = split_words(launcher);
+    if words.is_empty() {
+        return Launch::Failed("the browser command is empty".into());
+    }
+    if words.iter().any(|w| w.contains("%s")) {
+        words = words.into_iter().map(|w| w.replace("%s", url)).collect();
+    } else {
+        words.push(url.to_string());
+    }
+    let program = words.remove(0);
+    let spawned =
+        Command::new(&program).args(&words).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(e) => return Launch::Failed(format!("could not run the browser command \"{program}\": {e}")),
+    };
+    // A launcher that fails at once (wrong profile, no such browser) is worth a
+    // warning; one that keeps running is a browser doing its job.
+    std::thread::sleep(Duration::from_millis(100));
+    match child.try_wait() {
+        Ok(Some(status)) if !status.success() => {
+            Launch::Failed(format!("the browser command \"{program}\" exited with {status}"))
+        }
+        Ok(Some(_)) => Launch::Opened(format!("\"{program}\"")),
+        _ => {
+            std::thread::spawn(move || child.wait());
+            Launch::Opened(format!("\"{program}\""))
+        }
+    }
+}
+
+fn split_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut in_word = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => current.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut current));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                current.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(current);
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_command_lines() {
+        assert_eq!(split_words("firefox -P work"), ["firefox", "-P", "work"]);
+        assert_eq!(split_words("'/opt/my browser/run' --new-tab"), ["/opt/my browser/run", "--new-tab"]);
+        assert!(split_words("   ").is_empty());
+    }
+
+    #[test]
+    fn no_display_skips_the_platform_opener() {
+        let url = Url::parse("https://agentview.de/login/x").expect("valid");
+        let settings = BrowserSettings { launcher: None, has_display: false };
+        assert!(matches!(open(&url, &settings), Launch::Skipped(_)));
+    }
+
+    #[test]
+    fn launcher_failures_are_reported() {
+        let url = Url::parse("https://agentview.de/login/x").expect("valid");
+        let missing = BrowserSettings { launcher: Some("/nonexistent/browser".into()), has_display: true };
+        assert!(matches!(open(&url, &missing), Launch::Failed(_)));
+        if cfg!(unix) {
+            let failing = BrowserSettings { launcher: Some("false".into()), has_display: true };
+            assert!(matches!(open(&url, &failing), Launch::Failed(m) if m.contains("exited")));
+            let ok = BrowserSettings { launcher: Some("true".into()), has_display: false };
+            assert!(matches!(open(&url, &ok), Launch::Opened(_)));
+        }
+    }
+}

@@ -1,0 +1,60 @@
+//! One module per subcommand; `dispatch` runs the chosen one.
+
+use crate::cli::Command;
+use crate::env::Env;
+use crate::error::Exit;
+use crate::interrupt::Interrupt;
+use crate::output::Output;
+use crate::settings::Settings;
+
+pub mod login;
+pub mod logout;
+pub mod status;
+pub mod token;
+
+/// Run a command that needs settings. Expected outcomes come back as `Exit`;
+/// failures as errors for `report`.
+pub async fn dispatch(command: Command, settings: &Settings, output: &Output, env: &Env) -> anyhow::Result<Exit> {
+    let _ = env;
+    match command {
+        Command::Login(args) => {
+            let interrupt = Interrupt::install();
+            login::run(login::LoginSettings::resolve(args), settings, output, &interrupt).await
+        }
+        Command::Token(args) => token::run(args.format, settings, output),
+        Command::Status(args) => status::run(args.json, settings, output),
+        Command::Logout => logout::run(settings, output),
+        Command::Completions(_) => unreachable_completions(),
+    }
+}
+
+fn unreachable_completions() -> anyhow::Result<Exit> {
+    // Completions are printed before settings are resolved (see lib.rs).
+    Ok(Exit::Ok)
+}
+
+/// Write data to stdout; a reader that went away (`token | head -c0`) is not an error.
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    match crate::output::stdout(text) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Store read failures: shown with `-v`; fatal unless the store is merely
+/// unavailable under `--store auto` (a headless machine without a keyring).
+pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
+    for (store, error) in &lookup.errors {
+        let skippable = settings.store.choice == crate::store::StoreChoice::Auto
+            && matches!(error, crate::store::StoreError::Unavailable { .. });
+        if skippable {
+            output.verbose(&format!("skipped {store}: {error}"));
+        } else if lookup.found.is_none() {
+            let _ = store;
+            return Err(crate::error::Failure::new(Exit::Store, error.to_string()).into());
+        } else {
+            output.warn(&format!("could not read {store}: {error}"));
+        }
+    }
+    Ok(())
+}

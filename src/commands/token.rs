@@ -1,0 +1,45 @@
+//! `agentview token`: the credential alone on stdout.
+
+use serde_json::json;
+
+use crate::cli::TokenFormat;
+use crate::clock::{iso8601, unix_now};
+use crate::error::Exit;
+use crate::lookup;
+use crate::output::Output;
+use crate::settings::Settings;
+
+pub fn run(format: TokenFormat, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    let now = unix_now();
+    let lookup = lookup::effective(settings, now);
+    super::report_read_errors(&lookup, settings, output)?;
+    let Some(found) = lookup.found else {
+        output.error(&format!("not logged in to {}", settings.server));
+        output.info("run `agentview login` first (or set AGENTVIEW_TOKEN)");
+        return Ok(Exit::NotLoggedIn);
+    };
+    let credential = &found.credential;
+    if !credential.is_live(now) {
+        let at = credential.expires_at.map(iso8601).unwrap_or_default();
+        output.error(&format!("the credential for {} expired at {at}", settings.server));
+        output.info("run `agentview login` to get a new one");
+        return Ok(Exit::NotLoggedIn);
+    }
+    let token = credential.secret.expose();
+    let text = match format {
+        TokenFormat::Raw => format!("{token}\n"),
+        TokenFormat::Header => format!("Authorization: Bearer {token}\n"),
+        TokenFormat::Json => {
+            let doc = json!({
+                "token": token,
+                "kind": credential.kind.as_str(),
+                "server": settings.server,
+                "source": found.source.as_str(),
+                "expires_at": credential.expires_at.map(iso8601),
+            });
+            format!("{doc}\n")
+        }
+    };
+    super::write_stdout(&text)?;
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,266 @@
+//! Arguments + environment → settings, resolved once. Commands see only these types.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+
+use crate::cli::{ColorArg, GlobalArgs, StoreArg};
+use crate::env::Env;
+use crate::error::Failure;
+use crate::secret::Secret;
+use crate::session::Pacing;
+use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
+
+pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
+
+/// Everything a command needs to know, from flags and environment.
+#[derive(Debug)]
+pub struct Settings {
+    /// The normalized server URL: the key credentials are stored under.
+    pub server: String,
+    pub server_url: Url,
+    pub store: StoreConfig,
+    /// `--header` values, `{env:VAR}` expanded.
+    pub headers: HeaderMap,
+    pub pacing: Pacing,
+    pub request_timeout: Duration,
+    /// `AGENTVIEW_TOKEN`, when set.
+    pub env_token: Option<Secret>,
+    pub browser: BrowserSettings,
+    pub ui: UiSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct BrowserSettings {
+    /// `AGENTVIEW_BROWSER`, else `BROWSER`: a command line; the URL is appended.
+    pub launcher: Option<String>,
+    /// Whether the platform opener may be used (false on Linux with no display, not WSL).
+    pub has_display: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct UiSettings {
+    pub quiet: bool,
+    pub verbose: bool,
+    pub color: bool,
+    pub stderr_tty: bool,
+    pub stdin_tty: bool,
+}
+
+impl UiSettings {
+    /// A person is at the terminal (prompts may appear, waits can be longer).
+    pub fn interactive(&self) -> bool {
+        self.stderr_tty && self.stdin_tty
+    }
+}
+
+/// Resolve global settings from arguments and environment.
+pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
+    let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
+    let server_url = normalize_server(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
+    let server = server_url.to_string();
+    let stderr_tty = std::io::stderr().is_terminal();
+    let ui = UiSettings {
+        quiet: args.quiet,
+        verbose: args.verbose,
+        color: match args.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => stderr_tty && !env.is_set("NO_COLOR") && env.get("TERM") != Some("dumb"),
+        },
+        stderr_tty,
+        stdin_tty: std::io::stdin().is_terminal(),
+    };
+    let choice = match args.store {
+        Some(arg) => arg,
+        None => match env.get("AGENTVIEW_STORE") {
+            None => StoreArg::Auto,
+            Some(v) => <StoreArg as clap::ValueEnum>::from_str(v, true)
+                .map_err(|_| Failure::usage(format!("AGENTVIEW_STORE=\"{v}\" is not one of auto, keyring, file")))?,
+        },
+    };
+    let backend = match env.get("AGENTVIEW_KEYRING_BACKEND") {
+        None => KeyringBackend::Default,
+        Some("secret-service") => KeyringBackend::SecretService,
+        Some("keyutils") => KeyringBackend::Keyutils,
+        Some(other) => {
+            return Err(Failure::usage(format!(
+                "AGENTVIEW_KEYRING_BACKEND=\"{other}\" is not one of secret-service, keyutils"
+            )));
+        }
+    };
+    let config_dir = match args.config_dir.clone().or_else(|| env.get("AGENTVIEW_CONFIG_DIR").map(PathBuf::from)) {
+        Some(dir) => dir,
+        None => default_config_dir(env).ok_or_else(|| {
+            Failure::usage("cannot find a config directory; pass --config-dir or set AGENTVIEW_CONFIG_DIR")
+        })?,
+    };
+    let keyring_timeout = seconds(env, "AGENTVIEW_KEYRING_TIMEOUT")?.unwrap_or(if ui.interactive() {
+        Duration::from_secs(120)
+    } else {
+        Duration::from_secs(10)
+    });
+    let store = StoreConfig {
+        choice: match choice {
+            StoreArg::Auto => StoreChoice::Auto,
+            StoreArg::Keyring => StoreChoice::Keyring,
+            StoreArg::File => StoreChoice::File,
+        },
+        backend,
+        config_dir,
+        keyring_timeout,
+    };
+    let pacing = Pacing {
+        interval: seconds(env, "AGENTVIEW_POLL_INTERVAL")?.unwrap_or(Duration::from_secs(2)),
+        max_backoff: Duration::from_secs(30),
+        policy_wait: seconds(env, "AGENTVIEW_POLICY_WAIT")?,
+    };
+    let launcher = env.get("AGENTVIEW_BROWSER").or_else(|| env.get("BROWSER")).map(str::to_string);
+    let wsl = env.is_set("WSL_DISTRO_NAME") || env.is_set("WSL_INTEROP");
+    let has_display = !cfg!(target_os = "linux") || env.is_set("DISPLAY") || env.is_set("WAYLAND_DISPLAY") || wsl;
+    Ok(Settings {
+        server,
+        server_url,
+        store,
+        headers: parse_headers(&args.headers, env)?,
+        pacing,
+        request_timeout: seconds(env, "AGENTVIEW_REQUEST_TIMEOUT")?.unwrap_or(Duration::from_secs(30)),
+        env_token: env.get("AGENTVIEW_TOKEN").map(|t| Secret::new(t.trim())),
+        browser: BrowserSettings { launcher, has_display },
+        ui,
+    })
+}
+
+/// A tuning variable in (fractional) seconds.
+fn seconds(env: &Env, name: &str) -> Result<Option<Duration>, Failure> {
+    let Some(raw) = env.get(name) else { return Ok(None) };
+    match raw.trim().parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => Ok(Some(Duration::from_secs_f64(secs))),
+        _ => Err(Failure::usage(format!("{name}=\"{raw}\" is not a number of seconds between 0 and 86400"))),
+    }
+}
+
+/// Parse and normalize `--server`: https (http only for loopback), no
+/// credentials, no fragment, lowercase host, no default port, no trailing slash.
+pub fn normalize_server(raw: &str) -> Result<Url, Failure> {
+    let mut url =
+        Url::parse(raw.trim()).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    match url.scheme() {
+        "https" => {}
+        "http" if crate::login_url::is_loopback(&host) => {}
+        "http" => {
+            return Err(Failure::usage(format!(
+                "--server {raw} uses plain http; use https (http is allowed only for localhost)"
+            )));
+        }
+        other => return Err(Failure::usage(format!("--server must be an https URL, not {other}:"))),
+    }
+    if host.is_empty() {
+        return Err(Failure::usage(format!("--server \"{raw}\" has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Failure::usage("--server must not contain a user name or password (they would show in `ps`)"));
+    }
+    url.set_fragment(None);
+    let path = url.path().trim_end_matches('/').to_string();
+    url.set_path(if path.is_empty() { "/" } else { &path });
+    Ok(url)
+}
+
+fn parse_headers(raw: &[String], env: &Env) -> Result<HeaderMap, Failure> {
+    let mut headers = HeaderMap::new();
+    for item in raw {
+        let Some((name, value)) = item.split_once(':') else {
+            return Err(Failure::usage(format!("--header \"{}\" is not \"Name: value\"", redact_header_arg(item))));
+        };
+        let name = HeaderName::from_bytes(name.trim().as_bytes())
+            .map_err(|_| Failure::usage(format!("--header: \"{}\" is not a valid header name", name.trim())))?;
+        let value = expand_env(value.trim(), env)?;
+        let mut value = HeaderValue::from_str(&value)
+            .map_err(|_| Failure::usage(format!("--header {name}: the value has characters a header cannot carry")))?;
+        value.set_sensitive(true);
+        headers.append(name, value);
+    }
+    Ok(headers)
+}
+
+/// Replace `{env:VAR}` with the variable's value, so secrets need not be in argv.
+fn expand_env(value: &str, env: &Env) -> Result<String, Failure> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("{env:") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 5..];
+        let end = after.find('}').ok_or_else(|| Failure::usage("--header: \"{env:\" without a closing \"}\""))?;
+        let name = &after[..end];
+        let found = env
+            .get(name)
+            .ok_or_else(|| Failure::usage(format!("--header refers to {{env:{name}}}, which is not set")))?;
+        out.push_str(found);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn redact_header_arg(item: &str) -> String {
+    item.chars().take(20).collect::<String>() + if item.chars().count() > 20 { "…" } else { "" }
+}
+
+/// The platform config directory + `agentview`.
+fn default_config_dir(env: &Env) -> Option<PathBuf> {
+    let base = if cfg!(windows) {
+        env.get("APPDATA").map(PathBuf::from)
+    } else if cfg!(target_os = "macos") {
+        env.get("HOME").map(|h| PathBuf::from(h).join("Library/Application Support"))
+    } else {
+        env.get("XDG_CONFIG_HOME")
+            .map(PathBuf::from)
+            .or_else(|| env.get("HOME").map(|h| PathBuf::from(h).join(".config")))
+    };
+    base.map(|b| b.join("agentview"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_normalize_to_one_key() {
+        let a = normalize_server("HTTPS://AgentView.DE:443/mcp/").expect("ok");
+        let b = normalize_server("https://agentview.de/mcp#x").expect("ok");
+        assert_eq!(a.as_str(), "https://agentview.de/mcp");
+        assert_eq!(a, b);
+        assert_eq!(normalize_server("http://127.0.0.1:8931/mcp").expect("ok").as_str(), "http://127.0.0.1:8931/mcp");
+        assert!(normalize_server("http://agentview.de/mcp").is_err());
+        assert!(normalize_server("https://u:p@agentview.de/mcp").is_err());
+        assert!(normalize_server("ftp://agentview.de").is_err());
+        assert!(normalize_server("agentview.de").is_err());
+    }
+
+    #[test]
+    fn headers_expand_env_and_validate() {
+        let env = Env::from_pairs([("GRANT", "g-123")]);
+        let h = parse_headers(&["Authorization: Bearer {env:GRANT}".into(), "X-A: b".into()], &env).expect("ok");
+        assert_eq!(h.get("authorization").map(|v| v.as_bytes()), Some(&b"Bearer g-123"[..]));
+        assert!(h.get("authorization").is_some_and(HeaderValue::is_sensitive));
+        assert!(parse_headers(&["NoColon".into()], &env).is_err());
+        assert!(parse_headers(&["Bad Name: x".into()], &env).is_err());
+        assert!(parse_headers(&["X: {env:MISSING}".into()], &env).is_err());
+        assert!(parse_headers(&["X: a\u{7}b".into()], &env).is_err());
+    }
+
+    #[test]
+    fn config_dir_follows_xdg() {
+        if cfg!(target_os = "linux") {
+            let env = Env::from_pairs([("XDG_CONFIG_HOME", "/x"), ("HOME", "/h")]);
+            assert_eq!(default_config_dir(&env), Some(PathBuf::from("/x/agentview")));
+            let env = Env::from_pairs([("HOME", "/h")]);
+            assert_eq!(default_config_dir(&env), Some(PathBuf::from("/h/.config/agentview")));
+        }
+    }
+}
