@@ -1,0 +1,212 @@
+//! Running the real `agentview` binary in a clean, private environment.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// One configured way of running agentview: its own config dir and environment.
+pub struct Agentview {
+    pub dir: tempfile::TempDir,
+    pub server: String,
+    envs: Vec<(String, String)>,
+}
+
+/// What one run produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Panic with the whole output unless the exit code is `code`.
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "exit code\n--- stdout\n{}\n--- stderr\n{}", self.stdout, self.stderr);
+        self
+    }
+
+    /// The secret must not be in stderr; stdout only where asked for.
+    pub fn assert_stderr_clean(&self, secret: &str) {
+        assert!(!secret.is_empty());
+        assert!(!self.stderr.contains(secret), "the token leaked to stderr:\n{}", self.stderr);
+    }
+
+    pub fn assert_no_leak(&self, secret: &str) {
+        self.assert_stderr_clean(secret);
+        assert!(!self.stdout.contains(secret), "the token leaked to stdout:\n{}", self.stdout);
+    }
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_agentview"))
+}
+
+impl Agentview {
+    /// agentview pointed at `server`, storing in a private config dir with the
+    /// file store, polling fast, with no browser and no inherited credentials.
+    pub fn new(server: &str) -> Agentview {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut av = Agentview { server: server.to_string(), envs: Vec::new(), dir };
+        let config = av.config_dir().display().to_string();
+        let home = av.dir.path().join("home").display().to_string();
+        av.set("AGENTVIEW_SERVER", server)
+            .set("AGENTVIEW_CONFIG_DIR", &config)
+            .set("AGENTVIEW_STORE", "file")
+            .set("AGENTVIEW_POLL_INTERVAL", "0.05")
+            .set("AGENTVIEW_REQUEST_TIMEOUT", "5")
+            .set("HOME", &home)
+            .set("PATH", &std::env::var("PATH").unwrap_or_default())
+            .set("NO_COLOR", "1");
+        av
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    pub fn credentials_file(&self) -> PathBuf {
+        self.config_dir().join("credentials.json")
+    }
+
+    pub fn set(&mut self, key: &str, value: &str) -> &mut Agentview {
+        self.envs.retain(|(k, _)| k != key);
+        self.envs.push((key.to_string(), value.to_string()));
+        self
+    }
+
+    pub fn unset(&mut self, key: &str) -> &mut Agentview {
+        self.envs.retain(|(k, _)| k != key);
+        self
+    }
+
+    /// Pass the real Secret Service session through (set by .ci/keyring-session).
+    pub fn with_session_bus(&mut self) -> &mut Agentview {
+        for key in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
+            if let Ok(value) = std::env::var(key) {
+                self.set(key, &value);
+            }
+        }
+        self
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(binary());
+        command.args(args).env_clear().envs(self.envs.iter().map(|(k, v)| (k, v)));
+        command.stdin(Stdio::null());
+        command
+    }
+
+    /// Run to completion (killed after 60 s so a hang fails the test instead of CI).
+    pub fn run(&self, args: &[&str]) -> Run {
+        let child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("agentview starts");
+        wait_with_deadline(child, Duration::from_secs(60))
+    }
+
+    /// The token `agentview token` prints (without the newline); panics unless exit 0.
+    pub fn token(&self) -> String {
+        let run = self.run(&["token"]).expect_code(0);
+        assert!(run.stdout.ends_with('\n') && run.stdout.matches('\n').count() == 1, "one line: {:?}", run.stdout);
+        run.stdout.trim_end_matches('\n').to_string()
+    }
+}
+
+/// Wait for a child with a deadline, collecting its output.
+pub fn wait_with_deadline(mut child: Child, limit: Duration) -> Run {
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("agentview did not finish within {limit:?}\n--- stderr\n{}", err.join().unwrap_or_default());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let output = Output { status, stdout: Vec::new(), stderr: Vec::new() };
+    Run {
+        code: exit_code(&output),
+        stdout: out.join().unwrap_or_default(),
+        stderr: err.join().unwrap_or_default(),
+    }
+}
+
+#[cfg(unix)]
+fn exit_code(output: &Output) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    output.status.code().unwrap_or_else(|| 128 + output.status.signal().unwrap_or(0))
+}
+
+#[cfg(not(unix))]
+fn exit_code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+/// Mode bits of a file (unix).
+#[cfg(unix)]
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("file exists").permissions().mode() & 0o777
+}
+
+/// Write an executable script (a fake `BROWSER`) into `dir`.
+#[cfg(unix)]
+pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// Whether a Secret Service answers on the session bus (see .ci/keyring-session).
+pub fn secret_service_available() -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        return false;
+    }
+    Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            "string:org.freedesktop.secrets",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+        .unwrap_or(false)
+}
+
+/// Skip (or, with AGENTVIEW_REQUIRE_KEYRING=1, fail) when there is no Secret Service.
+pub fn require_secret_service() -> bool {
+    if secret_service_available() {
+        return true;
+    }
+    if std::env::var("AGENTVIEW_REQUIRE_KEYRING").as_deref() == Ok("1") {
+        panic!("AGENTVIEW_REQUIRE_KEYRING=1 but no Secret Service is reachable; run under .ci/keyring-session");
+    }
+    eprintln!("skipped: no Secret Service (run under .ci/keyring-session)");
+    false
+}
