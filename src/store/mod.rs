@@ -9,6 +9,9 @@ use crate::secret::Secret;
 
 pub mod file;
 pub mod keyring;
+mod record;
+
+pub use file::FileStore;
 
 /// What kind of credential the server handed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,7 +122,11 @@ pub enum StoreError {
     Timeout { store: String, after: Duration },
     /// The stored data cannot be read back as a credential.
     #[error("{store} holds an unreadable entry for {server}: {reason}")]
-    Corrupt { store: String, server: String, reason: String },
+    Corrupt {
+        store: String,
+        server: String,
+        reason: String,
+    },
     /// The write reported success but reading back gave something else.
     #[error("{store} accepted the credential but reading it back gave {found}")]
     Mismatch { store: String, found: String },
@@ -141,6 +148,12 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     fn save(&self, credential: &Credential) -> Result<(), StoreError>;
     /// Remove the server's credential; `Ok(false)` when there was none.
     fn delete(&self, server: &str) -> Result<bool, StoreError>;
+    /// What the user should be told about this store, learned so far: a keyring
+    /// that forgets at reboot, a credentials file whose loose permissions were
+    /// found (and are fixed on the next save). Shown as warnings; empty by default.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The store a login will write to, chosen before the login starts.
