@@ -305,6 +305,8 @@ fn connect(cache: &Mutex<Option<Opened>>, requested: KeyringBackend) -> Result<O
     if candidates.is_empty() {
         return Err("agentview has no keyring support on this platform".to_owned());
     }
+    // With one candidate the error already says which store it is about.
+    let single = candidates.len() == 1;
     let mut failures: Vec<String> = Vec::new();
     for backend in candidates {
         match backend.open() {
@@ -318,6 +320,7 @@ fn connect(cache: &Mutex<Option<Opened>>, requested: KeyringBackend) -> Result<O
                 *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(opened.clone());
                 return Ok(opened);
             }
+            Err(e) if single => failures.push(error_text(&e)),
             Err(e) => failures.push(format!("{}: {}", backend.describe(), error_text(&e))),
         }
     }
