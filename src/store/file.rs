@@ -1,1 +1,354 @@
 //! The plaintext credential file: `<config-dir>/credentials.json`, mode 0600.
+//!
+//! Layout: `{"version": 1, "credentials": {"<server>": {kind, token, expires_at, user, created_at}}}`.
+//!
+//! Writes are read-modify-write under an exclusive lock on `credentials.json.lock`
+//! (left in place: deleting a lock file races with the next locker), and replace
+//! the file atomically: a temporary file created 0600 in the same directory,
+//! fsync, rename over, fsync the directory. Readers take no lock; the rename
+//! gives them either the old or the new file, never a partial one.
+//!
+//! A credentials file that other users could read is replaced by a 0600 one on
+//! the next save; [`FileStore::notes`] reports it so the caller can warn.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::record::{Record, describe_json_error};
+use super::{Credential, CredentialStore, Source, StoreError};
+
+pub const FILE_NAME: &str = "credentials.json";
+const FORMAT_VERSION: u32 = 1;
+/// No real credentials file comes near this; a bigger one is not ours.
+pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
+/// How long a save waits for another agentview process to finish its own.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// Entries are kept as raw JSON so that one odd entry (or fields from a newer
+/// agentview) never blocks or loses the others.
+#[derive(Serialize, Deserialize)]
+struct Document {
+    version: u32,
+    #[serde(default)]
+    credentials: BTreeMap<String, serde_json::Value>,
+}
+
+impl Document {
+    fn empty() -> Self {
+        Document {
+            version: FORMAT_VERSION,
+            credentials: BTreeMap::new(),
+        }
+    }
+}
+
+/// The credentials file in one directory.
+#[derive(Debug)]
+pub struct FileStore {
+    dir: PathBuf,
+    path: PathBuf,
+    notes: Mutex<Vec<String>>,
+}
+
+impl FileStore {
+    pub fn new(config_dir: impl Into<PathBuf>) -> Self {
+        let dir = config_dir.into();
+        let path = dir.join(FILE_NAME);
+        FileStore {
+            dir,
+            path,
+            notes: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn store_name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn other(&self, what: &str, err: io::Error) -> StoreError {
+        StoreError::Other {
+            store: self.store_name(),
+            reason: format!("{what}: {err}"),
+        }
+    }
+
+    fn corrupt(&self, server: &str, reason: String) -> StoreError {
+        StoreError::Corrupt {
+            store: self.store_name(),
+            server: server.to_owned(),
+            reason,
+        }
+    }
+
+    fn note(&self, text: String) {
+        let mut notes = self.notes.lock().unwrap_or_else(|e| e.into_inner());
+        if !notes.contains(&text) {
+            notes.push(text);
+        }
+    }
+
+    fn ensure_dir(&self) -> Result<(), StoreError> {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&self.dir)
+            .map_err(|e| self.other(&format!("cannot create {}", self.dir.display()), e))
+    }
+
+    /// The current document, `None` when there is no file. `server` only
+    /// labels a corruption error.
+    fn read_document(&self, server: &str) -> Result<Option<Document>, StoreError> {
+        let file = match File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.other("cannot open", e)),
+        };
+        let meta = file.metadata().map_err(|e| self.other("cannot stat", e))?;
+        if let Some(mode) = loose_mode(&meta) {
+            self.note(format!(
+                "{} was readable by other users (mode {mode:o}); agentview writes it with mode 600",
+                self.path.display()
+            ));
+        }
+        let refuse = |reason: String| {
+            self.corrupt(
+                server,
+                format!("{reason}; agentview will not overwrite it: fix or remove the file"),
+            )
+        };
+        if meta.len() > MAX_FILE_SIZE {
+            return Err(refuse(format!(
+                "the file is larger than {MAX_FILE_SIZE} bytes"
+            )));
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_FILE_SIZE + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| self.other("cannot read", e))?;
+        if bytes.len() as u64 > MAX_FILE_SIZE {
+            return Err(refuse(format!(
+                "the file is larger than {MAX_FILE_SIZE} bytes"
+            )));
+        }
+        let doc: Document =
+            serde_json::from_slice(&bytes).map_err(|e| refuse(describe_json_error(&e)))?;
+        if doc.version != FORMAT_VERSION {
+            return Err(refuse(format!(
+                "format version {} is not one this agentview knows ({FORMAT_VERSION})",
+                doc.version
+            )));
+        }
+        Ok(Some(doc))
+    }
+
+    /// Run `change` on the current document under the lock; write the result
+    /// when it returns true.
+    fn update<T>(
+        &self,
+        server: &str,
+        change: impl FnOnce(&mut Document) -> Result<(bool, T), StoreError>,
+    ) -> Result<T, StoreError> {
+        self.ensure_dir()?;
+        let _lock = self.lock()?;
+        let mut doc = self.read_document(server)?.unwrap_or_else(Document::empty);
+        let (write, out) = change(&mut doc)?;
+        if write {
+            let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| StoreError::Other {
+                store: self.store_name(),
+                reason: e.to_string(),
+            })?;
+            text.push(b'\n');
+            self.replace(&text)?;
+        }
+        Ok(out)
+    }
+
+    fn lock(&self) -> Result<File, StoreError> {
+        let lock_path = self.dir.join(format!("{FILE_NAME}.lock"));
+        let file = private_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)
+            .map_err(|e| self.other(&format!("cannot open {}", lock_path.display()), e))?;
+        let deadline = Instant::now() + LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Other {
+                        store: self.store_name(),
+                        reason: format!(
+                            "another agentview process has held {} for over {} s",
+                            lock_path.display(),
+                            LOCK_WAIT.as_secs()
+                        ),
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(self.other("cannot lock", e)),
+            }
+        }
+    }
+
+    /// Atomically replace the credentials file with `bytes`.
+    fn replace(&self, bytes: &[u8]) -> Result<(), StoreError> {
+        let (mut file, tmp) = create_private_temp(&self.dir)
+            .map_err(|e| self.other("cannot create a temporary file", e))?;
+        let written = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| fs::rename(&tmp, &self.path));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(self.other("cannot write", e));
+        }
+        sync_dir(&self.dir).map_err(|e| self.other("cannot sync the directory", e))
+    }
+}
+
+impl CredentialStore for FileStore {
+    fn source(&self) -> Source {
+        Source::File
+    }
+
+    fn describe(&self) -> String {
+        self.store_name()
+    }
+
+    /// Creates the directory if needed and writes (then removes) a scratch
+    /// file in it; an existing credentials file must be readable and ours.
+    fn probe(&self) -> Result<(), StoreError> {
+        self.ensure_dir()?;
+        let (_, tmp) = create_private_temp(&self.dir)
+            .map_err(|e| self.other(&format!("cannot write in {}", self.dir.display()), e))?;
+        let _ = fs::remove_file(&tmp);
+        self.read_document("any server").map(drop)
+    }
+
+    fn load(&self, server: &str) -> Result<Option<Credential>, StoreError> {
+        let Some(mut doc) = self.read_document(server)? else {
+            return Ok(None);
+        };
+        let Some(value) = doc.credentials.remove(server) else {
+            return Ok(None);
+        };
+        let record: Record = serde_json::from_value(value)
+            .map_err(|e| self.corrupt(server, describe_json_error(&e)))?;
+        record
+            .into_credential(server)
+            .map(Some)
+            .map_err(|reason| self.corrupt(server, reason))
+    }
+
+    fn save(&self, credential: &Credential) -> Result<(), StoreError> {
+        let server = credential.server.as_str();
+        let record = Record::from_credential(credential).map_err(|reason| StoreError::Other {
+            store: self.store_name(),
+            reason,
+        })?;
+        let value = serde_json::to_value(&record).map_err(|e| StoreError::Other {
+            store: self.store_name(),
+            reason: e.to_string(),
+        })?;
+        self.update(server, |doc| {
+            doc.credentials.insert(server.to_owned(), value);
+            Ok((true, ()))
+        })?;
+        match self.load(server) {
+            Ok(Some(back)) if back == *credential => Ok(()),
+            Ok(Some(_)) => Err(self.mismatch("a different credential")),
+            Ok(None) => Err(self.mismatch("nothing")),
+            Err(e) => Err(self.mismatch(&format!("an error ({e})"))),
+        }
+    }
+
+    fn delete(&self, server: &str) -> Result<bool, StoreError> {
+        if !self.path.exists() {
+            return Ok(false);
+        }
+        self.update(server, |doc| {
+            let removed = doc.credentials.remove(server).is_some();
+            Ok((removed, removed))
+        })
+    }
+
+    fn notes(&self) -> Vec<String> {
+        self.notes.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl FileStore {
+    fn mismatch(&self, found: &str) -> StoreError {
+        StoreError::Mismatch {
+            store: self.store_name(),
+            found: found.to_owned(),
+        }
+    }
+}
+
+/// Options that create a file readable by its owner only, from the first byte.
+fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// A new, empty, 0600 file next to the credentials file.
+fn create_private_temp(dir: &Path) -> io::Result<(File, PathBuf)> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let tmp = dir.join(format!(
+        ".{FILE_NAME}.{}-{n}-{nanos}.tmp",
+        std::process::id()
+    ));
+    let file = private_options().write(true).create_new(true).open(&tmp)?;
+    Ok((file, tmp))
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
+/// The permission bits when group or others may read or write the file.
+#[cfg(unix)]
+fn loose_mode(meta: &fs::Metadata) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = meta.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn loose_mode(_meta: &fs::Metadata) -> Option<u32> {
+    None
+}
+
+#[cfg(all(test, unix))]
+#[path = "file_tests.rs"]
+mod tests;

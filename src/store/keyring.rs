@@ -1,1 +1,451 @@
 //! The OS keyring through keyring-core and its per-platform stores.
+//!
+//! One entry per server: service `agentview`, user (account) = the normalized
+//! server URL. The secret is a small JSON document of the whole credential, so
+//! `status` can show expiry and user from the keyring alone.
+//!
+//! Every platform call runs on a helper thread and is abandoned after
+//! `keyring_timeout`: a locked collection or an unlock prompt nobody answers
+//! must not hang the CLI. An abandoned thread finishes (or not) on its own.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use keyring_core::{CredentialStore as PlatformStore, Entry, Error as KeyringError};
+use serde::{Deserialize, Serialize};
+
+use super::record::{Record, describe_json_error};
+use super::{Credential, CredentialStore, KeyringBackend, Source, StoreError};
+
+/// The keyring service name of every agentview entry.
+pub const SERVICE: &str = "agentview";
+const FORMAT_VERSION: u32 = 1;
+/// The account `probe` looks up; it is never written.
+const PROBE_ACCOUNT: &str = "agentview-probe";
+
+/// The keyring secret: the credential plus its server, versioned.
+#[derive(Serialize, Deserialize)]
+struct Document {
+    version: u32,
+    server: String,
+    #[serde(flatten)]
+    record: Record,
+}
+
+/// A concrete platform store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    SecretService,
+    Keyutils,
+    MacKeychain,
+    WindowsCredentialManager,
+}
+
+impl Backend {
+    fn describe(self) -> &'static str {
+        match self {
+            Backend::SecretService => "the Secret Service keyring",
+            Backend::Keyutils => "the kernel keyutils keyring",
+            Backend::MacKeychain => "the macOS Keychain",
+            Backend::WindowsCredentialManager => "Windows Credential Manager",
+        }
+    }
+
+    /// The backends to try for a request, in order.
+    fn candidates(requested: KeyringBackend) -> Vec<Backend> {
+        match requested {
+            KeyringBackend::SecretService => vec![Backend::SecretService],
+            KeyringBackend::Keyutils => vec![Backend::Keyutils],
+            KeyringBackend::Default if cfg!(target_os = "linux") => {
+                vec![Backend::SecretService, Backend::Keyutils]
+            }
+            KeyringBackend::Default if cfg!(target_os = "macos") => vec![Backend::MacKeychain],
+            KeyringBackend::Default if cfg!(windows) => vec![Backend::WindowsCredentialManager],
+            KeyringBackend::Default => Vec::new(),
+        }
+    }
+
+    /// Connect to the platform store (for the Secret Service, this opens a
+    /// D-Bus session with it, so a missing service fails here).
+    fn open(self) -> Result<Arc<PlatformStore>, KeyringError> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Backend::SecretService => Ok(dbus_secret_service_keyring_store::Store::new()?),
+            #[cfg(target_os = "linux")]
+            Backend::Keyutils => Ok(linux_keyutils_keyring_store::Store::new()?),
+            #[cfg(target_os = "macos")]
+            Backend::MacKeychain => Ok(apple_native_keyring_store::keychain::Store::new()?),
+            #[cfg(windows)]
+            Backend::WindowsCredentialManager => Ok(windows_native_keyring_store::Store::new()?),
+            #[allow(unreachable_patterns)]
+            other => Err(KeyringError::NotSupportedByStore(format!(
+                "{} does not exist on this platform",
+                other.describe()
+            ))),
+        }
+    }
+
+    fn entry(self, store: &PlatformStore, server: &str) -> Result<Entry, KeyringError> {
+        let label = format!("agentview credential for {server}");
+        let modifiers: HashMap<&str, &str> = match self {
+            // Only the Secret Service shows a label; keyutils would take a
+            // "description" as the key's name instead, which must stay stable.
+            Backend::SecretService => HashMap::from([("label", label.as_str())]),
+            _ => HashMap::new(),
+        };
+        store.build(
+            SERVICE,
+            server,
+            (!modifiers.is_empty()).then_some(&modifiers),
+        )
+    }
+}
+
+/// The backend in use once connected.
+#[derive(Clone)]
+struct Opened {
+    backend: Backend,
+    store: Arc<PlatformStore>,
+    /// Why an earlier candidate (the Secret Service) was passed over.
+    passed_over: Option<String>,
+}
+
+/// The OS keyring.
+#[derive(Debug)]
+pub struct KeyringStore {
+    requested: KeyringBackend,
+    timeout: Duration,
+    /// Connected lazily, on a helper thread, then reused. Never locked across
+    /// a platform call, so `describe` cannot hang behind one.
+    opened: Arc<Mutex<Option<Opened>>>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyringStore {
+    pub fn new(backend: KeyringBackend, timeout: Duration) -> Self {
+        KeyringStore {
+            requested: backend,
+            timeout,
+            opened: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// A store already connected to `store`, as if `backend` had answered.
+    #[cfg(test)]
+    fn connected(backend: Backend, store: Arc<PlatformStore>, timeout: Duration) -> Self {
+        let opened = Opened {
+            backend,
+            store,
+            passed_over: None,
+        };
+        KeyringStore {
+            requested: KeyringBackend::Default,
+            timeout,
+            opened: Arc::new(Mutex::new(Some(opened))),
+        }
+    }
+
+    fn opened(&self) -> Option<Opened> {
+        self.opened
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the backend in use forgets credentials at reboot or logout
+    /// (keyutils). `None` until a call has connected.
+    pub fn is_volatile(&self) -> Option<bool> {
+        self.opened().map(|o| o.backend == Backend::Keyutils)
+    }
+
+    fn name(&self) -> String {
+        self.describe()
+    }
+
+    /// Run `op` against the connected store on a helper thread, waiting at most
+    /// `timeout` for the whole thing (connecting included).
+    fn call<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&Opened) -> Result<T, KeyringError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (tx, rx) = mpsc::channel();
+        let cache = Arc::clone(&self.opened);
+        let requested = self.requested;
+        let spawned = std::thread::Builder::new()
+            .name("agentview-keyring".into())
+            .spawn(move || {
+                let result = connect(&cache, requested).map(|opened| op(&opened));
+                let _ = tx.send(result);
+            });
+        if let Err(e) = spawned {
+            return Err(StoreError::Other {
+                store: self.name(),
+                reason: format!("cannot start a thread: {e}"),
+            });
+        }
+        match rx.recv_timeout(self.timeout) {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(e))) => Err(self.map_error(e)),
+            Ok(Err(reason)) => Err(StoreError::Unavailable {
+                store: self.name(),
+                reason,
+            }),
+            Err(RecvTimeoutError::Timeout) => Err(StoreError::Timeout {
+                store: self.name(),
+                after: self.timeout,
+            }),
+            Err(RecvTimeoutError::Disconnected) => Err(StoreError::Other {
+                store: self.name(),
+                reason: "the keyring call panicked".to_owned(),
+            }),
+        }
+    }
+
+    /// Keep the platform's own words (LESSONS: never swallow them).
+    fn map_error(&self, err: KeyringError) -> StoreError {
+        let reason = error_text(&err);
+        match err {
+            KeyringError::NoStorageAccess(_) | KeyringError::PlatformFailure(_) => {
+                StoreError::Unavailable {
+                    store: self.name(),
+                    reason,
+                }
+            }
+            _ => StoreError::Other {
+                store: self.name(),
+                reason,
+            },
+        }
+    }
+
+    /// Add why an earlier backend was not used, so a failure of the fallback
+    /// (keyutils) still shows the first one's error (the Secret Service's).
+    fn with_passed_over(&self, err: StoreError) -> StoreError {
+        let Some(why) = self.opened().and_then(|o| o.passed_over) else {
+            return err;
+        };
+        match err {
+            StoreError::Unavailable { store, reason } => StoreError::Unavailable {
+                store,
+                reason: format!("{reason}; not using {why}"),
+            },
+            StoreError::Other { store, reason } => StoreError::Other {
+                store,
+                reason: format!("{reason}; not using {why}"),
+            },
+            other => other,
+        }
+    }
+
+    fn corrupt(&self, server: &str, reason: String) -> StoreError {
+        StoreError::Corrupt {
+            store: self.name(),
+            server: server.to_owned(),
+            reason,
+        }
+    }
+
+    fn mismatch(&self, found: &str) -> StoreError {
+        StoreError::Mismatch {
+            store: self.name(),
+            found: found.to_owned(),
+        }
+    }
+
+    /// The raw secret text of a server's entry.
+    fn read_raw(&self, server: &str) -> Result<Option<Result<String, String>>, StoreError> {
+        let server = server.to_owned();
+        self.call(move |o| {
+            let entry = o.backend.entry(&*o.store, &server)?;
+            match entry.get_password() {
+                Ok(text) => Ok(Some(Ok(text))),
+                Err(KeyringError::NoEntry) => Ok(None),
+                // Not UTF-8: the bytes are not shown, they may be a token.
+                Err(KeyringError::BadEncoding(_)) => {
+                    Ok(Some(Err("the entry is not UTF-8 text".to_owned())))
+                }
+                Err(e) => Err(e),
+            }
+        })
+    }
+
+    fn parse(&self, server: &str, text: &str) -> Result<Credential, StoreError> {
+        let doc: Document = serde_json::from_str(text)
+            .map_err(|e| self.corrupt(server, describe_json_error(&e)))?;
+        if doc.version != FORMAT_VERSION {
+            return Err(self.corrupt(server, format!("unknown format version {}", doc.version)));
+        }
+        if doc.server != server {
+            return Err(self.corrupt(
+                server,
+                format!("the entry names another server ({})", doc.server),
+            ));
+        }
+        doc.record
+            .into_credential(server)
+            .map_err(|reason| self.corrupt(server, reason))
+    }
+}
+
+/// The cached connection, or a new one. `Err` carries why no backend answered.
+fn connect(cache: &Mutex<Option<Opened>>, requested: KeyringBackend) -> Result<Opened, String> {
+    if let Some(opened) = cache.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+        return Ok(opened);
+    }
+    let candidates = Backend::candidates(requested);
+    if candidates.is_empty() {
+        return Err("agentview has no keyring support on this platform".to_owned());
+    }
+    // With one candidate the error already says which store it is about.
+    let single = candidates.len() == 1;
+    let mut failures: Vec<String> = Vec::new();
+    for backend in candidates {
+        match backend.open() {
+            Ok(store) => {
+                let passed_over = (!failures.is_empty()).then(|| failures.join("; "));
+                let opened = Opened {
+                    backend,
+                    store,
+                    passed_over,
+                };
+                *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(opened.clone());
+                return Ok(opened);
+            }
+            Err(e) if single => failures.push(error_text(&e)),
+            Err(e) => failures.push(format!("{}: {}", backend.describe(), error_text(&e))),
+        }
+    }
+    Err(failures.join("; "))
+}
+
+/// A keyring error as text, with its cause when the display leaves it out.
+fn error_text(err: &KeyringError) -> String {
+    use std::error::Error as _;
+    let text = err.to_string();
+    match err.source().map(|s| s.to_string()) {
+        Some(cause) if !text.contains(&cause) => format!("{text}: {cause}"),
+        _ => text,
+    }
+}
+
+impl CredentialStore for KeyringStore {
+    fn source(&self) -> Source {
+        Source::Keyring
+    }
+
+    fn describe(&self) -> String {
+        match (self.opened(), self.requested) {
+            (Some(o), _) => o.backend.describe().to_owned(),
+            (None, KeyringBackend::SecretService) => Backend::SecretService.describe().to_owned(),
+            (None, KeyringBackend::Keyutils) => Backend::Keyutils.describe().to_owned(),
+            (None, KeyringBackend::Default) => {
+                match Backend::candidates(KeyringBackend::Default)[..] {
+                    [only] => only.describe().to_owned(),
+                    _ => "the OS keyring".to_owned(),
+                }
+            }
+        }
+    }
+
+    /// Looks up an entry nobody writes: `NoEntry` means the keyring answers.
+    ///
+    /// keyutils is the exception: there a lookup can succeed while every write
+    /// is refused (in containers the persistent keyring denies the link the
+    /// store makes after adding a key), so the probe adds and removes a scratch
+    /// key holding "probe". No credential is touched. Where the link is denied
+    /// the scratch key cannot be removed either and stays in the user's session
+    /// keyring (one at most: the next add displaces it) until the kernel drops
+    /// it; that is why the probe must fail there, before a token meets the same fate.
+    fn probe(&self) -> Result<(), StoreError> {
+        let result = self.call(|o| {
+            let entry = o.backend.entry(&*o.store, PROBE_ACCOUNT)?;
+            if o.backend == Backend::Keyutils {
+                return entry
+                    .set_password("probe")
+                    .and_then(|()| entry.delete_credential());
+            }
+            match entry.get_password() {
+                Ok(_) | Err(KeyringError::NoEntry) | Err(KeyringError::BadEncoding(_)) => Ok(()),
+                Err(e) => Err(e),
+            }
+        });
+        result.map_err(|e| self.with_passed_over(e))
+    }
+
+    fn load(&self, server: &str) -> Result<Option<Credential>, StoreError> {
+        match self.read_raw(server)? {
+            None => Ok(None),
+            Some(Err(reason)) => Err(self.corrupt(server, reason)),
+            Some(Ok(text)) => self.parse(server, &text).map(Some),
+        }
+    }
+
+    /// `set_password` on the same entry updates it in place (no delete-then-add,
+    /// which re-prompts on macOS and loses the entry if the add fails).
+    fn save(&self, credential: &Credential) -> Result<(), StoreError> {
+        let record = Record::from_credential(credential).map_err(|reason| StoreError::Other {
+            store: self.name(),
+            reason,
+        })?;
+        let doc = Document {
+            version: FORMAT_VERSION,
+            server: credential.server.clone(),
+            record,
+        };
+        let text = serde_json::to_string(&doc).map_err(|e| StoreError::Other {
+            store: self.name(),
+            reason: e.to_string(),
+        })?;
+        let server = credential.server.clone();
+        let written = text.clone();
+        self.call(move |o| o.backend.entry(&*o.store, &server)?.set_password(&written))?;
+        match self.read_raw(&credential.server) {
+            Ok(Some(Ok(back))) if back == text => Ok(()),
+            Ok(Some(_)) => Err(self.mismatch("a different entry")),
+            Ok(None) => Err(self.mismatch("no entry at all")),
+            Err(e) => Err(self.mismatch(&format!("an error ({e})"))),
+        }
+    }
+
+    fn delete(&self, server: &str) -> Result<bool, StoreError> {
+        let server = server.to_owned();
+        self.call(
+            move |o| match o.backend.entry(&*o.store, &server)?.delete_credential() {
+                Ok(()) => Ok(true),
+                Err(KeyringError::NoEntry) => Ok(false),
+                Err(e) => Err(e),
+            },
+        )
+    }
+
+    fn notes(&self) -> Vec<String> {
+        let Some(opened) = self.opened() else {
+            return Vec::new();
+        };
+        let mut notes = Vec::new();
+        if opened.backend == Backend::Keyutils {
+            notes.push(
+                "the kernel keyutils keyring forgets the credential at reboot or when the \
+                 login session ends; log in again then, or use --store file"
+                    .to_owned(),
+            );
+        }
+        if let Some(why) = opened.passed_over {
+            notes.push(format!("not using {why}"));
+        }
+        notes
+    }
+}
+
+#[cfg(test)]
+#[path = "keyring_tests.rs"]
+mod tests;

@@ -9,6 +9,10 @@ use crate::secret::Secret;
 
 pub mod file;
 pub mod keyring;
+mod record;
+
+pub use file::FileStore;
+pub use keyring::KeyringStore;
 
 /// What kind of credential the server handed out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,7 +123,11 @@ pub enum StoreError {
     Timeout { store: String, after: Duration },
     /// The stored data cannot be read back as a credential.
     #[error("{store} holds an unreadable entry for {server}: {reason}")]
-    Corrupt { store: String, server: String, reason: String },
+    Corrupt {
+        store: String,
+        server: String,
+        reason: String,
+    },
     /// The write reported success but reading back gave something else.
     #[error("{store} accepted the credential but reading it back gave {found}")]
     Mismatch { store: String, found: String },
@@ -141,6 +149,12 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     fn save(&self, credential: &Credential) -> Result<(), StoreError>;
     /// Remove the server's credential; `Ok(false)` when there was none.
     fn delete(&self, server: &str) -> Result<bool, StoreError>;
+    /// What the user should be told about this store, learned so far: a keyring
+    /// that forgets at reboot, a credentials file whose loose permissions were
+    /// found (and are fixed on the next save). Shown as warnings; empty by default.
+    fn notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// The store a login will write to, chosen before the login starts.
@@ -154,12 +168,75 @@ pub struct Selected {
 /// Choose and probe the store a login writes to.
 /// `keyring` fails closed; `auto` falls back to the file and says why.
 pub fn select_for_write(config: &StoreConfig) -> Result<Selected, StoreError> {
-    let _ = config;
-    todo!("store selection")
+    select(
+        config.choice,
+        || keyring_store(config),
+        || file_store(config),
+    )
 }
 
 /// The stores to read a credential from, in order (auto: keyring, then file).
+///
+/// Nothing is probed: a reader treats a keyring error as "skip, but remember
+/// the reason" and goes on to the file.
 pub fn stores_for_read(config: &StoreConfig) -> Vec<Box<dyn CredentialStore>> {
-    let _ = config;
-    todo!("store list")
+    match config.choice {
+        StoreChoice::Keyring => vec![keyring_store(config)],
+        StoreChoice::File => vec![file_store(config)],
+        StoreChoice::Auto => vec![keyring_store(config), file_store(config)],
+    }
 }
+
+fn keyring_store(config: &StoreConfig) -> Box<dyn CredentialStore> {
+    Box::new(KeyringStore::new(config.backend, config.keyring_timeout))
+}
+
+fn file_store(config: &StoreConfig) -> Box<dyn CredentialStore> {
+    Box::new(FileStore::new(&config.config_dir))
+}
+
+/// The selection policy, with the stores injected so tests can fake a keyring.
+fn select(
+    choice: StoreChoice,
+    keyring: impl FnOnce() -> Box<dyn CredentialStore>,
+    file: impl FnOnce() -> Box<dyn CredentialStore>,
+) -> Result<Selected, StoreError> {
+    let probed = |store: Box<dyn CredentialStore>| store.probe().map(|()| store);
+    match choice {
+        StoreChoice::Keyring => Ok(Selected {
+            store: probed(keyring())?,
+            fallback_reason: None,
+        }),
+        StoreChoice::File => Ok(Selected {
+            store: probed(file())?,
+            fallback_reason: None,
+        }),
+        StoreChoice::Auto => {
+            let keyring_error = match probed(keyring()) {
+                Ok(store) => {
+                    return Ok(Selected {
+                        store,
+                        fallback_reason: None,
+                    });
+                }
+                Err(e) => e,
+            };
+            match probed(file()) {
+                Ok(store) => Ok(Selected {
+                    store,
+                    fallback_reason: Some(keyring_error.to_string()),
+                }),
+                Err(file_error) => Err(StoreError::Unavailable {
+                    store: "the credential store".to_owned(),
+                    reason: format!(
+                        "the keyring is not usable ({keyring_error}), and the file is not either ({file_error})"
+                    ),
+                }),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "select_tests.rs"]
+mod tests;

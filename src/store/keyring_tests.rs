@@ -1,0 +1,244 @@
+//! Tests may unwrap: a panic is the failure report.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::any::Any;
+use std::time::Instant;
+
+use keyring_core::api::{Credential as PlatformCredential, CredentialApi, CredentialStoreApi};
+use keyring_core::mock;
+
+use super::*;
+use crate::secret::Secret;
+use crate::store::{CredentialKind, UserInfo};
+
+const SERVER: &str = "https://a.example/mcp";
+const TOKEN: &str = "tok-5be1d2-secret";
+
+fn credential(token: &str) -> Credential {
+    Credential {
+        server: SERVER.to_owned(),
+        kind: CredentialKind::Bearer,
+        secret: Secret::new(token),
+        expires_at: Some(2_000_000_000),
+        user: Some(UserInfo {
+            name: Some("Ann".into()),
+            ..UserInfo::default()
+        }),
+        created_at: 1_700_000_000,
+    }
+}
+
+fn on_mock() -> (KeyringStore, Arc<mock::Store>) {
+    let platform = mock::Store::new().unwrap();
+    let store =
+        KeyringStore::connected(Backend::Keyutils, platform.clone(), Duration::from_secs(5));
+    (store, platform)
+}
+
+fn raw(platform: &mock::Store, server: &str) -> Result<String, KeyringError> {
+    platform
+        .build(SERVICE, server, None)
+        .unwrap()
+        .get_password()
+}
+
+#[test]
+fn round_trip_update_in_place_and_delete() {
+    let (store, platform) = on_mock();
+    store.probe().unwrap();
+    assert_eq!(store.load(SERVER).unwrap(), None);
+    store.save(&credential("tok-1")).unwrap();
+    assert_eq!(store.load(SERVER).unwrap(), Some(credential("tok-1")));
+    store.save(&credential("tok-2")).unwrap();
+    assert_eq!(store.load(SERVER).unwrap(), Some(credential("tok-2")));
+    let entries = platform
+        .search(&HashMap::from([("service", SERVICE), ("user", SERVER)]))
+        .unwrap();
+    assert_eq!(entries.len(), 1, "one entry, updated in place");
+    assert!(store.delete(SERVER).unwrap());
+    assert!(!store.delete(SERVER).unwrap());
+    assert_eq!(store.load(SERVER).unwrap(), None);
+}
+
+#[test]
+fn secret_is_a_versioned_document_of_the_whole_credential() {
+    let (store, platform) = on_mock();
+    store.save(&credential(TOKEN)).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&raw(&platform, SERVER).unwrap()).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["server"], SERVER);
+    assert_eq!(doc["kind"], "bearer");
+    assert_eq!(doc["token"], TOKEN);
+    assert_eq!(doc["expires_at"], 2_000_000_000u64);
+    assert_eq!(doc["user"]["name"], "Ann");
+    assert_eq!(doc["created_at"], 1_700_000_000u64);
+}
+
+#[test]
+fn unreadable_entries_are_corrupt_without_the_token() {
+    let (store, platform) = on_mock();
+    let entry = platform.build(SERVICE, SERVER, None).unwrap();
+    for text in [
+        TOKEN.to_owned(),
+        format!(
+            r#"{{"version":1,"server":"{SERVER}","kind":"bearer","token":"t","created_at":"{TOKEN}"}}"#
+        ),
+        format!(
+            r#"{{"version":1,"server":"https://other/","kind":"bearer","token":"{TOKEN}","created_at":1}}"#
+        ),
+        format!(
+            r#"{{"version":9,"server":"{SERVER}","kind":"bearer","token":"{TOKEN}","created_at":1}}"#
+        ),
+    ] {
+        entry.set_password(&text).unwrap();
+        let err = store.load(SERVER).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+        assert!(
+            !err.to_string().contains(TOKEN) && !format!("{err:?}").contains(TOKEN),
+            "{err}"
+        );
+    }
+}
+
+/// A platform store whose every entry misbehaves as told.
+#[derive(Debug)]
+struct OddStore(Odd);
+
+#[derive(Debug, Clone, Copy)]
+enum Odd {
+    /// Connecting takes this long.
+    Slow(Duration),
+    /// Writes are accepted and something else is read back.
+    Lossy,
+    /// The platform refuses access.
+    Denied,
+}
+
+impl CredentialStoreApi for OddStore {
+    fn vendor(&self) -> String {
+        "odd".into()
+    }
+    fn id(&self) -> String {
+        "odd".into()
+    }
+    fn build(
+        &self,
+        _: &str,
+        _: &str,
+        _: Option<&HashMap<&str, &str>>,
+    ) -> keyring_core::Result<Entry> {
+        if let Odd::Slow(delay) = self.0 {
+            std::thread::sleep(delay);
+        }
+        Ok(Entry::new_with_credential(Arc::new(OddCred(self.0))))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[derive(Debug)]
+struct OddCred(Odd);
+
+impl CredentialApi for OddCred {
+    fn set_secret(&self, _: &[u8]) -> keyring_core::Result<()> {
+        match self.0 {
+            Odd::Denied => Err(denied()),
+            _ => Ok(()),
+        }
+    }
+    fn get_secret(&self) -> keyring_core::Result<Vec<u8>> {
+        match self.0 {
+            Odd::Denied => Err(denied()),
+            _ => Ok(b"{}".to_vec()),
+        }
+    }
+    fn delete_credential(&self) -> keyring_core::Result<()> {
+        Err(KeyringError::NoEntry)
+    }
+    fn get_credential(&self) -> keyring_core::Result<Option<Arc<PlatformCredential>>> {
+        Ok(None)
+    }
+    fn get_specifiers(&self) -> Option<(String, String)> {
+        None
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+const DENIED: &str = "org.freedesktop.DBus.Error.AccessDenied: the collection is locked";
+
+fn denied() -> KeyringError {
+    KeyringError::NoStorageAccess(Box::new(std::io::Error::other(DENIED)))
+}
+
+fn odd(odd: Odd, timeout: Duration) -> KeyringStore {
+    KeyringStore::connected(Backend::SecretService, Arc::new(OddStore(odd)), timeout)
+}
+
+#[test]
+fn a_hung_call_times_out() {
+    let store = odd(
+        Odd::Slow(Duration::from_secs(3)),
+        Duration::from_millis(100),
+    );
+    let started = Instant::now();
+    let err = store.probe().unwrap_err();
+    assert!(matches!(err, StoreError::Timeout { .. }), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        err.to_string().contains("the Secret Service keyring"),
+        "{err}"
+    );
+}
+
+#[test]
+fn read_back_difference_is_a_mismatch_without_the_token() {
+    let store = odd(Odd::Lossy, Duration::from_secs(5));
+    let err = store.save(&credential(TOKEN)).unwrap_err();
+    assert!(matches!(err, StoreError::Mismatch { .. }), "{err:?}");
+    assert!(!err.to_string().contains(TOKEN) && !format!("{err:?}").contains(TOKEN));
+}
+
+#[test]
+fn the_platform_error_is_kept() {
+    let store = odd(Odd::Denied, Duration::from_secs(5));
+    let err = store.probe().unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    assert!(err.to_string().contains(DENIED), "{err}");
+    let err = store.save(&credential(TOKEN)).unwrap_err();
+    assert!(err.to_string().contains(DENIED), "{err}");
+}
+
+#[test]
+fn describe_and_notes_name_the_backend() {
+    let (store, _) = on_mock();
+    assert_eq!(store.describe(), "the kernel keyutils keyring");
+    assert_eq!(store.is_volatile(), Some(true));
+    assert!(store.notes()[0].contains("reboot"));
+    let store = odd(Odd::Lossy, Duration::from_secs(1));
+    assert_eq!(store.describe(), "the Secret Service keyring");
+    assert!(store.notes().is_empty());
+    let fresh = KeyringStore::new(KeyringBackend::SecretService, Duration::from_secs(1));
+    assert_eq!(fresh.describe(), "the Secret Service keyring");
+    assert_eq!(fresh.is_volatile(), None);
+}
+
+/// The real kernel keyring, where this machine has a session keyring.
+#[test]
+fn keyutils_round_trip_when_available() {
+    let store = KeyringStore::new(KeyringBackend::Keyutils, Duration::from_secs(5));
+    if let Err(e) = store.probe() {
+        eprintln!("skipped: no usable keyutils session keyring ({e})");
+        return;
+    }
+    let server = format!("https://keyutils-test-{}.example/mcp", std::process::id());
+    let mut c = credential("tok-k1");
+    c.server = server.clone();
+    store.save(&c).unwrap();
+    c.secret = Secret::new("tok-k2");
+    store.save(&c).unwrap();
+    assert_eq!(store.load(&server).unwrap(), Some(c));
+    assert!(store.delete(&server).unwrap());
+}
