@@ -71,16 +71,27 @@ fn agent_identifier_and_schema_argument_names_are_used() {
 fn deny_exits_5_and_stores_nothing() {
     let server = TestServer::start(ServerConfig::default());
     let av = Agentview::new(&server.mcp_url());
-    let denier = deny_when_created(&server);
-    let run = av.run(&["login", "--no-browser"]).expect_code(5);
-    denier.join().expect("denied");
+    let run = std::thread::scope(|scope| {
+        scope.spawn(|| decide_when_created(&server, false));
+        av.run(&["login", "--no-browser"])
+    });
+    let run = run.expect_code(5);
     assert!(run.stderr.contains("denied"), "{}", run.stderr);
     assert!(!av.credentials_file().exists());
     av.run(&["token"]).expect_code(4);
 }
 
-fn deny_when_created(server: &TestServer) -> std::thread::ScopedJoinHandle<'static, ()> {
-    unreachable!("{}", server.mcp_url())
+/// Approve or deny the first login as soon as it exists (a person at the browser).
+fn decide_when_created(server: &TestServer, approve: bool) {
+    for _ in 0..1000 {
+        if let Some(session) = server.sessions().first() {
+            let done = if approve { server.approve(&session.id) } else { server.deny(&session.id) };
+            assert!(done, "the session was pending");
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no login session was created");
 }
 
 #[test]

@@ -80,6 +80,9 @@ pub async fn run(
         )),
         None => output.info(&format!("The credential will be stored in {location}.")),
     }
+    for note in selected.store.notes() {
+        output.warn(&note);
+    }
 
     let mut remote = tokio::select! {
         r = Remote::connect(settings, output) => r?,
