@@ -102,6 +102,9 @@ pub enum Command {
     Status(StatusArgs),
     /// Remove the stored credential for the server
     Logout,
+    /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
+    #[command(after_help = "Examples:\n  agentview exec -- my-agent --serve\n  agentview exec -- sh -c 'curl -H \"Authorization: Bearer $AGENTVIEW_TOKEN\" https://agentview.de/api'\n\nThe command's exit code becomes agentview's (4 if not logged in).")]
+    Exec(ExecArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
 }
@@ -128,6 +131,20 @@ pub struct LoginArgs {
     #[arg(long)]
     pub json: bool,
 
+    /// Create the login session, print a handshake (with --json: a JSON document
+    /// on stdout) and exit at once; finish later with --resume
+    #[arg(long, conflicts_with_all = ["resume", "with_token", "print_token"])]
+    pub no_wait: bool,
+
+    /// Finish a login started with --no-wait: wait for approval and store the
+    /// credential ("-" reads the id from stdin, keeping it out of `ps`)
+    #[arg(long, value_name = "SESSION_ID", conflicts_with = "with_token")]
+    pub resume: Option<String>,
+
+    /// Read a token from stdin and store it (for CI secrets); no server call
+    #[arg(long, conflicts_with_all = ["no_browser", "timeout", "agent", "scope"])]
+    pub with_token: bool,
+
     /// Agent identifier sent to the server [default: agentview/<version>]
     #[arg(long, value_name = "ID")]
     pub agent: Option<String>,
@@ -152,6 +169,13 @@ pub enum TokenFormat {
     Header,
     /// A JSON object: token, kind, server, expiry
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
 }
 
 #[derive(Debug, Args)]

@@ -5,21 +5,35 @@ use std::fmt;
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    Ok = 0,
-    Other = 1,
-    Usage = 2,
-    Expired = 3,
-    NotLoggedIn = 4,
-    Denied = 5,
-    Policy = 6,
-    Server = 7,
-    Store = 8,
-    Interrupted = 130,
+    Ok,
+    Other,
+    Usage,
+    Expired,
+    NotLoggedIn,
+    Denied,
+    Policy,
+    Server,
+    Store,
+    Interrupted,
+    /// A child's exit code passed through unchanged (`exec`).
+    Child(u8),
 }
 
 impl Exit {
     pub fn code(self) -> u8 {
-        self as u8
+        match self {
+            Exit::Ok => 0,
+            Exit::Other => 1,
+            Exit::Usage => 2,
+            Exit::Expired => 3,
+            Exit::NotLoggedIn => 4,
+            Exit::Denied => 5,
+            Exit::Policy => 6,
+            Exit::Server => 7,
+            Exit::Store => 8,
+            Exit::Interrupted => 130,
+            Exit::Child(code) => code,
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 //! `agentview login`: store check, create_auth_session once, browser, wait, store, report.
+//! Also the two-step form (`--no-wait`, then `--resume`) for agents and CI.
 
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use super::login_outcome::{credential_from, outcome_failure};
 use crate::browser::{self, Launch};
 use crate::cli::LoginArgs;
 use crate::clock::{RealClock, countdown, iso8601, unix_now, utc_time_of_day};
@@ -13,11 +15,10 @@ use crate::login_url;
 use crate::lookup;
 use crate::output::{Output, Progress};
 use crate::remote::{self, Remote};
-use crate::secret::Secret;
-use crate::session::{Outcome, PollError, wait_for_approval};
+use crate::session::{Outcome, wait_for_approval};
 use crate::settings::Settings;
-use crate::store::{self, Credential, CredentialKind, Source};
-use crate::tools::{Activated, ToolFailure};
+use crate::store::{self, Credential, CredentialKind, Selected, Source};
+use crate::tools::DEFAULT_WINDOW;
 
 /// What `login` was asked to do.
 #[derive(Debug, Clone)]
@@ -29,11 +30,33 @@ pub struct LoginSettings {
     pub json: bool,
     pub agent: String,
     pub scope: Option<String>,
+    pub mode: Mode,
+}
+
+/// One-step login, or one of the two steps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Wait,
+    NoWait,
+    /// The session request id (already read from stdin when "-" was given).
+    Resume(String),
+    WithToken,
 }
 
 impl LoginSettings {
-    pub fn resolve(args: LoginArgs) -> LoginSettings {
-        LoginSettings {
+    pub fn resolve(args: LoginArgs, read_stdin: impl FnOnce() -> Result<String, Failure>) -> Result<LoginSettings, Failure> {
+        let mode = match (args.no_wait, args.resume, args.with_token) {
+            (true, _, _) => Mode::NoWait,
+            (_, Some(id), _) => {
+                let id = if id == "-" { read_stdin()?.trim().to_string() } else { id };
+                crate::secret::check_token_shape(&id)
+                    .map_err(|e| Failure::usage(format!("--resume: not a session id ({e})")))?;
+                Mode::Resume(id)
+            }
+            (_, _, true) => Mode::WithToken,
+            _ => Mode::Wait,
+        };
+        Ok(LoginSettings {
             no_browser: args.no_browser,
             timeout: args.timeout.map(Duration::from_secs),
             force: args.force,
@@ -41,7 +64,8 @@ impl LoginSettings {
             json: args.json,
             agent: args.agent.unwrap_or_else(|| format!("agentview/{}", remote::VERSION)),
             scope: args.scope,
-        }
+            mode,
+        })
     }
 }
 
@@ -49,13 +73,12 @@ fn interrupted() -> anyhow::Error {
     Failure::new(Exit::Interrupted, "interrupted; nothing was stored").into()
 }
 
-pub async fn run(
-    login: LoginSettings,
-    settings: &Settings,
-    output: &Output,
-    interrupt: &Interrupt,
-) -> anyhow::Result<Exit> {
+pub async fn run(login: LoginSettings, settings: &Settings, output: &Output, interrupt: &Interrupt) -> anyhow::Result<Exit> {
+    if login.mode == Mode::WithToken {
+        return super::with_token::run(&login, settings, output);
+    }
     if !login.force
+        && login.mode != Mode::NoWait
         && let Some(found) = lookup::stored(settings).found.filter(|f| f.credential.is_live(unix_now()))
     {
         let until = found.credential.expires_at.map(|at| format!(", valid until {}", iso8601(at))).unwrap_or_default();
@@ -67,7 +90,27 @@ pub async fn run(
         return Ok(Exit::Ok);
     }
 
-    // Decide the store before anyone approves a login whose token could not be kept.
+    let selected = preflight_store(settings, output)?;
+    let mut remote = tokio::select! {
+        r = Remote::connect(settings, output) => r?,
+        () = interrupt.wait() => return Err(interrupted()),
+    };
+    let result = match &login.mode {
+        Mode::Resume(id) => {
+            let window = login.timeout.unwrap_or(DEFAULT_WINDOW);
+            output.info(&format!("Resuming the login; waiting up to {} for approval.", countdown(window)));
+            // With --timeout, running out is the user's limit; without, the server's window.
+            let server_window = if login.timeout.is_some() { Duration::MAX } else { window };
+            wait_and_store(&login, settings, output, interrupt, &mut remote, &selected, id, window, server_window).await
+        }
+        _ => start_and_wait(&login, settings, output, interrupt, &mut remote, &selected).await,
+    };
+    remote.close().await;
+    result
+}
+
+/// Decide the store before anyone approves a login whose token could not be kept.
+pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected, Failure> {
     let selected = store::select_for_write(&settings.store).map_err(|e| {
         Failure::new(Exit::Store, format!("cannot use the credential store: {e}"))
             .with_hint("nothing was sent to the server; use --store file to keep the credential in a 0600 file instead")
@@ -83,44 +126,37 @@ pub async fn run(
     for note in selected.store.notes() {
         output.warn(&note);
     }
+    Ok(selected)
+}
 
-    let mut remote = tokio::select! {
-        r = Remote::connect(settings, output) => r?,
+async fn start_and_wait(
+    login: &LoginSettings,
+    settings: &Settings,
+    output: &Output,
+    interrupt: &Interrupt,
+    remote: &mut Remote,
+    selected: &Selected,
+) -> anyhow::Result<Exit> {
+    let created = tokio::select! {
+        r = remote.create(&login.agent, login.scope.as_deref()) => r?,
         () = interrupt.wait() => return Err(interrupted()),
     };
-    let created = tokio::select! {
-        r = remote.create(&login.agent, login.scope.as_deref()) => r,
-        () = interrupt.wait() => {
-            remote.close().await;
-            return Err(interrupted());
-        }
-    };
-    let created = match created {
-        Ok(created) => created,
-        Err(failure) => {
-            remote.close().await;
-            return Err(failure.into());
-        }
-    };
-    let url = match login_url::check(&created.login_url, &settings.server_url) {
-        Ok(url) => url,
-        Err(refused) => {
-            remote.close().await;
-            return Err(Failure::new(Exit::Server, format!("refusing the login URL the server sent: {refused}"))
-                .with_hint("the server (or something between you and it) sent a link that does not point to it; nothing was opened")
-                .into());
-        }
-    };
+    let url = login_url::check(&created.login_url, &settings.server_url).map_err(|refused| {
+        Failure::new(Exit::Server, format!("refusing the login URL the server sent: {refused}"))
+            .with_hint("the server (or something between you and it) sent a link that does not point to it; nothing was opened")
+    })?;
     for warning in &created.warnings {
         output.warn(warning);
     }
-
     let window = login.timeout.map_or(created.window, |t| t.min(created.window));
-    let deadline = Instant::now() + window;
-    let closes = utc_time_of_day(unix_now() + window.as_secs());
+    let closes_at = unix_now() + window.as_secs();
+    if login.mode == Mode::NoWait {
+        return handshake(login, settings, output, &created.session_request_id, url.as_str(), closes_at, window);
+    }
     output.always(&format!("To approve this login, open:\n\n    {url}\n"));
     output.info(&format!(
-        "The login window closes at {closes} (in {}). Approve only a login you started yourself.",
+        "The login window closes at {} (in {}). Approve only a login you started yourself.",
+        utc_time_of_day(closes_at),
         countdown(window)
     ));
     if !login.no_browser {
@@ -130,80 +166,89 @@ pub async fn run(
             Launch::Failed(why) => output.warn(&format!("{why}; open the URL above yourself")),
         }
     }
+    let id = created.session_request_id.clone();
+    wait_and_store(login, settings, output, interrupt, remote, selected, &id, window, created.window).await
+}
 
-    let mut progress = Progress::start(output, deadline, &closes);
+/// `--no-wait`: tell the caller how to finish, and stop.
+fn handshake(
+    login: &LoginSettings,
+    settings: &Settings,
+    output: &Output,
+    id: &str,
+    url: &str,
+    closes_at: u64,
+    window: Duration,
+) -> anyhow::Result<Exit> {
+    let resume = format!("agentview --server {} login --resume {id}", settings.server);
+    if login.json {
+        let doc = json!({
+            "server": settings.server,
+            "session_request_id": id,
+            "login_url": url,
+            "expires_at": iso8601(closes_at),
+            "expires_in": window.as_secs(),
+            "resume_command": resume,
+        });
+        super::write_stdout(&format!("{doc}\n"))?;
+    } else {
+        output.always(&format!("To approve this login, open:\n\n    {url}\n"));
+        output.always(&format!("The login window closes at {}. Then finish with:\n\n    {resume}\n", utc_time_of_day(closes_at)));
+    }
+    Ok(Exit::Ok)
+}
+
+/// Poll until decided, then store and report. `window` is how long to wait;
+/// `server_window` is the server's own window (longer when --timeout cut it).
+#[allow(clippy::too_many_arguments)]
+async fn wait_and_store(
+    login: &LoginSettings,
+    settings: &Settings,
+    output: &Output,
+    interrupt: &Interrupt,
+    remote: &mut Remote,
+    selected: &Selected,
+    id: &str,
+    window: Duration,
+    server_window: Duration,
+) -> anyhow::Result<Exit> {
+    let deadline = Instant::now() + window;
+    let mut progress = Progress::start(output, deadline, &utc_time_of_day(unix_now() + window.as_secs()));
     let outcome = {
-        let mut poller = remote.poller(&created.session_request_id);
+        let mut poller = remote.poller(id);
         tokio::select! {
             o = wait_for_approval(&RealClock, &mut poller, deadline, &settings.pacing, |_| progress.tick()) => Some(o),
             () = interrupt.wait() => None,
         }
     };
     progress.finish();
-    let Some(outcome) = outcome else {
-        remote.close().await;
-        return Err(interrupted());
-    };
     let activated = match outcome {
-        Outcome::Active(activated) => activated,
-        other => {
-            remote.close().await;
-            return Err(outcome_failure(other, login.timeout.is_some_and(|t| t < created.window), window).into());
-        }
+        None => return Err(interrupted()),
+        Some(Outcome::Active(activated)) => activated,
+        Some(other) => return Err(outcome_failure(other, window < server_window, window).into()),
     };
-    let credential = credential_from(activated, settings, &created.session_request_id, output);
-    let saved = selected.store.save(&credential);
-    remote.close().await;
-    saved.map_err(|e| {
+    let credential = credential_from(activated, settings, id, output);
+    let location = selected.store.describe();
+    selected.store.save(&credential).map_err(|e| {
         Failure::new(Exit::Store, format!("the login was approved but the credential could not be stored: {e}"))
             .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
     })?;
     if interrupt.happened() {
-        return Err(
-            Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into()
-        );
+        return Err(Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into());
     }
-    let who =
-        credential.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
+    let who = credential.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
     output.success(&format!("Logged in to {}{who}.", settings.server));
     let kind_note = match credential.kind {
         CredentialKind::Bearer => "Bearer token",
-        CredentialKind::Session => {
-            "session id (this server binds your identity to the login session; `token` prints it)"
-        }
+        CredentialKind::Session => "session id (this server binds your identity to the login session; `token` prints it)",
     };
     output.info(&format!("Stored the {kind_note} in {location}."));
-    report(&login, &credential, selected.store.source(), &location, false)?;
+    report(login, &credential, selected.store.source(), &location, false)?;
     Ok(Exit::Ok)
 }
 
-fn credential_from(activated: Activated, settings: &Settings, session_request_id: &str, output: &Output) -> Credential {
-    for warning in &activated.warnings {
-        output.warn(warning);
-    }
-    let now = unix_now();
-    let (kind, secret) = match activated.token {
-        Some(token) => (CredentialKind::Bearer, token),
-        None => (CredentialKind::Session, Secret::new(session_request_id)),
-    };
-    Credential {
-        server: settings.server.clone(),
-        kind,
-        secret,
-        expires_at: activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s))),
-        user: activated.user,
-        created_at: now,
-    }
-}
-
 /// `--json` and `--print-token` output on stdout.
-fn report(
-    login: &LoginSettings,
-    credential: &Credential,
-    source: Source,
-    location: &str,
-    already: bool,
-) -> anyhow::Result<()> {
+pub fn report(login: &LoginSettings, credential: &Credential, source: Source, location: &str, already: bool) -> anyhow::Result<()> {
     if login.json {
         let mut doc = json!({
             "server": credential.server,
@@ -222,46 +267,4 @@ fn report(
         super::write_stdout(&format!("{}\n", credential.secret.expose()))?;
     }
     Ok(())
-}
-
-fn outcome_failure(outcome: Outcome, user_timeout: bool, window: Duration) -> Failure {
-    match outcome {
-        Outcome::Ended(status) => match status.to_ascii_lowercase().as_str() {
-            "expired" => Failure::new(Exit::Expired, "the login window expired before the login was approved")
-                .with_hint("run `agentview login` again and approve within the window"),
-            "denied" | "rejected" => Failure::new(Exit::Denied, "the login was denied"),
-            "cancelled" | "canceled" => Failure::new(Exit::Denied, "the login was cancelled"),
-            "consumed" => Failure::new(
-                Exit::Other,
-                "this login was already collected by another client; if that was not you, someone else may have your login link",
-            ),
-            _ => Failure::new(Exit::Other, format!("the login ended with status \"{status}\"")),
-        },
-        Outcome::TimedOut if user_timeout => Failure::new(
-            Exit::Expired,
-            format!("--timeout reached ({} s) before the login was approved", window.as_secs()),
-        ),
-        Outcome::TimedOut => Failure::new(
-            Exit::Expired,
-            format!("the login window ({}) ran out before the login was approved", countdown(window)),
-        )
-        .with_hint("run `agentview login` again and approve within the window"),
-        Outcome::ServerKeptFailing(error) => Failure::new(
-            Exit::Server,
-            format!("the server kept failing until the login window closed (last error: {error})"),
-        )
-        .with_hint("the login was not lost because of you: the server or the network was down; try again later"),
-        Outcome::PolicyKeptDenying(message) => Failure::new(
-            Exit::Policy,
-            format!("polling was refused by policy until the login window closed: {message}"),
-        ),
-        Outcome::Fatal(PollError::Tool(ToolFailure::Failed(message))) => {
-            Failure::new(Exit::Server, format!("the server reported an error while waiting for approval: {message}"))
-        }
-        Outcome::Fatal(PollError::Tool(other)) => {
-            Failure::new(Exit::Server, format!("while waiting for approval: {other}"))
-        }
-        Outcome::Fatal(PollError::Mcp(error)) => remote::server_failure(error, "while waiting for approval"),
-        Outcome::Active(_) => Failure::new(Exit::Other, "internal: active is not a failure"),
-    }
 }

@@ -1,26 +1,29 @@
 //! One module per subcommand; `dispatch` runs the chosen one.
 
 use crate::cli::Command;
-use crate::env::Env;
 use crate::error::Exit;
 use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::settings::Settings;
 
+pub mod exec;
 pub mod login;
+mod login_outcome;
 pub mod logout;
 pub mod status;
 pub mod token;
+pub mod with_token;
 
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
 /// failures as errors for `report`.
-pub async fn dispatch(command: Command, settings: &Settings, output: &Output, env: &Env) -> anyhow::Result<Exit> {
-    let _ = env;
+pub async fn dispatch(command: Command, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     match command {
         Command::Login(args) => {
             let interrupt = Interrupt::install();
-            login::run(login::LoginSettings::resolve(args), settings, output, &interrupt).await
+            let login = login::LoginSettings::resolve(args, || with_token::read_token(std::io::stdin().lock()).map(|s| s.expose().to_string()))?;
+            login::run(login, settings, output, &interrupt).await
         }
+        Command::Exec(args) => exec::run(&args.command, settings, output),
         Command::Token(args) => token::run(args.format, settings, output),
         Command::Status(args) => status::run(args.json, settings, output),
         Command::Logout => logout::run(settings, output),

@@ -1,0 +1,70 @@
+//! `agentview login --with-token`: store a token piped in on stdin (CI secrets).
+
+use std::io::Read;
+
+use super::login::{LoginSettings, preflight_store, report};
+use crate::clock::unix_now;
+use crate::error::{Exit, Failure};
+use crate::output::Output;
+use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
+use crate::settings::Settings;
+use crate::store::{Credential, CredentialKind};
+
+pub fn run(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    if settings.ui.stdin_tty {
+        return Err(Failure::usage("--with-token reads the token from stdin, but stdin is a terminal")
+            .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")
+            .into());
+    }
+    let token = read_token(std::io::stdin().lock())?;
+    let selected = preflight_store(settings, output)?;
+    let credential = Credential {
+        server: settings.server.clone(),
+        kind: CredentialKind::Bearer,
+        secret: token,
+        expires_at: None,
+        user: None,
+        created_at: unix_now(),
+    };
+    let location = selected.store.describe();
+    selected
+        .store
+        .save(&credential)
+        .map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")))?;
+    output.success(&format!("Stored the token for {} in {location}.", settings.server));
+    report(login, &credential, selected.store.source(), &location, false)?;
+    Ok(Exit::Ok)
+}
+
+/// Read one token from `input`: bounded, surrounding whitespace trimmed, shape checked.
+pub fn read_token(input: impl Read) -> Result<Secret, Failure> {
+    let mut buffer = Vec::new();
+    input
+        .take(MAX_TOKEN_LEN as u64 + 2)
+        .read_to_end(&mut buffer)
+        .map_err(|e| Failure::new(Exit::Other, format!("cannot read stdin: {e}")))?;
+    let text = String::from_utf8(buffer).map_err(|_| Failure::usage("the token on stdin is not valid UTF-8"))?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(Failure::usage("stdin was empty: no token to store")
+            .with_hint("pipe the token in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token"));
+    }
+    check_token_shape(token).map_err(|e| Failure::usage(format!("refusing the token on stdin: {e}")))?;
+    Ok(Secret::new(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_trims_and_checks() {
+        assert_eq!(read_token(&b"  abc.def\n"[..]).expect("ok").expose(), "abc.def");
+        assert!(read_token(&b""[..]).is_err());
+        assert!(read_token(&b" \n"[..]).is_err());
+        assert!(read_token(&b"two\nlines"[..]).is_err());
+        assert!(read_token(&b"\xff\xfe"[..]).is_err());
+        let huge = vec![b'a'; MAX_TOKEN_LEN + 10];
+        assert!(read_token(&huge[..]).is_err());
+    }
+}
