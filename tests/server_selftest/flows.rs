@@ -1,0 +1,2 @@
+//! flows
+use super::*;
