@@ -2,21 +2,20 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::Response;
-use rmcp::transport::streamable_http_server::session::SessionManager;
 use serde_json::Value;
 
+use super::fault_response::{fault_name, fault_response, text};
 use super::respond;
-use super::sse::{huge_body, reset_body};
 use super::state::App;
 use super::tools::{CREATE, GET};
-use super::{Fault, Match, RequestRecord, RetryAfter};
+use super::{Fault, Match, RequestRecord};
 
 const MAX_REQUEST_BODY: usize = 8 * 1024 * 1024;
 
@@ -48,8 +47,17 @@ impl Info {
             .and_then(|p| p.get("name"))
             .and_then(|n| n.as_str().map(str::to_string))
             .filter(|_| is_call);
-        let arguments = params.as_ref().and_then(|p| p.get("arguments")).cloned().filter(|_| is_call);
-        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let arguments = params
+            .as_ref()
+            .and_then(|p| p.get("arguments"))
+            .cloned()
+            .filter(|_| is_call);
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
         Info {
             method: method.clone(),
             rpc_id: get("id").filter(|_| rpc_method.is_some()),
@@ -64,7 +72,9 @@ impl Info {
     fn matches(&self, on: &Match) -> bool {
         match on {
             Match::Any => true,
-            Match::Method(m) => self.method == Method::POST && self.rpc_method.as_deref() == Some(m),
+            Match::Method(m) => {
+                self.method == Method::POST && self.rpc_method.as_deref() == Some(m)
+            }
             Match::Tool(t) => {
                 self.rpc_method.as_deref() == Some("tools/call") && self.tool.as_deref() == Some(t)
             }
@@ -75,7 +85,9 @@ impl Info {
 
     /// The JSON-RPC id as raw JSON text (`null` when there is none).
     pub fn id_text(&self) -> String {
-        self.rpc_id.as_ref().map_or_else(|| "null".to_string(), Value::to_string)
+        self.rpc_id
+            .as_ref()
+            .map_or_else(|| "null".to_string(), Value::to_string)
     }
 }
 
@@ -93,9 +105,15 @@ fn record_arrival(app: &App, info: &Info, headers: &HeaderMap) -> usize {
     let now = Instant::now();
     let mut inner = app.lock();
     let calls = &mut inner.calls;
-    match (&info.method, info.rpc_method.as_deref(), info.tool.as_deref()) {
+    match (
+        &info.method,
+        info.rpc_method.as_deref(),
+        info.tool.as_deref(),
+    ) {
         (&Method::POST, Some("initialize"), _) => calls.initialize += 1,
-        (&Method::POST, Some("notifications/initialized"), _) => calls.initialized_notifications += 1,
+        (&Method::POST, Some("notifications/initialized"), _) => {
+            calls.initialized_notifications += 1
+        }
         (&Method::POST, Some("tools/list"), _) => calls.tools_list += 1,
         (&Method::POST, Some("tools/call"), Some(CREATE)) => calls.create += 1,
         (&Method::POST, Some("tools/call"), Some(GET)) => {
@@ -129,7 +147,11 @@ fn record_arrival(app: &App, info: &Info, headers: &HeaderMap) -> usize {
 /// Faults for one request: an optional delay and at most one fault that decides the response.
 fn pick_faults(app: &App, info: &Info) -> (Option<Duration>, Option<Fault>) {
     let mut inner = app.lock();
-    if info.session_id.as_ref().is_some_and(|id| inner.dead_sessions.contains(id)) {
+    if info
+        .session_id
+        .as_ref()
+        .is_some_and(|id| inner.dead_sessions.contains(id))
+    {
         return (None, Some(Fault::ExpireMcpSession));
     }
     let slow = inner.take_fault(|f| matches!(f, Fault::Slow { on, .. } if info.matches(on)));
@@ -152,87 +174,6 @@ fn pick_faults(app: &App, info: &Info) -> (Option<Duration>, Option<Fault>) {
         _ => None,
     };
     (delay, terminal)
-}
-
-pub(crate) fn text(status: u16, body: String) -> Response {
-    Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
-        .body(Body::from(body))
-        .unwrap_or_default()
-}
-
-fn fault_name(f: &Fault) -> &'static str {
-    match f {
-        Fault::Status { .. } => "Status",
-        Fault::RateLimit { .. } => "RateLimit",
-        Fault::Reset { .. } => "Reset",
-        Fault::Slow { .. } => "Slow",
-        Fault::ExpireMcpSession => "ExpireMcpSession",
-        Fault::PolicyDeny { .. } => "PolicyDeny",
-        Fault::SseCloseEarly { .. } => "SseCloseEarly",
-        Fault::SseChunks { .. } => "SseChunks",
-        Fault::Raw { .. } => "Raw",
-        Fault::Huge { .. } => "Huge",
-        Fault::Patch { .. } => "Patch",
-    }
-}
-
-async fn fault_response(app: &Arc<App>, info: &Info, fault: &Fault) -> Option<Response> {
-    let id = info.id_text();
-    let with_ct = |status: u16, ct: &str, body: Body| {
-        Response::builder()
-            .status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK))
-            .header(header::CONTENT_TYPE, ct)
-            .body(body)
-            .unwrap_or_default()
-    };
-    Some(match fault {
-        Fault::Status { status, .. } => text(*status, format!("injected fault: HTTP {status}\n")),
-        Fault::RateLimit { retry_after, .. } => {
-            let mut r = text(429, "Too Many Requests: rate limit exceeded\n".into());
-            let value = match retry_after {
-                Some(RetryAfter::Seconds(n)) => Some(n.to_string()),
-                Some(RetryAfter::HttpDate(n)) => {
-                    Some(httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(*n)))
-                }
-                None => None,
-            };
-            if let Some(v) = value.and_then(|v| v.parse().ok()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            r
-        }
-        Fault::Reset { .. } => {
-            let (ct, prefix) = if app.config.sse {
-                ("text/event-stream", format!("id: r1\ndata: {{\"jsonrpc\":\"2.0\",\"id\":{id},\"res"))
-            } else {
-                ("application/json", format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"res"))
-            };
-            with_ct(200, ct, reset_body(prefix))
-        }
-        Fault::Raw { status, content_type, body, .. } => {
-            with_ct(*status, content_type, Body::from(body.replace("{{id}}", &id)))
-        }
-        Fault::Huge { content_type, len, .. } => {
-            let result = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"pad\":\"");
-            let (prefix, suffix) = if content_type.contains("event-stream") {
-                (format!("data: {result}"), "\"}}\n\n")
-            } else if content_type.contains("json") {
-                (result, "\"}}")
-            } else {
-                (String::new(), "")
-            };
-            with_ct(200, content_type, huge_body(prefix, suffix, *len))
-        }
-        Fault::ExpireMcpSession => {
-            if let Some(sid) = &info.session_id {
-                let _ = app.sessions_manager.close_session(&sid.as_str().into()).await;
-            }
-            text(404, "Not Found: Session not found".into())
-        }
-        _ => return None,
-    })
 }
 
 pub(crate) async fn layer(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
@@ -268,7 +209,9 @@ pub(crate) async fn layer(State(app): State<Arc<App>>, req: Request, next: Next)
             match resumed {
                 Some(events) => respond::sse_response(&app, events, HeaderMap::new()),
                 None => {
-                    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+                    let resp = next
+                        .run(Request::from_parts(parts, Body::from(bytes)))
+                        .await;
                     respond::post_process(&app, &info, resp, close_early).await
                 }
             }

@@ -1,6 +1,7 @@
 //! Local agentView-compatible MCP test server: public API (config, faults, records) and `TestServer`.
 #![allow(dead_code)]
 
+mod fault_response;
 mod mcp_layer;
 mod pages;
 mod respond;
@@ -81,7 +82,12 @@ impl TestServer {
         ready_rx
             .recv()
             .map_err(|_| std::io::Error::other("server thread died"))??;
-        Ok(TestServer { app, addr, shutdown: Some(tx), thread: Some(thread) })
+        Ok(TestServer {
+            app,
+            addr,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
     }
 
     pub fn mcp_url(&self) -> String {
@@ -151,6 +157,9 @@ fn build_router(app: Arc<App>, loopback: bool) -> axum::Router {
         );
     let mcp = axum::Router::new()
         .route_service("/mcp", service)
-        .route_layer(axum::middleware::from_fn_with_state(app.clone(), mcp_layer::layer));
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            mcp_layer::layer,
+        ));
     mcp.merge(pages::router(app))
 }

@@ -8,7 +8,8 @@ use axum::response::Response;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use super::mcp_layer::{Info, text};
+use super::fault_response::text;
+use super::mcp_layer::Info;
 use super::sse::{SseEvent, SseParser, chunked_body, render};
 use super::state::{App, random_hex};
 
@@ -39,7 +40,8 @@ async fn read_events(body: Body) -> Vec<SseEvent> {
 }
 
 fn override_version(app: &App, info: &Info, v: &mut Value) {
-    if let (Some(version), Some("initialize")) = (&app.config.protocol_version, info.rpc_method.as_deref())
+    if let (Some(version), Some("initialize")) =
+        (&app.config.protocol_version, info.rpc_method.as_deref())
         && let Some(result) = v.get_mut("result").and_then(Value::as_object_mut)
     {
         result.insert("protocolVersion".into(), json!(version));
@@ -49,7 +51,11 @@ fn override_version(app: &App, info: &Info, v: &mut Value) {
 /// Headers worth keeping from rmcp's response (session id etc.), minus body-specific ones.
 fn kept_headers(headers: &HeaderMap) -> HeaderMap {
     let mut h = headers.clone();
-    for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::TRANSFER_ENCODING] {
+    for name in [
+        header::CONTENT_TYPE,
+        header::CONTENT_LENGTH,
+        header::TRANSFER_ENCODING,
+    ] {
         h.remove(name);
     }
     h
@@ -73,7 +79,8 @@ pub(crate) async fn post_process(
         .to_ascii_lowercase();
     let (parts, body) = resp.into_parts();
     if ct.starts_with("application/json") {
-        if app.config.protocol_version.is_none() || info.rpc_method.as_deref() != Some("initialize") {
+        if app.config.protocol_version.is_none() || info.rpc_method.as_deref() != Some("initialize")
+        {
             return Response::from_parts(parts, body);
         }
         let Ok(bytes) = to_bytes(body, 4 << 20).await else {
@@ -120,7 +127,10 @@ pub(crate) async fn post_process(
 fn json_response(headers: HeaderMap, v: Value) -> Response {
     let mut r = Response::new(Body::from(v.to_string()));
     *r.headers_mut() = headers;
-    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -133,7 +143,10 @@ pub(crate) fn sse_response(app: &App, mut events: Vec<SseEvent>, headers: Header
             let at = usize::from(events.first().is_some_and(SseEvent::is_priming));
             let note = json!({"jsonrpc": "2.0", "method": "notifications/message",
                 "params": {"level": "info", "logger": "agentview-local", "data": "working on it"}});
-            let comment = SseEvent { comment: Some("agentview-local says hi".into()), ..SseEvent::default() };
+            let comment = SseEvent {
+                comment: Some("agentview-local says hi".into()),
+                ..SseEvent::default()
+            };
             events.insert(at, SseEvent::data(note.to_string()));
             events.insert(at, comment);
             let mut s = render(&events);
@@ -147,7 +160,13 @@ pub(crate) fn sse_response(app: &App, mut events: Vec<SseEvent>, headers: Header
     let mut r = Response::new(body);
     *r.headers_mut() = headers;
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/event-stream"));
-    h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-cache"),
+    );
     r
 }

@@ -18,10 +18,17 @@ pub(crate) struct SseEvent {
 
 impl SseEvent {
     pub fn priming(id: String, retry: Option<u64>) -> SseEvent {
-        SseEvent { id: Some(id), retry, ..SseEvent::default() }
+        SseEvent {
+            id: Some(id),
+            retry,
+            ..SseEvent::default()
+        }
     }
     pub fn data(data: String) -> SseEvent {
-        SseEvent { data, ..SseEvent::default() }
+        SseEvent {
+            data,
+            ..SseEvent::default()
+        }
     }
     pub fn is_priming(&self) -> bool {
         self.data.is_empty() && self.id.is_some()
@@ -165,7 +172,8 @@ pub(crate) fn reset_body(prefix: String) -> Body {
                 0 => Some((Ok(Bytes::from(prefix)), 1)),
                 1 => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
-                    let err = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: reset");
+                    let err =
+                        std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: reset");
                     Some((Err(err), 2))
                 }
                 _ => None,

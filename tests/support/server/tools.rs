@@ -71,7 +71,11 @@ impl AuthTools {
 
     fn result(&self, object: Value, patch: Option<Value>) -> CallToolResult {
         let cfg = &self.app.config;
-        let mut object = if cfg.shape == ResultShape::Snake { snake_keys(object) } else { object };
+        let mut object = if cfg.shape == ResultShape::Snake {
+            snake_keys(object)
+        } else {
+            object
+        };
         if let Some(patch) = patch {
             object = merge(object, patch);
         }
@@ -92,7 +96,12 @@ impl AuthTools {
     fn create(&self, args: &Map<String, Value>) -> Result<Value, ErrorData> {
         let agent = match args.get("agent_identifier") {
             Some(Value::String(s)) => s.clone(),
-            _ => return Err(ErrorData::invalid_params("agent_identifier (string) is required", None)),
+            _ => {
+                return Err(ErrorData::invalid_params(
+                    "agent_identifier (string) is required",
+                    None,
+                ));
+            }
         };
         let scope = match args.get("scope") {
             None | Some(Value::Null) => None,
@@ -113,11 +122,16 @@ impl AuthTools {
     fn get(&self, args: &Map<String, Value>) -> Result<Option<Value>, ErrorData> {
         let name = self.app.config.id_arg.name();
         let Some(Value::String(id)) = args.get(name) else {
-            return Err(ErrorData::invalid_params(format!("{name} (string) is required"), None));
+            return Err(ErrorData::invalid_params(
+                format!("{name} (string) is required"),
+                None,
+            ));
         };
         let cfg = &self.app.config;
         let mut inner = self.app.lock();
-        let Some(s) = inner.auth.iter_mut().find(|s| &s.id == id) else { return Ok(None) };
+        let Some(s) = inner.auth.iter_mut().find(|s| &s.id == id) else {
+            return Ok(None);
+        };
         s.polls += 1;
         let now = Instant::now();
         if let Some(n) = cfg.auto_approve_after_polls
@@ -130,14 +144,18 @@ impl AuthTools {
         let mut v = json!({ "status": status.as_str(), "sessionRequestId": s.id });
         match status {
             AuthStatus::Pending => {
-                let left = (s.created + s.window).saturating_duration_since(now).as_secs();
+                let left = (s.created + s.window)
+                    .saturating_duration_since(now)
+                    .as_secs();
                 v["expiresIn"] = json!(left);
             }
             AuthStatus::Active => {
-                v["user"] = json!({"name": "Ada Lovelace", "email": "ada@example.com", "id": "usr_0001"});
+                v["user"] =
+                    json!({"name": "Ada Lovelace", "email": "ada@example.com", "id": "usr_0001"});
                 if cfg.token_mode == TokenMode::Bearer {
                     v["token"] = json!(s.token);
-                    v["tokenExpiresAt"] = json!(iso8601(SystemTime::now() + Duration::from_secs(3600)));
+                    v["tokenExpiresAt"] =
+                        json!(iso8601(SystemTime::now() + Duration::from_secs(3600)));
                 }
             }
             AuthStatus::Denied | AuthStatus::Expired => {}
@@ -229,7 +247,10 @@ impl ServerHandler for AuthTools {
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
         if name != CREATE && name != GET {
-            return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
+            return Err(ErrorData::invalid_params(
+                format!("unknown tool: {name}"),
+                None,
+            ));
         }
         let args = request.arguments.unwrap_or_default();
         let patch = match self.call_fault(&name) {

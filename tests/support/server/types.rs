@@ -112,17 +112,58 @@ pub enum RetryAfter {
 
 #[derive(Clone, Debug)]
 pub enum Fault {
-    Status { on: Match, status: u16, count: u32 },
-    RateLimit { on: Match, retry_after: Option<RetryAfter>, count: u32 },
-    Reset { on: Match, count: u32 },
-    Slow { on: Match, delay: Duration, count: u32 },
+    Status {
+        on: Match,
+        status: u16,
+        count: u32,
+    },
+    RateLimit {
+        on: Match,
+        retry_after: Option<RetryAfter>,
+        count: u32,
+    },
+    Reset {
+        on: Match,
+        count: u32,
+    },
+    Slow {
+        on: Match,
+        delay: Duration,
+        count: u32,
+    },
     ExpireMcpSession,
-    PolicyDeny { on: Match, message: String, count: u32 },
-    SseCloseEarly { on: Match, retry_ms: u64, count: u32 },
-    SseChunks { size: usize, crlf: bool },
-    Raw { on: Match, status: u16, content_type: String, body: String, count: u32 },
-    Huge { on: Match, content_type: String, len: usize, count: u32 },
-    Patch { on: Match, patch: serde_json::Value, count: u32 },
+    PolicyDeny {
+        on: Match,
+        message: String,
+        count: u32,
+    },
+    SseCloseEarly {
+        on: Match,
+        retry_ms: u64,
+        count: u32,
+    },
+    SseChunks {
+        size: usize,
+        crlf: bool,
+    },
+    Raw {
+        on: Match,
+        status: u16,
+        content_type: String,
+        body: String,
+        count: u32,
+    },
+    Huge {
+        on: Match,
+        content_type: String,
+        len: usize,
+        count: u32,
+    },
+    Patch {
+        on: Match,
+        patch: serde_json::Value,
+        count: u32,
+    },
 }
 
 /// Status of one login (auth) session.
