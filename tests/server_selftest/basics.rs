@@ -261,3 +261,32 @@ async fn protocol_version_override() {
         "1999-01-01"
     );
 }
+
+#[tokio::test]
+async fn odd_requests_get_4xx_and_the_server_keeps_working() {
+    let (server, mut rpc) = start(ServerConfig::default());
+    rpc.initialize().await;
+    let post = |body: &'static str, ct: &'static str| {
+        rpc.request(reqwest::Method::POST)
+            .header("content-type", ct)
+            .body(body)
+    };
+    let cases = [
+        post("", "application/json"),
+        post("{not json", "application/json"),
+        post("[]", "application/json"),
+        post(r#"{"jsonrpc":"2.0","id":1}"#, "application/json"),
+        post(
+            r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#,
+            "text/plain",
+        ),
+        rpc.request(reqwest::Method::PUT),
+    ];
+    for req in cases {
+        let status = req.send().await.unwrap().status().as_u16();
+        assert!((400..500).contains(&status), "{status}");
+    }
+    assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 200);
+    assert_eq!(server.requests().len(), 2 + 6 + 1);
+    assert!(server.requests().iter().all(|r| r.status != 0));
+}

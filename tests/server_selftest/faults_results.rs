@@ -36,38 +36,38 @@ async fn policy_deny_is_a_tool_error() {
 
 #[tokio::test]
 async fn sse_close_early_then_resume_with_get() {
-    let (server, mut rpc) = start(sse());
-    rpc.initialize().await;
-    server.push_fault(Fault::SseCloseEarly {
-        on: tool("create_auth_session"),
-        retry_ms: 50,
-        count: 1,
-    });
-    let r = rpc
-        .send(
-            "tools/call",
-            json!({"name": "create_auth_session", "arguments": {"agent_identifier": "a"}}),
-        )
-        .await;
-    let events = parse_sse(&r.text().await.unwrap());
-    assert_eq!(events.len(), 1, "only the priming event: {events:?}");
-    let (id, retry, data) = events[0].clone();
-    assert!(data.is_empty() && retry == Some(50));
-    let resumed = rpc
-        .request(reqwest::Method::GET)
-        .header("last-event-id", id.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resumed.status().as_u16(), 200);
-    assert!(header(&resumed, "content-type").starts_with("text/event-stream"));
-    let msg = message_of("text/event-stream", &resumed.text().await.unwrap());
-    assert_eq!(msg["id"], rpc.next_id);
-    assert!(msg["result"]["structuredContent"]["sessionRequestId"].is_string());
-    let calls = server.calls();
-    assert_eq!((calls.create, calls.gets_sse), (1, 1));
-    assert_eq!(server.sessions().len(), 1);
-    assert_eq!(server.requests().last().unwrap().last_event_id, id);
+    for stateful in [true, false] {
+        let (server, mut rpc) = start(ServerConfig { stateful, ..sse() });
+        rpc.initialize().await;
+        let on = tool("create_auth_session");
+        server.push_fault(Fault::SseCloseEarly {
+            on,
+            retry_ms: 50,
+            count: 1,
+        });
+        let args = json!({"name": "create_auth_session", "arguments": {"agent_identifier": "a"}});
+        let r = rpc.send("tools/call", args).await;
+        let events = parse_sse(&r.text().await.unwrap());
+        assert_eq!(events.len(), 1, "only the priming event: {events:?}");
+        let (id, retry, data) = events[0].clone();
+        assert!(data.is_empty() && retry == Some(50));
+        let last = id.clone().unwrap();
+        let resumed = rpc
+            .request(reqwest::Method::GET)
+            .header("last-event-id", &last);
+        let resumed = resumed.send().await.unwrap();
+        assert_eq!(resumed.status().as_u16(), 200);
+        assert!(header(&resumed, "content-type").starts_with("text/event-stream"));
+        let msg = message_of("text/event-stream", &resumed.text().await.unwrap());
+        assert_eq!(msg["id"], rpc.next_id);
+        assert!(msg["result"]["structuredContent"]["sessionRequestId"].is_string());
+        let calls = server.calls();
+        assert_eq!((calls.create, calls.gets_sse), (1, 1));
+        assert_eq!(server.sessions().len(), 1);
+        assert_eq!(server.requests().last().unwrap().last_event_id, id);
+        // Count 1: the next call streams normally.
+        assert!(rpc.create().await["sessionRequestId"].is_string());
+    }
 }
 
 #[tokio::test]
