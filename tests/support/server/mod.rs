@@ -1,0 +1,165 @@
+//! Local agentView-compatible MCP test server: public API (config, faults, records) and `TestServer`.
+#![allow(dead_code)]
+
+mod fault_response;
+mod mcp_layer;
+mod pages;
+mod respond;
+mod sse;
+mod state;
+mod tools;
+mod types;
+
+pub use types::*;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rmcp::transport::streamable_http_server::{
+    StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+};
+
+use state::App;
+
+/// A running server; dropping it shuts it down.
+#[derive(Debug)]
+pub struct TestServer {
+    app: Arc<App>,
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Start on 127.0.0.1 with an OS-chosen port; returns once listening.
+    pub fn start(config: ServerConfig) -> TestServer {
+        Self::start_on(config, "127.0.0.1", 0).expect("bind 127.0.0.1:0")
+    }
+
+    /// Start on a given host and port (0 = any).
+    pub fn start_on(config: ServerConfig, host: &str, port: u16) -> std::io::Result<TestServer> {
+        let std_listener = std::net::TcpListener::bind((host, port))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let loopback = addr.ip().is_loopback();
+        let app = Arc::new(App::new(config, addr));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let thread_app = app.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("test-server-{}", addr.port()))
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                        Ok(l) => l,
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                            return;
+                        }
+                    };
+                    let router = build_router(thread_app, loopback);
+                    let _ = ready_tx.send(Ok(()));
+                    tokio::select! {
+                        _ = axum::serve(listener, router) => {}
+                        _ = rx => {}
+                    }
+                });
+                rt.shutdown_timeout(Duration::from_millis(200));
+            })?;
+        ready_rx
+            .recv()
+            .map_err(|_| std::io::Error::other("server thread died"))??;
+        Ok(TestServer {
+            app,
+            addr,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("{}/mcp", self.base_url())
+    }
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+    pub fn push_fault(&self, fault: Fault) {
+        self.app.push_fault(fault);
+    }
+    pub fn clear_faults(&self) {
+        self.app.clear_faults();
+    }
+    pub fn approve(&self, session_request_id: &str) -> bool {
+        self.app.approve(session_request_id)
+    }
+    pub fn deny(&self, session_request_id: &str) -> bool {
+        self.app.deny(session_request_id)
+    }
+    pub fn approve_latest(&self) -> Option<String> {
+        self.app.approve_latest()
+    }
+    pub fn sessions(&self) -> Vec<AuthSessionInfo> {
+        self.app.sessions()
+    }
+    pub fn token_for(&self, session_request_id: &str) -> Option<String> {
+        self.app.token_for(session_request_id)
+    }
+    pub fn calls(&self) -> Calls {
+        self.app.calls()
+    }
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.app.requests()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn build_router(app: Arc<App>, loopback: bool) -> axum::Router {
+    let cfg = &app.config;
+    let mut http_config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(cfg.stateful)
+        // Stateful rmcp always answers SSE; the layer converts to JSON when `sse` is off.
+        .with_json_response(!cfg.sse);
+    if !loopback {
+        http_config = http_config.disable_allowed_hosts();
+    }
+    let factory_app = app.clone();
+    let service: StreamableHttpService<tools::AuthTools, LocalSessionManager> =
+        StreamableHttpService::new(
+            move || Ok(tools::AuthTools::new(factory_app.clone())),
+            app.sessions_manager.clone(),
+            http_config,
+        );
+    let mcp = axum::Router::new()
+        .route_service("/mcp", service)
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            mcp_layer::layer,
+        ));
+    mcp.merge(pages::router(app))
+}
