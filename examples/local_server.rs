@@ -47,30 +47,20 @@ fn main() {
         structured: !args.no_structured,
         expires_in: args.expires_in.map(serde_json::Value::from),
         auto_approve_after: args.auto_approve_after.map(Duration::from_secs),
-        token_mode: if args.session_token {
-            TokenMode::SessionOnly
-        } else {
-            TokenMode::Bearer
-        },
+        token_mode: if args.session_token { TokenMode::SessionOnly } else { TokenMode::Bearer },
         log_requests: true,
         ..ServerConfig::default()
     };
     let server = match TestServer::start_on(config, &args.host, args.port) {
         Ok(server) => server,
         Err(e) => {
-            eprintln!(
-                "local_server: cannot listen on {}:{}: {e}",
-                args.host, args.port
-            );
+            eprintln!("local_server: cannot listen on {}:{}: {e}", args.host, args.port);
             std::process::exit(1);
         }
     };
     println!("{}", server.mcp_url());
     let _ = std::io::stdout().flush();
-    eprintln!(
-        "local_server: approval pages at {}/login/<id>; Ctrl-C to stop",
-        server.base_url()
-    );
+    eprintln!("local_server: approval pages at {}/login/<id>; Ctrl-C to stop", server.base_url());
     loop {
         std::thread::park();
     }

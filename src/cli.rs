@@ -103,7 +103,9 @@ pub enum Command {
     /// Remove the stored credential for the server
     Logout,
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
-    #[command(after_help = "Examples:\n  agentview exec -- my-agent --serve\n  agentview exec -- sh -c 'curl -H \"Authorization: Bearer $AGENTVIEW_TOKEN\" https://agentview.de/api'\n\nThe command's exit code becomes agentview's (4 if not logged in).")]
+    #[command(
+        after_help = "Examples:\n  agentview exec -- my-agent --serve\n  agentview exec -- sh -c 'curl -H \"Authorization: Bearer $AGENTVIEW_TOKEN\" https://agentview.de/api'\n\nThe command's exit code becomes agentview's (4 if not logged in)."
+    )]
     Exec(ExecArgs),
     /// Print shell completions
     Completions(CompletionsArgs),

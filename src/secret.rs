@@ -38,9 +38,7 @@ pub enum TokenShapeError {
     Empty,
     #[error("the token is longer than {max} bytes")]
     TooLong { max: usize },
-    #[error(
-        "the token contains characters other than printable ASCII (spaces, newlines or control characters)"
-    )]
+    #[error("the token contains characters other than printable ASCII (spaces, newlines or control characters)")]
     BadCharacters,
 }
 
@@ -78,22 +76,10 @@ mod tests {
     #[test]
     fn token_shape() {
         assert_eq!(check_token_shape(""), Err(TokenShapeError::Empty));
-        assert_eq!(
-            check_token_shape("a b"),
-            Err(TokenShapeError::BadCharacters)
-        );
-        assert_eq!(
-            check_token_shape("a\nb"),
-            Err(TokenShapeError::BadCharacters)
-        );
-        assert_eq!(
-            check_token_shape("a\u{1b}[0m"),
-            Err(TokenShapeError::BadCharacters)
-        );
-        assert_eq!(
-            check_token_shape("a\u{202e}b"),
-            Err(TokenShapeError::BadCharacters)
-        );
+        assert_eq!(check_token_shape("a b"), Err(TokenShapeError::BadCharacters));
+        assert_eq!(check_token_shape("a\nb"), Err(TokenShapeError::BadCharacters));
+        assert_eq!(check_token_shape("a\u{1b}[0m"), Err(TokenShapeError::BadCharacters));
+        assert_eq!(check_token_shape("a\u{202e}b"), Err(TokenShapeError::BadCharacters));
         assert!(check_token_shape(&"x".repeat(MAX_TOKEN_LEN + 1)).is_err());
         assert!(check_token_shape("eyJhbGciOi.J9.x-_~+/=").is_ok());
     }

@@ -115,7 +115,11 @@ fn user_timeout_exits_3() {
 fn policy_denial_of_create_exits_6_after_one_call() {
     let server = TestServer::start(ServerConfig::default());
     let message = "[INTERCEPT POLICY DENIED] rate limit exceeded: 30/min for create_auth_session";
-    server.push_fault(Fault::PolicyDeny { on: Match::Tool("create_auth_session".into()), message: message.into(), count: 5 });
+    server.push_fault(Fault::PolicyDeny {
+        on: Match::Tool("create_auth_session".into()),
+        message: message.into(),
+        count: 5,
+    });
     let av = Agentview::new(&server.mcp_url());
     let run = av.run(&["login", "--no-browser"]).expect_code(6);
     assert!(run.stderr.contains(message), "{}", run.stderr);

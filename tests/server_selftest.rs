@@ -60,31 +60,20 @@ fn message_of(content_type: &str, body: &str) -> Value {
 
 impl Rpc {
     fn new(server: &TestServer) -> Rpc {
-        Rpc {
-            http: reqwest::Client::new(),
-            url: server.mcp_url(),
-            session: None,
-            next_id: 0,
-        }
+        Rpc { http: reqwest::Client::new(), url: server.mcp_url(), session: None, next_id: 0 }
     }
 
     fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
-        let mut b = self
-            .http
-            .request(method, &self.url)
-            .header("accept", ACCEPT);
+        let mut b = self.http.request(method, &self.url).header("accept", ACCEPT);
         if let Some(s) = &self.session {
-            b = b
-                .header("mcp-session-id", s)
-                .header("mcp-protocol-version", "2025-11-25");
+            b = b.header("mcp-session-id", s).header("mcp-protocol-version", "2025-11-25");
         }
         b
     }
 
     async fn send(&mut self, method: &str, params: Value) -> reqwest::Response {
         self.next_id += 1;
-        let body =
-            json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params});
+        let body = json!({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params});
         self.request(reqwest::Method::POST)
             .header("content-type", "application/json")
             .body(body.to_string())
@@ -105,10 +94,7 @@ impl Rpc {
     async fn initialize(&mut self) -> Value {
         let resp = self.send("initialize", init_params()).await;
         assert_eq!(resp.status().as_u16(), 200);
-        let sid = resp
-            .headers()
-            .get("mcp-session-id")
-            .map(|v| v.to_str().unwrap().to_string());
+        let sid = resp.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string());
         let ct = header(&resp, "content-type");
         let msg = message_of(&ct, &resp.text().await.unwrap());
         self.session = sid;
@@ -126,27 +112,18 @@ impl Rpc {
 
     /// tools/call; returns the `result` object.
     async fn call(&mut self, tool: &str, args: Value) -> Value {
-        let (status, _, msg) = self
-            .rpc("tools/call", json!({"name": tool, "arguments": args}))
-            .await;
+        let (status, _, msg) = self.rpc("tools/call", json!({"name": tool, "arguments": args})).await;
         assert_eq!(status, 200, "{msg}");
         msg["result"].clone()
     }
 
     async fn create(&mut self) -> Value {
-        let r = self
-            .call(
-                "create_auth_session",
-                json!({"agent_identifier": "agentview/0.1.0"}),
-            )
-            .await;
+        let r = self.call("create_auth_session", json!({"agent_identifier": "agentview/0.1.0"})).await;
         r["structuredContent"].clone()
     }
 
     async fn get(&mut self, id: &str) -> Value {
-        let r = self
-            .call("get_auth_session", json!({"session_request_id": id}))
-            .await;
+        let r = self.call("get_auth_session", json!({"session_request_id": id})).await;
         r["structuredContent"].clone()
     }
 }
@@ -157,11 +134,7 @@ fn init_params() -> Value {
 }
 
 fn header(resp: &reqwest::Response, name: &str) -> String {
-    resp.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string()
+    resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
 
 fn start(config: ServerConfig) -> (TestServer, Rpc) {
@@ -171,10 +144,7 @@ fn start(config: ServerConfig) -> (TestServer, Rpc) {
 }
 
 fn sse() -> ServerConfig {
-    ServerConfig {
-        sse: true,
-        ..ServerConfig::default()
-    }
+    ServerConfig { sse: true, ..ServerConfig::default() }
 }
 
 #[path = "server_selftest/basics.rs"]

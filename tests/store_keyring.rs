@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use agentview::secret::Secret;
 use agentview::store::{
-    Credential, CredentialKind, CredentialStore, KeyringBackend, KeyringStore, Source, StoreChoice,
-    StoreConfig, StoreError, UserInfo, select_for_write,
+    Credential, CredentialKind, CredentialStore, KeyringBackend, KeyringStore, Source, StoreChoice, StoreConfig,
+    StoreError, UserInfo, select_for_write,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,10 +37,7 @@ fn credential(server: &str, token: &str) -> Credential {
         kind: CredentialKind::Bearer,
         secret: Secret::new(token),
         expires_at: Some(2_000_000_000),
-        user: Some(UserInfo {
-            email: Some("ann@example.com".into()),
-            ..UserInfo::default()
-        }),
+        user: Some(UserInfo { email: Some("ann@example.com".into()), ..UserInfo::default() }),
         created_at: 1_700_000_000,
     }
 }
@@ -64,17 +61,9 @@ fn secret_tool_with_input(args: &[&str], input: &str) -> Option<(bool, String)> 
         .stderr(Stdio::piped())
         .spawn()
         .ok()?;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
-    Some((
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    ))
+    Some((out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
 #[test]
@@ -95,29 +84,16 @@ fn round_trip_updates_in_place_and_is_visible_to_secret_tool() {
     store.save(&second).unwrap();
     assert_eq!(store.load(&server).unwrap(), Some(second));
 
-    if let Some((found, text)) =
-        secret_tool(&["lookup", "service", "agentview", "username", &server])
-    {
+    if let Some((found, text)) = secret_tool(&["lookup", "service", "agentview", "username", &server]) {
         assert!(found, "secret-tool finds the entry");
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         assert_eq!(doc["token"], "tok-second-3c4d");
         assert_eq!(doc["server"], server.as_str());
         assert_eq!(doc["version"], 1);
-        let (_, listing) = secret_tool(&[
-            "search",
-            "--all",
-            "service",
-            "agentview",
-            "username",
-            &server,
-        ])
-        .unwrap();
+        let (_, listing) = secret_tool(&["search", "--all", "service", "agentview", "username", &server]).unwrap();
         let items = listing.lines().filter(|l| l.starts_with('[')).count();
         assert_eq!(items, 1, "updated in place, not added twice:\n{listing}");
-        assert!(
-            listing.contains("agentview credential for"),
-            "labelled:\n{listing}"
-        );
+        assert!(listing.contains("agentview credential for"), "labelled:\n{listing}");
     } else {
         eprintln!("secret-tool not installed: cross-check skipped");
     }
@@ -125,8 +101,7 @@ fn round_trip_updates_in_place_and_is_visible_to_secret_tool() {
     assert!(store.delete(&server).unwrap());
     assert_eq!(store.load(&server).unwrap(), None);
     assert!(!store.delete(&server).unwrap());
-    if let Some((found, _)) = secret_tool(&["lookup", "service", "agentview", "username", &server])
-    {
+    if let Some((found, _)) = secret_tool(&["lookup", "service", "agentview", "username", &server]) {
         assert!(!found, "gone for secret-tool too");
     }
 }
@@ -137,14 +112,7 @@ fn entries_written_by_others_are_read_or_refused() {
         return;
     };
     let server = server("foreign");
-    let args = [
-        "store",
-        "--label=not agentview's",
-        "service",
-        "agentview",
-        "username",
-        &server,
-    ];
+    let args = ["store", "--label=not agentview's", "service", "agentview", "username", &server];
     let Some((stored, _)) = secret_tool_with_input(&args, "plain password") else {
         eprintln!("secret-tool not installed: skipped");
         return;
@@ -172,12 +140,7 @@ fn selection_with_a_working_secret_service() {
 }
 
 fn config(choice: StoreChoice, dir: &std::path::Path) -> StoreConfig {
-    StoreConfig {
-        choice,
-        backend: KeyringBackend::SecretService,
-        config_dir: dir.to_owned(),
-        keyring_timeout: TIMEOUT,
-    }
+    StoreConfig { choice, backend: KeyringBackend::SecretService, config_dir: dir.to_owned(), keyring_timeout: TIMEOUT }
 }
 
 const CHILD: &str = "AGENTVIEW_TEST_UNREACHABLE_BUS_CHILD";
@@ -191,21 +154,11 @@ fn child_unreachable_bus() {
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let err = select_for_write(&config(StoreChoice::Keyring, dir.path())).unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(3), "took {:?}", started.elapsed());
     assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
     let text = err.to_string();
-    assert!(
-        text.contains("Secret Service") && text.contains("/nonexistent"),
-        "{text}"
-    );
-    assert!(
-        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
-        "fails closed: no file"
-    );
+    assert!(text.contains("Secret Service") && text.contains("/nonexistent"), "{text}");
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "fails closed: no file");
 
     let selected = select_for_write(&config(StoreChoice::Auto, dir.path())).unwrap();
     assert_eq!(selected.store.source(), Source::File);
@@ -215,12 +168,7 @@ fn child_unreachable_bus() {
 #[test]
 fn keyring_choice_fails_fast_and_closed_without_a_bus() {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "child_unreachable_bus",
-            "--nocapture",
-            "--test-threads=1",
-        ])
+        .args(["--exact", "child_unreachable_bus", "--nocapture", "--test-threads=1"])
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
         .env(CHILD, "1")
         .output()

@@ -44,7 +44,10 @@ pub enum Mode {
 }
 
 impl LoginSettings {
-    pub fn resolve(args: LoginArgs, read_stdin: impl FnOnce() -> Result<String, Failure>) -> Result<LoginSettings, Failure> {
+    pub fn resolve(
+        args: LoginArgs,
+        read_stdin: impl FnOnce() -> Result<String, Failure>,
+    ) -> Result<LoginSettings, Failure> {
         let mode = match (args.no_wait, args.resume, args.with_token) {
             (true, _, _) => Mode::NoWait,
             (_, Some(id), _) => {
@@ -73,7 +76,12 @@ fn interrupted() -> anyhow::Error {
     Failure::new(Exit::Interrupted, "interrupted; nothing was stored").into()
 }
 
-pub async fn run(login: LoginSettings, settings: &Settings, output: &Output, interrupt: &Interrupt) -> anyhow::Result<Exit> {
+pub async fn run(
+    login: LoginSettings,
+    settings: &Settings,
+    output: &Output,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Exit> {
     if login.mode == Mode::WithToken {
         return super::with_token::run(&login, settings, output);
     }
@@ -142,8 +150,9 @@ async fn start_and_wait(
         () = interrupt.wait() => return Err(interrupted()),
     };
     let url = login_url::check(&created.login_url, &settings.server_url).map_err(|refused| {
-        Failure::new(Exit::Server, format!("refusing the login URL the server sent: {refused}"))
-            .with_hint("the server (or something between you and it) sent a link that does not point to it; nothing was opened")
+        Failure::new(Exit::Server, format!("refusing the login URL the server sent: {refused}")).with_hint(
+            "the server (or something between you and it) sent a link that does not point to it; nothing was opened",
+        )
     })?;
     for warning in &created.warnings {
         output.warn(warning);
@@ -193,7 +202,10 @@ fn handshake(
         super::write_stdout(&format!("{doc}\n"))?;
     } else {
         output.always(&format!("To approve this login, open:\n\n    {url}\n"));
-        output.always(&format!("The login window closes at {}. Then finish with:\n\n    {resume}\n", utc_time_of_day(closes_at)));
+        output.always(&format!(
+            "The login window closes at {}. Then finish with:\n\n    {resume}\n",
+            utc_time_of_day(closes_at)
+        ));
     }
     Ok(Exit::Ok)
 }
@@ -234,13 +246,18 @@ async fn wait_and_store(
             .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
     })?;
     if interrupt.happened() {
-        return Err(Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into());
+        return Err(
+            Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into()
+        );
     }
-    let who = credential.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
+    let who =
+        credential.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
     output.success(&format!("Logged in to {}{who}.", settings.server));
     let kind_note = match credential.kind {
         CredentialKind::Bearer => "Bearer token",
-        CredentialKind::Session => "session id (this server binds your identity to the login session; `token` prints it)",
+        CredentialKind::Session => {
+            "session id (this server binds your identity to the login session; `token` prints it)"
+        }
     };
     output.info(&format!("Stored the {kind_note} in {location}."));
     report(login, &credential, selected.store.source(), &location, false)?;
@@ -248,7 +265,13 @@ async fn wait_and_store(
 }
 
 /// `--json` and `--print-token` output on stdout.
-pub fn report(login: &LoginSettings, credential: &Credential, source: Source, location: &str, already: bool) -> anyhow::Result<()> {
+pub fn report(
+    login: &LoginSettings,
+    credential: &Credential,
+    source: Source,
+    location: &str,
+    already: bool,
+) -> anyhow::Result<()> {
     if login.json {
         let mut doc = json!({
             "server": credential.server,

@@ -13,7 +13,12 @@ use crate::store::{Credential, CredentialKind};
 use crate::tools::{Activated, ToolFailure};
 
 /// The credential of an approved login: the token, or the session id the server bound.
-pub fn credential_from(activated: Activated, settings: &Settings, session_request_id: &str, output: &Output) -> Credential {
+pub fn credential_from(
+    activated: Activated,
+    settings: &Settings,
+    session_request_id: &str,
+    output: &Output,
+) -> Credential {
     for warning in &activated.warnings {
         output.warn(warning);
     }
@@ -46,25 +51,30 @@ pub fn outcome_failure(outcome: Outcome, user_timeout: bool, window: Duration) -
             ),
             _ => Failure::new(Exit::Other, format!("the login ended with status \"{status}\"")),
         },
-        Outcome::TimedOut if user_timeout => {
-            Failure::new(Exit::Expired, format!("--timeout reached ({} s) before the login was approved", window.as_secs()))
-        }
-        Outcome::TimedOut => {
-            Failure::new(Exit::Expired, format!("the login window ({}) ran out before the login was approved", countdown(window)))
-                .with_hint("run `agentview login` again and approve within the window")
-        }
+        Outcome::TimedOut if user_timeout => Failure::new(
+            Exit::Expired,
+            format!("--timeout reached ({} s) before the login was approved", window.as_secs()),
+        ),
+        Outcome::TimedOut => Failure::new(
+            Exit::Expired,
+            format!("the login window ({}) ran out before the login was approved", countdown(window)),
+        )
+        .with_hint("run `agentview login` again and approve within the window"),
         Outcome::ServerKeptFailing(error) => Failure::new(
             Exit::Server,
             format!("the server kept failing until the login window closed (last error: {error})"),
         )
         .with_hint("the login was not lost because of you: the server or the network was down; try again later"),
-        Outcome::PolicyKeptDenying(message) => {
-            Failure::new(Exit::Policy, format!("polling was refused by policy until the login window closed: {message}"))
-        }
+        Outcome::PolicyKeptDenying(message) => Failure::new(
+            Exit::Policy,
+            format!("polling was refused by policy until the login window closed: {message}"),
+        ),
         Outcome::Fatal(PollError::Tool(ToolFailure::Failed(message))) => {
             Failure::new(Exit::Server, format!("the server reported an error while waiting for approval: {message}"))
         }
-        Outcome::Fatal(PollError::Tool(other)) => Failure::new(Exit::Server, format!("while waiting for approval: {other}")),
+        Outcome::Fatal(PollError::Tool(other)) => {
+            Failure::new(Exit::Server, format!("while waiting for approval: {other}"))
+        }
         Outcome::Fatal(PollError::Mcp(error)) => remote::server_failure(error, "while waiting for approval"),
         Outcome::Active(_) => Failure::new(Exit::Other, "internal: active is not a failure"),
     }

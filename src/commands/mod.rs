@@ -20,7 +20,9 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output) ->
     match command {
         Command::Login(args) => {
             let interrupt = Interrupt::install();
-            let login = login::LoginSettings::resolve(args, || with_token::read_token(std::io::stdin().lock()).map(|s| s.expose().to_string()))?;
+            let login = login::LoginSettings::resolve(args, || {
+                with_token::read_token(std::io::stdin().lock()).map(|s| s.expose().to_string())
+            })?;
             login::run(login, settings, output, &interrupt).await
         }
         Command::Exec(args) => exec::run(&args.command, settings, output),

@@ -74,7 +74,16 @@ impl McpClient {
         self.next_id
     }
 
+    /// Initialize; a session that expires before `notifications/initialized`
+    /// lands is started over once.
     async fn initialize(&mut self) -> Result<(), McpError> {
+        match self.initialize_once().await {
+            Err(McpError::SessionExpired) => self.initialize_once().await,
+            other => other,
+        }
+    }
+
+    async fn initialize_once(&mut self) -> Result<(), McpError> {
         self.session_id = None;
         let id = self.take_id();
         let params = json!({

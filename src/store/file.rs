@@ -42,10 +42,7 @@ struct Document {
 
 impl Document {
     fn empty() -> Self {
-        Document {
-            version: FORMAT_VERSION,
-            credentials: BTreeMap::new(),
-        }
+        Document { version: FORMAT_VERSION, credentials: BTreeMap::new() }
     }
 }
 
@@ -61,11 +58,7 @@ impl FileStore {
     pub fn new(config_dir: impl Into<PathBuf>) -> Self {
         let dir = config_dir.into();
         let path = dir.join(FILE_NAME);
-        FileStore {
-            dir,
-            path,
-            notes: Mutex::new(Vec::new()),
-        }
+        FileStore { dir, path, notes: Mutex::new(Vec::new()) }
     }
 
     pub fn path(&self) -> &Path {
@@ -77,18 +70,11 @@ impl FileStore {
     }
 
     fn other(&self, what: &str, err: io::Error) -> StoreError {
-        StoreError::Other {
-            store: self.store_name(),
-            reason: format!("{what}: {err}"),
-        }
+        StoreError::Other { store: self.store_name(), reason: format!("{what}: {err}") }
     }
 
     fn corrupt(&self, server: &str, reason: String) -> StoreError {
-        StoreError::Corrupt {
-            store: self.store_name(),
-            server: server.to_owned(),
-            reason,
-        }
+        StoreError::Corrupt { store: self.store_name(), server: server.to_owned(), reason }
     }
 
     fn note(&self, text: String) {
@@ -103,9 +89,7 @@ impl FileStore {
         builder.recursive(true);
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&self.dir)
-            .map_err(|e| self.other(&format!("cannot create {}", self.dir.display()), e))
+        builder.create(&self.dir).map_err(|e| self.other(&format!("cannot create {}", self.dir.display()), e))
     }
 
     /// The current document, `None` when there is no file. `server` only
@@ -124,27 +108,17 @@ impl FileStore {
             ));
         }
         let refuse = |reason: String| {
-            self.corrupt(
-                server,
-                format!("{reason}; agentview will not overwrite it: fix or remove the file"),
-            )
+            self.corrupt(server, format!("{reason}; agentview will not overwrite it: fix or remove the file"))
         };
         if meta.len() > MAX_FILE_SIZE {
-            return Err(refuse(format!(
-                "the file is larger than {MAX_FILE_SIZE} bytes"
-            )));
+            return Err(refuse(format!("the file is larger than {MAX_FILE_SIZE} bytes")));
         }
         let mut bytes = Vec::new();
-        file.take(MAX_FILE_SIZE + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| self.other("cannot read", e))?;
+        file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes).map_err(|e| self.other("cannot read", e))?;
         if bytes.len() as u64 > MAX_FILE_SIZE {
-            return Err(refuse(format!(
-                "the file is larger than {MAX_FILE_SIZE} bytes"
-            )));
+            return Err(refuse(format!("the file is larger than {MAX_FILE_SIZE} bytes")));
         }
-        let doc: Document =
-            serde_json::from_slice(&bytes).map_err(|e| refuse(describe_json_error(&e)))?;
+        let doc: Document = serde_json::from_slice(&bytes).map_err(|e| refuse(describe_json_error(&e)))?;
         if doc.version != FORMAT_VERSION {
             return Err(refuse(format!(
                 "format version {} is not one this agentview knows ({FORMAT_VERSION})",
@@ -166,10 +140,8 @@ impl FileStore {
         let mut doc = self.read_document(server)?.unwrap_or_else(Document::empty);
         let (write, out) = change(&mut doc)?;
         if write {
-            let mut text = serde_json::to_vec_pretty(&doc).map_err(|e| StoreError::Other {
-                store: self.store_name(),
-                reason: e.to_string(),
-            })?;
+            let mut text = serde_json::to_vec_pretty(&doc)
+                .map_err(|e| StoreError::Other { store: self.store_name(), reason: e.to_string() })?;
             text.push(b'\n');
             self.replace(&text)?;
         }
@@ -209,12 +181,9 @@ impl FileStore {
 
     /// Atomically replace the credentials file with `bytes`.
     fn replace(&self, bytes: &[u8]) -> Result<(), StoreError> {
-        let (mut file, tmp) = create_private_temp(&self.dir)
-            .map_err(|e| self.other("cannot create a temporary file", e))?;
-        let written = file
-            .write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .and_then(|()| fs::rename(&tmp, &self.path));
+        let (mut file, tmp) =
+            create_private_temp(&self.dir).map_err(|e| self.other("cannot create a temporary file", e))?;
+        let written = file.write_all(bytes).and_then(|()| file.sync_all()).and_then(|()| fs::rename(&tmp, &self.path));
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
             return Err(self.other("cannot write", e));
@@ -249,24 +218,17 @@ impl CredentialStore for FileStore {
         let Some(value) = doc.credentials.remove(server) else {
             return Ok(None);
         };
-        let record: Record = serde_json::from_value(value)
-            .map_err(|e| self.corrupt(server, describe_json_error(&e)))?;
-        record
-            .into_credential(server)
-            .map(Some)
-            .map_err(|reason| self.corrupt(server, reason))
+        let record: Record =
+            serde_json::from_value(value).map_err(|e| self.corrupt(server, describe_json_error(&e)))?;
+        record.into_credential(server).map(Some).map_err(|reason| self.corrupt(server, reason))
     }
 
     fn save(&self, credential: &Credential) -> Result<(), StoreError> {
         let server = credential.server.as_str();
-        let record = Record::from_credential(credential).map_err(|reason| StoreError::Other {
-            store: self.store_name(),
-            reason,
-        })?;
-        let value = serde_json::to_value(&record).map_err(|e| StoreError::Other {
-            store: self.store_name(),
-            reason: e.to_string(),
-        })?;
+        let record = Record::from_credential(credential)
+            .map_err(|reason| StoreError::Other { store: self.store_name(), reason })?;
+        let value = serde_json::to_value(&record)
+            .map_err(|e| StoreError::Other { store: self.store_name(), reason: e.to_string() })?;
         self.update(server, |doc| {
             doc.credentials.insert(server.to_owned(), value);
             Ok((true, ()))
@@ -296,10 +258,7 @@ impl CredentialStore for FileStore {
 
 impl FileStore {
     fn mismatch(&self, found: &str) -> StoreError {
-        StoreError::Mismatch {
-            store: self.store_name(),
-            found: found.to_owned(),
-        }
+        StoreError::Mismatch { store: self.store_name(), found: found.to_owned() }
     }
 }
 
@@ -314,14 +273,9 @@ fn private_options() -> OpenOptions {
 /// A new, empty, 0600 file next to the credentials file.
 fn create_private_temp(dir: &Path) -> io::Result<(File, PathBuf)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(
-        ".{FILE_NAME}.{}-{n}-{nanos}.tmp",
-        std::process::id()
-    ));
+    let tmp = dir.join(format!(".{FILE_NAME}.{}-{n}-{nanos}.tmp", std::process::id()));
     let file = private_options().write(true).create_new(true).open(&tmp)?;
     Ok((file, tmp))
 }

@@ -16,10 +16,7 @@ fn credential(server: &str, token: &str) -> Credential {
         kind: CredentialKind::Bearer,
         secret: Secret::new(token),
         expires_at: Some(2_000_000_000),
-        user: Some(UserInfo {
-            email: Some("ann@example.com".into()),
-            ..UserInfo::default()
-        }),
+        user: Some(UserInfo { email: Some("ann@example.com".into()), ..UserInfo::default() }),
         created_at: 1_700_000_000,
     }
 }
@@ -29,10 +26,8 @@ fn mode(path: &Path) -> u32 {
 }
 
 fn names(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let mut names: Vec<String> =
+        fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     names
 }
@@ -59,9 +54,7 @@ fn round_trip_creates_private_dir_and_file() {
 fn file_layout_is_the_documented_one() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
-    store
-        .save(&credential("https://a.example/mcp", TOKEN))
-        .unwrap();
+    store.save(&credential("https://a.example/mcp", TOKEN)).unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
     assert_eq!(doc["version"], 1);
     let entry = &doc["credentials"]["https://a.example/mcp"];
@@ -77,51 +70,28 @@ fn temp_file_is_private_from_creation() {
     let tmp = tempfile::tempdir().unwrap();
     let (_file, path) = create_private_temp(tmp.path()).unwrap();
     assert_eq!(mode(&path), 0o600, "before anything is written");
-    assert!(
-        path.file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with(".credentials.json.")
-    );
+    assert!(path.file_name().unwrap().to_str().unwrap().starts_with(".credentials.json."));
 }
 
 #[test]
 fn replace_keeps_other_servers_and_unknown_entries() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
-    store
-        .save(&credential("https://a.example/mcp", "tok-a1"))
-        .unwrap();
-    store
-        .save(&credential("https://b.example/mcp", "tok-b1"))
-        .unwrap();
+    store.save(&credential("https://a.example/mcp", "tok-a1")).unwrap();
+    store.save(&credential("https://b.example/mcp", "tok-b1")).unwrap();
     // An entry some newer agentview wrote, with fields this one does not know.
-    let mut doc: serde_json::Value =
-        serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
-    doc["credentials"]["https://c.example/mcp"] =
-        serde_json::json!({"kind": "dpop", "future": true});
+    let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
+    doc["credentials"]["https://c.example/mcp"] = serde_json::json!({"kind": "dpop", "future": true});
     fs::write(store.path(), serde_json::to_vec(&doc).unwrap()).unwrap();
 
     let updated = credential("https://a.example/mcp", "tok-a2");
     store.save(&updated).unwrap();
     assert_eq!(store.load("https://a.example/mcp").unwrap(), Some(updated));
-    assert_eq!(
-        store
-            .load("https://b.example/mcp")
-            .unwrap()
-            .unwrap()
-            .secret
-            .expose(),
-        "tok-b1"
-    );
+    assert_eq!(store.load("https://b.example/mcp").unwrap().unwrap().secret.expose(), "tok-b1");
     let doc: serde_json::Value = serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
     assert_eq!(doc["credentials"]["https://c.example/mcp"]["future"], true);
     // That odd entry is reported as corrupt only for its own server.
-    assert!(matches!(
-        store.load("https://c.example/mcp"),
-        Err(StoreError::Corrupt { .. })
-    ));
+    assert!(matches!(store.load("https://c.example/mcp"), Err(StoreError::Corrupt { .. })));
 }
 
 #[test]
@@ -133,19 +103,13 @@ fn corrupt_file_is_refused_and_kept() {
 
     let err = store.load("https://a.example/mcp").unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-    let err = store
-        .save(&credential("https://a.example/mcp", "tok-new"))
-        .unwrap_err();
+    let err = store.save(&credential("https://a.example/mcp", "tok-new")).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     let text = err.to_string();
     assert!(text.contains(&store.path().display().to_string()), "{text}");
     assert!(text.contains("will not overwrite"), "{text}");
     assert!(!text.contains(TOKEN) && !format!("{err:?}").contains(TOKEN));
-    assert_eq!(
-        fs::read_to_string(store.path()).unwrap(),
-        garbage,
-        "left untouched"
-    );
+    assert_eq!(fs::read_to_string(store.path()).unwrap(), garbage, "left untouched");
     assert!(store.probe().is_err());
 }
 
@@ -153,9 +117,8 @@ fn corrupt_file_is_refused_and_kept() {
 fn wrongly_typed_value_does_not_leak_into_the_error() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
-    let text = format!(
-        r#"{{"version":1,"credentials":{{"s":{{"kind":"bearer","token":"t","created_at":"{TOKEN}"}}}}}}"#
-    );
+    let text =
+        format!(r#"{{"version":1,"credentials":{{"s":{{"kind":"bearer","token":"t","created_at":"{TOKEN}"}}}}}}"#);
     fs::write(store.path(), text).unwrap();
     let err = store.load("s").unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }));
@@ -168,10 +131,7 @@ fn newer_format_version_is_refused() {
     let store = FileStore::new(tmp.path());
     fs::write(store.path(), r#"{"version": 2, "credentials": {}}"#).unwrap();
     assert!(matches!(store.load("s"), Err(StoreError::Corrupt { .. })));
-    assert!(matches!(
-        store.save(&credential("s", TOKEN)),
-        Err(StoreError::Corrupt { .. })
-    ));
+    assert!(matches!(store.save(&credential("s", TOKEN)), Err(StoreError::Corrupt { .. })));
 }
 
 #[test]
@@ -204,16 +164,9 @@ fn delete_reports_whether_there_was_one() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
     assert!(!store.delete("https://a.example/mcp").unwrap());
-    assert!(
-        !store.path().exists(),
-        "deleting from nothing creates nothing"
-    );
-    store
-        .save(&credential("https://a.example/mcp", "tok-a"))
-        .unwrap();
-    store
-        .save(&credential("https://b.example/mcp", "tok-b"))
-        .unwrap();
+    assert!(!store.path().exists(), "deleting from nothing creates nothing");
+    store.save(&credential("https://a.example/mcp", "tok-a")).unwrap();
+    store.save(&credential("https://b.example/mcp", "tok-b")).unwrap();
     assert!(store.delete("https://a.example/mcp").unwrap());
     assert!(!store.delete("https://a.example/mcp").unwrap());
     assert_eq!(store.load("https://a.example/mcp").unwrap(), None);
@@ -261,9 +214,7 @@ fn concurrent_threads_for_different_servers_all_land() {
             std::thread::spawn(move || {
                 let store = FileStore::new(dir);
                 for i in 0..5 {
-                    store
-                        .save(&credential(&format!("https://s{t}-{i}.example/mcp"), "tok"))
-                        .unwrap();
+                    store.save(&credential(&format!("https://s{t}-{i}.example/mcp"), "tok")).unwrap();
                 }
             })
         })
@@ -274,18 +225,10 @@ fn concurrent_threads_for_different_servers_all_land() {
     let store = FileStore::new(tmp.path());
     for t in 0..8 {
         for i in 0..5 {
-            assert!(
-                store
-                    .load(&format!("https://s{t}-{i}.example/mcp"))
-                    .unwrap()
-                    .is_some()
-            );
+            assert!(store.load(&format!("https://s{t}-{i}.example/mcp")).unwrap().is_some());
         }
     }
-    assert_eq!(
-        names(tmp.path()),
-        ["credentials.json", "credentials.json.lock"]
-    );
+    assert_eq!(names(tmp.path()), ["credentials.json", "credentials.json.lock"]);
 }
 
 const CHILD_DIR: &str = "AGENTVIEW_TEST_CHILD_DIR";
@@ -299,9 +242,7 @@ fn child_writer() {
     };
     let store = FileStore::new(dir);
     for i in 0..10 {
-        store
-            .save(&credential(&format!("{server}/{i}"), "tok"))
-            .unwrap();
+        store.save(&credential(&format!("{server}/{i}"), "tok")).unwrap();
     }
 }
 
@@ -312,12 +253,7 @@ fn concurrent_processes_for_different_servers_all_land() {
     let children: Vec<_> = (0..6)
         .map(|p| {
             Command::new(&exe)
-                .args([
-                    "--exact",
-                    "store::file::tests::child_writer",
-                    "--test-threads=1",
-                    "-q",
-                ])
+                .args(["--exact", "store::file::tests::child_writer", "--test-threads=1", "-q"])
                 .env(CHILD_DIR, tmp.path())
                 .env(CHILD_SERVER, format!("https://p{p}.example/mcp"))
                 .stdout(std::process::Stdio::null())

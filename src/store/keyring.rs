@@ -80,10 +80,9 @@ impl Backend {
             #[cfg(windows)]
             Backend::WindowsCredentialManager => Ok(windows_native_keyring_store::Store::new()?),
             #[allow(unreachable_patterns)]
-            other => Err(KeyringError::NotSupportedByStore(format!(
-                "{} does not exist on this platform",
-                other.describe()
-            ))),
+            other => {
+                Err(KeyringError::NotSupportedByStore(format!("{} does not exist on this platform", other.describe())))
+            }
         }
     }
 
@@ -95,11 +94,7 @@ impl Backend {
             Backend::SecretService => HashMap::from([("label", label.as_str())]),
             _ => HashMap::new(),
         };
-        store.build(
-            SERVICE,
-            server,
-            (!modifiers.is_empty()).then_some(&modifiers),
-        )
+        store.build(SERVICE, server, (!modifiers.is_empty()).then_some(&modifiers))
     }
 }
 
@@ -124,41 +119,24 @@ pub struct KeyringStore {
 
 impl std::fmt::Debug for Opened {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Opened")
-            .field("backend", &self.backend)
-            .finish_non_exhaustive()
+        f.debug_struct("Opened").field("backend", &self.backend).finish_non_exhaustive()
     }
 }
 
 impl KeyringStore {
     pub fn new(backend: KeyringBackend, timeout: Duration) -> Self {
-        KeyringStore {
-            requested: backend,
-            timeout,
-            opened: Arc::new(Mutex::new(None)),
-        }
+        KeyringStore { requested: backend, timeout, opened: Arc::new(Mutex::new(None)) }
     }
 
     /// A store already connected to `store`, as if `backend` had answered.
     #[cfg(test)]
     fn connected(backend: Backend, store: Arc<PlatformStore>, timeout: Duration) -> Self {
-        let opened = Opened {
-            backend,
-            store,
-            passed_over: None,
-        };
-        KeyringStore {
-            requested: KeyringBackend::Default,
-            timeout,
-            opened: Arc::new(Mutex::new(Some(opened))),
-        }
+        let opened = Opened { backend, store, passed_over: None };
+        KeyringStore { requested: KeyringBackend::Default, timeout, opened: Arc::new(Mutex::new(Some(opened))) }
     }
 
     fn opened(&self) -> Option<Opened> {
-        self.opened
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.opened.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Whether the backend in use forgets credentials at reboot or logout
@@ -180,33 +158,21 @@ impl KeyringStore {
         let (tx, rx) = mpsc::channel();
         let cache = Arc::clone(&self.opened);
         let requested = self.requested;
-        let spawned = std::thread::Builder::new()
-            .name("agentview-keyring".into())
-            .spawn(move || {
-                let result = connect(&cache, requested).map(|opened| op(&opened));
-                let _ = tx.send(result);
-            });
+        let spawned = std::thread::Builder::new().name("agentview-keyring".into()).spawn(move || {
+            let result = connect(&cache, requested).map(|opened| op(&opened));
+            let _ = tx.send(result);
+        });
         if let Err(e) = spawned {
-            return Err(StoreError::Other {
-                store: self.name(),
-                reason: format!("cannot start a thread: {e}"),
-            });
+            return Err(StoreError::Other { store: self.name(), reason: format!("cannot start a thread: {e}") });
         }
         match rx.recv_timeout(self.timeout) {
             Ok(Ok(Ok(value))) => Ok(value),
             Ok(Ok(Err(e))) => Err(self.map_error(e)),
-            Ok(Err(reason)) => Err(StoreError::Unavailable {
-                store: self.name(),
-                reason,
-            }),
-            Err(RecvTimeoutError::Timeout) => Err(StoreError::Timeout {
-                store: self.name(),
-                after: self.timeout,
-            }),
-            Err(RecvTimeoutError::Disconnected) => Err(StoreError::Other {
-                store: self.name(),
-                reason: "the keyring call panicked".to_owned(),
-            }),
+            Ok(Err(reason)) => Err(StoreError::Unavailable { store: self.name(), reason }),
+            Err(RecvTimeoutError::Timeout) => Err(StoreError::Timeout { store: self.name(), after: self.timeout }),
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(StoreError::Other { store: self.name(), reason: "the keyring call panicked".to_owned() })
+            }
         }
     }
 
@@ -215,15 +181,9 @@ impl KeyringStore {
         let reason = error_text(&err);
         match err {
             KeyringError::NoStorageAccess(_) | KeyringError::PlatformFailure(_) => {
-                StoreError::Unavailable {
-                    store: self.name(),
-                    reason,
-                }
+                StoreError::Unavailable { store: self.name(), reason }
             }
-            _ => StoreError::Other {
-                store: self.name(),
-                reason,
-            },
+            _ => StoreError::Other { store: self.name(), reason },
         }
     }
 
@@ -234,31 +194,22 @@ impl KeyringStore {
             return err;
         };
         match err {
-            StoreError::Unavailable { store, reason } => StoreError::Unavailable {
-                store,
-                reason: format!("{reason}; not using {why}"),
-            },
-            StoreError::Other { store, reason } => StoreError::Other {
-                store,
-                reason: format!("{reason}; not using {why}"),
-            },
+            StoreError::Unavailable { store, reason } => {
+                StoreError::Unavailable { store, reason: format!("{reason}; not using {why}") }
+            }
+            StoreError::Other { store, reason } => {
+                StoreError::Other { store, reason: format!("{reason}; not using {why}") }
+            }
             other => other,
         }
     }
 
     fn corrupt(&self, server: &str, reason: String) -> StoreError {
-        StoreError::Corrupt {
-            store: self.name(),
-            server: server.to_owned(),
-            reason,
-        }
+        StoreError::Corrupt { store: self.name(), server: server.to_owned(), reason }
     }
 
     fn mismatch(&self, found: &str) -> StoreError {
-        StoreError::Mismatch {
-            store: self.name(),
-            found: found.to_owned(),
-        }
+        StoreError::Mismatch { store: self.name(), found: found.to_owned() }
     }
 
     /// The raw secret text of a server's entry.
@@ -270,29 +221,21 @@ impl KeyringStore {
                 Ok(text) => Ok(Some(Ok(text))),
                 Err(KeyringError::NoEntry) => Ok(None),
                 // Not UTF-8: the bytes are not shown, they may be a token.
-                Err(KeyringError::BadEncoding(_)) => {
-                    Ok(Some(Err("the entry is not UTF-8 text".to_owned())))
-                }
+                Err(KeyringError::BadEncoding(_)) => Ok(Some(Err("the entry is not UTF-8 text".to_owned()))),
                 Err(e) => Err(e),
             }
         })
     }
 
     fn parse(&self, server: &str, text: &str) -> Result<Credential, StoreError> {
-        let doc: Document = serde_json::from_str(text)
-            .map_err(|e| self.corrupt(server, describe_json_error(&e)))?;
+        let doc: Document = serde_json::from_str(text).map_err(|e| self.corrupt(server, describe_json_error(&e)))?;
         if doc.version != FORMAT_VERSION {
             return Err(self.corrupt(server, format!("unknown format version {}", doc.version)));
         }
         if doc.server != server {
-            return Err(self.corrupt(
-                server,
-                format!("the entry names another server ({})", doc.server),
-            ));
+            return Err(self.corrupt(server, format!("the entry names another server ({})", doc.server)));
         }
-        doc.record
-            .into_credential(server)
-            .map_err(|reason| self.corrupt(server, reason))
+        doc.record.into_credential(server).map_err(|reason| self.corrupt(server, reason))
     }
 }
 
@@ -312,11 +255,7 @@ fn connect(cache: &Mutex<Option<Opened>>, requested: KeyringBackend) -> Result<O
         match backend.open() {
             Ok(store) => {
                 let passed_over = (!failures.is_empty()).then(|| failures.join("; "));
-                let opened = Opened {
-                    backend,
-                    store,
-                    passed_over,
-                };
+                let opened = Opened { backend, store, passed_over };
                 *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some(opened.clone());
                 return Ok(opened);
             }
@@ -347,12 +286,10 @@ impl CredentialStore for KeyringStore {
             (Some(o), _) => o.backend.describe().to_owned(),
             (None, KeyringBackend::SecretService) => Backend::SecretService.describe().to_owned(),
             (None, KeyringBackend::Keyutils) => Backend::Keyutils.describe().to_owned(),
-            (None, KeyringBackend::Default) => {
-                match Backend::candidates(KeyringBackend::Default)[..] {
-                    [only] => only.describe().to_owned(),
-                    _ => "the OS keyring".to_owned(),
-                }
-            }
+            (None, KeyringBackend::Default) => match Backend::candidates(KeyringBackend::Default)[..] {
+                [only] => only.describe().to_owned(),
+                _ => "the OS keyring".to_owned(),
+            },
         }
     }
 
@@ -369,9 +306,7 @@ impl CredentialStore for KeyringStore {
         let result = self.call(|o| {
             let entry = o.backend.entry(&*o.store, PROBE_ACCOUNT)?;
             if o.backend == Backend::Keyutils {
-                return entry
-                    .set_password("probe")
-                    .and_then(|()| entry.delete_credential());
+                return entry.set_password("probe").and_then(|()| entry.delete_credential());
             }
             match entry.get_password() {
                 Ok(_) | Err(KeyringError::NoEntry) | Err(KeyringError::BadEncoding(_)) => Ok(()),
@@ -392,19 +327,11 @@ impl CredentialStore for KeyringStore {
     /// `set_password` on the same entry updates it in place (no delete-then-add,
     /// which re-prompts on macOS and loses the entry if the add fails).
     fn save(&self, credential: &Credential) -> Result<(), StoreError> {
-        let record = Record::from_credential(credential).map_err(|reason| StoreError::Other {
-            store: self.name(),
-            reason,
-        })?;
-        let doc = Document {
-            version: FORMAT_VERSION,
-            server: credential.server.clone(),
-            record,
-        };
-        let text = serde_json::to_string(&doc).map_err(|e| StoreError::Other {
-            store: self.name(),
-            reason: e.to_string(),
-        })?;
+        let record =
+            Record::from_credential(credential).map_err(|reason| StoreError::Other { store: self.name(), reason })?;
+        let doc = Document { version: FORMAT_VERSION, server: credential.server.clone(), record };
+        let text =
+            serde_json::to_string(&doc).map_err(|e| StoreError::Other { store: self.name(), reason: e.to_string() })?;
         let server = credential.server.clone();
         let written = text.clone();
         self.call(move |o| o.backend.entry(&*o.store, &server)?.set_password(&written))?;
@@ -418,13 +345,11 @@ impl CredentialStore for KeyringStore {
 
     fn delete(&self, server: &str) -> Result<bool, StoreError> {
         let server = server.to_owned();
-        self.call(
-            move |o| match o.backend.entry(&*o.store, &server)?.delete_credential() {
-                Ok(()) => Ok(true),
-                Err(KeyringError::NoEntry) => Ok(false),
-                Err(e) => Err(e),
-            },
-        )
+        self.call(move |o| match o.backend.entry(&*o.store, &server)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KeyringError::NoEntry) => Ok(false),
+            Err(e) => Err(e),
+        })
     }
 
     fn notes(&self) -> Vec<String> {

@@ -20,26 +20,19 @@ fn credential(token: &str) -> Credential {
         kind: CredentialKind::Bearer,
         secret: Secret::new(token),
         expires_at: Some(2_000_000_000),
-        user: Some(UserInfo {
-            name: Some("Ann".into()),
-            ..UserInfo::default()
-        }),
+        user: Some(UserInfo { name: Some("Ann".into()), ..UserInfo::default() }),
         created_at: 1_700_000_000,
     }
 }
 
 fn on_mock() -> (KeyringStore, Arc<mock::Store>) {
     let platform = mock::Store::new().unwrap();
-    let store =
-        KeyringStore::connected(Backend::Keyutils, platform.clone(), Duration::from_secs(5));
+    let store = KeyringStore::connected(Backend::Keyutils, platform.clone(), Duration::from_secs(5));
     (store, platform)
 }
 
 fn raw(platform: &mock::Store, server: &str) -> Result<String, KeyringError> {
-    platform
-        .build(SERVICE, server, None)
-        .unwrap()
-        .get_password()
+    platform.build(SERVICE, server, None).unwrap().get_password()
 }
 
 #[test]
@@ -51,9 +44,7 @@ fn round_trip_update_in_place_and_delete() {
     assert_eq!(store.load(SERVER).unwrap(), Some(credential("tok-1")));
     store.save(&credential("tok-2")).unwrap();
     assert_eq!(store.load(SERVER).unwrap(), Some(credential("tok-2")));
-    let entries = platform
-        .search(&HashMap::from([("service", SERVICE), ("user", SERVER)]))
-        .unwrap();
+    let entries = platform.search(&HashMap::from([("service", SERVICE), ("user", SERVER)])).unwrap();
     assert_eq!(entries.len(), 1, "one entry, updated in place");
     assert!(store.delete(SERVER).unwrap());
     assert!(!store.delete(SERVER).unwrap());
@@ -80,23 +71,14 @@ fn unreadable_entries_are_corrupt_without_the_token() {
     let entry = platform.build(SERVICE, SERVER, None).unwrap();
     for text in [
         TOKEN.to_owned(),
-        format!(
-            r#"{{"version":1,"server":"{SERVER}","kind":"bearer","token":"t","created_at":"{TOKEN}"}}"#
-        ),
-        format!(
-            r#"{{"version":1,"server":"https://other/","kind":"bearer","token":"{TOKEN}","created_at":1}}"#
-        ),
-        format!(
-            r#"{{"version":9,"server":"{SERVER}","kind":"bearer","token":"{TOKEN}","created_at":1}}"#
-        ),
+        format!(r#"{{"version":1,"server":"{SERVER}","kind":"bearer","token":"t","created_at":"{TOKEN}"}}"#),
+        format!(r#"{{"version":1,"server":"https://other/","kind":"bearer","token":"{TOKEN}","created_at":1}}"#),
+        format!(r#"{{"version":9,"server":"{SERVER}","kind":"bearer","token":"{TOKEN}","created_at":1}}"#),
     ] {
         entry.set_password(&text).unwrap();
         let err = store.load(SERVER).unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
-        assert!(
-            !err.to_string().contains(TOKEN) && !format!("{err:?}").contains(TOKEN),
-            "{err}"
-        );
+        assert!(!err.to_string().contains(TOKEN) && !format!("{err:?}").contains(TOKEN), "{err}");
     }
 }
 
@@ -121,12 +103,7 @@ impl CredentialStoreApi for OddStore {
     fn id(&self) -> String {
         "odd".into()
     }
-    fn build(
-        &self,
-        _: &str,
-        _: &str,
-        _: Option<&HashMap<&str, &str>>,
-    ) -> keyring_core::Result<Entry> {
+    fn build(&self, _: &str, _: &str, _: Option<&HashMap<&str, &str>>) -> keyring_core::Result<Entry> {
         if let Odd::Slow(delay) = self.0 {
             std::thread::sleep(delay);
         }
@@ -179,18 +156,12 @@ fn odd(odd: Odd, timeout: Duration) -> KeyringStore {
 
 #[test]
 fn a_hung_call_times_out() {
-    let store = odd(
-        Odd::Slow(Duration::from_secs(3)),
-        Duration::from_millis(100),
-    );
+    let store = odd(Odd::Slow(Duration::from_secs(3)), Duration::from_millis(100));
     let started = Instant::now();
     let err = store.probe().unwrap_err();
     assert!(matches!(err, StoreError::Timeout { .. }), "{err:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
-    assert!(
-        err.to_string().contains("the Secret Service keyring"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("the Secret Service keyring"), "{err}");
 }
 
 #[test]

@@ -123,11 +123,7 @@ pub enum StoreError {
     Timeout { store: String, after: Duration },
     /// The stored data cannot be read back as a credential.
     #[error("{store} holds an unreadable entry for {server}: {reason}")]
-    Corrupt {
-        store: String,
-        server: String,
-        reason: String,
-    },
+    Corrupt { store: String, server: String, reason: String },
     /// The write reported success but reading back gave something else.
     #[error("{store} accepted the credential but reading it back gave {found}")]
     Mismatch { store: String, found: String },
@@ -168,11 +164,7 @@ pub struct Selected {
 /// Choose and probe the store a login writes to.
 /// `keyring` fails closed; `auto` falls back to the file and says why.
 pub fn select_for_write(config: &StoreConfig) -> Result<Selected, StoreError> {
-    select(
-        config.choice,
-        || keyring_store(config),
-        || file_store(config),
-    )
+    select(config.choice, || keyring_store(config), || file_store(config))
 }
 
 /// The stores to read a credential from, in order (auto: keyring, then file).
@@ -203,29 +195,17 @@ fn select(
 ) -> Result<Selected, StoreError> {
     let probed = |store: Box<dyn CredentialStore>| store.probe().map(|()| store);
     match choice {
-        StoreChoice::Keyring => Ok(Selected {
-            store: probed(keyring())?,
-            fallback_reason: None,
-        }),
-        StoreChoice::File => Ok(Selected {
-            store: probed(file())?,
-            fallback_reason: None,
-        }),
+        StoreChoice::Keyring => Ok(Selected { store: probed(keyring())?, fallback_reason: None }),
+        StoreChoice::File => Ok(Selected { store: probed(file())?, fallback_reason: None }),
         StoreChoice::Auto => {
             let keyring_error = match probed(keyring()) {
                 Ok(store) => {
-                    return Ok(Selected {
-                        store,
-                        fallback_reason: None,
-                    });
+                    return Ok(Selected { store, fallback_reason: None });
                 }
                 Err(e) => e,
             };
             match probed(file()) {
-                Ok(store) => Ok(Selected {
-                    store,
-                    fallback_reason: Some(keyring_error.to_string()),
-                }),
+                Ok(store) => Ok(Selected { store, fallback_reason: Some(keyring_error.to_string()) }),
                 Err(file_error) => Err(StoreError::Unavailable {
                     store: "the credential store".to_owned(),
                     reason: format!(

@@ -26,8 +26,7 @@ impl Record {
     /// Refuses a token that could never be sent as a header (newlines, control
     /// characters): such a value must not reach a store.
     pub fn from_credential(credential: &Credential) -> Result<Record, String> {
-        check_token_shape(credential.secret.expose())
-            .map_err(|e| format!("refusing to store the credential: {e}"))?;
+        check_token_shape(credential.secret.expose()).map_err(|e| format!("refusing to store the credential: {e}"))?;
         Ok(Record {
             kind: credential.kind,
             token: credential.secret.expose().to_owned(),
@@ -84,10 +83,7 @@ mod tests {
             kind: CredentialKind::Bearer,
             secret: Secret::new(token),
             expires_at: Some(20),
-            user: Some(UserInfo {
-                name: Some("Ann".into()),
-                ..UserInfo::default()
-            }),
+            user: Some(UserInfo { name: Some("Ann".into()), ..UserInfo::default() }),
             created_at: 10,
         }
     }
@@ -115,9 +111,7 @@ mod tests {
         let err = serde_json::from_str::<Record>(json).err().unwrap();
         assert!(err.to_string().contains("s3cr3t"), "serde does echo it");
         assert!(!describe_json_error(&err).contains("s3cr3t"));
-        let err = serde_json::from_str::<Record>(r#"{"kind":"bearer"}"#)
-            .err()
-            .unwrap();
+        let err = serde_json::from_str::<Record>(r#"{"kind":"bearer"}"#).err().unwrap();
         assert!(describe_json_error(&err).starts_with("missing field"));
     }
 }

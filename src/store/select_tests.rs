@@ -21,10 +21,7 @@ impl CredentialStore for FakeKeyring {
     fn probe(&self) -> Result<(), StoreError> {
         match self.probe_error {
             None => Ok(()),
-            Some(reason) => Err(StoreError::Unavailable {
-                store: self.describe(),
-                reason: reason.into(),
-            }),
+            Some(reason) => Err(StoreError::Unavailable { store: self.describe(), reason: reason.into() }),
         }
     }
     fn load(&self, _: &str) -> Result<Option<Credential>, StoreError> {
@@ -51,21 +48,10 @@ const NO_BUS: &str = "Failed to connect to address unix:path=/run/user/0/bus";
 #[test]
 fn keyring_choice_fails_closed() {
     let tmp = tempfile::tempdir().unwrap();
-    let err = select(
-        StoreChoice::Keyring,
-        keyring(Some(NO_BUS)),
-        file(tmp.path()),
-    )
-    .unwrap_err();
+    let err = select(StoreChoice::Keyring, keyring(Some(NO_BUS)), file(tmp.path())).unwrap_err();
     assert!(matches!(err, StoreError::Unavailable { .. }));
-    assert!(
-        err.to_string().contains(NO_BUS),
-        "the real error is kept: {err}"
-    );
-    assert!(
-        std::fs::read_dir(tmp.path()).unwrap().next().is_none(),
-        "the file was not touched"
-    );
+    assert!(err.to_string().contains(NO_BUS), "the real error is kept: {err}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "the file was not touched");
 
     let ok = select(StoreChoice::Keyring, keyring(None), file(tmp.path())).unwrap();
     assert_eq!(ok.store.source(), Source::Keyring);
@@ -94,10 +80,7 @@ fn auto_fails_when_neither_store_works() {
     std::fs::write(tmp.path().join("credentials.json"), "not json").unwrap();
     let err = select(StoreChoice::Auto, keyring(Some(NO_BUS)), file(tmp.path())).unwrap_err();
     let text = err.to_string();
-    assert!(
-        text.contains(NO_BUS) && text.contains("credentials.json"),
-        "{text}"
-    );
+    assert!(text.contains(NO_BUS) && text.contains("credentials.json"), "{text}");
 }
 
 fn config(choice: StoreChoice, dir: &std::path::Path) -> StoreConfig {
@@ -121,12 +104,8 @@ fn file_choice_selects_the_file() {
 #[test]
 fn read_order() {
     let tmp = tempfile::tempdir().unwrap();
-    let sources = |choice| -> Vec<Source> {
-        stores_for_read(&config(choice, tmp.path()))
-            .iter()
-            .map(|s| s.source())
-            .collect()
-    };
+    let sources =
+        |choice| -> Vec<Source> { stores_for_read(&config(choice, tmp.path())).iter().map(|s| s.source()).collect() };
     assert_eq!(sources(StoreChoice::Auto), [Source::Keyring, Source::File]);
     assert_eq!(sources(StoreChoice::Keyring), [Source::Keyring]);
     assert_eq!(sources(StoreChoice::File), [Source::File]);

@@ -8,11 +8,7 @@ fn tool(name: &str) -> Match {
 #[tokio::test]
 async fn status_burst_then_success() {
     let (server, mut rpc) = start(ServerConfig::default());
-    server.push_fault(Fault::Status {
-        on: Match::Method("initialize".into()),
-        status: 503,
-        count: 2,
-    });
+    server.push_fault(Fault::Status { on: Match::Method("initialize".into()), status: 503, count: 2 });
     for _ in 0..2 {
         let r = rpc.send("initialize", init_params()).await;
         assert_eq!(r.status().as_u16(), 503);
@@ -22,18 +18,9 @@ async fn status_burst_then_success() {
     assert!(rpc.session.is_some());
     assert_eq!(server.calls().initialize, 3);
     let recs = server.requests();
-    assert_eq!(
-        recs.iter()
-            .filter(|r| r.fault.as_deref() == Some("Status"))
-            .count(),
-        2
-    );
+    assert_eq!(recs.iter().filter(|r| r.fault.as_deref() == Some("Status")).count(), 2);
     // Filters: a 401 on tools/list leaves other methods alone.
-    server.push_fault(Fault::Status {
-        on: Match::Method("tools/list".into()),
-        status: 401,
-        count: 1,
-    });
+    server.push_fault(Fault::Status { on: Match::Method("tools/list".into()), status: 401, count: 1 });
     assert!(rpc.create().await["sessionRequestId"].is_string());
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 401);
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 200);
@@ -44,70 +31,36 @@ async fn rate_limit_with_retry_after_forms() {
     let (server, mut rpc) = start(ServerConfig::default());
     rpc.initialize().await;
     let on = tool("create_auth_session");
-    server.push_fault(Fault::RateLimit {
-        on: on.clone(),
-        retry_after: Some(RetryAfter::Seconds(7)),
-        count: 1,
-    });
-    server.push_fault(Fault::RateLimit {
-        on: on.clone(),
-        retry_after: Some(RetryAfter::HttpDate(30)),
-        count: 1,
-    });
-    server.push_fault(Fault::RateLimit {
-        on,
-        retry_after: None,
-        count: 1,
-    });
+    server.push_fault(Fault::RateLimit { on: on.clone(), retry_after: Some(RetryAfter::Seconds(7)), count: 1 });
+    server.push_fault(Fault::RateLimit { on: on.clone(), retry_after: Some(RetryAfter::HttpDate(30)), count: 1 });
+    server.push_fault(Fault::RateLimit { on, retry_after: None, count: 1 });
     let args = json!({"name": "create_auth_session", "arguments": {"agent_identifier": "a"}});
     let r = rpc.send("tools/call", args.clone()).await;
-    assert_eq!(
-        (r.status().as_u16(), header(&r, "retry-after").as_str()),
-        (429, "7")
-    );
+    assert_eq!((r.status().as_u16(), header(&r, "retry-after").as_str()), (429, "7"));
     let r = rpc.send("tools/call", args.clone()).await;
     assert_eq!(r.status().as_u16(), 429);
     let date = httpdate::parse_http_date(&header(&r, "retry-after")).unwrap();
     let ahead = date.duration_since(std::time::SystemTime::now()).unwrap();
-    assert!(
-        ahead > Duration::from_secs(25) && ahead <= Duration::from_secs(31),
-        "{ahead:?}"
-    );
+    assert!(ahead > Duration::from_secs(25) && ahead <= Duration::from_secs(31), "{ahead:?}");
     let r = rpc.send("tools/call", args.clone()).await;
     assert_eq!(r.status().as_u16(), 429);
     assert!(r.headers().get("retry-after").is_none());
     assert_eq!(rpc.send("tools/call", args).await.status().as_u16(), 200);
     assert_eq!(server.calls().create, 4);
-    assert_eq!(
-        server.sessions().len(),
-        1,
-        "rate-limited calls never reach the tool"
-    );
+    assert_eq!(server.sessions().len(), 1, "rate-limited calls never reach the tool");
 }
 
 #[tokio::test]
 async fn reset_aborts_mid_body() {
     for sse in [false, true] {
-        let (server, mut rpc) = start(ServerConfig {
-            sse,
-            ..ServerConfig::default()
-        });
+        let (server, mut rpc) = start(ServerConfig { sse, ..ServerConfig::default() });
         rpc.initialize().await;
-        server.push_fault(Fault::Reset {
-            on: tool("get_auth_session"),
-            count: 1,
-        });
-        let r = rpc
-            .send(
-                "tools/call",
-                json!({"name": "get_auth_session", "arguments": {"session_request_id": "x"}}),
-            )
-            .await;
+        server.push_fault(Fault::Reset { on: tool("get_auth_session"), count: 1 });
+        let r =
+            rpc.send("tools/call", json!({"name": "get_auth_session", "arguments": {"session_request_id": "x"}})).await;
         assert_eq!(r.status().as_u16(), 200, "headers arrive");
         assert!(r.text().await.is_err(), "the body must fail mid-way");
-        let ok = rpc
-            .call("get_auth_session", json!({"session_request_id": "x"}))
-            .await;
+        let ok = rpc.call("get_auth_session", json!({"session_request_id": "x"})).await;
         assert_eq!(ok["isError"], true, "next call is normal");
     }
 }
@@ -116,11 +69,7 @@ async fn reset_aborts_mid_body() {
 async fn slow_makes_client_timeouts_fire() {
     let (server, mut rpc) = start(ServerConfig::default());
     rpc.initialize().await;
-    server.push_fault(Fault::Slow {
-        on: tool("get_auth_session"),
-        delay: Duration::from_millis(800),
-        count: 1,
-    });
+    server.push_fault(Fault::Slow { on: tool("get_auth_session"), delay: Duration::from_millis(800), count: 1 });
     let body = json!({"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"get_auth_session","arguments":{"session_request_id":"x"}}});
     let started = Instant::now();
     let r = rpc
@@ -133,28 +82,15 @@ async fn slow_makes_client_timeouts_fire() {
     assert!(r.is_err_and(|e| e.is_timeout()));
     assert!(started.elapsed() < Duration::from_millis(700));
     let started = Instant::now();
-    rpc.call("get_auth_session", json!({"session_request_id": "x"}))
-        .await;
-    assert!(
-        started.elapsed() < Duration::from_millis(500),
-        "count 1 only"
-    );
+    rpc.call("get_auth_session", json!({"session_request_id": "x"})).await;
+    assert!(started.elapsed() < Duration::from_millis(500), "count 1 only");
     // A slow request that is waited for succeeds.
-    server.push_fault(Fault::Slow {
-        on: Match::Any,
-        delay: Duration::from_millis(300),
-        count: 1,
-    });
+    server.push_fault(Fault::Slow { on: Match::Any, delay: Duration::from_millis(300), count: 1 });
     let started = Instant::now();
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
     let recs = server.requests();
-    assert_eq!(
-        recs.iter()
-            .filter(|r| r.fault.as_deref() == Some("Slow"))
-            .count(),
-        1
-    );
+    assert_eq!(recs.iter().filter(|r| r.fault.as_deref() == Some("Slow")).count(), 1);
 }
 
 #[tokio::test]
@@ -164,11 +100,7 @@ async fn expire_mcp_session_forces_reinitialize() {
     let old = rpc.session.clone();
     server.push_fault(Fault::ExpireMcpSession);
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 404);
-    assert_eq!(
-        rpc.rpc("tools/list", json!({})).await.0,
-        404,
-        "the id stays dead"
-    );
+    assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 404, "the id stays dead");
     rpc.session = None;
     rpc.initialize().await;
     assert_ne!(rpc.session, old);
@@ -216,12 +148,7 @@ async fn huge_body_is_exactly_len_bytes() {
         len,
         count: 1,
     });
-    let r = rpc
-        .send(
-            "tools/call",
-            json!({"name": "get_auth_session", "arguments": {"session_request_id": "x"}}),
-        )
-        .await;
+    let r = rpc.send("tools/call", json!({"name": "get_auth_session", "arguments": {"session_request_id": "x"}})).await;
     assert!(r.headers().get("content-length").is_none(), "streamed");
     let body = r.bytes().await.unwrap();
     assert_eq!(body.len(), len);
@@ -233,41 +160,13 @@ async fn huge_body_is_exactly_len_bytes() {
 async fn http_get_and_delete_filters() {
     let (server, mut rpc) = start(sse());
     rpc.initialize().await;
-    server.push_fault(Fault::Status {
-        on: Match::HttpDelete,
-        status: 500,
-        count: 1,
-    });
-    server.push_fault(Fault::Status {
-        on: Match::HttpGet,
-        status: 503,
-        count: 1,
-    });
+    server.push_fault(Fault::Status { on: Match::HttpDelete, status: 500, count: 1 });
+    server.push_fault(Fault::Status { on: Match::HttpGet, status: 503, count: 1 });
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 200);
-    let get = rpc
-        .request(reqwest::Method::GET)
-        .header("last-event-id", "nope")
-        .send()
-        .await
-        .unwrap();
+    let get = rpc.request(reqwest::Method::GET).header("last-event-id", "nope").send().await.unwrap();
     assert_eq!(get.status().as_u16(), 503);
-    assert_eq!(
-        rpc.request(reqwest::Method::DELETE)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16(),
-        500
-    );
-    assert!(
-        rpc.request(reqwest::Method::DELETE)
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .is_success()
-    );
+    assert_eq!(rpc.request(reqwest::Method::DELETE).send().await.unwrap().status().as_u16(), 500);
+    assert!(rpc.request(reqwest::Method::DELETE).send().await.unwrap().status().is_success());
     let calls = server.calls();
     assert_eq!((calls.gets_sse, calls.deletes), (1, 2));
 }
@@ -276,24 +175,12 @@ async fn http_get_and_delete_filters() {
 async fn fault_queue_order_and_clear() {
     let (server, mut rpc) = start(ServerConfig::default());
     rpc.initialize().await;
-    server.push_fault(Fault::Status {
-        on: Match::Any,
-        status: 502,
-        count: 1,
-    });
-    server.push_fault(Fault::Status {
-        on: Match::Any,
-        status: 504,
-        count: 1,
-    });
+    server.push_fault(Fault::Status { on: Match::Any, status: 502, count: 1 });
+    server.push_fault(Fault::Status { on: Match::Any, status: 504, count: 1 });
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 502);
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 504);
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 200);
-    server.push_fault(Fault::Status {
-        on: Match::Any,
-        status: 500,
-        count: 5,
-    });
+    server.push_fault(Fault::Status { on: Match::Any, status: 500, count: 5 });
     server.clear_faults();
     assert_eq!(rpc.rpc("tools/list", json!({})).await.0, 200);
 }

@@ -101,12 +101,7 @@ impl Agentview {
 
     /// Run to completion (killed after 60 s so a hang fails the test instead of CI).
     pub fn run(&self, args: &[&str]) -> Run {
-        let child = self
-            .command(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("agentview starts");
+        let child = self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("agentview starts");
         wait_with_deadline(child, Duration::from_secs(60))
     }
 
@@ -145,11 +140,7 @@ pub fn wait_with_deadline(mut child: Child, limit: Duration) -> Run {
         std::thread::sleep(Duration::from_millis(10));
     };
     let output = Output { status, stdout: Vec::new(), stderr: Vec::new() };
-    Run {
-        code: exit_code(&output),
-        stdout: out.join().unwrap_or_default(),
-        stderr: err.join().unwrap_or_default(),
-    }
+    Run { code: exit_code(&output), stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() }
 }
 
 #[cfg(unix)]
@@ -200,6 +191,7 @@ pub fn secret_service_available() -> bool {
 }
 
 /// Skip (or, with AGENTVIEW_REQUIRE_KEYRING=1, fail) when there is no Secret Service.
+#[allow(clippy::print_stderr)]
 pub fn require_secret_service() -> bool {
     if secret_service_available() {
         return true;

@@ -52,9 +52,9 @@ pub(crate) async fn fault_response(app: &Arc<App>, info: &Info, fault: &Fault) -
             let mut r = text(429, "Too Many Requests: rate limit exceeded\n".into());
             let value = match retry_after {
                 Some(RetryAfter::Seconds(n)) => Some(n.to_string()),
-                Some(RetryAfter::HttpDate(n)) => Some(httpdate::fmt_http_date(
-                    SystemTime::now() + Duration::from_secs(*n),
-                )),
+                Some(RetryAfter::HttpDate(n)) => {
+                    Some(httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(*n)))
+                }
                 None => None,
             };
             if let Some(v) = value.and_then(|v| v.parse().ok()) {
@@ -64,31 +64,16 @@ pub(crate) async fn fault_response(app: &Arc<App>, info: &Info, fault: &Fault) -
         }
         Fault::Reset { .. } => {
             let (ct, prefix) = if app.config.sse {
-                (
-                    "text/event-stream",
-                    format!("id: r1\ndata: {{\"jsonrpc\":\"2.0\",\"id\":{id},\"res"),
-                )
+                ("text/event-stream", format!("id: r1\ndata: {{\"jsonrpc\":\"2.0\",\"id\":{id},\"res"))
             } else {
-                (
-                    "application/json",
-                    format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"res"),
-                )
+                ("application/json", format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"res"))
             };
             with_ct(200, ct, reset_body(prefix))
         }
-        Fault::Raw {
-            status,
-            content_type,
-            body,
-            ..
-        } => with_ct(
-            *status,
-            content_type,
-            Body::from(body.replace("{{id}}", &id)),
-        ),
-        Fault::Huge {
-            content_type, len, ..
-        } => {
+        Fault::Raw { status, content_type, body, .. } => {
+            with_ct(*status, content_type, Body::from(body.replace("{{id}}", &id)))
+        }
+        Fault::Huge { content_type, len, .. } => {
             let result = format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{{\"pad\":\"");
             let (prefix, suffix) = if content_type.contains("event-stream") {
                 (format!("data: {result}"), "\"}}\n\n")
@@ -101,10 +86,7 @@ pub(crate) async fn fault_response(app: &Arc<App>, info: &Info, fault: &Fault) -
         }
         Fault::ExpireMcpSession => {
             if let Some(sid) = &info.session_id {
-                let _ = app
-                    .sessions_manager
-                    .close_session(&sid.as_str().into())
-                    .await;
+                let _ = app.sessions_manager.close_session(&sid.as_str().into()).await;
             }
             text(404, "Not Found: Session not found".into())
         }

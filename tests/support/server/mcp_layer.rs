@@ -47,17 +47,8 @@ impl Info {
             .and_then(|p| p.get("name"))
             .and_then(|n| n.as_str().map(str::to_string))
             .filter(|_| is_call);
-        let arguments = params
-            .as_ref()
-            .and_then(|p| p.get("arguments"))
-            .cloned()
-            .filter(|_| is_call);
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
+        let arguments = params.as_ref().and_then(|p| p.get("arguments")).cloned().filter(|_| is_call);
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         Info {
             method: method.clone(),
             rpc_id: get("id").filter(|_| rpc_method.is_some()),
@@ -72,12 +63,8 @@ impl Info {
     fn matches(&self, on: &Match) -> bool {
         match on {
             Match::Any => true,
-            Match::Method(m) => {
-                self.method == Method::POST && self.rpc_method.as_deref() == Some(m)
-            }
-            Match::Tool(t) => {
-                self.rpc_method.as_deref() == Some("tools/call") && self.tool.as_deref() == Some(t)
-            }
+            Match::Method(m) => self.method == Method::POST && self.rpc_method.as_deref() == Some(m),
+            Match::Tool(t) => self.rpc_method.as_deref() == Some("tools/call") && self.tool.as_deref() == Some(t),
             Match::HttpGet => self.method == Method::GET,
             Match::HttpDelete => self.method == Method::DELETE,
         }
@@ -85,9 +72,7 @@ impl Info {
 
     /// The JSON-RPC id as raw JSON text (`null` when there is none).
     pub fn id_text(&self) -> String {
-        self.rpc_id
-            .as_ref()
-            .map_or_else(|| "null".to_string(), Value::to_string)
+        self.rpc_id.as_ref().map_or_else(|| "null".to_string(), Value::to_string)
     }
 }
 
@@ -105,15 +90,9 @@ fn record_arrival(app: &App, info: &Info, headers: &HeaderMap) -> usize {
     let now = Instant::now();
     let mut inner = app.lock();
     let calls = &mut inner.calls;
-    match (
-        &info.method,
-        info.rpc_method.as_deref(),
-        info.tool.as_deref(),
-    ) {
+    match (&info.method, info.rpc_method.as_deref(), info.tool.as_deref()) {
         (&Method::POST, Some("initialize"), _) => calls.initialize += 1,
-        (&Method::POST, Some("notifications/initialized"), _) => {
-            calls.initialized_notifications += 1
-        }
+        (&Method::POST, Some("notifications/initialized"), _) => calls.initialized_notifications += 1,
         (&Method::POST, Some("tools/list"), _) => calls.tools_list += 1,
         (&Method::POST, Some("tools/call"), Some(CREATE)) => calls.create += 1,
         (&Method::POST, Some("tools/call"), Some(GET)) => {
@@ -147,11 +126,7 @@ fn record_arrival(app: &App, info: &Info, headers: &HeaderMap) -> usize {
 /// Faults for one request: an optional delay and at most one fault that decides the response.
 fn pick_faults(app: &App, info: &Info) -> (Option<Duration>, Option<Fault>) {
     let mut inner = app.lock();
-    if info
-        .session_id
-        .as_ref()
-        .is_some_and(|id| inner.dead_sessions.contains(id))
-    {
+    if info.session_id.as_ref().is_some_and(|id| inner.dead_sessions.contains(id)) {
         return (None, Some(Fault::ExpireMcpSession));
     }
     let slow = inner.take_fault(|f| matches!(f, Fault::Slow { on, .. } if info.matches(on)));
@@ -209,9 +184,7 @@ pub(crate) async fn layer(State(app): State<Arc<App>>, req: Request, next: Next)
             match resumed {
                 Some(events) => respond::sse_response(&app, events, HeaderMap::new()),
                 None => {
-                    let resp = next
-                        .run(Request::from_parts(parts, Body::from(bytes)))
-                        .await;
+                    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
                     respond::post_process(&app, &info, resp, close_early).await
                 }
             }

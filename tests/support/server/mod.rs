@@ -48,46 +48,33 @@ impl TestServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let thread_app = app.clone();
-        let thread = std::thread::Builder::new()
-            .name(format!("test-server-{}", addr.port()))
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(1)
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
+        let thread = std::thread::Builder::new().name(format!("test-server-{}", addr.port())).spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let listener = match tokio::net::TcpListener::from_std(std_listener) {
+                    Ok(l) => l,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return;
                     }
                 };
-                rt.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(std_listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return;
-                        }
-                    };
-                    let router = build_router(thread_app, loopback);
-                    let _ = ready_tx.send(Ok(()));
-                    tokio::select! {
-                        _ = axum::serve(listener, router) => {}
-                        _ = rx => {}
-                    }
-                });
-                rt.shutdown_timeout(Duration::from_millis(200));
-            })?;
-        ready_rx
-            .recv()
-            .map_err(|_| std::io::Error::other("server thread died"))??;
-        Ok(TestServer {
-            app,
-            addr,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        })
+                let router = build_router(thread_app, loopback);
+                let _ = ready_tx.send(Ok(()));
+                tokio::select! {
+                    _ = axum::serve(listener, router) => {}
+                    _ = rx => {}
+                }
+            });
+            rt.shutdown_timeout(Duration::from_millis(200));
+        })?;
+        ready_rx.recv().map_err(|_| std::io::Error::other("server thread died"))??;
+        Ok(TestServer { app, addr, shutdown: Some(tx), thread: Some(thread) })
     }
 
     pub fn mcp_url(&self) -> String {
@@ -149,17 +136,13 @@ fn build_router(app: Arc<App>, loopback: bool) -> axum::Router {
         http_config = http_config.disable_allowed_hosts();
     }
     let factory_app = app.clone();
-    let service: StreamableHttpService<tools::AuthTools, LocalSessionManager> =
-        StreamableHttpService::new(
-            move || Ok(tools::AuthTools::new(factory_app.clone())),
-            app.sessions_manager.clone(),
-            http_config,
-        );
+    let service: StreamableHttpService<tools::AuthTools, LocalSessionManager> = StreamableHttpService::new(
+        move || Ok(tools::AuthTools::new(factory_app.clone())),
+        app.sessions_manager.clone(),
+        http_config,
+    );
     let mcp = axum::Router::new()
         .route_service("/mcp", service)
-        .route_layer(axum::middleware::from_fn_with_state(
-            app.clone(),
-            mcp_layer::layer,
-        ));
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), mcp_layer::layer));
     mcp.merge(pages::router(app))
 }

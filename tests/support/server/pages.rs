@@ -57,12 +57,7 @@ fn html(status: StatusCode, body: &str) -> Response {
 <title>agentView — approve sign-in</title><style>{STYLE}</style></head>\
 <body><main class=\"card\">{body}</main></body></html>"
     );
-    (
-        status,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        doc,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], doc).into_response()
 }
 
 fn utc(t: std::time::SystemTime) -> String {
@@ -73,17 +68,11 @@ async fn page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     let now = Instant::now();
     let inner = app.lock();
     let Some(s) = inner.auth.iter().find(|s| s.id == id) else {
-        return html(
-            StatusCode::NOT_FOUND,
-            "<h1>Unknown sign-in request</h1><p>This link is not valid.</p>",
-        );
+        return html(StatusCode::NOT_FOUND, "<h1>Unknown sign-in request</h1><p>This link is not valid.</p>");
     };
     let agent = escape(s.agent_identifier.as_deref().unwrap_or("an unnamed agent"));
-    let scope = s
-        .scope
-        .as_deref()
-        .map(|sc| format!("<p>Requested scope: <code>{}</code></p>", escape(sc)))
-        .unwrap_or_default();
+    let scope =
+        s.scope.as_deref().map(|sc| format!("<p>Requested scope: <code>{}</code></p>", escape(sc))).unwrap_or_default();
     let expiry = utc(s.expires_at());
     let body = match s.status(now) {
         AuthStatus::Pending => format!(
@@ -95,81 +84,49 @@ async fn page(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
 <form method=\"post\" action=\"/login/{id}/approve\"><button id=\"approve\" type=\"submit\">Approve</button></form></div>",
             id = escape(&id)
         ),
-        AuthStatus::Active => "<h1>Already approved</h1><p>Signed in. You can close this tab and return to the terminal.</p>".into(),
+        AuthStatus::Active => {
+            "<h1>Already approved</h1><p>Signed in. You can close this tab and return to the terminal.</p>".into()
+        }
         AuthStatus::Denied => "<h1>Sign-in denied.</h1><p>You can close this tab.</p>".into(),
-        AuthStatus::Expired => format!("<h1>Request expired</h1><p>This sign-in request expired at {expiry}. Start a new one from the terminal.</p>"),
+        AuthStatus::Expired => format!(
+            "<h1>Request expired</h1><p>This sign-in request expired at {expiry}. Start a new one from the terminal.</p>"
+        ),
     };
     html(StatusCode::OK, &body)
 }
 
 fn wants_html(headers: &HeaderMap) -> bool {
-    let has = |name, needle| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v: &str| v.contains(needle))
-    };
-    has(header::ACCEPT, "text/html")
-        || has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+    let has = |name, needle| headers.get(name).and_then(|v| v.to_str().ok()).is_some_and(|v: &str| v.contains(needle));
+    has(header::ACCEPT, "text/html") || has(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
 }
 
 #[allow(clippy::print_stderr)]
 fn decide(app: &App, id: &str, headers: &HeaderMap, to: AuthStatus) -> Response {
     let now = Instant::now();
-    let current = app
-        .lock()
-        .auth
-        .iter()
-        .find(|s| s.id == id)
-        .map(|s| s.status(now));
+    let current = app.lock().auth.iter().find(|s| s.id == id).map(|s| s.status(now));
     let as_html = wants_html(headers);
     let (code, message) = match current {
         None => (StatusCode::NOT_FOUND, "unknown session".to_string()),
         Some(AuthStatus::Pending) if app.decide(id, to) => match to {
-            AuthStatus::Active => (
-                StatusCode::OK,
-                "Signed in. You can close this tab and return to the terminal.".into(),
-            ),
+            AuthStatus::Active => {
+                (StatusCode::OK, "Signed in. You can close this tab and return to the terminal.".into())
+            }
             _ => (StatusCode::OK, "Sign-in denied.".into()),
         },
-        Some(st) => (
-            StatusCode::CONFLICT,
-            format!("session is {}, not pending", st.as_str()),
-        ),
+        Some(st) => (StatusCode::CONFLICT, format!("session is {}, not pending", st.as_str())),
     };
     if app.config.log_requests {
-        eprintln!(
-            "login {id} {} -> {}",
-            if to == AuthStatus::Active {
-                "approve"
-            } else {
-                "deny"
-            },
-            code.as_u16()
-        );
+        eprintln!("login {id} {} -> {}", if to == AuthStatus::Active { "approve" } else { "deny" }, code.as_u16());
     }
     if as_html {
-        let title = if code == StatusCode::OK {
-            ""
-        } else {
-            "<h1>Cannot change this request</h1>"
-        };
+        let title = if code == StatusCode::OK { "" } else { "<h1>Cannot change this request</h1>" };
         html(code, &format!("{title}<p>{}</p>", escape(&message)))
     } else {
-        (
-            code,
-            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-            format!("{message}\n"),
-        )
-            .into_response()
+        (code, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], format!("{message}\n")).into_response()
     }
 }
 
-async fn approve(
-    State(app): State<Arc<App>>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn approve(State(app): State<Arc<App>>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     decide(&app, &id, &headers, AuthStatus::Active)
 }
 
@@ -180,12 +137,7 @@ async fn deny(State(app): State<Arc<App>>, Path(id): Path<String>, headers: Head
 async fn status(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
     let now = Instant::now();
     match app.lock().auth.iter().find(|s| s.id == id) {
-        Some(s) => axum::Json(json!({"sessionRequestId": s.id, "status": s.status(now).as_str()}))
-            .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            axum::Json(json!({"error": "unknown session"})),
-        )
-            .into_response(),
+        Some(s) => axum::Json(json!({"sessionRequestId": s.id, "status": s.status(now).as_str()})).into_response(),
+        None => (StatusCode::NOT_FOUND, axum::Json(json!({"error": "unknown session"}))).into_response(),
     }
 }

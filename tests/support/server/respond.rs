@@ -40,8 +40,7 @@ async fn read_events(body: Body) -> Vec<SseEvent> {
 }
 
 fn override_version(app: &App, info: &Info, v: &mut Value) {
-    if let (Some(version), Some("initialize")) =
-        (&app.config.protocol_version, info.rpc_method.as_deref())
+    if let (Some(version), Some("initialize")) = (&app.config.protocol_version, info.rpc_method.as_deref())
         && let Some(result) = v.get_mut("result").and_then(Value::as_object_mut)
     {
         result.insert("protocolVersion".into(), json!(version));
@@ -51,36 +50,21 @@ fn override_version(app: &App, info: &Info, v: &mut Value) {
 /// Headers worth keeping from rmcp's response (session id etc.), minus body-specific ones.
 fn kept_headers(headers: &HeaderMap) -> HeaderMap {
     let mut h = headers.clone();
-    for name in [
-        header::CONTENT_TYPE,
-        header::CONTENT_LENGTH,
-        header::TRANSFER_ENCODING,
-    ] {
+    for name in [header::CONTENT_TYPE, header::CONTENT_LENGTH, header::TRANSFER_ENCODING] {
         h.remove(name);
     }
     h
 }
 
 /// A JSON-RPC POST answered by rmcp: shape it for the configured mode and faults.
-pub(crate) async fn post_process(
-    app: &App,
-    info: &Info,
-    resp: Response,
-    close_early: Option<u64>,
-) -> Response {
+pub(crate) async fn post_process(app: &App, info: &Info, resp: Response, close_early: Option<u64>) -> Response {
     if info.method != Method::POST || resp.status() != StatusCode::OK {
         return resp;
     }
-    let ct = resp
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ct = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let (parts, body) = resp.into_parts();
     if ct.starts_with("application/json") {
-        if app.config.protocol_version.is_none() || info.rpc_method.as_deref() != Some("initialize")
-        {
+        if app.config.protocol_version.is_none() || info.rpc_method.as_deref() != Some("initialize") {
             return Response::from_parts(parts, body);
         }
         let Ok(bytes) = to_bytes(body, 4 << 20).await else {
@@ -127,10 +111,7 @@ pub(crate) async fn post_process(
 fn json_response(headers: HeaderMap, v: Value) -> Response {
     let mut r = Response::new(Body::from(v.to_string()));
     *r.headers_mut() = headers;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
+    r.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
     r
 }
 
@@ -143,10 +124,7 @@ pub(crate) fn sse_response(app: &App, mut events: Vec<SseEvent>, headers: Header
             let at = usize::from(events.first().is_some_and(SseEvent::is_priming));
             let note = json!({"jsonrpc": "2.0", "method": "notifications/message",
                 "params": {"level": "info", "logger": "agentview-local", "data": "working on it"}});
-            let comment = SseEvent {
-                comment: Some("agentview-local says hi".into()),
-                ..SseEvent::default()
-            };
+            let comment = SseEvent { comment: Some("agentview-local says hi".into()), ..SseEvent::default() };
             events.insert(at, SseEvent::data(note.to_string()));
             events.insert(at, comment);
             let mut s = render(&events);
@@ -160,13 +138,7 @@ pub(crate) fn sse_response(app: &App, mut events: Vec<SseEvent>, headers: Header
     let mut r = Response::new(body);
     *r.headers_mut() = headers;
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("text/event-stream"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-cache"),
-    );
+    h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/event-stream"));
+    h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-cache"));
     r
 }

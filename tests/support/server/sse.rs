@@ -18,17 +18,10 @@ pub(crate) struct SseEvent {
 
 impl SseEvent {
     pub fn priming(id: String, retry: Option<u64>) -> SseEvent {
-        SseEvent {
-            id: Some(id),
-            retry,
-            ..SseEvent::default()
-        }
+        SseEvent { id: Some(id), retry, ..SseEvent::default() }
     }
     pub fn data(data: String) -> SseEvent {
-        SseEvent {
-            data,
-            ..SseEvent::default()
-        }
+        SseEvent { data, ..SseEvent::default() }
     }
     pub fn is_priming(&self) -> bool {
         self.data.is_empty() && self.id.is_some()
@@ -127,10 +120,8 @@ pub(crate) fn render(events: &[SseEvent]) -> String {
 pub(crate) fn chunked_body(text: String, size: usize) -> Body {
     let bytes = Bytes::from(text);
     let size = size.max(1);
-    let pieces: Vec<Result<Bytes, Infallible>> = (0..bytes.len())
-        .step_by(size)
-        .map(|start| Ok(bytes.slice(start..(start + size).min(bytes.len()))))
-        .collect();
+    let pieces: Vec<Result<Bytes, Infallible>> =
+        (0..bytes.len()).step_by(size).map(|start| Ok(bytes.slice(start..(start + size).min(bytes.len())))).collect();
     Body::from_stream(stream::iter(pieces))
 }
 
@@ -172,8 +163,7 @@ pub(crate) fn reset_body(prefix: String) -> Body {
                 0 => Some((Ok(Bytes::from(prefix)), 1)),
                 1 => {
                     tokio::time::sleep(Duration::from_millis(20)).await;
-                    let err =
-                        std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: reset");
+                    let err = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "fault: reset");
                     Some((Err(err), 2))
                 }
                 _ => None,

@@ -213,11 +213,7 @@ impl App {
         let now = Instant::now();
         let id = {
             let inner = self.lock();
-            let s = inner
-                .auth
-                .iter()
-                .rev()
-                .find(|s| s.status(now) == AuthStatus::Pending)?;
+            let s = inner.auth.iter().rev().find(|s| s.status(now) == AuthStatus::Pending)?;
             s.id.clone()
         };
         self.approve(&id).then_some(id)
@@ -260,12 +256,7 @@ pub(crate) fn random_hex(n: usize) -> String {
     while out.len() < n {
         let mut h = RandomState::new().build_hasher();
         h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        h.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default()
-                .as_nanos(),
-        );
+        h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_nanos());
         out.push_str(&format!("{:016x}", h.finish()));
     }
     out.truncate(n);
@@ -275,14 +266,7 @@ pub(crate) fn random_hex(n: usize) -> String {
 /// A random version-4-shaped UUID.
 pub(crate) fn random_uuid() -> String {
     let h = random_hex(32);
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }
 
 /// RFC 3339 / ISO 8601 UTC timestamp with seconds, e.g. `2025-06-01T12:00:00Z`.

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult,
-    PaginatedRequestParams, ServerCapabilities, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, Implementation, ListToolsResult, PaginatedRequestParams,
+    ServerCapabilities, Tool,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
@@ -50,10 +50,7 @@ impl AuthTools {
                 "required": [id]
             }
         });
-        [create, get]
-            .into_iter()
-            .filter_map(|t| serde_json::from_value(t).ok())
-            .collect()
+        [create, get].into_iter().filter_map(|t| serde_json::from_value(t).ok()).collect()
     }
 
     /// Consume a matching PolicyDeny / Patch fault for a call of `tool`.
@@ -71,11 +68,7 @@ impl AuthTools {
 
     fn result(&self, object: Value, patch: Option<Value>) -> CallToolResult {
         let cfg = &self.app.config;
-        let mut object = if cfg.shape == ResultShape::Snake {
-            snake_keys(object)
-        } else {
-            object
-        };
+        let mut object = if cfg.shape == ResultShape::Snake { snake_keys(object) } else { object };
         if let Some(patch) = patch {
             object = merge(object, patch);
         }
@@ -97,10 +90,7 @@ impl AuthTools {
         let agent = match args.get("agent_identifier") {
             Some(Value::String(s)) => s.clone(),
             _ => {
-                return Err(ErrorData::invalid_params(
-                    "agent_identifier (string) is required",
-                    None,
-                ));
+                return Err(ErrorData::invalid_params("agent_identifier (string) is required", None));
             }
         };
         let scope = match args.get("scope") {
@@ -122,10 +112,7 @@ impl AuthTools {
     fn get(&self, args: &Map<String, Value>) -> Result<Option<Value>, ErrorData> {
         let name = self.app.config.id_arg.name();
         let Some(Value::String(id)) = args.get(name) else {
-            return Err(ErrorData::invalid_params(
-                format!("{name} (string) is required"),
-                None,
-            ));
+            return Err(ErrorData::invalid_params(format!("{name} (string) is required"), None));
         };
         let cfg = &self.app.config;
         let mut inner = self.app.lock();
@@ -144,18 +131,14 @@ impl AuthTools {
         let mut v = json!({ "status": status.as_str(), "sessionRequestId": s.id });
         match status {
             AuthStatus::Pending => {
-                let left = (s.created + s.window)
-                    .saturating_duration_since(now)
-                    .as_secs();
+                let left = (s.created + s.window).saturating_duration_since(now).as_secs();
                 v["expiresIn"] = json!(left);
             }
             AuthStatus::Active => {
-                v["user"] =
-                    json!({"name": "Ada Lovelace", "email": "ada@example.com", "id": "usr_0001"});
+                v["user"] = json!({"name": "Ada Lovelace", "email": "ada@example.com", "id": "usr_0001"});
                 if cfg.token_mode == TokenMode::Bearer {
                     v["token"] = json!(s.token);
-                    v["tokenExpiresAt"] =
-                        json!(iso8601(SystemTime::now() + Duration::from_secs(3600)));
+                    v["tokenExpiresAt"] = json!(iso8601(SystemTime::now() + Duration::from_secs(3600)));
                 }
             }
             AuthStatus::Denied | AuthStatus::Expired => {}
@@ -168,8 +151,7 @@ impl AuthTools {
 }
 
 fn error_result(message: &str) -> CallToolResult {
-    serde_json::from_value(json!({"content": [{"type": "text", "text": message}], "isError": true}))
-        .unwrap_or_default()
+    serde_json::from_value(json!({"content": [{"type": "text", "text": message}], "isError": true})).unwrap_or_default()
 }
 
 /// camelCase -> snake_case for top-level keys.
@@ -211,7 +193,9 @@ impl ServerHandler for AuthTools {
     fn get_info(&self) -> rmcp::model::ServerConfig {
         rmcp::model::ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
             .with_server_info(Implementation::new("agentview-local", env!("CARGO_PKG_VERSION")))
-            .with_instructions("Local agentView-compatible test server: sign in with create_auth_session, then poll get_auth_session.")
+            .with_instructions(
+                "Local agentView-compatible test server: sign in with create_auth_session, then poll get_auth_session.",
+            )
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -247,10 +231,7 @@ impl ServerHandler for AuthTools {
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
         if name != CREATE && name != GET {
-            return Err(ErrorData::invalid_params(
-                format!("unknown tool: {name}"),
-                None,
-            ));
+            return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
         }
         let args = request.arguments.unwrap_or_default();
         let patch = match self.call_fault(&name) {

@@ -118,61 +118,30 @@ pub enum Fault {
     /// The next `count` matching requests answer `status` with a small text/plain body; rmcp never sees them.
     Status { on: Match, status: u16, count: u32 },
     /// 429 with an optional `Retry-After` (seconds or an HTTP date); rmcp never sees them.
-    RateLimit {
-        on: Match,
-        retry_after: Option<RetryAfter>,
-        count: u32,
-    },
+    RateLimit { on: Match, retry_after: Option<RetryAfter>, count: u32 },
     /// Status 200 and headers, part of a body, then the connection is aborted (body stream error).
     /// The request does not reach rmcp.
     Reset { on: Match, count: u32 },
     /// Delay the request by `delay` before handling it (combines with one other fault).
-    Slow {
-        on: Match,
-        delay: Duration,
-        count: u32,
-    },
+    Slow { on: Match, delay: Duration, count: u32 },
     /// The next request carrying any Mcp-Session-Id gets 404; that id stays dead (also closed in rmcp).
     ExpireMcpSession,
     /// tools/call answers `isError: true` with `message` as its text block (no JSON-RPC error).
-    PolicyDeny {
-        on: Match,
-        message: String,
-        count: u32,
-    },
+    PolicyDeny { on: Match, message: String, count: u32 },
     /// SSE mode, POST requests: only the priming event (with `retry: retry_ms`) is sent and the
     /// stream ends; the rest is served to a GET carrying `Last-Event-ID: <priming id>`.
-    SseCloseEarly {
-        on: Match,
-        retry_ms: u64,
-        count: u32,
-    },
+    SseCloseEarly { on: Match, retry_ms: u64, count: u32 },
     /// From now on (until `clear_faults`): SSE bodies the layer renders are sent in `size`-byte
     /// chunks, optionally with CRLF, with a `: comment` and a notification before the response.
     SseChunks { size: usize, crlf: bool },
     /// Replace the response: `status`, `content_type`, `body` with `{{id}}` -> the raw JSON-RPC id.
-    Raw {
-        on: Match,
-        status: u16,
-        content_type: String,
-        body: String,
-        count: u32,
-    },
+    Raw { on: Match, status: u16, content_type: String, body: String, count: u32 },
     /// 200 with a streamed body of exactly `len` bytes (JSON / SSE framed when the content type
     /// says so, padded with 'a'); never allocated whole.
-    Huge {
-        on: Match,
-        content_type: String,
-        len: usize,
-        count: u32,
-    },
+    Huge { on: Match, content_type: String, len: usize, count: u32 },
     /// Merge `patch` over the tool's result object (structured and text; null removes a field;
     /// a non-object patch replaces the whole object).
-    Patch {
-        on: Match,
-        patch: serde_json::Value,
-        count: u32,
-    },
+    Patch { on: Match, patch: serde_json::Value, count: u32 },
 }
 
 /// Status of one login (auth) session.
