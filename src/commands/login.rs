@@ -103,18 +103,28 @@ pub async fn run(
         r = Remote::connect(settings, output) => r?,
         () = interrupt.wait() => return Err(interrupted()),
     };
+    let flow = Flow { login: &login, settings, output, interrupt, selected };
     let result = match &login.mode {
         Mode::Resume(id) => {
             let window = login.timeout.unwrap_or(DEFAULT_WINDOW);
             output.info(&format!("Resuming the login; waiting up to {} for approval.", countdown(window)));
             // With --timeout, running out is the user's limit; without, the server's window.
             let server_window = if login.timeout.is_some() { Duration::MAX } else { window };
-            wait_and_store(&login, settings, output, interrupt, &mut remote, &selected, id, window, server_window).await
+            flow.wait_and_store(&mut remote, id, window, server_window).await
         }
-        _ => start_and_wait(&login, settings, output, interrupt, &mut remote, &selected).await,
+        _ => flow.start_and_wait(&mut remote).await,
     };
     remote.close().await;
     result
+}
+
+/// One login in progress: what was asked, and the store chosen for it.
+struct Flow<'a> {
+    login: &'a LoginSettings,
+    settings: &'a Settings,
+    output: &'a Output,
+    interrupt: &'a Interrupt,
+    selected: Selected,
 }
 
 /// Decide the store before anyone approves a login whose token could not be kept.
@@ -137,131 +147,121 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
     Ok(selected)
 }
 
-async fn start_and_wait(
-    login: &LoginSettings,
-    settings: &Settings,
-    output: &Output,
-    interrupt: &Interrupt,
-    remote: &mut Remote,
-    selected: &Selected,
-) -> anyhow::Result<Exit> {
-    let created = tokio::select! {
-        r = remote.create(&login.agent, login.scope.as_deref()) => r?,
-        () = interrupt.wait() => return Err(interrupted()),
-    };
-    let url = login_url::check(&created.login_url, &settings.server_url).map_err(|refused| {
-        Failure::new(Exit::Server, format!("refusing the login URL the server sent: {refused}")).with_hint(
+impl Flow<'_> {
+    async fn start_and_wait(&self, remote: &mut Remote) -> anyhow::Result<Exit> {
+        let Flow { login, settings, output, interrupt, .. } = *self;
+        let created = tokio::select! {
+            r = remote.create(&login.agent, login.scope.as_deref()) => r?,
+            () = interrupt.wait() => return Err(interrupted()),
+        };
+        let url = login_url::check(&created.login_url, &settings.server_url).map_err(|refused| {
+            Failure::new(Exit::Server, format!("refusing the login URL the server sent: {refused}")).with_hint(
             "the server (or something between you and it) sent a link that does not point to it; nothing was opened",
         )
-    })?;
-    for warning in &created.warnings {
-        output.warn(warning);
-    }
-    let window = login.timeout.map_or(created.window, |t| t.min(created.window));
-    let closes_at = unix_now() + window.as_secs();
-    if login.mode == Mode::NoWait {
-        return handshake(login, settings, output, &created.session_request_id, url.as_str(), closes_at, window);
-    }
-    output.always(&format!("To approve this login, open:\n\n    {url}\n"));
-    output.info(&format!(
-        "The login window closes at {} (in {}). Approve only a login you started yourself.",
-        utc_time_of_day(closes_at),
-        countdown(window)
-    ));
-    if !login.no_browser {
-        match browser::open(&url, &settings.browser) {
-            Launch::Opened(how) => output.info(&format!("Opened the login page with {how}.")),
-            Launch::Skipped(why) => output.info(&format!("Not opening a browser: {why}. Open the URL above.")),
-            Launch::Failed(why) => output.warn(&format!("{why}; open the URL above yourself")),
+        })?;
+        for warning in &created.warnings {
+            output.warn(warning);
         }
-    }
-    let id = created.session_request_id.clone();
-    wait_and_store(login, settings, output, interrupt, remote, selected, &id, window, created.window).await
-}
-
-/// `--no-wait`: tell the caller how to finish, and stop.
-fn handshake(
-    login: &LoginSettings,
-    settings: &Settings,
-    output: &Output,
-    id: &str,
-    url: &str,
-    closes_at: u64,
-    window: Duration,
-) -> anyhow::Result<Exit> {
-    let resume = format!("agentview --server {} login --resume {id}", settings.server);
-    if login.json {
-        let doc = json!({
-            "server": settings.server,
-            "session_request_id": id,
-            "login_url": url,
-            "expires_at": iso8601(closes_at),
-            "expires_in": window.as_secs(),
-            "resume_command": resume,
-        });
-        super::write_stdout(&format!("{doc}\n"))?;
-    } else {
+        let window = login.timeout.map_or(created.window, |t| t.min(created.window));
+        let closes_at = unix_now() + window.as_secs();
+        if login.mode == Mode::NoWait {
+            return self.handshake(&created.session_request_id, url.as_str(), closes_at, window);
+        }
         output.always(&format!("To approve this login, open:\n\n    {url}\n"));
-        output.always(&format!(
-            "The login window closes at {}. Then finish with:\n\n    {resume}\n",
-            utc_time_of_day(closes_at)
+        output.info(&format!(
+            "The login window closes at {} (in {}). Approve only a login you started yourself.",
+            utc_time_of_day(closes_at),
+            countdown(window)
         ));
+        if !login.no_browser {
+            match browser::open(&url, &settings.browser) {
+                Launch::Opened(how) => output.info(&format!("Opened the login page with {how}.")),
+                Launch::Skipped(why) => output.info(&format!("Not opening a browser: {why}. Open the URL above.")),
+                Launch::Failed(why) => output.warn(&format!("{why}; open the URL above yourself")),
+            }
+        }
+        self.wait_and_store(remote, &created.session_request_id, window, created.window).await
     }
-    Ok(Exit::Ok)
-}
 
-/// Poll until decided, then store and report. `window` is how long to wait;
-/// `server_window` is the server's own window (longer when --timeout cut it).
-#[allow(clippy::too_many_arguments)]
-async fn wait_and_store(
-    login: &LoginSettings,
-    settings: &Settings,
-    output: &Output,
-    interrupt: &Interrupt,
-    remote: &mut Remote,
-    selected: &Selected,
-    id: &str,
-    window: Duration,
-    server_window: Duration,
-) -> anyhow::Result<Exit> {
-    let deadline = Instant::now() + window;
-    let mut progress = Progress::start(output, deadline, &utc_time_of_day(unix_now() + window.as_secs()));
-    let outcome = {
-        let mut poller = remote.poller(id);
-        tokio::select! {
-            o = wait_for_approval(&RealClock, &mut poller, deadline, &settings.pacing, |_| progress.tick()) => Some(o),
-            () = interrupt.wait() => None,
+    /// `--no-wait`: tell the caller how to finish, and stop.
+    fn handshake(&self, id: &str, url: &str, closes_at: u64, window: Duration) -> anyhow::Result<Exit> {
+        let Flow { login, settings, output, .. } = *self;
+        let resume = format!("agentview --server {} login --resume {id}", settings.server);
+        if login.json {
+            let doc = json!({
+                "server": settings.server,
+                "session_request_id": id,
+                "login_url": url,
+                "expires_at": iso8601(closes_at),
+                "expires_in": window.as_secs(),
+                "resume_command": resume,
+            });
+            super::write_stdout(&format!("{doc}\n"))?;
+        } else {
+            output.always(&format!("To approve this login, open:\n\n    {url}\n"));
+            output.always(&format!(
+                "The login window closes at {}. Then finish with:\n\n    {resume}\n",
+                utc_time_of_day(closes_at)
+            ));
         }
-    };
-    progress.finish();
-    let activated = match outcome {
-        None => return Err(interrupted()),
-        Some(Outcome::Active(activated)) => activated,
-        Some(other) => return Err(outcome_failure(other, window < server_window, window).into()),
-    };
-    let credential = credential_from(activated, settings, id, output);
-    let location = selected.store.describe();
-    selected.store.save(&credential).map_err(|e| {
-        Failure::new(Exit::Store, format!("the login was approved but the credential could not be stored: {e}"))
-            .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
-    })?;
-    if interrupt.happened() {
-        return Err(
-            Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into()
-        );
+        Ok(Exit::Ok)
     }
-    let who =
-        credential.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
-    output.success(&format!("Logged in to {}{who}.", settings.server));
-    let kind_note = match credential.kind {
-        CredentialKind::Bearer => "Bearer token",
-        CredentialKind::Session => {
-            "session id (this server binds your identity to the login session; `token` prints it)"
+
+    /// Poll until decided, then store and report. `window` is how long to wait;
+    /// `server_window` is the server's own window (longer when --timeout cut it).
+    async fn wait_and_store(
+        &self,
+        remote: &mut Remote,
+        id: &str,
+        window: Duration,
+        server_window: Duration,
+    ) -> anyhow::Result<Exit> {
+        let Flow { login, settings, output, interrupt, ref selected } = *self;
+        let deadline = Instant::now() + window;
+        let mut progress = Progress::start(output, deadline, &utc_time_of_day(unix_now() + window.as_secs()));
+        let outcome = {
+            let mut poller = remote.poller(id);
+            tokio::select! {
+                o = wait_for_approval(&RealClock, &mut poller, deadline, &settings.pacing, |_| progress.tick()) => Some(o),
+                () = interrupt.wait() => None,
+            }
+        };
+        progress.finish();
+        let activated = match outcome {
+            None => return Err(interrupted()),
+            Some(Outcome::Active(activated)) => activated,
+            Some(other) => return Err(outcome_failure(other, window < server_window, window).into()),
+        };
+        let credential = credential_from(activated, settings, id, output);
+        let location = selected.store.describe();
+        selected.store.save(&credential).map_err(|e| {
+            Failure::new(Exit::Store, format!("the login was approved but the credential could not be stored: {e}"))
+                .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
+        })?;
+        if interrupt.happened() {
+            return Err(Failure::new(
+                Exit::Interrupted,
+                "interrupted; the credential had already been stored completely",
+            )
+            .into());
         }
-    };
-    output.info(&format!("Stored the {kind_note} in {location}."));
-    report(login, &credential, selected.store.source(), &location, false)?;
-    Ok(Exit::Ok)
+        let who = credential
+            .user
+            .as_ref()
+            .and_then(super::status::describe_user)
+            .map(|u| format!(" as {u}"))
+            .unwrap_or_default();
+        output.success(&format!("Logged in to {}{who}.", settings.server));
+        let kind_note = match credential.kind {
+            CredentialKind::Bearer => "Bearer token",
+            CredentialKind::Session => {
+                "session id (this server binds your identity to the login session; `token` prints it)"
+            }
+        };
+        output.info(&format!("Stored the {kind_note} in {location}."));
+        report(login, &credential, selected.store.source(), &location, false)?;
+        Ok(Exit::Ok)
+    }
 }
 
 /// `--json` and `--print-token` output on stdout.
