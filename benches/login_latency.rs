@@ -9,7 +9,6 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
 #[path = "../tests/support/server/mod.rs"]
-#[allow(dead_code)]
 mod server;
 
 use std::process::{Command, Stdio};
