@@ -259,6 +259,9 @@ impl Flow<'_> {
             }
         };
         output.info(&format!("Stored the {kind_note} in {location}."));
+        if settings.env_token.is_some() {
+            output.warn("AGENTVIEW_TOKEN is set in this environment and overrides the stored credential for `token`, `status` and `exec`");
+        }
         report(login, &credential, selected.store.source(), &location, false)?;
         Ok(Exit::Ok)
     }

@@ -66,6 +66,9 @@ pub fn run(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
         for error in &store_errors {
             output.always(&format!("  note: {error}"));
         }
+        if found.source == crate::store::Source::Env && lookup::stored(settings).found.is_some() {
+            output.always("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
+        }
     }
     Ok(if live { Exit::Ok } else { Exit::NotLoggedIn })
 }
