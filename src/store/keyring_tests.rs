@@ -2,8 +2,10 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 use std::any::Any;
+use std::collections::HashMap;
 use std::time::Instant;
 
+use keyring_core::Entry;
 use keyring_core::api::{Credential as PlatformCredential, CredentialApi, CredentialStoreApi};
 use keyring_core::mock;
 

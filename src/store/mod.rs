@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 
+mod backend;
 pub mod file;
 pub mod keyring;
 mod record;
