@@ -85,8 +85,10 @@ pub async fn run(
     if login.mode == Mode::WithToken {
         return super::with_token::run(&login, settings, output);
     }
+    // Only a fresh one-step login may stop early: a --resume names a login the user has
+    // already approved (or is approving), and dropping its token would waste that approval.
     if !login.force
-        && login.mode != Mode::NoWait
+        && login.mode == Mode::Wait
         && let Some(found) = lookup::stored(settings).found.filter(|f| f.credential.is_live(unix_now()))
     {
         let until = found.credential.expires_at.map(|at| format!(", valid until {}", iso8601(at))).unwrap_or_default();
