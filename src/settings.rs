@@ -57,13 +57,11 @@ impl UiSettings {
     }
 }
 
-/// Resolve global settings from arguments and environment.
-pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
-    let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
-    let server_url = normalize_server(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
-    let server = server_url.to_string();
+/// How messages look: decided on its own so that errors in the other settings are shown
+/// the way the user asked (`--color always`).
+pub fn resolve_ui(args: &GlobalArgs, env: &Env) -> UiSettings {
     let stderr_tty = std::io::stderr().is_terminal();
-    let ui = UiSettings {
+    UiSettings {
         quiet: args.quiet,
         verbose: args.verbose,
         color: match args.color {
@@ -73,7 +71,15 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         },
         stderr_tty,
         stdin_tty: std::io::stdin().is_terminal(),
-    };
+    }
+}
+
+/// Resolve global settings from arguments and environment.
+pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
+    let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
+    let server_url = normalize_server(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
+    let server = server_url.to_string();
+    let ui = resolve_ui(args, env);
     let choice = match args.store {
         Some(arg) => arg,
         None => match env.get("AGENTVIEW_STORE") {
