@@ -31,6 +31,9 @@ pub struct Settings {
     pub env_token: Option<Secret>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
+    /// `--store` / `--config-dir` as given on the command line, to repeat in a command we
+    /// print for later (the `--resume` command), so that step stores where this one checked.
+    pub store_flags: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,7 +140,19 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         env_token: env.get("AGENTVIEW_TOKEN").map(|t| Secret::new(t.trim())),
         browser: BrowserSettings { launcher, has_display },
         ui,
+        store_flags: store_flags(args),
     })
+}
+
+fn store_flags(args: &GlobalArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(store) = args.store.and_then(|s| clap::ValueEnum::to_possible_value(&s)) {
+        flags.extend(["--store".to_string(), store.get_name().to_string()]);
+    }
+    if let Some(dir) = &args.config_dir {
+        flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
+    }
+    flags
 }
 
 /// A tuning variable in (fractional) seconds.

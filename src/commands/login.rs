@@ -162,7 +162,15 @@ async fn start_and_wait(
     let window = login.timeout.map_or(created.window, |t| t.min(created.window));
     let closes_at = unix_now() + window.as_secs();
     if login.mode == Mode::NoWait {
-        return handshake(login, settings, output, &created.session_request_id, url.as_str(), closes_at, window);
+        return super::login_handshake::print(
+            login,
+            settings,
+            output,
+            &created.session_request_id,
+            url.as_str(),
+            closes_at,
+            window,
+        );
     }
     output.always(&format!("To approve this login, open:\n\n    {url}\n"));
     output.info(&format!(
@@ -179,37 +187,6 @@ async fn start_and_wait(
     }
     let id = created.session_request_id.clone();
     wait_and_store(login, settings, output, interrupt, remote, selected, &id, window, created.window).await
-}
-
-/// `--no-wait`: tell the caller how to finish, and stop.
-fn handshake(
-    login: &LoginSettings,
-    settings: &Settings,
-    output: &Output,
-    id: &str,
-    url: &str,
-    closes_at: u64,
-    window: Duration,
-) -> anyhow::Result<Exit> {
-    let resume = format!("agentview --server {} login --resume {id}", settings.server);
-    if login.json {
-        let doc = json!({
-            "server": settings.server,
-            "session_request_id": id,
-            "login_url": url,
-            "expires_at": iso8601(closes_at),
-            "expires_in": window.as_secs(),
-            "resume_command": resume,
-        });
-        super::write_stdout(&format!("{doc}\n"))?;
-    } else {
-        output.always(&format!("To approve this login, open:\n\n    {url}\n"));
-        output.always(&format!(
-            "The login window closes at {}. Then finish with:\n\n    {resume}\n",
-            utc_time_of_day(closes_at)
-        ));
-    }
-    Ok(Exit::Ok)
 }
 
 /// Poll until decided, then store and report. `window` is how long to wait;

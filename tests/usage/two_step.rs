@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::support::cli::{Agentview, Run};
+use super::support::cli::{self, Agentview, Run};
 use super::support::server::{ServerConfig, TestServer};
 use super::{broken_keyring, logged_in};
 
@@ -92,4 +92,36 @@ fn both_steps_check_the_store_before_calling_the_server() {
     let run = av.run(&["login", "--resume", "0f1e2d3c-unused", "--store", "keyring"]).expect_code(8);
     assert!(run.stderr.contains("nothing was sent"), "{}", run.stderr);
     assert!(server.requests().is_empty(), "no request reached the server");
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_command_keeps_the_store_flags_and_runs_in_a_shell() {
+    let server = TestServer::start(ServerConfig::default());
+    let mut av = Agentview::new(&server.mcp_url());
+    av.unset("AGENTVIEW_STORE").unset("AGENTVIEW_CONFIG_DIR");
+    broken_keyring(&mut av);
+    let dir = av.dir.path().join("my config");
+    let dir_arg = dir.display().to_string();
+    let run = av.run(&["--store", "file", "--config-dir", &dir_arg, "login", "--no-wait", "--json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("handshake");
+    let command = doc["resume_command"].as_str().expect("resume_command");
+    assert!(command.contains("--store file --config-dir '"), "{command}");
+    assert!(server.approve(doc["session_request_id"].as_str().expect("id")));
+
+    // Paste it into a shell, as a person would.
+    let bin_dir = cli::binary().parent().expect("binary dir").display().to_string();
+    let path = format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default());
+    let child = std::process::Command::new("sh")
+        .args(["-c", command])
+        .env_clear()
+        .envs(av.env_pairs().iter().map(|(k, v)| (k, v)))
+        .env("PATH", path)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("sh starts");
+    cli::wait_with_deadline(child, std::time::Duration::from_secs(60)).expect_code(0);
+    assert!(dir.join("credentials.json").is_file(), "stored where the first step checked");
 }
