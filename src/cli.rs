@@ -90,7 +90,9 @@ pub enum ColorArg {
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
     #[command(
-        after_help = "Examples:\n  agentview login\n  agentview login --no-browser --timeout 300\n  agentview login --json --print-token | jq ."
+        after_help = "Examples:\n  agentview login\n  agentview login --no-browser --timeout 300\n  agentview login --json --print-token | jq .\n\n\
+Two steps (agents, CI): start, let a person approve, then finish:\n  agentview login --no-wait --json\n  agentview login --resume <SESSION_ID>\n  echo \"$SESSION_ID\" | agentview login --resume -\n\n\
+Store a token you already have (never as an argument):\n  printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token"
     )]
     Login(LoginArgs),
     /// Print the stored credential for the server on stdout

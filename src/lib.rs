@@ -49,7 +49,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
     }
     let settings = match settings::resolve(&cli.global, env) {
         Ok(settings) => settings,
-        Err(failure) => return finish(Err(failure.into()), None),
+        Err(failure) => {
+            let output = Output::new(settings::resolve_ui(&cli.global, env));
+            return finish(Err(failure.into()), Some(&output));
+        }
     };
     let output = Output::new(settings.ui);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {

@@ -31,6 +31,9 @@ pub struct Settings {
     pub env_token: Option<Secret>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
+    /// `--store` / `--config-dir` as given on the command line, to repeat in a command we
+    /// print for later (the `--resume` command), so that step stores where this one checked.
+    pub store_flags: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -57,13 +60,11 @@ impl UiSettings {
     }
 }
 
-/// Resolve global settings from arguments and environment.
-pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
-    let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
-    let server_url = normalize_server(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
-    let server = server_url.to_string();
+/// How messages look: decided on its own so that errors in the other settings are shown
+/// the way the user asked (`--color always`).
+pub fn resolve_ui(args: &GlobalArgs, env: &Env) -> UiSettings {
     let stderr_tty = std::io::stderr().is_terminal();
-    let ui = UiSettings {
+    UiSettings {
         quiet: args.quiet,
         verbose: args.verbose,
         color: match args.color {
@@ -73,7 +74,15 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         },
         stderr_tty,
         stdin_tty: std::io::stdin().is_terminal(),
-    };
+    }
+}
+
+/// Resolve global settings from arguments and environment.
+pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
+    let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
+    let server_url = normalize_server(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
+    let server = server_url.to_string();
+    let ui = resolve_ui(args, env);
     let choice = match args.store {
         Some(arg) => arg,
         None => match env.get("AGENTVIEW_STORE") {
@@ -131,7 +140,19 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         env_token: env.get("AGENTVIEW_TOKEN").map(|t| Secret::new(t.trim())),
         browser: BrowserSettings { launcher, has_display },
         ui,
+        store_flags: store_flags(args),
     })
+}
+
+fn store_flags(args: &GlobalArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(store) = args.store.and_then(|s| clap::ValueEnum::to_possible_value(&s)) {
+        flags.extend(["--store".to_string(), store.get_name().to_string()]);
+    }
+    if let Some(dir) = &args.config_dir {
+        flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
+    }
+    flags
 }
 
 /// A tuning variable in (fractional) seconds.

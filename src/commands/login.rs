@@ -85,8 +85,10 @@ pub async fn run(
     if login.mode == Mode::WithToken {
         return super::with_token::run(&login, settings, output);
     }
+    // Only a fresh one-step login may stop early: a --resume names a login the user has
+    // already approved (or is approving), and dropping its token would waste that approval.
     if !login.force
-        && login.mode != Mode::NoWait
+        && login.mode == Mode::Wait
         && let Some(found) = lookup::stored(settings).found.filter(|f| f.credential.is_live(unix_now()))
     {
         let until = found.credential.expires_at.map(|at| format!(", valid until {}", iso8601(at))).unwrap_or_default();
@@ -165,7 +167,8 @@ impl Flow<'_> {
         let window = login.timeout.map_or(created.window, |t| t.min(created.window));
         let closes_at = unix_now() + window.as_secs();
         if login.mode == Mode::NoWait {
-            return self.handshake(&created.session_request_id, url.as_str(), closes_at, window);
+            let id = &created.session_request_id;
+            return super::login_handshake::print(login, settings, output, id, url.as_str(), closes_at, window);
         }
         output.always(&format!("To approve this login, open:\n\n    {url}\n"));
         output.info(&format!(
@@ -181,30 +184,6 @@ impl Flow<'_> {
             }
         }
         self.wait_and_store(remote, &created.session_request_id, window, created.window).await
-    }
-
-    /// `--no-wait`: tell the caller how to finish, and stop.
-    fn handshake(&self, id: &str, url: &str, closes_at: u64, window: Duration) -> anyhow::Result<Exit> {
-        let Flow { login, settings, output, .. } = *self;
-        let resume = format!("agentview --server {} login --resume {id}", settings.server);
-        if login.json {
-            let doc = json!({
-                "server": settings.server,
-                "session_request_id": id,
-                "login_url": url,
-                "expires_at": iso8601(closes_at),
-                "expires_in": window.as_secs(),
-                "resume_command": resume,
-            });
-            super::write_stdout(&format!("{doc}\n"))?;
-        } else {
-            output.always(&format!("To approve this login, open:\n\n    {url}\n"));
-            output.always(&format!(
-                "The login window closes at {}. Then finish with:\n\n    {resume}\n",
-                utc_time_of_day(closes_at)
-            ));
-        }
-        Ok(Exit::Ok)
     }
 
     /// Poll until decided, then store and report. `window` is how long to wait;

@@ -8,6 +8,7 @@ use crate::settings::Settings;
 
 pub mod exec;
 pub mod login;
+mod login_handshake;
 mod login_outcome;
 pub mod logout;
 pub mod status;

@@ -86,8 +86,10 @@ async fn approval_page_and_form_posts() {
     let http = reqwest::Client::new();
     let page = http.get(&url).send().await.unwrap();
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
     let html = page.text().await.unwrap();
-    assert!(html.contains("<title>agentView — approve sign-in</title>"));
+    assert!(html.contains("<title>Approve sign-in to agentView</title>"));
     assert!(html.contains("&lt;b&gt;evil&lt;/b&gt; agent") && !html.contains("<b>evil"));
     assert!(html.contains("id=\"approve\"") && html.contains("id=\"deny\""));
     assert!(html.contains(" UTC") && !html.contains("http://") && !html.contains("https://"));

@@ -92,6 +92,28 @@ impl Agentview {
         self
     }
 
+    /// The environment agentview runs with (for wrapping it in another program).
+    pub fn env_pairs(&self) -> &[(String, String)] {
+        &self.envs
+    }
+
+    /// Run with `input` on stdin (closed after writing).
+    pub fn run_with_stdin(&self, args: &[&str], input: &[u8]) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("agentview starts");
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        // agentview may refuse before reading: a closed pipe is fine.
+        let _ = stdin.write_all(input);
+        drop(stdin);
+        wait_with_deadline(child, Duration::from_secs(60))
+    }
+
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary());
         command.args(args).env_clear().envs(self.envs.iter().map(|(k, v)| (k, v)));
@@ -201,4 +223,30 @@ pub fn require_secret_service() -> bool {
     }
     eprintln!("skipped: no Secret Service (run under .ci/keyring-session)");
     false
+}
+
+/// Run agentview on a pseudo-terminal (stdin, stdout and stderr) through util-linux `script`.
+/// The terminal merges stdout and stderr into `Run::stdout`. None when `script` is not installed.
+#[cfg(unix)]
+pub fn run_in_terminal(av: &Agentview, args: &[&str]) -> Option<Run> {
+    let available = Command::new("script").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !available {
+        return None;
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = quote(&binary().display().to_string());
+    for arg in args {
+        line.push(' ');
+        line.push_str(&quote(arg));
+    }
+    let child = Command::new("script")
+        .args(["-q", "-e", "-c", &line, "/dev/null"])
+        .env_clear()
+        .envs(av.env_pairs().iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("script starts");
+    Some(wait_with_deadline(child, Duration::from_secs(60)))
 }

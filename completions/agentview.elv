@@ -1,0 +1,164 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[agentview] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'agentview'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'agentview'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Log in: open the login page, wait for approval, store the credential'
+            cand token 'Print the stored credential for the server on stdout'
+            cand status 'Show whether you are logged in, where the credential comes from, and until when'
+            cand logout 'Remove the stored credential for the server'
+            cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentview;login'= {
+            cand --timeout 'Give up after this many seconds (the server''s login window still applies)'
+            cand --resume 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)'
+            cand --agent 'Agent identifier sent to the server [default: agentview/<version>]'
+            cand --scope 'Scope to request, when the server supports scopes'
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand --no-browser 'Print the login URL but do not open a browser'
+            cand --force 'Log in again even if a valid credential is stored'
+            cand --print-token 'After storing, print the token (only) on stdout'
+            cand --json 'Print a JSON summary on stdout (never the token unless --print-token)'
+            cand --no-wait 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
+            cand --with-token 'Read a token from stdin and store it (for CI secrets); no server call'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;token'= {
+            cand --format 'Output format'
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;status'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand --json 'Print a JSON document on stdout'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;logout'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;exec'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;completions'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand -q 'Print only errors'
+            cand --quiet 'Print only errors'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;help'= {
+            cand login 'Log in: open the login page, wait for approval, store the credential'
+            cand token 'Print the stored credential for the server on stdout'
+            cand status 'Show whether you are logged in, where the credential comes from, and until when'
+            cand logout 'Remove the stored credential for the server'
+            cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+            cand completions 'Print shell completions'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentview;help;login'= {
+        }
+        &'agentview;help;token'= {
+        }
+        &'agentview;help;status'= {
+        }
+        &'agentview;help;logout'= {
+        }
+        &'agentview;help;exec'= {
+        }
+        &'agentview;help;completions'= {
+        }
+        &'agentview;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

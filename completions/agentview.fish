@@ -1,0 +1,139 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_agentview_global_optspecs
+    string join \n server= store= config-dir= H/header= q/quiet v/verbose color= h/help V/version
+end
+
+function __fish_agentview_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_agentview_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_agentview_using_subcommand
+    set -l cmd (__fish_agentview_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c agentview -n "__fish_agentview_needs_command" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_needs_command" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_needs_command" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_needs_command" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_needs_command" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_needs_command" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_needs_command" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_needs_command" -s V -l version -d 'Print version'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "token" -d 'Print the stored credential for the server on stdout'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "logout" -d 'Remove the stored credential for the server'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "completions" -d 'Print shell completions'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l timeout -d 'Give up after this many seconds (the server\'s login window still applies)' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l resume -d 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l agent -d 'Agent identifier sent to the server [default: agentview/<version>]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l scope -d 'Scope to request, when the server supports scopes' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand login" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-browser -d 'Print the login URL but do not open a browser'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l force -d 'Log in again even if a valid credential is stored'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l print-token -d 'After storing, print the token (only) on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l json -d 'Print a JSON summary on stdout (never the token unless --print-token)'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-wait -d 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l with-token -d 'Read a token from stdin and store it (for CI secrets); no server call'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand token" -l format -d 'Output format' -r -f -a "raw\t'The token and a newline'
+header\t'`Authorization: Bearer <token>`'
+json\t'A JSON object: token, kind, server, expiry'"
+complete -c agentview -n "__fish_agentview_using_subcommand token" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand token" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand token" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand token" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand token" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand token" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand token" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand status" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l json -d 'Print a JSON document on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand status" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand status" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "logout" -d 'Remove the stored credential for the server'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "completions" -d 'Print shell completions'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,0 +1,69 @@
+//! `login --no-wait`: the handshake that tells a person or program how to finish the login.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::login::LoginSettings;
+use crate::clock::{iso8601, utc_time_of_day};
+use crate::error::Exit;
+use crate::output::Output;
+use crate::settings::Settings;
+
+/// `--no-wait`: tell the caller how to finish, and stop.
+pub fn print(
+    login: &LoginSettings,
+    settings: &Settings,
+    output: &Output,
+    id: &str,
+    url: &str,
+    closes_at: u64,
+    window: Duration,
+) -> anyhow::Result<Exit> {
+    let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.clone()];
+    words.extend(settings.store_flags.iter().cloned());
+    words.extend(["login".to_string(), "--resume".to_string(), id.to_string()]);
+    let resume = words.iter().map(|w| shell_word(w)).collect::<Vec<_>>().join(" ");
+    if login.json {
+        let doc = json!({
+            "server": settings.server,
+            "session_request_id": id,
+            "login_url": url,
+            "expires_at": iso8601(closes_at),
+            "expires_in": window.as_secs(),
+            "resume_command": resume,
+        });
+        super::write_stdout(&format!("{doc}\n"))?;
+    } else {
+        output.always(&format!("To approve this login, open:\n\n    {url}\n"));
+        output.always(&format!(
+            "The login window closes at {}. Then finish with:\n\n    {resume}\n",
+            utc_time_of_day(closes_at)
+        ));
+    }
+    Ok(Exit::Ok)
+}
+
+/// `word` as a POSIX shell reads it back: bare when that is safe, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_word;
+
+    #[test]
+    fn shell_words_round_trip() {
+        assert_eq!(shell_word("https://agentview.de/mcp"), "https://agentview.de/mcp");
+        assert_eq!(shell_word("/home/a b/x"), "'/home/a b/x'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("https://h/mcp?a=1&b=2"), "'https://h/mcp?a=1&b=2'");
+        assert_eq!(shell_word(""), "''");
+    }
+}

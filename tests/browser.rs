@@ -1,0 +1,181 @@
+//! A real browser approves the login: headless Chromium is the `BROWSER`, and the test clicks
+//! Approve on the server's page through the DevTools Protocol, as a person would with a mouse.
+//! Without Chromium it is skipped, unless AGENTVIEW_REQUIRE_BROWSER=1.
+//! AGENTVIEW_SCREENSHOT=<file.png> saves a picture of the approval page.
+
+#[path = "support/cdp.rs"]
+mod cdp;
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use support::cli::{Agentview, script};
+use support::server::{AuthStatus, ServerConfig, TestServer};
+
+/// Chromium on PATH, if any.
+fn find_chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|candidate| candidate.is_file())
+}
+
+#[allow(clippy::print_stderr)]
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = find_chromium();
+    if found.is_none() {
+        if std::env::var("AGENTVIEW_REQUIRE_BROWSER").as_deref() == Ok("1") {
+            panic!("AGENTVIEW_REQUIRE_BROWSER=1 but chromium is not installed (.ci/setup installs it)");
+        }
+        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+    }
+    found
+}
+
+/// Stops the browser the launcher started, whatever happens in the test.
+struct Browser {
+    pid_file: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let Some(pid) = std::fs::read_to_string(&self.pid_file).ok().map(|s| s.trim().to_string()) else { return };
+        let _ = std::process::Command::new("kill").arg(&pid).status();
+        let stat = format!("/proc/{pid}/stat");
+        let start = Instant::now();
+        // Its profile lives in the test's temp dir: let it exit before that is removed.
+        while start.elapsed() < Duration::from_secs(5)
+            && std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z "))
+        {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Wait for `check` to give a value, or fail with `what` after `limit`.
+fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The DevTools port Chromium wrote into its profile.
+fn devtools_port(profile: &Path) -> u16 {
+    wait_for("Chromium's DevToolsActivePort", Duration::from_secs(30), || {
+        let text = std::fs::read_to_string(profile.join("DevToolsActivePort")).ok()?;
+        text.lines().next()?.trim().parse().ok()
+    })
+}
+
+/// Find the login page, check what it shows, click Approve, wait for the answer page.
+fn approve_in_browser(profile: &Path, agent: &str) -> String {
+    let port = devtools_port(profile);
+    let ws = wait_for("the login page to open", Duration::from_secs(30), || {
+        let targets = cdp::http_json(port, "/json/list").ok()?;
+        let page = targets
+            .as_array()?
+            .iter()
+            .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.contains("/login/")))?;
+        page["webSocketDebuggerUrl"].as_str().map(str::to_string)
+    });
+    let mut page = cdp::Cdp::connect(&ws).expect("DevTools connection to the page");
+    let ready = "document.readyState === 'complete' && !!document.querySelector('#approve')";
+    wait_for("the approval page to load", Duration::from_secs(30), || {
+        page.evaluate(ready).ok().filter(|v| *v == json!(true))
+    });
+    let text = page.evaluate("document.body.innerText").expect("page text");
+    let text = text.as_str().expect("text").to_string();
+    for needle in ["Approve sign-in to agentView", agent, "Expires", "only if you started"] {
+        assert!(text.contains(needle), "the approval page shows {needle:?}:\n{text}");
+    }
+    if let Ok(path) = std::env::var("AGENTVIEW_SCREENSHOT") {
+        let shot = page.call("Page.captureScreenshot", json!({"format": "png"})).expect("screenshot");
+        std::fs::write(&path, cdp::base64_decode(shot["data"].as_str().expect("data"))).expect("write screenshot");
+    }
+    let no_external = "[...document.querySelectorAll('[src],link[href]')].length === 0";
+    assert_eq!(page.evaluate(no_external).expect("evaluate"), json!(true), "the page loads nothing external");
+
+    // A real mouse click in the middle of the button: it must be visible and not covered.
+    let rect = page
+        .evaluate(
+            "(() => { const r = document.querySelector('#approve').getBoundingClientRect(); \
+                   return {x: r.x + r.width / 2, y: r.y + r.height / 2, w: r.width, h: r.height}; })()",
+        )
+        .expect("button position");
+    assert!(rect["w"].as_f64() > Some(0.0) && rect["h"].as_f64() > Some(0.0), "Approve is visible: {rect}");
+    let hit = format!("document.elementFromPoint({}, {})?.id", rect["x"], rect["y"]);
+    assert_eq!(page.evaluate(&hit).expect("hit test"), json!("approve"), "nothing covers Approve");
+    for kind in ["mousePressed", "mouseReleased"] {
+        let event = json!({"type": kind, "x": rect["x"], "y": rect["y"], "button": "left", "clickCount": 1});
+        page.call("Input.dispatchMouseEvent", event).expect("click");
+    }
+    let answer = wait_for("the page after approving", Duration::from_secs(30), || {
+        let text = page.evaluate("document.readyState === 'complete' ? document.body.innerText : ''").ok()?;
+        text.as_str().filter(|t| t.contains("approved")).map(str::to_string)
+    });
+    close(port);
+    answer
+}
+
+/// Ask the browser to quit (the Drop guard kills it if this does not work).
+fn close(port: u16) {
+    let Ok(version) = cdp::http_json(port, "/json/version") else { return };
+    if let Some(Ok(mut browser)) = version["webSocketDebuggerUrl"].as_str().map(cdp::Cdp::connect) {
+        let _ = browser.call("Browser.close", Value::Null);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn chromium_approves_the_login() {
+    let Some(chromium) = chromium_or_skip() else { return };
+    let server = TestServer::start(ServerConfig::default());
+    let mut av = Agentview::new(&server.mcp_url());
+    let profile = av.dir.path().join("chromium-profile");
+    let pid_file = av.dir.path().join("chromium.pid");
+    let log = av.dir.path().join("chromium.log");
+    let launcher = script(
+        av.dir.path(),
+        "browser",
+        &format!(
+            "echo $$ > '{pid}'\nexec '{chromium}' --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+             --disable-background-networking --disable-component-update --disable-sync \
+             --user-data-dir='{profile}' --remote-debugging-port=0 --window-size=900,700 \"$1\" > '{log}' 2>&1",
+            pid = pid_file.display(),
+            chromium = chromium.display(),
+            profile = profile.display(),
+            log = log.display(),
+        ),
+    );
+    av.set("BROWSER", &launcher.display().to_string());
+    let _browser = Browser { pid_file };
+    let agent = concat!("agentview/", env!("CARGO_PKG_VERSION"));
+
+    let (run, answer) = std::thread::scope(|scope| {
+        let login = scope.spawn(|| av.run(&["login", "--timeout", "50"]));
+        let clicked = std::panic::catch_unwind(|| approve_in_browser(&profile, agent));
+        if clicked.is_err() {
+            // End the waiting login at once instead of at its timeout, then report the failure.
+            server.sessions().iter().for_each(|s| _ = server.deny(&s.id));
+        }
+        let run = login.join().expect("login thread");
+        (run, clicked.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    let chromium_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let run = run.expect_code(0);
+    assert!(answer.contains("return to the terminal"), "{answer}");
+    assert!(run.stderr.contains("Opened the login page"), "{}\n--- chromium\n{chromium_log}", run.stderr);
+    let session = &server.sessions()[0];
+    assert_eq!(session.status, AuthStatus::Active);
+    let token = server.token_for(&session.id).expect("token");
+    run.assert_no_leak(&token);
+    assert_eq!(av.token(), token);
+}

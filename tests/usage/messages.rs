@@ -1,0 +1,76 @@
+//! What people see: colours (`--color`, `NO_COLOR`), `-v` request lines, `--help`.
+
+use super::approving_server;
+use super::support::cli::{self, Agentview};
+
+const ESC: &str = "\u{1b}[";
+
+#[test]
+fn color_always_paints_errors_and_never_does_not() {
+    let mut av = Agentview::new("http://127.0.0.1:9/mcp");
+    av.unset("NO_COLOR");
+    let run = av.run(&["--color", "always", "token"]).expect_code(4);
+    assert!(run.stderr.contains(&format!("{ESC}31;1merror:")), "{:?}", run.stderr);
+    let run = av.run(&["--color", "never", "token"]).expect_code(4);
+    assert!(!run.stderr.contains(ESC), "{:?}", run.stderr);
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
+fn color_always_also_paints_errors_found_in_the_environment() {
+    let mut av = Agentview::new("http://127.0.0.1:9/mcp");
+    av.set("AGENTVIEW_STORE", "cloud");
+    let run = av.run(&["--color", "always", "token"]).expect_code(2);
+    assert!(run.stderr.contains(&format!("{ESC}31;1merror:")), "{:?}", run.stderr);
+}
+
+#[test]
+fn no_color_turns_auto_off_on_a_terminal() {
+    let mut av = Agentview::new("http://127.0.0.1:9/mcp");
+    av.unset("NO_COLOR");
+    let Some(run) = cli::run_in_terminal(&av, &["--color", "auto", "token"]) else { return skip() };
+    assert!(run.expect_code(4).stdout.contains(ESC), "a terminal gets colours by default");
+    av.set("NO_COLOR", "1");
+    let run = cli::run_in_terminal(&av, &["--color", "auto", "token"]).expect("script ran before").expect_code(4);
+    assert!(!run.stdout.contains(ESC), "{:?}", run.stdout);
+    assert!(run.stdout.contains("error: not logged in"), "{:?}", run.stdout);
+}
+
+#[allow(clippy::print_stderr)]
+fn skip() {
+    eprintln!("skipped: util-linux `script` is not installed, so there is no terminal to test with");
+}
+
+#[test]
+fn verbose_shows_requests_and_responses_but_never_the_token() {
+    let server = approving_server();
+    let av = Agentview::new(&server.mcp_url());
+    let run = av.run(&["-v", "login", "--no-browser"]).expect_code(0);
+    let id = &server.sessions()[0].id;
+    let token = server.token_for(id).expect("token");
+    run.assert_no_leak(&token);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let sent = lines.iter().filter(|l| l.starts_with("→ ")).count();
+    let received = lines.iter().filter(|l| l.starts_with("← ")).count();
+    assert!(lines.iter().any(|l| l.starts_with("→ POST ") && l.contains("/mcp")), "{}", run.stderr);
+    assert!(lines.iter().any(|l| l.starts_with("← 200")), "{}", run.stderr);
+    assert!(sent >= 4 && received >= 4, "initialize, create, polls, close:\n{}", run.stderr);
+    assert_eq!(sent, received, "one status line per request:\n{}", run.stderr);
+
+    av.run(&["-v", "status"]).expect_code(0).assert_no_leak(&token);
+    let token_run = av.run(&["-v", "token"]).expect_code(0);
+    token_run.assert_stderr_clean(&token);
+}
+
+#[test]
+fn help_has_examples_and_exit_codes() {
+    let av = Agentview::new("http://127.0.0.1:9/mcp");
+    let run = av.run(&["--help"]).expect_code(0);
+    for needle in ["Examples:", "agentview login", "Exit codes:", "4 not logged in", "8 credential store failure"] {
+        assert!(run.stdout.contains(needle), "--help mentions {needle:?}:\n{}", run.stdout);
+    }
+    let run = av.run(&["login", "--help"]).expect_code(0);
+    for needle in ["Examples:", "--no-wait --json", "--with-token", "--resume"] {
+        assert!(run.stdout.contains(needle), "login --help mentions {needle:?}:\n{}", run.stdout);
+    }
+}

@@ -1,0 +1,48 @@
+//! `login --with-token`: a token piped in on stdin is stored; a terminal or bad input is refused.
+
+use super::support::cli::{self, Agentview};
+use super::support::server::{ServerConfig, TestServer};
+
+const TOKEN: &str = "ci-token.abc123_-~";
+
+#[test]
+fn piped_token_is_stored() {
+    let server = TestServer::start(ServerConfig::default());
+    let av = Agentview::new(&server.mcp_url());
+    let run = av.run_with_stdin(&["login", "--with-token"], format!("{TOKEN}\n").as_bytes()).expect_code(0);
+    run.assert_no_leak(TOKEN);
+    assert_eq!(av.token(), TOKEN);
+    assert!(server.requests().is_empty(), "--with-token makes no server call");
+}
+
+#[test]
+fn empty_stdin_is_a_usage_error() {
+    let av = Agentview::new("http://127.0.0.1:9/mcp");
+    let run = av.run_with_stdin(&["login", "--with-token"], b"").expect_code(2);
+    assert!(run.stderr.contains("error:") && run.stderr.contains("empty"), "{}", run.stderr);
+    assert!(!av.credentials_file().exists());
+}
+
+#[test]
+fn token_with_a_line_break_inside_is_refused() {
+    let av = Agentview::new("http://127.0.0.1:9/mcp");
+    let run = av.run_with_stdin(&["login", "--with-token"], b"first-half\nsecond-half\n").expect_code(2);
+    assert!(run.stderr.contains("refusing the token"), "{}", run.stderr);
+    assert!(!run.stderr.contains("first-half"), "the rejected input is not echoed:\n{}", run.stderr);
+    assert!(!av.credentials_file().exists());
+}
+
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr)]
+fn terminal_stdin_is_refused_with_a_hint() {
+    let av = Agentview::new("http://127.0.0.1:9/mcp");
+    let Some(run) = cli::run_in_terminal(&av, &["login", "--with-token"]) else {
+        eprintln!("skipped: util-linux `script` is not installed, so there is no terminal to test with");
+        return;
+    };
+    let run = run.expect_code(2);
+    assert!(run.stdout.contains("stdin is a terminal"), "{}", run.stdout);
+    assert!(run.stdout.contains("hint:") && run.stdout.contains("--with-token"), "{}", run.stdout);
+    assert!(!av.credentials_file().exists());
+}
