@@ -106,6 +106,7 @@ pub fn assert_terminal_safe(text: &str) {
 }
 
 /// A running agentview whose stderr is read while it runs.
+#[derive(Debug)]
 pub struct Live {
     pub child: Child,
     stderr: Arc<Mutex<String>>,
