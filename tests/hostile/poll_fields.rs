@@ -59,11 +59,11 @@ fn terminal_and_unknown_statuses() {
 fn odd_but_usable_active_results() {
     let ok = |name, value, says| Hostile { config: approved(), ..poll(name, value, 0, says) };
     let cases = vec![
-        ok("expiry not a time", json!({"tokenExpiresAt": "\u{1b}[31myesterday"}), "ignoring the token expiry"),
+        ok("expiry not a time", json!({"tokenExpiresAt": "\u{1b}[31m2030-99-99"}), "ignoring the token expiry: not"),
         ok(
             "user name with OSC 8",
             json!({"tokenExpiresAt": "soon", "user": {"name": "\u{1b}]8;;https://evil\u{7}Ada\u{202e}"}}),
-            "ignoring the token expiry \"soon\"",
+            "ignoring the token expiry: not an ISO 8601 time",
         ),
     ];
     check_all(cases);
