@@ -33,11 +33,14 @@ pub fn check(raw: &str, server: &ServerUrl) -> Result<Url, UrlRefused> {
         return Err(UrlRefused::BadCharacters);
     }
     let url = Url::parse(raw).map_err(|_| UrlRefused::Invalid)?;
+    // The scheme first: `javascript:` and `data:` have no host, and "not https" says why.
+    let scheme_ok = matches!(url.scheme(), "https" | "http");
+    if !scheme_ok {
+        return Err(UrlRefused::Scheme(crate::sanitize::line(url.scheme(), 20)));
+    }
     let host = url.host_str().ok_or(UrlRefused::Invalid)?.to_ascii_lowercase();
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&host) => {}
-        other => return Err(UrlRefused::Scheme(crate::sanitize::line(other, 20))),
+    if url.scheme() == "http" && !is_loopback(&host) {
+        return Err(UrlRefused::Scheme("http".into()));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(UrlRefused::Userinfo);
@@ -105,9 +108,9 @@ mod tests {
         let long = format!("https://agentview.de/{}", "a".repeat(3000));
         type Expect = fn(&UrlRefused) -> bool;
         let cases: Vec<(&str, Expect)> = vec![
-            ("javascript:alert(1)", |e| matches!(e, UrlRefused::Invalid | UrlRefused::Scheme(_))),
-            ("file:///etc/passwd", |e| matches!(e, UrlRefused::Invalid | UrlRefused::Scheme(_))),
-            ("data:text/html,<b>x</b>", |e| matches!(e, UrlRefused::Invalid | UrlRefused::Scheme(_))),
+            ("javascript:alert(1)", |e| matches!(e, UrlRefused::Scheme(_))),
+            ("file:///etc/passwd", |e| matches!(e, UrlRefused::Scheme(_))),
+            ("data:text/html,<b>x</b>", |e| matches!(e, UrlRefused::Scheme(_))),
             ("http://agentview.de/login", |e| matches!(e, UrlRefused::Scheme(_))),
             ("https://evil.example/login", |e| matches!(e, UrlRefused::ForeignHost { .. })),
             ("https://agentview.de.evil.example/", |e| matches!(e, UrlRefused::ForeignHost { .. })),

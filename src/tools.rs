@@ -187,8 +187,7 @@ fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Ac
     if let Some(text) = optional_str(fields, &["tokenExpiresAt", "token_expires_at", "expiresAt", "expires_at"])? {
         match humantime::parse_rfc3339_weak(text.trim()) {
             Ok(at) => expires_at = at.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs()),
-            Err(_) => warnings
-                .push(format!("ignoring the token expiry \"{}\": not an ISO 8601 time", sanitize::line(&text, 60))),
+            Err(_) => warnings.push(format!("ignoring the token expiry{}: not an ISO 8601 time", shown_time(&text))),
         }
     }
     let expires_in = match pick(fields, &["expiresIn", "expires_in"]) {
@@ -204,6 +203,14 @@ fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Ac
         _ => None,
     };
     Ok(Activated { token, expires_at, expires_in, user, warnings })
+}
+
+/// A malformed time is echoed only if it is made of what times are made of: a server that
+/// puts something token-shaped there must not get it printed.
+fn shown_time(text: &str) -> String {
+    let time_like = text.len() <= 40
+        && text.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | '+' | ' ' | 'T' | 'Z' | 't' | 'z'));
+    if time_like { format!(" \"{}\"", sanitize::line(text, 40)) } else { String::new() }
 }
 
 fn short_text(value: Option<&Value>) -> Option<String> {

@@ -140,3 +140,16 @@ fn tokens_with_control_characters_are_refused() {
         }
     }
 }
+
+#[test]
+fn malformed_expiry_is_echoed_only_when_it_looks_like_a_time() {
+    let warning = |expiry: &str| {
+        let r = structured(json!({"status": "active", "token": "tok_secret_1", "tokenExpiresAt": expiry}));
+        let Ok(Polled::Active(a)) = parse_polled(&r, "s1") else { panic!("active") };
+        assert_eq!(a.expires_at, None);
+        a.warnings.join("\n")
+    };
+    assert!(warning("2030-13-45T99:00:00Z").contains("\"2030-13-45T99:00:00Z\""));
+    let hidden = warning("tok_secret_1");
+    assert!(hidden.contains("not an ISO 8601 time") && !hidden.contains("tok_secret_1"), "{hidden}");
+}

@@ -213,7 +213,12 @@ impl Flow<'_> {
         };
         let credential = credential_from(activated, settings, id, output);
         let location = selected.store.describe();
-        selected.store.save(&credential).map_err(|e| {
+        // Save off the async thread: a store waiting for its lock must not keep Ctrl-C from being seen.
+        let (store, to_save) = (selected.store.clone(), credential.clone());
+        let saved = tokio::task::spawn_blocking(move || store.save(&to_save)).await.unwrap_or_else(|e| {
+            Err(crate::store::StoreError::Other { store: location.clone(), reason: e.to_string() })
+        });
+        saved.map_err(|e| {
             Failure::new(Exit::Store, format!("the login was approved but the credential could not be stored: {e}"))
                 .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
         })?;

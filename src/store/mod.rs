@@ -157,7 +157,8 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
 /// The store a login will write to, chosen before the login starts.
 #[derive(Debug)]
 pub struct Selected {
-    pub store: Box<dyn CredentialStore>,
+    /// Shared so a save can run off the async thread (Ctrl-C stays observable meanwhile).
+    pub store: std::sync::Arc<dyn CredentialStore>,
     /// Set when `auto` fell back to the file: why the keyring was not usable.
     pub fallback_reason: Option<String>,
 }
@@ -196,17 +197,17 @@ fn select(
 ) -> Result<Selected, StoreError> {
     let probed = |store: Box<dyn CredentialStore>| store.probe().map(|()| store);
     match choice {
-        StoreChoice::Keyring => Ok(Selected { store: probed(keyring())?, fallback_reason: None }),
-        StoreChoice::File => Ok(Selected { store: probed(file())?, fallback_reason: None }),
+        StoreChoice::Keyring => Ok(Selected { store: probed(keyring())?.into(), fallback_reason: None }),
+        StoreChoice::File => Ok(Selected { store: probed(file())?.into(), fallback_reason: None }),
         StoreChoice::Auto => {
             let keyring_error = match probed(keyring()) {
                 Ok(store) => {
-                    return Ok(Selected { store, fallback_reason: None });
+                    return Ok(Selected { store: store.into(), fallback_reason: None });
                 }
                 Err(e) => e,
             };
             match probed(file()) {
-                Ok(store) => Ok(Selected { store, fallback_reason: Some(keyring_error.to_string()) }),
+                Ok(store) => Ok(Selected { store: store.into(), fallback_reason: Some(keyring_error.to_string()) }),
                 Err(file_error) => Err(StoreError::Unavailable {
                     store: "the credential store".to_owned(),
                     reason: format!(

@@ -1,0 +1,103 @@
+//! Ctrl-C (a real SIGINT) at each stage of a login: exit 130, the MCP session is ended, and the
+//! credentials file holds either what it held before or a complete new entry, never half of one.
+#![cfg(unix)]
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::cli::{Agentview, Run};
+use support::fixture::{Live, OLD_TOKEN, OTHER_SERVER, OTHER_TOKEN, approving, assert_untouched, seed, stored_tokens};
+use support::server::{Fault, Match, ServerConfig, TestServer};
+
+fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "{what} did not happen within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn ended_session(server: &TestServer, run: &Run) {
+    assert_eq!(run.code, 130, "exit code\n--- stderr\n{}", run.stderr);
+    assert!(
+        server.requests().iter().any(|r| r.http_method == "DELETE" && r.session_id.is_some()),
+        "the MCP session was ended with DELETE\n{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+}
+
+#[test]
+fn interrupt_during_create() {
+    let server = TestServer::start(ServerConfig::default());
+    server.push_fault(Fault::Slow {
+        on: Match::Tool("create_auth_session".into()),
+        delay: Duration::from_secs(20),
+        count: 1,
+    });
+    let av = Agentview::new(&server.mcp_url());
+    let before = seed(&av, &server.mcp_url());
+    let live = Live::start(&av, &["login", "--no-browser", "--force"]);
+    wait_until("create_auth_session", Duration::from_secs(20), || {
+        server.requests().iter().any(|r| r.tool.as_deref() == Some("create_auth_session"))
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    live.interrupt();
+    let run = live.finish(Duration::from_secs(10));
+    ended_session(&server, &run);
+    assert!(run.stderr.contains("interrupted; nothing was stored"), "{}", run.stderr);
+    assert_untouched(&av, &before, &run);
+}
+
+#[test]
+fn interrupt_while_polling() {
+    let server = TestServer::start(ServerConfig::default());
+    let av = Agentview::new(&server.mcp_url());
+    let before = seed(&av, &server.mcp_url());
+    let live = Live::start(&av, &["login", "--no-browser", "--force"]);
+    live.wait_for("/login/", Duration::from_secs(20));
+    wait_until("a few polls", Duration::from_secs(20), || server.calls().get >= 3);
+    live.interrupt();
+    let run = live.finish(Duration::from_secs(10));
+    ended_session(&server, &run);
+    assert!(run.stderr.contains("interrupted; nothing was stored"), "{}", run.stderr);
+    assert_untouched(&av, &before, &run);
+    assert_eq!(server.sessions().len(), 1);
+}
+
+#[test]
+fn interrupt_while_waiting_for_the_store_lock() {
+    let server = TestServer::start(approving());
+    let av = Agentview::new(&server.mcp_url());
+    seed(&av, &server.mcp_url());
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(av.config_dir().join("credentials.json.lock"))
+        .expect("lock file");
+    lock.lock().expect("hold the store lock");
+    let live = Live::start(&av, &["login", "--no-browser", "--force"]);
+    wait_until("approval", Duration::from_secs(20), || {
+        server.sessions().first().is_some_and(|s| s.status == "active" && s.polls >= 2)
+    });
+    // The approved login now waits for the lock inside the store.
+    std::thread::sleep(Duration::from_millis(400));
+    live.interrupt();
+    std::thread::sleep(Duration::from_millis(300));
+    lock.unlock().expect("release the store lock");
+    let run = live.finish(Duration::from_secs(20));
+    ended_session(&server, &run);
+    // The save had begun: it completes, and the user is told so.
+    assert!(run.stderr.contains("the credential had already been stored completely"), "{}", run.stderr);
+    let token = server.token_for(&server.sessions()[0].id).expect("token");
+    let mut tokens = stored_tokens(&av);
+    tokens.sort();
+    let mut want = vec![(OTHER_SERVER.to_string(), OTHER_TOKEN.to_string()), (server.mcp_url(), token.clone())];
+    want.sort();
+    assert_eq!(tokens, want, "a complete new entry, the other one untouched");
+    assert_ne!(token, OLD_TOKEN);
+    assert_eq!(av.token(), token, "the stored entry is usable");
+}
