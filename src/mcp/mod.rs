@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+mod body;
 pub mod client;
 pub mod jsonrpc;
 pub mod sse;

@@ -7,9 +7,8 @@ use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, 
 use reqwest::{Response, StatusCode, Url};
 use serde_json::Value;
 
-use super::jsonrpc::{self, Incoming};
-use super::sse::{Decoder, SseError};
-use super::{MAX_BODY, McpError};
+use super::McpError;
+use super::body::{read_reply, read_sse};
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -194,7 +193,7 @@ fn describe(message: &Value) -> String {
     }
 }
 
-fn content_type(response: &Response) -> String {
+pub(super) fn content_type(response: &Response) -> String {
     response
         .headers()
         .get(CONTENT_TYPE)
@@ -204,7 +203,7 @@ fn content_type(response: &Response) -> String {
         .unwrap_or_default()
 }
 
-fn map_reqwest(error: reqwest::Error) -> McpError {
+pub(super) fn map_reqwest(error: reqwest::Error) -> McpError {
     // reqwest's Display can include the URL but never headers or bodies.
     let mut text = error.to_string();
     let mut source = std::error::Error::source(&error);
@@ -263,71 +262,6 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         }
     };
     Some(wait.min(Duration::from_secs(600)))
-}
-
-async fn read_reply(response: Response, id: i64) -> Result<Reply, McpError> {
-    match content_type(&response).as_str() {
-        "application/json" => read_json(response, id).await,
-        "text/event-stream" => read_sse(response, id).await,
-        "" => Err(McpError::Protocol("the response has no Content-Type".into())),
-        other => Err(McpError::Protocol(format!(
-            "the response is {} instead of JSON or an event stream",
-            crate::sanitize::line(other, 60)
-        ))),
-    }
-}
-
-async fn read_json(mut response: Response, id: i64) -> Result<Reply, McpError> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Err(McpError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    let text = std::str::from_utf8(&body).map_err(|_| McpError::Protocol("the response is not valid UTF-8".into()))?;
-    if text.trim().is_empty() {
-        return Err(McpError::Protocol("the response body is empty".into()));
-    }
-    let message: Value =
-        serde_json::from_str(text).map_err(|e| McpError::Protocol(format!("the response is not JSON ({e})")))?;
-    let messages = match message {
-        Value::Array(batch) => batch,
-        single => vec![single],
-    };
-    for message in messages {
-        if let Incoming::Result(result) = jsonrpc::classify(message, id)? {
-            return Ok(Reply::Result(result));
-        }
-    }
-    Err(McpError::Protocol(format!("the response does not answer request id {id}")))
-}
-
-async fn read_sse(mut response: Response, id: i64) -> Result<Reply, McpError> {
-    let mut decoder = Decoder::new(MAX_BODY);
-    let mut total = 0usize;
-    while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
-        total += chunk.len();
-        if total > MAX_BODY {
-            return Err(McpError::TooLarge);
-        }
-        let events = decoder.feed(&chunk).map_err(|e| match e {
-            SseError::TooLarge(_) => McpError::TooLarge,
-            SseError::InvalidUtf8 => McpError::Protocol(e.to_string()),
-        })?;
-        for event in events {
-            if event.data.trim().is_empty() {
-                continue;
-            }
-            let message: Value = serde_json::from_str(&event.data)
-                .map_err(|e| McpError::Protocol(format!("an event in the stream is not JSON ({e})")))?;
-            if let Incoming::Result(result) = jsonrpc::classify(message, id)? {
-                return Ok(Reply::Result(result));
-            }
-        }
-    }
-    decoder.finish();
-    Ok(Reply::StreamEnded { last_event_id: decoder.last_event_id, retry: decoder.retry_ms.map(Duration::from_millis) })
 }
 
 #[cfg(test)]
