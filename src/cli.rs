@@ -12,6 +12,9 @@ Examples:
   agentview token | some-tool            The token alone on stdout
   agentview token --format header        Authorization: Bearer <token>
   agentview status                       Who is logged in, to which server, from which store
+  agentview exec -- my-tool --serve      Run my-tool with AGENTVIEW_TOKEN in its environment
+  agentview login --no-wait --json       Agents: start a login, hand the URL on, finish with --resume
+  printf '%s' \"$TOKEN\" | agentview login --with-token   CI: store a token from a secret
   agentview logout                       Forget the credential
 
 Exit codes:
@@ -22,7 +25,7 @@ Exit codes:
 
 Environment:
   AGENTVIEW_SERVER, AGENTVIEW_STORE, AGENTVIEW_CONFIG_DIR   defaults for the options above
-  AGENTVIEW_TOKEN      a credential that overrides the stored one for `token` and `status`
+  AGENTVIEW_TOKEN      a credential that overrides the stored one for `token`, `status` and `exec`
   AGENTVIEW_BROWSER, BROWSER   the command that opens the login URL (the URL is its last argument)
   AGENTVIEW_KEYRING_BACKEND    secret-service | keyutils (Linux): use only that keyring
   NO_COLOR             no colours in messages";

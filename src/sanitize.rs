@@ -1,14 +1,15 @@
 //! Make text that came from the network safe to show on a terminal.
 
 /// Characters that reorder or hide text: bidi embeddings, overrides and isolates,
-/// directional marks, and zero-width characters.
+/// directional marks, zero-width characters, and Unicode tag characters (invisible text).
 fn is_invisible_or_bidi(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}'
         | '\u{202A}'..='\u{202E}'
         | '\u{2060}'..='\u{2069}'
         | '\u{FEFF}'
-        | '\u{061C}')
+        | '\u{061C}'
+        | '\u{E0000}'..='\u{E007F}')
 }
 
 /// One line of server text for a terminal: control characters (ESC and so
@@ -60,6 +61,7 @@ mod tests {
     #[test]
     fn strips_bidi_and_folds_lines() {
         assert_eq!(line("abc\u{202E}fed", 100), "abcfed");
+        assert_eq!(line("ok\u{E0041}\u{E0042}", 100), "ok");
         assert_eq!(line("one\ntwo\r\n\tthree", 100), "one two three");
     }
 

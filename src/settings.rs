@@ -31,9 +31,11 @@ pub struct Settings {
     pub env_token: Option<Secret>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
-    /// `--store` / `--config-dir` as given on the command line, to repeat in a command we
-    /// print for later (the `--resume` command), so that step stores where this one checked.
-    pub store_flags: Vec<String>,
+    /// Global flags a printed `login --resume` command must repeat: store, config dir, and
+    /// headers given as `{env:VAR}`.
+    pub resume_flags: Vec<String>,
+    /// Names of `--header`s with literal values: never printed, the user must repeat them.
+    pub literal_headers: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -140,11 +142,12 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         env_token: env.get("AGENTVIEW_TOKEN").map(|t| Secret::new(t.trim())),
         browser: BrowserSettings { launcher, has_display },
         ui,
-        store_flags: store_flags(args),
+        resume_flags: resume_flags(args),
+        literal_headers: literal_headers(&args.headers),
     })
 }
 
-fn store_flags(args: &GlobalArgs) -> Vec<String> {
+fn resume_flags(args: &GlobalArgs) -> Vec<String> {
     let mut flags = Vec::new();
     if let Some(store) = args.store.and_then(|s| clap::ValueEnum::to_possible_value(&s)) {
         flags.extend(["--store".to_string(), store.get_name().to_string()]);
@@ -152,7 +155,20 @@ fn store_flags(args: &GlobalArgs) -> Vec<String> {
     if let Some(dir) = &args.config_dir {
         flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
     }
+    // A header that names its secret as {env:VAR} is safe to print; a literal one is not.
+    for header in args.headers.iter().filter(|h| h.contains("{env:")) {
+        flags.extend(["--header".to_string(), header.clone()]);
+    }
     flags
+}
+
+/// Names of `--header`s given with literal values (they may hold secrets).
+fn literal_headers(headers: &[String]) -> Vec<String> {
+    headers
+        .iter()
+        .filter(|h| !h.contains("{env:"))
+        .filter_map(|h| h.split_once(':').map(|(name, _)| name.trim().to_string()))
+        .collect()
 }
 
 /// A tuning variable in (fractional) seconds.

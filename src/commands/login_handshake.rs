@@ -21,7 +21,7 @@ pub fn print(
     window: Duration,
 ) -> anyhow::Result<Exit> {
     let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.clone()];
-    words.extend(settings.store_flags.iter().cloned());
+    words.extend(settings.resume_flags.iter().cloned());
     words.extend(["login".to_string(), "--resume".to_string(), id.to_string()]);
     let resume = words.iter().map(|w| shell_word(w)).collect::<Vec<_>>().join(" ");
     if login.json {
@@ -32,6 +32,7 @@ pub fn print(
             "expires_at": iso8601(closes_at),
             "expires_in": window.as_secs(),
             "resume_command": resume,
+            "resume_needs_headers": settings.literal_headers,
         });
         super::write_stdout(&format!("{doc}\n"))?;
     } else {
@@ -39,6 +40,13 @@ pub fn print(
         output.always(&format!(
             "The login window closes at {}. Then finish with:\n\n    {resume}\n",
             utc_time_of_day(closes_at)
+        ));
+    }
+    if !settings.literal_headers.is_empty() {
+        output.warn(&format!(
+            "add your --header {} option(s) to the resume command: they are not printed because they may hold secrets \
+             (use {{env:VAR}} in header values to have them repeated)",
+            settings.literal_headers.join(", ")
         ));
     }
     Ok(Exit::Ok)

@@ -125,3 +125,32 @@ fn resume_command_keeps_the_store_flags_and_runs_in_a_shell() {
     cli::wait_with_deadline(child, std::time::Duration::from_secs(60)).expect_code(0);
     assert!(dir.join("credentials.json").is_file(), "stored where the first step checked");
 }
+
+#[cfg(unix)]
+#[test]
+fn resume_command_repeats_env_headers_but_never_literal_ones() {
+    let server = TestServer::start(ServerConfig::default());
+    let mut av = Agentview::new(&server.mcp_url());
+    av.set("PL_GRANT", "grant-from-env");
+    let run = av
+        .run(&[
+            "-H",
+            "Authorization: Bearer {env:PL_GRANT}",
+            "-H",
+            "X-Secret: literal-secret-value",
+            "login",
+            "--no-wait",
+            "--json",
+        ])
+        .expect_code(0);
+    assert!(!run.stdout.contains("literal-secret-value") && !run.stderr.contains("literal-secret-value"));
+    assert!(!run.stdout.contains("grant-from-env") && !run.stderr.contains("grant-from-env"));
+    let doc: Value = serde_json::from_str(&run.stdout).expect("handshake");
+    let command = doc["resume_command"].as_str().expect("resume_command");
+    assert!(command.contains("--header 'Authorization: Bearer {env:PL_GRANT}'"), "{command}");
+    assert_eq!(doc["resume_needs_headers"], serde_json::json!(["X-Secret"]));
+    assert!(run.stderr.contains("X-Secret") && run.stderr.contains("not printed"), "{}", run.stderr);
+    let sent =
+        server.requests().into_iter().find(|r| r.tool.as_deref() == Some("create_auth_session")).expect("create");
+    assert_eq!(sent.headers.get("authorization").map(String::as_str), Some("Bearer grant-from-env"));
+}
