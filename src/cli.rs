@@ -13,8 +13,8 @@ Examples:
   agentview token --format header        Authorization: Bearer <token>
   agentview status                       Who is logged in, to which server, from which store
   agentview exec -- my-tool --serve      Run my-tool with AGENTVIEW_TOKEN in its environment
-  agentview login --no-wait --json       Agents: start a login, hand the URL on, finish with --resume
-  printf '%s' \"$TOKEN\" | agentview login --with-token   CI: store a token from a secret
+  agentview login --no-wait --json       Agents: start a login and exit; finish with --resume
+  agentview login --with-token < file   CI: store a token read from stdin
   agentview logout                       Forget the credential
 
 Exit codes:
