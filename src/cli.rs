@@ -14,7 +14,7 @@ Examples:
   agentview status                       Who is logged in, to which server, from which store
   agentview exec -- my-tool --serve      Run my-tool with AGENTVIEW_TOKEN in its environment
   agentview login --no-wait --json       Agents: start a login and exit; finish with --resume
-  agentview login --with-token < file   CI: store a token read from stdin
+  agentview login --with-token < file    CI: store a token read from stdin
   agentview logout                       Forget the credential
 
 Exit codes:
