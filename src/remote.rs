@@ -44,8 +44,18 @@ pub fn server_failure(error: McpError, doing: &str) -> Failure {
     }
 }
 
+/// The wait before setup attempt `attempt + 1`: the server's Retry-After, else 1, 2, 4 s.
 fn backoff(attempt: u32, error: &McpError) -> Duration {
-    error.retry_after().unwrap_or(Duration::from_secs(1 << attempt.min(4))).min(MAX_SETUP_WAIT)
+    error.retry_after().unwrap_or(Duration::from_secs(1 << (attempt - 1).min(4))).min(MAX_SETUP_WAIT)
+}
+
+/// Whether a failed setup request is worth another attempt. An unreachable
+/// host (DNS, refused) gets one more try, not a long wait before a typo is reported.
+fn retry_setup(error: &McpError, attempt: u32) -> bool {
+    match error {
+        McpError::Unreachable(_) => attempt < 2,
+        e => e.is_transient() && attempt < SETUP_ATTEMPTS,
+    }
 }
 
 impl Remote {
@@ -67,9 +77,9 @@ impl Remote {
             attempt += 1;
             match McpClient::connect(http.clone(), VERSION).await {
                 Ok(client) => break client,
-                Err(e) if e.is_transient() && attempt < SETUP_ATTEMPTS => {
+                Err(e) if retry_setup(&e, attempt) => {
                     let wait = backoff(attempt, &e);
-                    output.verbose(&format!("initialize failed ({e}); retrying in {} s", wait.as_secs_f32()));
+                    output.info(&format!("The server did not answer ({e}); trying again in {} s.", wait.as_secs()));
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
@@ -83,9 +93,7 @@ impl Remote {
             attempt += 1;
             match client.list_tools().await {
                 Ok(tools) => break tools,
-                Err(e) if e.is_transient() && attempt < SETUP_ATTEMPTS => {
-                    tokio::time::sleep(backoff(attempt, &e)).await
-                }
+                Err(e) if retry_setup(&e, attempt) => tokio::time::sleep(backoff(attempt, &e)).await,
                 Err(e) => {
                     client.close().await;
                     return Err(server_failure(e, "cannot list the server's tools"));

@@ -282,3 +282,14 @@ fn help_lists_exit_codes() {
     assert!(run.stdout.contains("Exit codes") && run.stdout.contains("130 interrupted"));
     let _ = Duration::ZERO;
 }
+
+#[test]
+fn unreachable_server_exits_7_after_one_retry() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let av = Agentview::new(&format!("http://127.0.0.1:{port}/mcp"));
+    let run = av.run(&["login", "--no-browser"]).expect_code(7);
+    assert!(run.stderr.contains("cannot reach the server"), "{}", run.stderr);
+    assert_eq!(run.stderr.matches("trying again").count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("hint: check --server"), "{}", run.stderr);
+    assert!(!av.credentials_file().exists());
+}

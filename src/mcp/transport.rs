@@ -204,20 +204,21 @@ pub(super) fn content_type(response: &Response) -> String {
 }
 
 pub(super) fn map_reqwest(error: reqwest::Error) -> McpError {
-    // reqwest's Display can include the URL but never headers or bodies.
-    let mut text = error.to_string();
+    // The innermost cause says what happened ("Connection refused", "failed to
+    // lookup address"); reqwest's own text adds only the URL, shown elsewhere.
+    // Neither carries headers or bodies.
+    let mut cause = error.to_string();
     let mut source = std::error::Error::source(&error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
+    while let Some(inner) = source {
+        cause = inner.to_string();
+        source = inner.source();
     }
     if error.is_timeout() {
-        McpError::Broken(format!("timed out: {text}"))
+        McpError::Broken(format!("timed out ({cause})"))
     } else if error.is_connect() {
-        McpError::Unreachable(text)
+        McpError::Unreachable(cause)
     } else {
-        McpError::Broken(text)
+        McpError::Broken(cause)
     }
 }
 
