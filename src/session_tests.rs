@@ -1,3 +1,5 @@
+//! Tests of the poll loop on a fake clock: pacing, back-off, deadlines, outcomes.
+
 use super::*;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;

@@ -1,3 +1,5 @@
+//! Tests of the tool-result reader: every shape, every field rule, every failure.
+
 use super::*;
 use serde_json::json;
 

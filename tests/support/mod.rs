@@ -1,3 +1,5 @@
+//! Shared test support: the local agentView server, running the binary, fixtures.
+
 pub mod cli;
 pub mod fixture;
 pub mod server;
