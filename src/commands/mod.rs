@@ -22,7 +22,7 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output) ->
         Command::Login(args) => {
             let interrupt = Interrupt::install();
             let login = login::LoginSettings::resolve(args, || {
-                with_token::read_token(std::io::stdin().lock()).map(|s| s.expose().to_string())
+                with_token::read_stdin_token(settings.stdin_wait).map(|s| s.expose().to_string())
             })?;
             login::run(login, settings, output, &interrupt).await
         }

@@ -1,6 +1,8 @@
 //! `agentview login --with-token`: store a token piped in on stdin (CI secrets).
 
 use std::io::Read;
+use std::sync::mpsc;
+use std::time::Duration;
 
 use super::login::{LoginSettings, preflight_store, report};
 use crate::clock::unix_now;
@@ -16,7 +18,7 @@ pub fn run(login: &LoginSettings, settings: &Settings, output: &Output) -> anyho
             .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")
             .into());
     }
-    let token = read_token(std::io::stdin().lock())?;
+    let token = read_stdin_token(settings.stdin_wait)?;
     let selected = preflight_store(settings, output)?;
     let credential = Credential {
         server: settings.server.clone(),
@@ -34,6 +36,20 @@ pub fn run(login: &LoginSettings, settings: &Settings, output: &Output) -> anyho
     output.success(&format!("Stored the token for {} in {location}.", settings.server));
     report(login, &credential, selected.store.source(), &location, false)?;
     Ok(Exit::Ok)
+}
+
+/// A token from the process's stdin, read on a helper thread so a silent pipe
+/// (a CI step whose stdin is an open pipe that never closes) ends in an error
+/// after `wait` instead of blocking forever.
+pub fn read_stdin_token(wait: Duration) -> Result<Secret, Failure> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(read_token(std::io::stdin().lock()));
+    });
+    rx.recv_timeout(wait).unwrap_or_else(|_| {
+        Err(Failure::usage(format!("no input arrived on stdin within {} s", wait.as_secs()))
+            .with_hint("pipe the token in and close the pipe, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token"))
+    })
 }
 
 /// Read one token from `input`: bounded, surrounding whitespace trimmed, shape checked.

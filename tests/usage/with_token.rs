@@ -46,3 +46,22 @@ fn terminal_stdin_is_refused_with_a_hint() {
     assert!(run.stdout.contains("hint:") && run.stdout.contains("--with-token"), "{}", run.stdout);
     assert!(!av.credentials_file().exists());
 }
+
+#[test]
+fn silent_open_stdin_ends_with_an_error_instead_of_hanging() {
+    let mut av = Agentview::new("http://127.0.0.1:9/mcp");
+    av.set("AGENTVIEW_STDIN_TIMEOUT", "0.5");
+    // stdin is a pipe whose writer stays open and never writes.
+    let mut child = av
+        .command(&["login", "--with-token"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("agentview starts");
+    let writer = child.stdin.take().expect("piped stdin");
+    let run = cli::wait_with_deadline(child, std::time::Duration::from_secs(30)).expect_code(2);
+    drop(writer);
+    assert!(run.stderr.contains("no input arrived on stdin"), "{}", run.stderr);
+    assert!(!av.credentials_file().exists());
+}
