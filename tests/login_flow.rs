@@ -50,6 +50,22 @@ fn approve_in_json_mode() {
 }
 
 #[test]
+fn one_connection_and_one_mcp_session_for_the_whole_login() {
+    for sse in [false, true] {
+        let server = TestServer::start(approving(ServerConfig { sse, ..ServerConfig::default() }));
+        let av = Agentview::new(&server.mcp_url());
+        av.run(&["login", "--no-browser"]).expect_code(0);
+        let requests = server.requests();
+        assert!(requests.len() >= 6, "initialize, initialized, tools/list, create, polls, DELETE: {}", requests.len());
+        let peers: std::collections::HashSet<_> = requests.iter().map(|r| r.peer.expect("peer recorded")).collect();
+        assert_eq!(peers.len(), 1, "one TCP connection (sse={sse}): {peers:?}");
+        let sessions: std::collections::HashSet<_> = requests.iter().filter_map(|r| r.session_id.clone()).collect();
+        assert_eq!(sessions.len(), 1, "one MCP session (sse={sse})");
+        assert_eq!(server.calls().initialize, 1);
+    }
+}
+
+#[test]
 fn approve_in_sse_mode_with_split_chunks() {
     let server = TestServer::start(approving(ServerConfig { sse: true, ..ServerConfig::default() }));
     server.push_fault(Fault::SseChunks { size: 7, crlf: true });

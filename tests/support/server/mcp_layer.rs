@@ -76,7 +76,7 @@ impl Info {
     }
 }
 
-fn record_arrival(app: &App, info: &Info, headers: &HeaderMap) -> usize {
+fn record_arrival(app: &App, info: &Info, headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> usize {
     let mut map: HashMap<String, String> = HashMap::new();
     for (name, value) in headers {
         let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -119,6 +119,7 @@ fn record_arrival(app: &App, info: &Info, headers: &HeaderMap) -> usize {
         fault: None,
         at: now,
         headers: map,
+        peer,
     });
     inner.records.len() - 1
 }
@@ -157,7 +158,8 @@ pub(crate) async fn layer(State(app): State<Arc<App>>, req: Request, next: Next)
         return text(413, "request body too large".into());
     };
     let info = Info::parse(&parts.method, &parts.headers, &bytes);
-    let idx = record_arrival(&app, &info, &parts.headers);
+    let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let idx = record_arrival(&app, &info, &parts.headers, peer);
     let (delay, fault) = pick_faults(&app, &info);
     if let Some(d) = delay {
         tokio::time::sleep(d).await;

@@ -67,7 +67,7 @@ impl TestServer {
                 let router = build_router(thread_app, loopback);
                 let _ = ready_tx.send(Ok(()));
                 tokio::select! {
-                    _ = axum::serve(listener, router) => {}
+                    _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()) => {}
                     _ = rx => {}
                 }
             });

@@ -227,4 +227,6 @@ pub struct RequestRecord {
     /// Name of the fault that shaped the response, if any.
     pub fault: Option<String>,
     pub at: Instant,
+    /// The client's address: one port = one TCP connection.
+    pub peer: Option<std::net::SocketAddr>,
 }
