@@ -57,7 +57,9 @@ pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, o
             output.verbose(&format!("skipped {store}: {error}"));
         } else if lookup.found.is_none() {
             let _ = store;
-            return Err(crate::error::Failure::new(Exit::Store, error.to_string()).into());
+            return Err(crate::error::Failure::new(Exit::Store, error.to_string())
+                .with_hint("if the credential is in the file store, pass --store file (or --store auto)")
+                .into());
         } else {
             output.warn(&format!("could not read {store}: {error}"));
         }
