@@ -45,46 +45,30 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         let mut out = Vec::new();
         clap_complete::generate(args.shell, &mut command, "agentview", &mut out);
         let text = String::from_utf8_lossy(&out).into_owned();
-        return finish(commands::write_stdout(&text).map(|()| Exit::Ok), None);
+        let output = Output::new(settings::resolve_ui(&cli.global, env));
+        return finish(commands::write_stdout(&text).map(|()| Exit::Ok), &output);
     }
     let settings = match settings::resolve(&cli.global, env) {
         Ok(settings) => settings,
-        Err(failure) => {
-            let output = Output::new(settings::resolve_ui(&cli.global, env));
-            return finish(Err(failure.into()), Some(&output));
-        }
+        Err(failure) => return finish(Err(failure.into()), &Output::new(settings::resolve_ui(&cli.global, env))),
     };
     let output = Output::new(settings.ui);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), Some(&output)),
+        Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &output),
     };
     let result = runtime.block_on(commands::dispatch(cli.command, &settings, &output));
     // Don't wait for a hung keyring thread or an open connection on the way out.
     runtime.shutdown_background();
-    finish(result, Some(&output))
+    finish(result, &output)
 }
 
 /// The one place that prints errors and maps them to exit codes.
-fn finish(result: anyhow::Result<Exit>, output: Option<&Output>) -> ExitCode {
+fn finish(result: anyhow::Result<Exit>, output: &Output) -> ExitCode {
     let exit = match result {
         Ok(exit) => exit,
         Err(error) => {
             let exit = exit_of(&error);
-            let fallback;
-            let output = match output {
-                Some(o) => o,
-                None => {
-                    fallback = Output::new(settings::UiSettings {
-                        quiet: false,
-                        verbose: false,
-                        color: false,
-                        stderr_tty: false,
-                        stdin_tty: false,
-                    });
-                    &fallback
-                }
-            };
             output.error(&error.to_string());
             for cause in error.chain().skip(1) {
                 output.always(&format!("  caused by: {cause}"));
