@@ -1,8 +1,9 @@
-//! Ctrl-C: the first one stops the login cleanly (session closed, nothing stored); a second one exits at once.
+//! Ctrl-C (and SIGTERM, which CI runners send when a job is cancelled): the first
+//! one stops the login cleanly (session closed, nothing stored); a second one exits at once.
 
 use tokio::sync::watch;
 
-/// A flag set by SIGINT, observable from any await point.
+/// A flag set by SIGINT or SIGTERM, observable from any await point.
 #[derive(Debug, Clone)]
 pub struct Interrupt {
     rx: watch::Receiver<bool>,
@@ -16,13 +17,18 @@ impl Interrupt {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            if let Ok(mut sigint) = signal(SignalKind::interrupt()) {
+            if let (Ok(mut int), Ok(mut term)) = (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
                 tokio::spawn(async move {
-                    if sigint.recv().await.is_some() {
-                        let _ = tx.send(true);
-                    }
-                    if sigint.recv().await.is_some() {
-                        std::process::exit(130);
+                    for round in 0..2 {
+                        tokio::select! {
+                            _ = int.recv() => {}
+                            _ = term.recv() => {}
+                        }
+                        if round == 0 {
+                            let _ = tx.send(true);
+                        } else {
+                            std::process::exit(130);
+                        }
                     }
                 });
             }

@@ -68,6 +68,21 @@ fn interrupt_while_polling() {
 }
 
 #[test]
+fn sigterm_while_polling_cleans_up_like_ctrl_c() {
+    let server = TestServer::start(ServerConfig::default());
+    let av = Agentview::new(&server.mcp_url());
+    let before = seed(&av, &server.mcp_url());
+    let live = Live::start(&av, &["login", "--no-browser", "--force"]);
+    live.wait_for("/login/", Duration::from_secs(20));
+    wait_until("a poll", Duration::from_secs(20), || server.calls().get >= 1);
+    live.terminate();
+    let run = live.finish(Duration::from_secs(10));
+    ended_session(&server, &run);
+    assert!(run.stderr.contains("interrupted; nothing was stored"), "{}", run.stderr);
+    assert_untouched(&av, &before, &run);
+}
+
+#[test]
 fn interrupt_while_waiting_for_the_store_lock() {
     let server = TestServer::start(approving());
     let av = Agentview::new(&server.mcp_url());

@@ -151,9 +151,18 @@ impl Live {
 
     /// Send SIGINT, as Ctrl-C in a terminal does.
     pub fn interrupt(&self) {
+        self.signal("-INT");
+    }
+
+    /// Send SIGTERM, as a CI runner does when a job is cancelled.
+    pub fn terminate(&self) {
+        self.signal("-TERM");
+    }
+
+    fn signal(&self, which: &str) {
         let status =
-            std::process::Command::new("kill").args(["-INT", &self.pid().to_string()]).status().expect("kill runs");
-        assert!(status.success(), "kill -INT failed");
+            std::process::Command::new("kill").args([which, &self.pid().to_string()]).status().expect("kill runs");
+        assert!(status.success(), "kill {which} failed");
     }
 
     /// Wait for the exit and collect everything it printed.
