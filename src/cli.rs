@@ -21,7 +21,7 @@ Exit codes:
   0 ok · 1 other failure · 2 usage · 3 login window expired or --timeout reached ·
   4 not logged in · 5 login denied or cancelled · 6 refused by policy (PolicyLayer denial, or
   rate limiting that outlasts the window) · 7 server unreachable / protocol error after retries ·
-  8 credential store failure · 130 interrupted
+  8 credential store failure · 130 interrupted (Ctrl-C or SIGTERM)
 
 Environment:
   AGENTVIEW_SERVER, AGENTVIEW_STORE, AGENTVIEW_CONFIG_DIR   defaults for the options above
