@@ -16,7 +16,7 @@ pub mod token;
 pub mod with_token;
 
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
-/// failures as errors for `report`.
+/// failures as errors for `lib::finish` to print.
 pub async fn dispatch(command: Command, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     match command {
         Command::Login(args) => {
@@ -30,13 +30,9 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output) ->
         Command::Token(args) => token::run(args.format, settings, output),
         Command::Status(args) => status::run(args.json, settings, output),
         Command::Logout => logout::run(settings, output),
-        Command::Completions(_) => unreachable_completions(),
+        // Printed before settings are resolved, so a bad environment cannot block them (lib.rs).
+        Command::Completions(_) => Ok(Exit::Ok),
     }
-}
-
-fn unreachable_completions() -> anyhow::Result<Exit> {
-    // Completions are printed before settings are resolved (see lib.rs).
-    Ok(Exit::Ok)
 }
 
 /// Write data to stdout; a reader that went away (`token | head -c0`) is not an error.
