@@ -107,6 +107,8 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
         });
+        // A terminal that cannot redraw (TERM unset or dumb) hides the bar: use plain lines there.
+        let bar = bar.filter(|b| !b.is_hidden());
         if bar.is_none() && !ui.quiet {
             eprint_line(&format!(
                 "Waiting for approval (the login window closes at {expires_at}, {} left)…",

@@ -74,3 +74,36 @@ fn help_has_examples_and_exit_codes() {
         assert!(run.stdout.contains(needle), "login --help mentions {needle:?}:\n{}", run.stdout);
     }
 }
+
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr)]
+fn terminal_gets_a_countdown_bar_and_a_pipe_gets_plain_lines() {
+    use super::support::server::{ServerConfig, TestServer};
+    // Approve after a few polls so the bar is drawn at least once.
+    let server = TestServer::start(ServerConfig { auto_approve_after_polls: Some(6), ..ServerConfig::default() });
+    let mut av = Agentview::new(&server.mcp_url());
+    av.set("AGENTVIEW_POLL_INTERVAL", "0.2");
+    let Some(run) = cli::run_in_terminal(&av, &["login", "--no-browser"]) else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // A terminal with TERM unset cannot redraw: plain lines, never silence.
+    assert!(run.stdout.contains("Waiting for approval (the login window closes at"), "{:?}", run.stdout);
+
+    let server = TestServer::start(ServerConfig { auto_approve_after_polls: Some(6), ..ServerConfig::default() });
+    let mut av = Agentview::new(&server.mcp_url());
+    av.set("AGENTVIEW_POLL_INTERVAL", "0.2").set("TERM", "xterm");
+    let run = cli::run_in_terminal(&av, &["login", "--no-browser"]).expect("script ran before");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    // `script` puts the terminal's output on its stdout: the bar, redrawn in place.
+    assert!(run.stdout.contains("Waiting for approval ") && run.stdout.contains(" left\r"), "{:?}", run.stdout);
+    assert!(run.stdout.contains("\u{1b}[2K"), "the bar redraws with escape codes on a terminal");
+
+    let server = TestServer::start(ServerConfig { auto_approve_after_polls: Some(2), ..ServerConfig::default() });
+    let av = Agentview::new(&server.mcp_url());
+    let run = av.run(&["login", "--no-browser"]).expect_code(0);
+    assert!(run.stderr.contains("Waiting for approval (the login window closes at"), "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "no escape codes without a terminal: {:?}", run.stderr);
+}
