@@ -97,7 +97,7 @@ impl Progress {
         let total = deadline.saturating_duration_since(now);
         let bar = (ui.stderr_tty && !ui.quiet).then(|| {
             let bar = ProgressBar::with_draw_target(Some(total.as_millis() as u64), ProgressDrawTarget::stderr());
-            let style = ProgressStyle::with_template("{spinner} Waiting for approval {wide_bar} {left} left")
+            let style = ProgressStyle::with_template("{spinner} Waiting for approval {bar:40} {left} left")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .with_key("left", move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
                     let _ = w.write_str(&countdown(deadline.saturating_duration_since(Instant::now())));
