@@ -97,7 +97,7 @@ impl KeyringStore {
         }
     }
 
-    /// Keep the platform's own words (LESSONS: never swallow them).
+    /// Keep the platform's own words: a swallowed keyring error leaves users guessing.
     fn map_error(&self, err: KeyringError) -> StoreError {
         let reason = error_text(&err);
         match err {
