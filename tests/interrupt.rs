@@ -51,15 +51,15 @@ fn interrupt_during_create() {
     assert_untouched(&av, &before, &run);
 }
 
-#[test]
-fn interrupt_while_polling() {
+/// Start a login, let it poll, stop it with `stop`; it must end like Ctrl-C.
+fn stopped_while_polling(stop: impl FnOnce(&Live)) {
     let server = TestServer::start(ServerConfig::default());
     let av = Agentview::new(&server.mcp_url());
     let before = seed(&av, &server.mcp_url());
     let live = Live::start(&av, &["login", "--no-browser", "--force"]);
     live.wait_for("/login/", Duration::from_secs(20));
     wait_until("a few polls", Duration::from_secs(20), || server.calls().get >= 3);
-    live.interrupt();
+    stop(&live);
     let run = live.finish(Duration::from_secs(10));
     ended_session(&server, &run);
     assert!(run.stderr.contains("interrupted; nothing was stored"), "{}", run.stderr);
@@ -68,18 +68,13 @@ fn interrupt_while_polling() {
 }
 
 #[test]
+fn interrupt_while_polling() {
+    stopped_while_polling(Live::interrupt);
+}
+
+#[test]
 fn sigterm_while_polling_cleans_up_like_ctrl_c() {
-    let server = TestServer::start(ServerConfig::default());
-    let av = Agentview::new(&server.mcp_url());
-    let before = seed(&av, &server.mcp_url());
-    let live = Live::start(&av, &["login", "--no-browser", "--force"]);
-    live.wait_for("/login/", Duration::from_secs(20));
-    wait_until("a poll", Duration::from_secs(20), || server.calls().get >= 1);
-    live.terminate();
-    let run = live.finish(Duration::from_secs(10));
-    ended_session(&server, &run);
-    assert!(run.stderr.contains("interrupted; nothing was stored"), "{}", run.stderr);
-    assert_untouched(&av, &before, &run);
+    stopped_while_polling(Live::terminate);
 }
 
 #[test]
