@@ -105,8 +105,8 @@ Store a token you already have (never as an argument):\n  printf '%s' \"$AGENTVI
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
     Status(StatusArgs),
-    /// Remove the stored credential for the server
-    Logout,
+    /// Revoke the credential at the server (OAuth) and remove it from the stores
+    Logout(LogoutArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
     #[command(
         after_help = "Examples:\n  agentview exec -- my-agent --serve\n  agentview exec -- sh -c 'curl -H \"Authorization: Bearer $AGENTVIEW_TOKEN\" https://agentview.de/api'\n\nThe command's exit code becomes agentview's (4 if not logged in)."
@@ -159,6 +159,40 @@ pub struct LoginArgs {
     /// Scope to request, when the server supports scopes
     #[arg(long, value_name = "SCOPE")]
     pub scope: Option<String>,
+
+    /// How to log in: OAuth 2.1 in the browser, the server's login tools, or the best the
+    /// server and this machine allow [env: AGENTVIEW_LOGIN_METHOD] [default: auto]
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub method: Option<MethodArg>,
+
+    /// OAuth: a client id registered with the authorization server beforehand (a confidential
+    /// client's secret comes from AGENTVIEW_CLIENT_SECRET or --client-secret-stdin)
+    #[arg(long, value_name = "ID", conflicts_with = "client_metadata_url")]
+    pub client_id: Option<String>,
+
+    /// OAuth: read the --client-id's secret from stdin (never from argv)
+    #[arg(long, requires = "client_id")]
+    pub client_secret_stdin: bool,
+
+    /// OAuth: an https URL of agentview's Client ID Metadata Document, used as the client id
+    /// where the authorization server supports it
+    #[arg(long, value_name = "URL")]
+    pub client_metadata_url: Option<String>,
+
+    /// OAuth: listen for the browser's redirect on this port of 127.0.0.1 (e.g. for ssh -L)
+    /// [default: any free port]
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub callback_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// OAuth when the server offers it and a browser can open here; else the login tools
+    Auto,
+    /// MCP authorization: OAuth 2.1 with PKCE, a browser and a redirect to 127.0.0.1
+    Oauth,
+    /// agentView's login tools: create_auth_session, then wait for approval
+    Session,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +217,13 @@ pub struct ExecArgs {
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Only remove the local copy; do not revoke the tokens at the authorization server
+    #[arg(long)]
+    pub local: bool,
 }
 
 #[derive(Debug, Args)]

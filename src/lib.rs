@@ -10,6 +10,7 @@ pub mod commands;
 pub mod env;
 pub mod error;
 pub mod interrupt;
+pub mod login;
 pub mod login_url;
 pub mod lookup;
 pub mod mcp;
@@ -57,7 +58,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         Ok(runtime) => runtime,
         Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &output),
     };
-    let result = runtime.block_on(commands::dispatch(cli.command, &settings, &output));
+    let result = runtime.block_on(commands::dispatch(cli.command, &settings, &output, env));
     // Don't wait for a hung keyring thread or an open connection on the way out.
     runtime.shutdown_background();
     finish(result, &output)

@@ -46,6 +46,7 @@ pub fn effective(settings: &Settings, now: u64) -> Lookup {
             expires_at: None,
             user: None,
             created_at: now,
+            oauth: None,
         };
         return Lookup {
             found: Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into() }),

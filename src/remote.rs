@@ -27,6 +27,33 @@ pub struct Remote {
     plan: ToolPlan,
 }
 
+/// Why a connection to the login tools did not come about.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// An MCP server without agentView's login tools.
+    NoTools(Failure),
+    /// HTTP 401 / 403 on initialize, with the server's challenge.
+    AuthRequired {
+        failure: Failure,
+        challenge: Option<String>,
+    },
+    Other(Failure),
+}
+
+impl From<ConnectError> for Failure {
+    fn from(error: ConnectError) -> Failure {
+        match error {
+            ConnectError::NoTools(f) | ConnectError::AuthRequired { failure: f, .. } | ConnectError::Other(f) => f,
+        }
+    }
+}
+
+impl From<ConnectError> for anyhow::Error {
+    fn from(error: ConnectError) -> anyhow::Error {
+        Failure::from(error).into()
+    }
+}
+
 /// Hint for 401 / 403 on initialize.
 pub const GRANT_HINT: &str = "if a proxy such as PolicyLayer sits in front of the server, pass its grant without \
 putting it in argv: --header 'Authorization: Bearer {env:POLICYLAYER_GRANT}'";
@@ -35,7 +62,7 @@ putting it in argv: --header 'Authorization: Bearer {env:POLICYLAYER_GRANT}'";
 pub fn server_failure(error: McpError, doing: &str) -> Failure {
     let failure = Failure::new(Exit::Server, format!("{doing}: {error}"));
     match error {
-        McpError::AuthRequired(_) => failure.with_hint(GRANT_HINT),
+        McpError::AuthRequired { .. } => failure.with_hint(GRANT_HINT),
         McpError::Unreachable(_) => failure.with_hint("check --server and your network connection"),
         McpError::NotStreamableHttp(_) => {
             failure.with_hint("--server must be the server's MCP endpoint URL, e.g. https://agentview.de/mcp")
@@ -60,7 +87,7 @@ fn retry_setup(error: &McpError, attempt: u32) -> bool {
 
 impl Remote {
     /// Initialize a session and read the tool schemas.
-    pub async fn connect(settings: &Settings, output: &Output) -> Result<Remote, Failure> {
+    pub async fn connect(settings: &Settings, output: &Output) -> Result<Remote, ConnectError> {
         let trace: Option<Trace> = output.is_verbose().then(|| {
             let output = *output;
             Arc::new(move |line: &str| output.verbose(line)) as Trace
@@ -71,7 +98,8 @@ impl Remote {
             request_timeout: settings.request_timeout,
             user_agent: format!("agentview/{VERSION}"),
         };
-        let http = HttpTransport::new(config, trace).map_err(|e| server_failure(e, "cannot connect"))?;
+        let http =
+            HttpTransport::new(config, trace).map_err(|e| ConnectError::Other(server_failure(e, "cannot connect")))?;
         let mut attempt = 0;
         let mut client = loop {
             attempt += 1;
@@ -82,8 +110,14 @@ impl Remote {
                     output.info(&format!("The server did not answer ({e}); trying again in {} s.", wait.as_secs()));
                     tokio::time::sleep(wait).await;
                 }
+                Err(McpError::AuthRequired { status, challenge }) => {
+                    let e = McpError::AuthRequired { status, challenge: challenge.clone() };
+                    let failure = server_failure(e, &format!("cannot start an MCP session with {}", settings.server));
+                    return Err(ConnectError::AuthRequired { failure, challenge });
+                }
                 Err(e) => {
-                    return Err(server_failure(e, &format!("cannot start an MCP session with {}", settings.server)));
+                    let doing = format!("cannot start an MCP session with {}", settings.server);
+                    return Err(ConnectError::Other(server_failure(e, &doing)));
                 }
             }
         };
@@ -96,7 +130,7 @@ impl Remote {
                 Err(e) if retry_setup(&e, attempt) => tokio::time::sleep(backoff(attempt, &e)).await,
                 Err(e) => {
                     client.close().await;
-                    return Err(server_failure(e, "cannot list the server's tools"));
+                    return Err(ConnectError::Other(server_failure(e, "cannot list the server's tools")));
                 }
             }
         };
@@ -104,7 +138,7 @@ impl Remote {
             Some(plan) => Ok(Remote { client, plan }),
             None => {
                 client.close().await;
-                Err(Failure::new(
+                Err(ConnectError::NoTools(Failure::new(
                     Exit::Server,
                     format!(
                         "{} is an MCP server but not an agentView server: it has no {} and {} tools",
@@ -112,7 +146,7 @@ impl Remote {
                         tools::CREATE,
                         tools::GET
                     ),
-                ))
+                )))
             }
         }
     }

@@ -6,14 +6,13 @@ use std::process::Command;
 
 use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
-use crate::lookup;
+use crate::lookup::Lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 
 /// The child's exit code, or agentview's own for failures before it ran.
-pub fn run(command: &[OsString], settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub fn run(command: &[OsString], lookup: Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let now = unix_now();
-    let lookup = lookup::effective(settings, now);
     super::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found.filter(|f| f.credential.is_live(now)) else {
         output.error(&format!("not logged in to {} (or the credential expired)", settings.server));

@@ -1,11 +1,18 @@
-//! `agentview logout`: forget the stored credential for the server.
+//! `agentview logout`: revoke an OAuth credential at its authorization server, then forget it
+//! locally in any case, and say which of the two happened.
 
 use crate::error::{Exit, Failure};
+use crate::login::oauth::http::Http;
+use crate::login::oauth::refresh::{trace, user_agent};
+use crate::login::oauth::revoke::revoke;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::{self, StoreChoice, StoreError};
 
-pub fn run(settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    if !local {
+        revoke_stored(settings, output).await;
+    }
     let mut removed = Vec::new();
     let mut failed = None;
     for store in store::stores_for_read(&settings.store) {
@@ -30,5 +37,33 @@ pub fn run(settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     match failed {
         Some(e) => Err(Failure::new(Exit::Store, format!("could not remove the credential: {e}")).into()),
         None => Ok(Exit::Ok),
+    }
+}
+
+/// Revoke every stored OAuth grant for the server (RFC 7009). A failure is a warning: the
+/// local copy goes either way.
+async fn revoke_stored(settings: &Settings, output: &Output) {
+    let mut done = Vec::new();
+    for store in store::stores_for_read(&settings.store) {
+        let Ok(Some(credential)) = store.load(&settings.server) else { continue };
+        let Some(grant) = &credential.oauth else { continue };
+        if done.contains(&credential.secret) {
+            continue;
+        }
+        done.push(credential.secret.clone());
+        let issuer = crate::sanitize::line(&grant.issuer, 200);
+        let result = match Http::standalone(&user_agent(), settings.request_timeout, trace(output)) {
+            Ok(http) => revoke(&http, grant, &credential.secret).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(true) => output.success(&format!("Revoked the OAuth tokens at {issuer}.")),
+            Ok(false) => output.info(&format!(
+                "The authorization server {issuer} offers no revocation; the tokens stay valid there until they expire."
+            )),
+            Err(e) => {
+                output.warn(&format!("could not revoke the tokens at {issuer} ({e}); removing the local copy anyway"))
+            }
+        }
     }
 }

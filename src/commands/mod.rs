@@ -1,15 +1,15 @@
 //! One module per subcommand; `dispatch` runs the chosen one.
 
 use crate::cli::Command;
+use crate::env::Env;
 use crate::error::Exit;
 use crate::interrupt::Interrupt;
+use crate::login::LoginRequest;
+use crate::login::oauth::refresh;
 use crate::output::Output;
 use crate::settings::Settings;
 
 pub mod exec;
-pub mod login;
-mod login_handshake;
-mod login_outcome;
 pub mod logout;
 pub mod status;
 pub mod token;
@@ -17,19 +17,25 @@ pub mod with_token;
 
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
 /// failures as errors for `lib::finish` to print.
-pub async fn dispatch(command: Command, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn dispatch(command: Command, settings: &Settings, output: &Output, env: &Env) -> anyhow::Result<Exit> {
     match command {
         Command::Login(args) => {
-            let interrupt = Interrupt::install();
-            let login = login::LoginSettings::resolve(args, || {
+            let request = LoginRequest::resolve(args, env, || {
                 with_token::read_stdin_token(settings.stdin_wait).map(|s| s.expose().to_string())
             })?;
-            login::run(login, settings, output, &interrupt).await
+            match request {
+                LoginRequest::WithToken(report) => with_token::run(report, settings, output),
+                LoginRequest::Login(login) => {
+                    let interrupt = Interrupt::install();
+                    crate::login::run(login, settings, output, &interrupt).await
+                }
+            }
         }
-        Command::Exec(args) => exec::run(&args.command, settings, output),
-        Command::Token(args) => token::run(args.format, settings, output),
-        Command::Status(args) => status::run(args.json, settings, output),
-        Command::Logout => logout::run(settings, output),
+        // Every reader of a credential gets it through the same door, renewed when due.
+        Command::Exec(args) => exec::run(&args.command, refresh::effective(settings, output).await?, settings, output),
+        Command::Token(args) => token::run(args.format, refresh::effective(settings, output).await?, settings, output),
+        Command::Status(args) => status::run(args.json, refresh::effective(settings, output).await?, settings, output),
+        Command::Logout(args) => logout::run(args.local, settings, output).await,
         // Printed before settings are resolved, so a bad environment cannot block them (lib.rs).
         Command::Completions(_) => Ok(Exit::Ok),
     }

@@ -10,9 +10,8 @@ use crate::sanitize;
 use crate::settings::Settings;
 use crate::store::UserInfo;
 
-pub fn run(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub fn run(as_json: bool, lookup: lookup::Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let now = unix_now();
-    let lookup = lookup::effective(settings, now);
     let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
     let Some(found) = &lookup.found else {
         if as_json {
@@ -49,10 +48,7 @@ pub fn run(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
         if let Some(user) = credential.user.as_ref().and_then(describe_user) {
             output.always(&format!("  account: {user}"));
         }
-        let kind = match credential.kind {
-            crate::store::CredentialKind::Bearer => "Bearer token",
-            crate::store::CredentialKind::Session => "session id (the server binds your identity to the login session)",
-        };
+        let kind = credential.kind.describe();
         output.always(&format!("  kind:    {kind}"));
         output.always(&format!("  source:  {} ({})", found.source.as_str(), found.location));
         let expiry = match credential.expires_at {

@@ -5,13 +5,12 @@ use serde_json::json;
 use crate::cli::TokenFormat;
 use crate::clock::{iso8601, unix_now};
 use crate::error::Exit;
-use crate::lookup;
+use crate::lookup::Lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 
-pub fn run(format: TokenFormat, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub fn run(format: TokenFormat, lookup: Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let now = unix_now();
-    let lookup = lookup::effective(settings, now);
     super::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found else {
         output.error(&format!("not logged in to {}", settings.server));

@@ -4,15 +4,15 @@ use std::io::Read;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::login::{LoginSettings, preflight_store, report};
 use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
+use crate::login::{Report, preflight_store, report};
 use crate::output::Output;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind};
 
-pub fn run(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub fn run(wanted: Report, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if settings.ui.stdin_tty {
         return Err(Failure::usage("--with-token reads the token from stdin, but stdin is a terminal")
             .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")
@@ -27,6 +27,7 @@ pub fn run(login: &LoginSettings, settings: &Settings, output: &Output) -> anyho
         expires_at: None,
         user: None,
         created_at: unix_now(),
+        oauth: None,
     };
     let location = selected.store.describe();
     selected
@@ -34,7 +35,7 @@ pub fn run(login: &LoginSettings, settings: &Settings, output: &Output) -> anyho
         .save(&credential)
         .map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")))?;
     output.success(&format!("Stored the token for {} in {location}.", settings.server));
-    report(login, &credential, selected.store.source(), &location, false)?;
+    report(wanted, &credential, selected.store.source(), &location, false)?;
     Ok(Exit::Ok)
 }
 

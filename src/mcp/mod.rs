@@ -32,8 +32,12 @@ pub enum McpError {
     #[error("the server answered HTTP {status}{}", retry_note(*.retry_after))]
     Status { status: u16, retry_after: Option<Duration> },
     /// HTTP 401 / 403: the server or a proxy in front of it wants credentials.
-    #[error("the server refused the request with HTTP {0} (it or a proxy in front of it wants credentials)")]
-    AuthRequired(u16),
+    #[error("the server refused the request with HTTP {status} (it or a proxy in front of it wants credentials)")]
+    AuthRequired {
+        status: u16,
+        /// The `WWW-Authenticate` header, which may point at the server's OAuth setup.
+        challenge: Option<String>,
+    },
     /// HTTP 404 on a request that carried a session id.
     #[error("the MCP session expired")]
     SessionExpired,

@@ -229,7 +229,14 @@ fn check_status(response: &Response, had_session: bool) -> Result<(), McpError> 
     }
     let code = status.as_u16();
     Err(match code {
-        401 | 403 => McpError::AuthRequired(code),
+        401 | 403 => McpError::AuthRequired {
+            status: code,
+            challenge: response
+                .headers()
+                .get(reqwest::header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.chars().take(2048).collect()),
+        },
         404 if had_session => McpError::SessionExpired,
         404 => McpError::NotStreamableHttp(format!(
             "no MCP endpoint at {} (HTTP 404); check --server",

@@ -18,6 +18,7 @@ fn credential(server: &str, token: &str) -> Credential {
         expires_at: Some(2_000_000_000),
         user: Some(UserInfo { email: Some("ann@example.com".into()), ..UserInfo::default() }),
         created_at: 1_700_000_000,
+        oauth: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn credential(token: &str) -> Credential {
         expires_at: Some(2_000_000_000),
         user: Some(UserInfo { name: Some("Ann".into()), ..UserInfo::default() }),
         created_at: 1_700_000_000,
+        oauth: None,
     }
 }
 

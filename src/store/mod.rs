@@ -23,6 +23,9 @@ pub enum CredentialKind {
     Bearer,
     /// A session request id the server binds the identity to.
     Session,
+    /// An OAuth access token, with what it takes to refresh and revoke it.
+    #[serde(rename = "oauth")]
+    OAuth,
 }
 
 impl CredentialKind {
@@ -30,6 +33,16 @@ impl CredentialKind {
         match self {
             CredentialKind::Bearer => "bearer",
             CredentialKind::Session => "session",
+            CredentialKind::OAuth => "oauth",
+        }
+    }
+
+    /// How `status` and `login` name it to a person.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CredentialKind::Bearer => "Bearer token",
+            CredentialKind::Session => "session id (the server binds your identity to the login session)",
+            CredentialKind::OAuth => "OAuth access token",
         }
     }
 }
@@ -57,6 +70,57 @@ pub struct Credential {
     pub user: Option<UserInfo>,
     /// Unix seconds when it was stored.
     pub created_at: u64,
+    /// For `OAuth` credentials: how to refresh and revoke the access token.
+    pub oauth: Option<OAuthGrant>,
+}
+
+/// How a client authenticates at the token endpoint (RFC 7591 `token_endpoint_auth_method`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuth {
+    /// A public client: `client_id` in the request body.
+    None,
+    /// HTTP Basic with the client id and secret.
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body.
+    ClientSecretPost,
+}
+
+impl ClientAuth {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuth::None => "none",
+            ClientAuth::ClientSecretBasic => "client_secret_basic",
+            ClientAuth::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<ClientAuth> {
+        match value {
+            "none" => Some(ClientAuth::None),
+            "client_secret_basic" => Some(ClientAuth::ClientSecretBasic),
+            "client_secret_post" => Some(ClientAuth::ClientSecretPost),
+            _ => None,
+        }
+    }
+}
+
+/// The OAuth side of a credential: bound to one issuer, one client and one resource.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OAuthGrant {
+    pub refresh_token: Option<Secret>,
+    /// The authorization server's issuer identifier.
+    pub issuer: String,
+    pub client_id: String,
+    /// Only when the registration handed one out.
+    pub client_secret: Option<Secret>,
+    pub client_auth: ClientAuth,
+    pub token_endpoint: String,
+    pub revocation_endpoint: Option<String>,
+    /// The canonical server URL the token was issued for (RFC 8707).
+    pub resource: String,
+    /// The scopes granted, space-separated, when the server said.
+    pub scope: Option<String>,
 }
 
 impl Credential {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Credential, CredentialKind, UserInfo};
+use super::{ClientAuth, Credential, CredentialKind, OAuthGrant, UserInfo};
 use crate::secret::{Secret, check_token_shape};
 
 /// One credential as stored: everything but the server, which is the key.
@@ -20,6 +20,82 @@ pub(crate) struct Record {
     #[serde(default)]
     pub user: Option<UserInfo>,
     pub created_at: u64,
+    /// OAuth credentials only; records written before OAuth existed have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth: Option<OAuthRecord>,
+}
+
+/// The stored form of an [`OAuthGrant`]. No `Debug`: it holds secrets in the clear.
+#[derive(Serialize, Deserialize)]
+pub(crate) struct OAuthRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    pub client_auth: ClientAuth,
+    pub token_endpoint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+}
+
+impl OAuthRecord {
+    fn from_grant(grant: &OAuthGrant) -> Result<OAuthRecord, String> {
+        let secret = |s: &Option<Secret>, what: &str| -> Result<Option<String>, String> {
+            s.as_ref()
+                .map(|s| {
+                    check_token_shape(s.expose()).map_err(|e| format!("refusing to store the {what}: {e}"))?;
+                    Ok(s.expose().to_owned())
+                })
+                .transpose()
+        };
+        Ok(OAuthRecord {
+            refresh_token: secret(&grant.refresh_token, "refresh token")?,
+            issuer: grant.issuer.clone(),
+            client_id: grant.client_id.clone(),
+            client_secret: secret(&grant.client_secret, "client secret")?,
+            client_auth: grant.client_auth,
+            token_endpoint: grant.token_endpoint.clone(),
+            revocation_endpoint: grant.revocation_endpoint.clone(),
+            resource: grant.resource.clone(),
+            scope: grant.scope.clone(),
+        })
+    }
+
+    fn into_grant(self) -> Result<OAuthGrant, String> {
+        let secret = |s: Option<String>, what: &str| -> Result<Option<Secret>, String> {
+            s.map(|s| {
+                check_token_shape(&s).map_err(|e| format!("the stored {what} is unusable: {e}"))?;
+                Ok(Secret::new(s))
+            })
+            .transpose()
+        };
+        for (what, url) in
+            [("token endpoint", Some(&self.token_endpoint)), ("revocation endpoint", self.revocation_endpoint.as_ref())]
+        {
+            if let Some(url) = url {
+                let parsed = reqwest::Url::parse(url).map_err(|_| format!("the stored {what} is not a URL"))?;
+                if !matches!(parsed.scheme(), "https" | "http") {
+                    return Err(format!("the stored {what} is not an http(s) URL"));
+                }
+            }
+        }
+        Ok(OAuthGrant {
+            refresh_token: secret(self.refresh_token, "refresh token")?,
+            issuer: self.issuer,
+            client_id: self.client_id,
+            client_secret: secret(self.client_secret, "client secret")?,
+            client_auth: self.client_auth,
+            token_endpoint: self.token_endpoint,
+            revocation_endpoint: self.revocation_endpoint,
+            resource: self.resource,
+            scope: self.scope,
+        })
+    }
 }
 
 impl Record {
@@ -33,12 +109,17 @@ impl Record {
             expires_at: credential.expires_at,
             user: credential.user.clone(),
             created_at: credential.created_at,
+            oauth: credential.oauth.as_ref().map(OAuthRecord::from_grant).transpose()?,
         })
     }
 
     /// The same check on the way out: a tampered store cannot inject headers.
     pub fn into_credential(self, server: &str) -> Result<Credential, String> {
         check_token_shape(&self.token).map_err(|e| format!("the stored token is unusable: {e}"))?;
+        let oauth = self.oauth.map(OAuthRecord::into_grant).transpose()?;
+        if (self.kind == CredentialKind::OAuth) != oauth.is_some() {
+            return Err("the stored entry's kind does not match its OAuth fields".into());
+        }
         Ok(Credential {
             server: server.to_owned(),
             kind: self.kind,
@@ -46,6 +127,7 @@ impl Record {
             expires_at: self.expires_at,
             user: self.user,
             created_at: self.created_at,
+            oauth,
         })
     }
 }
@@ -85,6 +167,7 @@ mod tests {
             expires_at: Some(20),
             user: Some(UserInfo { name: Some("Ann".into()), ..UserInfo::default() }),
             created_at: 10,
+            oauth: None,
         }
     }
 
@@ -94,6 +177,58 @@ mod tests {
         let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
         let back: Record = serde_json::from_str(&json).unwrap();
         assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
+    }
+
+    fn oauth_credential() -> Credential {
+        Credential {
+            kind: CredentialKind::OAuth,
+            oauth: Some(OAuthGrant {
+                refresh_token: Some(Secret::new("rt-1")),
+                issuer: "https://as.example".into(),
+                client_id: "client-1".into(),
+                client_secret: None,
+                client_auth: ClientAuth::None,
+                token_endpoint: "https://as.example/token".into(),
+                revocation_endpoint: Some("https://as.example/revoke".into()),
+                resource: "https://a.example/mcp".into(),
+                scope: Some("mcp:read".into()),
+            }),
+            ..credential("at-1")
+        }
+    }
+
+    #[test]
+    fn oauth_round_trip() {
+        let c = oauth_credential();
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(json.contains(r#""kind":"oauth""#), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
+    }
+
+    #[test]
+    fn records_of_the_first_release_still_read() {
+        let json = r#"{"kind":"bearer","token":"tok","expires_at":20,"created_at":10}"#;
+        let rec: Record = serde_json::from_str(json).unwrap();
+        let c = rec.into_credential("https://a.example/mcp").unwrap();
+        assert_eq!(c.kind, CredentialKind::Bearer);
+        assert!(c.oauth.is_none());
+        let json = serde_json::to_string(&Record::from_credential(&credential("tok")).unwrap()).unwrap();
+        assert!(!json.contains("oauth"), "no OAuth fields for other kinds: {json}");
+    }
+
+    #[test]
+    fn oauth_records_are_checked() {
+        let mut c = oauth_credential();
+        c.oauth.as_mut().unwrap().refresh_token = Some(Secret::new("r\nt"));
+        assert!(Record::from_credential(&c).is_err());
+        let json = r#"{"kind":"oauth","token":"t","created_at":1}"#;
+        let rec: Record = serde_json::from_str(json).unwrap();
+        assert!(rec.into_credential("s").is_err(), "kind oauth without its fields");
+        let json = r#"{"kind":"oauth","token":"t","created_at":1,"oauth":{"issuer":"i","client_id":"c",
+            "client_auth":"none","token_endpoint":"file:///etc/passwd","resource":"r"}}"#;
+        let rec: Record = serde_json::from_str(json).unwrap();
+        assert!(rec.into_credential("s").is_err(), "a token endpoint that is not http(s)");
     }
 
     #[test]

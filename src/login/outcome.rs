@@ -34,11 +34,27 @@ pub fn credential_from(
         expires_at: activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s))),
         user: activated.user,
         created_at: now,
+        oauth: None,
     }
 }
 
-/// A wait that did not end in approval. `user_timeout`: --timeout, not the server, set the deadline.
-pub fn outcome_failure(outcome: Outcome, user_timeout: bool, window: Duration) -> Failure {
+/// What set the end of a wait: the user's `--timeout`, or the server's login window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    UserTimeout(Duration),
+    ServerWindow(Duration),
+}
+
+impl Limit {
+    pub fn duration(self) -> Duration {
+        match self {
+            Limit::UserTimeout(d) | Limit::ServerWindow(d) => d,
+        }
+    }
+}
+
+/// A wait that did not end in approval.
+pub fn outcome_failure(outcome: Outcome, limit: Limit) -> Failure {
     match outcome {
         Outcome::Ended(status) => match status.to_ascii_lowercase().as_str() {
             "expired" => Failure::new(Exit::Expired, "the login window expired before the login was approved")
@@ -51,15 +67,20 @@ pub fn outcome_failure(outcome: Outcome, user_timeout: bool, window: Duration) -
             ),
             _ => Failure::new(Exit::Other, format!("the login ended with status \"{status}\"")),
         },
-        Outcome::TimedOut if user_timeout => Failure::new(
-            Exit::Expired,
-            format!("--timeout reached ({} s) before the login was approved", window.as_secs()),
-        ),
-        Outcome::TimedOut => Failure::new(
-            Exit::Expired,
-            format!("the login window ({}) ran out before the login was approved", countdown(window)),
-        )
-        .with_hint("run `agentview login` again and approve within the window"),
+        Outcome::TimedOut => match limit {
+            Limit::UserTimeout(window) => Failure::new(
+                Exit::Expired,
+                format!(
+                    "--timeout reached: your limit of {} s ran out before the login was approved",
+                    window.as_secs()
+                ),
+            ),
+            Limit::ServerWindow(window) => Failure::new(
+                Exit::Expired,
+                format!("the server's login window ({}) ran out before the login was approved", countdown(window)),
+            )
+            .with_hint("run `agentview login` again and approve within the window"),
+        },
         Outcome::ServerKeptFailing(error) => Failure::new(
             Exit::Server,
             format!("the server kept failing until the login window closed (last error: {error})"),

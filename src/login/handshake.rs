@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::login::LoginSettings;
+use super::LoginSettings;
 use crate::clock::{iso8601, utc_time_of_day};
 use crate::error::Exit;
 use crate::output::Output;
@@ -24,7 +24,7 @@ pub fn print(
     words.extend(settings.resume_flags.iter().cloned());
     words.extend(["login".to_string(), "--resume".to_string(), id.to_string()]);
     let resume = words.iter().map(|w| shell_word(w)).collect::<Vec<_>>().join(" ");
-    if login.json {
+    if login.report.json {
         let doc = json!({
             "server": settings.server,
             "session_request_id": id,
@@ -34,7 +34,7 @@ pub fn print(
             "resume_command": resume,
             "resume_needs_headers": settings.literal_headers,
         });
-        super::write_stdout(&format!("{doc}\n"))?;
+        crate::commands::write_stdout(&format!("{doc}\n"))?;
     } else {
         output.always(&format!("To approve this login, open:\n\n    {url}\n"));
         output.always(&format!(

@@ -1,0 +1,186 @@
+//! `agentview login`: one story for every method. Choose the store before anything is sent,
+//! let a method get a credential (OAuth in the browser, or agentView's session tools), store
+//! it and read it back, report.
+
+mod choice;
+mod handshake;
+pub mod oauth;
+mod outcome;
+mod session;
+pub mod settings;
+
+pub use choice::{Chosen, choose_method};
+pub use settings::{LoginRequest, LoginSettings, Method, Mode, Report};
+
+use serde_json::{Value, json};
+
+use crate::clock::{iso8601, unix_now};
+use crate::error::{Exit, Failure};
+use crate::interrupt::Interrupt;
+use crate::lookup;
+use crate::output::Output;
+use crate::settings::Settings;
+use crate::store::{self, Credential, CredentialKind, Selected, Source};
+
+/// What every step of a login needs.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginContext<'a> {
+    pub login: &'a LoginSettings,
+    pub settings: &'a Settings,
+    pub output: &'a Output,
+    pub interrupt: &'a Interrupt,
+}
+
+pub(crate) fn interrupted() -> anyhow::Error {
+    Failure::new(Exit::Interrupted, "interrupted; nothing was stored").into()
+}
+
+pub async fn run(
+    login: LoginSettings,
+    settings: &Settings,
+    output: &Output,
+    interrupt: &Interrupt,
+) -> anyhow::Result<Exit> {
+    // Only a fresh one-step login may stop early: a --resume names a login the user has
+    // already approved (or is approving), and dropping its token would waste that approval.
+    if !login.force && login.mode == Mode::Wait && already_logged_in(&login, settings, output).await? {
+        return Ok(Exit::Ok);
+    }
+    let selected = preflight_store(settings, output)?;
+    let ctx = LoginContext { login: &login, settings, output, interrupt };
+    let chosen = tokio::select! {
+        c = choose_method(&ctx) => c?,
+        () = interrupt.wait() => return Err(interrupted()),
+    };
+    let credential = match chosen {
+        Chosen::OAuth { http, discovered, open_browser } => {
+            oauth::login(&ctx, &http, &discovered, open_browser).await?
+        }
+        Chosen::Session(mut remote) => {
+            let result = session::login(&ctx, &mut remote).await;
+            remote.close().await;
+            match result? {
+                Some(credential) => credential,
+                None => return Ok(Exit::Ok),
+            }
+        }
+    };
+    store_and_report(&ctx, &selected, credential).await
+}
+
+/// A live stored credential ends the login at once; an OAuth one that is due is renewed.
+async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<bool> {
+    let now = unix_now();
+    let mut found = lookup::stored(settings);
+    if found.found.as_ref().is_some_and(|f| oauth::refresh::is_due(&f.credential, now)) {
+        match oauth::refresh::renew(settings, output, found).await {
+            Ok(renewed) => found = renewed,
+            Err(e) => {
+                output.info(&format!("The stored OAuth credential could not be renewed ({e}); logging in again."));
+                return Ok(false);
+            }
+        }
+    }
+    let Some(found) = found.found.filter(|f| f.credential.is_live(unix_now())) else { return Ok(false) };
+    let until = found.credential.expires_at.map(|at| format!(", valid until {}", iso8601(at))).unwrap_or_default();
+    output.success(&format!(
+        "Already logged in to {} (credential in {}{until}). Use --force to log in again.",
+        settings.server, found.location
+    ));
+    report(login.report, &found.credential, found.source, &found.location, true)?;
+    Ok(true)
+}
+
+/// Decide the store before anyone approves a login whose token could not be kept.
+pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected, Failure> {
+    let selected = store::select_for_write(&settings.store).map_err(|e| {
+        Failure::new(Exit::Store, format!("cannot use the credential store: {e}"))
+            .with_hint("nothing was sent to the server; use --store file to keep the credential in a 0600 file instead")
+    })?;
+    let location = selected.store.describe();
+    match &selected.fallback_reason {
+        Some(reason) => output.warn(&format!(
+            "the OS keyring is not usable ({reason}); the credential will be stored in PLAIN TEXT in {location} \
+             (mode 0600). Use --store keyring to refuse, or --store file to choose this knowingly."
+        )),
+        None => output.info(&format!("The credential will be stored in {location}.")),
+    }
+    for note in selected.store.notes() {
+        output.warn(&note);
+    }
+    Ok(selected)
+}
+
+/// Save off the async thread (a store waiting for its lock must not keep Ctrl-C from being
+/// seen), then say what happened.
+async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credential: Credential) -> anyhow::Result<Exit> {
+    let LoginContext { login, settings, output, interrupt } = *ctx;
+    let location = selected.store.describe();
+    let (store, to_save) = (selected.store.clone(), credential.clone());
+    let saved = tokio::task::spawn_blocking(move || store.save(&to_save))
+        .await
+        .unwrap_or_else(|e| Err(store::StoreError::Other { store: location.clone(), reason: e.to_string() }));
+    saved.map_err(|e| {
+        Failure::new(Exit::Store, format!("the login was approved but the credential could not be stored: {e}"))
+            .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
+    })?;
+    if interrupt.happened() {
+        return Err(
+            Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into()
+        );
+    }
+    let who = credential
+        .user
+        .as_ref()
+        .and_then(crate::commands::status::describe_user)
+        .map(|u| format!(" as {u}"))
+        .unwrap_or_default();
+    output.success(&format!("Logged in to {}{who}.", settings.server));
+    let kind_note = match credential.kind {
+        CredentialKind::Session => {
+            "session id (this server binds your identity to the login session; `token` prints it)"
+        }
+        CredentialKind::OAuth if credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) => {
+            "OAuth access token (renewed automatically with its refresh token)"
+        }
+        kind => kind.describe(),
+    };
+    output.info(&format!("Stored the {kind_note} in {location}."));
+    if settings.env_token.is_some() {
+        output.warn("AGENTVIEW_TOKEN is set in this environment and overrides the stored credential for `token`, `status` and `exec`");
+    }
+    report(login.report, &credential, selected.store.source(), &location, false)?;
+    Ok(Exit::Ok)
+}
+
+/// `--json` and `--print-token` output on stdout. Never a refresh token or client secret.
+pub fn report(
+    report: Report,
+    credential: &Credential,
+    source: Source,
+    location: &str,
+    already: bool,
+) -> anyhow::Result<()> {
+    if report.json {
+        let mut doc = json!({
+            "server": credential.server,
+            "kind": credential.kind.as_str(),
+            "store": source.as_str(),
+            "location": location,
+            "expires_at": credential.expires_at.map(iso8601),
+            "user": credential.user.as_ref().map_or(Value::Null, |u| json!({"name": u.name, "email": u.email, "id": u.id})),
+            "already_logged_in": already,
+        });
+        if let Some(grant) = &credential.oauth {
+            doc["issuer"] = json!(grant.issuer);
+            doc["scope"] = json!(grant.scope);
+        }
+        if report.print_token {
+            doc["token"] = json!(credential.secret.expose());
+        }
+        crate::commands::write_stdout(&format!("{doc}\n"))?;
+    } else if report.print_token {
+        crate::commands::write_stdout(&format!("{}\n", credential.secret.expose()))?;
+    }
+    Ok(())
+}

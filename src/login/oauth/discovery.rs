@@ -1,0 +1,406 @@
+//! Finding the authorization server: the 401 challenge, protected-resource metadata (RFC 9728)
+//! and authorization-server metadata (RFC 8414), with the checks that keep a token from being
+//! issued for, or sent to, the wrong party.
+
+use reqwest::Url;
+use serde_json::{Map, Value};
+
+use super::OAuthError;
+use super::http::Http;
+
+/// What a `WWW-Authenticate: Bearer …` challenge told us.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Challenge {
+    pub resource_metadata: Option<String>,
+    pub scope: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Parse the Bearer challenge of a `WWW-Authenticate` header (RFC 6750 section 3), if any.
+pub fn parse_challenge(header: &str) -> Option<Challenge> {
+    let start = header.to_ascii_lowercase().find("bearer")?;
+    let mut rest = &header[start + "bearer".len()..];
+    let mut challenge = Challenge::default();
+    loop {
+        rest = rest.trim_start_matches([' ', ',', '\t']);
+        let Some(eq) = rest.find('=') else { break };
+        let name = rest[..eq].trim().to_ascii_lowercase();
+        if name.contains(' ') {
+            // The next scheme begins ("Basic realm=…"): the Bearer parameters are over.
+            break;
+        }
+        rest = &rest[eq + 1..];
+        let value;
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let mut out = String::new();
+            let mut chars = quoted.char_indices();
+            let mut end = quoted.len();
+            while let Some((i, c)) = chars.next() {
+                match c {
+                    '\\' => {
+                        if let Some((_, next)) = chars.next() {
+                            out.push(next);
+                        }
+                    }
+                    '"' => {
+                        end = i + 1;
+                        break;
+                    }
+                    c => out.push(c),
+                }
+            }
+            value = out;
+            rest = &quoted[end.min(quoted.len())..];
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            value = rest[..end].trim().to_string();
+            rest = &rest[end..];
+        }
+        match name.as_str() {
+            "resource_metadata" => challenge.resource_metadata = Some(value),
+            "scope" => challenge.scope = Some(value),
+            "error" => challenge.error = Some(value),
+            _ => {}
+        }
+    }
+    Some(challenge)
+}
+
+/// Protected-resource metadata, checked.
+#[derive(Debug, Clone)]
+pub struct ProtectedResource {
+    pub resource: String,
+    pub authorization_servers: Vec<String>,
+    pub scopes_supported: Vec<String>,
+}
+
+/// Authorization-server metadata, checked.
+#[derive(Debug, Clone)]
+pub struct AuthServer {
+    pub issuer: String,
+    pub authorization_endpoint: Url,
+    pub token_endpoint: Url,
+    pub registration_endpoint: Option<Url>,
+    pub revocation_endpoint: Option<Url>,
+    pub scopes_supported: Vec<String>,
+    pub token_auth_methods: Vec<String>,
+    /// RFC 9207: the redirect carries `iss`.
+    pub iss_supported: bool,
+    pub cimd_supported: bool,
+}
+
+/// Everything discovery found: the resource, its authorization server, the challenged scope.
+#[derive(Debug, Clone)]
+pub struct Discovered {
+    pub resource: ProtectedResource,
+    pub server: AuthServer,
+    pub challenge: Option<Challenge>,
+}
+
+/// The canonical form of a server URL (RFC 8707 / MCP): lowercase scheme and host, no default
+/// port, no fragment, no trailing slash.
+pub fn canonical(url: &Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    let text = url.to_string();
+    text.strip_suffix('/').map(str::to_string).unwrap_or(text)
+}
+
+/// Whether a protected-resource metadata `resource` stands for `server`: the same origin, and
+/// the server's path is the resource's path or below it (metadata served for the whole origin).
+pub fn covers(resource: &str, server: &Url) -> bool {
+    let Ok(resource) = Url::parse(resource) else { return false };
+    if resource.fragment().is_some() || resource.origin() != server.origin() {
+        return false;
+    }
+    let base = resource.path().trim_end_matches('/');
+    let path = server.path().trim_end_matches('/');
+    path == base || path.strip_prefix(base).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// `<origin>/.well-known/oauth-protected-resource<path>`, then the origin's root document.
+pub fn resource_metadata_urls(server: &Url) -> Vec<Url> {
+    let path = server.path().trim_end_matches('/');
+    let mut urls = Vec::new();
+    for suffix in [path, ""] {
+        let mut url = server.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        url.set_path(&format!("/.well-known/oauth-protected-resource{suffix}"));
+        if !urls.contains(&url) {
+            urls.push(url);
+        }
+    }
+    urls
+}
+
+/// The metadata URLs to try for an issuer, in the order the MCP specification gives.
+pub fn auth_server_metadata_urls(issuer: &Url) -> Vec<Url> {
+    let path = issuer.path().trim_end_matches('/');
+    let with = |p: String| {
+        let mut url = issuer.clone();
+        url.set_query(None);
+        url.set_fragment(None);
+        url.set_path(&p);
+        url
+    };
+    if path.is_empty() {
+        vec![with("/.well-known/oauth-authorization-server".into()), with("/.well-known/openid-configuration".into())]
+    } else {
+        vec![
+            with(format!("/.well-known/oauth-authorization-server{path}")),
+            with(format!("/.well-known/openid-configuration{path}")),
+            with(format!("{path}/.well-known/openid-configuration")),
+        ]
+    }
+}
+
+/// Find the server's OAuth setup. `Ok(None)`: the server offers no OAuth (no metadata found).
+pub async fn discover(
+    http: &Http,
+    server: &Url,
+    challenge: Option<&Challenge>,
+) -> Result<Option<Discovered>, OAuthError> {
+    let Some(resource) = protected_resource(http, server, challenge).await? else {
+        return Ok(None);
+    };
+    let issuer =
+        resource.authorization_servers.first().cloned().ok_or_else(|| {
+            OAuthError::invalid("the protected-resource metadata", "it names no authorization_servers")
+        })?;
+    let server_meta = auth_server(http, &issuer).await?;
+    Ok(Some(Discovered { resource, server: server_meta, challenge: challenge.cloned() }))
+}
+
+/// The protected-resource metadata, from the challenge's URL or the well-known ones.
+pub async fn protected_resource(
+    http: &Http,
+    server: &Url,
+    challenge: Option<&Challenge>,
+) -> Result<Option<ProtectedResource>, OAuthError> {
+    const WHAT: &str = "the protected-resource metadata";
+    let from_challenge = challenge.and_then(|c| c.resource_metadata.as_deref());
+    let candidates = match from_challenge {
+        Some(raw) => vec![endpoint_url(raw, "resource_metadata")?],
+        None => resource_metadata_urls(server),
+    };
+    for url in candidates {
+        let reply = http.get(&url, WHAT).await?;
+        if reply.status != 200 {
+            if from_challenge.is_some() {
+                return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
+            }
+            continue;
+        }
+        let doc = match reply.json_object(WHAT) {
+            Ok(doc) => doc,
+            // A site that answers every path with a page has no metadata here.
+            Err(_) if from_challenge.is_none() => continue,
+            Err(e) => return Err(e),
+        };
+        let resource = string(&doc, "resource").ok_or_else(|| OAuthError::invalid(WHAT, "it has no resource"))?;
+        let expected = canonical(server);
+        if !covers(&resource, server) {
+            return Err(OAuthError::Refused(format!(
+                "the protected-resource metadata is for {}, not for {expected}; no token is requested for another server",
+                crate::sanitize::line(&resource, 200)
+            )));
+        }
+        let authorization_servers = strings(&doc, "authorization_servers");
+        if authorization_servers.is_empty() {
+            return Err(OAuthError::invalid(WHAT, "it names no authorization_servers"));
+        }
+        return Ok(Some(ProtectedResource {
+            resource: expected,
+            authorization_servers,
+            scopes_supported: strings(&doc, "scopes_supported"),
+        }));
+    }
+    Ok(None)
+}
+
+/// The authorization server's metadata, whose `issuer` must be the one we asked for.
+pub async fn auth_server(http: &Http, issuer: &str) -> Result<AuthServer, OAuthError> {
+    const WHAT: &str = "the authorization server metadata";
+    let issuer_url = endpoint_url(issuer, "issuer")?;
+    let mut last_problem = None;
+    for url in auth_server_metadata_urls(&issuer_url) {
+        let reply = http.get(&url, WHAT).await?;
+        if reply.status != 200 {
+            last_problem = Some(format!("{url} answered HTTP {}", reply.status));
+            continue;
+        }
+        let doc = match reply.json_object(WHAT) {
+            Ok(doc) => doc,
+            Err(e) => {
+                last_problem = Some(e.to_string());
+                continue;
+            }
+        };
+        let found = string(&doc, "issuer").unwrap_or_default();
+        if found != issuer {
+            return Err(OAuthError::Refused(format!(
+                "the authorization server metadata at {url} names the issuer \"{}\" instead of \"{}\"; it is not used (RFC 8414 section 3.3)",
+                crate::sanitize::line(&found, 200),
+                crate::sanitize::line(issuer, 200)
+            )));
+        }
+        return parse_auth_server(&doc, issuer);
+    }
+    Err(OAuthError::NotOffered(format!(
+        "no authorization server metadata for {} ({})",
+        crate::sanitize::line(issuer, 200),
+        last_problem.unwrap_or_default()
+    )))
+}
+
+fn parse_auth_server(doc: &Map<String, Value>, issuer: &str) -> Result<AuthServer, OAuthError> {
+    const WHAT: &str = "the authorization server metadata";
+    let required = |name: &str| -> Result<Url, OAuthError> {
+        let raw = string(doc, name).ok_or_else(|| OAuthError::invalid(WHAT, format!("it has no {name}")))?;
+        endpoint_url(&raw, name)
+    };
+    let optional = |name: &str| -> Result<Option<Url>, OAuthError> {
+        string(doc, name).map(|raw| endpoint_url(&raw, name)).transpose()
+    };
+    let methods = strings(doc, "code_challenge_methods_supported");
+    if !methods.iter().any(|m| m == "S256") {
+        return Err(OAuthError::Refused(format!(
+            "the authorization server {} does not support PKCE with S256 (code_challenge_methods_supported: {}); \
+             agentview does not log in without it",
+            crate::sanitize::line(issuer, 200),
+            if methods.is_empty() { "missing".to_string() } else { crate::sanitize::line(&methods.join(", "), 100) }
+        )));
+    }
+    Ok(AuthServer {
+        issuer: issuer.to_string(),
+        authorization_endpoint: required("authorization_endpoint")?,
+        token_endpoint: required("token_endpoint")?,
+        registration_endpoint: optional("registration_endpoint")?,
+        revocation_endpoint: optional("revocation_endpoint")?,
+        scopes_supported: strings(doc, "scopes_supported"),
+        token_auth_methods: strings(doc, "token_endpoint_auth_methods_supported"),
+        iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
+        cimd_supported: doc.get("client_id_metadata_document_supported").and_then(Value::as_bool) == Some(true),
+    })
+}
+
+/// An endpoint from metadata: https, or http on a loopback host; no user info, no fragment.
+pub fn endpoint_url(raw: &str, name: &str) -> Result<Url, OAuthError> {
+    let bad = |why: &str| OAuthError::invalid("the OAuth metadata", format!("its {name} {why}"));
+    let url = Url::parse(raw).map_err(|_| bad("is not a URL"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if crate::login_url::is_loopback(url.host_str().unwrap_or_default()) => {}
+        _ => return Err(bad("is not an https URL")),
+    }
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+        return Err(bad("has user info or a fragment"));
+    }
+    Ok(url)
+}
+
+fn string(doc: &Map<String, Value>, name: &str) -> Option<String> {
+    doc.get(name).and_then(Value::as_str).map(str::to_string)
+}
+
+fn strings(doc: &Map<String, Value>, name: &str) -> Vec<String> {
+    doc.get(name)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(s: &str) -> Url {
+        Url::parse(s).expect("url")
+    }
+
+    #[test]
+    fn challenges_parse() {
+        let c = parse_challenge(r#"Bearer resource_metadata="https://a.example/.well-known/oauth-protected-resource/mcp", scope="read write""#)
+            .expect("bearer");
+        assert_eq!(c.resource_metadata.as_deref(), Some("https://a.example/.well-known/oauth-protected-resource/mcp"));
+        assert_eq!(c.scope.as_deref(), Some("read write"));
+        let c = parse_challenge(r#"Basic realm="x", Bearer error="insufficient_scope", scope=admin"#).expect("bearer");
+        assert_eq!(c.error.as_deref(), Some("insufficient_scope"));
+        assert_eq!(c.scope.as_deref(), Some("admin"));
+        assert_eq!(parse_challenge("Basic realm=\"x\""), None);
+        assert_eq!(parse_challenge("Bearer").expect("bare"), Challenge::default());
+        let c = parse_challenge(r#"Bearer scope="a\"b"#).expect("escaped, unterminated");
+        assert_eq!(c.scope.as_deref(), Some("a\"b"));
+    }
+
+    #[test]
+    fn well_known_urls_in_order() {
+        let got: Vec<String> =
+            resource_metadata_urls(&url("https://a.example/mcp")).iter().map(Url::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "https://a.example/.well-known/oauth-protected-resource/mcp",
+                "https://a.example/.well-known/oauth-protected-resource"
+            ]
+        );
+        assert_eq!(resource_metadata_urls(&url("https://a.example/")).len(), 1);
+        let got: Vec<String> =
+            auth_server_metadata_urls(&url("https://as.example/tenant1")).iter().map(Url::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "https://as.example/.well-known/oauth-authorization-server/tenant1",
+                "https://as.example/.well-known/openid-configuration/tenant1",
+                "https://as.example/tenant1/.well-known/openid-configuration"
+            ]
+        );
+        let got: Vec<String> =
+            auth_server_metadata_urls(&url("https://as.example")).iter().map(Url::to_string).collect();
+        assert_eq!(
+            got,
+            [
+                "https://as.example/.well-known/oauth-authorization-server",
+                "https://as.example/.well-known/openid-configuration"
+            ]
+        );
+    }
+
+    #[test]
+    fn resources_cover_their_own_server_only() {
+        let server = url("http://localhost:3000/mcp");
+        assert!(covers("http://localhost:3000/mcp", &server));
+        assert!(covers("http://localhost:3000/mcp/", &server));
+        assert!(covers("http://localhost:3000", &server), "metadata for the whole origin");
+        assert!(!covers("https://evil.example.com/mcp", &server));
+        assert!(!covers("http://localhost:3001/mcp", &server));
+        assert!(!covers("http://localhost:3000/mc", &server));
+        assert!(!covers("http://localhost:3000/mcp/deeper", &server));
+        assert!(!covers("not a url", &server));
+    }
+
+    #[test]
+    fn canonical_urls() {
+        assert_eq!(canonical(&url("HTTPS://A.example:443/mcp/#x")), "https://a.example/mcp");
+        assert_eq!(canonical(&url("https://a.example")), "https://a.example");
+    }
+
+    #[test]
+    fn metadata_without_s256_is_refused() {
+        let doc = serde_json::json!({"issuer": "https://as.example", "authorization_endpoint": "https://as.example/a",
+            "token_endpoint": "https://as.example/t", "code_challenge_methods_supported": ["plain"]});
+        let Value::Object(doc) = doc else { unreachable!() };
+        let err = parse_auth_server(&doc, "https://as.example").expect_err("no S256");
+        assert!(err.to_string().contains("S256"), "{err}");
+    }
+
+    #[test]
+    fn endpoints_must_be_https_or_loopback() {
+        assert!(endpoint_url("https://as.example/token", "token_endpoint").is_ok());
+        assert!(endpoint_url("http://127.0.0.1:9/token", "token_endpoint").is_ok());
+        assert!(endpoint_url("http://as.example/token", "token_endpoint").is_err());
+        assert!(endpoint_url("javascript:alert(1)", "token_endpoint").is_err());
+        assert!(endpoint_url("https://u:p@as.example/", "token_endpoint").is_err());
+    }
+}

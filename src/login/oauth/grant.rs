@@ -1,0 +1,346 @@
+//! One authorization code grant: the request (PKCE, state, resource, scope), the callback checks
+//! (state, RFC 9207 `iss`, errors), and the token endpoint (code exchange and refresh).
+
+use reqwest::Url;
+use serde_json::Value;
+
+use super::OAuthError;
+use super::discovery::AuthServer;
+use super::http::{Http, Reply};
+use super::loopback::Params;
+use super::pkce::{Pkce, random_token};
+use super::registration::Client;
+use crate::secret::{Secret, check_token_shape};
+
+/// An authorization request in flight: what must come back, and what proves it is ours.
+#[derive(Debug)]
+pub struct Authorization {
+    pub url: Url,
+    pub state: String,
+    pub pkce: Pkce,
+    pub redirect_uri: String,
+    pub issuer: String,
+    pub iss_supported: bool,
+    pub resource: String,
+    pub scope: Option<String>,
+}
+
+impl Authorization {
+    pub fn new(
+        server: &AuthServer,
+        client: &Client,
+        redirect_uri: &str,
+        resource: &str,
+        scope: Option<&str>,
+    ) -> Result<Authorization, OAuthError> {
+        let random = |e: getrandom::Error| OAuthError::invalid("the system", format!("no randomness: {e}"));
+        let pkce = Pkce::new().map_err(random)?;
+        let state = random_token(24).map_err(random)?;
+        let mut url = server.authorization_endpoint.clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &client.client_id)
+                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("state", &state)
+                .append_pair("code_challenge", &pkce.challenge)
+                .append_pair("code_challenge_method", "S256")
+                .append_pair("resource", resource);
+            if let Some(scope) = scope {
+                query.append_pair("scope", scope);
+            }
+        }
+        Ok(Authorization {
+            url,
+            state,
+            pkce,
+            redirect_uri: redirect_uri.to_string(),
+            issuer: server.issuer.clone(),
+            iss_supported: server.iss_supported,
+            resource: resource.to_string(),
+            scope: scope.map(str::to_string),
+        })
+    }
+
+    /// Check a callback: errors first, then `state`, then `iss` (RFC 9207). Returns the code.
+    pub fn check_callback(&self, params: &Params) -> Result<String, OAuthError> {
+        let state_ok = params.get("state").is_some_and(|s| constant_time_eq(s, &self.state));
+        if let Some(error) = params.get("error") {
+            if !state_ok {
+                return Err(OAuthError::Callback(
+                    "the authorization server's answer does not carry this login's state; ignoring it".into(),
+                ));
+            }
+            return Err(OAuthError::Denied {
+                error: crate::sanitize::line(error, 60),
+                description: params.get("error_description").map(|d| crate::sanitize::line(d, 300)),
+            });
+        }
+        if !state_ok {
+            return Err(OAuthError::Callback(
+                "the callback's state does not match this login (a stale tab, or a forged request); nothing was exchanged"
+                    .into(),
+            ));
+        }
+        match (self.iss_supported, params.get("iss")) {
+            (_, Some(iss)) if iss != &self.issuer => {
+                return Err(OAuthError::Callback(format!(
+                    "the callback comes from issuer \"{}\", not \"{}\" (RFC 9207); nothing was exchanged",
+                    crate::sanitize::line(iss, 200),
+                    crate::sanitize::line(&self.issuer, 200)
+                )));
+            }
+            (true, None) => {
+                return Err(OAuthError::Callback(
+                    "the callback has no iss though the authorization server promises one (RFC 9207); nothing was exchanged"
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+        let code = params
+            .get("code")
+            .filter(|c| !c.is_empty() && c.len() <= 4096)
+            .ok_or_else(|| OAuthError::Callback("the callback carries neither a code nor an error".into()))?;
+        Ok(code.clone())
+    }
+}
+
+fn constant_time_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// What the token endpoint handed out.
+#[derive(Debug, Clone)]
+pub struct Tokens {
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    /// Seconds, when the server said and the value is sane.
+    pub expires_in: Option<u64>,
+    pub scope: Option<String>,
+    /// Problems worth a warning (an absurd `expires_in`).
+    pub warnings: Vec<String>,
+}
+
+/// Exchange the authorization code (with the verifier and the same resource).
+pub async fn exchange(
+    http: &Http,
+    token_endpoint: &Url,
+    client: &Client,
+    authorization: &Authorization,
+    code: &str,
+) -> Result<Tokens, OAuthError> {
+    let form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", authorization.redirect_uri.as_str()),
+        ("code_verifier", authorization.pkce.verifier.expose()),
+        ("resource", authorization.resource.as_str()),
+    ];
+    token_request(http, token_endpoint, client, form).await
+}
+
+/// Trade a refresh token for new tokens (same resource; the scope is kept).
+pub async fn refresh(
+    http: &Http,
+    token_endpoint: &Url,
+    client: &Client,
+    refresh_token: &Secret,
+    resource: &str,
+) -> Result<Tokens, OAuthError> {
+    let form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose()), ("resource", resource)];
+    token_request(http, token_endpoint, client, form).await
+}
+
+async fn token_request<'a>(
+    http: &Http,
+    token_endpoint: &Url,
+    client: &'a Client,
+    mut form: Vec<(&'a str, &'a str)>,
+) -> Result<Tokens, OAuthError> {
+    let basic = client.authenticate(&mut form);
+    let reply = http.post_form(token_endpoint, &form, basic, "the token endpoint").await?;
+    parse_tokens(&reply)
+}
+
+/// A token endpoint response, checked: errors (also with HTTP 200), Bearer only, shapes.
+pub fn parse_tokens(reply: &Reply) -> Result<Tokens, OAuthError> {
+    const WHAT: &str = "the token endpoint";
+    if reply.status >= 500 {
+        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
+    }
+    let doc = match reply.json_object(WHAT) {
+        Ok(doc) => doc,
+        Err(_) if reply.status != 200 => return Err(OAuthError::Status { what: WHAT.into(), status: reply.status }),
+        Err(e) => return Err(e),
+    };
+    if let Some(error) = doc.get("error").and_then(Value::as_str) {
+        return Err(OAuthError::Rejected {
+            error: crate::sanitize::line(error, 60),
+            description: doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300)),
+        });
+    }
+    if reply.status != 200 {
+        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
+    }
+    let access = doc
+        .get("access_token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| OAuthError::invalid(WHAT, "the answer has no access_token"))?;
+    check_token_shape(access).map_err(|e| OAuthError::invalid(WHAT, format!("the access_token: {e}")))?;
+    match doc.get("token_type").and_then(Value::as_str) {
+        Some(t) if t.eq_ignore_ascii_case("bearer") => {}
+        None => {}
+        Some(other) => {
+            return Err(OAuthError::invalid(
+                WHAT,
+                format!(
+                    "the token_type is \"{}\", and agentview uses only Bearer tokens",
+                    crate::sanitize::line(other, 30)
+                ),
+            ));
+        }
+    }
+    let refresh_token = match doc.get("refresh_token") {
+        Some(Value::String(r)) => {
+            check_token_shape(r).map_err(|e| OAuthError::invalid(WHAT, format!("the refresh_token: {e}")))?;
+            Some(Secret::new(r.as_str()))
+        }
+        _ => None,
+    };
+    let mut warnings = Vec::new();
+    let expires_in = match doc.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let secs = match value {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            match secs {
+                Some(s) if (1.0..=10.0 * 365.0 * 86_400.0).contains(&s) => Some(s as u64),
+                _ => {
+                    warnings.push("the token endpoint sent an unusable expires_in; the expiry is unknown".into());
+                    None
+                }
+            }
+        }
+    };
+    let scope = doc.get("scope").and_then(Value::as_str).map(|s| crate::sanitize::line(s, 1000));
+    Ok(Tokens { access_token: Secret::new(access), refresh_token, expires_in, scope, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ClientAuth;
+
+    fn server(iss_supported: bool) -> AuthServer {
+        let url = |p: &str| Url::parse(&format!("https://as.example{p}")).expect("url");
+        AuthServer {
+            issuer: "https://as.example".into(),
+            authorization_endpoint: url("/authorize"),
+            token_endpoint: url("/token"),
+            registration_endpoint: None,
+            revocation_endpoint: None,
+            scopes_supported: Vec::new(),
+            token_auth_methods: Vec::new(),
+            iss_supported,
+            cimd_supported: false,
+        }
+    }
+
+    fn client() -> Client {
+        Client { client_id: "c-1".into(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
+    }
+
+    fn auth(iss_supported: bool) -> Authorization {
+        Authorization::new(
+            &server(iss_supported),
+            &client(),
+            "http://127.0.0.1:9/cb",
+            "https://a.example/mcp",
+            Some("read"),
+        )
+        .expect("authorization")
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_request_carries_pkce_state_and_resource() {
+        let a = auth(true);
+        let q: Params = a.url.query_pairs().into_owned().collect();
+        assert_eq!(q["response_type"], "code");
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["code_challenge"], super::super::pkce::s256(a.pkce.verifier.expose()));
+        assert_eq!(q["state"], a.state);
+        assert_eq!(q["resource"], "https://a.example/mcp");
+        assert_eq!(q["redirect_uri"], "http://127.0.0.1:9/cb");
+        assert_eq!(q["scope"], "read");
+        assert!(!a.url.as_str().contains(a.pkce.verifier.expose()));
+    }
+
+    #[test]
+    fn callbacks_follow_rfc9207() {
+        let a = auth(true);
+        let s = a.state.clone();
+        let iss = "https://as.example";
+        assert_eq!(a.check_callback(&params(&[("code", "c"), ("state", &s), ("iss", iss)])).expect("ok"), "c");
+        assert!(matches!(a.check_callback(&params(&[("code", "c"), ("state", &s)])), Err(OAuthError::Callback(_))));
+        let wrong = params(&[("code", "c"), ("state", &s), ("iss", "https://evil.example")]);
+        assert!(matches!(a.check_callback(&wrong), Err(OAuthError::Callback(_))));
+        assert!(matches!(
+            a.check_callback(&params(&[("code", "c"), ("state", "other"), ("iss", iss)])),
+            Err(OAuthError::Callback(_))
+        ));
+        let b = auth(false);
+        let s = b.state.clone();
+        assert!(b.check_callback(&params(&[("code", "c"), ("state", &s)])).is_ok(), "neither: proceed");
+        assert!(b.check_callback(&params(&[("code", "c"), ("state", &s), ("iss", iss)])).is_ok(), "present: equal");
+        let wrong = params(&[("code", "c"), ("state", &s), ("iss", "https://evil.example")]);
+        assert!(b.check_callback(&wrong).is_err(), "present but not advertised: must still equal");
+        let denied = params(&[("error", "access_denied"), ("error_description", "no\x1b[31m way"), ("state", &s)]);
+        match b.check_callback(&denied) {
+            Err(OAuthError::Denied { error, description }) => {
+                assert_eq!(error, "access_denied");
+                assert_eq!(description.as_deref(), Some("no[31m way"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn reply(status: u16, content_type: &str, body: &str) -> Reply {
+        Reply { status, content_type: content_type.into(), body: body.as_bytes().to_vec(), www_authenticate: None }
+    }
+
+    #[test]
+    fn token_responses_are_checked() {
+        let ok = parse_tokens(&reply(
+            200,
+            "application/json",
+            r#"{"access_token":"at","token_type":"bearer","expires_in":"60","refresh_token":"rt","scope":"a b"}"#,
+        ))
+        .expect("ok");
+        assert_eq!(ok.access_token.expose(), "at");
+        assert_eq!(ok.refresh_token.as_ref().map(Secret::expose), Some("rt"));
+        assert_eq!(ok.expires_in, Some(60));
+        let err = |status, ct, body| parse_tokens(&reply(status, ct, body)).expect_err("refused");
+        assert!(matches!(err(200, "application/json", r#"{"error":"invalid_grant"}"#), OAuthError::Rejected { .. }));
+        assert!(matches!(err(400, "application/json", r#"{"error":"invalid_grant"}"#), OAuthError::Rejected { .. }));
+        assert!(matches!(err(503, "text/plain", "down"), OAuthError::Status { status: 503, .. }));
+        assert!(err(200, "text/html", "<html>").to_string().contains("HTML"));
+        assert!(
+            err(200, "application/json", r#"{"access_token":"at","token_type":"mac"}"#).to_string().contains("mac")
+        );
+        assert!(err(200, "application/json", r#"{"token_type":"Bearer"}"#).to_string().contains("access_token"));
+        assert!(err(200, "application/json", r#"{"access_token":"a\nb"}"#).to_string().contains("access_token"));
+        let odd =
+            parse_tokens(&reply(200, "application/json", r#"{"access_token":"at","expires_in":1e300}"#)).expect("ok");
+        assert_eq!(odd.expires_in, None);
+        assert_eq!(odd.warnings.len(), 1);
+    }
+}

@@ -1,0 +1,265 @@
+//! The redirect's way back (RFC 8252): a one-shot HTTP listener on 127.0.0.1 at an unguessable
+//! path, and the same callback pasted on stdin for a browser on another machine.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use reqwest::Url;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+
+/// Largest request head the listener reads.
+const MAX_HEAD: usize = 8 * 1024;
+/// How long one connection may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The query parameters of a callback.
+pub type Params = HashMap<String, String>;
+
+/// A listener waiting for the authorization server's redirect.
+#[derive(Debug)]
+pub struct Listener {
+    listener: TcpListener,
+    port: u16,
+    path: String,
+}
+
+/// One request that reached the listener, waiting for its answer.
+struct Incoming {
+    target: String,
+    answer: oneshot::Sender<(u16, String)>,
+}
+
+impl Listener {
+    /// Listen on 127.0.0.1 (a literal IP, not `localhost`) at `port` (0: any free one).
+    pub async fn bind(port: u16, path: &str) -> std::io::Result<Listener> {
+        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
+        let port = listener.local_addr()?.port();
+        Ok(Listener { listener, port, path: path.to_string() })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}{}", self.port, self.path)
+    }
+
+    /// Serve until one request reaches our path; `judge` decides what the browser is told
+    /// (`Ok`: the tab can be closed; `Err(why)`: the login failed). Other paths get 404.
+    pub async fn wait<T, E: std::fmt::Display>(self, mut judge: impl FnMut(&Params) -> Result<T, E>) -> Result<T, E> {
+        let (tx, mut rx) = mpsc::channel::<Incoming>(8);
+        let accept = tokio::spawn(accept_loop(self.listener, tx));
+        let result = loop {
+            let Some(incoming) = rx.recv().await else {
+                // The accept loop never ends on its own: nothing can arrive any more.
+                std::future::pending::<()>().await;
+                continue;
+            };
+            let (path, query) = match incoming.target.split_once('?') {
+                Some((p, q)) => (p.to_string(), q.to_string()),
+                None => (incoming.target.clone(), String::new()),
+            };
+            if path != self.path {
+                let _ = incoming.answer.send((404, page("Not found", "Nothing here.")));
+                continue;
+            }
+            let params = parse_query(&query);
+            let verdict = judge(&params);
+            let body = match &verdict {
+                Ok(_) => page("Signed in", "agentview received the authorization. You can close this tab."),
+                Err(why) => page("Sign-in failed", &why.to_string()),
+            };
+            let _ = incoming.answer.send((200, body));
+            break verdict;
+        };
+        // Give the last answer a moment to be written, then stop listening.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        accept.abort();
+        result
+    }
+}
+
+async fn accept_loop(listener: TcpListener, tx: mpsc::Sender<Incoming>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(HEAD_TIMEOUT * 2, serve(stream, tx)).await;
+        });
+    }
+}
+
+/// Read one request head, hand its target over, write the answer.
+async fn serve(mut stream: TcpStream, tx: mpsc::Sender<Incoming>) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    let complete = tokio::time::timeout(HEAD_TIMEOUT, async {
+        loop {
+            let n = stream.read(&mut buf).await.ok()?;
+            if n == 0 {
+                return None;
+            }
+            head.extend_from_slice(&buf[..n]);
+            if head.windows(4).any(|w| w == b"\r\n\r\n") || head.windows(2).any(|w| w == b"\n\n") {
+                return Some(());
+            }
+            if head.len() > MAX_HEAD {
+                return None;
+            }
+        }
+    })
+    .await;
+    let Ok(Some(())) = complete else {
+        let _ = respond(&mut stream, 400, &page("Bad request", "The request was not understood.")).await;
+        return;
+    };
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    let mut words = line.split_whitespace();
+    let (Some("GET"), Some(target)) = (words.next(), words.next()) else {
+        let _ = respond(&mut stream, 405, &page("Not allowed", "Only GET is served here.")).await;
+        return;
+    };
+    let (answer, answered) = oneshot::channel();
+    if tx.send(Incoming { target: target.to_string(), answer }).await.is_err() {
+        return;
+    }
+    if let Ok((status, body)) = answered.await {
+        let _ = respond(&mut stream, status, &body).await;
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+    let reason = match status {
+        200 => "OK",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        _ => "Bad Request",
+    };
+    let head = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n\
+         Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+fn page(title: &str, text: &str) -> String {
+    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>agentview: {t}</title>\
+         <style>body{{font:16px/1.5 system-ui,sans-serif;margin:15vh auto;max-width:32em;padding:0 1em;color:#0f172a}}\
+         h1{{font-size:22px}}</style></head><body><h1>{t}</h1><p>{x}</p></body></html>",
+        t = escape(title),
+        x = escape(text)
+    )
+}
+
+pub fn parse_query(query: &str) -> Params {
+    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+}
+
+/// Lines typed or pasted on stdin, read on a thread (stdin has no async reader that can be
+/// abandoned). Each line is at most 8 KiB; the channel closes at end of input.
+pub fn stdin_lines() -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel(4);
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut reader = std::io::Read::take(stdin.lock(), 1024 * 1024);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            match std::io::Read::take(&mut reader, MAX_HEAD as u64).read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    if tx.blocking_send(line.trim().to_string()).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// The callback parameters in a pasted line: the whole redirected URL, or its query string.
+pub fn pasted_params(line: &str, redirect_uri: &str) -> Result<Params, String> {
+    let line = line.trim();
+    if let Ok(url) = Url::parse(line) {
+        let expected = Url::parse(redirect_uri).map_err(|_| "internal: bad redirect URI".to_string())?;
+        if url.host_str() != expected.host_str() || url.port() != expected.port() || url.path() != expected.path() {
+            return Err("that is not the URL agentview is waiting for; paste the address your browser was sent to \
+                 (it starts with the redirect address shown above)"
+                .into());
+        }
+        return Ok(parse_query(url.query().unwrap_or_default()));
+    }
+    let query = line.trim_start_matches('?');
+    let params = parse_query(query);
+    if params.contains_key("code") || params.contains_key("error") {
+        return Ok(params);
+    }
+    Err("paste the whole address your browser was sent to (it contains code= and state=)".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn one_callback_at_the_secret_path() {
+        let listener = Listener::bind(0, "/callback/abc").await.expect("bind");
+        let uri = listener.redirect_uri();
+        assert!(uri.starts_with("http://127.0.0.1:"), "{uri}");
+        let port = listener.port();
+        let waiter = tokio::spawn(listener.wait(|p| p.get("code").cloned().ok_or_else(|| "no code".to_string())));
+        let get = |path: &'static str| async move {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+            s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).await.expect("write");
+            let mut out = String::new();
+            s.read_to_string(&mut out).await.expect("read");
+            out
+        };
+        // An idle connection (a browser's preconnect) must not hold up the callback.
+        let _idle = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        assert!(get("/favicon.ico").await.starts_with("HTTP/1.1 404"));
+        assert!(get("/callback/abc?code=c1&state=s").await.contains("close this tab"));
+        assert_eq!(waiter.await.expect("join"), Ok("c1".to_string()));
+        assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err(), "the listener stopped");
+    }
+
+    #[tokio::test]
+    async fn an_oversized_head_is_refused() {
+        let listener = Listener::bind(0, "/cb").await.expect("bind");
+        let port = listener.port();
+        let waiter = tokio::spawn(listener.wait(|_| Ok::<_, String>(())));
+        let mut s = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        let _ = s.write_all(&vec![b'a'; MAX_HEAD + 2048]).await;
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out).await;
+        assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+        assert!(!waiter.is_finished());
+        waiter.abort();
+    }
+
+    #[test]
+    fn pasted_lines() {
+        let uri = "http://127.0.0.1:5000/callback/x";
+        let p =
+            pasted_params("  http://127.0.0.1:5000/callback/x?code=a&state=b&iss=http%3A%2F%2Fas ", uri).expect("ok");
+        assert_eq!(p.get("code").map(String::as_str), Some("a"));
+        assert_eq!(p.get("iss").map(String::as_str), Some("http://as"));
+        assert!(pasted_params("http://127.0.0.1:5001/callback/x?code=a&state=b", uri).is_err());
+        assert!(pasted_params("http://evil.example/callback/x?code=a&state=b", uri).is_err());
+        assert_eq!(pasted_params("?code=a&state=b", uri).expect("query").len(), 2);
+        assert!(pasted_params("just-a-code", uri).is_err());
+    }
+}

@@ -1,0 +1,322 @@
+//! Who agentview is to the authorization server: a pre-registered client, a Client ID Metadata
+//! Document, or a dynamic registration (RFC 7591) kept per issuer and reused.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::OAuthError;
+use super::discovery::AuthServer;
+use super::http::Http;
+use crate::secret::{Secret, check_token_shape};
+use crate::store::ClientAuth;
+
+/// The client identity used for one authorization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Client {
+    pub client_id: String,
+    pub client_secret: Option<Secret>,
+    pub auth: ClientAuth,
+    /// The redirect URI this client is registered with (dynamic registrations only).
+    pub redirect_uri: Option<String>,
+}
+
+/// How the user asked agentview to identify itself.
+#[derive(Debug, Clone, Default)]
+pub enum ClientChoice {
+    /// `--client-id` (and a secret from the environment or stdin).
+    PreRegistered { client_id: String, client_secret: Option<Secret> },
+    /// `--client-metadata-url`: the URL is the client id, where the server supports it.
+    MetadataDocument(String),
+    /// Dynamic registration, cached per issuer.
+    #[default]
+    Dynamic,
+}
+
+impl Client {
+    /// Authenticate a token or revocation request the way the registration says: the client id
+    /// (and secret) go into `form`, or come back as the HTTP Basic pair.
+    pub fn authenticate<'a>(&'a self, form: &mut Vec<(&'a str, &'a str)>) -> Option<(&'a str, &'a str)> {
+        let secret = self.client_secret.as_ref().map(Secret::expose).unwrap_or_default();
+        match self.auth {
+            ClientAuth::None => {
+                form.push(("client_id", &self.client_id));
+                None
+            }
+            ClientAuth::ClientSecretPost => {
+                form.push(("client_id", &self.client_id));
+                form.push(("client_secret", secret));
+                None
+            }
+            ClientAuth::ClientSecretBasic => Some((self.client_id.as_str(), secret)),
+        }
+    }
+
+    /// The client a stored grant was issued to.
+    pub fn of_grant(grant: &crate::store::OAuthGrant) -> Client {
+        Client {
+            client_id: grant.client_id.clone(),
+            client_secret: grant.client_secret.clone(),
+            auth: grant.client_auth,
+            redirect_uri: None,
+        }
+    }
+
+    /// A pre-registered client: with a secret, the authentication method the server prefers.
+    pub fn pre_registered(client_id: &str, client_secret: Option<Secret>, server: &AuthServer) -> Client {
+        let auth = match &client_secret {
+            None => ClientAuth::None,
+            Some(_) => secret_method(&server.token_auth_methods),
+        };
+        Client { client_id: client_id.to_string(), client_secret, auth, redirect_uri: None }
+    }
+}
+
+/// With a secret: `client_secret_basic` unless the server lists only `client_secret_post`
+/// (RFC 8414: the default is `client_secret_basic`).
+fn secret_method(supported: &[String]) -> ClientAuth {
+    if supported.iter().any(|m| m == "client_secret_basic") || supported.is_empty() {
+        ClientAuth::ClientSecretBasic
+    } else if supported.iter().any(|m| m == "client_secret_post") {
+        ClientAuth::ClientSecretPost
+    } else {
+        ClientAuth::ClientSecretBasic
+    }
+}
+
+/// Register at the server's `registration_endpoint` for `redirect_uri`.
+pub async fn register(
+    http: &Http,
+    server: &AuthServer,
+    redirect_uri: &str,
+    scope: Option<&str>,
+) -> Result<Client, OAuthError> {
+    const WHAT: &str = "the client registration";
+    let endpoint = server.registration_endpoint.as_ref().ok_or_else(|| {
+        OAuthError::NoRegistration(format!(
+            "the authorization server {} offers no dynamic client registration",
+            crate::sanitize::line(&server.issuer, 200)
+        ))
+    })?;
+    let methods = &server.token_auth_methods;
+    let method = if methods.is_empty() || methods.iter().any(|m| m == "none") {
+        ClientAuth::None
+    } else {
+        secret_method(methods)
+    };
+    let mut body = json!({
+        "client_name": "agentview",
+        "redirect_uris": [redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": method.as_str(),
+        "application_type": "native",
+    });
+    if let Some(scope) = scope {
+        body["scope"] = json!(scope);
+    }
+    let reply = http.post_json(endpoint, &body, WHAT).await?;
+    if !(200..300).contains(&reply.status) {
+        let detail = reply
+            .json_object(WHAT)
+            .ok()
+            .and_then(|doc| doc.get("error").and_then(Value::as_str).map(|e| crate::sanitize::line(e, 80)))
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        return Err(OAuthError::NoRegistration(format!(
+            "the authorization server refused to register agentview: HTTP {}{detail}",
+            reply.status
+        )));
+    }
+    let doc = reply.json_object(WHAT)?;
+    let client_id = doc
+        .get("client_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty() && id.len() <= 1024)
+        .ok_or_else(|| OAuthError::invalid(WHAT, "the answer has no client_id"))?
+        .to_string();
+    let client_secret = match doc.get("client_secret").and_then(Value::as_str) {
+        Some(secret) => {
+            check_token_shape(secret).map_err(|e| OAuthError::invalid(WHAT, format!("the client_secret: {e}")))?;
+            Some(Secret::new(secret))
+        }
+        None => None,
+    };
+    let auth = match doc.get("token_endpoint_auth_method").and_then(Value::as_str).and_then(ClientAuth::parse) {
+        Some(auth) => auth,
+        None if client_secret.is_some() && method == ClientAuth::None => secret_method(methods),
+        None => method,
+    };
+    if auth != ClientAuth::None && client_secret.is_none() {
+        return Err(OAuthError::invalid(WHAT, "the client must authenticate with a secret, but none was issued"));
+    }
+    Ok(Client { client_id, client_secret, auth, redirect_uri: Some(redirect_uri.to_string()) })
+}
+
+/// Dynamic registrations kept per issuer in `<config dir>/oauth-clients.json` (mode 0600).
+#[derive(Debug, Clone)]
+pub struct RegistrationCache {
+    path: PathBuf,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct CacheFile {
+    #[serde(default)]
+    clients: BTreeMap<String, CachedClient>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CachedClient {
+    client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client_secret: Option<String>,
+    client_auth: ClientAuth,
+    redirect_uri: String,
+}
+
+impl RegistrationCache {
+    pub const FILE_NAME: &'static str = "oauth-clients.json";
+
+    pub fn new(config_dir: &Path) -> RegistrationCache {
+        RegistrationCache { path: config_dir.join(Self::FILE_NAME) }
+    }
+
+    fn read(&self) -> CacheFile {
+        // A cache is only a shortcut: anything odd about it means "register again".
+        let Ok(meta) = fs::symlink_metadata(&self.path) else { return CacheFile::default() };
+        if !meta.file_type().is_file() || meta.len() > 256 * 1024 || loose(&meta) {
+            return CacheFile::default();
+        }
+        fs::read(&self.path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+    }
+
+    /// The registration kept for `issuer`, if any.
+    pub fn load(&self, issuer: &str) -> Option<Client> {
+        let entry = self.read().clients.remove(issuer)?;
+        let client_secret = match entry.client_secret {
+            Some(s) => Some(Secret::new(s)).filter(|s| check_token_shape(s.expose()).is_ok()),
+            None => None,
+        };
+        if entry.client_auth != ClientAuth::None && client_secret.is_none() {
+            return None;
+        }
+        Some(Client {
+            client_id: entry.client_id,
+            client_secret,
+            auth: entry.client_auth,
+            redirect_uri: Some(entry.redirect_uri),
+        })
+    }
+
+    /// Keep `client` for `issuer`; failures only cost a registration next time.
+    pub fn save(&self, issuer: &str, client: &Client) -> std::io::Result<()> {
+        let Some(redirect_uri) = client.redirect_uri.clone() else { return Ok(()) };
+        let mut file = self.read();
+        file.clients.insert(
+            issuer.to_string(),
+            CachedClient {
+                client_id: client.client_id.clone(),
+                client_secret: client.client_secret.as_ref().map(|s| s.expose().to_string()),
+                client_auth: client.auth,
+                redirect_uri,
+            },
+        );
+        self.write(&file)
+    }
+
+    /// Drop the registration for `issuer` (the server rejected it).
+    pub fn forget(&self, issuer: &str) -> std::io::Result<()> {
+        let mut file = self.read();
+        if file.clients.remove(issuer).is_some() { self.write(&file) } else { Ok(()) }
+    }
+
+    fn write(&self, file: &CacheFile) -> std::io::Result<()> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir)?;
+        let tmp = dir.join(format!(".{}.{}.tmp", Self::FILE_NAME, std::process::id()));
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let _ = fs::remove_file(&tmp);
+        let mut out = options.open(&tmp)?;
+        let bytes = serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?;
+        let written = out.write_all(&bytes).and_then(|()| out.sync_all()).and_then(|()| fs::rename(&tmp, &self.path));
+        if written.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        written
+    }
+}
+
+#[cfg(unix)]
+fn loose(meta: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // /proc/self belongs to the process's user; where there is no /proc, the mode check remains.
+    let ours = fs::metadata("/proc/self").map_or(true, |me| me.uid() == meta.uid());
+    meta.mode() & 0o022 != 0 || !ours
+}
+
+#[cfg(not(unix))]
+fn loose(_meta: &fs::Metadata) -> bool {
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(secret: Option<&str>) -> Client {
+        Client {
+            client_id: "c-1".into(),
+            client_secret: secret.map(Secret::new),
+            auth: if secret.is_some() { ClientAuth::ClientSecretBasic } else { ClientAuth::None },
+            redirect_uri: Some("http://127.0.0.1:5000/callback/x".into()),
+        }
+    }
+
+    #[test]
+    fn cache_keeps_one_registration_per_issuer() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let cache = RegistrationCache::new(dir.path());
+        assert_eq!(cache.load("https://as.example"), None);
+        cache.save("https://as.example", &client(None)).expect("save");
+        cache.save("https://other.example", &client(Some("s3cret"))).expect("save");
+        assert_eq!(cache.load("https://as.example"), Some(client(None)));
+        assert_eq!(cache.load("https://other.example"), Some(client(Some("s3cret"))));
+        cache.forget("https://as.example").expect("forget");
+        assert_eq!(cache.load("https://as.example"), None);
+        assert!(cache.load("https://other.example").is_some());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_others_can_write_is_ignored() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let cache = RegistrationCache::new(dir.path());
+        cache.save("https://as.example", &client(None)).expect("save");
+        let path = dir.path().join(RegistrationCache::FILE_NAME);
+        assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).expect("chmod");
+        assert_eq!(cache.load("https://as.example"), None);
+    }
+
+    #[test]
+    fn secret_methods() {
+        assert_eq!(secret_method(&[]), ClientAuth::ClientSecretBasic);
+        assert_eq!(secret_method(&["client_secret_post".into()]), ClientAuth::ClientSecretPost);
+        assert_eq!(
+            secret_method(&["client_secret_post".into(), "client_secret_basic".into()]),
+            ClientAuth::ClientSecretBasic
+        );
+    }
+}

@@ -1,0 +1,146 @@
+//! `login`'s own settings, resolved once from its flags and the environment.
+
+use std::time::Duration;
+
+use crate::cli::{LoginArgs, MethodArg};
+use crate::env::Env;
+use crate::error::Failure;
+use crate::login::oauth::ClientChoice;
+use crate::secret::{Secret, check_token_shape};
+
+/// What `login` was asked to do.
+#[derive(Debug, Clone)]
+pub enum LoginRequest {
+    /// Log in with a method.
+    Login(LoginSettings),
+    /// `--with-token`: store a token read from stdin; no server call.
+    WithToken(Report),
+}
+
+/// What a login prints on stdout besides messages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Report {
+    pub json: bool,
+    pub print_token: bool,
+}
+
+/// A login with a method.
+#[derive(Debug, Clone)]
+pub struct LoginSettings {
+    pub no_browser: bool,
+    /// The user's `--timeout`, which can only shorten the window.
+    pub timeout: Option<Duration>,
+    pub force: bool,
+    pub report: Report,
+    pub agent: String,
+    pub scope: Option<String>,
+    pub mode: Mode,
+    pub method: Method,
+    pub client: ClientChoice,
+    /// `--callback-port`; 0 means any free port.
+    pub callback_port: u16,
+}
+
+/// One-step login, or one of the two steps of the session method.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Wait,
+    NoWait,
+    /// The session request id (already read from stdin when "-" was given).
+    Resume(String),
+}
+
+/// `--method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Auto,
+    OAuth,
+    Session,
+}
+
+impl LoginRequest {
+    pub fn resolve(
+        args: LoginArgs,
+        env: &Env,
+        read_stdin: impl FnOnce() -> Result<String, Failure>,
+    ) -> Result<LoginRequest, Failure> {
+        let report = Report { json: args.json, print_token: args.print_token };
+        if args.with_token {
+            return Ok(LoginRequest::WithToken(report));
+        }
+        if args.client_secret_stdin && args.resume.as_deref() == Some("-") {
+            return Err(Failure::usage("--resume - and --client-secret-stdin cannot both read stdin"));
+        }
+        let mut read_stdin = Some(read_stdin);
+        let mut stdin = || read_stdin.take().map_or_else(|| Ok(String::new()), |read| read());
+        let mode = match (args.no_wait, args.resume) {
+            (true, _) => Mode::NoWait,
+            (_, Some(id)) => {
+                let id = if id == "-" { stdin()?.trim().to_string() } else { id };
+                check_token_shape(&id).map_err(|e| Failure::usage(format!("--resume: not a session id ({e})")))?;
+                Mode::Resume(id)
+            }
+            _ => Mode::Wait,
+        };
+        let method = match args.method {
+            Some(arg) => arg,
+            None => match env.get("AGENTVIEW_LOGIN_METHOD") {
+                None => MethodArg::Auto,
+                Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
+                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, session"))
+                })?,
+            },
+        };
+        let method = match (method, &mode) {
+            (MethodArg::Oauth, Mode::NoWait | Mode::Resume(_)) => {
+                return Err(Failure::usage(
+                    "--no-wait and --resume belong to the session method; an OAuth login finishes in one step",
+                ));
+            }
+            (_, Mode::NoWait | Mode::Resume(_)) | (MethodArg::Session, _) => Method::Session,
+            (MethodArg::Oauth, _) => Method::OAuth,
+            (MethodArg::Auto, _) => Method::Auto,
+        };
+        let client = match (args.client_id, args.client_metadata_url) {
+            (Some(id), _) => {
+                check_token_shape(&id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
+                let secret = if args.client_secret_stdin {
+                    Some(stdin()?.trim().to_string())
+                } else {
+                    env.get("AGENTVIEW_CLIENT_SECRET").map(|s| s.trim().to_string())
+                };
+                let client_secret = match secret {
+                    Some(secret) => {
+                        check_token_shape(&secret).map_err(|e| {
+                            Failure::usage(format!("the client secret (AGENTVIEW_CLIENT_SECRET or stdin): {e}"))
+                        })?;
+                        Some(Secret::new(secret))
+                    }
+                    None => None,
+                };
+                ClientChoice::PreRegistered { client_id: id, client_secret }
+            }
+            (None, Some(url)) => {
+                let parsed = reqwest::Url::parse(&url)
+                    .map_err(|_| Failure::usage(format!("--client-metadata-url \"{url}\" is not a URL")))?;
+                if parsed.scheme() != "https" || parsed.path() == "/" {
+                    return Err(Failure::usage("--client-metadata-url must be an https URL with a path"));
+                }
+                ClientChoice::MetadataDocument(url)
+            }
+            (None, None) => ClientChoice::Dynamic,
+        };
+        Ok(LoginRequest::Login(LoginSettings {
+            no_browser: args.no_browser,
+            timeout: args.timeout.map(Duration::from_secs),
+            force: args.force,
+            report,
+            agent: args.agent.unwrap_or_else(|| format!("agentview/{}", env!("CARGO_PKG_VERSION"))),
+            scope: args.scope,
+            mode,
+            method,
+            client,
+            callback_port: args.callback_port.unwrap_or(0),
+        }))
+    }
+}
