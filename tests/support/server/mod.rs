@@ -7,6 +7,7 @@ mod oauth;
 mod oauth_authorize;
 mod oauth_bearer;
 mod oauth_pages;
+mod oauth_register;
 mod oauth_state;
 mod oauth_token;
 mod oauth_types;

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use super::fault_response::text;
 use super::state::App;
-use super::{OAuthConfig, OAuthEndpoint, OAuthFault, OAuthRecord, oauth_authorize, oauth_token};
+use super::{OAuthConfig, OAuthEndpoint, OAuthFault, OAuthRecord, oauth_authorize, oauth_register, oauth_token};
 
 const MAX_BODY: usize = 64 * 1024;
 pub(crate) const PRM_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -180,7 +180,7 @@ fn handle(app: &App, endpoint: OAuthEndpoint, req: &OAuthRequest) -> (Response, 
     match endpoint {
         OAuthEndpoint::ProtectedResourceMetadata => prm(app),
         OAuthEndpoint::AuthorizationServerMetadata | OAuthEndpoint::OpenIdConfiguration => as_metadata(app),
-        OAuthEndpoint::Register => oauth_token::register(app, req),
+        OAuthEndpoint::Register => oauth_register::register(app, req),
         OAuthEndpoint::Authorize => oauth_authorize::authorize(app, req),
         OAuthEndpoint::AuthorizeDecision => oauth_authorize::decision(app, req),
         OAuthEndpoint::Token => oauth_token::token(app, req),

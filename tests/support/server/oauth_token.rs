@@ -1,84 +1,22 @@
-//! `POST /register` (RFC 7591), `POST /token` (codes with PKCE, rotating refresh tokens) and
-//! `POST /revoke` (RFC 7009), with client authentication.
-
-use std::time::{SystemTime, UNIX_EPOCH};
+//! `POST /token` (codes with PKCE, rotating refresh tokens) and `POST /revoke` (RFC 7009), with
+//! client authentication.
 
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::OAuthFault;
 use super::oauth::{OAuthRequest, json_response, oauth_error};
-use super::oauth_authorize::is_loopback_redirect;
 use super::oauth_state::{CODE_TTL, Client};
-use super::state::{App, random_hex};
+use super::state::App;
 
 type Answer = (Response, Option<&'static str>);
 
-const SECRET_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
-
-fn plain(r: Response) -> Answer {
+pub(crate) fn plain(r: Response) -> Answer {
     (r, None)
-}
-
-pub(crate) fn register(app: &App, req: &OAuthRequest) -> Answer {
-    let Some(cfg) = app.oauth() else { return plain(oauth_error(404, "not_found", "no OAuth")) };
-    let fault = app.lock().oauth.take_fault(|f| matches!(f, OAuthFault::RegistrationRejected { .. }));
-    if let Some(OAuthFault::RegistrationRejected { error, description }) = fault {
-        return (oauth_error(400, &error, &description), Some("RegistrationRejected"));
-    }
-    let Some(Value::Object(meta)) = req.rec.json.clone() else {
-        return plain(oauth_error(400, "invalid_client_metadata", "the body must be a JSON object"));
-    };
-    let uris: Vec<String> = match meta.get("redirect_uris").and_then(Value::as_array) {
-        Some(a) if !a.is_empty() => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
-        _ => return plain(oauth_error(400, "invalid_redirect_uri", "redirect_uris is required")),
-    };
-    let raw_count = meta.get("redirect_uris").and_then(Value::as_array).map_or(0, Vec::len);
-    if uris.len() != raw_count || !uris.iter().all(|u| is_loopback_redirect(u)) {
-        return plain(oauth_error(
-            400,
-            "invalid_redirect_uri",
-            "redirect URIs must be http://127.0.0.1 or http://[::1]",
-        ));
-    }
-    let method = meta.get("token_endpoint_auth_method").and_then(Value::as_str).unwrap_or("client_secret_basic");
-    if !cfg.token_auth_methods.iter().any(|m| m == method) {
-        return plain(oauth_error(400, "invalid_client_metadata", &format!("unsupported auth method {method}")));
-    }
-    let subset = |field: &str, allowed: &[&str]| {
-        meta.get(field)
-            .and_then(Value::as_array)
-            .is_none_or(|a| a.iter().all(|v| v.as_str().is_some_and(|s| allowed.contains(&s))))
-    };
-    if !subset("grant_types", &["authorization_code", "refresh_token"]) || !subset("response_types", &["code"]) {
-        return plain(oauth_error(400, "invalid_client_metadata", "unsupported grant_types or response_types"));
-    }
-    let id = format!("client_{}", random_hex(16));
-    let secret = SECRET_METHODS.contains(&method).then(|| format!("secret_{}", random_hex(32)));
-    let client = Client {
-        id: id.clone(),
-        secret: secret.clone(),
-        auth_method: Some(method.to_string()),
-        redirect_uris: uris,
-        any_loopback: false,
-        name: meta.get("client_name").and_then(Value::as_str).map(str::to_string),
-    };
-    let mut out = Value::Object(meta.clone());
-    out["client_id"] = json!(id);
-    out["client_id_issued_at"] = json!(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs());
-    out["token_endpoint_auth_method"] = json!(method);
-    if let Some(s) = secret {
-        out["client_secret"] = json!(s);
-        out["client_secret_expires_at"] = json!(0);
-    }
-    let mut inner = app.lock();
-    inner.oauth.clients.push(client);
-    inner.oauth.counts.registrations += 1;
-    plain(json_response(201, out))
 }
 
 /// invalid_client: 401, with a Basic challenge when Basic was tried (RFC 6749 5.2).
@@ -103,14 +41,16 @@ fn basic_credentials(req: &OAuthRequest) -> Option<(String, String)> {
 }
 
 /// The authenticated client, per its registered method (pre-registered: either secret method).
-fn authenticate(app: &App, req: &OAuthRequest) -> Result<Client, Response> {
-    let cfg = app.oauth().ok_or_else(|| oauth_error(404, "not_found", "no OAuth"))?;
+fn authenticate(app: &App, req: &OAuthRequest) -> Result<Client, Box<Response>> {
+    let cfg = app.oauth().ok_or_else(|| Box::new(oauth_error(404, "not_found", "no OAuth")))?;
     let basic = basic_credentials(req);
     if req.rec.authorization.is_some() && basic.is_none() {
-        return Err(invalid_client(req, "malformed Basic credentials"));
+        return Err(Box::new(invalid_client(req, "malformed Basic credentials")));
     }
     let (id, secret, used) = match (basic, req.param("client_secret")) {
-        (Some(_), Some(_)) => return Err(oauth_error(400, "invalid_request", "more than one client authentication")),
+        (Some(_), Some(_)) => {
+            return Err(Box::new(oauth_error(400, "invalid_request", "more than one client authentication")));
+        }
         (Some((id, s)), None) => (id, Some(s), "client_secret_basic"),
         (None, Some(s)) => {
             (req.param("client_id").unwrap_or_default().to_string(), Some(s.to_string()), "client_secret_post")
@@ -118,11 +58,12 @@ fn authenticate(app: &App, req: &OAuthRequest) -> Result<Client, Response> {
         (None, None) => (req.param("client_id").unwrap_or_default().to_string(), None, "none"),
     };
     if used == "client_secret_basic" && req.param("client_id").is_some_and(|c| c != id) {
-        return Err(invalid_client(req, "client_id differs from the Basic credentials"));
+        return Err(Box::new(invalid_client(req, "client_id differs from the Basic credentials")));
     }
-    let client = app.lock().oauth.client(&id).cloned().ok_or_else(|| invalid_client(req, "unknown client"))?;
+    let client =
+        app.lock().oauth.client(&id).cloned().ok_or_else(|| Box::new(invalid_client(req, "unknown client")))?;
     if !cfg.token_auth_methods.iter().any(|m| m == used) {
-        return Err(invalid_client(req, &format!("{used} is not supported")));
+        return Err(Box::new(invalid_client(req, &format!("{used} is not supported"))));
     }
     let method_ok = match (&client.auth_method, &client.secret) {
         (Some(m), _) => m == used,
@@ -130,21 +71,28 @@ fn authenticate(app: &App, req: &OAuthRequest) -> Result<Client, Response> {
         (None, None) => used == "none",
     };
     if !method_ok {
-        return Err(invalid_client(req, &format!("client authentication {used} does not match the registration")));
+        return Err(Box::new(invalid_client(
+            req,
+            &format!("client authentication {used} does not match the registration"),
+        )));
     }
     if client.secret.is_some() && client.secret != secret {
-        return Err(invalid_client(req, "wrong client secret"));
+        return Err(Box::new(invalid_client(req, "wrong client secret")));
     }
     Ok(client)
 }
 
-fn form_check(req: &OAuthRequest) -> Result<(), Response> {
+fn form_check(req: &OAuthRequest) -> Result<(), Box<Response>> {
     let ct = req.rec.content_type.as_deref().unwrap_or_default();
     if !ct.starts_with("application/x-www-form-urlencoded") {
-        return Err(oauth_error(400, "invalid_request", "the body must be application/x-www-form-urlencoded"));
+        return Err(Box::new(oauth_error(
+            400,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        )));
     }
     if let Some(name) = &req.repeated {
-        return Err(oauth_error(400, "invalid_request", &format!("parameter {name} repeated")));
+        return Err(Box::new(oauth_error(400, "invalid_request", &format!("parameter {name} repeated"))));
     }
     Ok(())
 }
@@ -157,11 +105,11 @@ fn pkce_ok(verifier: &str, challenge: &str) -> bool {
 
 pub(crate) fn token(app: &App, req: &OAuthRequest) -> Answer {
     if let Err(r) = form_check(req) {
-        return plain(r);
+        return plain(*r);
     }
     let client = match authenticate(app, req) {
         Ok(c) => c,
-        Err(r) => return plain(r),
+        Err(r) => return plain(*r),
     };
     match req.param("grant_type") {
         Some("authorization_code") => plain(code_grant(app, req, &client)),
@@ -266,11 +214,11 @@ fn refresh_grant(app: &App, req: &OAuthRequest, client: &Client) -> Answer {
 
 pub(crate) fn revoke(app: &App, req: &OAuthRequest) -> Answer {
     if let Err(r) = form_check(req) {
-        return plain(r);
+        return plain(*r);
     }
     let client = match authenticate(app, req) {
         Ok(c) => c,
-        Err(r) => return plain(r),
+        Err(r) => return plain(*r),
     };
     let Some(token) = req.param("token") else {
         return plain(oauth_error(400, "invalid_request", "token is required"));
