@@ -113,6 +113,9 @@ async fn metadata_faults() {
     assert_eq!(a.get_json(&a.server.prm_url()).await.1["resource"], format!("{base}/mcp"));
     a.server.push_oauth_fault(OAuthFault::MetadataWithoutS256);
     assert_eq!(a.get_json(&md_url).await.1["code_challenge_methods_supported"], json!(["plain"]));
+    a.server.push_oauth_fault(OAuthFault::MetadataWithoutChallengeMethods);
+    let (_, md) = a.get_json(&md_url).await;
+    assert!(md.get("code_challenge_methods_supported").is_none() && md["token_endpoint"].is_string(), "{md}");
     a.server.push_oauth_fault(OAuthFault::MetadataWrongIssuer { issuer: format!("{base}/") });
     assert_eq!(a.get_json(&md_url).await.1["issuer"], format!("{base}/"));
     let (_, md) = a.get_json(&md_url).await;

@@ -224,10 +224,14 @@ fn as_metadata(app: &App) -> (Response, Option<&'static str>) {
     let Some(cfg) = app.oauth() else {
         return (text(404, "no OAuth".into()), None);
     };
-    let fault = app
-        .lock()
-        .oauth
-        .take_fault(|f| matches!(f, OAuthFault::MetadataWithoutS256 | OAuthFault::MetadataWrongIssuer { .. }));
+    let fault = app.lock().oauth.take_fault(|f| {
+        matches!(
+            f,
+            OAuthFault::MetadataWithoutS256
+                | OAuthFault::MetadataWithoutChallengeMethods
+                | OAuthFault::MetadataWrongIssuer { .. }
+        )
+    });
     let issuer = app.issuer();
     let mut doc = json!({
         "issuer": issuer,
@@ -250,6 +254,9 @@ fn as_metadata(app: &App) -> (Response, Option<&'static str>) {
     match &fault {
         Some(OAuthFault::MetadataWithoutS256) => doc["code_challenge_methods_supported"] = json!(["plain"]),
         Some(OAuthFault::MetadataWrongIssuer { issuer }) => doc["issuer"] = json!(issuer),
+        Some(OAuthFault::MetadataWithoutChallengeMethods) => {
+            doc.as_object_mut().map(|o| o.remove("code_challenge_methods_supported"));
+        }
         _ => {}
     }
     (json_response(200, doc), fault.map(|f| f.name()))

@@ -1,4 +1,9 @@
 //! Public types of the OAuth 2.1 authorization server: configuration, faults, endpoints, records, counters.
+//!
+//! Rules the server enforces: `resource` must be `<base>/mcp` exactly at `/authorize` and in both
+//! grants at `/token`; `scope` defaults to all of `scopes_supported`; codes are single-use and live
+//! 60 s; refresh tokens rotate, and presenting a rotated one revokes the whole grant. Token errors
+//! are 400 `{"error", "error_description"}`, except `invalid_client`, which is 401 (RFC 6749 5.2).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -107,7 +112,8 @@ pub enum OAuthFault {
     /// Delay the endpoint's answer by `delay` (combines with one other fault).
     Slow { on: OAuthEndpoint, delay: Duration, count: u32 },
     /// Replace the endpoint's answer: `status`, `content_type`, `body` verbatim (HTML, a body over
-    /// 1 MiB, `"token_type":"mac"`, no `access_token`, an `error` with HTTP 200 ...).
+    /// 1 MiB, `"token_type":"mac"`, no `access_token`, an `error` with HTTP 200, a metadata document
+    /// without `authorization_servers` ...).
     Raw { on: OAuthEndpoint, status: u16, content_type: String, body: String, count: u32 },
     /// The next refresh_token grants answer 400 `invalid_grant` (the grant itself stays valid).
     RefreshInvalidGrant { count: u32 },
@@ -124,6 +130,8 @@ pub enum OAuthFault {
     PrmWrongResource { resource: String },
     /// The next AS metadata lists only `plain` in `code_challenge_methods_supported`.
     MetadataWithoutS256,
+    /// The next AS metadata has no `code_challenge_methods_supported` at all.
+    MetadataWithoutChallengeMethods,
     /// The next AS metadata carries `issuer` instead of the issuer its URL was built from.
     MetadataWrongIssuer { issuer: String },
     /// The next registration is refused: 400 `{"error": error, "error_description": description}`.
@@ -146,6 +154,7 @@ impl OAuthFault {
             OAuthFault::CallbackError { .. } => "CallbackError",
             OAuthFault::PrmWrongResource { .. } => "PrmWrongResource",
             OAuthFault::MetadataWithoutS256 => "MetadataWithoutS256",
+            OAuthFault::MetadataWithoutChallengeMethods => "MetadataWithoutChallengeMethods",
             OAuthFault::MetadataWrongIssuer { .. } => "MetadataWrongIssuer",
             OAuthFault::RegistrationRejected { .. } => "RegistrationRejected",
             OAuthFault::InsufficientScope { .. } => "InsufficientScope",
