@@ -42,10 +42,10 @@ struct Args {
     #[arg(long)]
     oauth: bool,
     /// OAuth: GET /authorize redirects with a code at once (no approval page).
-    #[arg(long, requires = "oauth")]
+    #[arg(long)]
     oauth_auto_approve: bool,
     /// OAuth: /mcp answers 401 to requests without a token.
-    #[arg(long, requires = "oauth")]
+    #[arg(long)]
     require_token: bool,
     /// OAuth: access token lifetime in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 3600)]

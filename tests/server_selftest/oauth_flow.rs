@@ -141,6 +141,11 @@ async fn token_request_errors() {
     // The failures did not burn the code.
     let (s, t) = a.exchange(&c, &q["code"], &verifier).await;
     assert_eq!(s, 200, "{t}");
+    // An expired code is refused.
+    let q = a.code(&c, &challenge).await;
+    a.server.expire_authorization_codes();
+    let (s, e) = a.exchange(&c, &q["code"], &verifier).await;
+    assert_eq!((s, e["error_description"].as_str()), (400, Some("code expired")));
 }
 
 #[tokio::test]
@@ -214,6 +219,11 @@ async fn revocation() {
     assert!(!a.server.refresh_token_valid(rt2) && !a.server.access_token_valid(at2));
     assert_eq!(a.server.revocations(), 3);
     assert_eq!(a.refresh(&c, rt2).await.1["error"], "invalid_grant");
+    // Signed out on the server side.
+    let (_, t) = a.login().await;
+    a.server.revoke_all_grants();
+    assert!(!a.server.access_token_valid(t["access_token"].as_str().expect("at")));
+    assert!(!a.server.refresh_token_valid(t["refresh_token"].as_str().expect("rt")));
 }
 
 #[tokio::test]

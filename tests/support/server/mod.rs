@@ -179,6 +179,10 @@ impl TestServer {
     pub fn expire_access_tokens(&self) {
         self.app.lock().oauth.expire_access_tokens();
     }
+    /// Make every authorization code issued so far expired (they live 60 s).
+    pub fn expire_authorization_codes(&self) {
+        self.app.lock().oauth.expire_codes();
+    }
     /// Revoke every grant (as if the user signed the client out on the server).
     pub fn revoke_all_grants(&self) {
         let mut inner = self.app.lock();

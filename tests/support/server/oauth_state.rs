@@ -198,6 +198,14 @@ impl OAuthState {
         }
     }
 
+    /// Age every unused code past its lifetime.
+    pub fn expire_codes(&mut self) {
+        let past = Instant::now().checked_sub(CODE_TTL + Duration::from_secs(1));
+        for c in self.codes.values_mut() {
+            c.created = past.unwrap_or(c.created);
+        }
+    }
+
     pub fn new_pending(&mut self, p: Pending) -> String {
         let id = p.id.clone();
         self.pending.push(p);
