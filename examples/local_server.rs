@@ -8,7 +8,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::Parser;
-use server::{ServerConfig, TestServer, TokenMode};
+use server::{OAuthConfig, ServerConfig, TestServer, TokenMode};
 
 /// Local agentView-compatible MCP server (Streamable HTTP, via rmcp) with a browser approval page.
 #[derive(Debug, Parser)]
@@ -37,11 +37,36 @@ struct Args {
     /// Approved sessions carry no raw token (identity bound to the session request id).
     #[arg(long)]
     session_token: bool,
+    /// Offer OAuth 2.1 (metadata, registration, /authorize, /token, /revoke). Also on when
+    /// LOCAL_SERVER_OAUTH=1.
+    #[arg(long)]
+    oauth: bool,
+    /// OAuth: GET /authorize redirects with a code at once (no approval page).
+    #[arg(long)]
+    oauth_auto_approve: bool,
+    /// OAuth: /mcp answers 401 to requests without a token.
+    #[arg(long)]
+    require_token: bool,
+    /// OAuth: access token lifetime in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    access_ttl: u64,
+    /// OAuth: issuer path such as /tenant1.
+    #[arg(long, value_name = "PATH")]
+    issuer_path: Option<String>,
 }
 
 fn main() {
     let args = Args::parse();
+    let oauth_env = std::env::var("LOCAL_SERVER_OAUTH").is_ok_and(|v| v == "1");
+    let oauth = (args.oauth || oauth_env).then(|| OAuthConfig {
+        auto_approve: args.oauth_auto_approve,
+        require_token: args.require_token,
+        access_ttl: Duration::from_secs(args.access_ttl),
+        issuer_path: args.issuer_path.clone(),
+        ..OAuthConfig::default()
+    });
     let config = ServerConfig {
+        oauth,
         sse: args.sse,
         stateful: !args.stateless,
         structured: !args.no_structured,
@@ -61,6 +86,14 @@ fn main() {
     println!("{}", server.mcp_url());
     let _ = std::io::stdout().flush();
     eprintln!("local_server: approval pages at {}/login/<id>; Ctrl-C to stop", server.base_url());
+    if let Some(issuer) = server.oauth_issuer() {
+        eprintln!("local_server: OAuth issuer {issuer}");
+        eprintln!("local_server:   protected resource metadata {}", server.prm_url());
+        eprintln!("local_server:   authorization server metadata {}", server.as_metadata_url());
+        for endpoint in ["authorize", "token", "register", "revoke"] {
+            eprintln!("local_server:   {endpoint:<9} {issuer}/{endpoint}");
+        }
+    }
     loop {
         std::thread::park();
     }

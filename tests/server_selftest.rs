@@ -155,3 +155,9 @@ mod faults;
 mod faults_results;
 #[path = "server_selftest/flows.rs"]
 mod flows;
+#[path = "server_selftest/oauth.rs"]
+mod oauth;
+#[path = "server_selftest/oauth_faults.rs"]
+mod oauth_faults;
+#[path = "server_selftest/oauth_flow.rs"]
+mod oauth_flow;

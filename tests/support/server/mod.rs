@@ -3,6 +3,14 @@
 
 mod fault_response;
 mod mcp_layer;
+mod oauth;
+mod oauth_authorize;
+mod oauth_bearer;
+mod oauth_pages;
+mod oauth_register;
+mod oauth_state;
+mod oauth_token;
+mod oauth_types;
 mod pages;
 mod respond;
 mod sse;
@@ -10,6 +18,7 @@ mod state;
 mod tools;
 mod types;
 
+pub use oauth_types::*;
 pub use types::*;
 
 use std::net::SocketAddr;
@@ -115,6 +124,97 @@ impl TestServer {
     }
 }
 
+/// The authorization server (all of it needs `ServerConfig::oauth`).
+impl TestServer {
+    /// The issuer: the base URL, plus `issuer_path` if set (None when OAuth is off).
+    pub fn oauth_issuer(&self) -> Option<String> {
+        self.app.oauth().map(|_| self.app.issuer())
+    }
+    /// `<base>/.well-known/oauth-protected-resource/mcp`.
+    pub fn prm_url(&self) -> String {
+        self.app.prm_url()
+    }
+    /// The RFC 8414 metadata URL of the issuer.
+    pub fn as_metadata_url(&self) -> String {
+        format!("{}/.well-known/oauth-authorization-server{}", self.base_url(), self.app.issuer_path())
+    }
+    /// The value `resource` must carry: the canonical MCP endpoint URL.
+    pub fn resource(&self) -> String {
+        self.app.resource()
+    }
+    pub fn push_oauth_fault(&self, fault: OAuthFault) {
+        self.app.lock().oauth.faults.push(fault);
+    }
+    /// Every request to the authorization server and the metadata URLs (the last 1000).
+    pub fn oauth_requests(&self) -> Vec<OAuthRecord> {
+        self.app.lock().oauth.records.iter().map(|(_, r)| r.clone()).collect()
+    }
+    pub fn oauth_requests_to(&self, endpoint: OAuthEndpoint) -> Vec<OAuthRecord> {
+        self.oauth_requests().into_iter().filter(|r| r.endpoint == endpoint).collect()
+    }
+    pub fn oauth_counts(&self) -> OAuthCounts {
+        self.app.lock().oauth.counts.clone()
+    }
+    /// Clients registered through `/register`.
+    pub fn registrations(&self) -> usize {
+        self.app.lock().oauth.counts.registrations
+    }
+    /// Token requests with this `grant_type` (answered or not, faulted ones included).
+    pub fn token_requests(&self, grant_type: &str) -> usize {
+        self.app.lock().oauth.counts.token_requests.get(grant_type).copied().unwrap_or(0)
+    }
+    /// `/revoke` requests answered 200.
+    pub fn revocations(&self) -> usize {
+        self.app.lock().oauth.counts.revocations
+    }
+    /// True if `/mcp` would accept this access token now.
+    pub fn access_token_valid(&self, token: &str) -> bool {
+        self.app.lock().oauth.access_scope(token).is_some()
+    }
+    /// True if this refresh token is the live one of a live grant.
+    pub fn refresh_token_valid(&self, token: &str) -> bool {
+        self.app.lock().oauth.refresh_grant(token).is_some()
+    }
+    /// Make every access token issued so far expired (refresh tokens stay valid).
+    pub fn expire_access_tokens(&self) {
+        self.app.lock().oauth.expire_access_tokens();
+    }
+    /// Make every authorization code issued so far expired (they live 60 s).
+    pub fn expire_authorization_codes(&self) {
+        self.app.lock().oauth.expire_codes();
+    }
+    /// Revoke every grant (as if the user signed the client out on the server).
+    pub fn revoke_all_grants(&self) {
+        let mut inner = self.app.lock();
+        for g in 0..inner.oauth.grants.len() {
+            inner.oauth.revoke_grant(g);
+        }
+    }
+    /// Forget a registered client (as if the AS lost its registration).
+    pub fn forget_client(&self, client_id: &str) -> bool {
+        let mut inner = self.app.lock();
+        let before = inner.oauth.clients.len();
+        inner.oauth.clients.retain(|c| c.id != client_id);
+        inner.oauth.clients.len() != before
+    }
+    /// Undecided `/authorize` requests waiting on the approval page.
+    pub fn pending_authorizations(&self) -> usize {
+        self.app.lock().oauth.pending.iter().filter(|p| !p.decided).count()
+    }
+    /// Approve the latest undecided `/authorize` request; returns the URL the browser is sent to.
+    pub fn approve_pending_authorization(&self) -> Option<String> {
+        self.decide_latest(true)
+    }
+    /// Deny the latest undecided `/authorize` request; returns the URL the browser is sent to.
+    pub fn deny_pending_authorization(&self) -> Option<String> {
+        self.decide_latest(false)
+    }
+    fn decide_latest(&self, approve: bool) -> Option<String> {
+        let id = self.app.lock().oauth.pending.iter().rev().find(|p| !p.decided)?.id.clone();
+        oauth_authorize::decide(&self.app, &id, approve).map(|(url, _)| url)
+    }
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -141,8 +241,10 @@ fn build_router(app: Arc<App>, loopback: bool) -> axum::Router {
         app.sessions_manager.clone(),
         http_config,
     );
+    // The token check runs inside the recording layer, so its 401s are recorded too.
     let mcp = axum::Router::new()
         .route_service("/mcp", service)
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), oauth_bearer::layer))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), mcp_layer::layer));
-    mcp.merge(pages::router(app))
+    mcp.merge(pages::router(app.clone())).merge(oauth::router(app))
 }

@@ -27,7 +27,7 @@ async fn index() -> &'static str {
     "agentView-compatible local test server. MCP endpoint: /mcp\n"
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.chars()
         .map(|c| match c {
             '&' => "&amp;".to_string(),
@@ -65,10 +65,15 @@ form{margin:0}button{width:100%;border-radius:10px;font:inherit;cursor:pointer}\
 .foot{color:#64748b;font-size:13px;margin:14px 0 0;text-align:center}";
 
 /// The page can load nothing, run nothing, be framed by nobody, and post only to itself.
-const CSP: &str =
+pub(crate) const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 fn html(status: StatusCode, title: &str, body: &str) -> Response {
+    html_with_csp(status, title, body, CSP)
+}
+
+/// A page in the common look, with its own Content-Security-Policy.
+pub(crate) fn html_with_csp(status: StatusCode, title: &str, body: &str, csp: &str) -> Response {
     let doc = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
@@ -78,7 +83,7 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
     );
     let headers = [
         (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::CONTENT_SECURITY_POLICY, csp),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::CACHE_CONTROL, "no-store"),
@@ -87,7 +92,7 @@ fn html(status: StatusCode, title: &str, body: &str) -> Response {
 }
 
 /// A page that only tells what happened: an icon (class `ok`, `no` or `off`), a heading, a line.
-fn notice(status: StatusCode, icon: (&str, &str), heading: &str, text: &str) -> Response {
+pub(crate) fn notice(status: StatusCode, icon: (&str, &str), heading: &str, text: &str) -> Response {
     let (class, symbol) = icon;
     let body = format!("<div class=\"icon {class}\">{symbol}</div><h1>{heading}</h1><p class=\"lead\">{text}</p>");
     html(status, &format!("agentView — {heading}"), &body)

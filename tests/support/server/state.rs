@@ -10,6 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 
+use super::oauth_state::{Client, OAuthState};
 use super::sse::SseEvent;
 use super::{AuthSessionInfo, AuthStatus, Calls, Fault, RequestRecord, ServerConfig, TokenMode};
 
@@ -58,6 +59,8 @@ pub(crate) struct Inner {
     pub dead_sessions: HashSet<String>,
     /// SSE events held back by `SseCloseEarly`, keyed by the priming event id.
     pub resumable: HashMap<String, Vec<SseEvent>>,
+    /// The authorization server's clients, grants, faults and records.
+    pub oauth: OAuthState,
 }
 
 impl Inner {
@@ -124,12 +127,23 @@ impl App {
             Some(host) => format!("http://{host}:{}", addr.port()),
             None => base_url.clone(),
         };
+        let mut inner = Inner::default();
+        for (id, secret) in config.oauth.iter().flat_map(|c| c.preregistered.iter()) {
+            inner.oauth.clients.push(Client {
+                id: id.clone(),
+                secret: secret.clone(),
+                auth_method: None,
+                redirect_uris: Vec::new(),
+                any_loopback: true,
+                name: None,
+            });
+        }
         App {
             config,
             base_url,
             login_base,
             sessions_manager: Arc::new(LocalSessionManager::default()),
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(inner),
         }
     }
 
@@ -182,6 +196,7 @@ impl App {
         let mut inner = self.lock();
         inner.faults.clear();
         inner.chunks = None;
+        inner.oauth.faults.clear();
     }
 
     /// Set a pending session to `to` (Active or Denied); false if unknown / not pending.

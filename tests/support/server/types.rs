@@ -64,6 +64,8 @@ pub struct ServerConfig {
     pub paginate_tools: bool,
     /// Extra: log one line per request to stderr (the standalone example turns this on).
     pub log_requests: bool,
+    /// The server's own OAuth 2.1 authorization server; None: no OAuth (the well-known URLs answer 404).
+    pub oauth: Option<super::OAuthConfig>,
 }
 
 impl Default for ServerConfig {
@@ -83,6 +85,7 @@ impl Default for ServerConfig {
             login_host: None,
             paginate_tools: false,
             log_requests: false,
+            oauth: None,
         }
     }
 }
