@@ -291,7 +291,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__login)
-            opts="-H -q -v -h --no-browser --timeout --force --print-token --json --no-wait --resume --with-token --agent --scope --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --no-browser --timeout --force --print-token --json --no-wait --resume --with-token --agent --scope --method --client-id --client-secret-stdin --client-metadata-url --callback-port --server --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -310,6 +310,22 @@ _agentview() {
                     return 0
                     ;;
                 --scope)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --method)
+                    COMPREPLY=($(compgen -W "auto oauth session" -- "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-metadata-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --callback-port)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -345,7 +361,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__logout)
-            opts="-H -q -v -h --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --local --server --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

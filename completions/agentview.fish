@@ -40,7 +40,7 @@ complete -c agentview -n "__fish_agentview_needs_command" -s V -l version -d 'Pr
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "token" -d 'Print the stored credential for the server on stdout'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
-complete -c agentview -n "__fish_agentview_needs_command" -f -a "logout" -d 'Remove the stored credential for the server'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -48,6 +48,12 @@ complete -c agentview -n "__fish_agentview_using_subcommand login" -l timeout -d
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l resume -d 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l agent -d 'Agent identifier sent to the server [default: agentview/<version>]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l scope -d 'Scope to request, when the server supports scopes' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l method -d 'How to log in: OAuth 2.1 in the browser, the server\'s login tools, or the best the server and this machine allow [env: AGENTVIEW_LOGIN_METHOD] [default: auto]' -r -f -a "auto\t'OAuth when the server offers it and a browser can open here; else the login tools'
+oauth\t'MCP authorization: OAuth 2.1 with PKCE, a browser and a redirect to 127.0.0.1'
+session\t'agentView\'s login tools: create_auth_session, then wait for approval'"
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-id -d 'OAuth: a client id registered with the authorization server beforehand (a confidential client\'s secret comes from AGENTVIEW_CLIENT_SECRET or --client-secret-stdin)' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-metadata-url -d 'OAuth: an https URL of agentview\'s Client ID Metadata Document, used as the client id where the authorization server supports it' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l callback-port -d 'OAuth: listen for the browser\'s redirect on this port of 127.0.0.1 (e.g. for ssh -L) [default: any free port]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
@@ -63,6 +69,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand login" -l print-toke
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l json -d 'Print a JSON summary on stdout (never the token unless --print-token)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-wait -d 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l with-token -d 'Read a token from stdin and store it (for CI secrets); no server call'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-secret-stdin -d 'OAuth: read the --client-id\'s secret from stdin (never from argv)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s q -l quiet -d 'Print only errors'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -103,6 +110,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand logout" -s H -l head
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -l local -d 'Only remove the local copy; do not revoke the tokens at the authorization server'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s q -l quiet -d 'Print only errors'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -133,7 +141,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand completions" -s h -l
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "logout" -d 'Remove the stored credential for the server'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "completions" -d 'Print shell completions'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -1,6 +1,7 @@
 //! `--method auto|oauth|session`: which way in, decided from what the server offers and
 //! whether a browser can open on this machine; one line says which and why.
 
+use super::oauth::OAuthError;
 use super::oauth::discovery::{self, Discovered, parse_challenge};
 use super::oauth::http::Http;
 use super::oauth::refresh::{trace, user_agent};
@@ -60,7 +61,11 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
                 .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))
         }
     };
-    let mut discovered = discover(None).await?;
+    // An unreachable server is reported (after its retry) by the connection below.
+    let mut discovered = match discovery::discover(&http, server, None).await {
+        Err(OAuthError::Unreachable { .. }) if login.method == Method::Auto => None,
+        other => other.map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?,
+    };
     // OAuth in a browser needs nothing from the login tools: don't even connect.
     if discovered.is_some() && browser {
         output.info("Logging in with OAuth: the server offers it and a browser can open here.");
