@@ -43,7 +43,10 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
     let server = &settings.server_url;
     if login.method == Method::Session {
         return match Remote::connect(settings, output).await {
-            Ok(remote) => Ok(Chosen::Session(Box::new(remote))),
+            Ok(remote) => {
+                output.info("Logging in with the server's login tools (--method session).");
+                Ok(Chosen::Session(Box::new(remote)))
+            }
             Err(ConnectError::NoTools(failure)) => {
                 let offers = matches!(discovery::discover(&http, server, None).await, Ok(Some(_)));
                 let failure =
@@ -66,11 +69,17 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
         Err(OAuthError::Unreachable { .. }) if login.method == Method::Auto => None,
         other => other.map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?,
     };
-    // OAuth in a browser needs nothing from the login tools: don't even connect.
-    if discovered.is_some() && browser {
-        output.info("Logging in with OAuth: the server offers it and a browser can open here.");
+    // OAuth in a browser (or asked for) needs nothing from the login tools: don't even connect.
+    if discovered.is_some() && (browser || login.method == Method::OAuth) {
+        output.info(match (browser, login.method) {
+            (true, Method::OAuth) => "Logging in with OAuth (--method oauth).",
+            (true, _) => "Logging in with OAuth: the server offers it and a browser can open here.",
+            (false, _) => {
+                "Logging in with OAuth (--method oauth): no browser can open here, so paste the redirect back."
+            }
+        });
         let discovered = discovered.take().ok_or_else(|| Failure::new(Exit::Other, "internal: no discovery"))?;
-        return Ok(Chosen::OAuth { http, discovered: Box::new(discovered), open_browser: true });
+        return Ok(Chosen::OAuth { http, discovered: Box::new(discovered), open_browser: browser });
     }
     let mut no_tools = None;
     let remote = match Remote::connect(settings, output).await {

@@ -1,0 +1,160 @@
+//! The OAuth login: what reaches the authorization server, what is stored, and reuse.
+
+use super::*;
+use support::server::OAuthEndpoint;
+
+#[test]
+fn login_stores_a_token_the_server_accepts() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    let run = login(&av);
+    assert!(run.stderr.contains("Logging in with OAuth"), "{}", run.stderr);
+    let entry = stored(&av);
+    assert_eq!(entry["kind"], "oauth");
+    let token = av.token();
+    assert!(server.access_token_valid(&token));
+    assert_eq!(mcp_status_with(&server, &token), 200);
+    assert_eq!(mcp_status_with(&server, "forged-token"), 401, "the check can fail");
+    let refresh = entry["oauth"]["refresh_token"].as_str().expect("a refresh token");
+    assert!(server.refresh_token_valid(refresh));
+    assert_eq!(entry["oauth"]["issuer"], server.oauth_issuer().unwrap().as_str());
+    assert_eq!(entry["oauth"]["resource"], server.mcp_url().as_str());
+    run.assert_no_leak(&token);
+    run.assert_no_leak(refresh);
+}
+
+#[test]
+fn the_requests_carry_pkce_state_and_resource_and_register_once() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let authorize = server.oauth_requests_to(OAuthEndpoint::Authorize);
+    assert_eq!(authorize.len(), 1);
+    let a = &authorize[0];
+    assert_eq!(a.param("code_challenge_method"), Some("S256"));
+    assert_eq!(a.param("code_challenge").map(str::len), Some(43));
+    assert!(a.param("state").is_some_and(|s| s.len() >= 22), "{:?}", a.params);
+    assert_eq!(a.param("resource"), Some(server.mcp_url().as_str()));
+    assert!(a.param("redirect_uri").is_some_and(|r| r.starts_with("http://127.0.0.1:")));
+    assert_eq!(a.param("scope"), Some("mcp:read mcp:write offline_access"));
+    let token = server.oauth_requests_to(OAuthEndpoint::Token);
+    assert_eq!(token.len(), 1);
+    let t = &token[0];
+    assert_eq!(t.param("grant_type"), Some("authorization_code"));
+    assert_eq!(t.param("resource"), a.param("resource"));
+    assert_eq!(t.param("redirect_uri"), a.param("redirect_uri"));
+    assert_eq!(t.param("code_verifier").map(str::len), Some(43));
+    assert_eq!(server.registrations(), 1);
+}
+
+#[test]
+fn a_second_login_reuses_the_registration() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let run = av.run(&["login", "--method", "oauth", "--force"]).expect_code(0);
+    assert!(run.stderr.contains("Logged in"), "{}", run.stderr);
+    assert_eq!(server.registrations(), 1, "the cached registration was used again");
+    let authorize = server.oauth_requests_to(OAuthEndpoint::Authorize);
+    assert_eq!(authorize[0].param("client_id"), authorize[1].param("client_id"));
+}
+
+#[test]
+fn a_live_credential_means_already_logged_in() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let run = av.run(&["login"]).expect_code(0);
+    assert!(run.stderr.contains("Already logged in"), "{}", run.stderr);
+    assert_eq!(server.oauth_requests_to(OAuthEndpoint::Authorize).len(), 1);
+}
+
+#[test]
+fn an_expired_credential_is_renewed_instead_of_a_new_login() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    let run = av.run(&["login"]).expect_code(0);
+    assert!(run.stderr.contains("Already logged in"), "{}", run.stderr);
+    assert_eq!(server.oauth_requests_to(OAuthEndpoint::Authorize).len(), 1, "no second browser login");
+    assert_eq!(server.token_requests("refresh_token"), 1);
+}
+
+#[test]
+fn a_taken_callback_port_fails_before_anything_is_sent() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let run = av.run(&["login", "--method", "oauth", "--callback-port", &port]).expect_code(1);
+    assert!(run.stderr.contains(&format!("127.0.0.1:{port}")), "{}", run.stderr);
+    assert_eq!(server.registrations(), 0);
+    assert!(server.oauth_requests_to(OAuthEndpoint::Authorize).is_empty());
+    assert!(!av.credentials_file().exists());
+}
+
+#[test]
+fn a_fixed_callback_port_is_used() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    // A port the OS just handed out and released: free unless something races for it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    av.run(&["login", "--method", "oauth", "--callback-port", &port.to_string()]).expect_code(0);
+    let authorize = server.oauth_requests_to(OAuthEndpoint::Authorize);
+    let redirect = authorize[0].param("redirect_uri").unwrap();
+    assert!(redirect.starts_with(&format!("http://127.0.0.1:{port}/callback/")), "{redirect}");
+}
+
+#[test]
+fn a_pre_registered_confidential_client_uses_its_secret_from_the_environment() {
+    let config = OAuthConfig {
+        dcr: false,
+        preregistered: vec![("my-client".into(), Some("my-secret-value".into()))],
+        ..OAuthConfig::default()
+    };
+    let server = oauth_server(config);
+    let mut av = with_browser(&server);
+    av.set("AGENTVIEW_CLIENT_SECRET", "my-secret-value");
+    let run = av.run(&["login", "--method", "oauth", "--client-id", "my-client"]).expect_code(0);
+    run.assert_no_leak("my-secret-value");
+    let token = server.oauth_requests_to(OAuthEndpoint::Token);
+    assert!(token[0].authorization.as_deref().is_some_and(|a| a.starts_with("Basic ")), "{:?}", token[0]);
+    assert_eq!(server.registrations(), 0);
+}
+
+#[test]
+fn without_registration_the_error_says_how_to_pre_register() {
+    let server = oauth_server(OAuthConfig { dcr: false, ..OAuthConfig::default() });
+    let av = with_browser(&server);
+    let run = av.run(&["login", "--method", "oauth"]).expect_code(7);
+    assert!(run.stderr.contains("no dynamic client registration"), "{}", run.stderr);
+    assert!(run.stderr.contains("--client-id"), "{}", run.stderr);
+    assert!(!av.credentials_file().exists());
+}
+
+#[test]
+fn the_approval_page_can_deny() {
+    let server = TestServer::start(ServerConfig { oauth: Some(OAuthConfig::default()), ..ServerConfig::default() });
+    let mut av = Agentview::new(&server.mcp_url());
+    // A person who opens the page and clicks Deny: the redirect carries error=access_denied.
+    let browser = script(av.dir.path(), "browser", "exec curl -fsS -o /dev/null \"$1\"");
+    av.set("BROWSER", &browser.display().to_string());
+    let live = support::fixture::Live::start(&av, &["login", "--method", "oauth"]);
+    live.wait_for("To log in, open", std::time::Duration::from_secs(20));
+    let mut redirect = None;
+    for _ in 0..200 {
+        redirect = server.deny_pending_authorization();
+        if redirect.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let redirect = redirect.expect("a pending authorization");
+    let status = Command::new("curl").args(["-fsS", "-o", "/dev/null", &redirect]).status().unwrap();
+    assert!(status.success());
+    let run = live.finish(std::time::Duration::from_secs(30));
+    assert_eq!(run.code, 5, "{}", run.stderr);
+    assert!(run.stderr.contains("access_denied"), "{}", run.stderr);
+    assert!(!av.credentials_file().exists());
+}

@@ -1,0 +1,122 @@
+//! Tokens that renew themselves: before use, once across processes, and what a dead grant or a
+//! down token endpoint does to the stored credential.
+
+use super::*;
+use support::server::{OAuthEndpoint, OAuthFault};
+
+#[test]
+fn an_expired_token_is_renewed_and_the_old_refresh_token_dies() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let before = stored(&av);
+    let old_access = before["token"].as_str().unwrap().to_string();
+    let old_refresh = before["oauth"]["refresh_token"].as_str().unwrap().to_string();
+    server.expire_access_tokens();
+    expire_locally(&av);
+    let run = av.run(&["token"]).expect_code(0);
+    let token = run.stdout.trim().to_string();
+    assert_ne!(token, old_access);
+    assert!(server.access_token_valid(&token));
+    assert_eq!(mcp_status_with(&server, &token), 200);
+    assert!(!server.refresh_token_valid(&old_refresh), "rotated");
+    let after = stored(&av);
+    assert_eq!(after["token"], token.as_str());
+    let new_refresh = after["oauth"]["refresh_token"].as_str().unwrap();
+    assert_ne!(new_refresh, old_refresh);
+    assert!(server.refresh_token_valid(new_refresh));
+    let refresh = &server.oauth_requests_to(OAuthEndpoint::Token)[1];
+    assert_eq!(refresh.param("grant_type"), Some("refresh_token"));
+    assert_eq!(refresh.param("resource"), Some(server.mcp_url().as_str()));
+    run.assert_stderr_clean(&token);
+    run.assert_no_leak(new_refresh);
+}
+
+#[test]
+fn a_token_expiring_within_a_minute_is_renewed_by_status_and_exec() {
+    // Tokens that live 30 s are always within the renewal margin.
+    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(30), ..OAuthConfig::default() });
+    let av = with_browser(&server);
+    login(&av);
+    av.run(&["status"]).expect_code(0);
+    assert_eq!(server.token_requests("refresh_token"), 1);
+    let run = av.run(&["exec", "--", "sh", "-c", "printf %s \"$AGENTVIEW_TOKEN\""]).expect_code(0);
+    assert_eq!(server.token_requests("refresh_token"), 2);
+    assert!(server.access_token_valid(&run.stdout), "exec got the renewed token");
+}
+
+#[test]
+fn concurrent_readers_refresh_once_and_agree() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    let children: Vec<_> =
+        (0..8).map(|_| av.command(&["token"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let runs: Vec<Run> =
+        children.into_iter().map(|c| support::cli::wait_with_deadline(c, std::time::Duration::from_secs(60))).collect();
+    let tokens: Vec<String> = runs.into_iter().map(|r| r.expect_code(0).stdout.trim().to_string()).collect();
+    assert_eq!(server.token_requests("refresh_token"), 1, "one refresh for eight readers");
+    assert!(tokens.iter().all(|t| t == &tokens[0]), "{tokens:?}");
+    assert!(server.access_token_valid(&tokens[0]));
+}
+
+#[test]
+fn a_dead_grant_exits_4_and_the_credential_is_removed() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    server.push_oauth_fault(OAuthFault::RefreshInvalidGrant { count: 1 });
+    let run = av.run(&["token"]).expect_code(4);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("log in again"), "{}", run.stderr);
+    assert!(stored(&av).is_null(), "the dead credential is gone");
+}
+
+#[test]
+fn a_down_token_endpoint_exits_7_and_keeps_the_credential() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    let before = std::fs::read(av.credentials_file()).unwrap();
+    server.push_oauth_fault(OAuthFault::Status { on: OAuthEndpoint::Token, status: 503, count: 1 });
+    let run = av.run(&["token"]).expect_code(7);
+    assert!(run.stdout.is_empty());
+    assert!(run.stderr.contains("503"), "{}", run.stderr);
+    assert_eq!(std::fs::read(av.credentials_file()).unwrap(), before, "the store is unchanged");
+    // The next try, with the endpoint back, renews.
+    av.run(&["token"]).expect_code(0);
+    assert_eq!(server.token_requests("refresh_token"), 2);
+}
+
+#[test]
+fn a_response_without_a_refresh_token_keeps_the_old_one() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let old_refresh = stored(&av)["oauth"]["refresh_token"].clone();
+    expire_locally(&av);
+    let body = r#"{"access_token":"at_without_rotation","token_type":"Bearer","expires_in":3600}"#;
+    server.push_oauth_fault(OAuthFault::Raw {
+        on: OAuthEndpoint::Token,
+        status: 200,
+        content_type: "application/json".into(),
+        body: body.into(),
+        count: 1,
+    });
+    assert_eq!(av.token(), "at_without_rotation");
+    assert_eq!(stored(&av)["oauth"]["refresh_token"], old_refresh);
+}
+
+#[test]
+fn an_environment_token_is_never_refreshed() {
+    let server = oauth_server(OAuthConfig::default());
+    let mut av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    av.set("AGENTVIEW_TOKEN", "from-the-environment");
+    assert_eq!(av.token(), "from-the-environment");
+    assert_eq!(server.token_requests("refresh_token"), 0);
+}

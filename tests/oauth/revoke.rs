@@ -1,0 +1,49 @@
+//! Logout revokes at the authorization server, and removes the local copy in any case.
+
+use super::*;
+use support::server::{OAuthEndpoint, OAuthFault};
+
+#[test]
+fn logout_revokes_both_tokens() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let entry = stored(&av);
+    let access = entry["token"].as_str().unwrap().to_string();
+    let refresh = entry["oauth"]["refresh_token"].as_str().unwrap().to_string();
+    let run = av.run(&["logout"]).expect_code(0);
+    assert!(run.stderr.contains("Revoked the OAuth tokens"), "{}", run.stderr);
+    assert!(run.stderr.contains("Removed the credential"), "{}", run.stderr);
+    assert!(!server.refresh_token_valid(&refresh));
+    assert!(!server.access_token_valid(&access));
+    assert_eq!(mcp_status_with(&server, &access), 401);
+    assert!(stored(&av).is_null());
+    run.assert_no_leak(&refresh);
+}
+
+#[test]
+fn logout_with_the_server_down_still_removes_and_warns() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let refresh = stored(&av)["oauth"]["refresh_token"].as_str().unwrap().to_string();
+    server.push_oauth_fault(OAuthFault::Status { on: OAuthEndpoint::Revoke, status: 503, count: 5 });
+    let run = av.run(&["logout"]).expect_code(0);
+    assert!(run.stderr.contains("warning: could not revoke"), "{}", run.stderr);
+    assert!(run.stderr.contains("Removed the credential"), "{}", run.stderr);
+    assert!(stored(&av).is_null());
+    assert!(server.refresh_token_valid(&refresh), "the failed revocation left it alive, and the user was told");
+}
+
+#[test]
+fn logout_local_does_not_revoke() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let refresh = stored(&av)["oauth"]["refresh_token"].as_str().unwrap().to_string();
+    let run = av.run(&["logout", "--local"]).expect_code(0);
+    assert!(!run.stderr.contains("Revoked"), "{}", run.stderr);
+    assert_eq!(server.revocations(), 0);
+    assert!(server.refresh_token_valid(&refresh));
+    assert!(stored(&av).is_null());
+}
