@@ -59,7 +59,7 @@ pub struct GlobalArgs {
     #[arg(short = 'H', long = "header", global = true, value_name = "H")]
     pub headers: Vec<String>,
 
-    /// Print only errors
+    /// Hide progress and success messages; errors, warnings and the login URL still show
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
@@ -107,6 +107,12 @@ Store a token you already have (never as an argument):\n  printf '%s' \"$AGENTVI
     Status(StatusArgs),
     /// Remove the stored credential for the server
     Logout,
+    /// Print a ready-to-paste MCP client configuration for the server
+    #[command(
+        name = "mcp-config",
+        after_help = "Examples:\n  agentview mcp-config claude > .mcp.json\n  agentview mcp-config codex >> ~/.codex/config.toml\n  agentview --server https://example.org/mcp mcp-config vscode\n\nThe configuration repeats --server, --store and --config-dir (flags or environment), so the\nclient runs agentview against the same credential. No token is written into it."
+    )]
+    McpConfig(McpConfigArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
     #[command(
         after_help = "Examples:\n  agentview exec -- my-agent --serve\n  agentview exec -- sh -c 'curl -H \"Authorization: Bearer $AGENTVIEW_TOKEN\" https://agentview.de/api'\n\nThe command's exit code becomes agentview's (4 if not logged in)."
@@ -122,8 +128,9 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_browser: bool,
 
-    /// Give up after this many seconds (the server's login window still applies)
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    /// Give up waiting after this long: 90, 90s, 5m, 1h (the server's own login window
+    /// still applies; the shorter one ends the wait)
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout_secs)]
     pub timeout: Option<u64>,
 
     /// Log in again even if a valid credential is stored
@@ -174,6 +181,8 @@ pub enum TokenFormat {
     Raw,
     /// `Authorization: Bearer <token>`
     Header,
+    /// `{"Authorization":"Bearer <token>"}`: the JSON object an MCP client's headers helper reads
+    Headers,
     /// A JSON object: token, kind, server, expiry
     Json,
 }
@@ -190,6 +199,41 @@ pub struct StatusArgs {
     /// Print a JSON document on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Ask the server whether it still accepts the credential (exit 4 if not, 7 if unreachable)
+    #[arg(long, conflicts_with = "all")]
+    pub check: bool,
+
+    /// List every stored credential, for every server (never a token)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct McpConfigArgs {
+    /// The MCP client to configure
+    #[arg(value_enum)]
+    pub client: McpClientArg,
+
+    /// The server's name in the client's configuration
+    #[arg(long, value_name = "NAME", default_value = "agentview")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum McpClientArg {
+    /// Claude Code: `.mcp.json` with a headersHelper that runs `agentview token --format headers`
+    Claude,
+    /// VS Code: `.vscode/mcp.json`, through the mcp-remote bridge under `agentview exec`
+    Vscode,
+    /// Cursor: `~/.cursor/mcp.json`, through the mcp-remote bridge under `agentview exec`
+    Cursor,
+    /// Codex: `~/.codex/config.toml` with bearer_token_env_var; start Codex under `agentview exec`
+    Codex,
+    /// goose: `~/.config/goose/config.yaml`, through the mcp-remote bridge under `agentview exec`
+    Goose,
+    /// Any client that starts stdio servers (`mcpServers` JSON): the mcp-remote bridge
+    McpRemote,
 }
 
 #[derive(Debug, Args)]
@@ -223,5 +267,19 @@ mod tests {
     fn timeout_must_be_positive() {
         assert!(Cli::parse_from_args(["agentview", "login", "--timeout", "0"]).is_err());
         assert!(Cli::parse_from_args(["agentview", "login", "--timeout", "5"]).is_ok());
+    }
+
+    #[test]
+    fn timeout_takes_units() {
+        let timeout = |raw: &str| match Cli::parse_from_args(["agentview", "login", "--timeout", raw]) {
+            Ok(Cli { command: Command::Login(args), .. }) => args.timeout,
+            _ => None,
+        };
+        assert_eq!(timeout("90"), Some(90));
+        assert_eq!(timeout("90s"), Some(90));
+        assert_eq!(timeout("5m"), Some(300));
+        assert_eq!(timeout("1h"), Some(3600));
+        let err = Cli::parse_from_args(["agentview", "login", "--timeout", "5x"]).expect_err("refused");
+        assert!(!err.to_string().contains("invalid digit"), "{err}");
     }
 }

@@ -11,7 +11,10 @@ pub mod login;
 mod login_handshake;
 mod login_outcome;
 pub mod logout;
+pub mod mcp_config;
 pub mod status;
+mod status_check;
+mod status_list;
 pub mod token;
 pub mod with_token;
 
@@ -28,7 +31,8 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output) ->
         }
         Command::Exec(args) => exec::run(&args.command, settings, output),
         Command::Token(args) => token::run(args.format, settings, output),
-        Command::Status(args) => status::run(args.json, settings, output),
+        Command::Status(args) => status::run(&args, settings, output).await,
+        Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
         Command::Logout => logout::run(settings, output),
         // Printed before settings are resolved, so a bad environment cannot block them (lib.rs).
         Command::Completions(_) => Ok(Exit::Ok),
