@@ -64,6 +64,8 @@ pub struct ServerConfig {
     pub paginate_tools: bool,
     /// Extra: log one line per request to stderr (the standalone example turns this on).
     pub log_requests: bool,
+    /// Extra: refuse Bearer tokens it does not accept, or offer an `authenticate` tool.
+    pub token_check: Option<super::TokenCheck>,
 }
 
 impl Default for ServerConfig {
@@ -83,6 +85,7 @@ impl Default for ServerConfig {
             login_host: None,
             paginate_tools: false,
             log_requests: false,
+            token_check: None,
         }
     }
 }
