@@ -137,10 +137,11 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
     })?;
     let location = selected.store.describe();
     match &selected.fallback_reason {
-        Some(reason) => output.warn(&format!(
-            "the OS keyring is not usable ({reason}); the credential will be stored in PLAIN TEXT in {location} \
-             (mode 0600). Use --store keyring to refuse, or --store file to choose this knowingly."
-        )),
+        Some(reason) => {
+            output.warn(&format!("no usable OS keyring: the credential goes to {location} in plain text (mode 0600)"));
+            output.info("  --store file chooses this knowingly, --store keyring refuses it; -v shows the keyring's error");
+            output.verbose(&format!("keyring: {reason}"));
+        }
         None => output.info(&format!("The credential will be stored in {location}.")),
     }
     for note in selected.store.notes() {

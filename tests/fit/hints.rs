@@ -63,3 +63,21 @@ fn expiry_in_json_is_rfc3339_utc_and_unix_seconds() {
         assert_eq!(doc["expires_at_unix"], FAR, "{args:?}");
     }
 }
+
+#[test]
+fn the_keyring_fallback_warning_is_short_and_the_cause_is_under_verbose() {
+    let mut av = Agentview::new("https://agentview.example/mcp");
+    av.set("AGENTVIEW_STORE", "auto")
+        .set("AGENTVIEW_KEYRING_BACKEND", "secret-service")
+        .set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    let run = av.run_with_stdin(&["login", "--with-token"], b"avt_fallback_token").expect_code(0);
+    let warning: Vec<&str> = run.stderr.lines().skip_while(|l| !l.starts_with("warning: no usable OS keyring")).collect();
+    assert!(!warning.is_empty(), "{}", run.stderr);
+    assert!(warning[0].contains("plain text"), "{}", run.stderr);
+    assert!(warning[1].contains("-v shows"), "{}", run.stderr);
+    assert!(!run.stderr.contains("/nonexistent"), "the D-Bus details wait for -v\n{}", run.stderr);
+    let quiet = av.run_with_stdin(&["-q", "login", "--with-token", "--force"], b"avt_fallback_token").expect_code(0);
+    assert_eq!(quiet.stderr.lines().count(), 1, "{}", quiet.stderr);
+    let verbose = av.run_with_stdin(&["-v", "login", "--with-token", "--force"], b"avt_fallback_token");
+    assert!(verbose.stderr.contains("keyring: ") && verbose.stderr.contains("/nonexistent"), "{}", verbose.stderr);
+}
