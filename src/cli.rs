@@ -5,34 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub const AFTER_HELP: &str = "\
-Examples:
-  agentview login                        Log in with the browser, keep the token in the keyring
-  agentview login --no-browser           Print the login URL instead of opening it (SSH, CI)
-  agentview token | some-tool            The token alone on stdout
-  agentview token --format header        Authorization: Bearer <token>
-  agentview status                       Who is logged in, to which server, from which store
-  agentview exec -- my-tool --serve      Run my-tool with AGENTVIEW_TOKEN in its environment
-  agentview login --no-wait --json       Agents: start a login and exit; finish with --resume
-  agentview login --with-token < file    CI: store a token read from stdin
-  agentview logout                       Forget the credential
-
-Exit codes:
-  0 ok · 1 other failure · 2 usage · 3 login window expired or --timeout reached ·
-  4 not logged in · 5 login denied or cancelled · 6 refused by policy (PolicyLayer denial, or
-  rate limiting that outlasts the window) · 7 server unreachable / protocol error after retries ·
-  8 credential store failure · 130 interrupted (Ctrl-C or SIGTERM)
-
-Environment:
-  AGENTVIEW_SERVER, AGENTVIEW_STORE, AGENTVIEW_CONFIG_DIR   defaults for the options above
-  AGENTVIEW_TOKEN      a credential that overrides the stored one for `token`, `status` and `exec`
-  AGENTVIEW_BROWSER, BROWSER   the command that opens the login URL (the URL is its last argument)
-  AGENTVIEW_KEYRING_BACKEND    secret-service | keyutils (Linux): use only that keyring
-  NO_COLOR             no colours in messages";
-
 /// Log in to an agentView MCP server and keep the token safe.
 #[derive(Debug, Parser)]
-#[command(name = "agentview", version, about, after_help = AFTER_HELP)]
+#[command(name = "agentview", version, about, after_help = crate::help::after_help(""))]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -92,33 +67,25 @@ pub enum ColorArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
-    #[command(
-        after_help = "Examples:\n  agentview login\n  agentview login --no-browser --timeout 300\n  agentview login --json --print-token | jq .\n\n\
-Two steps (agents, CI): start, let a person approve, then finish:\n  agentview login --no-wait --json\n  agentview login --resume <SESSION_ID>\n  echo \"$SESSION_ID\" | agentview login --resume -\n\n\
-Store a token you already have (never as an argument):\n  printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token"
-    )]
+    #[command(after_help = crate::help::after_help("login"))]
     Login(LoginArgs),
     /// Print the stored credential for the server on stdout
-    #[command(
-        after_help = "Examples:\n  agentview token | some-tool\n  curl -H \"$(agentview token --format header)\" https://agentview.de/api"
-    )]
+    #[command(after_help = crate::help::after_help("token"))]
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
+    #[command(after_help = crate::help::after_help("status"))]
     Status(StatusArgs),
     /// Remove the stored credential for the server
+    #[command(after_help = crate::help::after_help("logout"))]
     Logout,
     /// Print a ready-to-paste MCP client configuration for the server
-    #[command(
-        name = "mcp-config",
-        after_help = "Examples:\n  agentview mcp-config claude > .mcp.json\n  agentview mcp-config codex >> ~/.codex/config.toml\n  agentview --server https://example.org/mcp mcp-config vscode\n\nThe configuration repeats --server, --store and --config-dir (flags or environment), so the\nclient runs agentview against the same credential. No token is written into it."
-    )]
+    #[command(name = "mcp-config", after_help = crate::help::after_help("mcp-config"))]
     McpConfig(McpConfigArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
-    #[command(
-        after_help = "Examples:\n  agentview exec -- my-agent --serve\n  agentview exec -- sh -c 'curl -H \"Authorization: Bearer $AGENTVIEW_TOKEN\" https://agentview.de/api'\n\nThe command's exit code becomes agentview's (4 if not logged in)."
-    )]
+    #[command(after_help = crate::help::after_help("exec"))]
     Exec(ExecArgs),
     /// Print shell completions
+    #[command(after_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
 

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod commands;
 pub mod duration;
 pub mod env;
+pub mod help;
 pub mod error;
 pub mod interrupt;
 pub mod inventory;
