@@ -13,6 +13,7 @@ pub mod env;
 pub mod help;
 pub mod error;
 pub mod interrupt;
+pub mod invocation;
 pub mod inventory;
 pub mod login_url;
 pub mod lookup;

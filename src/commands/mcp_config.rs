@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use crate::cli::McpClientArg;
 use crate::error::Exit;
 use crate::output::Output;
-use crate::settings::{Settings, shell_quote};
+use crate::invocation::shell_quote;
+use crate::settings::Settings;
 
 /// What the bridge puts in front of the server: mcp-remote replaces `${VAR}` in a header value
 /// with that variable, and the value has no space, which some clients would split.
