@@ -30,9 +30,13 @@ const SESSION_ARGS: [&str; 2] = ["session_request_id", "sessionRequestId"];
 pub enum Verdict {
     Accepted(Accepted),
     /// The server refused the credential; the reason is sanitized for the terminal.
-    Rejected { reason: String },
+    Rejected {
+        reason: String,
+    },
     /// No usable answer: unreachable, or not speaking MCP as expected.
-    Unreachable { reason: String },
+    Unreachable {
+        reason: String,
+    },
 }
 
 /// What an accepting server said.
@@ -126,7 +130,8 @@ pub fn read_answer(result: &Value) -> Verdict {
         .and_then(|blocks| blocks.iter().find_map(|b| b.get("text").and_then(Value::as_str)))
         .unwrap_or_default();
     if result.get("isError").and_then(Value::as_bool) == Some(true) {
-        let reason = if text.is_empty() { "the server refused the credential".into() } else { sanitize::line(text, 200) };
+        let reason =
+            if text.is_empty() { "the server refused the credential".into() } else { sanitize::line(text, 200) };
         return Verdict::Rejected { reason };
     }
     let fields = fields_of(result, text);
@@ -135,7 +140,8 @@ pub fn read_answer(result: &Value) -> Verdict {
             return Verdict::Rejected { reason: format!("the server answered {flag}: false") };
         }
     }
-    let text_of = |names: &[&str]| names.iter().find_map(|n| fields.get(*n).and_then(Value::as_str)).map(str::to_string);
+    let text_of =
+        |names: &[&str]| names.iter().find_map(|n| fields.get(*n).and_then(Value::as_str)).map(str::to_string);
     let user = match fields.get("user") {
         Some(Value::Object(u)) => Some(UserInfo {
             name: u.get("name").and_then(Value::as_str).map(str::to_string),

@@ -31,7 +31,10 @@ pub fn parse(raw: &str) -> Result<Duration, String> {
         let value: u64 = number
             .parse()
             .map_err(|_| format!("\"{raw}\" is not a duration; a number must come before each unit (e.g. 1h30m)"))?;
-        total = value.checked_mul(unit).and_then(|v| total.checked_add(v)).ok_or_else(|| format!("\"{raw}\" is too large"))?;
+        total = value
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("\"{raw}\" is too large"))?;
         number.clear();
     }
     if !number.is_empty() {

@@ -56,9 +56,8 @@ pub fn list(settings: &Settings) -> Listing {
     let path = settings.store.config_dir.join(FILE_NAME);
     let mut listing = Listing { file: path.display().to_string(), ..Listing::default() };
     if settings.store.choice != StoreChoice::File {
-        listing.keyring_note = Some(
-            "credentials in the OS keyring cannot be listed; only the credential file is shown".to_string(),
-        );
+        listing.keyring_note =
+            Some("credentials in the OS keyring cannot be listed; only the credential file is shown".to_string());
     }
     if settings.store.choice == StoreChoice::Keyring {
         return listing;
@@ -91,7 +90,9 @@ pub fn list(settings: &Settings) -> Listing {
                 entry.server = server;
                 listing.entries.push(entry);
             }
-            Err(_) => listing.problems.push(format!("the entry for {} is unreadable", crate::sanitize::line(&server, 200))),
+            Err(_) => {
+                listing.problems.push(format!("the entry for {} is unreadable", crate::sanitize::line(&server, 200)))
+            }
         }
     }
     listing

@@ -127,7 +127,12 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     });
     let store_dir = config_dir.clone();
     let given = crate::invocation::given_flags(args, &server);
-    let pinned = crate::invocation::pinned_flags(&server, choice, args.config_dir.is_some() || env.is_set("AGENTVIEW_CONFIG_DIR"), &store_dir);
+    let pinned = crate::invocation::pinned_flags(
+        &server,
+        choice,
+        args.config_dir.is_some() || env.is_set("AGENTVIEW_CONFIG_DIR"),
+        &store_dir,
+    );
     let store = StoreConfig {
         choice: match choice {
             StoreArg::Auto => StoreChoice::Auto,
@@ -208,8 +213,7 @@ pub fn normalize_server(raw: &str) -> Result<Url, Failure> {
             trimmed.trim_start_matches('/')
         )));
     }
-    let mut url =
-        Url::parse(trimmed).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
+    let mut url = Url::parse(trimmed).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
     let host = url.host_str().unwrap_or_default().to_string();
     match url.scheme() {
         "https" => {}

@@ -113,22 +113,56 @@ fn man_pages_render_cleanly_at_80_columns() {
         for line in &lines {
             assert!(line.chars().count() <= 80, "{name}: a line wider than 80 columns:\n{line}\n\n{text}");
         }
-        for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES", "SEE ALSO"] {
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "EXAMPLES",
+            "EXIT STATUS",
+            "ENVIRONMENT",
+            "FILES",
+            "SEE ALSO",
+        ] {
             assert!(lines.contains(&section), "{name}: no {section} section\n{text}");
         }
         assert!(!lines.contains(&"EXTRA"), "{name}: an EXTRA section\n{text}");
         // Each example command is a line of its own, as typed.
-        let sub = page.path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().trim_start_matches("agentview").trim_start_matches('-');
+        let sub = page
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .trim_start_matches("agentview")
+            .trim_start_matches('-');
         for example in agentview::help::examples(sub) {
-            assert!(lines.iter().any(|l| l.trim() == example.command), "{name}: example {:?} is not a line\n{text}", example.command);
+            assert!(
+                lines.iter().any(|l| l.trim() == example.command),
+                "{name}: example {:?} is not a line\n{text}",
+                example.command
+            );
         }
         // Each exit code starts its own line, with its meaning beside it.
         for (code, meaning) in agentview::help::EXIT_CODES {
-            let found = lines.iter().any(|l| l.trim_start().strip_prefix(&code.to_string()).is_some_and(|rest| rest.trim_start().starts_with(meaning)));
+            let found = lines.iter().any(|l| {
+                l.trim_start()
+                    .strip_prefix(&code.to_string())
+                    .is_some_and(|rest| rest.trim_start().starts_with(meaning))
+            });
             assert!(found, "{name}: exit code {code} is not a line of its own\n{text}");
         }
-        let synopsis: String = lines.iter().skip_while(|l| **l != "SYNOPSIS").skip(1).take_while(|l| !l.is_empty()).map(|l| l.trim()).collect::<Vec<_>>().join(" ");
-        assert!(synopsis.contains("[--server URL]") && synopsis.contains("[--store STORE]"), "{name}: placeholders in SYNOPSIS: {synopsis}");
+        let synopsis: String = lines
+            .iter()
+            .skip_while(|l| **l != "SYNOPSIS")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            synopsis.contains("[--server URL]") && synopsis.contains("[--store STORE]"),
+            "{name}: placeholders in SYNOPSIS: {synopsis}"
+        );
     }
     let login = pages.iter().find(|p| p.path.ends_with("agentview-login.1")).expect("login page");
     let text = rendered(&root.join(&login.path)).unwrap_or_default();

@@ -139,7 +139,7 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
     match &selected.fallback_reason {
         Some(reason) => {
             output.warn(&format!("no usable OS keyring: the credential goes to {location} in plain text (mode 0600)"));
-            output.info("  --store file chooses this knowingly, --store keyring refuses it; -v shows the keyring's error");
+            output.info("  --store file chooses this knowingly, --store keyring refuses it; -v shows why");
             output.verbose(&format!("keyring: {reason}"));
         }
         None => output.info(&format!("The credential will be stored in {location}.")),

@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use crate::cli::McpClientArg;
 use crate::error::Exit;
-use crate::output::Output;
 use crate::invocation::shell_quote;
+use crate::output::Output;
 use crate::settings::Settings;
 
 /// What the bridge puts in front of the server: mcp-remote replaces `${VAR}` in a header value

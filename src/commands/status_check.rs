@@ -35,7 +35,11 @@ pub fn to_json(verdict: &Verdict) -> Value {
 pub fn print(verdict: &Verdict, settings: &Settings, output: &Output) {
     match verdict {
         Verdict::Accepted(a) => {
-            let how = if a.via == crate::check::AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };
+            let how = if a.via == crate::check::AUTHENTICATE {
+                "its authenticate tool"
+            } else {
+                "an authenticated tools/list"
+            };
             output.always(&format!("  check:   the server accepts the credential (asked through {how})"));
             if let Some(user) = a.user.as_ref().and_then(super::status::describe_user) {
                 output.always(&format!("  server says account: {user}"));

@@ -23,7 +23,8 @@ fn entry_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
 
 fn entry_line(entry: &Entry, now: u64) -> String {
     let server = crate::sanitize::line(&entry.server, 200);
-    let who = entry.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
+    let who =
+        entry.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
     let until = match entry.expires_at {
         Some(at) if at > now => format!(", until {}", iso8601(at)),
         Some(at) => format!(", EXPIRED {}", iso8601(at)),

@@ -71,7 +71,8 @@ fn the_keyring_fallback_warning_is_short_and_the_cause_is_under_verbose() {
         .set("AGENTVIEW_KEYRING_BACKEND", "secret-service")
         .set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
     let run = av.run_with_stdin(&["login", "--with-token"], b"avt_fallback_token").expect_code(0);
-    let warning: Vec<&str> = run.stderr.lines().skip_while(|l| !l.starts_with("warning: no usable OS keyring")).collect();
+    let warning: Vec<&str> =
+        run.stderr.lines().skip_while(|l| !l.starts_with("warning: no usable OS keyring")).collect();
     assert!(!warning.is_empty(), "{}", run.stderr);
     assert!(warning[0].contains("plain text"), "{}", run.stderr);
     assert!(warning[1].contains("-v shows"), "{}", run.stderr);

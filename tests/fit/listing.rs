@@ -46,7 +46,8 @@ fn status_all_lists_every_stored_credential() {
         run.assert_no_leak(token);
     }
     let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
-    let servers: Vec<&str> = doc["credentials"].as_array().expect("list").iter().filter_map(|c| c["server"].as_str()).collect();
+    let servers: Vec<&str> =
+        doc["credentials"].as_array().expect("list").iter().filter_map(|c| c["server"].as_str()).collect();
     assert_eq!(servers, [A, B]);
     assert_eq!(doc["credentials"][1]["expired"], true);
     assert_eq!(doc["credentials"][0]["expires_at_unix"], super::FAR);

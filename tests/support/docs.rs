@@ -123,9 +123,14 @@ fn synopsis(command: &clap::Command, sub: &str) -> String {
             return None;
         }
         if arg.is_positional() {
-            let name = arg.get_value_names().map(|n| n.join(" ")).unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+            let name =
+                arg.get_value_names().map(|n| n.join(" ")).unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
             let many = if matches!(arg.get_action(), clap::ArgAction::Append) { "\\&..." } else { "" };
-            return Some(if arg.is_required_set() { format!("{}{many}", italic(&name)) } else { format!("[{}]{many}", italic(&name)) });
+            return Some(if arg.is_required_set() {
+                format!("{}{many}", italic(&name))
+            } else {
+                format!("[{}]{many}", italic(&name))
+            });
         }
         let flag = match (arg.get_short(), arg.get_long()) {
             (Some(s), Some(l)) => format!("{}|{}", bold(&format!("-{s}")), bold(&format!("--{l}"))),
