@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use crate::check::Verdict;
 use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601, unix_now};
 use crate::error::Exit;
@@ -44,11 +45,16 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         });
         if let Some(verdict) = &check {
             doc["check"] = super::status_check::to_json(verdict);
-            doc["logged_in"] = json!(live && matches!(verdict, crate::check::Verdict::Accepted(_)));
+            // No answer leaves the local verdict standing; a refusal overrides it.
+            doc["logged_in"] = json!(live && !matches!(verdict, Verdict::Rejected { .. }));
         }
         super::write_stdout(&format!("{doc}\n"))?;
     } else {
-        let state = if live { "Logged in to" } else { "The credential has EXPIRED for" };
+        let state = match &check {
+            _ if !live => "The credential has EXPIRED for",
+            Some(Verdict::Rejected { .. }) => "The server REFUSES the stored credential for",
+            _ => "Logged in to",
+        };
         output.always(&format!("{state} {}", settings.server));
         if let Some(user) = credential.user.as_ref().and_then(describe_user) {
             output.always(&format!("  account: {user}"));

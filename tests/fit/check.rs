@@ -49,9 +49,13 @@ fn a_revoked_or_tampered_token_exits_4_and_says_so() {
         let av = with_token(&server.mcp_url(), token);
         let run = av.run(&["status", "--check"]).expect_code(4);
         assert!(run.stderr.contains("REJECTED by the server"), "{}", run.stderr);
+        assert!(run.stderr.starts_with("The server REFUSES the stored credential for"), "{}", run.stderr);
         assert!(run.stderr.contains("login --force"), "{}", run.stderr);
         run.assert_no_leak(token);
-        let check = check_json(&av, 4);
+        let run = av.run(&["status", "--check", "--json"]).expect_code(4);
+        let doc: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+        assert_eq!(doc["logged_in"], false);
+        let check = &doc["check"];
         assert_eq!(check["result"], "rejected");
         assert!(check["reason"].as_str().is_some_and(|r| r.contains("401")), "{check}");
     }
@@ -63,7 +67,10 @@ fn an_unreachable_server_exits_7() {
     let av = with_token(&server, GOOD);
     let run = av.run(&["status", "--check"]).expect_code(7);
     assert!(run.stderr.contains("no answer from the server"), "{}", run.stderr);
-    assert_eq!(check_json(&av, 7)["result"], "unreachable");
+    let run = av.run(&["status", "--check", "--json"]).expect_code(7);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(doc["check"]["result"], "unreachable");
+    assert_eq!(doc["logged_in"], true, "no answer is not a refusal");
 }
 
 #[test]
