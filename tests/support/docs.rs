@@ -163,7 +163,7 @@ fn sections(sub: &str, all: &[String]) -> String {
     use agentview::help;
     let mut out = String::from(".SH EXAMPLES\n");
     for example in help::examples(sub) {
-        out.push_str(&format!(".PP\n{}:\n.RS 4\n.nf\n{}\n.fi\n.RE\n", roff(example.what), roff(example.command)));
+        out.push_str(&format!(".PP\n{}\n.RS 4\n.nf\n{}\n.fi\n.RE\n", roff(example.what), roff(example.command)));
     }
     if let Some(note) = help::note(sub) {
         out.push_str(&format!(".PP\n{}\n", roff(note)));
