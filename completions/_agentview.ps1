@@ -27,8 +27,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -39,13 +39,14 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the stored credential for the server on stdout')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether you are logged in, where the credential comes from, and until when')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the credential at the server (OAuth) and remove it from the stores')
+            [CompletionResult]::new('mcp-config', 'mcp-config', [CompletionResultType]::ParameterValue, 'Print a ready-to-paste MCP client configuration for the server')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the credential in its environment as AGENTVIEW_TOKEN')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'agentview;login' {
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up after this many seconds (the server''s login window still applies)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting after this long: 90, 90s, 5m, 1h (the server''s own login window still applies; the shorter one ends the wait)')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)')
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Agent identifier sent to the server [default: agentview/<version>]')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request, when the server supports scopes')
@@ -66,8 +67,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume')
             [CompletionResult]::new('--with-token', '--with-token', [CompletionResultType]::ParameterName, 'Read a token from stdin and store it (for CI secrets); no server call')
             [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'OAuth: read the --client-id''s secret from stdin (never from argv)')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -82,8 +83,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -98,8 +99,10 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON document on stdout')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Ask the server whether it still accepts the credential (exit 4 if not, 7 if unreachable)')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'List every stored credential, for every server (never a token)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -114,8 +117,24 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
             [CompletionResult]::new('--local', '--local', [CompletionResultType]::ParameterName, 'Only remove the local copy; do not revoke the tokens at the authorization server')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'agentview;mcp-config' {
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The server''s name in the client''s configuration')
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -129,8 +148,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -144,8 +163,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only errors')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -157,6 +176,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the stored credential for the server on stdout')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether you are logged in, where the credential comes from, and until when')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the credential at the server (OAuth) and remove it from the stores')
+            [CompletionResult]::new('mcp-config', 'mcp-config', [CompletionResultType]::ParameterValue, 'Print a ready-to-paste MCP client configuration for the server')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the credential in its environment as AGENTVIEW_TOKEN')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -172,6 +192,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             break
         }
         'agentview;help;logout' {
+            break
+        }
+        'agentview;help;mcp-config' {
             break
         }
         'agentview;help;exec' {

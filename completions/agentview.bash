@@ -31,6 +31,9 @@ _agentview() {
             agentview,logout)
                 cmd="agentview__subcmd__logout"
                 ;;
+            agentview,mcp-config)
+                cmd="agentview__subcmd__mcp__subcmd__config"
+                ;;
             agentview,status)
                 cmd="agentview__subcmd__status"
                 ;;
@@ -52,6 +55,9 @@ _agentview() {
             agentview__subcmd__help,logout)
                 cmd="agentview__subcmd__help__subcmd__logout"
                 ;;
+            agentview__subcmd__help,mcp-config)
+                cmd="agentview__subcmd__help__subcmd__mcp__subcmd__config"
+                ;;
             agentview__subcmd__help,status)
                 cmd="agentview__subcmd__help__subcmd__status"
                 ;;
@@ -65,7 +71,7 @@ _agentview() {
 
     case "${cmd}" in
         agentview)
-            opts="-H -q -v -h -V --server --store --config-dir --header --quiet --verbose --color --help --version login token status logout exec completions help"
+            opts="-H -q -v -h -V --server --store --config-dir --header --quiet --verbose --color --help --version login token status logout mcp-config exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -179,7 +185,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__help)
-            opts="login token status logout exec completions help"
+            opts="login token status logout mcp-config exec completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,6 +255,20 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__help__subcmd__mcp__subcmd__config)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -398,8 +418,50 @@ _agentview() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentview__subcmd__mcp__subcmd__config)
+            opts="-H -q -v -h --name --server --store --config-dir --header --quiet --verbose --color --help claude vscode cursor codex goose mcp-remote"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentview__subcmd__status)
-            opts="-H -q -v -h --json --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --json --check --all --server --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -444,7 +506,7 @@ _agentview() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "raw header json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "raw header headers json" -- "${cur}"))
                     return 0
                     ;;
                 --server)

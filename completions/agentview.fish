@@ -33,7 +33,7 @@ complete -c agentview -n "__fish_agentview_needs_command" -s H -l header -d 'Ext
 complete -c agentview -n "__fish_agentview_needs_command" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c agentview -n "__fish_agentview_needs_command" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_needs_command" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_needs_command" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_needs_command" -s V -l version -d 'Print version'
@@ -41,10 +41,11 @@ complete -c agentview -n "__fish_agentview_needs_command" -f -a "login" -d 'Log 
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "token" -d 'Print the stored credential for the server on stdout'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c agentview -n "__fish_agentview_using_subcommand login" -l timeout -d 'Give up after this many seconds (the server\'s login window still applies)' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l timeout -d 'Give up waiting after this long: 90, 90s, 5m, 1h (the server\'s own login window still applies; the shorter one ends the wait)' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l resume -d 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l agent -d 'Agent identifier sent to the server [default: agentview/<version>]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l scope -d 'Scope to request, when the server supports scopes' -r
@@ -70,11 +71,12 @@ complete -c agentview -n "__fish_agentview_using_subcommand login" -l json -d 'P
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-wait -d 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l with-token -d 'Read a token from stdin and store it (for CI secrets); no server call'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-secret-stdin -d 'OAuth: read the --client-id\'s secret from stdin (never from argv)'
-complete -c agentview -n "__fish_agentview_using_subcommand login" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand token" -l format -d 'Output format' -r -f -a "raw\t'The token and a newline'
 header\t'`Authorization: Bearer <token>`'
+headers\t'`{"Authorization":"Bearer <token>"}`: the JSON object an MCP client\'s headers helper reads'
 json\t'A JSON object: token, kind, server, expiry'"
 complete -c agentview -n "__fish_agentview_using_subcommand token" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand token" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
@@ -85,7 +87,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand token" -s H -l heade
 complete -c agentview -n "__fish_agentview_using_subcommand token" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c agentview -n "__fish_agentview_using_subcommand token" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand token" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand token" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand status" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
@@ -98,7 +100,9 @@ complete -c agentview -n "__fish_agentview_using_subcommand status" -l color -d 
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand status" -l json -d 'Print a JSON document on stdout'
-complete -c agentview -n "__fish_agentview_using_subcommand status" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l check -d 'Ask the server whether it still accepts the credential (exit 4 if not, 7 if unreachable)'
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l all -d 'List every stored credential, for every server (never a token)'
+complete -c agentview -n "__fish_agentview_using_subcommand status" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand status" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
@@ -111,9 +115,22 @@ complete -c agentview -n "__fish_agentview_using_subcommand logout" -l color -d 
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -l local -d 'Only remove the local copy; do not revoke the tokens at the authorization server'
-complete -c agentview -n "__fish_agentview_using_subcommand logout" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l name -d 'The server\'s name in the client\'s configuration' -r
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
@@ -123,7 +140,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand exec" -s H -l header
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c agentview -n "__fish_agentview_using_subcommand exec" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
@@ -135,13 +152,14 @@ complete -c agentview -n "__fish_agentview_using_subcommand completions" -s H -l
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c agentview -n "__fish_agentview_using_subcommand completions" -s q -l quiet -d 'Print only errors'
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "completions" -d 'Print shell completions'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "completions" -d 'Print shell completions'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -5,34 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub const AFTER_HELP: &str = "\
-Examples:
-  agentview login                        Log in with the browser, keep the token in the keyring
-  agentview login --no-browser           Print the login URL instead of opening it (SSH, CI)
-  agentview token | some-tool            The token alone on stdout
-  agentview token --format header        Authorization: Bearer <token>
-  agentview status                       Who is logged in, to which server, from which store
-  agentview exec -- my-tool --serve      Run my-tool with AGENTVIEW_TOKEN in its environment
-  agentview login --no-wait --json       Agents: start a login and exit; finish with --resume
-  agentview login --with-token < file    CI: store a token read from stdin
-  agentview logout                       Forget the credential
-
-Exit codes:
-  0 ok · 1 other failure · 2 usage · 3 login window expired or --timeout reached ·
-  4 not logged in · 5 login denied or cancelled · 6 refused by policy (PolicyLayer denial, or
-  rate limiting that outlasts the window) · 7 server unreachable / protocol error after retries ·
-  8 credential store failure · 130 interrupted (Ctrl-C or SIGTERM)
-
-Environment:
-  AGENTVIEW_SERVER, AGENTVIEW_STORE, AGENTVIEW_CONFIG_DIR   defaults for the options above
-  AGENTVIEW_TOKEN      a credential that overrides the stored one for `token`, `status` and `exec`
-  AGENTVIEW_BROWSER, BROWSER   the command that opens the login URL (the URL is its last argument)
-  AGENTVIEW_KEYRING_BACKEND    secret-service | keyutils (Linux): use only that keyring
-  NO_COLOR             no colours in messages";
-
 /// Log in to an agentView MCP server and keep the token safe.
 #[derive(Debug, Parser)]
-#[command(name = "agentview", version, about, after_help = AFTER_HELP)]
+#[command(name = "agentview", version, about, after_help = crate::help::after_help(""))]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -59,7 +34,7 @@ pub struct GlobalArgs {
     #[arg(short = 'H', long = "header", global = true, value_name = "H")]
     pub headers: Vec<String>,
 
-    /// Print only errors
+    /// Hide progress and success messages; errors, warnings and the login URL still show
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
@@ -92,27 +67,25 @@ pub enum ColorArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
-    #[command(
-        after_help = "Examples:\n  agentview login\n  agentview login --no-browser --timeout 300\n  agentview login --json --print-token | jq .\n\n\
-Two steps (agents, CI): start, let a person approve, then finish:\n  agentview login --no-wait --json\n  agentview login --resume <SESSION_ID>\n  echo \"$SESSION_ID\" | agentview login --resume -\n\n\
-Store a token you already have (never as an argument):\n  printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token"
-    )]
+    #[command(after_help = crate::help::after_help("login"))]
     Login(LoginArgs),
     /// Print the stored credential for the server on stdout
-    #[command(
-        after_help = "Examples:\n  agentview token | some-tool\n  curl -H \"$(agentview token --format header)\" https://agentview.de/api"
-    )]
+    #[command(after_help = crate::help::after_help("token"))]
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
+    #[command(after_help = crate::help::after_help("status"))]
     Status(StatusArgs),
     /// Revoke the credential at the server (OAuth) and remove it from the stores
+    #[command(after_help = crate::help::after_help("logout"))]
     Logout(LogoutArgs),
+    /// Print a ready-to-paste MCP client configuration for the server
+    #[command(name = "mcp-config", after_help = crate::help::after_help("mcp-config"))]
+    McpConfig(McpConfigArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
-    #[command(
-        after_help = "Examples:\n  agentview exec -- my-agent --serve\n  agentview exec -- sh -c 'curl -H \"Authorization: Bearer $AGENTVIEW_TOKEN\" https://agentview.de/api'\n\nThe command's exit code becomes agentview's (4 if not logged in)."
-    )]
+    #[command(after_help = crate::help::after_help("exec"))]
     Exec(ExecArgs),
     /// Print shell completions
+    #[command(after_help = crate::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
 
@@ -122,8 +95,9 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_browser: bool,
 
-    /// Give up after this many seconds (the server's login window still applies)
-    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    /// Give up waiting after this long: 90, 90s, 5m, 1h (the server's own login window
+    /// still applies; the shorter one ends the wait)
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout_secs)]
     pub timeout: Option<u64>,
 
     /// Log in again even if a valid credential is stored
@@ -208,6 +182,8 @@ pub enum TokenFormat {
     Raw,
     /// `Authorization: Bearer <token>`
     Header,
+    /// `{"Authorization":"Bearer <token>"}`: the JSON object an MCP client's headers helper reads
+    Headers,
     /// A JSON object: token, kind, server, expiry
     Json,
 }
@@ -231,6 +207,41 @@ pub struct StatusArgs {
     /// Print a JSON document on stdout
     #[arg(long)]
     pub json: bool,
+
+    /// Ask the server whether it still accepts the credential (exit 4 if not, 7 if unreachable)
+    #[arg(long, conflicts_with = "all")]
+    pub check: bool,
+
+    /// List every stored credential, for every server (never a token)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct McpConfigArgs {
+    /// The MCP client to configure
+    #[arg(value_enum)]
+    pub client: McpClientArg,
+
+    /// The server's name in the client's configuration
+    #[arg(long, value_name = "NAME", default_value = "agentview")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum McpClientArg {
+    /// Claude Code: `.mcp.json` with a headersHelper that runs `agentview token --format headers`
+    Claude,
+    /// VS Code: `.vscode/mcp.json`, through the mcp-remote bridge under `agentview exec`
+    Vscode,
+    /// Cursor: `~/.cursor/mcp.json`, through the mcp-remote bridge under `agentview exec`
+    Cursor,
+    /// Codex: `~/.codex/config.toml` with bearer_token_env_var; start Codex under `agentview exec`
+    Codex,
+    /// goose: `~/.config/goose/config.yaml`, through the mcp-remote bridge under `agentview exec`
+    Goose,
+    /// Any client that starts stdio servers (`mcpServers` JSON): the mcp-remote bridge
+    McpRemote,
 }
 
 #[derive(Debug, Args)]
@@ -264,5 +275,19 @@ mod tests {
     fn timeout_must_be_positive() {
         assert!(Cli::parse_from_args(["agentview", "login", "--timeout", "0"]).is_err());
         assert!(Cli::parse_from_args(["agentview", "login", "--timeout", "5"]).is_ok());
+    }
+
+    #[test]
+    fn timeout_takes_units() {
+        let timeout = |raw: &str| match Cli::parse_from_args(["agentview", "login", "--timeout", raw]) {
+            Ok(Cli { command: Command::Login(args), .. }) => args.timeout,
+            _ => None,
+        };
+        assert_eq!(timeout("90"), Some(90));
+        assert_eq!(timeout("90s"), Some(90));
+        assert_eq!(timeout("5m"), Some(300));
+        assert_eq!(timeout("1h"), Some(3600));
+        let err = Cli::parse_from_args(["agentview", "login", "--timeout", "5x"]).expect_err("refused");
+        assert!(!err.to_string().contains("invalid digit"), "{err}");
     }
 }

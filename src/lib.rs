@@ -4,12 +4,17 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 pub mod browser;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod duration;
 pub mod env;
 pub mod error;
+pub mod help;
 pub mod interrupt;
+pub mod inventory;
+pub mod invocation;
 pub mod login;
 pub mod login_url;
 pub mod lookup;

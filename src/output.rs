@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle, TermLike};
 
 use crate::clock::countdown;
 use crate::settings::UiSettings;
@@ -95,8 +95,11 @@ impl Progress {
         let ui = output.ui();
         let now = Instant::now();
         let total = deadline.saturating_duration_since(now);
-        let bar = (ui.stderr_tty && !ui.quiet).then(|| {
-            let bar = ProgressBar::with_draw_target(Some(total.as_millis() as u64), ProgressDrawTarget::stderr());
+        // A terminal that cannot redraw (TERM unset or dumb) hides the bar: use plain lines there.
+        let drawable = ui.stderr_tty && !ui.quiet && !ProgressDrawTarget::stderr().is_hidden();
+        let bar = drawable.then(|| {
+            let target = ProgressDrawTarget::term_like_with_hz(Box::new(Margin(console::Term::stderr())), 20);
+            let bar = ProgressBar::with_draw_target(Some(total.as_millis() as u64), target);
             let style = ProgressStyle::with_template("{spinner} Waiting for approval {bar:40} {left} left")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .with_key("left", move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
@@ -107,8 +110,6 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(250));
             bar
         });
-        // A terminal that cannot redraw (TERM unset or dumb) hides the bar: use plain lines there.
-        let bar = bar.filter(|b| !b.is_hidden());
         if bar.is_none() && !ui.quiet {
             eprint_line(&format!(
                 "Waiting for approval (the login window closes at {expires_at}, {} left)…",
@@ -134,8 +135,60 @@ impl Progress {
 
     /// Remove the bar before the result is printed.
     pub fn finish(self) {
-        if let Some(bar) = self.bar {
+        drop(self);
+    }
+}
+
+impl Drop for Progress {
+    /// However the wait ends (an error returned early included), the bar goes.
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// stderr as indicatif sees it, a few columns narrower than it is.
+///
+/// indicatif pads the bar's line to the terminal's width, which leaves the cursor in the last
+/// column. The `^C` a terminal echoes for Ctrl-C then wraps onto a new line, and clearing "the
+/// bar's line" would clear that one instead, leaving the last frame on screen. With a margin
+/// the echo lands on the bar's line and is cleared with it.
+#[derive(Debug)]
+struct Margin(console::Term);
+
+/// Room for the `^C` echo, and one column to spare.
+const ECHO_ROOM: u16 = 3;
+
+impl TermLike for Margin {
+    fn width(&self) -> u16 {
+        self.0.size().1.saturating_sub(ECHO_ROOM).max(1)
+    }
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+    fn move_cursor_up(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+    fn move_cursor_down(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+    fn move_cursor_right(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+    fn move_cursor_left(&self, n: usize) -> io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.0.write_line(s)
+    }
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        self.0.write_str(s)
+    }
+    fn clear_line(&self) -> io::Result<()> {
+        self.0.clear_line()
+    }
+    fn flush(&self) -> io::Result<()> {
+        self.0.flush()
     }
 }

@@ -38,6 +38,15 @@ pub struct Settings {
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
+    /// `--server`, `--store` and `--config-dir` as the user gave them on the command line:
+    /// every command a hint shows repeats them (see [`Settings::command`]).
+    pub given_flags: Vec<String>,
+    /// The same three, pinned to what is in effect (flags or environment), for a
+    /// configuration that runs agentview later from another program's environment.
+    pub pinned_flags: Vec<String>,
+    /// How another program should start agentview: `agentview` when that name on PATH
+    /// is this binary, else this binary's full path.
+    pub program: String,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +125,14 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     } else {
         Duration::from_secs(10)
     });
+    let store_dir = config_dir.clone();
+    let given = crate::invocation::given_flags(args, &server);
+    let pinned = crate::invocation::pinned_flags(
+        &server,
+        choice,
+        args.config_dir.is_some() || env.is_set("AGENTVIEW_CONFIG_DIR"),
+        &store_dir,
+    );
     let store = StoreConfig {
         choice: match choice {
             StoreArg::Auto => StoreChoice::Auto,
@@ -147,6 +164,9 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         ui,
         resume_flags: resume_flags(args),
         literal_headers: literal_headers(&args.headers),
+        given_flags: given,
+        pinned_flags: pinned,
+        program: crate::invocation::program(env),
     })
 }
 
@@ -186,8 +206,14 @@ fn seconds(env: &Env, name: &str) -> Result<Option<Duration>, Failure> {
 /// Parse and normalize `--server`: https (http only for loopback), no
 /// credentials, no fragment, lowercase host, no default port, no trailing slash.
 pub fn normalize_server(raw: &str) -> Result<Url, Failure> {
-    let mut url =
-        Url::parse(raw.trim()).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
+    let trimmed = raw.trim();
+    if !trimmed.is_empty() && !trimmed.contains("://") {
+        return Err(Failure::usage(format!(
+            "--server \"{raw}\" has no scheme: did you mean https://{}?",
+            trimmed.trim_start_matches('/')
+        )));
+    }
+    let mut url = Url::parse(trimmed).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
     let host = url.host_str().unwrap_or_default().to_string();
     match url.scheme() {
         "https" => {}
@@ -279,7 +305,8 @@ mod tests {
         assert!(normalize_server("http://agentview.de/mcp").is_err());
         assert!(normalize_server("https://u:p@agentview.de/mcp").is_err());
         assert!(normalize_server("ftp://agentview.de").is_err());
-        assert!(normalize_server("agentview.de").is_err());
+        let err = normalize_server("agentview.de/mcp").expect_err("no scheme");
+        assert!(err.message.contains("did you mean https://agentview.de/mcp?"), "{}", err.message);
     }
 
     #[test]

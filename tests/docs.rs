@@ -41,12 +41,12 @@ fn no_stale_generated_files() {
 fn man_pages_cover_every_subcommand_and_carry_no_date() {
     let files = docs::generate();
     let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-    for sub in ["login", "token", "status", "logout", "exec", "completions"] {
+    for sub in ["login", "token", "status", "logout", "exec", "mcp-config", "completions"] {
         assert!(names.contains(&format!("man/agentview-{sub}.1")), "{names:?}");
     }
     let main = files.iter().find(|f| f.path == std::path::Path::new("man/agentview.1")).expect("agentview.1");
     let text = String::from_utf8_lossy(&main.contents);
-    assert!(text.contains("Exit codes"), "the exit-code table is in the man page");
+    assert!(text.contains(".SH \"EXIT STATUS\""), "the exit-code table is in the man page");
     for file in files.iter().filter(|f| f.path.starts_with("man")) {
         let text = String::from_utf8_lossy(&file.contents);
         let title = text.lines().find(|l| l.starts_with(".TH")).expect("a .TH line");
@@ -83,4 +83,88 @@ fn completions_match_the_completions_command() {
         let file = docs::generate().into_iter().find(|f| f.path == path).expect("generated");
         assert_eq!(out.stdout, file.contents, "`agentview completions {shell}` prints the committed file");
     }
+}
+
+/// The man pages as `man` shows them at 80 columns (groff when man is missing); None without either.
+fn rendered(path: &std::path::Path) -> Option<String> {
+    use std::process::Command;
+    let man = Command::new("man").arg("-l").arg(path).env("MANWIDTH", "80").env("MAN_KEEP_FORMATTING", "").output();
+    let out = match man {
+        Ok(out) if out.status.success() && !out.stdout.is_empty() => out,
+        _ => Command::new("groff").args(["-man", "-Tutf8", "-P-cbou", "-rLL=80n"]).arg(path).output().ok()?,
+    };
+    // Typographic hyphens and minus signs read as "-" here.
+    Some(String::from_utf8_lossy(&out.stdout).replace(['\u{2010}', '\u{2212}'], "-"))
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn man_pages_render_cleanly_at_80_columns() {
+    let root = docs::root();
+    let pages: Vec<docs::Generated> = docs::generate().into_iter().filter(|f| f.path.starts_with("man")).collect();
+    for page in &pages {
+        let Some(text) = rendered(&root.join(&page.path)) else {
+            assert!(std::env::var("AGENTVIEW_REQUIRE_MAN").as_deref() != Ok("1"), "neither man nor groff runs");
+            eprintln!("skipped: neither man nor groff is installed (.ci/setup installs them)");
+            return;
+        };
+        let name = page.path.display();
+        let lines: Vec<&str> = text.lines().collect();
+        for line in &lines {
+            assert!(line.chars().count() <= 80, "{name}: a line wider than 80 columns:\n{line}\n\n{text}");
+        }
+        for section in [
+            "NAME",
+            "SYNOPSIS",
+            "DESCRIPTION",
+            "OPTIONS",
+            "EXAMPLES",
+            "EXIT STATUS",
+            "ENVIRONMENT",
+            "FILES",
+            "SEE ALSO",
+        ] {
+            assert!(lines.contains(&section), "{name}: no {section} section\n{text}");
+        }
+        assert!(!lines.contains(&"EXTRA"), "{name}: an EXTRA section\n{text}");
+        // Each example command is a line of its own, as typed.
+        let sub = page
+            .path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .trim_start_matches("agentview")
+            .trim_start_matches('-');
+        for example in agentview::help::examples(sub) {
+            assert!(
+                lines.iter().any(|l| l.trim() == example.command),
+                "{name}: example {:?} is not a line\n{text}",
+                example.command
+            );
+        }
+        // Each exit code starts its own line, with its meaning beside it.
+        for (code, meaning) in agentview::help::EXIT_CODES {
+            let found = lines.iter().any(|l| {
+                l.trim_start()
+                    .strip_prefix(&code.to_string())
+                    .is_some_and(|rest| rest.trim_start().starts_with(meaning))
+            });
+            assert!(found, "{name}: exit code {code} is not a line of its own\n{text}");
+        }
+        let synopsis: String = lines
+            .iter()
+            .skip_while(|l| **l != "SYNOPSIS")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.trim())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            synopsis.contains("[--server URL]") && synopsis.contains("[--store STORE]"),
+            "{name}: placeholders in SYNOPSIS: {synopsis}"
+        );
+    }
+    let login = pages.iter().find(|p| p.path.ends_with("agentview-login.1")).expect("login page");
+    let text = rendered(&root.join(&login.path)).unwrap_or_default();
+    assert!(text.contains("[--timeout DURATION]"), "{text}");
 }

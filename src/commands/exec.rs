@@ -16,7 +16,7 @@ pub fn run(command: &[OsString], lookup: Lookup, settings: &Settings, output: &O
     super::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found.filter(|f| f.credential.is_live(now)) else {
         output.error(&format!("not logged in to {} (or the credential expired)", settings.server));
-        output.info("run `agentview login` first");
+        output.info(&format!("run `{}` first", settings.command("login")));
         return Ok(Exit::NotLoggedIn);
     };
     let (program, args) = command.split_first().ok_or_else(|| Failure::usage("exec needs a command"))?;

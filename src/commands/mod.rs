@@ -11,7 +11,10 @@ use crate::settings::Settings;
 
 pub mod exec;
 pub mod logout;
+pub mod mcp_config;
 pub mod status;
+mod status_check;
+mod status_list;
 pub mod token;
 pub mod with_token;
 
@@ -34,7 +37,8 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output, en
         // Every reader of a credential gets it through the same door, renewed when due.
         Command::Exec(args) => exec::run(&args.command, refresh::effective(settings, output).await?, settings, output),
         Command::Token(args) => token::run(args.format, refresh::effective(settings, output).await?, settings, output),
-        Command::Status(args) => status::run(args.json, refresh::effective(settings, output).await?, settings, output),
+        Command::Status(args) => status::run(&args, settings, output).await,
+        Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
         Command::Logout(args) => logout::run(args.local, settings, output).await,
         // Printed before settings are resolved, so a bad environment cannot block them (lib.rs).
         Command::Completions(_) => Ok(Exit::Ok),

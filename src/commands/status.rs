@@ -1,7 +1,10 @@
 //! `agentview status`: logged in or not, where the credential comes from, until when. Never the token.
+//! Offline unless `--check` asks the server.
 
 use serde_json::{Value, json};
 
+use crate::check::Verdict;
+use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601, unix_now};
 use crate::error::Exit;
 use crate::lookup;
@@ -10,40 +13,48 @@ use crate::sanitize;
 use crate::settings::Settings;
 use crate::store::UserInfo;
 
-pub fn run(as_json: bool, lookup: lookup::Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+use super::status_list;
+
+pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    if args.all {
+        return status_list::all(args.json, settings, output);
+    }
+    let lookup = crate::login::oauth::refresh::effective(settings, output).await?;
     let now = unix_now();
     let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
     let Some(found) = &lookup.found else {
-        if as_json {
-            let doc = json!({"logged_in": false, "server": settings.server, "store_errors": store_errors});
-            super::write_stdout(&format!("{doc}\n"))?;
-        } else {
-            output.always(&format!("Not logged in to {}.", settings.server));
-            for error in &store_errors {
-                output.always(&format!("  note: {error}"));
-            }
-            output.always("Run `agentview login` to log in.");
-        }
-        return Ok(Exit::NotLoggedIn);
+        return status_list::not_logged_in(args.json, &store_errors, settings, output);
     };
     let credential = &found.credential;
     let live = credential.is_live(now);
-    if as_json {
-        let doc = json!({
+    let check = if args.check && live { Some(crate::check::check(settings, credential, output).await) } else { None };
+    if args.json {
+        let mut doc = json!({
             "logged_in": live,
             "server": settings.server,
             "source": found.source.as_str(),
             "location": found.location,
             "kind": credential.kind.as_str(),
             "expires_at": credential.expires_at.map(iso8601),
+            "expires_at_unix": credential.expires_at,
             "expired": !live,
             "user": credential.user.as_ref().map(user_json).unwrap_or(Value::Null),
             "stored_at": iso8601(credential.created_at),
+            "stored_at_unix": credential.created_at,
             "store_errors": store_errors,
         });
+        if let Some(verdict) = &check {
+            doc["check"] = super::status_check::to_json(verdict);
+            // No answer leaves the local verdict standing; a refusal overrides it.
+            doc["logged_in"] = json!(live && !matches!(verdict, Verdict::Rejected { .. }));
+        }
         super::write_stdout(&format!("{doc}\n"))?;
     } else {
-        let state = if live { "Logged in to" } else { "The credential has EXPIRED for" };
+        let state = match &check {
+            _ if !live => "The credential has EXPIRED for",
+            Some(Verdict::Rejected { .. }) => "The server REFUSES the stored credential for",
+            _ => "Logged in to",
+        };
         output.always(&format!("{state} {}", settings.server));
         if let Some(user) = credential.user.as_ref().and_then(describe_user) {
             output.always(&format!("  account: {user}"));
@@ -65,11 +76,20 @@ pub fn run(as_json: bool, lookup: lookup::Lookup, settings: &Settings, output: &
         if found.source == crate::store::Source::Env && lookup::stored(settings).found.is_some() {
             output.always("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
         }
+        if let Some(verdict) = &check {
+            super::status_check::print(verdict, settings, output);
+        } else if !live {
+            output.always(&format!("Run `{}` to log in again.", settings.command("login")));
+        }
     }
-    Ok(if live { Exit::Ok } else { Exit::NotLoggedIn })
+    Ok(match (&check, live) {
+        (_, false) => Exit::NotLoggedIn,
+        (Some(verdict), true) => super::status_check::exit_of(verdict),
+        (None, true) => Exit::Ok,
+    })
 }
 
-fn user_json(user: &UserInfo) -> Value {
+pub fn user_json(user: &UserInfo) -> Value {
     json!({"name": user.name, "email": user.email, "id": user.id})
 }
 

@@ -14,20 +14,21 @@ pub fn run(format: TokenFormat, lookup: Lookup, settings: &Settings, output: &Ou
     super::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found else {
         output.error(&format!("not logged in to {}", settings.server));
-        output.info("run `agentview login` first (or set AGENTVIEW_TOKEN)");
+        output.info(&format!("run `{}` first (or set AGENTVIEW_TOKEN)", settings.command("login")));
         return Ok(Exit::NotLoggedIn);
     };
     let credential = &found.credential;
     if !credential.is_live(now) {
         let at = credential.expires_at.map(iso8601).unwrap_or_default();
         output.error(&format!("the credential for {} expired at {at}", settings.server));
-        output.info("run `agentview login` to get a new one");
+        output.info(&format!("run `{}` to get a new one", settings.command("login")));
         return Ok(Exit::NotLoggedIn);
     }
     let token = credential.secret.expose();
     let text = match format {
         TokenFormat::Raw => format!("{token}\n"),
         TokenFormat::Header => format!("Authorization: Bearer {token}\n"),
+        TokenFormat::Headers => format!("{}\n", json!({"Authorization": format!("Bearer {token}")})),
         TokenFormat::Json => {
             let doc = json!({
                 "token": token,
@@ -35,6 +36,7 @@ pub fn run(format: TokenFormat, lookup: Lookup, settings: &Settings, output: &Ou
                 "server": settings.server,
                 "source": found.source.as_str(),
                 "expires_at": credential.expires_at.map(iso8601),
+                "expires_at_unix": credential.expires_at,
             });
             format!("{doc}\n")
         }

@@ -30,6 +30,7 @@ pub fn print(
             "session_request_id": id,
             "login_url": url,
             "expires_at": iso8601(closes_at),
+            "expires_at_unix": closes_at,
             "expires_in": window.as_secs(),
             "resume_command": resume,
             "resume_needs_headers": settings.literal_headers,

@@ -99,10 +99,11 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
     })?;
     let location = selected.store.describe();
     match &selected.fallback_reason {
-        Some(reason) => output.warn(&format!(
-            "the OS keyring is not usable ({reason}); the credential will be stored in PLAIN TEXT in {location} \
-             (mode 0600). Use --store keyring to refuse, or --store file to choose this knowingly."
-        )),
+        Some(reason) => {
+            output.warn(&format!("no usable OS keyring: the credential goes to {location} in plain text (mode 0600)"));
+            output.info("  --store file chooses this knowingly, --store keyring refuses it; -v shows why");
+            output.verbose(&format!("keyring: {reason}"));
+        }
         None => output.info(&format!("The credential will be stored in {location}.")),
     }
     for note in selected.store.notes() {
@@ -168,6 +169,7 @@ pub fn report(
             "store": source.as_str(),
             "location": location,
             "expires_at": credential.expires_at.map(iso8601),
+            "expires_at_unix": credential.expires_at,
             "user": credential.user.as_ref().map_or(Value::Null, |u| json!({"name": u.name, "email": u.email, "id": u.id})),
             "already_logged_in": already,
         });

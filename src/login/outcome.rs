@@ -54,11 +54,11 @@ impl Limit {
 }
 
 /// A wait that did not end in approval.
-pub fn outcome_failure(outcome: Outcome, limit: Limit) -> Failure {
+pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> Failure {
     match outcome {
         Outcome::Ended(status) => match status.to_ascii_lowercase().as_str() {
             "expired" => Failure::new(Exit::Expired, "the login window expired before the login was approved")
-                .with_hint("run `agentview login` again and approve within the window"),
+                .with_hint(format!("run `{login_command}` again and approve within the window")),
             "denied" | "rejected" => Failure::new(Exit::Denied, "the login was denied"),
             "cancelled" | "canceled" => Failure::new(Exit::Denied, "the login was cancelled"),
             "consumed" => Failure::new(
@@ -79,7 +79,7 @@ pub fn outcome_failure(outcome: Outcome, limit: Limit) -> Failure {
                 Exit::Expired,
                 format!("the server's login window ({}) ran out before the login was approved", countdown(window)),
             )
-            .with_hint("run `agentview login` again and approve within the window"),
+            .with_hint(format!("run `{login_command}` again and approve within the window")),
         },
         Outcome::ServerKeptFailing(error) => Failure::new(
             Exit::Server,

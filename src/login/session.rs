@@ -59,11 +59,8 @@ async fn start_and_wait(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::
         return Ok(None);
     }
     output.always(&format!("To approve this login, open:\n\n    {url}\n"));
-    output.info(&format!(
-        "The login window closes at {} (in {}). Approve only a login you started yourself.",
-        utc_time_of_day(closes_at),
-        countdown(window)
-    ));
+    let limit_note = crate::duration::wait_limit(login.timeout, created.window, unix_now());
+    output.info(&format!("Approve only a login you started yourself; {limit_note}."));
     if !login.no_browser {
         match browser::open(&url, &settings.browser) {
             Launch::Opened(how) => output.info(&format!("Opened the login page with {how}.")),
@@ -91,6 +88,6 @@ async fn wait(ctx: &LoginContext<'_>, remote: &mut Remote, id: &str, limit: Limi
     match outcome {
         None => Err(interrupted()),
         Some(Outcome::Active(activated)) => Ok(credential_from(activated, settings, id, output)),
-        Some(other) => Err(outcome_failure(other, limit).into()),
+        Some(other) => Err(outcome_failure(other, limit, &settings.command("login")).into()),
     }
 }

@@ -145,7 +145,7 @@ pub async fn login(
                 Exit::Expired,
                 format!("no answer from the browser within {}; the login was abandoned", countdown(window)),
             )
-            .with_hint("run `agentview login` again, or give more time with --timeout")
+            .with_hint(format!("run `{}` again, or give more time with --timeout", settings.command("login")))
             .into());
         }
     };

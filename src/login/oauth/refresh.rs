@@ -74,7 +74,7 @@ pub async fn renew(settings: &Settings, output: &Output, seen: Lookup) -> anyhow
                 Exit::NotLoggedIn,
                 format!("the authorization server no longer accepts the stored refresh token ({e}); the credential was removed"),
             )
-            .with_hint("log in again: agentview login")
+            .with_hint(format!("log in again: {}", settings.command("login")))
             .into());
         }
         Err(e) if current.credential.is_live(now) => {

@@ -15,10 +15,14 @@ mod pages;
 mod respond;
 mod sse;
 mod state;
+mod token_check;
 mod tools;
 mod types;
 
-pub use oauth_types::*;
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), oauth_bearer::layer))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), mcp_layer::layer))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), token_check::layer));
+    mcp.merge(pages::router(app.clone())).merge(oauth::router(app))
 pub use types::*;
 
 use std::net::SocketAddr;
@@ -245,6 +249,7 @@ fn build_router(app: Arc<App>, loopback: bool) -> axum::Router {
     let mcp = axum::Router::new()
         .route_service("/mcp", service)
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), oauth_bearer::layer))
-        .route_layer(axum::middleware::from_fn_with_state(app.clone(), mcp_layer::layer));
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), mcp_layer::layer))
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), token_check::layer));
     mcp.merge(pages::router(app.clone())).merge(oauth::router(app))
 }

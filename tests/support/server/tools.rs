@@ -50,7 +50,8 @@ impl AuthTools {
                 "required": [id]
             }
         });
-        [create, get].into_iter().filter_map(|t| serde_json::from_value(t).ok()).collect()
+        let tools = [create, get].into_iter().filter_map(|t| serde_json::from_value(t).ok());
+        tools.chain(super::token_check::tools(&self.app)).collect()
     }
 
     /// Consume a matching PolicyDeny / Patch fault for a call of `tool`.
@@ -230,6 +231,9 @@ impl ServerHandler for AuthTools {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
+        if name == super::token_check::AUTHENTICATE && !super::token_check::tools(&self.app).is_empty() {
+            return Ok(super::token_check::authenticate(&self.app, &request.arguments.unwrap_or_default()).into());
+        }
         if name != CREATE && name != GET {
             return Err(ErrorData::invalid_params(format!("unknown tool: {name}"), None));
         }

@@ -66,6 +66,8 @@ pub struct ServerConfig {
     pub log_requests: bool,
     /// The server's own OAuth 2.1 authorization server; None: no OAuth (the well-known URLs answer 404).
     pub oauth: Option<super::OAuthConfig>,
+    /// Extra: refuse Bearer tokens it does not accept, or offer an `authenticate` tool.
+    pub token_check: Option<super::TokenCheck>,
 }
 
 impl Default for ServerConfig {
@@ -86,6 +88,7 @@ impl Default for ServerConfig {
             paginate_tools: false,
             log_requests: false,
             oauth: None,
+            token_check: None,
         }
     }
 }

@@ -1,0 +1,100 @@
+//! `status --all`, and what `status` says when this server has no credential: the servers
+//! that have one, and the command that uses it. Never a token.
+
+use serde_json::{Value, json};
+
+use crate::clock::{iso8601, unix_now};
+use crate::error::Exit;
+use crate::inventory::{self, Entry};
+use crate::output::Output;
+use crate::settings::Settings;
+
+fn entry_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
+    json!({
+        "server": entry.server,
+        "kind": entry.kind.as_str(),
+        "expires_at": entry.expires_at.map(iso8601),
+        "expires_at_unix": entry.expires_at,
+        "expired": !entry.is_live(now),
+        "user": entry.user.as_ref().map(super::status::user_json).unwrap_or(Value::Null),
+        "status_command": settings.command_for(&entry.server, "status"),
+    })
+}
+
+fn entry_line(entry: &Entry, now: u64) -> String {
+    let server = crate::sanitize::line(&entry.server, 200);
+    let who =
+        entry.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
+    let until = match entry.expires_at {
+        Some(at) if at > now => format!(", until {}", iso8601(at)),
+        Some(at) => format!(", EXPIRED {}", iso8601(at)),
+        None => String::new(),
+    };
+    format!("  {server}{who} ({}{until})", entry.kind.as_str())
+}
+
+/// `status --all`: every stored credential the stores can list.
+pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    let now = unix_now();
+    let listing = inventory::list(settings);
+    if as_json {
+        let entries: Vec<Value> = listing.entries.iter().map(|e| entry_json(e, now, settings)).collect();
+        let doc = json!({
+            "credentials": entries,
+            "file": listing.file,
+            "keyring_listed": false,
+            "notes": listing.keyring_note.iter().chain(&listing.problems).collect::<Vec<_>>(),
+        });
+        super::write_stdout(&format!("{doc}\n"))?;
+    } else if listing.entries.is_empty() {
+        output.always(&format!("No credentials in {}.", listing.file));
+    } else {
+        output.always(&format!("Credentials in {}:", listing.file));
+        for entry in &listing.entries {
+            output.always(&entry_line(entry, now));
+        }
+    }
+    if !as_json {
+        for note in listing.keyring_note.iter().chain(&listing.problems) {
+            output.always(&format!("  note: {note}"));
+        }
+    }
+    Ok(if listing.entries.is_empty() { Exit::NotLoggedIn } else { Exit::Ok })
+}
+
+/// `status` without a credential for this server.
+pub fn not_logged_in(
+    as_json: bool,
+    store_errors: &[String],
+    settings: &Settings,
+    output: &Output,
+) -> anyhow::Result<Exit> {
+    let now = unix_now();
+    let listing = inventory::list(settings);
+    let others: Vec<&Entry> = listing.entries.iter().filter(|e| e.server != settings.server).collect();
+    if as_json {
+        let doc = json!({
+            "logged_in": false,
+            "server": settings.server,
+            "store_errors": store_errors,
+            "other_servers": others.iter().map(|e| entry_json(e, now, settings)).collect::<Vec<_>>(),
+            "login_command": settings.command("login"),
+        });
+        super::write_stdout(&format!("{doc}\n"))?;
+        return Ok(Exit::NotLoggedIn);
+    }
+    output.always(&format!("Not logged in to {}.", settings.server));
+    for error in store_errors {
+        output.always(&format!("  note: {error}"));
+    }
+    if let Some(first) = others.first() {
+        output.always("Credentials are stored for:");
+        for entry in &others {
+            output.always(&entry_line(entry, now));
+        }
+        output.always(&format!("Use one with: {}", settings.command_for(&first.server, "status")));
+        output.always("  (the same --server works with token, exec and mcp-config)");
+    }
+    output.always(&format!("Run `{}` to log in.", settings.command("login")));
+    Ok(Exit::NotLoggedIn)
+}

@@ -1,0 +1,119 @@
+//! agentview's own command line, said back: hints that repeat the user's flags, and the command
+//! another program (an MCP client) runs to reach the same credential.
+
+use crate::cli::{GlobalArgs, StoreArg};
+use crate::env::Env;
+use crate::settings::{DEFAULT_SERVER, Settings};
+
+impl Settings {
+    /// The command line for `agentview <sub>` that acts on the same server, store and
+    /// config dir as this run: hints print it so copying it does the right thing.
+    pub fn command(&self, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string()];
+        words.extend(self.given_flags.iter().map(|w| shell_quote(w)));
+        words.push(sub.to_string());
+        words.join(" ")
+    }
+
+    /// Like [`Settings::command`], for another server (the store and config dir stay).
+    pub fn command_for(&self, server: &str, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string(), "--server".to_string(), shell_quote(server)];
+        let mut flags = self.given_flags.iter();
+        while let Some(flag) = flags.next() {
+            let value = flags.next().map(String::as_str).unwrap_or_default();
+            if flag != "--server" {
+                words.extend([flag.clone(), shell_quote(value)]);
+            }
+        }
+        words.push(sub.to_string());
+        words.join(" ")
+    }
+}
+
+pub(crate) fn given_flags(args: &GlobalArgs, server: &str) -> Vec<String> {
+    let mut flags = Vec::new();
+    if args.server.is_some() {
+        flags.extend(["--server".to_string(), server.to_string()]);
+    }
+    if let Some(store) = args.store.and_then(|s| clap::ValueEnum::to_possible_value(&s)) {
+        flags.extend(["--store".to_string(), store.get_name().to_string()]);
+    }
+    if let Some(dir) = &args.config_dir {
+        flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
+    }
+    flags
+}
+
+pub(crate) fn pinned_flags(server: &str, store: StoreArg, explicit_dir: bool, dir: &std::path::Path) -> Vec<String> {
+    let mut flags = Vec::new();
+    if server != DEFAULT_SERVER {
+        flags.extend(["--server".to_string(), server.to_string()]);
+    }
+    if let Some(store) = (store != StoreArg::Auto).then(|| clap::ValueEnum::to_possible_value(&store)).flatten() {
+        flags.extend(["--store".to_string(), store.get_name().to_string()]);
+    }
+    if explicit_dir {
+        flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
+    }
+    flags
+}
+
+/// `agentview` when the first `agentview` on PATH is this very binary, else the full path.
+pub(crate) fn program(env: &Env) -> String {
+    let Ok(me) = std::env::current_exe() else { return "agentview".into() };
+    let me = me.canonicalize().unwrap_or(me);
+    let name = if cfg!(windows) { "agentview.exe" } else { "agentview" };
+    let on_path = env
+        .get("PATH")
+        .map(|path| std::env::split_paths(path).map(|dir| dir.join(name)).find(|p| p.is_file()))
+        .unwrap_or_default();
+    match on_path.and_then(|p| p.canonicalize().ok()) {
+        Some(found) if found == me => "agentview".into(),
+        _ => me.display().to_string(),
+    }
+}
+
+/// Quote a word for a POSIX shell when it needs it.
+pub fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_quoted_only_when_needed() {
+        assert_eq!(shell_quote("https://a.example/mcp"), "https://a.example/mcp");
+        assert_eq!(shell_quote("/tmp/my dir"), "'/tmp/my dir'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote(""), "''");
+    }
+
+    #[test]
+    fn hints_repeat_the_given_flags_and_swap_the_server() {
+        let args = GlobalArgs {
+            server: Some("https://a.example/mcp".into()),
+            store: Some(StoreArg::File),
+            config_dir: Some("/tmp/my dir".into()),
+            headers: Vec::new(),
+            quiet: false,
+            verbose: false,
+            color: crate::cli::ColorArg::Never,
+        };
+        let settings = crate::settings::resolve(&args, &Env::from_pairs([("HOME", "/h")])).expect("settings");
+        assert_eq!(
+            settings.command("login"),
+            "agentview --server https://a.example/mcp --store file --config-dir '/tmp/my dir' login"
+        );
+        assert_eq!(
+            settings.command_for("https://b.example/mcp", "status"),
+            "agentview --server https://b.example/mcp --store file --config-dir '/tmp/my dir' status"
+        );
+        assert_eq!(
+            settings.pinned_flags,
+            ["--server", "https://a.example/mcp", "--store", "file", "--config-dir", "/tmp/my dir"]
+        );
+    }
+}

@@ -1,0 +1,54 @@
+//! agentview where people use it: MCP client configurations, the headers helper, a check with
+//! the server, the credential listing, and hints that repeat the user's flags. Real binary,
+//! local server.
+
+mod support;
+
+#[path = "fit/check.rs"]
+mod check;
+#[path = "fit/headers.rs"]
+mod headers;
+#[path = "fit/hints.rs"]
+mod hints;
+#[path = "fit/listing.rs"]
+mod listing;
+#[path = "fit/mcp_config.rs"]
+mod mcp_config;
+#[path = "fit/progress.rs"]
+mod progress;
+
+use serde_json::json;
+use support::cli::Agentview;
+
+/// A live credential (expiring in 2096) for a server, as a stored entry.
+pub const FAR: u64 = 4_000_000_000;
+
+/// Write a credentials file holding `(server, token, expires_at)` entries.
+fn store(av: &Agentview, entries: &[(&str, &str, u64)]) {
+    let dir = av.config_dir();
+    std::fs::create_dir_all(&dir).expect("config dir");
+    let mut credentials = serde_json::Map::new();
+    for (server, token, expires_at) in entries {
+        credentials.insert(
+            server.to_string(),
+            json!({"kind": "bearer", "token": token, "expires_at": expires_at, "created_at": 1_700_000_000u64,
+                   "user": {"name": "Ada", "email": "ada@example.com"}}),
+        );
+    }
+    let doc = json!({"version": 1, "credentials": credentials});
+    let path = av.credentials_file();
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).expect("json")).expect("write credentials");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+}
+
+/// A server URL nothing listens on.
+fn dead_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/mcp")
+}

@@ -1,0 +1,63 @@
+//! `status` without a credential for this server names the servers that have one and the
+//! command to use one; `status --all` lists them all. Never a token.
+
+use serde_json::Value;
+
+use super::support::cli::{Agentview, binary};
+use super::{FAR, store};
+
+const HERE: &str = "https://here.example/mcp";
+const A: &str = "https://a.example/mcp";
+const B: &str = "https://b.example/mcp";
+
+fn with_others() -> Agentview {
+    let av = Agentview::new(HERE);
+    store(&av, &[(A, "avt_token_for_a", FAR), (B, "avt_token_for_b", 1_000)]);
+    av
+}
+
+#[test]
+fn status_names_the_servers_with_a_credential_and_a_command_that_works() {
+    let av = with_others();
+    let run = av.run(&["status"]).expect_code(4);
+    assert!(run.stderr.contains(&format!("Not logged in to {HERE}.")), "{}", run.stderr);
+    assert!(run.stderr.contains(A) && run.stderr.contains(B), "{}", run.stderr);
+    assert!(run.stderr.contains("EXPIRED"), "b's credential is shown as expired\n{}", run.stderr);
+    for token in ["avt_token_for_a", "avt_token_for_b"] {
+        run.assert_no_leak(token);
+    }
+    let line = run.stderr.lines().find(|l| l.starts_with("Use one with: ")).expect("a command to use one");
+    let command = line.trim_start_matches("Use one with: ");
+    assert_eq!(command, format!("agentview --server {A} status"));
+    let rest = command.strip_prefix("agentview ").expect("starts with agentview");
+    let args: Vec<&str> = rest.split(' ').collect();
+    let used = av.run(&args).expect_code(0);
+    assert!(used.stderr.contains(&format!("Logged in to {A}")), "{}", used.stderr);
+    assert!(binary().exists());
+}
+
+#[test]
+fn status_all_lists_every_stored_credential() {
+    let av = with_others();
+    let run = av.run(&["status", "--all"]).expect_code(0);
+    assert!(run.stderr.contains(A) && run.stderr.contains(B), "{}", run.stderr);
+    let run = av.run(&["status", "--all", "--json"]).expect_code(0);
+    for token in ["avt_token_for_a", "avt_token_for_b"] {
+        run.assert_no_leak(token);
+    }
+    let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let servers: Vec<&str> =
+        doc["credentials"].as_array().expect("list").iter().filter_map(|c| c["server"].as_str()).collect();
+    assert_eq!(servers, [A, B]);
+    assert_eq!(doc["credentials"][1]["expired"], true);
+    assert_eq!(doc["credentials"][0]["expires_at_unix"], super::FAR);
+    assert_eq!(doc["keyring_listed"], false);
+}
+
+#[test]
+fn with_the_keyring_in_use_status_all_says_what_it_cannot_list() {
+    let mut av = with_others();
+    av.set("AGENTVIEW_STORE", "auto");
+    let run = av.run(&["status", "--all"]).expect_code(0);
+    assert!(run.stderr.contains("cannot be listed; only the credential file is shown"), "{}", run.stderr);
+}

@@ -1,0 +1,132 @@
+//! `mcp-config <client>`: each snippet parses as its client reads it, points at the server,
+//! runs agentview with the same store and config dir, and holds no token.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::support::cli::{Agentview, binary};
+use super::{FAR, store};
+
+const SERVER: &str = "https://agentview.example/mcp";
+const TOKEN: &str = "avt_config_token";
+const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
+
+fn configured() -> Agentview {
+    let av = Agentview::new(SERVER);
+    store(&av, &[(SERVER, TOKEN, FAR)]);
+    av
+}
+
+fn snippet(av: &Agentview, client: &str) -> String {
+    let run = av.run(&["mcp-config", client]).expect_code(0);
+    run.assert_no_leak(TOKEN);
+    run.stdout
+}
+
+/// Run a program with an environment that has none of agentview's variables: the flags in the
+/// configuration alone must lead it to the credential.
+fn run_bare(program: &str, args: &[String]) -> std::process::Output {
+    Command::new(program)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", "/nonexistent")
+        .output()
+        .expect("runs")
+}
+
+fn assert_bridge(command: &str, args: &[String]) {
+    assert_eq!(command, binary().display().to_string(), "agentview, by a path the client can start");
+    let exec = args.iter().position(|a| a == "exec").expect("runs agentview exec");
+    assert_eq!(&args[exec + 1..], ["--", "npx", "-y", "mcp-remote", SERVER, "--header", BRIDGE_HEADER]);
+    let flags = &args[..exec];
+    assert!(flags.windows(2).any(|w| w == ["--store", "file"]), "{flags:?}");
+    assert!(flags.iter().any(|f| f == "--config-dir"), "{flags:?}");
+    assert!(flags.windows(2).any(|w| w == ["--server", SERVER]), "{flags:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_bridge_runs_with_the_credential_in_its_environment() {
+    let av = configured();
+    let doc: Value = serde_json::from_str(&snippet(&av, "mcp-remote")).expect("JSON");
+    let entry = &doc["mcpServers"]["agentview"];
+    let args: Vec<String> = serde_json::from_value(entry["args"].clone()).expect("args");
+    // A stand-in for npx: it shows what mcp-remote would get.
+    let bin = av.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("bin dir");
+    super::support::cli::script(&bin, "npx", "printf '%s|' \"$AGENTVIEW_TOKEN\" \"$AGENTVIEW_SERVER\" \"$@\"");
+    let out = Command::new(entry["command"].as_str().expect("command"))
+        .args(&args)
+        .env_clear()
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout, format!("{TOKEN}|{SERVER}|-y|mcp-remote|{SERVER}|--header|{BRIDGE_HEADER}|"));
+}
+
+#[test]
+fn claude_gets_a_headers_helper_that_works_on_its_own() {
+    let av = configured();
+    let doc: Value = serde_json::from_str(&snippet(&av, "claude")).expect("JSON");
+    let server = &doc["mcpServers"]["agentview"];
+    assert_eq!(server["type"], "http");
+    assert_eq!(server["url"], SERVER);
+    let helper = server["headersHelper"].as_str().expect("headersHelper");
+    assert!(helper.ends_with(" token --format headers"), "{helper}");
+    let out = run_bare("sh", &["-c".to_string(), helper.to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let headers: Value = serde_json::from_slice(&out.stdout).expect("the helper prints JSON");
+    assert_eq!(headers, serde_json::json!({"Authorization": format!("Bearer {TOKEN}")}));
+}
+
+#[test]
+fn vscode_gets_a_stdio_bridge() {
+    let av = configured();
+    let doc: Value = serde_json::from_str(&snippet(&av, "vscode")).expect("JSON");
+    let server = &doc["servers"]["agentview"];
+    assert_eq!(server["type"], "stdio");
+    let args: Vec<String> = serde_json::from_value(server["args"].clone()).expect("args");
+    assert_bridge(server["command"].as_str().expect("command"), &args);
+}
+
+#[test]
+fn cursor_and_mcp_remote_get_an_mcp_servers_entry() {
+    let av = configured();
+    for client in ["cursor", "mcp-remote"] {
+        let doc: Value = serde_json::from_str(&snippet(&av, client)).expect("JSON");
+        let server = &doc["mcpServers"]["agentview"];
+        let args: Vec<String> = serde_json::from_value(server["args"].clone()).expect("args");
+        assert_bridge(server["command"].as_str().expect("command"), &args);
+    }
+}
+
+#[test]
+fn codex_gets_a_bearer_token_env_var() {
+    let av = configured();
+    let text = snippet(&av, "codex");
+    let doc: toml::Table = toml::from_str(&text).expect("TOML");
+    let server = doc["mcp_servers"]["agentview"].as_table().expect("a table");
+    assert_eq!(server["url"].as_str(), Some(SERVER));
+    assert_eq!(server["bearer_token_env_var"].as_str(), Some("AGENTVIEW_TOKEN"));
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.starts_with("# Start Codex with: ") && first.ends_with(" exec -- codex"), "{first}");
+    // A name that needs quoting still gives one table.
+    let run = av.run(&["mcp-config", "codex", "--name", "agent view.prod"]).expect_code(0);
+    let doc: toml::Table = toml::from_str(&run.stdout).expect("TOML");
+    assert!(doc["mcp_servers"].get("agent view.prod").is_some(), "{}", run.stdout);
+}
+
+#[test]
+fn goose_gets_a_stdio_extension() {
+    let av = configured();
+    let doc: serde_norway::Value = serde_norway::from_str(&snippet(&av, "goose")).expect("YAML");
+    let ext = &doc["extensions"]["agentview"];
+    assert_eq!(ext["type"].as_str(), Some("stdio"));
+    assert_eq!(ext["enabled"].as_bool(), Some(true));
+    let args: Vec<String> = serde_norway::from_value(ext["args"].clone()).expect("args");
+    assert_bridge(ext["cmd"].as_str().expect("cmd"), &args);
+}
