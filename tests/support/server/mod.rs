@@ -19,10 +19,8 @@ mod token_check;
 mod tools;
 mod types;
 
-        .route_layer(axum::middleware::from_fn_with_state(app.clone(), oauth_bearer::layer))
-        .route_layer(axum::middleware::from_fn_with_state(app.clone(), mcp_layer::layer))
-        .route_layer(axum::middleware::from_fn_with_state(app.clone(), token_check::layer));
-    mcp.merge(pages::router(app.clone())).merge(oauth::router(app))
+pub use oauth_types::*;
+pub use token_check::TokenCheck;
 pub use types::*;
 
 use std::net::SocketAddr;
