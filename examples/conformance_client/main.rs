@@ -37,7 +37,10 @@ use reqwest::Url;
 #[derive(Debug)]
 pub enum Stop {
     /// HTTP 401 or 403, with the `WWW-Authenticate` header if there was one.
-    Auth { status: u16, challenge: Option<String> },
+    Auth {
+        status: u16,
+        challenge: Option<String>,
+    },
     Failed(String),
 }
 

@@ -6,13 +6,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentview::login::oauth::choose_scope;
 use agentview::login::oauth::discovery::{self, AuthServer, parse_challenge};
 use agentview::login::oauth::grant::{self, Authorization};
 use agentview::login::oauth::http::Http;
 use agentview::login::oauth::loopback::Listener;
 use agentview::login::oauth::pkce::random_token;
 use agentview::login::oauth::registration::{self, Client};
-use agentview::login::oauth::choose_scope;
 use agentview::mcp::transport::Trace;
 use agentview::secret::Secret;
 use agentview::store::ClientAuth;
@@ -120,11 +120,21 @@ impl OAuth {
             .ok_or("the server offers no OAuth metadata")?;
         let server = &discovered.server;
         let scope = choose_scope(&discovered, wanted.as_deref());
-        eprintln!("authorization {} with {}, scope {}", self.authorizations, server.issuer, scope.as_deref().unwrap_or("(none)"));
+        eprintln!(
+            "authorization {} with {}, scope {}",
+            self.authorizations,
+            server.issuer,
+            scope.as_deref().unwrap_or("(none)")
+        );
         let (listener, client) = self.listen_and_identify(server, scope.as_deref()).await?;
-        let authorization =
-            Authorization::new(server, &client, &listener.redirect_uri(), &discovered.resource.resource, scope.as_deref())
-                .map_err(|e| e.to_string())?;
+        let authorization = Authorization::new(
+            server,
+            &client,
+            &listener.redirect_uri(),
+            &discovered.resource.resource,
+            scope.as_deref(),
+        )
+        .map_err(|e| e.to_string())?;
         let code = self.browse(listener, &authorization).await?;
         let tokens = grant::exchange(&self.http, &server.token_endpoint, &client, &authorization, &code)
             .await
@@ -141,7 +151,11 @@ impl OAuth {
 
     /// Bind the loopback listener and settle the client: pre-registered, a metadata document,
     /// or a dynamic registration (reused, with its redirect URI, for the same issuer).
-    async fn listen_and_identify(&mut self, server: &AuthServer, scope: Option<&str>) -> Result<(Listener, Client), String> {
+    async fn listen_and_identify(
+        &mut self,
+        server: &AuthServer,
+        scope: Option<&str>,
+    ) -> Result<(Listener, Client), String> {
         if let Some(kept) = self.registered.as_ref().filter(|r| r.issuer == server.issuer)
             && let Ok(listener) = Listener::bind(kept.port, &kept.path).await
         {
@@ -155,18 +169,19 @@ impl OAuth {
             Client::pre_registered(id, secret.clone(), server)
         } else if server.cimd_supported {
             eprintln!("client metadata document {METADATA_DOCUMENT}");
-            Client { client_id: METADATA_DOCUMENT.into(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
+            Client {
+                client_id: METADATA_DOCUMENT.into(),
+                client_secret: None,
+                auth: ClientAuth::None,
+                redirect_uri: None,
+            }
         } else {
             let client = registration::register(&self.http, server, &listener.redirect_uri(), scope)
                 .await
                 .map_err(|e| e.to_string())?;
             eprintln!("registered as {} ({})", client.client_id, client.auth.as_str());
-            self.registered = Some(Registered {
-                issuer: server.issuer.clone(),
-                client: client.clone(),
-                port: listener.port(),
-                path,
-            });
+            self.registered =
+                Some(Registered { issuer: server.issuer.clone(), client: client.clone(), port: listener.port(), path });
             client
         };
         Ok((listener, client))

@@ -45,8 +45,8 @@ async fn exercise(
 ) -> Result<(), Stop> {
     let mut headers = HeaderMap::new();
     if let Some(token) = token {
-        let mut value =
-            HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| "an unusable token".to_string())?;
+        let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+            .map_err(|_| "an unusable token".to_string())?;
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }

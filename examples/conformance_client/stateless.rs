@@ -36,8 +36,7 @@ pub async fn authorized(endpoint: &Url, token: Option<&Secret>) -> Result<(), St
         Err(auth) => return Err(auth),
     }
     let tools = rpc.request("tools/list", json!({})).await?;
-    let names: Vec<&str> =
-        tools["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
+    let names: Vec<&str> = tools["tools"].as_array().into_iter().flatten().filter_map(|t| t["name"].as_str()).collect();
     eprintln!("tools: {names:?}");
     if names.contains(&TEST_TOOL) {
         let result = rpc.request("tools/call", json!({"name": TEST_TOOL, "arguments": {}})).await?;
@@ -100,8 +99,8 @@ impl Rpc<'_> {
             if content_type == "text/event-stream" {
                 let events = decoder.feed(&chunk).map_err(|e| format!("{method}: {e}"))?;
                 for event in events.iter().filter(|e| !e.data.trim().is_empty()) {
-                    let message: Value =
-                        serde_json::from_str(&event.data).map_err(|e| format!("{method}: an event is not JSON ({e})"))?;
+                    let message: Value = serde_json::from_str(&event.data)
+                        .map_err(|e| format!("{method}: an event is not JSON ({e})"))?;
                     if let Some(result) = ours(message, id, method)? {
                         return Ok(result);
                     }
@@ -110,7 +109,10 @@ impl Rpc<'_> {
         }
         if !(200..300).contains(&status) {
             let text = String::from_utf8_lossy(&body);
-            return Err(Stop::Failed(format!("{method}: HTTP {status}: {}", text.chars().take(300).collect::<String>())));
+            return Err(Stop::Failed(format!(
+                "{method}: HTTP {status}: {}",
+                text.chars().take(300).collect::<String>()
+            )));
         }
         if content_type == "application/json" {
             let message: Value = serde_json::from_slice(&body).map_err(|e| format!("{method}: not JSON ({e})"))?;
