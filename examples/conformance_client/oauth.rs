@@ -191,6 +191,7 @@ impl OAuth {
     async fn browse(&self, listener: Listener, authorization: &Authorization) -> Result<String, String> {
         let callback = listener.wait(|params| authorization.check_callback(params));
         tokio::pin!(callback);
+        eprintln!("→ GET {} (the browser, following redirects)", origin(&authorization.url));
         let visit = self.browser.get(authorization.url.clone()).send();
         let code = tokio::select! {
             result = &mut callback => result,

@@ -55,6 +55,10 @@ struct Rpc<'a> {
 impl Rpc<'_> {
     /// One request; its `result`.
     async fn request(&mut self, method: &str, mut params: Value) -> Result<Value, Stop> {
+        let label = match params.get("name").and_then(Value::as_str) {
+            Some(name) => format!("{method} {name}"),
+            None => method.to_string(),
+        };
         self.next_id += 1;
         let id = self.next_id;
         params["_meta"] = json!({
@@ -73,7 +77,7 @@ impl Rpc<'_> {
         if let Some(token) = self.token {
             request = request.bearer_auth(token.expose());
         }
-        eprintln!("→ POST {} {method}", self.endpoint);
+        eprintln!("→ POST {} {label}", self.endpoint);
         let mut response = request.send().await.map_err(|e| format!("{method}: {e}"))?;
         let status = response.status().as_u16();
         let content_type = response
