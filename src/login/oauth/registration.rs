@@ -146,15 +146,31 @@ pub async fn register(
         }
         None => None,
     };
-    let auth = match doc.get("token_endpoint_auth_method").and_then(Value::as_str).and_then(ClientAuth::parse) {
-        Some(auth) => auth,
-        None if client_secret.is_some() && method == ClientAuth::None => secret_method(methods),
-        None => method,
-    };
+    let returned = doc.get("token_endpoint_auth_method").and_then(Value::as_str).and_then(ClientAuth::parse);
+    let auth = registered_method(returned, method, client_secret.is_some(), methods);
     if auth != ClientAuth::None && client_secret.is_none() {
         return Err(OAuthError::invalid(WHAT, "the client must authenticate with a secret, but none was issued"));
     }
     Ok(Client { client_id, client_secret, auth, redirect_uri: Some(redirect_uri.to_string()) })
+}
+
+/// The token endpoint authentication a registration ended with: the one the answer names; else
+/// the one asked for. A secret handed out unasked, with no method named, means
+/// `client_secret_basic` (RFC 7591's default) only when the server does not list `none` among
+/// its methods: a server that lists `none` registered the public client asked for.
+fn registered_method(
+    returned: Option<ClientAuth>,
+    requested: ClientAuth,
+    secret: bool,
+    supported: &[String],
+) -> ClientAuth {
+    match returned {
+        Some(auth) => auth,
+        None if secret && requested == ClientAuth::None && !supported.iter().any(|m| m == "none") => {
+            secret_method(supported)
+        }
+        None => requested,
+    }
 }
 
 /// Dynamic registrations kept per issuer in `<config dir>/oauth-clients.json` (mode 0600).
@@ -308,6 +324,24 @@ mod tests {
         assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
         fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).expect("chmod");
         assert_eq!(cache.load("https://as.example"), None);
+    }
+
+    #[test]
+    fn the_registered_method() {
+        let none = ["none".to_string()];
+        let basic = ClientAuth::ClientSecretBasic;
+        assert_eq!(
+            registered_method(Some(ClientAuth::ClientSecretPost), ClientAuth::None, true, &none),
+            ClientAuth::ClientSecretPost
+        );
+        assert_eq!(
+            registered_method(None, ClientAuth::None, true, &none),
+            ClientAuth::None,
+            "a server that lists none"
+        );
+        assert_eq!(registered_method(None, ClientAuth::None, true, &[]), basic, "RFC 7591's default");
+        assert_eq!(registered_method(None, ClientAuth::None, false, &[]), ClientAuth::None);
+        assert_eq!(registered_method(None, basic, true, &["client_secret_basic".into()]), basic);
     }
 
     #[test]
