@@ -1,12 +1,13 @@
 //! The quick start: a real `agentview login` end to end against the bundled local
 //! agentView server, with no network and no account.
 //!
-//!     cargo run --example demo
+//!     cargo run --example demo                      # OAuth 2.1 + PKCE in the browser
+//!     cargo run --example demo -- --method session  # agentView's session tools
 //!
 //! With a display (or BROWSER set) the approval page opens in your browser: click
-//! Approve. Without one, the demo approves the login for you after a few seconds,
-//! as a person at the browser would. Then it runs `status`, `token --format header`
-//! and `logout`, and removes everything it created.
+//! Approve. Without one, the demo plays the person at the browser 3 seconds after the
+//! login starts. Then it runs `status`, `token --format header` and `logout`, and
+//! removes everything it created.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 #[path = "../tests/support/server/mod.rs"]
@@ -16,18 +17,36 @@ use std::ffi::OsString;
 use std::time::Duration;
 
 use agentview::env::Env;
-use server::{ServerConfig, TestServer};
+use server::{OAuthConfig, ServerConfig, TestServer};
+
+/// Run as the stand-in browser: wait like a person reading the page, then follow the
+/// authorization redirect back to agentview's loopback listener.
+const FOLLOW: &str = "--follow-redirects-of";
 
 fn main() -> std::process::ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == FOLLOW) {
+        return follow(args.get(i + 1).map(String::as_str).unwrap_or_default());
+    }
+    let method = match args.iter().position(|a| a == "--method").and_then(|i| args.get(i + 1)) {
+        Some(m) if m == "session" || m == "oauth" => m.clone(),
+        Some(other) => {
+            eprintln!("demo: --method is oauth or session, not {other}");
+            return std::process::ExitCode::from(2);
+        }
+        None => "auto".to_string(),
+    };
     let process = Env::from_process();
     let has_display = process.is_set("DISPLAY")
         || process.is_set("WAYLAND_DISPLAY")
         || process.is_set("BROWSER")
         || process.is_set("AGENTVIEW_BROWSER")
         || !cfg!(target_os = "linux");
+    let session = method == "session";
     let config = ServerConfig {
         // Nobody to click Approve without a display: approve like a person would.
-        auto_approve_after: (!has_display).then_some(Duration::from_secs(3)),
+        auto_approve_after: (session && !has_display).then_some(Duration::from_secs(3)),
+        oauth: Some(OAuthConfig { auto_approve: !has_display, ..OAuthConfig::default() }),
         ..ServerConfig::default()
     };
     let server = TestServer::start(config);
@@ -43,11 +62,23 @@ fn main() -> std::process::ExitCode {
     env.retain(|(k, _)| !k.starts_with("AGENTVIEW_"));
     env.push(("AGENTVIEW_SERVER".into(), server.mcp_url()));
     env.push(("AGENTVIEW_CONFIG_DIR".into(), config_dir.path().display().to_string()));
+    if method != "auto" {
+        env.push(("AGENTVIEW_LOGIN_METHOD".into(), method.clone()));
+    }
+    if !session && !has_display {
+        if let Ok(me) = std::env::current_exe() {
+            env.push(("AGENTVIEW_BROWSER".into(), format!("\"{}\" {FOLLOW}", me.display())));
+        }
+    }
     let env = Env::from_pairs(env);
 
     eprintln!("demo: a local agentView server is listening at {}", server.mcp_url());
+    eprintln!("demo: logging in with {}", if session { "the session tools" } else { "OAuth 2.1 + PKCE" });
     if !has_display {
-        eprintln!("demo: no display, so the demo will click Approve for you 3 s after the login starts");
+        eprintln!("demo: no display, so the demo approves for you 3 s after the login starts");
+        eprintln!(
+            "demo: in a container the OS keyring is usually missing: the warning about a plain-text file is expected"
+        );
     }
     let steps: [&[&str]; 4] = [&["login"], &["status"], &["token", "--format", "header"], &["logout"]];
     for step in steps {
@@ -60,9 +91,21 @@ fn main() -> std::process::ExitCode {
         }
     }
     let calls = server.calls();
+    let counts = server.oauth_counts();
     eprintln!(
-        "\ndemo: done. The server saw {} create_auth_session call(s) and {} get_auth_session poll(s).",
-        calls.create, calls.get
+        "\ndemo: done. The server saw {} create_auth_session call(s), {} get_auth_session poll(s), \
+         {} OAuth registration(s) and {} revocation(s).",
+        calls.create, calls.get, counts.registrations, counts.revocations
     );
     std::process::ExitCode::SUCCESS
+}
+
+fn follow(url: &str) -> std::process::ExitCode {
+    std::thread::sleep(Duration::from_secs(3));
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(_) => return std::process::ExitCode::FAILURE,
+    };
+    let fetched = runtime.block_on(async { reqwest::get(url).await.map(|r| r.status().is_success()) });
+    if matches!(fetched, Ok(true)) { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE }
 }

@@ -43,6 +43,11 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             "stored_at_unix": credential.created_at,
             "store_errors": store_errors,
         });
+        if let Some(grant) = &credential.oauth {
+            doc["issuer"] = json!(grant.issuer);
+            doc["scope"] = json!(grant.scope);
+            doc["renews"] = json!(grant.refresh_token.is_some());
+        }
         if let Some(verdict) = &check {
             doc["check"] = super::status_check::to_json(verdict);
             // No answer leaves the local verdict standing; a refusal overrides it.
@@ -61,6 +66,18 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         }
         let kind = credential.kind.describe();
         output.always(&format!("  kind:    {kind}"));
+        if let Some(grant) = &credential.oauth {
+            output.always(&format!("  issuer:  {}", crate::sanitize::line(&grant.issuer, 200)));
+            if let Some(scope) = &grant.scope {
+                output.always(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
+            }
+            let renews = if grant.refresh_token.is_some() {
+                "automatically, before it expires"
+            } else {
+                "no (no refresh token)"
+            };
+            output.always(&format!("  renews:  {renews}"));
+        }
         output.always(&format!("  source:  {} ({})", found.source.as_str(), found.location));
         let expiry = match credential.expires_at {
             Some(at) if at > now => {
