@@ -65,10 +65,11 @@ fn main() -> std::process::ExitCode {
     if method != "auto" {
         env.push(("AGENTVIEW_LOGIN_METHOD".into(), method.clone()));
     }
-    if !session && !has_display {
-        if let Ok(me) = std::env::current_exe() {
-            env.push(("AGENTVIEW_BROWSER".into(), format!("\"{}\" {FOLLOW}", me.display())));
-        }
+    if !session
+        && !has_display
+        && let Ok(me) = std::env::current_exe()
+    {
+        env.push(("AGENTVIEW_BROWSER".into(), format!("\"{}\" {FOLLOW}", me.display())));
     }
     let env = Env::from_pairs(env);
 
