@@ -65,7 +65,8 @@ fn one_login(server: &TestServer, dir: &std::path::Path) -> Duration {
             break format!("http://{rest}");
         }
     };
-    assert!(get(&url).contains("200"), "the approval page");
+    let page = get(&url);
+    assert!(page.contains("200"), "the approval page: {page}");
     let redirect = server.approve_pending_authorization().expect("a pending authorization");
     std::thread::spawn(move || for _ in lines {});
     let callback = Instant::now();
@@ -154,10 +155,7 @@ fn main() {
         ms(*latencies.last().unwrap())
     );
 
-    let server = TestServer::start(ServerConfig {
-        oauth: Some(OAuthConfig { auto_approve: true, ..OAuthConfig::default() }),
-        ..ServerConfig::default()
-    });
+    let server = TestServer::start(ServerConfig { oauth: Some(OAuthConfig::default()), ..ServerConfig::default() });
     let dir = tempfile::tempdir().unwrap();
     one_login(&server, dir.path());
     let fresh = token_median(&server, dir.path(), 50, || {});

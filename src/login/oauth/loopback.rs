@@ -31,6 +31,8 @@ pub struct Listener {
 struct Incoming {
     target: String,
     answer: oneshot::Sender<(u16, String)>,
+    /// Fires once the answer is written (or could not be).
+    written: oneshot::Receiver<()>,
 }
 
 impl Listener {
@@ -75,10 +77,10 @@ impl Listener {
                 Err(why) => page("Sign-in failed", &why.to_string()),
             };
             let _ = incoming.answer.send((200, body));
+            // The browser gets its page before the listener goes away.
+            let _ = tokio::time::timeout(Duration::from_secs(1), incoming.written).await;
             break verdict;
         };
-        // Give the last answer a moment to be written, then stop listening.
-        tokio::time::sleep(Duration::from_millis(20)).await;
         accept.abort();
         result
     }
@@ -126,12 +128,14 @@ async fn serve(mut stream: TcpStream, tx: mpsc::Sender<Incoming>) {
         return;
     };
     let (answer, answered) = oneshot::channel();
-    if tx.send(Incoming { target: target.to_string(), answer }).await.is_err() {
+    let (done, written) = oneshot::channel();
+    if tx.send(Incoming { target: target.to_string(), answer, written }).await.is_err() {
         return;
     }
     if let Ok((status, body)) = answered.await {
         let _ = respond(&mut stream, status, &body).await;
     }
+    let _ = done.send(());
 }
 
 async fn respond(stream: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
