@@ -166,20 +166,16 @@ fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Ac
             Some(crate::secret::Secret::new(token))
         }
         None => {
-            // Session-bound identity: the server must name the session it bound.
+            // Session-bound identity: the server binds it to our session request id. It need
+            // not echo the id; only an echoed id that is not ours is wrong.
             let echoed = optional_str(fields, &["sessionRequestId", "session_request_id"])?;
             match echoed {
-                Some(id) if id == session_request_id => None,
-                Some(_) => {
+                Some(id) if id != session_request_id => {
                     return Err(ToolFailure::Malformed(
                         "the session is active but names a different sessionRequestId".into(),
                     ));
                 }
-                None => {
-                    return Err(ToolFailure::Malformed(
-                        "the session is active but the result has neither a token nor the sessionRequestId".into(),
-                    ));
-                }
+                _ => None,
             }
         }
     };

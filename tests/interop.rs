@@ -93,6 +93,25 @@ fn session_bound_identity_is_stored_as_a_session_credential() {
 }
 
 #[test]
+fn session_bound_identity_without_an_echoed_id_is_our_session_id() {
+    let server = TestServer::start(ServerConfig { auto_approve_after_polls: Some(2), ..ServerConfig::default() });
+    // Active, with neither a token nor the session id: identity is bound to the id we created.
+    server.push_fault(support::server::Fault::Patch {
+        on: support::server::Match::Tool("get_auth_session".into()),
+        patch: serde_json::json!({"status": "active", "token": null, "sessionRequestId": null, "user": null}),
+        count: 100,
+    });
+    let av = Agentview::new(&server.mcp_url());
+    let run = av.run(&["login", "--no-browser"]).expect_code(0);
+    assert!(run.stderr.contains("session id"), "{}", run.stderr);
+    let id = server.sessions()[0].id.clone();
+    assert_eq!(av.token(), id);
+    let status = av.run(&["status", "--json"]).expect_code(0);
+    let doc: serde_json::Value = serde_json::from_str(&status.stdout).expect("JSON");
+    assert_eq!(doc["kind"], "session");
+}
+
+#[test]
 fn not_an_agentview_server() {
     // An MCP endpoint whose tools/list lacks the two tools.
     let server = TestServer::start(ServerConfig::default());

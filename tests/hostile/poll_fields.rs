@@ -16,12 +16,6 @@ fn mistyped_fields_and_unusable_tokens() {
         poll("status missing", json!({"status": null}), 7, "has no field status"),
         poll("token a number", json!({"status": "active", "token": 12345}), 7, "token is a number instead of a string"),
         poll(
-            "active without token or session id",
-            json!({"status": "active", "sessionRequestId": null}),
-            7,
-            "neither a token nor the sessionRequestId",
-        ),
-        poll(
             "active naming another session",
             json!({"status": "active", "sessionRequestId": "someone-else"}),
             7,

@@ -21,6 +21,15 @@ fn login_stores_a_token_the_server_accepts() {
     assert_eq!(entry["oauth"]["resource"], server.mcp_url().as_str());
     run.assert_no_leak(&token);
     run.assert_no_leak(refresh);
+    // The JSON forms carry the access token only where asked, never the refresh token.
+    for args in [&["token", "--format", "json"][..], &["token", "--format", "headers"][..], &["status", "--json"][..]] {
+        let out = av.run(args).expect_code(0);
+        assert!(!out.stdout.contains(refresh) && !out.stderr.contains(refresh), "{args:?}: {}", out.stdout);
+    }
+    let json = av.run(&["token", "--format", "json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(doc["token"], token.as_str());
+    assert_eq!(doc["kind"], "oauth");
 }
 
 #[test]
