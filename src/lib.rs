@@ -21,11 +21,14 @@ pub mod lookup;
 pub mod mcp;
 pub mod output;
 pub mod remote;
+pub mod retry;
 pub mod sanitize;
 pub mod secret;
 pub mod session;
 pub mod settings;
 pub mod store;
+#[cfg(test)]
+mod testing;
 pub mod tools;
 
 use cli::{Cli, Command};

@@ -3,28 +3,30 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::RealClock;
 use crate::error::{Exit, Failure};
 use crate::mcp::transport::Trace;
 use crate::mcp::{HttpTransport, McpClient, McpError, TransportConfig};
 use crate::output::Output;
+use crate::retry::{Decision, Policy, retry};
 use crate::session::{PollError, Poller};
 use crate::settings::Settings;
 use crate::tools::{self, Created, Polled, ToolFailure, ToolPlan};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Attempts for setup requests (initialize, tools/list) on transient failures.
-const SETUP_ATTEMPTS: u32 = 4;
-/// Attempts for create_auth_session, only when the request surely was not processed.
-const CREATE_ATTEMPTS: u32 = 3;
-/// Longest wait agentview accepts between two setup attempts.
-const MAX_SETUP_WAIT: Duration = Duration::from_secs(30);
+/// Setup requests (initialize, tools/list) on transient failures: 1, 2, 4 s between four attempts.
+pub const SETUP: Policy = Policy { attempts: 4, first_wait: Duration::from_secs(1), max_wait: Duration::from_secs(30) };
+/// create_auth_session, only when the request surely was not processed.
+pub const CREATE: Policy =
+    Policy { attempts: 3, first_wait: Duration::from_secs(1), max_wait: Duration::from_secs(30) };
 
 /// An initialized MCP session with an agentView server.
 #[derive(Debug)]
 pub struct Remote {
     client: McpClient,
     plan: ToolPlan,
+    create_policy: Policy,
 }
 
 /// Why a connection to the login tools did not come about.
@@ -71,18 +73,26 @@ pub fn server_failure(error: McpError, doing: &str) -> Failure {
     }
 }
 
-/// The wait before setup attempt `attempt + 1`: the server's Retry-After, else 1, 2, 4 s.
-fn backoff(attempt: u32, error: &McpError) -> Duration {
-    error.retry_after().unwrap_or(Duration::from_secs(1 << (attempt - 1).min(4))).min(MAX_SETUP_WAIT)
+/// Whether a failed setup request is worth another attempt. An unreachable host (DNS,
+/// refused) gets one more try, not a long wait before a typo is reported.
+pub fn setup_decision(error: &McpError, attempt: u32) -> Decision {
+    match error {
+        McpError::Unreachable(_) if attempt < 2 => Decision::Retry { hint: None },
+        McpError::Unreachable(_) => Decision::Stop,
+        e if e.is_transient() => Decision::Retry { hint: e.retry_after() },
+        _ => Decision::Stop,
+    }
 }
 
-/// Whether a failed setup request is worth another attempt. An unreachable
-/// host (DNS, refused) gets one more try, not a long wait before a typo is reported.
-fn retry_setup(error: &McpError, attempt: u32) -> bool {
-    match error {
-        McpError::Unreachable(_) => attempt < 2,
-        e => e.is_transient() && attempt < SETUP_ATTEMPTS,
-    }
+/// create_auth_session is repeated only when the request surely did not reach the tool:
+/// each call opens a new login window and counts against the proxy's rate limit.
+pub fn create_decision(error: &McpError, _attempt: u32) -> Decision {
+    if error.not_processed() { Decision::Retry { hint: error.retry_after() } } else { Decision::Stop }
+}
+
+/// What a retried request prints: the user hears every retry, not only the first kind.
+fn retrying(output: &Output, what: &'static str) -> impl FnMut(&McpError, Duration) {
+    move |e, wait| output.info(&format!("{what} failed ({e}); trying again in {} s.", wait.as_secs_f32().ceil()))
 }
 
 impl Remote {
@@ -100,42 +110,48 @@ impl Remote {
         };
         let http =
             HttpTransport::new(config, trace).map_err(|e| ConnectError::Other(server_failure(e, "cannot connect")))?;
-        let mut attempt = 0;
-        let mut client = loop {
-            attempt += 1;
-            match McpClient::connect(http.clone(), VERSION).await {
-                Ok(client) => break client,
-                Err(e) if retry_setup(&e, attempt) => {
-                    let wait = backoff(attempt, &e);
-                    output.info(&format!("The server did not answer ({e}); trying again in {} s.", wait.as_secs()));
-                    tokio::time::sleep(wait).await;
-                }
-                Err(McpError::AuthRequired { status, challenge }) => {
-                    let e = McpError::AuthRequired { status, challenge: challenge.clone() };
-                    let failure = server_failure(e, &format!("cannot start an MCP session with {}", settings.server));
-                    return Err(ConnectError::AuthRequired { failure, challenge });
-                }
-                Err(e) => {
-                    let doing = format!("cannot start an MCP session with {}", settings.server);
-                    return Err(ConnectError::Other(server_failure(e, &doing)));
-                }
+        let clock = RealClock;
+        let setup = Policy { first_wait: settings.retry_wait, ..SETUP };
+        let connected = retry(
+            &clock,
+            &setup,
+            async |_| McpClient::connect(http.clone(), VERSION).await,
+            setup_decision,
+            retrying(output, "Starting the MCP session"),
+        )
+        .await;
+        let mut client = match connected {
+            Ok(client) => client,
+            Err(McpError::AuthRequired { status, challenge }) => {
+                let e = McpError::AuthRequired { status, challenge: challenge.clone() };
+                let failure = server_failure(e, &format!("cannot start an MCP session with {}", settings.server));
+                return Err(ConnectError::AuthRequired { failure, challenge });
+            }
+            Err(e) => {
+                let doing = format!("cannot start an MCP session with {}", settings.server);
+                return Err(ConnectError::Other(server_failure(e, &doing)));
             }
         };
         output.verbose(&format!("MCP session started (protocol {})", client.protocol_version()));
-        let mut attempt = 0;
-        let tools = loop {
-            attempt += 1;
-            match client.list_tools().await {
-                Ok(tools) => break tools,
-                Err(e) if retry_setup(&e, attempt) => tokio::time::sleep(backoff(attempt, &e)).await,
-                Err(e) => {
-                    client.close().await;
-                    return Err(ConnectError::Other(server_failure(e, "cannot list the server's tools")));
-                }
+        let listed = retry(
+            &clock,
+            &setup,
+            async |_| client.list_tools().await,
+            setup_decision,
+            retrying(output, "Listing the server's tools"),
+        )
+        .await;
+        let tools = match listed {
+            Ok(tools) => tools,
+            Err(e) => {
+                client.close().await;
+                return Err(ConnectError::Other(server_failure(e, "cannot list the server's tools")));
             }
         };
         match ToolPlan::from_tools(&tools) {
-            Some(plan) => Ok(Remote { client, plan }),
+            Some(plan) => {
+                Ok(Remote { client, plan, create_policy: Policy { first_wait: settings.retry_wait, ..CREATE } })
+            }
             None => {
                 client.close().await;
                 Err(ConnectError::NoTools(Failure::new(
@@ -160,20 +176,22 @@ impl Remote {
     /// the proxy's rate limit.
     pub async fn create(&mut self, agent: &str, scope: Option<&str>) -> Result<Created, Failure> {
         let args = self.plan.create_arguments(agent, scope);
-        let mut attempt = 0;
-        let result = loop {
-            attempt += 1;
-            match self.client.call_tool(tools::CREATE, args.clone()).await {
-                Ok(result) => break result,
-                Err(e) if e.not_processed() && attempt < CREATE_ATTEMPTS => {
-                    tokio::time::sleep(backoff(attempt, &e)).await
-                }
-                Err(e) if e.is_rate_limited() => {
-                    return Err(Failure::new(Exit::Policy, format!("the server is rate-limiting logins: {e}"))
-                        .with_hint("wait a minute and try again"));
-                }
-                Err(e) => return Err(server_failure(e, "cannot start a login")),
+        let client = &mut self.client;
+        let called = retry(
+            &RealClock,
+            &self.create_policy,
+            async |_| client.call_tool(tools::CREATE, args.clone()).await,
+            create_decision,
+            |_, _| {},
+        )
+        .await;
+        let result = match called {
+            Ok(result) => result,
+            Err(e) if e.is_rate_limited() => {
+                return Err(Failure::new(Exit::Policy, format!("the server is rate-limiting logins: {e}"))
+                    .with_hint("wait a minute and try again"));
             }
+            Err(e) => return Err(server_failure(e, "cannot start a login")),
         };
         tools::parse_created(&result).map_err(|failure| match failure {
             ToolFailure::Policy(message) => Failure::new(Exit::Policy, format!("the login was refused by policy: {message}"))
@@ -205,5 +223,34 @@ impl Poller for RemotePoller<'_> {
         let args = self.remote.plan.get_arguments(self.session_request_id);
         let result = self.remote.client.call_tool(tools::GET, args).await.map_err(PollError::Mcp)?;
         tools::parse_polled(&result, self.session_request_id).map_err(PollError::Tool)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16, retry_after: Option<u64>) -> McpError {
+        McpError::Status { status: code, retry_after: retry_after.map(Duration::from_secs) }
+    }
+
+    #[test]
+    fn setup_retries_transient_failures_and_a_typo_only_once() {
+        let unreachable = McpError::Unreachable("refused".into());
+        assert_eq!(setup_decision(&unreachable, 1), Decision::Retry { hint: None });
+        assert_eq!(setup_decision(&unreachable, 2), Decision::Stop);
+        assert_eq!(setup_decision(&status(503, None), 3), Decision::Retry { hint: None });
+        assert_eq!(setup_decision(&status(429, Some(7)), 1), Decision::Retry { hint: Some(Duration::from_secs(7)) });
+        assert_eq!(setup_decision(&McpError::AuthRequired { status: 401, challenge: None }, 1), Decision::Stop);
+        assert_eq!(setup_decision(&McpError::Protocol("x".into()), 1), Decision::Stop);
+    }
+
+    #[test]
+    fn create_is_repeated_only_when_it_surely_did_not_run() {
+        assert_eq!(create_decision(&status(503, None), 1), Decision::Retry { hint: None });
+        assert_eq!(create_decision(&status(429, Some(3)), 1), Decision::Retry { hint: Some(Duration::from_secs(3)) });
+        assert_eq!(create_decision(&status(500, None), 1), Decision::Stop, "a 500 may have run the tool");
+        assert_eq!(create_decision(&McpError::Broken("reset".into()), 1), Decision::Stop);
+        assert_eq!(create_decision(&McpError::Unreachable("refused".into()), 1), Decision::Retry { hint: None });
     }
 }

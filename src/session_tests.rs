@@ -1,36 +1,10 @@
 //! Tests of the poll loop on a fake clock: pacing, back-off, deadlines, outcomes.
 
 use super::*;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
+
+use crate::testing::FakeClock;
 use std::collections::VecDeque;
-
-/// A clock whose sleep advances time instantly.
-struct FakeClock {
-    start: Instant,
-    offset: Cell<Duration>,
-    unix_start: u64,
-}
-
-impl FakeClock {
-    fn new(unix_start: u64) -> FakeClock {
-        FakeClock { start: Instant::now(), offset: Cell::new(Duration::ZERO), unix_start }
-    }
-    fn elapsed(&self) -> Duration {
-        self.offset.get()
-    }
-}
-
-impl Clock for FakeClock {
-    fn now(&self) -> Instant {
-        self.start + self.offset.get()
-    }
-    async fn sleep(&self, d: Duration) {
-        self.offset.set(self.offset.get() + d);
-    }
-    fn unix_now(&self) -> u64 {
-        self.unix_start + self.offset.get().as_secs()
-    }
-}
 
 /// Answers from a script; records when each poll happened.
 struct Script<'c> {

@@ -27,6 +27,8 @@ pub struct Settings {
     pub headers: HeaderMap,
     pub pacing: Pacing,
     pub request_timeout: Duration,
+    /// The first wait before retrying a failed setup request (it doubles after that).
+    pub retry_wait: Duration,
     /// How long a piped stdin may stay silent (`--with-token`, `--resume -`).
     pub stdin_wait: Duration,
     /// `AGENTVIEW_TOKEN`, when set.
@@ -158,6 +160,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         headers: parse_headers(&args.headers, env)?,
         pacing,
         request_timeout: seconds(env, "AGENTVIEW_REQUEST_TIMEOUT")?.unwrap_or(Duration::from_secs(30)),
+        retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
         stdin_wait: seconds(env, "AGENTVIEW_STDIN_TIMEOUT")?.unwrap_or(Duration::from_secs(10)),
         env_token: env.get("AGENTVIEW_TOKEN").map(|t| Secret::new(t.trim())),
         browser: BrowserSettings { launcher, has_display },
