@@ -26,8 +26,10 @@ const ROOT: &[Example] = &[
 ];
 
 const LOGIN: &[Example] = &[
-    ex("agentview login", "Open the page, wait, store"),
+    ex("agentview login", "OAuth in the browser, or the login tools"),
     ex("agentview login --no-browser --timeout 5m", "Print the URL; wait at most 5 minutes"),
+    ex("agentview login --method oauth --callback-port 8765", "Over ssh -L 8765:127.0.0.1:8765"),
+    ex("agentview login --client-id my-app", "A pre-registered OAuth client"),
     ex("agentview login --json --print-token | jq .", "A JSON summary, the token included"),
     ex("agentview login --no-wait --json", "Two steps (agents, CI): start, exit"),
     ex("agentview login --resume <SESSION_ID>", "…then wait for approval and store"),
@@ -49,7 +51,8 @@ const STATUS: &[Example] = &[
 ];
 
 const LOGOUT: &[Example] = &[
-    ex("agentview logout", "Forget the default server's credential"),
+    ex("agentview logout", "Revoke (OAuth) and forget the credential"),
+    ex("agentview logout --local", "Forget it here only; no revocation"),
     ex("agentview --server https://example.org/mcp logout", "…for another server"),
 ];
 
@@ -118,6 +121,8 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("AGENTVIEW_TOKEN", "overrides the stored credential"),
     ("AGENTVIEW_BROWSER, BROWSER", "opens the login URL (given as last argument)"),
     ("AGENTVIEW_KEYRING_BACKEND", "secret-service | keyutils: only that keyring"),
+    ("AGENTVIEW_LOGIN_METHOD", "auto | oauth | session, as login --method"),
+    ("AGENTVIEW_CLIENT_SECRET", "the secret of a confidential login --client-id"),
     ("NO_COLOR", "no colours in messages"),
 ];
 
@@ -130,6 +135,8 @@ pub const FILES: &[(&str, &str)] = &[
          on macOS, %APPDATA%\\agentview on Windows.",
     ),
     ("credentials.json.lock", "Beside it: serializes writers; safe to leave in place."),
+    ("oauth-clients.json", "Beside it: OAuth client registrations per issuer, reused by the next login (mode 0600)."),
+    ("refresh.lock", "Beside it: lets one process at a time renew an OAuth token."),
 ];
 
 /// The text after the options in `--help`.
