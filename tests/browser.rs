@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use support::cli::{Agentview, script};
-use support::server::{AuthStatus, ServerConfig, TestServer};
+use support::server::{AuthStatus, OAuthConfig, ServerConfig, TestServer};
 
 /// Chromium on PATH, if any.
 fn find_chromium() -> Option<PathBuf> {
@@ -75,15 +75,25 @@ fn devtools_port(profile: &Path) -> u16 {
     })
 }
 
+/// What a login's approval page is and says, and what the browser shows after Approve.
+struct Page<'a> {
+    /// Part of the page's URL.
+    url_part: &'a str,
+    /// Texts the page must show.
+    shows: &'a [&'a str],
+    /// Text of the page the browser ends at.
+    done: &'a str,
+}
+
 /// Find the login page, check what it shows, click Approve, wait for the answer page.
-fn approve_in_browser(profile: &Path, agent: &str) -> String {
+fn approve_in_browser(profile: &Path, expected: &Page<'_>) -> String {
     let port = devtools_port(profile);
     let ws = wait_for("the login page to open", Duration::from_secs(30), || {
         let targets = cdp::http_json(port, "/json/list").ok()?;
         let page = targets
             .as_array()?
             .iter()
-            .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.contains("/login/")))?;
+            .find(|t| t["type"] == "page" && t["url"].as_str().is_some_and(|u| u.contains(expected.url_part)))?;
         page["webSocketDebuggerUrl"].as_str().map(str::to_string)
     });
     let mut page = cdp::Cdp::connect(&ws).expect("DevTools connection to the page");
@@ -93,7 +103,7 @@ fn approve_in_browser(profile: &Path, agent: &str) -> String {
     });
     let text = page.evaluate("document.body.innerText").expect("page text");
     let text = text.as_str().expect("text").to_string();
-    for needle in ["Approve sign-in to agentView", agent, "Expires", "only if you started"] {
+    for needle in expected.shows {
         assert!(text.contains(needle), "the approval page shows {needle:?}:\n{text}");
     }
     if let Ok(path) = std::env::var("AGENTVIEW_SCREENSHOT") {
@@ -119,7 +129,7 @@ fn approve_in_browser(profile: &Path, agent: &str) -> String {
     }
     let answer = wait_for("the page after approving", Duration::from_secs(30), || {
         let text = page.evaluate("document.readyState === 'complete' ? document.body.innerText : ''").ok()?;
-        text.as_str().filter(|t| t.contains("approved")).map(str::to_string)
+        text.as_str().filter(|t| t.contains(expected.done)).map(str::to_string)
     });
     close(port);
     answer
@@ -133,11 +143,9 @@ fn close(port: u16) {
     }
 }
 
+/// agentview whose BROWSER is headless Chromium with DevTools, and the guard that stops it.
 #[cfg(unix)]
-#[test]
-fn chromium_approves_the_login() {
-    let Some(chromium) = chromium_or_skip() else { return };
-    let server = TestServer::start(ServerConfig::default());
+fn with_chromium(chromium: &Path, server: &TestServer) -> (Agentview, Browser, PathBuf, PathBuf) {
     let mut av = Agentview::new(&server.mcp_url());
     let profile = av.dir.path().join("chromium-profile");
     let pid_file = av.dir.path().join("chromium.pid");
@@ -156,12 +164,25 @@ fn chromium_approves_the_login() {
         ),
     );
     av.set("BROWSER", &launcher.display().to_string());
-    let _browser = Browser { pid_file };
+    (av, Browser { pid_file }, profile, log)
+}
+
+#[cfg(unix)]
+#[test]
+fn chromium_approves_the_login() {
+    let Some(chromium) = chromium_or_skip() else { return };
+    let server = TestServer::start(ServerConfig::default());
+    let (av, _browser, profile, log) = with_chromium(&chromium, &server);
     let agent = concat!("agentview/", env!("CARGO_PKG_VERSION"));
+    let page = Page {
+        url_part: "/login/",
+        shows: &["Approve sign-in to agentView", agent, "Expires", "only if you started"],
+        done: "approved",
+    };
 
     let (run, answer) = std::thread::scope(|scope| {
-        let login = scope.spawn(|| av.run(&["login", "--timeout", "50"]));
-        let clicked = std::panic::catch_unwind(|| approve_in_browser(&profile, agent));
+        let login = scope.spawn(|| av.run(&["login", "--method", "session", "--timeout", "50"]));
+        let clicked = std::panic::catch_unwind(|| approve_in_browser(&profile, &page));
         if clicked.is_err() {
             // End the waiting login at once instead of at its timeout, then report the failure.
             server.sessions().iter().for_each(|s| _ = server.deny(&s.id));
@@ -178,4 +199,33 @@ fn chromium_approves_the_login() {
     let token = server.token_for(&session.id).expect("token");
     run.assert_no_leak(&token);
     assert_eq!(av.token(), token);
+}
+
+/// The OAuth login in a real browser: the approval page's form posts, the authorization server
+/// redirects, and Chromium follows the redirect to agentview's loopback listener.
+#[cfg(unix)]
+#[test]
+fn chromium_approves_an_oauth_login_and_lands_on_the_loopback_listener() {
+    let Some(chromium) = chromium_or_skip() else { return };
+    let server = TestServer::start(ServerConfig { oauth: Some(OAuthConfig::default()), ..ServerConfig::default() });
+    let (av, _browser, profile, log) = with_chromium(&chromium, &server);
+    let page =
+        Page { url_part: "/authorize", shows: &["Allow access to agentView?", "agentview"], done: "close this tab" };
+
+    let (run, answer) = std::thread::scope(|scope| {
+        let login = scope.spawn(|| av.run(&["login", "--timeout", "50"]));
+        let clicked = std::panic::catch_unwind(|| approve_in_browser(&profile, &page));
+        if clicked.is_err() {
+            let _ = server.deny_pending_authorization();
+        }
+        let run = login.join().expect("login thread");
+        (run, clicked.unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    });
+    let chromium_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let run = run.expect_code(0);
+    assert!(answer.contains("Signed in"), "{answer}");
+    assert!(run.stderr.contains("Logging in with OAuth"), "{}\n--- chromium\n{chromium_log}", run.stderr);
+    let token = av.token();
+    assert!(server.access_token_valid(&token));
+    run.assert_no_leak(&token);
 }
