@@ -3,32 +3,6 @@
 
 use crate::cli::{GlobalArgs, StoreArg};
 use crate::env::Env;
-use crate::settings::{DEFAULT_SERVER, Settings};
-
-impl Settings {
-    /// The command line for `agentview <sub>` that acts on the same server, store and
-    /// config dir as this run: hints print it so copying it does the right thing.
-    pub fn command(&self, sub: &str) -> String {
-        let mut words = vec!["agentview".to_string()];
-        words.extend(self.given_flags.iter().map(|w| shell_quote(w)));
-        words.push(sub.to_string());
-        words.join(" ")
-    }
-
-    /// Like [`Settings::command`], for another server (the store and config dir stay).
-    pub fn command_for(&self, server: &str, sub: &str) -> String {
-        let mut words = vec!["agentview".to_string(), "--server".to_string(), shell_quote(server)];
-        let mut flags = self.given_flags.iter();
-        while let Some(flag) = flags.next() {
-            let value = flags.next().map(String::as_str).unwrap_or_default();
-            if flag != "--server" {
-                words.extend([flag.clone(), shell_quote(value)]);
-            }
-        }
-        words.push(sub.to_string());
-        words.join(" ")
-    }
-}
 
 pub(crate) fn given_flags(args: &GlobalArgs, server: &str) -> Vec<String> {
     let mut flags = Vec::new();
@@ -44,9 +18,15 @@ pub(crate) fn given_flags(args: &GlobalArgs, server: &str) -> Vec<String> {
     flags
 }
 
-pub(crate) fn pinned_flags(server: &str, store: StoreArg, explicit_dir: bool, dir: &std::path::Path) -> Vec<String> {
+pub(crate) fn pinned_flags(
+    server: &str,
+    default_server: bool,
+    store: StoreArg,
+    explicit_dir: bool,
+    dir: &std::path::Path,
+) -> Vec<String> {
     let mut flags = Vec::new();
-    if server != DEFAULT_SERVER {
+    if !default_server {
         flags.extend(["--server".to_string(), server.to_string()]);
     }
     if let Some(store) = (store != StoreArg::Auto).then(|| clap::ValueEnum::to_possible_value(&store)).flatten() {
@@ -82,6 +62,7 @@ pub fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::{GlobalArgs, StoreArg};
 
     #[test]
     fn words_are_quoted_only_when_needed() {

@@ -55,7 +55,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         clap_complete::generate(args.shell, &mut command, "agentview", &mut out);
         let text = String::from_utf8_lossy(&out).into_owned();
         let output = Output::new(settings::resolve_ui(&cli.global, env));
-        return finish(commands::write_stdout(&text).map(|()| Exit::Ok), &output);
+        return finish(crate::output::write_data(&text).map(|()| Exit::Ok), &output);
     }
     let settings = match settings::resolve(&cli.global, env) {
         Ok(settings) => settings,

@@ -72,6 +72,14 @@ fn eprint_line(text: &str) {
     let _ = writeln!(err, "{text}");
 }
 
+/// Write data to stdout; a reader that went away (`token | head -c0`) is not an error.
+pub fn write_data(text: &str) -> anyhow::Result<()> {
+    match stdout(text) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 /// Write data to stdout. A closed pipe is reported as `BrokenPipe` for the caller to end quietly.
 pub fn stdout(text: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();

@@ -131,6 +131,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     let given = crate::invocation::given_flags(args, &server);
     let pinned = crate::invocation::pinned_flags(
         &server,
+        server == DEFAULT_SERVER,
         choice,
         args.config_dir.is_some() || env.is_set("AGENTVIEW_CONFIG_DIR"),
         &store_dir,
@@ -292,6 +293,31 @@ fn default_config_dir(env: &Env) -> Option<PathBuf> {
             .or_else(|| env.get("HOME").map(|h| PathBuf::from(h).join(".config")))
     };
     base.map(|b| b.join("agentview"))
+}
+
+impl Settings {
+    /// The command line for `agentview <sub>` that acts on the same server, store and
+    /// config dir as this run: hints print it so copying it does the right thing.
+    pub fn command(&self, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string()];
+        words.extend(self.given_flags.iter().map(|w| crate::invocation::shell_quote(w)));
+        words.push(sub.to_string());
+        words.join(" ")
+    }
+
+    /// Like [`Settings::command`], for another server (the store and config dir stay).
+    pub fn command_for(&self, server: &str, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string(), "--server".to_string(), crate::invocation::shell_quote(server)];
+        let mut flags = self.given_flags.iter();
+        while let Some(flag) = flags.next() {
+            let value = flags.next().map(String::as_str).unwrap_or_default();
+            if flag != "--server" {
+                words.extend([flag.clone(), crate::invocation::shell_quote(value)]);
+            }
+        }
+        words.push(sub.to_string());
+        words.join(" ")
+    }
 }
 
 #[cfg(test)]

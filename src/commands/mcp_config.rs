@@ -19,7 +19,7 @@ pub const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
 pub fn run(client: McpClientArg, name: &str, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let snippet = render(client, name, settings);
-    super::write_stdout(&snippet.text)?;
+    crate::output::write_data(&snippet.text)?;
     output.info(&snippet.note);
     Ok(Exit::Ok)
 }

@@ -45,14 +45,6 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output, en
     }
 }
 
-/// Write data to stdout; a reader that went away (`token | head -c0`) is not an error.
-pub fn write_stdout(text: &str) -> anyhow::Result<()> {
-    match crate::output::stdout(text) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
-}
-
 /// Store read failures: shown with `-v`; fatal unless the store is merely
 /// unavailable under `--store auto` (a headless machine without a keyring).
 pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {

@@ -9,7 +9,6 @@ use crate::clock::{countdown, iso8601, unix_now};
 use crate::error::Exit;
 use crate::lookup;
 use crate::output::Output;
-use crate::sanitize;
 use crate::settings::Settings;
 use crate::store::UserInfo;
 
@@ -38,7 +37,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             "expires_at": credential.expires_at.map(iso8601),
             "expires_at_unix": credential.expires_at,
             "expired": !live,
-            "user": credential.user.as_ref().map(user_json).unwrap_or(Value::Null),
+            "user": credential.user.as_ref().map(UserInfo::to_json).unwrap_or(Value::Null),
             "stored_at": iso8601(credential.created_at),
             "stored_at_unix": credential.created_at,
             "store_errors": store_errors,
@@ -53,7 +52,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             // No answer leaves the local verdict standing; a refusal overrides it.
             doc["logged_in"] = json!(live && !matches!(verdict, Verdict::Rejected { .. }));
         }
-        super::write_stdout(&format!("{doc}\n"))?;
+        crate::output::write_data(&format!("{doc}\n"))?;
     } else {
         let state = match &check {
             _ if !live => "The credential has EXPIRED for",
@@ -61,7 +60,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             _ => "Logged in to",
         };
         output.always(&format!("{state} {}", settings.server));
-        if let Some(user) = credential.user.as_ref().and_then(describe_user) {
+        if let Some(user) = credential.user.as_ref().and_then(UserInfo::describe) {
             output.always(&format!("  account: {user}"));
         }
         let kind = credential.kind.describe();
@@ -104,20 +103,4 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         (Some(verdict), true) => super::status_check::exit_of(verdict),
         (None, true) => Exit::Ok,
     })
-}
-
-pub fn user_json(user: &UserInfo) -> Value {
-    json!({"name": user.name, "email": user.email, "id": user.id})
-}
-
-/// "Ada <ada@example.org>" from what the server said, sanitized for the terminal.
-pub fn describe_user(user: &UserInfo) -> Option<String> {
-    let clean = |s: &Option<String>| s.as_deref().map(|v| sanitize::line(v, 100)).filter(|v| !v.is_empty());
-    match (clean(&user.name), clean(&user.email), clean(&user.id)) {
-        (Some(n), Some(e), _) => Some(format!("{n} <{e}>")),
-        (Some(n), None, _) => Some(n),
-        (None, Some(e), _) => Some(e),
-        (None, None, Some(id)) => Some(format!("id {id}")),
-        _ => None,
-    }
 }

@@ -7,6 +7,7 @@ use crate::clock::iso8601;
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::store::UserInfo;
 
 /// Accepted → 0, refused → 4 (not logged in), no answer → 7 (server).
 pub fn exit_of(verdict: &Verdict) -> Exit {
@@ -22,7 +23,7 @@ pub fn to_json(verdict: &Verdict) -> Value {
         Verdict::Accepted(a) => json!({
             "result": "accepted",
             "via": a.via,
-            "user": a.user.as_ref().map(super::status::user_json).unwrap_or(Value::Null),
+            "user": a.user.as_ref().map(UserInfo::to_json).unwrap_or(Value::Null),
             "scope": a.scope,
             "expires_at": a.expires_at.map(iso8601),
             "expires_at_unix": a.expires_at,
@@ -41,7 +42,7 @@ pub fn print(verdict: &Verdict, settings: &Settings, output: &Output) {
                 "an authenticated tools/list"
             };
             output.always(&format!("  check:   the server accepts the credential (asked through {how})"));
-            if let Some(user) = a.user.as_ref().and_then(super::status::describe_user) {
+            if let Some(user) = a.user.as_ref().and_then(UserInfo::describe) {
                 output.always(&format!("  server says account: {user}"));
             }
             if let Some(scope) = &a.scope {

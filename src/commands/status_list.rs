@@ -8,6 +8,7 @@ use crate::error::Exit;
 use crate::inventory::{self, Entry};
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::store::UserInfo;
 
 fn entry_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
     json!({
@@ -16,15 +17,14 @@ fn entry_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
         "expires_at": entry.expires_at.map(iso8601),
         "expires_at_unix": entry.expires_at,
         "expired": !entry.is_live(now),
-        "user": entry.user.as_ref().map(super::status::user_json).unwrap_or(Value::Null),
+        "user": entry.user.as_ref().map(UserInfo::to_json).unwrap_or(Value::Null),
         "status_command": settings.command_for(&entry.server, "status"),
     })
 }
 
 fn entry_line(entry: &Entry, now: u64) -> String {
     let server = crate::sanitize::line(&entry.server, 200);
-    let who =
-        entry.user.as_ref().and_then(super::status::describe_user).map(|u| format!(" as {u}")).unwrap_or_default();
+    let who = entry.user.as_ref().and_then(UserInfo::describe).map(|u| format!(" as {u}")).unwrap_or_default();
     let until = match entry.expires_at {
         Some(at) if at > now => format!(", until {}", iso8601(at)),
         Some(at) => format!(", EXPIRED {}", iso8601(at)),
@@ -45,7 +45,7 @@ pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
             "keyring_listed": false,
             "notes": listing.keyring_note.iter().chain(&listing.problems).collect::<Vec<_>>(),
         });
-        super::write_stdout(&format!("{doc}\n"))?;
+        crate::output::write_data(&format!("{doc}\n"))?;
     } else if listing.entries.is_empty() {
         output.always(&format!("No credentials in {}.", listing.file));
     } else {
@@ -80,7 +80,7 @@ pub fn not_logged_in(
             "other_servers": others.iter().map(|e| entry_json(e, now, settings)).collect::<Vec<_>>(),
             "login_command": settings.command("login"),
         });
-        super::write_stdout(&format!("{doc}\n"))?;
+        crate::output::write_data(&format!("{doc}\n"))?;
         return Ok(Exit::NotLoggedIn);
     }
     output.always(&format!("Not logged in to {}.", settings.server));

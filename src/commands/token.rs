@@ -41,6 +41,6 @@ pub fn run(format: TokenFormat, lookup: Lookup, settings: &Settings, output: &Ou
             format!("{doc}\n")
         }
     };
-    super::write_stdout(&text)?;
+    crate::output::write_data(&text)?;
     Ok(Exit::Ok)
 }

@@ -1,11 +1,12 @@
 //! `--method auto|oauth|session`: which way in, decided from what the server offers and
 //! whether a browser can open on this machine; one line says which and why.
 
-use super::oauth::OAuthError;
+use super::context::LoginContext;
 use super::oauth::discovery::{self, Discovered, parse_challenge};
+use super::oauth::error::OAuthError;
 use super::oauth::http::Http;
 use super::oauth::refresh::{trace, user_agent};
-use super::{LoginContext, Method};
+use super::settings::Method;
 use crate::error::{Exit, Failure};
 use crate::remote::{ConnectError, Remote};
 

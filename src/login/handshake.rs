@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::LoginSettings;
+use super::settings::LoginSettings;
 use crate::clock::{iso8601, utc_time_of_day};
 use crate::error::Exit;
 use crate::output::Output;
@@ -35,7 +35,7 @@ pub fn print(
             "resume_command": resume,
             "resume_needs_headers": settings.literal_headers,
         });
-        crate::commands::write_stdout(&format!("{doc}\n"))?;
+        crate::output::write_data(&format!("{doc}\n"))?;
     } else {
         output.always(&format!("To approve this login, open:\n\n    {url}\n"));
         output.always(&format!(

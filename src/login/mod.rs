@@ -3,6 +3,7 @@
 //! it and read it back, report.
 
 mod choice;
+pub mod context;
 mod handshake;
 pub mod oauth;
 mod outcome;
@@ -10,6 +11,8 @@ mod session;
 pub mod settings;
 
 pub use choice::{Chosen, choose_method};
+pub use context::LoginContext;
+use context::interrupted;
 pub use settings::{LoginRequest, LoginSettings, Method, Mode, Report};
 
 use serde_json::{Value, json};
@@ -20,20 +23,8 @@ use crate::interrupt::Interrupt;
 use crate::lookup;
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::store::UserInfo;
 use crate::store::{self, Credential, CredentialKind, Selected, Source};
-
-/// What every step of a login needs.
-#[derive(Debug, Clone, Copy)]
-pub struct LoginContext<'a> {
-    pub login: &'a LoginSettings,
-    pub settings: &'a Settings,
-    pub output: &'a Output,
-    pub interrupt: &'a Interrupt,
-}
-
-pub(crate) fn interrupted() -> anyhow::Error {
-    Failure::new(Exit::Interrupted, "interrupted; nothing was stored").into()
-}
 
 pub async fn run(
     login: LoginSettings,
@@ -130,12 +121,7 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
             Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into()
         );
     }
-    let who = credential
-        .user
-        .as_ref()
-        .and_then(crate::commands::status::describe_user)
-        .map(|u| format!(" as {u}"))
-        .unwrap_or_default();
+    let who = credential.user.as_ref().and_then(UserInfo::describe).map(|u| format!(" as {u}")).unwrap_or_default();
     output.success(&format!("Logged in to {}{who}.", settings.server));
     let kind_note = match credential.kind {
         CredentialKind::Session => {
@@ -180,9 +166,9 @@ pub fn report(
         if report.print_token {
             doc["token"] = json!(credential.secret.expose());
         }
-        crate::commands::write_stdout(&format!("{doc}\n"))?;
+        crate::output::write_data(&format!("{doc}\n"))?;
     } else if report.print_token {
-        crate::commands::write_stdout(&format!("{}\n", credential.secret.expose()))?;
+        crate::output::write_data(&format!("{}\n", credential.secret.expose()))?;
     }
     Ok(())
 }

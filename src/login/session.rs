@@ -3,8 +3,9 @@
 
 use std::time::Instant;
 
+use super::context::{LoginContext, interrupted};
 use super::outcome::{Limit, credential_from, outcome_failure};
-use super::{LoginContext, Mode, interrupted};
+use super::settings::Mode;
 use crate::browser::{self, Launch};
 use crate::clock::{RealClock, countdown, unix_now, utc_time_of_day};
 use crate::error::{Exit, Failure};

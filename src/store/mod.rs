@@ -58,6 +58,25 @@ pub struct UserInfo {
     pub id: Option<String>,
 }
 
+impl UserInfo {
+    /// "Ada <ada@example.org>" from what the server said, sanitized for the terminal.
+    pub fn describe(&self) -> Option<String> {
+        let clean = |s: &Option<String>| s.as_deref().map(|v| crate::sanitize::line(v, 100)).filter(|v| !v.is_empty());
+        match (clean(&self.name), clean(&self.email), clean(&self.id)) {
+            (Some(n), Some(e), _) => Some(format!("{n} <{e}>")),
+            (Some(n), None, _) => Some(n),
+            (None, Some(e), _) => Some(e),
+            (None, None, Some(id)) => Some(format!("id {id}")),
+            _ => None,
+        }
+    }
+
+    /// The JSON form `--json` outputs carry.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({"name": self.name, "email": self.email, "id": self.id})
+    }
+}
+
 /// One server's credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {

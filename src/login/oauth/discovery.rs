@@ -5,7 +5,7 @@
 use reqwest::Url;
 use serde_json::{Map, Value};
 
-use super::OAuthError;
+use super::error::OAuthError;
 use super::http::Http;
 
 /// What a `WWW-Authenticate: Bearer …` challenge told us.

@@ -4,8 +4,8 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::OAuthError;
 use super::discovery::AuthServer;
+use super::error::OAuthError;
 use super::http::{Http, Reply};
 use super::loopback::Params;
 use super::pkce::{Pkce, random_token};

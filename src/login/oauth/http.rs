@@ -7,7 +7,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, WWW_AUTH
 use reqwest::{RequestBuilder, Url};
 use serde_json::Value;
 
-use super::OAuthError;
+use super::error::OAuthError;
 use crate::mcp::transport::Trace;
 
 /// Largest response agentview reads from an authorization server.

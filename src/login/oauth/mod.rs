@@ -2,7 +2,7 @@
 //! (or pasted back), tokens that renew themselves, revocation on logout.
 
 pub mod discovery;
-mod error;
+pub mod error;
 pub mod grant;
 pub mod http;
 pub mod loopback;
@@ -21,7 +21,7 @@ use self::grant::Authorization;
 use self::http::Http;
 use self::loopback::Listener;
 use self::registration::RegistrationCache;
-use super::LoginContext;
+use super::context::{LoginContext, interrupted};
 use crate::browser::{self, Launch};
 use crate::clock::{countdown, unix_now, utc_time_of_day};
 use crate::error::{Exit, Failure};
@@ -124,7 +124,7 @@ pub async fn login(
                 }
                 () = interrupt.wait() => {
                     progress.finish();
-                    return Err(super::interrupted());
+                    return Err(interrupted());
                 }
             }
         }
@@ -151,7 +151,7 @@ pub async fn login(
     };
     let tokens = tokio::select! {
         r = grant::exchange(http, &server.token_endpoint, &client, &authorization, &code) => r,
-        () = interrupt.wait() => return Err(super::interrupted()),
+        () = interrupt.wait() => return Err(interrupted()),
     };
     let tokens = tokens.map_err(|e| {
         if matches!(&e, OAuthError::Rejected { error, .. } if error == "invalid_client") {

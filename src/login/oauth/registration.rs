@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::OAuthError;
 use super::discovery::AuthServer;
+use super::error::OAuthError;
 use super::http::Http;
 use crate::secret::{Secret, check_token_shape};
 use crate::store::ClientAuth;

@@ -2,7 +2,7 @@
 
 use reqwest::Url;
 
-use super::OAuthError;
+use super::error::OAuthError;
 use super::http::Http;
 use super::registration::Client;
 use crate::secret::Secret;

@@ -1,0 +1,20 @@
+//! What every step of a login shares: the request, the settings, the output, Ctrl-C.
+
+use super::settings::LoginSettings;
+use crate::error::{Exit, Failure};
+use crate::interrupt::Interrupt;
+use crate::output::Output;
+use crate::settings::Settings;
+
+/// What every step of a login needs.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginContext<'a> {
+    pub login: &'a LoginSettings,
+    pub settings: &'a Settings,
+    pub output: &'a Output,
+    pub interrupt: &'a Interrupt,
+}
+
+pub fn interrupted() -> anyhow::Error {
+    Failure::new(Exit::Interrupted, "interrupted; nothing was stored").into()
+}
