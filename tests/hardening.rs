@@ -1,0 +1,17 @@
+//! Real networks and shared machines against the real binary: no panic on any time or number a
+//! server or a stored record holds, `exec` and signals, planted credential files, and a checked
+//! `AGENTVIEW_TOKEN`.
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+#[path = "hardening/times.rs"]
+mod times;
+
+use support::cli::Run;
+
+/// No panic: exit 101 is not one of agentview's exit codes.
+pub fn no_panic(what: &str, run: &Run) {
+    assert_ne!(run.code, 101, "{what} panicked\n--- stderr\n{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{what} panicked\n--- stderr\n{}", run.stderr);
+}
