@@ -5,6 +5,8 @@
 
 mod support;
 
+#[path = "hardening/exec_signals.rs"]
+mod exec_signals;
 #[path = "hardening/times.rs"]
 mod times;
 

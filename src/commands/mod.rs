@@ -26,7 +26,7 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output) ->
             })?;
             login::run(login, settings, output, &interrupt).await
         }
-        Command::Exec(args) => exec::run(&args.command, settings, output),
+        Command::Exec(args) => exec::run(&args.command, settings, output).await,
         Command::Token(args) => token::run(args.format, settings, output),
         Command::Status(args) => status::run(args.json, settings, output),
         Command::Logout => logout::run(settings, output),
