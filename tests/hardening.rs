@@ -5,6 +5,8 @@
 
 mod support;
 
+#[path = "hardening/env_token.rs"]
+mod env_token;
 #[path = "hardening/exec_signals.rs"]
 mod exec_signals;
 #[path = "hardening/times.rs"]
