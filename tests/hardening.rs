@@ -9,6 +9,8 @@ mod support;
 mod env_token;
 #[path = "hardening/exec_signals.rs"]
 mod exec_signals;
+#[path = "hardening/planted.rs"]
+mod planted;
 #[path = "hardening/times.rs"]
 mod times;
 
