@@ -7,6 +7,8 @@ mod support;
 
 #[path = "hardening/env_token.rs"]
 mod env_token;
+#[path = "hardening/full_disk.rs"]
+mod full_disk;
 #[path = "hardening/exec_signals.rs"]
 mod exec_signals;
 #[path = "hardening/planted.rs"]
