@@ -43,9 +43,88 @@ pub fn utc_time_of_day(unix_secs: u64) -> String {
     format!("{:02}:{:02}:{:02} UTC", day / 3600, day % 3600 / 60, day % 60)
 }
 
-/// "2026-11-24T14:05:09Z" for a unix time.
+/// The last second RFC 3339 can write (9999-12-31T23:59:59Z). Any time from a server or a
+/// stored record is clamped to it before it meets `SystemTime` arithmetic or formatting.
+pub const MAX_UNIX: u64 = 253_402_300_799;
+
+/// "2026-11-24T14:05:09Z" for a unix time; times past year 9999 show as its last second.
 pub fn iso8601(unix_secs: u64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix_secs)).to_string()
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix_secs.min(MAX_UNIX))).to_string()
+}
+
+/// Unix seconds of an RFC 3339 time with any offset (`Z`, `+02:00`, `-0530`, or none for
+/// UTC), `T` or a space between date and time, fractions dropped. `None` for anything else,
+/// and for times before 1970 or after year 9999.
+pub fn parse_rfc3339(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let b = text.as_bytes();
+    if b.len() < 19 || !text.is_ascii() || b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = &text[range];
+        if part.bytes().all(|c| c.is_ascii_digit()) { part.parse().ok() } else { None }
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &text[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &fraction[digits..];
+    }
+    let offset = match rest.as_bytes() {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), tail @ ..] => {
+            let (h, m) = match tail {
+                [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
+                _ => return None,
+            };
+            let two = |d: [u8; 2]| {
+                d.iter().all(u8::is_ascii_digit).then(|| i64::from(d[0] - b'0') * 10 + i64::from(d[1] - b'0'))
+            };
+            let (h, m) = (two(h)?, two(m)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            if *sign == b'+' { h * 3600 + m * 60 } else { -(h * 3600 + m * 60) }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let unix = days * 86_400 + hour * 3600 + minute * 60 + second.min(59) - offset;
+    u64::try_from(unix).ok().filter(|t| *t <= MAX_UNIX)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 /// "9:05" (minutes:seconds) or "1:02:03" for a duration, rounded up to the second.
@@ -71,5 +150,41 @@ mod tests {
         assert_eq!(iso8601(1_893_456_000), "2030-01-01T00:00:00Z");
         assert_eq!(until_next_minute(120), Duration::from_secs(61));
         assert_eq!(until_next_minute(179), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn times_past_year_9999_do_not_panic() {
+        assert_eq!(iso8601(u64::MAX), "9999-12-31T23:59:59Z");
+        assert_eq!(iso8601(4_070_908_800_000), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn rfc3339_with_offsets() {
+        let utc = 4_070_908_800; // 2099-01-01T00:00:00Z
+        assert_eq!(parse_rfc3339("2099-01-01T00:00:00Z"), Some(utc));
+        assert_eq!(parse_rfc3339("2099-01-01T00:00:00+02:00"), Some(utc - 7200));
+        assert_eq!(parse_rfc3339("2099-01-01T00:00:00-0530"), Some(utc + 19_800));
+        assert_eq!(parse_rfc3339(" 2099-01-01 00:00:00.123456789z "), Some(utc));
+        assert_eq!(parse_rfc3339("2099-01-01T00:00:00"), Some(utc));
+        assert_eq!(parse_rfc3339("2030-01-01T00:00:00Z"), Some(1_893_456_000));
+        assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("9999-12-31T23:59:59Z"), Some(MAX_UNIX));
+        for bad in [
+            "",
+            "soon",
+            "2099-13-01T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2099-01-01T24:00:00Z",
+            "2099-01-01T00:00:00+2:00",
+            "2099-01-01T00:00:00+02:00x",
+            "2099-01-01T00:00:00.Z",
+            "1969-12-31T23:59:59Z",
+            "9999-12-31T23:59:59-01:00",
+            "+209-01-01T00:00:00Z",
+            "2099-01-01\u{e9}00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad:?}");
+        }
     }
 }

@@ -38,14 +38,15 @@ pub fn check(raw: &str, server: &ServerUrl) -> Result<Url, UrlRefused> {
     if !scheme_ok {
         return Err(UrlRefused::Scheme(crate::sanitize::line(url.scheme(), 20)));
     }
-    let host = url.host_str().ok_or(UrlRefused::Invalid)?.to_ascii_lowercase();
+    // A trailing dot names the same host (the fully qualified form).
+    let host = url.host_str().ok_or(UrlRefused::Invalid)?.trim_end_matches('.').to_ascii_lowercase();
     if url.scheme() == "http" && !is_loopback(&host) {
         return Err(UrlRefused::Scheme("http".into()));
     }
     if !url.username().is_empty() || url.password().is_some() {
         return Err(UrlRefused::Userinfo);
     }
-    let server_host = server.host_str().unwrap_or_default().to_ascii_lowercase();
+    let server_host = server.host_str().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
     let domain = registrable_domain(&server_host);
     let inside = host == server_host || host == domain || host.ends_with(&format!(".{domain}"));
     if !inside {
@@ -66,24 +67,15 @@ pub fn is_loopback(host: &str) -> bool {
     host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// The domain a site owner controls: the last two labels, or three under
-/// common second-level registries (`co.uk`, `com.au`, …). IP addresses and
-/// single labels stand for themselves.
+/// The domain a site owner controls, by the Public Suffix List (its private section too, so
+/// `x.github.io` owns only `x.github.io`, and `example.co.uk` sits under `co.uk`). IP
+/// addresses, single labels and hosts that are themselves a public suffix stand for themselves.
 pub fn registrable_domain(host: &str) -> String {
-    let host = host.trim_end_matches('.');
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
-        return host.to_string();
+        return host;
     }
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() <= 2 {
-        return host.to_string();
-    }
-    let n = labels.len();
-    let second = labels[n - 2];
-    let country_sld =
-        labels[n - 1].len() == 2 && matches!(second, "co" | "com" | "net" | "org" | "gov" | "ac" | "edu" | "or" | "ne");
-    let keep = if country_sld { 3 } else { 2 };
-    labels[n - keep..].join(".")
+    psl::domain_str(&host).map_or_else(|| host.clone(), str::to_owned)
 }
 
 #[cfg(test)]
@@ -138,5 +130,42 @@ mod tests {
         assert_eq!(registrable_domain("a.b.example.co.uk"), "example.co.uk");
         assert_eq!(registrable_domain("127.0.0.1"), "127.0.0.1");
         assert!(is_loopback("[::1]") && is_loopback("localhost") && !is_loopback("example.com"));
+        assert_eq!(registrable_domain("x.github.io"), "x.github.io");
+        assert_eq!(registrable_domain("a.x.github.io"), "x.github.io");
+        assert_eq!(registrable_domain("mcp.example.com.au"), "example.com.au");
+        assert_eq!(registrable_domain("Agentview.DE."), "agentview.de");
+        assert_eq!(registrable_domain("github.io"), "github.io");
+    }
+
+    fn at(server: &str) -> ServerUrl {
+        ServerUrl::parse(server).expect("valid")
+    }
+
+    #[test]
+    fn private_suffixes_are_not_shared_domains() {
+        let pages = at("https://x.github.io/mcp");
+        assert!(check("https://x.github.io/login/1", &pages).is_ok());
+        assert!(check("https://a.x.github.io/login/1", &pages).is_ok());
+        for foreign in ["https://evil.github.io/login/1", "https://github.io/login/1"] {
+            assert!(matches!(check(foreign, &pages), Err(UrlRefused::ForeignHost { .. })), "{foreign}");
+        }
+    }
+
+    #[test]
+    fn country_code_suffixes() {
+        let uk = at("https://mcp.example.co.uk/mcp");
+        assert!(check("https://login.example.co.uk/x", &uk).is_ok());
+        assert!(check("https://example.co.uk/x", &uk).is_ok());
+        for foreign in ["https://evil.co.uk/x", "https://co.uk/x", "https://example.org.uk/x"] {
+            assert!(matches!(check(foreign, &uk), Err(UrlRefused::ForeignHost { .. })), "{foreign}");
+        }
+    }
+
+    #[test]
+    fn a_trailing_dot_is_the_same_host() {
+        assert!(check("https://agentview.de./login/x", &server()).is_ok());
+        assert!(check("https://login.agentview.de./x", &at("https://mcp.agentview.de./mcp")).is_ok());
+        assert!(check("https://agentview.de/x", &at("https://agentview.de./mcp")).is_ok());
+        assert!(matches!(check("https://evil.de./x", &server()), Err(UrlRefused::ForeignHost { .. })));
     }
 }

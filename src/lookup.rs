@@ -18,13 +18,17 @@ pub struct Lookup {
     pub found: Option<Found>,
     /// Stores that failed on read, with their real error (shown by `status` and `-v`).
     pub errors: Vec<(String, StoreError)>,
+    /// What the stores read want the user told (a credentials file others can read).
+    pub notes: Vec<String>,
 }
 
 /// Look in the stores only (what `login` and `logout` care about).
 pub fn stored(settings: &Settings) -> Lookup {
     let mut lookup = Lookup::default();
     for store in store::stores_for_read(&settings.store) {
-        match store.load(&settings.server) {
+        let loaded = store.load(&settings.server);
+        lookup.notes.extend(store.notes());
+        match loaded {
             Ok(Some(credential)) => {
                 lookup.found = Some(Found { credential, source: store.source(), location: store.describe() });
                 return lookup;
@@ -51,6 +55,7 @@ pub fn effective(settings: &Settings, now: u64) -> Lookup {
         return Lookup {
             found: Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into() }),
             errors: Vec::new(),
+            notes: Vec::new(),
         };
     }
     stored(settings)

@@ -163,7 +163,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         request_timeout: seconds(env, "AGENTVIEW_REQUEST_TIMEOUT")?.unwrap_or(Duration::from_secs(30)),
         retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
         stdin_wait: seconds(env, "AGENTVIEW_STDIN_TIMEOUT")?.unwrap_or(Duration::from_secs(10)),
-        env_token: env.get("AGENTVIEW_TOKEN").map(|t| Secret::new(t.trim())),
+        env_token: env_token(env)?,
         browser: BrowserSettings { launcher, has_display },
         ui,
         resume_flags: resume_flags(args),
@@ -199,6 +199,19 @@ fn literal_headers(headers: &[String]) -> Vec<String> {
 }
 
 /// A tuning variable in (fractional) seconds.
+/// `AGENTVIEW_TOKEN`, held to the rules of `--with-token`: it goes into headers and
+/// `token`'s output, so a newline in it would inject a header line. Never echoed.
+fn env_token(env: &Env) -> Result<Option<Secret>, Failure> {
+    let Some(raw) = env.get("AGENTVIEW_TOKEN") else { return Ok(None) };
+    let token = raw.trim();
+    crate::secret::check_token_shape(token).map_err(|e| {
+        let what = if token.is_empty() { "is only whitespace".to_owned() } else { format!("is not usable: {e}") };
+        Failure::usage(format!("AGENTVIEW_TOKEN {what}"))
+            .with_hint("set it to the token alone, or unset it to use the stored credential")
+    })?;
+    Ok(Some(Secret::new(token)))
+}
+
 fn seconds(env: &Env, name: &str) -> Result<Option<Duration>, Failure> {
     let Some(raw) = env.get(name) else { return Ok(None) };
     match raw.trim().parse::<f64>() {

@@ -15,6 +15,11 @@ pub const GET: &str = "get_auth_session";
 pub const DEFAULT_WINDOW: Duration = Duration::from_secs(600);
 /// Longest login window agentview believes (a day); longer is nonsense.
 pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
+/// Longest token lifetime agentview believes (ten years); a longer `expiresIn` is a mistake
+/// (epoch milliseconds, an absolute time) and leaves the expiry unknown.
+pub const MAX_LIFETIME_SECS: u64 = 10 * 365 * 86_400;
+/// Above this, a numeric time is in epoch milliseconds (seconds reach it in year 5138).
+const EPOCH_MILLIS_FROM: f64 = 1e11;
 
 const ID_NAMES: [&str; 2] = ["session_request_id", "sessionRequestId"];
 
@@ -127,31 +132,45 @@ pub fn parse_created(result: &Value) -> Result<Created, ToolFailure> {
     let mut warnings = Vec::new();
     let window = match pick(&fields, &["expiresIn", "expires_in"]) {
         None | Some(Value::Null) => DEFAULT_WINDOW,
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(secs) if secs >= 1.0 && secs <= MAX_WINDOW.as_secs_f64() => Duration::from_secs(secs as u64),
-            _ => {
+        Some(value) => match seconds_of(value) {
+            Some(secs) if (1.0..=MAX_WINDOW.as_secs_f64()).contains(&secs) => Duration::from_secs(secs as u64),
+            Some(_) => {
                 warnings.push(format!(
                     "the server's login window (expiresIn = {}) makes no sense; using {} s",
-                    sanitize::line(&n.to_string(), 40),
+                    shown_number(value),
                     DEFAULT_WINDOW.as_secs()
                 ));
                 DEFAULT_WINDOW
             }
+            None => {
+                return Err(ToolFailure::Malformed(format!("expiresIn is {} instead of a number", kind_of(value))));
+            }
         },
-        Some(other) => {
-            return Err(ToolFailure::Malformed(format!("expiresIn is {} instead of a number", kind_of(other))));
-        }
     };
     Ok(Created { session_request_id, login_url, poll_url, window, warnings })
 }
 
 /// Read a get_auth_session result. `session_request_id` is the id we polled.
 pub fn parse_polled(result: &Value, session_request_id: &str) -> Result<Polled, ToolFailure> {
+    parse_polled_at(result, session_request_id, crate::clock::unix_now())
+}
+
+/// [`parse_polled`] at the unix time `now`: a token that has already expired is refused.
+pub fn parse_polled_at(result: &Value, session_request_id: &str, now: u64) -> Result<Polled, ToolFailure> {
     let fields = payload(result, &["status"])?;
     let status = required_str(&fields, &["status"])?;
     match status.trim().to_ascii_lowercase().as_str() {
         "pending" => Ok(Polled::Pending { interval: interval_hint(&fields) }),
-        "active" => activated(&fields, session_request_id).map(Polled::Active),
+        "active" => {
+            let activated = activated(&fields, session_request_id)?;
+            if let Some(at) = activated.expires_at.filter(|at| *at <= now) {
+                return Err(ToolFailure::Malformed(format!(
+                    "refusing the credential: it has already expired (at {})",
+                    crate::clock::iso8601(at)
+                )));
+            }
+            Ok(Polled::Active(activated))
+        }
         _ => Ok(Polled::Ended(sanitize::line(&status, 80))),
     }
 }
@@ -179,16 +198,32 @@ fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Ac
             }
         }
     };
-    let mut expires_at = None;
-    if let Some(text) = optional_str(fields, &["tokenExpiresAt", "token_expires_at", "expiresAt", "expires_at"])? {
-        match humantime::parse_rfc3339_weak(text.trim()) {
-            Ok(at) => expires_at = at.duration_since(std::time::UNIX_EPOCH).ok().map(|d| d.as_secs()),
-            Err(_) => warnings.push(format!("ignoring the token expiry{}: not an ISO 8601 time", shown_time(&text))),
-        }
-    }
+    let expires_at = match pick(fields, &["tokenExpiresAt", "token_expires_at", "expiresAt", "expires_at"]) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) if text.trim().is_empty() => None,
+        Some(value) => match expiry_time(value) {
+            Ok(at) => Some(at),
+            Err(why) => {
+                warnings.push(format!("ignoring the token expiry{}: {why}; the expiry is unknown", shown_time(value)));
+                None
+            }
+        },
+    };
     let expires_in = match pick(fields, &["expiresIn", "expires_in"]) {
-        Some(Value::Number(n)) => n.as_u64().filter(|s| *s > 0),
-        _ => None,
+        None | Some(Value::Null) => None,
+        Some(value) => match seconds_of(value) {
+            Some(secs) if (1.0..=MAX_LIFETIME_SECS as f64).contains(&secs) => Some(secs as u64),
+            _ => {
+                if expires_at.is_none() {
+                    warnings.push(format!(
+                        "ignoring the token lifetime expiresIn{}: not a number of seconds up to ten years; \
+                         the expiry is unknown",
+                        shown_time(value)
+                    ));
+                }
+                None
+            }
+        },
     };
     let user = match pick(fields, &["user"]) {
         Some(Value::Object(user)) => Some(crate::store::UserInfo {
@@ -201,12 +236,59 @@ fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Ac
     Ok(Activated { token, expires_at, expires_in, user, warnings })
 }
 
+/// Seconds from a number or a numeric string ("600", " 3600.5 "); `None` for anything else.
+fn seconds_of(value: &Value) -> Option<f64> {
+    let secs = match value {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    secs.is_finite().then_some(secs)
+}
+
+/// An absolute expiry: RFC 3339 with any offset, or unix seconds (milliseconds when larger
+/// than any seconds value can be) as a number or numeric string. Never past year 9999.
+fn expiry_time(value: &Value) -> Result<u64, &'static str> {
+    if let Value::String(text) = value
+        && let Some(at) = crate::clock::parse_rfc3339(text)
+    {
+        return Ok(at);
+    }
+    let Some(number) = seconds_of(value) else {
+        return Err(match value {
+            Value::String(_) => "not an ISO 8601 time",
+            _ => "not a time",
+        });
+    };
+    let secs = if number >= EPOCH_MILLIS_FROM { number / 1000.0 } else { number };
+    if secs >= 1.0 && secs <= crate::clock::MAX_UNIX as f64 {
+        Ok(secs as u64)
+    } else {
+        Err("not a time between 1970 and 9999")
+    }
+}
+
+/// A number as the server wrote it, short and terminal-safe.
+fn shown_number(value: &Value) -> String {
+    match value {
+        Value::String(s) => sanitize::line(s, 40),
+        other => sanitize::line(&other.to_string(), 40),
+    }
+}
+
 /// A malformed time is echoed only if it is made of what times are made of: a server that
 /// puts something token-shaped there must not get it printed.
-fn shown_time(text: &str) -> String {
+fn shown_time(value: &Value) -> String {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => return String::new(),
+    };
     let time_like = text.len() <= 40
-        && text.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | '+' | ' ' | 'T' | 'Z' | 't' | 'z'));
-    if time_like { format!(" \"{}\"", sanitize::line(text, 40)) } else { String::new() }
+        && text.chars().all(|c| {
+            c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | '+' | ' ' | 'T' | 'Z' | 't' | 'z' | 'e' | 'E')
+        });
+    if time_like { format!(" \"{}\"", sanitize::line(&text, 40)) } else { String::new() }
 }
 
 fn short_text(value: Option<&Value>) -> Option<String> {

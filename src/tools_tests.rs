@@ -59,8 +59,52 @@ fn nonsense_windows_fall_back_with_a_warning() {
     }
     let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x"}));
     assert_eq!(parse_created(&r).expect("parses").window, DEFAULT_WINDOW);
-    let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": "600"}));
+    let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": "ten minutes"}));
     assert!(matches!(parse_created(&r), Err(ToolFailure::Malformed(m)) if m.contains("expiresIn")));
+}
+
+#[test]
+fn windows_as_integer_float_or_numeric_string() {
+    for value in [json!(300), json!(300.9), json!("300"), json!(" 300.0 ")] {
+        let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": value}));
+        let created = parse_created(&r).expect("parses");
+        assert_eq!(created.window, Duration::from_secs(300), "{value}");
+        assert!(created.warnings.is_empty(), "{value}");
+    }
+    for absurd in [json!(u64::MAX), json!(4_070_908_800_000u64), json!("1e300"), json!(-1)] {
+        let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": absurd}));
+        assert_eq!(parse_created(&r).expect("parses").window, DEFAULT_WINDOW, "{absurd}");
+    }
+}
+
+#[test]
+fn token_times_are_parsed_or_dropped_with_a_warning() {
+    let now = 1_900_000_000;
+    let active = |extra: serde_json::Value| {
+        let mut fields = json!({"status": "active", "token": "tok_1"});
+        for (k, v) in extra.as_object().expect("object") {
+            fields[k] = v.clone();
+        }
+        parse_polled_at(&structured(fields), "s1", now)
+    };
+    let at = |extra| match active(extra) {
+        Ok(Polled::Active(a)) => (a.expires_at, a.expires_in, a.warnings.len()),
+        other => panic!("{other:?}"),
+    };
+    let utc = 4_070_908_800;
+    assert_eq!(at(json!({"tokenExpiresAt": "2099-01-01T00:00:00+02:00"})), (Some(utc - 7200), None, 0));
+    assert_eq!(at(json!({"tokenExpiresAt": utc})), (Some(utc), None, 0));
+    assert_eq!(at(json!({"tokenExpiresAt": utc * 1000})), (Some(utc), None, 0));
+    assert_eq!(at(json!({"tokenExpiresAt": "4070908800"})), (Some(utc), None, 0));
+    assert_eq!(at(json!({"tokenExpiresAt": u64::MAX})), (None, None, 1));
+    assert_eq!(at(json!({"tokenExpiresAt": true})), (None, None, 1));
+    assert_eq!(at(json!({"expiresIn": 3600})), (None, Some(3600), 0));
+    assert_eq!(at(json!({"expiresIn": "3600.5"})), (None, Some(3600), 0));
+    assert_eq!(at(json!({"expiresIn": 4_070_908_800_000u64})), (None, None, 1));
+    assert_eq!(at(json!({"expiresIn": u64::MAX})), (None, None, 1));
+    assert_eq!(at(json!({"expiresIn": 0})), (None, None, 1));
+    let past = active(json!({"tokenExpiresAt": "2001-01-01T00:00:00Z"}));
+    assert!(matches!(past, Err(ToolFailure::Malformed(ref m)) if m.contains("already expired")), "{past:?}");
 }
 
 #[test]

@@ -1,5 +1,6 @@
-//! Time-budgeted fuzzing of everything that reads server bytes: the SSE decoder, the tool-result
-//! reader, the loginUrl guard and the terminal sanitizer.
+//! Time-budgeted fuzzing of everything that reads server bytes or stored records: the SSE
+//! decoder, the tool-result reader, the server's time fields, the loginUrl guard, the terminal
+//! sanitizer and the credentials-file reader.
 //!
 //! `AGENTVIEW_FUZZ_SECS` is the total budget (default 3 s), split evenly across the targets;
 //! `AGENTVIEW_FUZZ_SEED` replays a run. Each target prints
@@ -9,10 +10,14 @@
 
 #[path = "fuzz/gen.rs"]
 mod generate;
+#[path = "fuzz/records.rs"]
+mod records;
 #[path = "fuzz/sse.rs"]
 mod sse;
 #[path = "fuzz/text.rs"]
 mod text;
+#[path = "fuzz/times.rs"]
+mod times;
 #[path = "fuzz/tools.rs"]
 mod tools;
 
@@ -21,7 +26,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use generate::Rng;
 
-const TARGETS: u32 = 4;
+const TARGETS: u32 = 6;
 
 fn budget() -> Duration {
     let total = std::env::var("AGENTVIEW_FUZZ_SECS").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(3.0);
@@ -79,4 +84,14 @@ fn login_url_check() {
 #[test]
 fn sanitize_line() {
     fuzz("sanitize_line", text::sanitize_case);
+}
+
+#[test]
+fn time_fields() {
+    fuzz("time_fields", times::one_case);
+}
+
+#[test]
+fn stored_records() {
+    fuzz("stored_records", records::one_case);
 }

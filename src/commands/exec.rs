@@ -1,8 +1,12 @@
-//! `agentview exec -- CMD…`: run a command with the credential as AGENTVIEW_TOKEN,
-//! so it never passes through a shell's history or argv.
+//! `agentview exec -- CMD…`: run a command with the credential as AGENTVIEW_TOKEN (and as
+//! `AGENTVIEW_AUTHORIZATION="Bearer …"`), so it never passes through a shell's history or argv.
+//!
+//! agentview stays in front of its child like a shell does: SIGINT, SIGTERM and SIGHUP are
+//! passed on, agentview waits for the child and exits with its status (128+n when a signal
+//! ended it). It never exits first, which would leave the child running with the token.
 
 use std::ffi::OsString;
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 
 use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
@@ -11,7 +15,7 @@ use crate::output::Output;
 use crate::settings::Settings;
 
 /// The child's exit code, or agentview's own for failures before it ran.
-pub fn run(command: &[OsString], lookup: Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(command: &[OsString], lookup: Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let now = unix_now();
     super::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found.filter(|f| f.credential.is_live(now)) else {
@@ -21,24 +25,120 @@ pub fn run(command: &[OsString], lookup: Lookup, settings: &Settings, output: &O
     };
     let (program, args) = command.split_first().ok_or_else(|| Failure::usage("exec needs a command"))?;
     output.verbose(&format!("running {} with AGENTVIEW_TOKEN from {}", program.to_string_lossy(), found.location));
-    let status = Command::new(program)
+    // Listen before the child exists, so a signal in between is passed on rather than fatal.
+    let signals = Signals::listen();
+    let token = found.credential.secret.expose();
+    let spawned = Command::new(program)
         .args(args)
-        .env("AGENTVIEW_TOKEN", found.credential.secret.expose())
+        .env("AGENTVIEW_TOKEN", token)
+        .env("AGENTVIEW_AUTHORIZATION", format!("Bearer {token}"))
         .env("AGENTVIEW_SERVER", &settings.server)
-        .status();
-    let status = match status {
-        Ok(status) => status,
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
         Err(e) => {
             let code = if e.kind() == std::io::ErrorKind::NotFound { 127 } else { 126 };
             output.error(&format!("cannot run {}: {e}", program.to_string_lossy()));
             return Ok(Exit::Child(code));
         }
     };
-    Ok(Exit::Child(child_code(status)))
+    let pid = child.id();
+    let mut waited = tokio::task::spawn_blocking(move || child.wait());
+    let status = signals.pass_on_until(pid, &mut waited).await;
+    match status {
+        Ok(Ok(status)) => Ok(Exit::Child(child_code(status))),
+        Ok(Err(e)) => {
+            Err(Failure::new(Exit::Other, format!("cannot wait for {}: {e}", program.to_string_lossy())).into())
+        }
+        Err(e) => Err(Failure::new(Exit::Other, format!("cannot wait for {}: {e}", program.to_string_lossy())).into()),
+    }
+}
+
+type Waited = tokio::task::JoinHandle<std::io::Result<ExitStatus>>;
+
+#[cfg(unix)]
+struct Signals {
+    streams: Option<[tokio::signal::unix::Signal; 3]>,
 }
 
 #[cfg(unix)]
-fn child_code(status: std::process::ExitStatus) -> u8 {
+impl Signals {
+    fn listen() -> Signals {
+        use tokio::signal::unix::{SignalKind, signal};
+        let streams = (|| {
+            Some([
+                signal(SignalKind::interrupt()).ok()?,
+                signal(SignalKind::terminate()).ok()?,
+                signal(SignalKind::hangup()).ok()?,
+            ])
+        })();
+        Signals { streams }
+    }
+
+    /// Pass signals on to `pid` until the child has been waited for.
+    async fn pass_on_until(
+        self,
+        pid: u32,
+        waited: &mut Waited,
+    ) -> Result<std::io::Result<ExitStatus>, tokio::task::JoinError> {
+        use rustix::process::{Pid, Signal, kill_process};
+        let Some([mut int, mut term, mut hup]) = self.streams else {
+            return waited.await;
+        };
+        let Some(child) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
+            return waited.await;
+        };
+        loop {
+            let signal = tokio::select! {
+                status = &mut *waited => return status,
+                Some(()) = int.recv() => {
+                    // Ctrl-C in a terminal already reached the child (same foreground process
+                    // group); a second SIGINT would be one the user never typed.
+                    if terminal_sent_it() { continue }
+                    Signal::INT
+                }
+                Some(()) = term.recv() => Signal::TERM,
+                Some(()) = hup.recv() => Signal::HUP,
+            };
+            // The child may have exited in the meantime: then there is nobody left to tell.
+            let _ = kill_process(child, signal);
+        }
+    }
+}
+
+/// Whether agentview runs in the terminal's foreground process group, where the terminal
+/// delivers Ctrl-C to every process, the child included.
+#[cfg(unix)]
+fn terminal_sent_it() -> bool {
+    rustix::termios::tcgetpgrp(std::io::stdin()).is_ok_and(|group| group == rustix::process::getpgrp())
+}
+
+#[cfg(not(unix))]
+struct Signals;
+
+#[cfg(not(unix))]
+impl Signals {
+    fn listen() -> Signals {
+        Signals
+    }
+
+    /// Ctrl-C reaches every process on the console; agentview only waits for the child.
+    async fn pass_on_until(
+        self,
+        _pid: u32,
+        waited: &mut Waited,
+    ) -> Result<std::io::Result<ExitStatus>, tokio::task::JoinError> {
+        loop {
+            tokio::select! {
+                status = &mut *waited => return status,
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn child_code(status: ExitStatus) -> u8 {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
         (Some(code), _) => code as u8,
@@ -48,6 +148,6 @@ fn child_code(status: std::process::ExitStatus) -> u8 {
 }
 
 #[cfg(not(unix))]
-fn child_code(status: std::process::ExitStatus) -> u8 {
+fn child_code(status: ExitStatus) -> u8 {
     status.code().map_or(1, |c| c as u8)
 }

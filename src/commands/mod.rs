@@ -35,7 +35,9 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output, en
             }
         }
         // Every reader of a credential gets it through the same door, renewed when due.
-        Command::Exec(args) => exec::run(&args.command, refresh::effective(settings, output).await?, settings, output),
+        Command::Exec(args) => {
+            exec::run(&args.command, refresh::effective(settings, output).await?, settings, output).await
+        }
         Command::Token(args) => token::run(args.format, refresh::effective(settings, output).await?, settings, output),
         Command::Status(args) => status::run(&args, settings, output).await,
         Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
@@ -48,6 +50,9 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output, en
 /// Store read failures: shown with `-v`; fatal unless the store is merely
 /// unavailable under `--store auto` (a headless machine without a keyring).
 pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
+    for note in &lookup.notes {
+        output.warn(note);
+    }
     for (store, error) in &lookup.errors {
         let skippable = settings.store.choice == crate::store::StoreChoice::Auto
             && matches!(error, crate::store::StoreError::Unavailable { .. });
@@ -55,9 +60,12 @@ pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, o
             output.verbose(&format!("skipped {store}: {error}"));
         } else if lookup.found.is_none() {
             let _ = store;
-            return Err(crate::error::Failure::new(Exit::Store, error.to_string())
-                .with_hint("if the credential is in the file store, pass --store file (or --store auto)")
-                .into());
+            let hint = if settings.store.choice == crate::store::StoreChoice::File {
+                "fix what is named above, or remove the credentials file and log in again"
+            } else {
+                "if the credential is in the file store, pass --store file (or --store auto)"
+            };
+            return Err(crate::error::Failure::new(Exit::Store, error.to_string()).with_hint(hint).into());
         } else {
             output.warn(&format!("could not read {store}: {error}"));
         }

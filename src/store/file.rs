@@ -8,8 +8,12 @@
 //! fsync, rename over, fsync the directory. Readers take no lock; the rename
 //! gives them either the old or the new file, never a partial one.
 //!
-//! A credentials file that other users could read is replaced by a 0600 one on
-//! the next save; [`FileStore::notes`] reports it so the caller can warn.
+//! On a shared machine the file is only trusted like ssh's StrictModes would: a config dir or
+//! credentials file that is a symbolic link, not a directory / regular file, owned by someone
+//! else, or writable by others is refused ([`strict`]); the lock file is opened without
+//! following links. A credentials file that other users could read is reported on every read
+//! ([`FileStore::notes`]) and replaced by a 0600 one on the next save. Temporary files of
+//! writers that died before their rename are removed on the next write or delete.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -24,7 +28,13 @@ use serde::{Deserialize, Serialize};
 use super::record::{Record, describe_json_error};
 use super::{Credential, CredentialStore, Source, StoreError};
 
+mod strict;
+
 pub const FILE_NAME: &str = "credentials.json";
+/// Temporary files are `.credentials.json.<pid>-<n>-<nanos>.tmp`.
+const TEMP_PREFIX: &str = ".credentials.json.";
+/// What a login adds to the file at most: the longest token plus its record.
+pub const RECORD_RESERVE: u64 = crate::secret::MAX_TOKEN_LEN as u64 + 4096;
 const FORMAT_VERSION: u32 = 1;
 /// No real credentials file comes near this; a bigger one is not ours.
 pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
@@ -84,26 +94,73 @@ impl FileStore {
         }
     }
 
+    fn refuse(&self, reason: String) -> StoreError {
+        StoreError::Other { store: self.store_name(), reason }
+    }
+
     fn ensure_dir(&self) -> Result<(), StoreError> {
+        self.check_dir()?;
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
         std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(&self.dir).map_err(|e| self.other(&format!("cannot create {}", self.dir.display()), e))
+        builder.create(&self.dir).map_err(|e| self.other(&format!("cannot create {}", self.dir.display()), e))?;
+        self.check_dir()
+    }
+
+    fn check_dir(&self) -> Result<(), StoreError> {
+        strict::check_dir(&self.dir).map_err(|reason| self.refuse(reason))
+    }
+
+    /// Remove the temporary files of writers that died before renaming them.
+    fn remove_stale_temps(&self) {
+        for stale in strict::stale_temp_files(&self.dir, TEMP_PREFIX) {
+            let _ = fs::remove_file(stale);
+        }
+    }
+
+    /// Prove that a file of `size` bytes fits in the directory (a full disk or quota fails
+    /// here, before a login is approved whose credential could then not be kept).
+    pub fn probe_write(&self, size: u64) -> Result<(), StoreError> {
+        self.ensure_dir()?;
+        let (mut file, tmp) = create_private_temp(&self.dir)
+            .map_err(|e| self.other(&format!("cannot write in {}", self.dir.display()), e))?;
+        let chunk = vec![b' '; 64 * 1024];
+        let mut left = size;
+        let mut written = Ok(());
+        while left > 0 && written.is_ok() {
+            let n = left.min(chunk.len() as u64) as usize;
+            written = file.write_all(&chunk[..n]);
+            left -= n as u64;
+        }
+        let written = written.and_then(|()| file.sync_all());
+        drop(file);
+        let _ = fs::remove_file(&tmp);
+        written.map_err(|e| {
+            self.other(&format!("cannot write a {size}-byte credentials file in {}", self.dir.display()), e)
+        })
     }
 
     /// The current document, `None` when there is no file. `server` only
     /// labels a corruption error.
     fn read_document(&self, server: &str) -> Result<Option<Document>, StoreError> {
-        let file = match File::open(&self.path) {
+        self.check_dir()?;
+        match fs::symlink_metadata(&self.path) {
+            Ok(meta) => strict::check_file(&self.path, &meta).map_err(|reason| self.refuse(reason))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.other("cannot inspect", e)),
+        }
+        let file = match strict::no_follow(OpenOptions::new().read(true)).open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.other("cannot open", e)),
         };
+        // What was opened, not what was looked at a moment before.
         let meta = file.metadata().map_err(|e| self.other("cannot stat", e))?;
+        strict::check_file(&self.path, &meta).map_err(|reason| self.refuse(reason))?;
         if let Some(mode) = loose_mode(&meta) {
             self.note(format!(
-                "{} was readable by other users (mode {mode:o}); agentview writes it with mode 600",
+                "{} is readable by other users (mode {mode:o}); the next login or logout rewrites it with mode 600",
                 self.path.display()
             ));
         }
@@ -137,6 +194,7 @@ impl FileStore {
     ) -> Result<T, StoreError> {
         self.ensure_dir()?;
         let _lock = self.lock()?;
+        self.remove_stale_temps();
         let mut doc = self.read_document(server)?.unwrap_or_else(Document::empty);
         let (write, out) = change(&mut doc)?;
         if write {
@@ -150,13 +208,14 @@ impl FileStore {
 
     fn lock(&self) -> Result<File, StoreError> {
         let lock_path = self.dir.join(format!("{FILE_NAME}.lock"));
-        let file = private_options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
+        if let Ok(meta) = fs::symlink_metadata(&lock_path) {
+            strict::check_file(&lock_path, &meta).map_err(|reason| self.refuse(reason))?;
+        }
+        let file = strict::no_follow(private_options().read(true).write(true).create(true).truncate(false))
             .open(&lock_path)
             .map_err(|e| self.other(&format!("cannot open {}", lock_path.display()), e))?;
+        let meta = file.metadata().map_err(|e| self.other(&format!("cannot stat {}", lock_path.display()), e))?;
+        strict::check_file(&lock_path, &meta).map_err(|reason| self.refuse(reason))?;
         let deadline = Instant::now() + LOCK_WAIT;
         loop {
             match file.try_lock() {
@@ -201,14 +260,13 @@ impl CredentialStore for FileStore {
         self.store_name()
     }
 
-    /// Creates the directory if needed and writes (then removes) a scratch
-    /// file in it; an existing credentials file must be readable and ours.
+    /// Creates the directory if needed; an existing credentials file must be readable and
+    /// ours, and a scratch file as big as the file after a login must fit beside it.
     fn probe(&self) -> Result<(), StoreError> {
         self.ensure_dir()?;
-        let (_, tmp) = create_private_temp(&self.dir)
-            .map_err(|e| self.other(&format!("cannot write in {}", self.dir.display()), e))?;
-        let _ = fs::remove_file(&tmp);
-        self.read_document("any server").map(drop)
+        self.read_document("any server")?;
+        let current = fs::metadata(&self.path).map_or(0, |m| m.len());
+        self.probe_write(current + RECORD_RESERVE)
     }
 
     fn load(&self, server: &str) -> Result<Option<Credential>, StoreError> {
@@ -242,7 +300,10 @@ impl CredentialStore for FileStore {
     }
 
     fn delete(&self, server: &str) -> Result<bool, StoreError> {
-        if !self.path.exists() {
+        if fs::symlink_metadata(&self.path).is_err() {
+            if self.check_dir().is_ok() {
+                self.remove_stale_temps();
+            }
             return Ok(false);
         }
         self.update(server, |doc| {
@@ -275,7 +336,7 @@ fn create_private_temp(dir: &Path) -> io::Result<(File, PathBuf)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = dir.join(format!(".{FILE_NAME}.{}-{n}-{nanos}.tmp", std::process::id()));
+    let tmp = dir.join(format!("{TEMP_PREFIX}{}-{n}-{nanos}.tmp", std::process::id()));
     let file = private_options().write(true).create_new(true).open(&tmp)?;
     Ok((file, tmp))
 }

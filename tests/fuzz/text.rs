@@ -29,12 +29,22 @@ pub fn sanitize_case(rng: &mut Rng) {
     assert_terminal_safe(&sanitize::message(&input));
 }
 
-const SERVERS: &[&str] = &["https://mcp.agentview.de/mcp", "http://127.0.0.1:8931/mcp", "https://agentview.co.uk/mcp"];
+const SERVERS: &[&str] = &[
+    "https://mcp.agentview.de/mcp",
+    "http://127.0.0.1:8931/mcp",
+    "https://agentview.co.uk/mcp",
+    "https://x.github.io/mcp",
+    "https://mcp.agentview.de./mcp",
+];
 
 fn candidate(rng: &mut Rng) -> String {
     let scheme = *rng.pick(&["https://", "http://", "HTTPS://", "javascript:", "data:", "file://", "", "https:", "//"]);
     let user = *rng.pick(&["", "", "", "user@", "u:p@", "agentview.de@", "@"]);
     let host = *rng.pick(&[
+        "x.github.io",
+        "evil.github.io",
+        "github.io",
+        "agentview.de.",
         "agentview.de",
         "mcp.agentview.de",
         "evil.example",
@@ -78,8 +88,9 @@ pub fn login_url_case(rng: &mut Rng) {
     let raw = candidate(rng);
     match check(&raw, &server) {
         Ok(url) => {
-            let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-            let server_host = server.host_str().unwrap_or_default().to_ascii_lowercase();
+            // A trailing dot names the same host.
+            let host = url.host_str().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
+            let server_host = server.host_str().unwrap_or_default().trim_end_matches('.').to_ascii_lowercase();
             let domain = registrable_domain(&server_host);
             assert!(
                 url.scheme() == "https" || (url.scheme() == "http" && is_loopback(&host)),

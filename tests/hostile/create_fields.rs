@@ -18,7 +18,7 @@ fn missing_and_mistyped_fields() {
         create("sessionRequestId with spaces", json!({"sessionRequestId": "a b"}), 7, "sessionRequestId is not usable"),
         create("loginUrl missing", json!({"loginUrl": null}), 7, "has no loginUrl"),
         create("loginUrl a number", json!({"loginUrl": 7}), 7, "loginUrl is a number"),
-        create("expiresIn a string", json!({"expiresIn": "600"}), 7, "expiresIn is a string instead of a number"),
+        create("expiresIn a word", json!({"expiresIn": "ten minutes"}), 7, "expiresIn is a string instead of a number"),
         create("result a bare string", json!("just text"), 7, "the result text is a string instead of an object"),
         create("result an array", json!([1, 2]), 7, "the result text is an array instead of an object"),
     ];

@@ -106,7 +106,11 @@ pub async fn renew(settings: &Settings, output: &Output, seen: Lookup) -> anyhow
     save(settings, current, &renewed).await?;
     let source = current.source;
     let location = current.location.clone();
-    Ok(Lookup { found: Some(Found { credential: renewed, source, location }), errors: again.errors })
+    Ok(Lookup {
+        found: Some(Found { credential: renewed, source, location }),
+        errors: again.errors,
+        notes: again.notes,
+    })
 }
 
 async fn save(settings: &Settings, found: &Found, credential: &Credential) -> Result<(), Failure> {
