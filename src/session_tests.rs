@@ -104,6 +104,20 @@ fn policy_denial_waits_for_the_next_minute() {
 }
 
 #[test]
+fn after_a_policy_denial_the_interval_is_normal_again() {
+    let clock = FakeClock::new(1_000_040);
+    let pending = || Ok(Polled::Pending { interval: None });
+    let answers =
+        vec![Err(PollError::Tool(ToolFailure::Policy("rate limit".into()))), pending(), pending(), Ok(active())];
+    let (outcome, times) = run(&clock, answers, Duration::from_secs(600));
+    assert!(matches!(outcome, Outcome::Active(_)));
+    assert_eq!(
+        times,
+        vec![Duration::from_secs(2), Duration::from_secs(41), Duration::from_secs(43), Duration::from_secs(45)]
+    );
+}
+
+#[test]
 fn policy_denial_until_the_end_is_its_own_outcome() {
     let clock = FakeClock::new(1_000_000);
     let answers = (0..100).map(|_| Err(PollError::Tool(ToolFailure::Policy("denied by policy".into())))).collect();

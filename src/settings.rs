@@ -145,6 +145,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         backend,
         config_dir,
         keyring_timeout,
+        lock_wait: seconds(env, "AGENTVIEW_LOCK_TIMEOUT")?.unwrap_or(crate::store::file::LOCK_WAIT),
     };
     let pacing = Pacing {
         interval: seconds(env, "AGENTVIEW_POLL_INTERVAL")?.unwrap_or(Duration::from_secs(2)),

@@ -164,7 +164,8 @@ fn failed_logins_with_verbose_output() {
 #[test]
 fn store_failure_after_approval() {
     let server = TestServer::start(approving());
-    let av = verbose(&server);
+    let mut av = verbose(&server);
+    av.set("AGENTVIEW_LOCK_TIMEOUT", "0.3");
     std::fs::create_dir_all(av.config_dir()).unwrap();
     let lock = std::fs::OpenOptions::new()
         .create(true)

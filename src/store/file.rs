@@ -38,8 +38,8 @@ pub const RECORD_RESERVE: u64 = crate::secret::MAX_TOKEN_LEN as u64 + 4096;
 const FORMAT_VERSION: u32 = 1;
 /// No real credentials file comes near this; a bigger one is not ours.
 pub const MAX_FILE_SIZE: u64 = 1024 * 1024;
-/// How long a save waits for another agentview process to finish its own.
-const LOCK_WAIT: Duration = Duration::from_secs(10);
+/// How long a save waits for another agentview process to finish its own, unless told.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
 
 /// Entries are kept as raw JSON so that one odd entry (or fields from a newer
 /// agentview) never blocks or loses the others.
@@ -62,13 +62,20 @@ pub struct FileStore {
     dir: PathBuf,
     path: PathBuf,
     notes: Mutex<Vec<String>>,
+    lock_wait: Duration,
 }
 
 impl FileStore {
     pub fn new(config_dir: impl Into<PathBuf>) -> Self {
         let dir = config_dir.into();
         let path = dir.join(FILE_NAME);
-        FileStore { dir, path, notes: Mutex::new(Vec::new()) }
+        FileStore { dir, path, notes: Mutex::new(Vec::new()), lock_wait: LOCK_WAIT }
+    }
+
+    /// How long a save waits for the lock another process holds.
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     pub fn path(&self) -> &Path {
@@ -216,7 +223,7 @@ impl FileStore {
             .map_err(|e| self.other(&format!("cannot open {}", lock_path.display()), e))?;
         let meta = file.metadata().map_err(|e| self.other(&format!("cannot stat {}", lock_path.display()), e))?;
         strict::check_file(&lock_path, &meta).map_err(|reason| self.refuse(reason))?;
-        let deadline = Instant::now() + LOCK_WAIT;
+        let deadline = Instant::now() + self.lock_wait;
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(file),
@@ -229,7 +236,7 @@ impl FileStore {
                         reason: format!(
                             "another agentview process has held {} for over {} s",
                             lock_path.display(),
-                            LOCK_WAIT.as_secs()
+                            self.lock_wait.as_secs_f32()
                         ),
                     });
                 }

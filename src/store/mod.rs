@@ -194,6 +194,8 @@ pub struct StoreConfig {
     pub config_dir: PathBuf,
     /// How long one keyring call may take before it counts as hung.
     pub keyring_timeout: Duration,
+    /// How long a write waits for another process's lock on the credentials file.
+    pub lock_wait: Duration,
 }
 
 /// Why a store could not do its job. Code branches on these kinds.
@@ -269,7 +271,7 @@ fn keyring_store(config: &StoreConfig) -> Box<dyn CredentialStore> {
 }
 
 fn file_store(config: &StoreConfig) -> Box<dyn CredentialStore> {
-    Box::new(FileStore::new(&config.config_dir))
+    Box::new(FileStore::new(&config.config_dir).with_lock_wait(config.lock_wait))
 }
 
 /// The selection policy, with the stores injected so tests can fake a keyring.

@@ -89,6 +89,7 @@ fn config(choice: StoreChoice, dir: &std::path::Path) -> StoreConfig {
         backend: KeyringBackend::Default,
         config_dir: dir.to_owned(),
         keyring_timeout: Duration::from_secs(3),
+        lock_wait: Duration::from_secs(3),
     }
 }
 

@@ -57,6 +57,7 @@ impl Agentview {
             .set("AGENTVIEW_STORE", "file")
             .set("AGENTVIEW_POLL_INTERVAL", "0.05")
             .set("AGENTVIEW_REQUEST_TIMEOUT", "5")
+            .set("AGENTVIEW_RETRY_WAIT", "0.05")
             .set("HOME", &home)
             .set("PATH", &std::env::var("PATH").unwrap_or_default())
             .set("NO_COLOR", "1");
