@@ -142,7 +142,7 @@ fn failed_logins_with_verbose_output() {
         ("server down", vec![Fault::Status { on: tool("get_auth_session"), status: 503, count: 100_000 }], GRANT),
     ];
     for (name, faults, secret) in cases {
-        let server = TestServer::start(ServerConfig { expires_in: Some(json!(2)), ..approving() });
+        let server = TestServer::start(ServerConfig { expires_in: Some(json!(1)), ..approving() });
         for fault in faults {
             server.push_fault(fault);
         }

@@ -7,7 +7,7 @@ use super::{Case, GET, tool};
 
 #[test]
 fn server_down_until_the_window_closes() {
-    let case = Case::new(ServerConfig { expires_in: Some(json!(2)), ..ServerConfig::default() });
+    let case = Case::new(ServerConfig { expires_in: Some(json!(1)), ..ServerConfig::default() });
     case.server.push_fault(Fault::Status { on: tool(GET), status: 503, count: 100_000 });
     let run = case.fails(7);
     assert!(run.stderr.contains("the server kept failing until the login window closed"), "{}", run.stderr);
@@ -19,7 +19,7 @@ fn server_down_until_the_window_closes() {
 fn connection_resets_until_timeout() {
     let case = Case::new(ServerConfig::default());
     case.server.push_fault(Fault::Reset { on: tool(GET), count: 100_000 });
-    let run = case.av.run(&["login", "--no-browser", "--force", "--timeout", "2"]);
+    let run = case.av.run(&["login", "--no-browser", "--force", "--timeout", "1"]);
     assert_eq!(run.code, 7, "{}", run.stderr);
     assert!(run.stderr.contains("kept failing"), "{}", run.stderr);
     super::assert_untouched(&case.av, &case.before, &run);
@@ -28,7 +28,7 @@ fn connection_resets_until_timeout() {
 
 #[test]
 fn rate_limited_until_the_window_closes() {
-    let case = Case::new(ServerConfig { expires_in: Some(json!(2)), ..ServerConfig::default() });
+    let case = Case::new(ServerConfig { expires_in: Some(json!(1)), ..ServerConfig::default() });
     case.server.push_fault(Fault::RateLimit {
         on: tool(GET),
         retry_after: Some(RetryAfter::Seconds(1)),
@@ -41,7 +41,7 @@ fn rate_limited_until_the_window_closes() {
 
 #[test]
 fn policy_denying_every_poll_until_the_window_closes() {
-    let mut case = Case::new(ServerConfig { expires_in: Some(json!(2)), ..ServerConfig::default() });
+    let mut case = Case::new(ServerConfig { expires_in: Some(json!(1)), ..ServerConfig::default() });
     case.av.set("AGENTVIEW_POLICY_WAIT", "0.5");
     let message = "[INTERCEPT POLICY DENIED] rate limit exceeded";
     case.server.push_fault(Fault::PolicyDeny { on: tool(GET), message: message.into(), count: 100_000 });
