@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::clock::{Clock, until_next_minute};
 use crate::mcp::McpError;
-use crate::tools::{Activated, Polled, ToolFailure};
+use crate::tools::{Activated, Polled, Terminal, ToolFailure};
 
 /// One poll's failure.
 #[derive(Debug)]
@@ -40,8 +40,8 @@ impl Default for Pacing {
 #[derive(Debug)]
 pub enum Outcome {
     Active(Activated),
-    /// A terminal status other than active (expired, denied, …), as the server wrote it.
-    Ended(String),
+    /// A terminal status other than active (expired, denied, …).
+    Ended(Terminal),
     /// The deadline passed while the session was pending.
     TimedOut,
     /// The deadline passed while the server kept failing; the last failure.

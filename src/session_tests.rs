@@ -128,8 +128,8 @@ fn policy_denial_until_the_end_is_its_own_outcome() {
 #[test]
 fn terminal_statuses_and_fatal_errors_stop_at_once() {
     let clock = FakeClock::new(1_000_000);
-    let (outcome, times) = run(&clock, vec![Ok(Polled::Ended("denied".into()))], Duration::from_secs(600));
-    assert!(matches!(outcome, Outcome::Ended(s) if s == "denied"));
+    let (outcome, times) = run(&clock, vec![Ok(Polled::Ended(Terminal::Denied))], Duration::from_secs(600));
+    assert!(matches!(outcome, Outcome::Ended(Terminal::Denied)));
     assert_eq!(times.len(), 1);
     let (outcome, _) =
         run(&clock, vec![Err(PollError::Tool(ToolFailure::Malformed("status".into())))], Duration::from_secs(600));

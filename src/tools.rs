@@ -101,8 +101,35 @@ pub enum Polled {
         interval: Option<Duration>,
     },
     Active(Activated),
-    /// Any other status: expired, denied, cancelled, failed, consumed, unknown.
-    Ended(String),
+    /// Any other status.
+    Ended(Terminal),
+}
+
+/// How a login ended without approval, parsed once from the server's status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Terminal {
+    Expired,
+    /// `denied` or `rejected`.
+    Denied,
+    /// `cancelled` or `canceled`.
+    Cancelled,
+    /// Someone else already collected the login.
+    Consumed,
+    /// Any other status, as the server wrote it (sanitized for the terminal).
+    Other(String),
+}
+
+impl Terminal {
+    /// Case-insensitive; unknown statuses keep their text.
+    pub fn parse(status: &str) -> Terminal {
+        match status.trim().to_ascii_lowercase().as_str() {
+            "expired" => Terminal::Expired,
+            "denied" | "rejected" => Terminal::Denied,
+            "cancelled" | "canceled" => Terminal::Cancelled,
+            "consumed" => Terminal::Consumed,
+            _ => Terminal::Other(sanitize::line(status.trim(), 80)),
+        }
+    }
 }
 
 /// The credential of an `active` session.
@@ -171,7 +198,7 @@ pub fn parse_polled_at(result: &Value, session_request_id: &str, now: u64) -> Re
             }
             Ok(Polled::Active(activated))
         }
-        _ => Ok(Polled::Ended(sanitize::line(&status, 80))),
+        _ => Ok(Polled::Ended(Terminal::parse(&status))),
     }
 }
 

@@ -147,8 +147,12 @@ fn polled_statuses() {
         p(json!({"status": "PENDING", "interval": 5})),
         Ok(Polled::Pending { interval: Some(Duration::from_secs(5)) })
     );
-    assert_eq!(p(json!({"status": "Denied"})), Ok(Polled::Ended("Denied".into())));
-    assert_eq!(p(json!({"status": "weird\u{1b}]8;;x"})), Ok(Polled::Ended("weird]8;;x".into())));
+    assert_eq!(p(json!({"status": "Denied"})), Ok(Polled::Ended(Terminal::Denied)));
+    assert_eq!(p(json!({"status": " REJECTED "})), Ok(Polled::Ended(Terminal::Denied)));
+    assert_eq!(p(json!({"status": "canceled"})), Ok(Polled::Ended(Terminal::Cancelled)));
+    assert_eq!(p(json!({"status": "expired"})), Ok(Polled::Ended(Terminal::Expired)));
+    assert_eq!(p(json!({"status": "consumed"})), Ok(Polled::Ended(Terminal::Consumed)));
+    assert_eq!(p(json!({"status": "weird\u{1b}]8;;x"})), Ok(Polled::Ended(Terminal::Other("weird]8;;x".into()))));
     assert!(matches!(p(json!({"status": 3})), Err(ToolFailure::Malformed(_))));
 }
 

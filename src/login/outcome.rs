@@ -10,7 +10,7 @@ use crate::secret::Secret;
 use crate::session::{Outcome, PollError};
 use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind};
-use crate::tools::{Activated, ToolFailure};
+use crate::tools::{Activated, Terminal, ToolFailure};
 
 /// The credential of an approved login: the token, or the session id the server bound.
 pub fn credential_from(
@@ -56,16 +56,16 @@ impl Limit {
 /// A wait that did not end in approval.
 pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> Failure {
     match outcome {
-        Outcome::Ended(status) => match status.to_ascii_lowercase().as_str() {
-            "expired" => Failure::new(Exit::Expired, "the login window expired before the login was approved")
+        Outcome::Ended(terminal) => match terminal {
+            Terminal::Expired => Failure::new(Exit::Expired, "the login window expired before the login was approved")
                 .with_hint(format!("run `{login_command}` again and approve within the window")),
-            "denied" | "rejected" => Failure::new(Exit::Denied, "the login was denied"),
-            "cancelled" | "canceled" => Failure::new(Exit::Denied, "the login was cancelled"),
-            "consumed" => Failure::new(
+            Terminal::Denied => Failure::new(Exit::Denied, "the login was denied"),
+            Terminal::Cancelled => Failure::new(Exit::Denied, "the login was cancelled"),
+            Terminal::Consumed => Failure::new(
                 Exit::Other,
                 "this login was already collected by another client; if that was not you, someone else may have your login link",
             ),
-            _ => Failure::new(Exit::Other, format!("the login ended with status \"{status}\"")),
+            Terminal::Other(status) => Failure::new(Exit::Other, format!("the login ended with status \"{status}\"")),
         },
         Outcome::TimedOut => match limit {
             Limit::UserTimeout(window) => Failure::new(

@@ -2,7 +2,7 @@
 //! it accepts is usable (a storable token, a sane window, terminal-safe text).
 
 use agentview::secret::check_token_shape;
-use agentview::tools::{Polled, ToolFailure, parse_created, parse_polled};
+use agentview::tools::{Polled, Terminal, ToolFailure, parse_created, parse_polled};
 use serde_json::{Value, json};
 
 use super::generate::Rng;
@@ -107,7 +107,8 @@ pub fn one_case(rng: &mut Rng) {
             }
             active.warnings.iter().for_each(|w| assert_terminal_safe(w));
         }
-        Ok(Polled::Ended(status)) => assert_terminal_safe(&status),
+        Ok(Polled::Ended(Terminal::Other(status))) => assert_terminal_safe(&status),
+        Ok(Polled::Ended(_)) => {}
         Ok(Polled::Pending { interval }) => {
             if let Some(i) = interval {
                 assert!(i.as_secs_f64() > 0.0 && i.as_secs() <= 300, "{result}");
