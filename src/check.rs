@@ -67,7 +67,7 @@ pub async fn check(settings: &Settings, credential: &Credential, output: &Output
         }
     }
     let config = TransportConfig {
-        endpoint: settings.server_url.clone(),
+        endpoint: settings.server.url().clone(),
         headers,
         request_timeout: settings.request_timeout,
         user_agent: format!("agentview/{VERSION}"),

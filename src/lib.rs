@@ -24,6 +24,7 @@ pub mod remote;
 pub mod retry;
 pub mod sanitize;
 pub mod secret;
+pub mod server_url;
 pub mod session;
 pub mod settings;
 pub mod store;

@@ -26,7 +26,7 @@ pub struct Lookup {
 pub fn stored(settings: &Settings) -> Lookup {
     let mut lookup = Lookup::default();
     for store in store::stores_for_read(&settings.store) {
-        let loaded = store.load(&settings.server);
+        let loaded = store.load(settings.server.as_str());
         lookup.notes.extend(store.notes());
         match loaded {
             Ok(Some(credential)) => {
@@ -44,7 +44,7 @@ pub fn stored(settings: &Settings) -> Lookup {
 pub fn effective(settings: &Settings, now: u64) -> Lookup {
     if let Some(secret) = &settings.env_token {
         let credential = Credential {
-            server: settings.server.clone(),
+            server: settings.server.to_string(),
             kind: CredentialKind::Bearer,
             secret: secret.clone(),
             expires_at: None,

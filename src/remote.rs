@@ -103,7 +103,7 @@ impl Remote {
             Arc::new(move |line: &str| output.verbose(line)) as Trace
         });
         let config = TransportConfig {
-            endpoint: settings.server_url.clone(),
+            endpoint: settings.server.url().clone(),
             headers: settings.headers.clone(),
             request_timeout: settings.request_timeout,
             user_agent: format!("agentview/{VERSION}"),

@@ -4,13 +4,13 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use reqwest::Url;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::cli::{ColorArg, GlobalArgs, StoreArg};
 use crate::env::Env;
 use crate::error::Failure;
 use crate::secret::Secret;
+use crate::server_url::ServerUrl;
 use crate::session::Pacing;
 use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
 
@@ -19,9 +19,8 @@ pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
 /// Everything a command needs to know, from flags and environment.
 #[derive(Debug)]
 pub struct Settings {
-    /// The normalized server URL: the key credentials are stored under.
-    pub server: String,
-    pub server_url: Url,
+    /// The server, normalized: the key credentials are stored under.
+    pub server: ServerUrl,
     pub store: StoreConfig,
     /// `--header` values, `{env:VAR}` expanded.
     pub headers: HeaderMap,
@@ -95,8 +94,7 @@ pub fn resolve_ui(args: &GlobalArgs, env: &Env) -> UiSettings {
 /// Resolve global settings from arguments and environment.
 pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
-    let server_url = normalize_server(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
-    let server = server_url.to_string();
+    let server = ServerUrl::parse(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
     let ui = resolve_ui(args, env);
     let choice = match args.store {
         Some(arg) => arg,
@@ -128,10 +126,10 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         Duration::from_secs(10)
     });
     let store_dir = config_dir.clone();
-    let given = crate::invocation::given_flags(args, &server);
+    let given = crate::invocation::given_flags(args, server.as_str());
     let pinned = crate::invocation::pinned_flags(
-        &server,
-        server == DEFAULT_SERVER,
+        server.as_str(),
+        server.as_str() == DEFAULT_SERVER,
         choice,
         args.config_dir.is_some() || env.is_set("AGENTVIEW_CONFIG_DIR"),
         &store_dir,
@@ -157,7 +155,6 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     let has_display = !cfg!(target_os = "linux") || env.is_set("DISPLAY") || env.is_set("WAYLAND_DISPLAY") || wsl;
     Ok(Settings {
         server,
-        server_url,
         store,
         headers: parse_headers(&args.headers, env)?,
         pacing,
@@ -219,40 +216,6 @@ fn seconds(env: &Env, name: &str) -> Result<Option<Duration>, Failure> {
         Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => Ok(Some(Duration::from_secs_f64(secs))),
         _ => Err(Failure::usage(format!("{name}=\"{raw}\" is not a number of seconds between 0 and 86400"))),
     }
-}
-
-/// Parse and normalize `--server`: https (http only for loopback), no
-/// credentials, no fragment, lowercase host, no default port, no trailing slash.
-pub fn normalize_server(raw: &str) -> Result<Url, Failure> {
-    let trimmed = raw.trim();
-    if !trimmed.is_empty() && !trimmed.contains("://") {
-        return Err(Failure::usage(format!(
-            "--server \"{raw}\" has no scheme: did you mean https://{}?",
-            trimmed.trim_start_matches('/')
-        )));
-    }
-    let mut url = Url::parse(trimmed).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
-    let host = url.host_str().unwrap_or_default().to_string();
-    match url.scheme() {
-        "https" => {}
-        "http" if crate::login_url::is_loopback(&host) => {}
-        "http" => {
-            return Err(Failure::usage(format!(
-                "--server {raw} uses plain http; use https (http is allowed only for localhost)"
-            )));
-        }
-        other => return Err(Failure::usage(format!("--server must be an https URL, not {other}:"))),
-    }
-    if host.is_empty() {
-        return Err(Failure::usage(format!("--server \"{raw}\" has no host")));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Failure::usage("--server must not contain a user name or password (they would show in `ps`)"));
-    }
-    url.set_fragment(None);
-    let path = url.path().trim_end_matches('/').to_string();
-    url.set_path(if path.is_empty() { "/" } else { &path });
-    Ok(url)
 }
 
 fn parse_headers(raw: &[String], env: &Env) -> Result<HeaderMap, Failure> {
@@ -337,20 +300,6 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn servers_normalize_to_one_key() {
-        let a = normalize_server("HTTPS://AgentView.DE:443/mcp/").expect("ok");
-        let b = normalize_server("https://agentview.de/mcp#x").expect("ok");
-        assert_eq!(a.as_str(), "https://agentview.de/mcp");
-        assert_eq!(a, b);
-        assert_eq!(normalize_server("http://127.0.0.1:8931/mcp").expect("ok").as_str(), "http://127.0.0.1:8931/mcp");
-        assert!(normalize_server("http://agentview.de/mcp").is_err());
-        assert!(normalize_server("https://u:p@agentview.de/mcp").is_err());
-        assert!(normalize_server("ftp://agentview.de").is_err());
-        let err = normalize_server("agentview.de/mcp").expect_err("no scheme");
-        assert!(err.message.contains("did you mean https://agentview.de/mcp?"), "{}", err.message);
-    }
 
     #[test]
     fn headers_expand_env_and_validate() {

@@ -32,7 +32,7 @@ pub async fn run(command: &[OsString], lookup: Lookup, settings: &Settings, outp
         .args(args)
         .env("AGENTVIEW_TOKEN", token)
         .env("AGENTVIEW_AUTHORIZATION", format!("Bearer {token}"))
-        .env("AGENTVIEW_SERVER", &settings.server)
+        .env("AGENTVIEW_SERVER", settings.server.as_str())
         .spawn();
     let mut child = match spawned {
         Ok(child) => child,

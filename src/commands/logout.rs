@@ -16,7 +16,7 @@ pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::R
     let mut removed = Vec::new();
     let mut failed = None;
     for store in store::stores_for_read(&settings.store) {
-        match store.delete(&settings.server) {
+        match store.delete(settings.server.as_str()) {
             Ok(true) => removed.push(store.describe()),
             Ok(false) => {}
             Err(StoreError::Unavailable { .. }) if settings.store.choice == StoreChoice::Auto => {}
@@ -45,7 +45,7 @@ pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::R
 async fn revoke_stored(settings: &Settings, output: &Output) {
     let mut done = Vec::new();
     for store in store::stores_for_read(&settings.store) {
-        let Ok(Some(credential)) = store.load(&settings.server) else { continue };
+        let Ok(Some(credential)) = store.load(settings.server.as_str()) else { continue };
         let Some(grant) = &credential.oauth else { continue };
         if done.contains(&credential.secret) {
             continue;

@@ -71,7 +71,7 @@ pub fn not_logged_in(
 ) -> anyhow::Result<Exit> {
     let now = unix_now();
     let listing = inventory::list(settings);
-    let others: Vec<&Entry> = listing.entries.iter().filter(|e| e.server != settings.server).collect();
+    let others: Vec<&Entry> = listing.entries.iter().filter(|e| e.server != settings.server.as_str()).collect();
     if as_json {
         let doc = json!({
             "logged_in": false,

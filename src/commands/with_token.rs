@@ -21,7 +21,7 @@ pub fn run(wanted: Report, settings: &Settings, output: &Output) -> anyhow::Resu
     let token = read_stdin_token(settings.stdin_wait)?;
     let selected = preflight_store(settings, output)?;
     let credential = Credential {
-        server: settings.server.clone(),
+        server: settings.server.to_string(),
         kind: CredentialKind::Bearer,
         secret: token,
         expires_at: None,

@@ -41,7 +41,7 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
     let browser = !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
     let http = Http::standalone(&user_agent(), settings.request_timeout, trace(output))
         .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let server = &settings.server_url;
+    let server = settings.server.url();
     if login.method == Method::Session {
         return match Remote::connect(settings, output).await {
             Ok(remote) => {

@@ -20,7 +20,7 @@ pub fn print(
     closes_at: u64,
     window: Duration,
 ) -> anyhow::Result<Exit> {
-    let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.clone()];
+    let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.to_string()];
     words.extend(settings.resume_flags.iter().cloned());
     words.extend(["login".to_string(), "--resume".to_string(), id.to_string()]);
     let resume = words.iter().map(|w| shell_word(w)).collect::<Vec<_>>().join(" ");

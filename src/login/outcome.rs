@@ -28,7 +28,7 @@ pub fn credential_from(
         None => (CredentialKind::Session, Secret::new(session_request_id)),
     };
     Credential {
-        server: settings.server.clone(),
+        server: settings.server.to_string(),
         kind,
         secret,
         expires_at: activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s))),

@@ -40,7 +40,7 @@ async fn start_and_wait(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::
         r = remote.create(&login.agent, login.scope.as_deref()) => r?,
         () = interrupt.wait() => return Err(interrupted()),
     };
-    let url = login_url::check(&created.login_url, &settings.server_url).map_err(|refused| {
+    let url = login_url::check(&created.login_url, settings.server.url()).map_err(|refused| {
         Failure::new(Exit::Server, format!("refusing the login URL the server sent: {refused}")).with_hint(
             "the server (or something between you and it) sent a link that does not point to it; nothing was opened",
         )

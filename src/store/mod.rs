@@ -80,7 +80,7 @@ impl UserInfo {
 /// One server's credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
-    /// The normalized server URL (see `settings::normalize_server`).
+    /// The server URL in its normal form (see `ServerUrl`).
     pub server: String,
     pub kind: CredentialKind,
     pub secret: Secret,

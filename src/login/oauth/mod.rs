@@ -164,7 +164,7 @@ pub async fn login(
     }
     let now = unix_now();
     Ok(Credential {
-        server: settings.server.clone(),
+        server: settings.server.to_string(),
         kind: CredentialKind::OAuth,
         secret: tokens.access_token,
         expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
@@ -265,7 +265,7 @@ mod discovered {
 
     /// The `resource` of every request: the canonical server URL (RFC 8707).
     pub fn canonical_resource(settings: &Settings) -> String {
-        super::discovery::canonical(&settings.server_url)
+        super::discovery::canonical(settings.server.url())
     }
 }
 

@@ -68,7 +68,7 @@ pub async fn renew(settings: &Settings, output: &Output, seen: Lookup) -> anyhow
         Ok(tokens) => tokens,
         Err(e) if e.is_invalid_grant() => {
             for store in store::stores_for_read(&settings.store).into_iter().filter(|s| s.source() == current.source) {
-                let _ = store.delete(&settings.server);
+                let _ = store.delete(settings.server.as_str());
             }
             return Err(Failure::new(
                 Exit::NotLoggedIn,

@@ -1,0 +1,99 @@
+//! The server URL in its one normal form, which is also the key its credential is stored under.
+
+use std::fmt;
+
+use reqwest::Url;
+
+use crate::error::Failure;
+
+/// A server URL: https (http only for loopback), no credentials, no fragment, lowercase host,
+/// no default port, no trailing slash. Two spellings of one server are equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerUrl {
+    url: Url,
+    key: String,
+}
+
+impl ServerUrl {
+    /// Parse what the user gave (`--server`, `AGENTVIEW_SERVER`).
+    pub fn parse(raw: &str) -> Result<ServerUrl, Failure> {
+        let url = normalize(raw)?;
+        Ok(ServerUrl { key: url.to_string(), url })
+    }
+
+    /// The normal form as text: the store key.
+    pub fn as_str(&self) -> &str {
+        &self.key
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+}
+
+impl fmt::Display for ServerUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key)
+    }
+}
+
+impl serde::Serialize for ServerUrl {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.key)
+    }
+}
+
+/// Parse and normalize `--server`: https (http only for loopback), no
+/// credentials, no fragment, lowercase host, no default port, no trailing slash.
+pub(crate) fn normalize(raw: &str) -> Result<Url, Failure> {
+    let trimmed = raw.trim();
+    if !trimmed.is_empty() && !trimmed.contains("://") {
+        return Err(Failure::usage(format!(
+            "--server \"{raw}\" has no scheme: did you mean https://{}?",
+            trimmed.trim_start_matches('/')
+        )));
+    }
+    let mut url = Url::parse(trimmed).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    match url.scheme() {
+        "https" => {}
+        "http" if crate::login_url::is_loopback(&host) => {}
+        "http" => {
+            return Err(Failure::usage(format!(
+                "--server {raw} uses plain http; use https (http is allowed only for localhost)"
+            )));
+        }
+        other => return Err(Failure::usage(format!("--server must be an https URL, not {other}:"))),
+    }
+    if host.is_empty() {
+        return Err(Failure::usage(format!("--server \"{raw}\" has no host")));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Failure::usage("--server must not contain a user name or password (they would show in `ps`)"));
+    }
+    url.set_fragment(None);
+    let path = url.path().trim_end_matches('/').to_string();
+    url.set_path(if path.is_empty() { "/" } else { &path });
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn servers_normalize_to_one_key() {
+        let a = ServerUrl::parse("HTTPS://AgentView.DE:443/mcp/").expect("ok");
+        let b = ServerUrl::parse("https://agentview.de/mcp#x").expect("ok");
+        assert_eq!(a.as_str(), "https://agentview.de/mcp");
+        assert_eq!(a, b);
+        let local = ServerUrl::parse("http://127.0.0.1:8931/mcp").expect("ok");
+        assert_eq!(local.as_str(), "http://127.0.0.1:8931/mcp");
+        assert_eq!(local.url().port(), Some(8931));
+        assert!(ServerUrl::parse("http://agentview.de/mcp").is_err());
+        assert!(ServerUrl::parse("https://u:p@agentview.de/mcp").is_err());
+        assert!(ServerUrl::parse("ftp://agentview.de").is_err());
+        let err = ServerUrl::parse("agentview.de/mcp").expect_err("no scheme");
+        assert!(err.message.contains("did you mean https://agentview.de/mcp"), "{}", err.message);
+    }
+}
