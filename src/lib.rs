@@ -9,6 +9,7 @@ pub mod clock;
 pub mod commands;
 pub mod env;
 pub mod error;
+pub mod http;
 pub mod interrupt;
 pub mod login_url;
 pub mod lookup;

@@ -15,6 +15,8 @@ mod exec_signals;
 mod planted;
 #[path = "hardening/times.rs"]
 mod times;
+#[path = "hardening/tls.rs"]
+mod tls;
 
 use support::cli::Run;
 
