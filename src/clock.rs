@@ -91,7 +91,9 @@ pub fn parse_rfc3339(text: &str) -> Option<u64> {
                 [h1, h2, b':', m1, m2] | [h1, h2, m1, m2] => ([*h1, *h2], [*m1, *m2]),
                 _ => return None,
             };
-            let two = |d: [u8; 2]| d.iter().all(u8::is_ascii_digit).then(|| i64::from(d[0] - b'0') * 10 + i64::from(d[1] - b'0'));
+            let two = |d: [u8; 2]| {
+                d.iter().all(u8::is_ascii_digit).then(|| i64::from(d[0] - b'0') * 10 + i64::from(d[1] - b'0'))
+            };
             let (h, m) = (two(h)?, two(m)?);
             if h > 23 || m > 59 {
                 return None;

@@ -34,7 +34,10 @@ impl Rejected {
 
 /// A client builder with agentview's TLS trust, proxies from `HTTPS_PROXY` / `NO_PROXY` (and
 /// the other usual variables), and redirects off: a redirect is reported, never followed.
-pub fn client_builder(user_agent: &str, connect_timeout: Duration) -> Result<(reqwest::ClientBuilder, Rejected), String> {
+pub fn client_builder(
+    user_agent: &str,
+    connect_timeout: Duration,
+) -> Result<(reqwest::ClientBuilder, Rejected), String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     // reqwest asks for a process default when it builds TLS itself; ours is preconfigured,
     // this only keeps any other path from panicking.

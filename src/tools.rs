@@ -289,7 +289,9 @@ fn shown_time(value: &Value) -> String {
         _ => return String::new(),
     };
     let time_like = text.len() <= 40
-        && text.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | '+' | ' ' | 'T' | 'Z' | 't' | 'z' | 'e' | 'E'));
+        && text.chars().all(|c| {
+            c.is_ascii_digit() || matches!(c, '-' | ':' | '.' | '+' | ' ' | 'T' | 'Z' | 't' | 'z' | 'e' | 'E')
+        });
     if time_like { format!(" \"{}\"", sanitize::line(&text, 40)) } else { String::new() }
 }
 

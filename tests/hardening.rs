@@ -7,10 +7,10 @@ mod support;
 
 #[path = "hardening/env_token.rs"]
 mod env_token;
-#[path = "hardening/full_disk.rs"]
-mod full_disk;
 #[path = "hardening/exec_signals.rs"]
 mod exec_signals;
+#[path = "hardening/full_disk.rs"]
+mod full_disk;
 #[path = "hardening/planted.rs"]
 mod planted;
 #[path = "hardening/times.rs"]

@@ -48,7 +48,9 @@ pub async fn run(command: &[OsString], settings: &Settings, output: &Output) -> 
     let status = signals.pass_on_until(pid, &mut waited).await;
     match status {
         Ok(Ok(status)) => Ok(Exit::Child(child_code(status))),
-        Ok(Err(e)) => Err(Failure::new(Exit::Other, format!("cannot wait for {}: {e}", program.to_string_lossy())).into()),
+        Ok(Err(e)) => {
+            Err(Failure::new(Exit::Other, format!("cannot wait for {}: {e}", program.to_string_lossy())).into())
+        }
         Err(e) => Err(Failure::new(Exit::Other, format!("cannot wait for {}: {e}", program.to_string_lossy())).into()),
     }
 }
@@ -75,7 +77,11 @@ impl Signals {
     }
 
     /// Pass signals on to `pid` until the child has been waited for.
-    async fn pass_on_until(self, pid: u32, waited: &mut Waited) -> Result<std::io::Result<ExitStatus>, tokio::task::JoinError> {
+    async fn pass_on_until(
+        self,
+        pid: u32,
+        waited: &mut Waited,
+    ) -> Result<std::io::Result<ExitStatus>, tokio::task::JoinError> {
         use rustix::process::{Pid, Signal, kill_process};
         let Some([mut int, mut term, mut hup]) = self.streams else {
             return waited.await;
@@ -118,7 +124,11 @@ impl Signals {
     }
 
     /// Ctrl-C reaches every process on the console; agentview only waits for the child.
-    async fn pass_on_until(self, _pid: u32, waited: &mut Waited) -> Result<std::io::Result<ExitStatus>, tokio::task::JoinError> {
+    async fn pass_on_until(
+        self,
+        _pid: u32,
+        waited: &mut Waited,
+    ) -> Result<std::io::Result<ExitStatus>, tokio::task::JoinError> {
         loop {
             tokio::select! {
                 status = &mut *waited => return status,

@@ -136,7 +136,9 @@ impl FileStore {
         let written = written.and_then(|()| file.sync_all());
         drop(file);
         let _ = fs::remove_file(&tmp);
-        written.map_err(|e| self.other(&format!("cannot write a {size}-byte credentials file in {}", self.dir.display()), e))
+        written.map_err(|e| {
+            self.other(&format!("cannot write a {size}-byte credentials file in {}", self.dir.display()), e)
+        })
     }
 
     /// The current document, `None` when there is no file. `server` only

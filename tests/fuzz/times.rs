@@ -16,7 +16,8 @@ use super::text::assert_terminal_safe;
 const NOW: u64 = 1_900_000_000;
 
 fn integer(rng: &mut Rng) -> u64 {
-    let edges = [0, 1, 59, 600, 86_400, 86_401, 3_153_600_000, 4_070_908_800, 4_070_908_800_000, MAX_UNIX, MAX_UNIX + 1];
+    let edges =
+        [0, 1, 59, 600, 86_400, 86_401, 3_153_600_000, 4_070_908_800, 4_070_908_800_000, MAX_UNIX, MAX_UNIX + 1];
     match rng.below(4) {
         0 => *rng.pick(&edges),
         1 => u64::MAX - rng.below(3) as u64,

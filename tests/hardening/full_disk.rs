@@ -35,7 +35,8 @@ fn a_full_disk_fails_with_8_before_create_auth_session() {
     std::fs::create_dir_all(&config).unwrap();
     // A small tmpfs, filled up before agentview starts.
     let fill = r#"dd if=/dev/zero of="$1/fill" bs=1k count=64 2>/dev/null"#;
-    let line = format!(r#"mount -t tmpfs -o size=16k,mode=700 tmpfs "$1" && {{ {fill}; true; }} && shift && exec "$@""#);
+    let line =
+        format!(r#"mount -t tmpfs -o size=16k,mode=700 tmpfs "$1" && {{ {fill}; true; }} && shift && exec "$@""#);
     let child = Command::new("unshare")
         .args(["-m", "sh", "-c", &line, "sh"])
         .arg(&config)

@@ -106,7 +106,8 @@ fn stored_records_with_absurd_times_do_not_panic() {
     {
         let av = Agentview::new(&server.mcp_url());
         std::fs::create_dir_all(av.config_dir()).unwrap();
-        let entry = json!({"kind": "bearer", "token": "avt_stored", "expires_at": expires_at, "created_at": created_at});
+        let entry =
+            json!({"kind": "bearer", "token": "avt_stored", "expires_at": expires_at, "created_at": created_at});
         let doc = json!({"version": 1, "credentials": {server.mcp_url(): entry}});
         std::fs::write(av.credentials_file(), doc.to_string()).unwrap();
         restrict(&av);
