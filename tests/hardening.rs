@@ -11,6 +11,8 @@ mod env_token;
 mod exec_signals;
 #[path = "hardening/full_disk.rs"]
 mod full_disk;
+#[path = "hardening/headers.rs"]
+mod headers;
 #[path = "hardening/planted.rs"]
 mod planted;
 #[path = "hardening/times.rs"]
