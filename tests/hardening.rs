@@ -13,6 +13,8 @@ mod exec_signals;
 mod full_disk;
 #[path = "hardening/headers.rs"]
 mod headers;
+#[path = "hardening/logout.rs"]
+mod logout;
 #[path = "hardening/planted.rs"]
 mod planted;
 #[path = "hardening/times.rs"]

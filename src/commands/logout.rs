@@ -3,7 +3,7 @@
 use crate::error::{Exit, Failure};
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::{self, StoreChoice, StoreError};
+use crate::store::{self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreError};
 
 pub fn run(settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let mut removed = Vec::new();
@@ -22,6 +22,12 @@ pub fn run(settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if removed.is_empty() && failed.is_none() {
         output.info(&format!("No stored credential for {}; nothing to remove.", settings.server));
     }
+    if let Some(place) = copy_left_elsewhere(settings) {
+        output.warn(&format!(
+            "a credential for {} is still in {place}: `agentview logout --store auto` removes it too",
+            settings.server
+        ));
+    }
     if settings.env_token.is_some() {
         output.warn(
             "AGENTVIEW_TOKEN is still set in this environment: `token` and `status` keep using it until you unset it",
@@ -31,4 +37,16 @@ pub fn run(settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
         Some(e) => Err(Failure::new(Exit::Store, format!("could not remove the credential: {e}")).into()),
         None => Ok(Exit::Ok),
     }
+}
+
+/// With `--store file` or `--store keyring`, the other store may still hold a copy that this
+/// logout did not touch; where, if so. Read errors count as no copy.
+fn copy_left_elsewhere(settings: &Settings) -> Option<String> {
+    let config = &settings.store;
+    let other: Box<dyn CredentialStore> = match config.choice {
+        StoreChoice::File => Box::new(KeyringStore::new(config.backend, config.keyring_timeout)),
+        StoreChoice::Keyring => Box::new(FileStore::new(&config.config_dir)),
+        StoreChoice::Auto => return None,
+    };
+    matches!(other.load(&settings.server), Ok(Some(_))).then(|| other.describe())
 }
