@@ -219,7 +219,10 @@ fn keyutils_round_trip_when_available() {
 /// Windows Credential Manager as far as size goes: a secret holds at most 2,560 bytes, and a
 /// password is stored as UTF-16 (two bytes a character).
 #[derive(Debug, Default)]
-struct CappedStore(Arc<Mutex<HashMap<String, Vec<u8>>>>);
+struct CappedStore(Entries);
+
+/// What a capped store holds: secret bytes per account.
+type Entries = Arc<Mutex<HashMap<String, Vec<u8>>>>;
 
 const CAP: usize = 2560;
 
@@ -239,7 +242,7 @@ impl CredentialStoreApi for CappedStore {
 }
 
 #[derive(Debug)]
-struct CappedCred(Arc<Mutex<HashMap<String, Vec<u8>>>>, String);
+struct CappedCred(Entries, String);
 
 impl CredentialApi for CappedCred {
     fn set_password(&self, password: &str) -> keyring_core::Result<()> {
@@ -275,7 +278,7 @@ impl CredentialApi for CappedCred {
     }
 }
 
-fn capped() -> (KeyringStore, Arc<Mutex<HashMap<String, Vec<u8>>>>) {
+fn capped() -> (KeyringStore, Entries) {
     let platform = CappedStore::default();
     let entries = platform.0.clone();
     (KeyringStore::connected(Backend::WindowsCredentialManager, Arc::new(platform), Duration::from_secs(5)), entries)
