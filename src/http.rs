@@ -4,7 +4,9 @@
 //! Linux, the keychain on macOS, the certificate store on Windows), plus the CA certificates
 //! named by `SSL_CERT_FILE` / `SSL_CERT_DIR`, merged in on every platform as curl and git do,
 //! so a TLS-inspecting proxy or an internal CA works once its certificate is installed or
-//! named. The crypto provider is ring: smaller and quicker to build than aws-lc-rs.
+//! named. Where the platform has no trusted certificates at all (a minimal container), the
+//! bundled Mozilla roots stand in. The crypto provider is ring: smaller and quicker to build
+//! than aws-lc-rs.
 //!
 //! A certificate that is not trusted is remembered with its issuer, so the error can say who
 //! issued it and how to trust that CA.
@@ -42,10 +44,14 @@ pub fn client_builder(
     // reqwest asks for a process default when it builds TLS itself; ours is preconfigured,
     // this only keeps any other path from panicking.
     let _ = rustls::crypto::CryptoProvider::install_default(rustls::crypto::ring::default_provider());
-    let platform = rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots(), provider.clone())
-        .map_err(|e| format!("cannot load the system's trusted certificates: {e}"))?;
+    let extra = extra_roots();
+    let inner: Arc<dyn ServerCertVerifier> =
+        match rustls_platform_verifier::Verifier::new_with_extra_roots(extra.clone(), provider.clone()) {
+            Ok(platform) => Arc::new(platform),
+            Err(_) => bundled_roots(extra, provider.clone())?,
+        };
     let rejected = Rejected::default();
-    let verifier = Arc::new(Remembering { inner: platform, rejected: rejected.clone() });
+    let verifier = Arc::new(Remembering { inner, rejected: rejected.clone() });
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?
@@ -82,6 +88,19 @@ fn extra_roots() -> Vec<CertificateDer<'static>> {
     roots
 }
 
+/// The bundled Mozilla roots plus `extra`, for a platform that has no trust store.
+fn bundled_roots(
+    extra: Vec<CertificateDer<'static>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    roots.add_parsable_certificates(extra);
+    let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+        .build()
+        .map_err(|e| format!("cannot set up TLS certificate checks: {e}"))?;
+    Ok(verifier)
+}
+
 fn certificates_in(path: &Path) -> Vec<CertificateDer<'static>> {
     match CertificateDer::pem_file_iter(path) {
         Ok(certs) => certs.filter_map(Result::ok).collect(),
@@ -89,10 +108,10 @@ fn certificates_in(path: &Path) -> Vec<CertificateDer<'static>> {
     }
 }
 
-/// The platform verifier, noting the issuer of a certificate it refuses.
+/// The platform verifier (or the bundled roots), noting the issuer of a certificate it refuses.
 #[derive(Debug)]
 struct Remembering {
-    inner: rustls_platform_verifier::Verifier,
+    inner: Arc<dyn ServerCertVerifier>,
     rejected: Rejected,
 }
 

@@ -165,6 +165,19 @@ fn an_untrusted_certificate_fails_at_once_naming_the_issuer() {
 }
 
 #[test]
+fn without_any_system_certificate_the_bundled_roots_stand_in() {
+    let (net, pki) = (Net::new(), pki());
+    let (_server, url) = https_server(&net, &pki);
+    let mut av = Agentview::new(&url);
+    // SSL_CERT_FILE replaces the system bundle on Linux: a missing file leaves no roots at all.
+    let missing = av.dir.path().join("no-such-bundle.pem");
+    av.set("SSL_CERT_FILE", missing.to_str().unwrap()).set("SSL_CERT_DIR", missing.to_str().unwrap());
+    let run = login(&av).expect_code(7);
+    assert!(run.stderr.contains("certificate is not trusted"), "{}", run.stderr);
+    assert_eq!(net.handshakes.load(Ordering::SeqCst), 1, "a TLS handshake was made\n{}", run.stderr);
+}
+
+#[test]
 fn https_proxy_and_no_proxy_are_honoured() {
     let (net, pki) = (Net::new(), pki());
     let (_server, url) = https_server(&net, &pki);
