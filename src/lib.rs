@@ -12,6 +12,7 @@ pub mod duration;
 pub mod env;
 pub mod error;
 pub mod help;
+pub mod http;
 pub mod interrupt;
 pub mod inventory;
 pub mod invocation;

@@ -66,6 +66,10 @@ pub fn server_failure(error: McpError, doing: &str) -> Failure {
     match error {
         McpError::AuthRequired { .. } => failure.with_hint(GRANT_HINT),
         McpError::Unreachable(_) => failure.with_hint("check --server and your network connection"),
+        McpError::Untrusted { .. } => failure.with_hint(
+            "if a company proxy or an internal CA signs this certificate, add that CA: install it in the system's \
+             trust store, or point SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR (a directory) at it",
+        ),
         McpError::NotStreamableHttp(_) => {
             failure.with_hint("--server must be the server's MCP endpoint URL, e.g. https://agentview.de/mcp")
         }

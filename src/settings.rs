@@ -222,7 +222,12 @@ fn parse_headers(raw: &[String], env: &Env) -> Result<HeaderMap, Failure> {
     let mut headers = HeaderMap::new();
     for item in raw {
         let Some((name, value)) = item.split_once(':') else {
-            return Err(Failure::usage(format!("--header \"{}\" is not \"Name: value\"", redact_header_arg(item))));
+            // Without a colon there is no telling name from value, and the value is often a
+            // secret: none of it is shown.
+            return Err(Failure::usage(format!(
+                "--header number {} is not \"Name: value\" (its text is not shown: it may be a secret)",
+                raw.iter().position(|r| r == item).map_or(1, |i| i + 1)
+            )));
         };
         let name = HeaderName::from_bytes(name.trim().as_bytes())
             .map_err(|_| Failure::usage(format!("--header: \"{}\" is not a valid header name", name.trim())))?;
@@ -252,10 +257,6 @@ fn expand_env(value: &str, env: &Env) -> Result<String, Failure> {
     }
     out.push_str(rest);
     Ok(out)
-}
-
-fn redact_header_arg(item: &str) -> String {
-    item.chars().take(20).collect::<String>() + if item.chars().count() > 20 { "…" } else { "" }
 }
 
 /// The platform config directory + `agentview`.

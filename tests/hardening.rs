@@ -11,10 +11,16 @@ mod env_token;
 mod exec_signals;
 #[path = "hardening/full_disk.rs"]
 mod full_disk;
+#[path = "hardening/headers.rs"]
+mod headers;
+#[path = "hardening/logout.rs"]
+mod logout;
 #[path = "hardening/planted.rs"]
 mod planted;
 #[path = "hardening/times.rs"]
 mod times;
+#[path = "hardening/tls.rs"]
+mod tls;
 
 use support::cli::Run;
 

@@ -60,7 +60,7 @@ fn message_of(content_type: &str, body: &str) -> Value {
 
 impl Rpc {
     fn new(server: &TestServer) -> Rpc {
-        Rpc { http: reqwest::Client::new(), url: server.mcp_url(), session: None, next_id: 0 }
+        Rpc { http: http_client(), url: server.mcp_url(), session: None, next_id: 0 }
     }
 
     fn request(&self, method: reqwest::Method) -> reqwest::RequestBuilder {
@@ -131,6 +131,13 @@ impl Rpc {
 fn init_params() -> Value {
     json!({"protocolVersion": "2025-11-25", "capabilities": {},
            "clientInfo": {"name": "agentview", "version": "0.1.0"}})
+}
+
+/// A plain reqwest client. reqwest is built without a default crypto provider (agentview
+/// chooses ring in `agentview::http`), so one is installed for the process first.
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
 
 fn header(resp: &reqwest::Response, name: &str) -> String {

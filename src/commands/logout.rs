@@ -7,7 +7,7 @@ use crate::login::oauth::refresh::{trace, user_agent};
 use crate::login::oauth::revoke::revoke;
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::{self, StoreChoice, StoreError};
+use crate::store::{self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreError};
 
 pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if !local {
@@ -28,6 +28,12 @@ pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::R
     }
     if removed.is_empty() && failed.is_none() {
         output.info(&format!("No stored credential for {}; nothing to remove.", settings.server));
+    }
+    if let Some(place) = copy_left_elsewhere(settings) {
+        output.warn(&format!(
+            "a credential for {} is still in {place}: `agentview logout --store auto` removes it too",
+            settings.server
+        ));
     }
     if settings.env_token.is_some() {
         output.warn(
@@ -66,4 +72,16 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
             }
         }
     }
+}
+
+/// With `--store file` or `--store keyring`, the other store may still hold a copy that this
+/// logout did not touch; where, if so. Read errors count as no copy.
+fn copy_left_elsewhere(settings: &Settings) -> Option<String> {
+    let config = &settings.store;
+    let other: Box<dyn CredentialStore> = match config.choice {
+        StoreChoice::File => Box::new(KeyringStore::new(config.backend, config.keyring_timeout)),
+        StoreChoice::Keyring => Box::new(FileStore::new(&config.config_dir).with_lock_wait(config.lock_wait)),
+        StoreChoice::Auto => return None,
+    };
+    matches!(other.load(settings.server.as_str()), Ok(Some(_))).then(|| other.describe())
 }

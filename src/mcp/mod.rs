@@ -23,6 +23,9 @@ pub enum McpError {
     /// The server could not be reached at all (DNS, refused, TLS).
     #[error("cannot reach the server: {0}")]
     Unreachable(String),
+    /// The server's TLS certificate is not trusted here: no retry can fix it.
+    #[error("the server's TLS certificate is not trusted: {reason}{}", issued_by(.issuer.as_deref()))]
+    Untrusted { reason: String, issuer: Option<String> },
     /// The connection broke before a complete response arrived.
     #[error("the connection broke: {0}")]
     Broken(String),
@@ -54,6 +57,10 @@ pub enum McpError {
     /// Anything else the server sent that is not what MCP promises.
     #[error("unexpected response from the server: {0}")]
     Protocol(String),
+}
+
+fn issued_by(issuer: Option<&str>) -> String {
+    issuer.map(|i| format!(" (issuer: {i})")).unwrap_or_default()
 }
 
 fn retry_note(retry_after: Option<Duration>) -> String {

@@ -61,6 +61,7 @@ pub struct HttpTransport {
     client: reqwest::Client,
     config: TransportConfig,
     trace: Option<Trace>,
+    rejected: crate::http::Rejected,
 }
 
 impl std::fmt::Debug for HttpTransport {
@@ -71,14 +72,14 @@ impl std::fmt::Debug for HttpTransport {
 
 impl HttpTransport {
     pub fn new(config: TransportConfig, trace: Option<Trace>) -> Result<HttpTransport, McpError> {
-        let client = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
-            .redirect(reqwest::redirect::Policy::none())
+        let (builder, rejected) =
+            crate::http::client_builder(&config.user_agent, config.request_timeout.min(Duration::from_secs(10)))
+                .map_err(McpError::Unreachable)?;
+        let client = builder
             .pool_max_idle_per_host(1)
             .build()
             .map_err(|e| McpError::Unreachable(format!("cannot set up HTTP: {e}")))?;
-        Ok(HttpTransport { client, config, trace })
+        Ok(HttpTransport { client, config, trace, rejected })
     }
 
     pub fn endpoint(&self) -> &Url {
@@ -178,6 +179,9 @@ impl HttpTransport {
 
     async fn bounded<T>(&self, work: impl Future<Output = Result<T, McpError>>) -> Result<T, McpError> {
         match tokio::time::timeout(self.config.request_timeout, work).await {
+            Ok(Err(McpError::Untrusted { reason, issuer: None })) => {
+                Err(McpError::Untrusted { reason, issuer: self.rejected.issuer() })
+            }
             Ok(result) => result,
             Err(_) => Err(McpError::Timeout(self.config.request_timeout)),
         }
@@ -207,6 +211,9 @@ pub(super) fn map_reqwest(error: reqwest::Error) -> McpError {
     // The innermost cause says what happened ("Connection refused", "failed to
     // lookup address"); reqwest's own text adds only the URL, shown elsewhere.
     // Neither carries headers or bodies.
+    if let Some(reason) = crate::http::untrusted_certificate(&error) {
+        return McpError::Untrusted { reason, issuer: None };
+    }
     let mut cause = error.to_string();
     let mut source = std::error::Error::source(&error);
     while let Some(inner) = source {

@@ -27,6 +27,21 @@ impl Backend {
         }
     }
 
+    /// The most bytes one entry's secret may hold, where the platform caps it
+    /// (Windows Credential Manager: CRED_MAX_CREDENTIAL_BLOB_SIZE, 5 * 512 bytes).
+    pub(super) fn secret_limit(self) -> Option<usize> {
+        match self {
+            Backend::WindowsCredentialManager => Some(2560),
+            _ => None,
+        }
+    }
+
+    /// Whether the secret is kept as UTF-8 bytes rather than as a password: Windows stores
+    /// passwords as UTF-16, which would halve what fits under its cap.
+    pub(super) fn stores_bytes(self) -> bool {
+        self == Backend::WindowsCredentialManager
+    }
+
     /// The backends to try for a request, in order.
     pub(super) fn candidates(requested: KeyringBackend) -> Vec<Backend> {
         match requested {

@@ -4,6 +4,10 @@
 //! server URL. The secret is a small JSON document of the whole credential, so
 //! `status` can show expiry and user from the keyring alone.
 //!
+//! Where the platform caps a secret's size (Windows: 2,560 bytes) the document is written as
+//! UTF-8 bytes; one that still does not fit leaves out the account details, and a credential
+//! too large even then is refused with a hint to use the file store.
+//!
 //! Every platform call runs on a helper thread and is abandoned after
 //! `keyring_timeout`: a locked collection or an unlock prompt nobody answers
 //! must not hang the CLI. An abandoned thread finishes (or not) on its own.
@@ -42,18 +46,24 @@ pub struct KeyringStore {
     /// Connected lazily, on a helper thread, then reused. Never locked across
     /// a platform call, so `describe` cannot hang behind one.
     opened: Arc<Mutex<Option<Opened>>>,
+    notes: Mutex<Vec<String>>,
 }
 
 impl KeyringStore {
     pub fn new(backend: KeyringBackend, timeout: Duration) -> Self {
-        KeyringStore { requested: backend, timeout, opened: Arc::new(Mutex::new(None)) }
+        KeyringStore { requested: backend, timeout, opened: Arc::new(Mutex::new(None)), notes: Mutex::default() }
     }
 
     /// A store already connected to `store`, as if `backend` had answered.
     #[cfg(test)]
     fn connected(backend: Backend, store: Arc<keyring_core::CredentialStore>, timeout: Duration) -> Self {
         let opened = Opened { backend, store, passed_over: None };
-        KeyringStore { requested: KeyringBackend::Default, timeout, opened: Arc::new(Mutex::new(Some(opened))) }
+        KeyringStore {
+            requested: KeyringBackend::Default,
+            timeout,
+            opened: Arc::new(Mutex::new(Some(opened))),
+            notes: Mutex::default(),
+        }
     }
 
     fn opened(&self) -> Option<Opened> {
@@ -129,6 +139,37 @@ impl KeyringStore {
         StoreError::Corrupt { store: self.name(), server: server.to_owned(), reason }
     }
 
+    /// The secret for `credential`, within `limit` bytes when the platform has one.
+    fn encode(&self, credential: &Credential, limit: Option<usize>) -> Result<String, StoreError> {
+        let other = |reason: String| StoreError::Other { store: self.name(), reason };
+        let mut record = Record::from_credential(credential).map_err(other)?;
+        let mut text = String::new();
+        for attempt in 0..2 {
+            if attempt == 1 {
+                record.user = None;
+            }
+            let doc = Document { version: FORMAT_VERSION, server: credential.server.clone(), record };
+            text = serde_json::to_string(&doc).map_err(|e| other(e.to_string()))?;
+            record = doc.record;
+            match limit {
+                Some(limit) if text.len() > limit => {}
+                _ if attempt == 1 => {
+                    self.notes
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(format!("the account details were left out of {} to fit its size limit", self.name()));
+                    return Ok(text);
+                }
+                _ => return Ok(text),
+            }
+        }
+        Err(other(format!(
+            "the credential takes {} bytes, more than the {} bytes one entry can hold; use --store file",
+            text.len(),
+            limit.unwrap_or_default()
+        )))
+    }
+
     fn mismatch(&self, found: &str) -> StoreError {
         StoreError::Mismatch { store: self.name(), found: found.to_owned() }
     }
@@ -138,6 +179,20 @@ impl KeyringStore {
         let server = server.to_owned();
         self.call(move |o| {
             let entry = o.backend.entry(&*o.store, &server)?;
+            if o.backend.stores_bytes() {
+                match entry.get_secret() {
+                    // JSON text never holds a NUL byte; UTF-16 text of ASCII is half NULs.
+                    Ok(bytes) if bytes.first() == Some(&b'{') && !bytes.contains(&0) => {
+                        return Ok(Some(
+                            String::from_utf8(bytes).map_err(|_| "the entry is not UTF-8 text".to_owned()),
+                        ));
+                    }
+                    // Anything else may be an entry an older agentview wrote as a password.
+                    Ok(_) => {}
+                    Err(KeyringError::NoEntry) => return Ok(None),
+                    Err(e) => return Err(e),
+                }
+            }
             match entry.get_password() {
                 Ok(text) => Ok(Some(Ok(text))),
                 Err(KeyringError::NoEntry) => Ok(None),
@@ -211,14 +266,14 @@ impl CredentialStore for KeyringStore {
     /// `set_password` on the same entry updates it in place (no delete-then-add,
     /// which re-prompts on macOS and loses the entry if the add fails).
     fn save(&self, credential: &Credential) -> Result<(), StoreError> {
-        let record =
-            Record::from_credential(credential).map_err(|reason| StoreError::Other { store: self.name(), reason })?;
-        let doc = Document { version: FORMAT_VERSION, server: credential.server.clone(), record };
-        let text =
-            serde_json::to_string(&doc).map_err(|e| StoreError::Other { store: self.name(), reason: e.to_string() })?;
+        let backend = self.call(|o| Ok(o.backend))?;
+        let text = self.encode(credential, backend.secret_limit())?;
         let server = credential.server.clone();
         let written = text.clone();
-        self.call(move |o| o.backend.entry(&*o.store, &server)?.set_password(&written))?;
+        self.call(move |o| {
+            let entry = o.backend.entry(&*o.store, &server)?;
+            if o.backend.stores_bytes() { entry.set_secret(written.as_bytes()) } else { entry.set_password(&written) }
+        })?;
         match self.read_raw(&credential.server) {
             Ok(Some(Ok(back))) if back == text => Ok(()),
             Ok(Some(_)) => Err(self.mismatch("a different entry")),
@@ -240,7 +295,7 @@ impl CredentialStore for KeyringStore {
         let Some(opened) = self.opened() else {
             return Vec::new();
         };
-        let mut notes = Vec::new();
+        let mut notes = self.notes.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if opened.backend == Backend::Keyutils {
             notes.push(
                 "the kernel keyutils keyring forgets the credential at reboot or when the \

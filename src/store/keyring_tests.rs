@@ -216,3 +216,117 @@ fn keyutils_round_trip_when_available() {
     assert_eq!(store.load(&server).unwrap(), Some(c));
     assert!(store.delete(&server).unwrap());
 }
+
+/// Windows Credential Manager as far as size goes: a secret holds at most 2,560 bytes, and a
+/// password is stored as UTF-16 (two bytes a character).
+#[derive(Debug, Default)]
+struct CappedStore(Entries);
+
+/// What a capped store holds: secret bytes per account.
+type Entries = Arc<Mutex<HashMap<String, Vec<u8>>>>;
+
+const CAP: usize = 2560;
+
+impl CredentialStoreApi for CappedStore {
+    fn vendor(&self) -> String {
+        "capped".into()
+    }
+    fn id(&self) -> String {
+        "capped".into()
+    }
+    fn build(&self, _: &str, user: &str, _: Option<&HashMap<&str, &str>>) -> keyring_core::Result<Entry> {
+        Ok(Entry::new_with_credential(Arc::new(CappedCred(self.0.clone(), user.to_owned()))))
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+#[derive(Debug)]
+struct CappedCred(Entries, String);
+
+impl CredentialApi for CappedCred {
+    fn set_password(&self, password: &str) -> keyring_core::Result<()> {
+        let utf16: Vec<u8> = password.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        self.set_secret(&utf16)
+    }
+    fn get_password(&self) -> keyring_core::Result<String> {
+        let bytes = self.get_secret()?;
+        let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_le_bytes([c[0], *c.get(1).unwrap_or(&0)])).collect();
+        String::from_utf16(&units).map_err(|_| KeyringError::BadEncoding(bytes))
+    }
+    fn set_secret(&self, secret: &[u8]) -> keyring_core::Result<()> {
+        if secret.len() > CAP {
+            return Err(KeyringError::TooLong("secret".into(), CAP as u32));
+        }
+        self.0.lock().unwrap().insert(self.1.clone(), secret.to_vec());
+        Ok(())
+    }
+    fn get_secret(&self) -> keyring_core::Result<Vec<u8>> {
+        self.0.lock().unwrap().get(&self.1).cloned().ok_or(KeyringError::NoEntry)
+    }
+    fn delete_credential(&self) -> keyring_core::Result<()> {
+        self.0.lock().unwrap().remove(&self.1).map(drop).ok_or(KeyringError::NoEntry)
+    }
+    fn get_credential(&self) -> keyring_core::Result<Option<Arc<PlatformCredential>>> {
+        Ok(None)
+    }
+    fn get_specifiers(&self) -> Option<(String, String)> {
+        None
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+fn capped() -> (KeyringStore, Entries) {
+    let platform = CappedStore::default();
+    let entries = platform.0.clone();
+    (KeyringStore::connected(Backend::WindowsCredentialManager, Arc::new(platform), Duration::from_secs(5)), entries)
+}
+
+/// A credential whose stored document is exactly `size` bytes.
+fn credential_of_size(store: &KeyringStore, size: usize) -> Credential {
+    let base = store.encode(&credential("t"), None).unwrap().len();
+    credential(&"t".repeat(size - base + 1))
+}
+
+#[test]
+fn a_record_at_the_windows_limit_fits() {
+    let (store, entries) = capped();
+    let c = credential_of_size(&store, CAP);
+    store.save(&c).unwrap();
+    assert_eq!(entries.lock().unwrap()[SERVER].len(), CAP, "stored as UTF-8 bytes, not UTF-16");
+    assert_eq!(store.load(SERVER).unwrap(), Some(c));
+    assert!(store.notes().is_empty(), "{:?}", store.notes());
+}
+
+#[test]
+fn a_record_over_the_limit_leaves_out_the_account_details() {
+    let (store, _) = capped();
+    let c = credential_of_size(&store, CAP + 10);
+    store.save(&c).unwrap();
+    let back = store.load(SERVER).unwrap().unwrap();
+    assert_eq!(back.secret, c.secret);
+    assert_eq!(back.user, None);
+    assert!(store.notes().iter().any(|n| n.contains("left out")), "{:?}", store.notes());
+}
+
+#[test]
+fn a_record_too_large_even_then_is_refused_with_a_hint() {
+    let (store, entries) = capped();
+    let c = credential_of_size(&store, 3 * CAP);
+    let err = store.save(&c).unwrap_err().to_string();
+    assert!(err.contains("--store file") && err.contains("2560"), "{err}");
+    assert!(!err.contains("tttttttt"), "{err}");
+    assert!(entries.lock().unwrap().is_empty());
+}
+
+#[test]
+fn an_entry_written_as_a_password_is_still_read() {
+    let (store, entries) = capped();
+    let text = store.encode(&credential(TOKEN), None).unwrap();
+    let utf16: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    entries.lock().unwrap().insert(SERVER.to_owned(), utf16);
+    assert_eq!(store.load(SERVER).unwrap(), Some(credential(TOKEN)));
+}

@@ -53,7 +53,7 @@ async fn deny_unknown_and_http_endpoints() {
     let (server, mut rpc) = start(ServerConfig::default());
     rpc.initialize().await;
     let id = rpc.create().await["sessionRequestId"].as_str().unwrap().to_string();
-    let http = reqwest::Client::new();
+    let http = super::http_client();
     let base = server.base_url();
     let r = http.post(format!("{base}/login/{id}/deny")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
@@ -83,7 +83,7 @@ async fn approval_page_and_form_posts() {
     rpc.initialize().await;
     let r = rpc.call("create_auth_session", json!({"agent_identifier": "<b>evil</b> agent"})).await;
     let url = r["structuredContent"]["loginUrl"].as_str().unwrap().to_string();
-    let http = reqwest::Client::new();
+    let http = super::http_client();
     let page = http.get(&url).send().await.unwrap();
     assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();

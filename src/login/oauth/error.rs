@@ -7,6 +7,9 @@ use crate::error::{Exit, Failure};
 pub enum OAuthError {
     #[error("cannot reach {what}: {cause}")]
     Unreachable { what: String, cause: String },
+    /// The TLS certificate of the authorization server is not trusted here.
+    #[error("the TLS certificate of {what} is not trusted: {reason}{}", .issuer.as_deref().map(|i| format!(" (issuer: {i})")).unwrap_or_default())]
+    Untrusted { what: String, reason: String, issuer: Option<String> },
     #[error("{what} answered HTTP {status}")]
     Status { what: String, status: u16 },
     /// A response that is not what the specifications promise.
@@ -55,6 +58,10 @@ impl OAuthError {
         };
         let hint = match &self {
             OAuthError::Unreachable { .. } => Some("check --server and your network connection"),
+            OAuthError::Untrusted { .. } => Some(
+                "if a company proxy or an internal CA signs this certificate, add that CA: install it in the \
+                 system's trust store, or point SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR (a directory) at it",
+            ),
             OAuthError::NoRegistration(_) => Some(
                 "register agentview with the authorization server yourself and pass --client-id \
                  (a confidential client's secret in AGENTVIEW_CLIENT_SECRET), or --client-metadata-url",

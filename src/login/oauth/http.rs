@@ -18,6 +18,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct Http {
     client: reqwest::Client,
     trace: Option<Trace>,
+    /// The issuer of the last certificate the TLS verifier refused.
+    rejected: Option<crate::http::Rejected>,
 }
 
 impl std::fmt::Debug for Http {
@@ -51,19 +53,16 @@ impl Reply {
 
 impl Http {
     pub fn new(client: reqwest::Client, trace: Option<Trace>) -> Http {
-        Http { client, trace }
+        Http { client, trace, rejected: None }
     }
 
-    /// A client of its own, for callers without one.
+    /// A client of its own (the one TLS, proxy and redirect setup of `crate::http`).
     pub fn standalone(user_agent: &str, timeout: Duration, trace: Option<Trace>) -> Result<Http, OAuthError> {
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| OAuthError::Unreachable { what: "HTTP".into(), cause: e.to_string() })?;
-        Ok(Http::new(client, trace))
+        let unusable = |cause: String| OAuthError::Unreachable { what: "HTTP".into(), cause };
+        let (builder, rejected) =
+            crate::http::client_builder(user_agent, timeout.min(Duration::from_secs(10))).map_err(unusable)?;
+        let client = builder.timeout(timeout).build().map_err(|e| unusable(e.to_string()))?;
+        Ok(Http { client, trace, rejected: Some(rejected) })
     }
 
     fn trace(&self, line: impl FnOnce() -> String) {
@@ -110,7 +109,7 @@ impl Http {
 
     async fn send(&self, request: RequestBuilder, method: &str, url: &Url, what: &str) -> Result<Reply, OAuthError> {
         self.trace(|| format!("→ {method} {} ({what})", without_query(url)));
-        let mut response = request.send().await.map_err(|e| network_error(what, &e))?;
+        let mut response = request.send().await.map_err(|e| self.network_error(what, &e))?;
         let status = response.status().as_u16();
         let content_type = response
             .headers()
@@ -121,7 +120,7 @@ impl Http {
         let www_authenticate =
             response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_string);
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| network_error(what, &e))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.network_error(what, &e))? {
             if body.len() + chunk.len() > MAX_BODY {
                 return Err(OAuthError::invalid(what, "a response larger than 1 MiB; stopped reading"));
             }
@@ -149,6 +148,16 @@ fn without_query(url: &Url) -> String {
     shown.set_query(None);
     shown.set_fragment(None);
     shown.to_string()
+}
+
+impl Http {
+    fn network_error(&self, what: &str, error: &reqwest::Error) -> OAuthError {
+        if let Some(reason) = crate::http::untrusted_certificate(error) {
+            let issuer = self.rejected.as_ref().and_then(crate::http::Rejected::issuer);
+            return OAuthError::Untrusted { what: what.to_string(), reason, issuer };
+        }
+        network_error(what, error)
+    }
 }
 
 fn network_error(what: &str, error: &reqwest::Error) -> OAuthError {
