@@ -8,7 +8,7 @@ pub enum OAuthError {
     #[error("cannot reach {what}: {cause}")]
     Unreachable { what: String, cause: String },
     /// The TLS certificate of the authorization server is not trusted here.
-    #[error("the TLS certificate of {what} is not trusted: {reason}{}", .issuer.as_deref().map(|i| format!(" (issuer: {i})")).unwrap_or_default())]
+    #[error("{what}: the TLS certificate is not trusted: {reason}{}", .issuer.as_deref().map(|i| format!(" (issuer: {i})")).unwrap_or_default())]
     Untrusted { what: String, reason: String, issuer: Option<String> },
     #[error("{what} answered HTTP {status}")]
     Status { what: String, status: u16 },
