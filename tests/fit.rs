@@ -44,11 +44,3 @@ fn store(av: &Agentview, entries: &[(&str, &str, u64)]) {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
 }
-
-/// A server URL nothing listens on.
-fn dead_server() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}/mcp")
-}

@@ -301,8 +301,8 @@ fn help_lists_exit_codes() {
 
 #[test]
 fn unreachable_server_exits_7_after_one_retry() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let av = Agentview::new(&format!("http://127.0.0.1:{port}/mcp"));
+    let held = support::ports::held_port();
+    let av = Agentview::new(&held.dead_server());
     let run = av.run(&["login", "--no-browser"]).expect_code(7);
     assert!(run.stderr.contains("cannot reach the server"), "{}", run.stderr);
     assert_eq!(run.stderr.matches("trying again").count(), 1, "{}", run.stderr);

@@ -19,6 +19,8 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         return status_list::all(args.json, settings, output);
     }
     let lookup = crate::login::oauth::refresh::effective(settings, output).await?;
+    // A store that cannot be read is a store failure here as for `token` (exit 8).
+    super::report_read_errors(&lookup, settings, output)?;
     let now = unix_now();
     let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
     let Some(found) = &lookup.found else {

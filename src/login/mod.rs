@@ -85,8 +85,12 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
 /// Decide the store before anyone approves a login whose token could not be kept.
 pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected, Failure> {
     let selected = store::select_for_write(&settings.store).map_err(|e| {
-        Failure::new(Exit::Store, format!("cannot use the credential store: {e}"))
-            .with_hint("nothing was sent to the server; use --store file to keep the credential in a 0600 file instead")
+        let hint = if settings.store.choice == store::StoreChoice::File {
+            "nothing was sent to the server; fix what is named above (or choose another --config-dir)"
+        } else {
+            "nothing was sent to the server; use --store file to keep the credential in a 0600 file instead"
+        };
+        Failure::new(Exit::Store, format!("cannot use the credential store: {e}")).with_hint(hint)
     })?;
     let location = selected.store.describe();
     match &selected.fallback_reason {

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::support::cli::Agentview;
 use super::support::server::{ServerConfig, TestServer, TokenCheck};
-use super::{FAR, dead_server, store};
+use super::{FAR, store};
 
 const GOOD: &str = "avt_still_good_token";
 const REVOKED: &str = "avt_revoked_token";
@@ -63,7 +63,8 @@ fn a_revoked_or_tampered_token_exits_4_and_says_so() {
 
 #[test]
 fn an_unreachable_server_exits_7() {
-    let server = dead_server();
+    let held = super::support::ports::held_port();
+    let server = held.dead_server();
     let av = with_token(&server, GOOD);
     let run = av.run(&["status", "--check"]).expect_code(7);
     assert!(run.stderr.contains("no answer from the server"), "{}", run.stderr);

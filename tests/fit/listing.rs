@@ -61,3 +61,26 @@ fn with_the_keyring_in_use_status_all_says_what_it_cannot_list() {
     let run = av.run(&["status", "--all"]).expect_code(0);
     assert!(run.stderr.contains("cannot be listed; only the credential file is shown"), "{}", run.stderr);
 }
+
+#[test]
+fn a_corrupt_store_is_a_store_failure_for_status_as_for_token() {
+    let av = Agentview::new("https://a.example/mcp");
+    store(&av, &[]);
+    std::fs::write(av.credentials_file(), b"{ not json").expect("write");
+    let token = av.run(&["token"]).expect_code(8);
+    let status = av.run(&["status"]).expect_code(8);
+    for run in [&token, &status] {
+        assert!(run.stderr.contains("not valid JSON"), "{}", run.stderr);
+    }
+    assert!(status.stdout.is_empty());
+}
+
+#[test]
+fn status_warns_about_a_credentials_file_others_can_read() {
+    let av = Agentview::new("https://a.example/mcp");
+    av.run_with_stdin(&["login", "--with-token"], b"tok-123").expect_code(0);
+    std::fs::set_permissions(av.credentials_file(), std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .expect("chmod");
+    let run = av.run(&["status"]).expect_code(0);
+    assert!(run.stderr.contains("warning:") && run.stderr.contains("readable by other users"), "{}", run.stderr);
+}

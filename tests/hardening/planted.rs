@@ -62,6 +62,8 @@ fn a_symlinked_credentials_file_is_refused() {
     let login = av.run(&["login", "--no-browser"]);
     assert!(!login.stderr.contains("Already logged in"), "{}", login.stderr);
     assert_eq!(login.code, 8, "{}", login.stderr);
+    // The file is already the store (AGENTVIEW_STORE=file): no hint to use it.
+    assert!(!login.stderr.contains("use --store file"), "{}", login.stderr);
     drop(elsewhere);
 }
 

@@ -107,8 +107,9 @@ fn a_taken_callback_port_fails_before_anything_is_sent() {
 fn a_fixed_callback_port_is_used() {
     let server = oauth_server(OAuthConfig::default());
     let av = with_browser(&server);
-    // A port the OS just handed out and released: free unless something races for it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    // Held for this test (bound, not listening): agentview may listen on it, nobody else.
+    let held = support::ports::held_port();
+    let port = held.port;
     av.run(&["login", "--method", "oauth", "--callback-port", &port.to_string()]).expect_code(0);
     let authorize = server.oauth_requests_to(OAuthEndpoint::Authorize);
     let redirect = authorize[0].param("redirect_uri").unwrap();

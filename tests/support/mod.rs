@@ -2,4 +2,5 @@
 
 pub mod cli;
 pub mod fixture;
+pub mod ports;
 pub mod server;
