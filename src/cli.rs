@@ -1,4 +1,6 @@
-//! Command-line arguments (clap derive). Nothing outside `settings` sees these types.
+//! Command-line arguments (clap derive). The settings layer (`settings`, `login::settings`,
+//! `invocation`) turns the global and login arguments into settings, with the environment; the
+//! other commands take their few flags (plain value enums and structs) from the dispatcher.
 
 use std::ffi::OsString;
 use std::path::PathBuf;

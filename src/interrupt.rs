@@ -45,12 +45,6 @@ impl Interrupt {
         Interrupt { rx }
     }
 
-    /// A flag that never fires (library callers, tests).
-    pub fn never() -> Interrupt {
-        let (_tx, rx) = watch::channel(false);
-        Interrupt { rx }
-    }
-
     pub fn happened(&self) -> bool {
         *self.rx.borrow()
     }

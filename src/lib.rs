@@ -3,31 +3,31 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-pub mod browser;
-pub mod check;
+pub(crate) mod browser;
+pub(crate) mod check;
 pub mod cli;
 pub mod clock;
-pub mod commands;
-pub mod duration;
+pub(crate) mod commands;
+pub(crate) mod duration;
 pub mod env;
-pub mod error;
+pub(crate) mod error;
 pub mod help;
 pub mod http;
-pub mod interrupt;
-pub mod inventory;
-pub mod invocation;
+pub(crate) mod interrupt;
+pub(crate) mod inventory;
+pub(crate) mod invocation;
 pub mod login;
 pub mod login_url;
-pub mod lookup;
+pub(crate) mod lookup;
 pub mod mcp;
-pub mod output;
-pub mod remote;
-pub mod retry;
+pub(crate) mod output;
+pub(crate) mod remote;
+pub(crate) mod retry;
 pub mod sanitize;
 pub mod secret;
-pub mod server_url;
-pub mod session;
-pub mod settings;
+pub(crate) mod server_url;
+pub(crate) mod session;
+pub(crate) mod settings;
 pub mod store;
 #[cfg(test)]
 mod testing;
@@ -51,13 +51,10 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
             return ExitCode::from(if e.use_stderr() { Exit::Usage.code() } else { 0 });
         }
     };
+    // Completions need no settings, so a bad environment cannot block them.
     if let Command::Completions(args) = &cli.command {
-        let mut command = <Cli as clap::CommandFactory>::command();
-        let mut out = Vec::new();
-        clap_complete::generate(args.shell, &mut command, "agentview", &mut out);
-        let text = String::from_utf8_lossy(&out).into_owned();
         let output = Output::new(settings::resolve_ui(&cli.global, env));
-        return finish(crate::output::write_data(&text).map(|()| Exit::Ok), &output);
+        return finish(commands::completions(args.shell), &output);
     }
     let settings = match settings::resolve(&cli.global, env) {
         Ok(settings) => settings,

@@ -171,10 +171,6 @@ impl Remote {
         }
     }
 
-    pub fn plan(&self) -> &ToolPlan {
-        &self.plan
-    }
-
     /// Call create_auth_session. Repeated only when the request surely did not
     /// reach the tool: each call opens a new login window and counts against
     /// the proxy's rate limit.

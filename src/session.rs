@@ -52,13 +52,6 @@ pub enum Outcome {
     Fatal(PollError),
 }
 
-/// What the progress display is told after each poll.
-#[derive(Debug, Clone, Copy)]
-pub struct Tick {
-    pub polls: u32,
-    pub failures: u32,
-}
-
 enum Last {
     Fine,
     Failed(McpError),
@@ -71,11 +64,10 @@ pub async fn wait_for_approval<C: Clock, P: Poller>(
     poller: &mut P,
     deadline: Instant,
     pacing: &Pacing,
-    mut on_tick: impl FnMut(Tick),
+    mut on_poll: impl FnMut(),
 ) -> Outcome {
     let mut wait = pacing.interval;
     let mut failures = 0u32;
-    let mut polls = 0u32;
     let mut last = Last::Fine;
     loop {
         let now = clock.now();
@@ -87,7 +79,6 @@ pub async fn wait_for_approval<C: Clock, P: Poller>(
             };
         }
         clock.sleep(wait.min(deadline - now)).await;
-        polls += 1;
         let result = poller.poll().await;
         wait = pacing.interval;
         match result {
@@ -113,7 +104,7 @@ pub async fn wait_for_approval<C: Clock, P: Poller>(
             }
             Err(fatal) => return Outcome::Fatal(fatal),
         }
-        on_tick(Tick { polls, failures });
+        on_poll();
     }
 }
 

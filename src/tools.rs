@@ -89,7 +89,6 @@ pub struct Created {
     pub session_request_id: String,
     /// Unchecked: `login_url::check` decides whether it may be shown or opened.
     pub login_url: String,
-    pub poll_url: Option<String>,
     pub window: Duration,
     pub warnings: Vec<String>,
 }
@@ -155,7 +154,8 @@ pub fn parse_created(result: &Value) -> Result<Created, ToolFailure> {
         return Err(ToolFailure::Malformed("sessionRequestId is longer than 512 characters".into()));
     }
     let login_url = required_str(&fields, &["loginUrl", "login_url"])?;
-    let poll_url = optional_str(&fields, &["pollUrl", "poll_url"])?;
+    // pollUrl (optional) is checked for its type only: agentview polls through the tool.
+    optional_str(&fields, &["pollUrl", "poll_url"])?;
     let mut warnings = Vec::new();
     let window = match pick(&fields, &["expiresIn", "expires_in"]) {
         None | Some(Value::Null) => DEFAULT_WINDOW,
@@ -174,7 +174,7 @@ pub fn parse_created(result: &Value) -> Result<Created, ToolFailure> {
             }
         },
     };
-    Ok(Created { session_request_id, login_url, poll_url, window, warnings })
+    Ok(Created { session_request_id, login_url, window, warnings })
 }
 
 /// Read a get_auth_session result. `session_request_id` is the id we polled.

@@ -42,9 +42,17 @@ pub async fn dispatch(command: Command, settings: &Settings, output: &Output, en
         Command::Status(args) => status::run(&args, settings, output).await,
         Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
         Command::Logout(args) => logout::run(args.local, settings, output).await,
-        // Printed before settings are resolved, so a bad environment cannot block them (lib.rs).
-        Command::Completions(_) => Ok(Exit::Ok),
+        Command::Completions(args) => completions(args.shell),
     }
+}
+
+/// `agentview completions SHELL`: the completion script on stdout.
+pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
+    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut command, "agentview", &mut out);
+    crate::output::write_data(&String::from_utf8_lossy(&out))?;
+    Ok(Exit::Ok)
 }
 
 /// Store read failures: shown with `-v`; fatal unless the store is merely
@@ -59,7 +67,6 @@ pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, o
         if skippable {
             output.verbose(&format!("skipped {store}: {error}"));
         } else if lookup.found.is_none() {
-            let _ = store;
             let hint = if settings.store.choice == crate::store::StoreChoice::File {
                 "fix what is named above, or remove the credentials file and log in again"
             } else {

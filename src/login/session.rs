@@ -81,7 +81,7 @@ async fn wait(ctx: &LoginContext<'_>, remote: &mut Remote, id: &str, limit: Limi
     let outcome = {
         let mut poller = remote.poller(id);
         tokio::select! {
-            o = wait_for_approval(&RealClock, &mut poller, deadline, &settings.pacing, |_| progress.tick()) => Some(o),
+            o = wait_for_approval(&RealClock, &mut poller, deadline, &settings.pacing, || progress.tick()) => Some(o),
             () = interrupt.wait() => None,
         }
     };

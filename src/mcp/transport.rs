@@ -82,10 +82,6 @@ impl HttpTransport {
         Ok(HttpTransport { client, config, trace, rejected })
     }
 
-    pub fn endpoint(&self) -> &Url {
-        &self.config.endpoint
-    }
-
     fn trace(&self, line: impl FnOnce() -> String) {
         if let Some(trace) = &self.trace {
             trace(&line());
