@@ -6,8 +6,8 @@ use reqwest::Response;
 use serde_json::Value;
 
 use super::jsonrpc::{self, Incoming};
+use super::response::{Reply, content_type, map_reqwest};
 use super::sse::{Decoder, SseError};
-use super::transport::{Reply, content_type, map_reqwest};
 use super::{MAX_BODY, McpError};
 
 pub(super) async fn read_reply(response: Response, id: i64) -> Result<Reply, McpError> {

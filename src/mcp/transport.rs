@@ -9,6 +9,8 @@ use serde_json::Value;
 
 use super::McpError;
 use super::body::{read_reply, read_sse};
+pub use super::response::Reply;
+use super::response::{content_type, map_reqwest};
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
@@ -36,17 +38,6 @@ impl std::fmt::Debug for TransportConfig {
             .field("request_timeout", &self.request_timeout)
             .finish()
     }
-}
-
-/// What a POST produced.
-#[derive(Debug)]
-pub enum Reply {
-    /// The `result` of the response to our request.
-    Result(Value),
-    /// 2xx to a notification.
-    Accepted,
-    /// The SSE stream closed before our response: resume with GET.
-    StreamEnded { last_event_id: Option<String>, retry: Option<Duration> },
 }
 
 /// The session-scoped part of a request.
@@ -190,38 +181,6 @@ fn describe(message: &Value) -> String {
     match message.pointer("/params/name").and_then(Value::as_str) {
         Some(tool) => format!("{method} {tool}"),
         None => method.to_string(),
-    }
-}
-
-pub(super) fn content_type(response: &Response) -> String {
-    response
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase())
-        .unwrap_or_default()
-}
-
-pub(super) fn map_reqwest(error: reqwest::Error) -> McpError {
-    // The innermost cause says what happened ("Connection refused", "failed to
-    // lookup address"); reqwest's own text adds only the URL, shown elsewhere.
-    // Neither carries headers or bodies.
-    if let Some(reason) = crate::http::untrusted_certificate(&error) {
-        return McpError::Untrusted { reason, issuer: None };
-    }
-    let mut cause = error.to_string();
-    let mut source = std::error::Error::source(&error);
-    while let Some(inner) = source {
-        cause = inner.to_string();
-        source = inner.source();
-    }
-    if error.is_timeout() {
-        McpError::Broken(format!("timed out ({cause})"))
-    } else if error.is_connect() {
-        McpError::Unreachable(cause)
-    } else {
-        McpError::Broken(cause)
     }
 }
 

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use keyring_core::{CredentialStore as PlatformStore, Entry, Error as KeyringError};
 
 use super::KeyringBackend;
-use super::keyring::SERVICE;
+
+/// The keyring service name of every agentview entry.
+pub const SERVICE: &str = "agentview";
 
 /// A concrete platform store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
