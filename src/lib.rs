@@ -65,7 +65,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         Ok(runtime) => runtime,
         Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &output),
     };
-    let result = runtime.block_on(commands::dispatch(cli.command, &settings, &output, env));
+    let result = runtime.block_on(commands::dispatch(cli.command, &cli.global, &settings, &output, env));
     // Don't wait for a hung keyring thread or an open connection on the way out.
     runtime.shutdown_background();
     finish(result, &output)

@@ -28,17 +28,10 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// The first wait before retrying a failed setup request (it doubles after that).
     pub retry_wait: Duration,
-    /// How long a piped stdin may stay silent (`--with-token`, `--resume -`).
-    pub stdin_wait: Duration,
     /// `AGENTVIEW_TOKEN`, when set.
     pub env_token: Option<Secret>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
-    /// Global flags a printed `login --resume` command must repeat: store, config dir, and
-    /// headers given as `{env:VAR}`.
-    pub resume_flags: Vec<String>,
-    /// Names of `--header`s with literal values: never printed, the user must repeat them.
-    pub literal_headers: Vec<String>,
     /// `--server`, `--store` and `--config-dir` as the user gave them on the command line:
     /// every command a hint shows repeats them (see [`Settings::command`]).
     pub given_flags: Vec<String>,
@@ -160,43 +153,15 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         pacing,
         request_timeout: seconds(env, "AGENTVIEW_REQUEST_TIMEOUT")?.unwrap_or(Duration::from_secs(30)),
         retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
-        stdin_wait: seconds(env, "AGENTVIEW_STDIN_TIMEOUT")?.unwrap_or(Duration::from_secs(10)),
         env_token: env_token(env)?,
         browser: BrowserSettings { launcher, has_display },
         ui,
-        resume_flags: resume_flags(args),
-        literal_headers: literal_headers(&args.headers),
         given_flags: given,
         pinned_flags: pinned,
         program: crate::invocation::program(env),
     })
 }
 
-fn resume_flags(args: &GlobalArgs) -> Vec<String> {
-    let mut flags = Vec::new();
-    if let Some(store) = args.store.and_then(|s| clap::ValueEnum::to_possible_value(&s)) {
-        flags.extend(["--store".to_string(), store.get_name().to_string()]);
-    }
-    if let Some(dir) = &args.config_dir {
-        flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
-    }
-    // A header that names its secret as {env:VAR} is safe to print; a literal one is not.
-    for header in args.headers.iter().filter(|h| h.contains("{env:")) {
-        flags.extend(["--header".to_string(), header.clone()]);
-    }
-    flags
-}
-
-/// Names of `--header`s given with literal values (they may hold secrets).
-fn literal_headers(headers: &[String]) -> Vec<String> {
-    headers
-        .iter()
-        .filter(|h| !h.contains("{env:"))
-        .filter_map(|h| h.split_once(':').map(|(name, _)| name.trim().to_string()))
-        .collect()
-}
-
-/// A tuning variable in (fractional) seconds.
 /// `AGENTVIEW_TOKEN`, held to the rules of `--with-token`: it goes into headers and
 /// `token`'s output, so a newline in it would inject a header line. Never echoed.
 fn env_token(env: &Env) -> Result<Option<Secret>, Failure> {
@@ -210,7 +175,8 @@ fn env_token(env: &Env) -> Result<Option<Secret>, Failure> {
     Ok(Some(Secret::new(token)))
 }
 
-fn seconds(env: &Env, name: &str) -> Result<Option<Duration>, Failure> {
+/// A tuning variable in (fractional) seconds.
+pub(crate) fn seconds(env: &Env, name: &str) -> Result<Option<Duration>, Failure> {
     let Some(raw) = env.get(name) else { return Ok(None) };
     match raw.trim().parse::<f64>() {
         Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= 86_400.0 => Ok(Some(Duration::from_secs_f64(secs))),

@@ -1,6 +1,6 @@
 //! One module per subcommand; `dispatch` runs the chosen one.
 
-use crate::cli::Command;
+use crate::cli::{Command, GlobalArgs};
 use crate::env::Env;
 use crate::error::Exit;
 use crate::interrupt::Interrupt;
@@ -20,14 +20,20 @@ pub mod with_token;
 
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
 /// failures as errors for `lib::finish` to print.
-pub async fn dispatch(command: Command, settings: &Settings, output: &Output, env: &Env) -> anyhow::Result<Exit> {
+pub async fn dispatch(
+    command: Command,
+    global: &GlobalArgs,
+    settings: &Settings,
+    output: &Output,
+    env: &Env,
+) -> anyhow::Result<Exit> {
     match command {
         Command::Login(args) => {
-            let request = LoginRequest::resolve(args, env, || {
-                with_token::read_stdin_token(settings.stdin_wait).map(|s| s.expose().to_string())
+            let request = LoginRequest::resolve(args, global, env, |wait| {
+                with_token::read_stdin_token(wait).map(|s| s.expose().to_string())
             })?;
             match request {
-                LoginRequest::WithToken(report) => with_token::run(report, settings, output),
+                LoginRequest::WithToken { report, stdin_wait } => with_token::run(report, stdin_wait, settings, output),
                 LoginRequest::Login(login) => {
                     let interrupt = Interrupt::install();
                     crate::login::run(login, settings, output, &interrupt).await

@@ -12,13 +12,13 @@ use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind};
 
-pub fn run(wanted: Report, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub fn run(wanted: Report, stdin_wait: Duration, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if settings.ui.stdin_tty {
         return Err(Failure::usage("--with-token reads the token from stdin, but stdin is a terminal")
             .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")
             .into());
     }
-    let token = read_stdin_token(settings.stdin_wait)?;
+    let token = read_stdin_token(stdin_wait)?;
     let selected = preflight_store(settings, output)?;
     let credential = Credential {
         server: settings.server.to_string(),

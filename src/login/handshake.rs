@@ -21,7 +21,7 @@ pub fn print(
     window: Duration,
 ) -> anyhow::Result<Exit> {
     let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.to_string()];
-    words.extend(settings.resume_flags.iter().cloned());
+    words.extend(login.resume_flags.iter().cloned());
     words.extend(["login".to_string(), "--resume".to_string(), id.to_string()]);
     let resume = words.iter().map(|w| shell_word(w)).collect::<Vec<_>>().join(" ");
     if login.report.json {
@@ -33,7 +33,7 @@ pub fn print(
             "expires_at_unix": closes_at,
             "expires_in": window.as_secs(),
             "resume_command": resume,
-            "resume_needs_headers": settings.literal_headers,
+            "resume_needs_headers": login.literal_headers,
         });
         crate::output::write_data(&format!("{doc}\n"))?;
     } else {
@@ -43,11 +43,11 @@ pub fn print(
             utc_time_of_day(closes_at)
         ));
     }
-    if !settings.literal_headers.is_empty() {
+    if !login.literal_headers.is_empty() {
         output.warn(&format!(
             "add your --header {} option(s) to the resume command: they are not printed because they may hold secrets \
              (use {{env:VAR}} in header values to have them repeated)",
-            settings.literal_headers.join(", ")
+            login.literal_headers.join(", ")
         ));
     }
     Ok(Exit::Ok)

@@ -2,19 +2,21 @@
 
 use std::time::Duration;
 
-use crate::cli::{LoginArgs, MethodArg};
+use crate::cli::{GlobalArgs, LoginArgs, MethodArg};
 use crate::env::Env;
 use crate::error::Failure;
 use crate::login::oauth::registration::ClientChoice;
 use crate::secret::{Secret, check_token_shape};
+use crate::settings::seconds;
 
 /// What `login` was asked to do.
 #[derive(Debug, Clone)]
 pub enum LoginRequest {
     /// Log in with a method.
     Login(LoginSettings),
-    /// `--with-token`: store a token read from stdin; no server call.
-    WithToken(Report),
+    /// `--with-token`: store a token read from stdin (silent for at most `stdin_wait`); no
+    /// server call.
+    WithToken { report: Report, stdin_wait: Duration },
 }
 
 /// What a login prints on stdout besides messages.
@@ -39,6 +41,11 @@ pub struct LoginSettings {
     pub client: ClientChoice,
     /// `--callback-port`; 0 means any free port.
     pub callback_port: u16,
+    /// Global flags a printed `login --resume` command must repeat: store, config dir, and
+    /// headers given as `{env:VAR}`.
+    pub resume_flags: Vec<String>,
+    /// Names of `--header`s with literal values: never printed, the user must repeat them.
+    pub literal_headers: Vec<String>,
 }
 
 /// One-step login, or one of the two steps of the session method.
@@ -59,20 +66,24 @@ pub enum Method {
 }
 
 impl LoginRequest {
+    /// `read_stdin(wait)` reads stdin, giving up when it stays silent for `wait`.
     pub fn resolve(
         args: LoginArgs,
+        global: &GlobalArgs,
         env: &Env,
-        read_stdin: impl FnOnce() -> Result<String, Failure>,
+        read_stdin: impl FnOnce(Duration) -> Result<String, Failure>,
     ) -> Result<LoginRequest, Failure> {
         let report = Report { json: args.json, print_token: args.print_token };
+        // How long a piped stdin may stay silent (`--with-token`, `--resume -`, a client secret).
+        let stdin_wait = seconds(env, "AGENTVIEW_STDIN_TIMEOUT")?.unwrap_or(Duration::from_secs(10));
         if args.with_token {
-            return Ok(LoginRequest::WithToken(report));
+            return Ok(LoginRequest::WithToken { report, stdin_wait });
         }
         if args.client_secret_stdin && args.resume.as_deref() == Some("-") {
             return Err(Failure::usage("--resume - and --client-secret-stdin cannot both read stdin"));
         }
         let mut read_stdin = Some(read_stdin);
-        let mut stdin = || read_stdin.take().map_or_else(|| Ok(String::new()), |read| read());
+        let mut stdin = || read_stdin.take().map_or_else(|| Ok(String::new()), |read| read(stdin_wait));
         let mode = match (args.no_wait, args.resume) {
             (true, _) => Mode::NoWait,
             (_, Some(id)) => {
@@ -141,6 +152,32 @@ impl LoginRequest {
             method,
             client,
             callback_port: args.callback_port.unwrap_or(0),
+            resume_flags: resume_flags(global),
+            literal_headers: literal_headers(&global.headers),
         }))
     }
+}
+
+fn resume_flags(args: &GlobalArgs) -> Vec<String> {
+    let mut flags = Vec::new();
+    if let Some(store) = args.store.and_then(|s| clap::ValueEnum::to_possible_value(&s)) {
+        flags.extend(["--store".to_string(), store.get_name().to_string()]);
+    }
+    if let Some(dir) = &args.config_dir {
+        flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
+    }
+    // A header that names its secret as {env:VAR} is safe to print; a literal one is not.
+    for header in args.headers.iter().filter(|h| h.contains("{env:")) {
+        flags.extend(["--header".to_string(), header.clone()]);
+    }
+    flags
+}
+
+/// Names of `--header`s given with literal values (they may hold secrets).
+fn literal_headers(headers: &[String]) -> Vec<String> {
+    headers
+        .iter()
+        .filter(|h| !h.contains("{env:"))
+        .filter_map(|h| h.split_once(':').map(|(name, _)| name.trim().to_string()))
+        .collect()
 }
