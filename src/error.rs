@@ -37,17 +37,25 @@ impl Exit {
     }
 }
 
-/// An error whose kind decides the exit code, with an optional "what to do next".
+/// An error whose kind decides the exit code, with an optional "what to do next" and the
+/// underlying error it came from (shown as a chain with `-v`).
 #[derive(Debug)]
 pub struct Failure {
     pub exit: Exit,
     pub message: String,
     pub hint: Option<String>,
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl Failure {
     pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
-        Failure { exit, message: message.into(), hint: None }
+        Failure { exit, message: message.into(), hint: None, source: None }
+    }
+
+    /// Keep the error this failure came from.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Failure {
+        self.source = Some(Box::new(source));
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
@@ -66,7 +74,11 @@ impl fmt::Display for Failure {
     }
 }
 
-impl std::error::Error for Failure {}
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// The exit code an error chain maps to: the first kind found wins, else 1.
 pub fn exit_of(error: &anyhow::Error) -> Exit {
@@ -93,6 +105,15 @@ pub fn hint_of(error: &anyhow::Error) -> Option<&str> {
 mod tests {
     use super::*;
     use anyhow::Context;
+
+    #[test]
+    fn a_failure_keeps_its_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let err: anyhow::Error = Failure::new(Exit::Store, "cannot write").with_source(io).into();
+        let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+        assert_eq!(chain, ["cannot write", "denied"]);
+        assert_eq!(exit_of(&err), Exit::Store, "the kind decides, not the text");
+    }
 
     #[test]
     fn exit_code_found_through_context() {

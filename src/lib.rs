@@ -78,8 +78,9 @@ fn finish(result: anyhow::Result<Exit>, output: &Output) -> ExitCode {
         Err(error) => {
             let exit = exit_of(&error);
             output.error(&error.to_string());
+            // The message already says what went wrong in words; `-v` adds the chain it came from.
             for cause in error.chain().skip(1) {
-                output.always(&format!("  caused by: {cause}"));
+                output.verbose(&format!("  caused by: {cause}"));
             }
             if let Some(hint) = hint_of(&error) {
                 output.always(&format!("  hint: {hint}"));

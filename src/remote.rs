@@ -63,7 +63,7 @@ putting it in argv: --header 'Authorization: Bearer {env:POLICYLAYER_GRANT}'";
 /// Turn an MCP failure into a user-facing failure (exit 7 unless said otherwise).
 pub fn server_failure(error: McpError, doing: &str) -> Failure {
     let failure = Failure::new(Exit::Server, format!("{doing}: {error}"));
-    match error {
+    let failure = match error {
         McpError::AuthRequired { .. } => failure.with_hint(GRANT_HINT),
         McpError::Unreachable(_) => failure.with_hint("check --server and your network connection"),
         McpError::Untrusted { .. } => failure.with_hint(
@@ -74,7 +74,8 @@ pub fn server_failure(error: McpError, doing: &str) -> Failure {
             failure.with_hint("--server must be the server's MCP endpoint URL, e.g. https://agentview.de/mcp")
         }
         _ => failure,
-    }
+    };
+    failure.with_source(error)
 }
 
 /// Whether a failed setup request is worth another attempt. An unreachable host (DNS,

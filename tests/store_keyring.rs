@@ -16,11 +16,18 @@ use agentview::store::{
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The Secret Service store, or `None` (after saying why) when the tests should skip.
-fn secret_service() -> Option<KeyringStore> {
+/// One test at a time talks to the shared daemon: a burst of parallel sessions has made the
+/// session bus drop gnome-keyring's connection ("recipient disconnected"), which is the test
+/// machine's limit, not agentview's.
+static DAEMON: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// The Secret Service store and the daemon to itself, or `None` (after saying why) when the
+/// tests should skip.
+fn secret_service() -> Option<(KeyringStore, std::sync::MutexGuard<'static, ()>)> {
+    let turn = DAEMON.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let store = KeyringStore::new(KeyringBackend::SecretService, TIMEOUT);
     match store.probe() {
-        Ok(()) => Some(store),
+        Ok(()) => Some((store, turn)),
         Err(e) if std::env::var("AGENTVIEW_REQUIRE_KEYRING").as_deref() == Ok("1") => {
             panic!("AGENTVIEW_REQUIRE_KEYRING=1 but no Secret Service is usable: {e}")
         }
@@ -69,7 +76,7 @@ fn secret_tool_with_input(args: &[&str], input: &str) -> Option<(bool, String)> 
 
 #[test]
 fn round_trip_updates_in_place_and_is_visible_to_secret_tool() {
-    let Some(store) = secret_service() else {
+    let Some((store, _turn)) = secret_service() else {
         return;
     };
     assert_eq!(store.source(), Source::Keyring);
@@ -109,7 +116,7 @@ fn round_trip_updates_in_place_and_is_visible_to_secret_tool() {
 
 #[test]
 fn entries_written_by_others_are_read_or_refused() {
-    let Some(store) = secret_service() else {
+    let Some((store, _turn)) = secret_service() else {
         return;
     };
     let server = server("foreign");
@@ -131,7 +138,7 @@ fn entries_written_by_others_are_read_or_refused() {
 
 #[test]
 fn selection_with_a_working_secret_service() {
-    let Some(_) = secret_service() else { return };
+    let Some((_, _turn)) = secret_service() else { return };
     let dir = tempfile::tempdir().unwrap();
     for choice in [StoreChoice::Keyring, StoreChoice::Auto] {
         let selected = select_for_write(&config(choice, dir.path())).unwrap();

@@ -41,7 +41,9 @@ pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::R
         );
     }
     match failed {
-        Some(e) => Err(Failure::new(Exit::Store, format!("could not remove the credential: {e}")).into()),
+        Some(e) => {
+            Err(Failure::new(Exit::Store, format!("could not remove the credential: {e}")).with_source(e).into())
+        }
         None => Ok(Exit::Ok),
     }
 }

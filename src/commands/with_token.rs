@@ -33,7 +33,7 @@ pub fn run(wanted: Report, stdin_wait: Duration, settings: &Settings, output: &O
     selected
         .store
         .save(&credential)
-        .map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")))?;
+        .map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")).with_source(e))?;
     output.success(&format!("Stored the token for {} in {location}.", settings.server));
     report(wanted, &credential, selected.store.source(), &location, false)?;
     Ok(Exit::Ok)

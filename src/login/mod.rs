@@ -90,7 +90,7 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
         } else {
             "nothing was sent to the server; use --store file to keep the credential in a 0600 file instead"
         };
-        Failure::new(Exit::Store, format!("cannot use the credential store: {e}")).with_hint(hint)
+        Failure::new(Exit::Store, format!("cannot use the credential store: {e}")).with_hint(hint).with_source(e)
     })?;
     let location = selected.store.describe();
     match &selected.fallback_reason {
@@ -119,6 +119,7 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
     saved.map_err(|e| {
         Failure::new(Exit::Store, format!("the login was approved but the credential could not be stored: {e}"))
             .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
+            .with_source(e)
     })?;
     if interrupt.happened() {
         return Err(

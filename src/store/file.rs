@@ -87,7 +87,7 @@ impl FileStore {
     }
 
     fn other(&self, what: &str, err: io::Error) -> StoreError {
-        StoreError::Other { store: self.store_name(), reason: format!("{what}: {err}") }
+        StoreError::Io { store: self.store_name(), what: what.to_owned(), source: err }
     }
 
     fn corrupt(&self, server: &str, reason: String) -> StoreError {

@@ -213,6 +213,14 @@ pub enum StoreError {
     /// The write reported success but reading back gave something else.
     #[error("{store} accepted the credential but reading it back gave {found}")]
     Mismatch { store: String, found: String },
+    /// A file operation failed; the I/O error is kept as the source.
+    #[error("{store}: {what}: {source}")]
+    Io {
+        store: String,
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// Anything else, with the platform's own message.
     #[error("{store}: {reason}")]
     Other { store: String, reason: String },

@@ -70,9 +70,10 @@ impl OAuthError {
             _ => None,
         };
         let failure = Failure::new(exit, format!("{doing}: {self}"));
-        match hint {
+        let failure = match hint {
             Some(hint) => failure.with_hint(hint),
             None => failure,
-        }
+        };
+        failure.with_source(self)
     }
 }

@@ -123,6 +123,7 @@ async fn save(settings: &Settings, found: &Found, credential: &Credential) -> Re
         .map_err(|e| Failure::new(Exit::Store, format!("saving the renewed token failed: {e}")))?;
     saved.map_err(|e| {
         Failure::new(Exit::Store, format!("the token was renewed but could not be stored: {e}"))
+            .with_source(e)
             .with_hint("the old refresh token may no longer work; log in again: agentview login")
     })
 }
