@@ -27,10 +27,7 @@ fn find_chromium() -> Option<PathBuf> {
 fn chromium_or_skip() -> Option<PathBuf> {
     let found = find_chromium();
     if found.is_none() {
-        if std::env::var("AGENTVIEW_REQUIRE_BROWSER").as_deref() == Ok("1") {
-            panic!("AGENTVIEW_REQUIRE_BROWSER=1 but chromium is not installed (.ci/setup installs it)");
-        }
-        eprintln!("skipped: chromium is not installed (apt-get install chromium)");
+        support::cli::skip("AGENTVIEW_REQUIRE_BROWSER", "chromium is not installed (.ci/setup installs it)");
     }
     found
 }

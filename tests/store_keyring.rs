@@ -5,6 +5,9 @@
 //! `AGENTVIEW_REQUIRE_KEYRING=1` asks for them to fail instead.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/cli.rs"]
+mod cli;
+
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -28,11 +31,9 @@ fn secret_service() -> Option<(KeyringStore, std::sync::MutexGuard<'static, ()>)
     let store = KeyringStore::new(KeyringBackend::SecretService, TIMEOUT);
     match store.probe() {
         Ok(()) => Some((store, turn)),
-        Err(e) if std::env::var("AGENTVIEW_REQUIRE_KEYRING").as_deref() == Ok("1") => {
-            panic!("AGENTVIEW_REQUIRE_KEYRING=1 but no Secret Service is usable: {e}")
-        }
         Err(e) => {
-            eprintln!("skipped: no Secret Service (run under .ci/keyring-session): {e}");
+            let why = format!("no Secret Service is usable (run under .ci/keyring-session): {e}");
+            cli::skip("AGENTVIEW_REQUIRE_KEYRING", &why);
             None
         }
     }
@@ -103,7 +104,7 @@ fn round_trip_updates_in_place_and_is_visible_to_secret_tool() {
         assert_eq!(items, 1, "updated in place, not added twice:\n{listing}");
         assert!(listing.contains("agentview credential for"), "labelled:\n{listing}");
     } else {
-        eprintln!("secret-tool not installed: cross-check skipped");
+        cli::skip("AGENTVIEW_REQUIRE_SECRET_TOOL", "secret-tool is not installed: no cross-check");
     }
 
     assert!(store.delete(&server).unwrap());
@@ -122,8 +123,7 @@ fn entries_written_by_others_are_read_or_refused() {
     let server = server("foreign");
     let args = ["store", "--label=not agentview's", "service", "agentview", "username", &server];
     let Some((stored, _)) = secret_tool_with_input(&args, "plain password") else {
-        eprintln!("secret-tool not installed: skipped");
-        return;
+        return cli::skip("AGENTVIEW_REQUIRE_SECRET_TOOL", "secret-tool is not installed");
     };
     assert!(stored);
     let err = store.load(&server).unwrap_err();

@@ -17,10 +17,7 @@ fn can_mount_tmpfs() -> bool {
     if probe.is_ok_and(|o| o.status.success()) {
         return true;
     }
-    if std::env::var("AGENTVIEW_REQUIRE_ROOT").as_deref() == Ok("1") {
-        panic!("AGENTVIEW_REQUIRE_ROOT=1 but no tmpfs can be mounted in a private namespace");
-    }
-    eprintln!("skipped: mounting a small tmpfs needs root");
+    super::support::cli::skip("AGENTVIEW_REQUIRE_ROOT", "no tmpfs can be mounted in a private namespace (needs root)");
     false
 }
 

@@ -42,10 +42,7 @@ fn can_chown() -> bool {
     if root {
         return true;
     }
-    if std::env::var("AGENTVIEW_REQUIRE_ROOT").as_deref() == Ok("1") {
-        panic!("AGENTVIEW_REQUIRE_ROOT=1 but the tests do not run as root");
-    }
-    eprintln!("skipped: giving a file to another user needs root");
+    super::support::cli::skip("AGENTVIEW_REQUIRE_ROOT", "giving a file to another user needs root");
     false
 }
 

@@ -194,6 +194,16 @@ pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     path
 }
 
+/// A test that cannot run on this machine: skipped with the reason, unless `switch` (an
+/// `AGENTVIEW_REQUIRE_*` variable, all set by .ci/test) says this machine must run it.
+#[allow(clippy::print_stderr)]
+pub fn skip(switch: &str, why: &str) {
+    if std::env::var(switch).as_deref() == Ok("1") {
+        panic!("{switch}=1 but {why}");
+    }
+    eprintln!("skipped: {why}");
+}
+
 /// Whether a Secret Service answers on the session bus (see .ci/keyring-session).
 pub fn secret_service_available() -> bool {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
@@ -219,10 +229,7 @@ pub fn require_secret_service() -> bool {
     if secret_service_available() {
         return true;
     }
-    if std::env::var("AGENTVIEW_REQUIRE_KEYRING").as_deref() == Ok("1") {
-        panic!("AGENTVIEW_REQUIRE_KEYRING=1 but no Secret Service is reachable; run under .ci/keyring-session");
-    }
-    eprintln!("skipped: no Secret Service (run under .ci/keyring-session)");
+    skip("AGENTVIEW_REQUIRE_KEYRING", "no Secret Service is reachable (run under .ci/keyring-session)");
     false
 }
 

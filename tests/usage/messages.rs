@@ -36,9 +36,11 @@ fn no_color_turns_auto_off_on_a_terminal() {
     assert!(run.stdout.contains("error: not logged in"), "{:?}", run.stdout);
 }
 
-#[allow(clippy::print_stderr)]
 fn skip() {
-    eprintln!("skipped: util-linux `script` is not installed, so there is no terminal to test with");
+    cli::skip(
+        "AGENTVIEW_REQUIRE_TERMINAL",
+        "util-linux `script` is not installed, so there is no terminal to test with",
+    );
 }
 
 #[test]
@@ -85,8 +87,7 @@ fn terminal_gets_a_countdown_bar_and_a_pipe_gets_plain_lines() {
     let mut av = Agentview::new(&server.mcp_url());
     av.set("AGENTVIEW_POLL_INTERVAL", "0.2");
     let Some(run) = cli::run_in_terminal(&av, &["login", "--no-browser"]) else {
-        eprintln!("skipped: util-linux `script` is not installed");
-        return;
+        return skip();
     };
     assert_eq!(run.code, 0, "{}", run.stdout);
     // A terminal with TERM unset cannot redraw: plain lines, never silence.

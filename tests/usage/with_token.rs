@@ -38,8 +38,7 @@ fn token_with_a_line_break_inside_is_refused() {
 fn terminal_stdin_is_refused_with_a_hint() {
     let av = Agentview::new("http://127.0.0.1:9/mcp");
     let Some(run) = cli::run_in_terminal(&av, &["login", "--with-token"]) else {
-        eprintln!("skipped: util-linux `script` is not installed, so there is no terminal to test with");
-        return;
+        return cli::skip("AGENTVIEW_REQUIRE_TERMINAL", "util-linux `script` is not installed");
     };
     let run = run.expect_code(2);
     assert!(run.stdout.contains("stdin is a terminal"), "{}", run.stdout);
