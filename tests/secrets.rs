@@ -24,8 +24,10 @@ fn v<'a>(args: &[&'a str]) -> Vec<&'a str> {
     all
 }
 
-/// Nothing secret anywhere in this run.
-fn clean(what: &str, run: &Run, secrets: &[&str]) {
+/// The run ended with `code` (so it got as far as it should), and nothing secret is anywhere
+/// in its output.
+fn clean(what: &str, run: &Run, code: i32, secrets: &[&str]) {
+    assert_eq!(run.code, code, "{what}: exit code\n{}", run.stderr);
     for secret in secrets {
         assert!(!run.stderr.contains(secret), "{what}: a secret reached stderr:\n{}", run.stderr);
         assert!(!run.stdout.contains(secret), "{what}: a secret reached stdout:\n{}", run.stdout);
@@ -47,7 +49,7 @@ fn successful_logins_and_reads_with_verbose_output() {
         let login = run(&av, &v(&["login", "--no-browser"]));
         assert_eq!(login.code, 0, "{}", login.stderr);
         let token = token_of(&server);
-        clean("login -v", &login, &[&token, GRANT]);
+        clean("login -v", &login, 0, &[&token, GRANT]);
         assert!(login.stderr.contains("→ POST"), "-v traces requests:\n{}", login.stderr);
         assert!(login.stderr.contains("tools/call get_auth_session"), "{}", login.stderr);
         assert!(login.stderr.contains("→ DELETE"), "{}", login.stderr);
@@ -61,19 +63,19 @@ fn successful_logins_and_reads_with_verbose_output() {
         assert_eq!(printed.code, 0, "{}", printed.stderr);
         let token = token_of(&server);
         assert_eq!(printed.stdout, format!("{token}\n"), "--print-token prints the token alone");
-        clean("login --print-token -v (stderr)", &Run { stdout: String::new(), ..printed }, &[&token, GRANT]);
+        clean("login --print-token -v (stderr)", &Run { stdout: String::new(), ..printed }, 0, &[&token, GRANT]);
 
         let json = run(&av, &v(&["login", "--no-browser", "--force", "--json"]));
         assert_eq!(json.code, 0, "{}", json.stderr);
         let token = token_of(&server);
-        clean("login --json -v", &json, &[&token, GRANT]);
+        clean("login --json -v", &json, 0, &[&token, GRANT]);
 
         let read = run(&av, &v(&["token"]));
         assert_eq!(read.stdout, format!("{token}\n"));
-        clean("token -v (stderr)", &Run { stdout: String::new(), ..read }, &[&token, GRANT]);
+        clean("token -v (stderr)", &Run { stdout: String::new(), ..read }, 0, &[&token, GRANT]);
         for args in [&["status"][..], &["status", "--json"], &["logout"]] {
             let r = run(&av, &v(args));
-            clean(&format!("{args:?} -v"), &r, &[&token, GRANT]);
+            clean(&format!("{args:?} -v"), &r, 0, &[&token, GRANT]);
         }
     }
 }
@@ -84,14 +86,14 @@ fn env_token_stays_private_in_status() {
     let mut av = verbose(&server);
     av.set("AGENTVIEW_TOKEN", "avt_from_the_environment_0123456789");
     let r = run(&av, &v(&["status"]));
-    clean("status -v with AGENTVIEW_TOKEN", &r, &["avt_from_the_environment_0123456789", GRANT]);
+    clean("status -v with AGENTVIEW_TOKEN", &r, 0, &["avt_from_the_environment_0123456789", GRANT]);
 }
 
 /// Failed logins where the server did send a token (or the grant was in play).
 #[test]
 fn failed_logins_with_verbose_output() {
     let tool = |name: &str| Match::Tool(name.into());
-    let cases: Vec<(&str, Vec<Fault>, &str)> = vec![
+    let cases: Vec<(&str, Vec<Fault>, &str, i32)> = vec![
         (
             "token with a control character",
             vec![Fault::Patch {
@@ -100,6 +102,7 @@ fn failed_logins_with_verbose_output() {
                 count: 100,
             }],
             "avt_leaky_secret_value",
+            7,
         ),
         (
             "token with a newline",
@@ -109,6 +112,7 @@ fn failed_logins_with_verbose_output() {
                 count: 100,
             }],
             "avt_line_one_secret",
+            7,
         ),
         (
             "token of the wrong type",
@@ -118,6 +122,7 @@ fn failed_logins_with_verbose_output() {
                 count: 100,
             }],
             "avt_in_an_array_secret",
+            7,
         ),
         (
             "expiry that is the token",
@@ -127,6 +132,7 @@ fn failed_logins_with_verbose_output() {
                 count: 100,
             }],
             "avt_expiry_secret_value",
+            0,
         ),
         (
             "JSON-RPC error after approval",
@@ -138,10 +144,11 @@ fn failed_logins_with_verbose_output() {
                 count: 100,
             }],
             GRANT,
+            7,
         ),
-        ("server down", vec![Fault::Status { on: tool("get_auth_session"), status: 503, count: 100_000 }], GRANT),
+        ("server down", vec![Fault::Status { on: tool("get_auth_session"), status: 503, count: 100_000 }], GRANT, 7),
     ];
-    for (name, faults, secret) in cases {
+    for (name, faults, secret, code) in cases {
         let server = TestServer::start(ServerConfig { expires_in: Some(json!(1)), ..approving() });
         for fault in faults {
             server.push_fault(fault);
@@ -149,7 +156,7 @@ fn failed_logins_with_verbose_output() {
         let av = verbose(&server);
         let r = run(&av, &v(&["login", "--no-browser"]));
         assert!(r.stderr.contains("→ POST"), "{name}: -v traces requests");
-        clean(name, &r, &[secret, GRANT]);
+        clean(name, &r, code, &[secret, GRANT]);
         // The odd expiry is only a warning; every other case fails and stores nothing.
         if r.code != 0 {
             assert!(!av.credentials_file().exists(), "{name}: nothing stored");
@@ -179,6 +186,6 @@ fn store_failure_after_approval() {
     assert_eq!(r.code, 8, "{}", r.stderr);
     assert!(r.stderr.contains("approved but the credential could not be stored"), "{}", r.stderr);
     let token = token_of(&server);
-    clean("store failure", &r, &[&token, GRANT]);
+    clean("store failure", &r, 8, &[&token, GRANT]);
     assert!(!av.credentials_file().exists());
 }
