@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::cli::{Agentview, script};
+use support::cli::{Agentview, script, wait_until};
 use support::server::{AuthStatus, OAuthConfig, ServerConfig, TestServer};
 
 /// Chromium on PATH, if any.
@@ -52,21 +52,9 @@ impl Drop for Browser {
     }
 }
 
-/// Wait for `check` to give a value, or fail with `what` after `limit`.
-fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// The DevTools port Chromium wrote into its profile.
 fn devtools_port(profile: &Path) -> u16 {
-    wait_for("Chromium's DevToolsActivePort", Duration::from_secs(30), || {
+    wait_until("Chromium's DevToolsActivePort", Duration::from_secs(30), || {
         let text = std::fs::read_to_string(profile.join("DevToolsActivePort")).ok()?;
         text.lines().next()?.trim().parse().ok()
     })
@@ -85,7 +73,7 @@ struct Page<'a> {
 /// Find the login page, check what it shows, click Approve, wait for the answer page.
 fn approve_in_browser(profile: &Path, expected: &Page<'_>) -> String {
     let port = devtools_port(profile);
-    let ws = wait_for("the login page to open", Duration::from_secs(30), || {
+    let ws = wait_until("the login page to open", Duration::from_secs(30), || {
         let targets = cdp::http_json(port, "/json/list").ok()?;
         let page = targets
             .as_array()?
@@ -95,7 +83,7 @@ fn approve_in_browser(profile: &Path, expected: &Page<'_>) -> String {
     });
     let mut page = cdp::Cdp::connect(&ws).expect("DevTools connection to the page");
     let ready = "document.readyState === 'complete' && !!document.querySelector('#approve')";
-    wait_for("the approval page to load", Duration::from_secs(30), || {
+    wait_until("the approval page to load", Duration::from_secs(30), || {
         page.evaluate(ready).ok().filter(|v| *v == json!(true))
     });
     let text = page.evaluate("document.body.innerText").expect("page text");
@@ -124,7 +112,7 @@ fn approve_in_browser(profile: &Path, expected: &Page<'_>) -> String {
         let event = json!({"type": kind, "x": rect["x"], "y": rect["y"], "button": "left", "clickCount": 1});
         page.call("Input.dispatchMouseEvent", event).expect("click");
     }
-    let answer = wait_for("the page after approving", Duration::from_secs(30), || {
+    let answer = wait_until("the page after approving", Duration::from_secs(30), || {
         let text = page.evaluate("document.readyState === 'complete' ? document.body.innerText : ''").ok()?;
         text.as_str().filter(|t| t.contains(expected.done)).map(str::to_string)
     });

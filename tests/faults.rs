@@ -15,7 +15,7 @@ mod transient;
 use std::time::Duration;
 
 use support::cli::{Agentview, Run};
-use support::fixture::{approving, assert_created_once, assert_replaced, assert_untouched, run, seed};
+use support::fixture::{approving, assert_created_once, assert_replaced, assert_untouched, seed};
 use support::server::{Fault, Match, RequestRecord, ServerConfig, TestServer};
 
 /// A login with `--force` over a credentials file that already holds this server's and
@@ -43,7 +43,7 @@ impl Case {
     }
 
     fn login(&self) -> Run {
-        run(&self.av, &["login", "--no-browser", "--force"])
+        self.av.run(&["login", "--no-browser", "--force"])
     }
 
     /// The login succeeds, replaces this server's entry only, and created one session.

@@ -20,7 +20,7 @@ mod transport;
 
 use serde_json::Value;
 use support::cli::{Agentview, Run};
-use support::fixture::{approving, assert_terminal_safe, run, stored_tokens};
+use support::fixture::{approving, assert_terminal_safe, stored_tokens};
 use support::server::{Fault, Match, ServerConfig, TestServer};
 
 /// One hostile answer and what agentview must make of it.
@@ -66,7 +66,7 @@ pub fn check_all(cases: Vec<Hostile>) -> usize {
             server.push_fault(fault);
         }
         let av = Agentview::new(&server.mcp_url());
-        let run = run(&av, &["login", "--no-browser"]);
+        let run = av.run(&["login", "--no-browser"]);
         check_run(case.name, &run, case.code, case.says);
         if case.code == 0 {
             let token = server.sessions().first().and_then(|s| server.token_for(&s.id)).expect("a token was issued");

@@ -5,18 +5,15 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use support::cli::{Agentview, Run};
 use support::fixture::{Live, OLD_TOKEN, OTHER_SERVER, OTHER_TOKEN, approving, assert_untouched, seed, stored_tokens};
 use support::server::{Fault, Match, ServerConfig, TestServer};
 
+/// `done` turned true (a bool check for the shared poller).
 fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "{what} did not happen within {limit:?}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    support::cli::wait_until(what, limit, || done().then_some(()));
 }
 
 fn ended_session(server: &TestServer, run: &Run) {

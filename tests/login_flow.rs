@@ -5,12 +5,9 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use support::cli::{Agentview, Run};
+use support::cli::{Agentview, Run, wait_until};
+use support::fixture::approving;
 use support::server::{Fault, Match, RetryAfter, ServerConfig, TestServer};
-
-fn approving(config: ServerConfig) -> ServerConfig {
-    ServerConfig { auto_approve_after_polls: Some(2), ..config }
-}
 
 /// login → token → status → logout → token, and what the server saw.
 fn full_cycle(server: &TestServer) {
@@ -39,7 +36,7 @@ fn full_cycle(server: &TestServer) {
 
 #[test]
 fn approve_in_json_mode() {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     full_cycle(&server);
     // Every request after initialize carries the session and protocol version.
     for r in server.requests().iter().filter(|r| r.rpc_method.as_deref() == Some("tools/call")) {
@@ -52,7 +49,7 @@ fn approve_in_json_mode() {
 #[test]
 fn one_connection_and_one_mcp_session_for_the_whole_login() {
     for sse in [false, true] {
-        let server = TestServer::start(approving(ServerConfig { sse, ..ServerConfig::default() }));
+        let server = TestServer::start(ServerConfig { sse, ..approving() });
         let av = Agentview::new(&server.mcp_url());
         av.run(&["login", "--no-browser"]).expect_code(0);
         let requests = server.requests();
@@ -67,14 +64,14 @@ fn one_connection_and_one_mcp_session_for_the_whole_login() {
 
 #[test]
 fn approve_in_sse_mode_with_split_chunks() {
-    let server = TestServer::start(approving(ServerConfig { sse: true, ..ServerConfig::default() }));
+    let server = TestServer::start(ServerConfig { sse: true, ..approving() });
     server.push_fault(Fault::SseChunks { size: 7, crlf: true });
     full_cycle(&server);
 }
 
 #[test]
 fn agent_identifier_and_schema_argument_names_are_used() {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     let av = Agentview::new(&server.mcp_url());
     av.run(&["login", "--no-browser"]).expect_code(0);
     let sessions = server.sessions();
@@ -99,15 +96,9 @@ fn deny_exits_5_and_stores_nothing() {
 
 /// Approve or deny the first login as soon as it exists (a person at the browser).
 fn decide_when_created(server: &TestServer, approve: bool) {
-    for _ in 0..1000 {
-        if let Some(session) = server.sessions().first() {
-            let done = if approve { server.approve(&session.id) } else { server.deny(&session.id) };
-            assert!(done, "the session was pending");
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("no login session was created");
+    let session = wait_until("a login session", Duration::from_secs(10), || server.sessions().first().cloned());
+    let done = if approve { server.approve(&session.id) } else { server.deny(&session.id) };
+    assert!(done, "the session was pending");
 }
 
 #[test]
@@ -144,7 +135,7 @@ fn policy_denial_of_create_exits_6_after_one_call() {
 }
 
 fn survives(fault: Fault) -> Run {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     server.push_fault(fault);
     let av = Agentview::new(&server.mcp_url());
     let run = av.run(&["login", "--no-browser"]).expect_code(0);
@@ -175,7 +166,7 @@ fn survives_429_with_retry_after_while_polling() {
 
 #[test]
 fn survives_the_mcp_session_expiring() {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     server.push_fault(Fault::ExpireMcpSession);
     let av = Agentview::new(&server.mcp_url());
     av.run(&["login", "--no-browser"]).expect_code(0);
@@ -185,7 +176,7 @@ fn survives_the_mcp_session_expiring() {
 
 #[test]
 fn live_credential_means_no_new_login() {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     let av = Agentview::new(&server.mcp_url());
     av.run(&["login", "--no-browser"]).expect_code(0);
     let again = av.run(&["login", "--no-browser"]).expect_code(0);
@@ -197,7 +188,7 @@ fn live_credential_means_no_new_login() {
 
 #[test]
 fn print_token_and_json_summary() {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     let av = Agentview::new(&server.mcp_url());
     let run = av.run(&["login", "--no-browser", "--print-token"]).expect_code(0);
     let token = server.token_for(&server.sessions()[0].id).expect("token");
@@ -217,7 +208,7 @@ fn print_token_and_json_summary() {
 #[cfg(unix)]
 #[test]
 fn file_store_is_private() {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     let av = Agentview::new(&server.mcp_url());
     av.run(&["login", "--no-browser"]).expect_code(0);
     assert_eq!(support::cli::mode(&av.credentials_file()), 0o600);
@@ -240,7 +231,7 @@ fn keyring_store_uses_the_real_secret_service() {
     if !support::cli::require_secret_service() {
         return;
     }
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     let mut av = Agentview::new(&server.mcp_url());
     av.with_session_bus().set("AGENTVIEW_STORE", "keyring");
     let run = av.run(&["login", "--no-browser"]).expect_code(0);
@@ -284,7 +275,7 @@ fn browser_script_follows_the_url_and_approves() {
 
 #[test]
 fn no_display_means_no_launch_but_the_url_is_printed() {
-    let server = TestServer::start(approving(ServerConfig::default()));
+    let server = TestServer::start(approving());
     let av = Agentview::new(&server.mcp_url());
     let run = av.run(&["login"]).expect_code(0);
     assert!(run.stderr.contains("Not opening a browser"), "{}", run.stderr);

@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::json;
 use support::cli::{Agentview, Run};
-use support::fixture::{approving, run};
+use support::fixture::approving;
 use support::server::{Fault, Match, ServerConfig, TestServer};
 
 const GRANT: &str = "plg_grant_value_that_must_stay_private";
@@ -46,7 +46,7 @@ fn successful_logins_and_reads_with_verbose_output() {
         server.push_fault(Fault::SseChunks { size: 5, crlf: true });
         let av = verbose(&server);
 
-        let login = run(&av, &v(&["login", "--no-browser"]));
+        let login = av.run(&v(&["login", "--no-browser"]));
         assert_eq!(login.code, 0, "{}", login.stderr);
         let token = token_of(&server);
         clean("login -v", &login, 0, &[&token, GRANT]);
@@ -59,22 +59,22 @@ fn successful_logins_and_reads_with_verbose_output() {
             .all(|r| r.headers.get("authorization").map(String::as_str) == Some(&format!("Bearer {GRANT}")));
         assert!(grant_sent, "the grant went to the server in the header, and only there");
 
-        let printed = run(&av, &v(&["login", "--no-browser", "--force", "--print-token"]));
+        let printed = av.run(&v(&["login", "--no-browser", "--force", "--print-token"]));
         assert_eq!(printed.code, 0, "{}", printed.stderr);
         let token = token_of(&server);
         assert_eq!(printed.stdout, format!("{token}\n"), "--print-token prints the token alone");
         clean("login --print-token -v (stderr)", &Run { stdout: String::new(), ..printed }, 0, &[&token, GRANT]);
 
-        let json = run(&av, &v(&["login", "--no-browser", "--force", "--json"]));
+        let json = av.run(&v(&["login", "--no-browser", "--force", "--json"]));
         assert_eq!(json.code, 0, "{}", json.stderr);
         let token = token_of(&server);
         clean("login --json -v", &json, 0, &[&token, GRANT]);
 
-        let read = run(&av, &v(&["token"]));
+        let read = av.run(&v(&["token"]));
         assert_eq!(read.stdout, format!("{token}\n"));
         clean("token -v (stderr)", &Run { stdout: String::new(), ..read }, 0, &[&token, GRANT]);
         for args in [&["status"][..], &["status", "--json"], &["logout"]] {
-            let r = run(&av, &v(args));
+            let r = av.run(&v(args));
             clean(&format!("{args:?} -v"), &r, 0, &[&token, GRANT]);
         }
     }
@@ -85,7 +85,7 @@ fn env_token_stays_private_in_status() {
     let server = TestServer::start(ServerConfig::default());
     let mut av = verbose(&server);
     av.set("AGENTVIEW_TOKEN", "avt_from_the_environment_0123456789");
-    let r = run(&av, &v(&["status"]));
+    let r = av.run(&v(&["status"]));
     clean("status -v with AGENTVIEW_TOKEN", &r, 0, &["avt_from_the_environment_0123456789", GRANT]);
 }
 
@@ -154,7 +154,7 @@ fn failed_logins_with_verbose_output() {
             server.push_fault(fault);
         }
         let av = verbose(&server);
-        let r = run(&av, &v(&["login", "--no-browser"]));
+        let r = av.run(&v(&["login", "--no-browser"]));
         assert!(r.stderr.contains("→ POST"), "{name}: -v traces requests");
         clean(name, &r, code, &[secret, GRANT]);
         // The odd expiry is only a warning; every other case fails and stores nothing.
@@ -181,7 +181,7 @@ fn store_failure_after_approval() {
         .open(av.config_dir().join("credentials.json.lock"))
         .unwrap();
     lock.lock().unwrap();
-    let r = run(&av, &v(&["login", "--no-browser"]));
+    let r = av.run(&v(&["login", "--no-browser"]));
     lock.unlock().unwrap();
     assert_eq!(r.code, 8, "{}", r.stderr);
     assert!(r.stderr.contains("approved but the credential could not be stored"), "{}", r.stderr);

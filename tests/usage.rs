@@ -13,11 +13,11 @@ mod two_step;
 mod with_token;
 
 use support::cli::Agentview;
-use support::server::{ServerConfig, TestServer};
+use support::server::TestServer;
 
 /// A server that approves every login on its second poll.
 fn approving_server() -> TestServer {
-    TestServer::start(ServerConfig { auto_approve_after_polls: Some(2), ..ServerConfig::default() })
+    TestServer::start(support::fixture::approving())
 }
 
 /// Log in through the server; returns the token it issued.

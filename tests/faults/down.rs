@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::support::cli::wait_until;
 use super::support::server::{Fault, RetryAfter, ServerConfig};
 use super::{Case, GET, tool};
 
@@ -55,13 +56,9 @@ fn denied_login_keeps_the_previous_credential() {
     let case = Case::new(ServerConfig::default());
     std::thread::scope(|scope| {
         scope.spawn(|| {
-            for _ in 0..2000 {
-                if let Some(s) = case.server.sessions().first() {
-                    assert!(case.server.deny(&s.id));
-                    return;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(5));
-            }
+            let wait = std::time::Duration::from_secs(10);
+            let s = wait_until("a login session", wait, || case.server.sessions().first().cloned());
+            assert!(case.server.deny(&s.id));
         });
         case.fails(5);
     });

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::support::cli::wait_until;
 use super::support::fixture::approving;
 use super::support::server::{Fault, Match, ServerConfig};
 use super::{CREATE, Case, GET, method, requests_of, tool};
@@ -70,14 +71,10 @@ fn session_expires_while_polling() {
     });
     let run = std::thread::scope(|scope| {
         scope.spawn(|| {
-            for _ in 0..2000 {
-                if !case.server.sessions().is_empty() {
-                    case.server.push_fault(Fault::ExpireMcpSession);
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            panic!("no login session was created");
+            wait_until("a login session", Duration::from_secs(4), || {
+                (!case.server.sessions().is_empty()).then_some(())
+            });
+            case.server.push_fault(Fault::ExpireMcpSession);
         });
         case.survives()
     });

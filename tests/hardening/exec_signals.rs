@@ -3,9 +3,9 @@
 #![cfg(unix)]
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::support::cli::{Agentview, script};
+use super::support::cli::{Agentview, script, wait_for_exit, wait_until};
 use super::support::fixture::{OLD_TOKEN, seed};
 
 const SERVER: &str = "https://agentview.example/mcp";
@@ -27,14 +27,9 @@ fn send(pid: u32, signal: &str) {
 
 /// Wait for the child to write its pid.
 fn child_pid(file: &Path) -> u32 {
-    let start = Instant::now();
-    loop {
-        if let Some(pid) = std::fs::read_to_string(file).ok().and_then(|s| s.trim().parse().ok()) {
-            return pid;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "the child never started");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("the child's pid", Duration::from_secs(20), || {
+        std::fs::read_to_string(file).ok().and_then(|s| s.trim().parse().ok())
+    })
 }
 
 /// Run `body` under `exec`, signal agentview once the child runs: (exit code, what the child
@@ -55,23 +50,14 @@ fn signal_during_exec(signal: &str, body: &str) -> (i32, String, String) {
     let child_pid = child_pid(&pid_file);
     std::thread::sleep(Duration::from_millis(200));
     send(agentview.id(), signal);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = agentview.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = agentview.kill();
-            break agentview.wait().unwrap();
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let status = wait_for_exit(&mut agentview, Duration::from_secs(20));
     let child_alive = alive(child_pid);
     if child_alive {
         send(child_pid, "KILL");
     }
     let stderr = std::fs::read_to_string(&stderr_file).unwrap_or_default();
     assert!(!child_alive, "kill -{signal}: the child was left running\n{stderr}");
+    let status = status.unwrap_or_else(|| panic!("kill -{signal}: agentview did not exit\n{stderr}"));
     use std::os::unix::process::ExitStatusExt;
     let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
     let got = std::fs::read_to_string(dir.join("got")).unwrap_or_default();

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::no_panic;
 use super::support::cli::{Agentview, Run};
-use super::support::fixture::{approving, credentials, run};
+use super::support::fixture::{approving, credentials};
 use super::support::server::{Fault, Match, TestServer};
 
 const GET: &str = "get_auth_session";
@@ -14,7 +14,7 @@ fn login_with(patch: Value) -> (TestServer, Agentview, Run) {
     let server = TestServer::start(approving());
     server.push_fault(Fault::Patch { on: Match::Tool(GET.into()), patch, count: 1000 });
     let av = Agentview::new(&server.mcp_url());
-    let run = run(&av, &["login", "--no-browser", "--json"]);
+    let run = av.run(&["login", "--no-browser", "--json"]);
     no_panic("login", &run);
     (server, av, run)
 }
@@ -31,7 +31,7 @@ fn now() -> u64 {
 /// `status`, `token`, `status --json` and a second `login` all work afterwards.
 fn later_commands_work(av: &Agentview) {
     for args in [&["status"][..], &["status", "--json"], &["token"], &["login", "--no-browser"]] {
-        let run = run(av, args);
+        let run = av.run(args);
         no_panic(&args.join(" "), &run);
         assert_eq!(run.code, 0, "{args:?}\n--- stderr\n{}", run.stderr);
     }
@@ -112,7 +112,7 @@ fn stored_records_with_absurd_times_do_not_panic() {
         std::fs::write(av.credentials_file(), doc.to_string()).unwrap();
         restrict(&av);
         for args in [&["status"][..], &["status", "--json"], &["token"], &["login", "--no-browser", "--json"]] {
-            let run = run(&av, args);
+            let run = av.run(args);
             no_panic(&format!("{args:?} with expires_at {expires_at}, created_at {created_at}"), &run);
         }
     }

@@ -12,7 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::no_panic;
 use super::support::cli::{Agentview, Run};
-use super::support::fixture::{approving, run, stored_tokens};
+use super::support::fixture::{approving, stored_tokens};
 use super::support::server::{ServerConfig, TestServer};
 
 const CA_NAME: &str = "Hardening Test Root CA";
@@ -123,7 +123,7 @@ fn https_server(net: &Net, pki: &Pki) -> (TestServer, String) {
 }
 
 fn login(av: &Agentview) -> Run {
-    let run = run(av, &["login", "--no-browser", "--force"]);
+    let run = av.run(&["login", "--no-browser", "--force"]);
     no_panic("login over TLS", &run);
     run
 }

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::support::cli::Agentview;
-use super::support::fixture::{Live, run};
+use super::support::fixture::Live;
 use super::support::server::{Fault, Match, ServerConfig, TestServer};
 use super::{CREATE, check_all, check_run, hostile, raw_server, tool};
 
@@ -91,7 +91,7 @@ fn invalid_utf8_is_refused() {
     for (name, answer, says) in cases {
         let url = raw_server::start(answer);
         let av = Agentview::new(&url);
-        let run = run(&av, &["login", "--no-browser"]);
+        let run = av.run(&["login", "--no-browser"]);
         check_run(name, &run, 7, says);
         assert!(!av.credentials_file().exists(), "{name}: nothing stored");
     }

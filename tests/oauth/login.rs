@@ -152,15 +152,9 @@ fn the_approval_page_can_deny() {
     av.set("BROWSER", &browser.display().to_string());
     let live = support::fixture::Live::start(&av, &["login", "--method", "oauth"]);
     live.wait_for("To log in, open", std::time::Duration::from_secs(20));
-    let mut redirect = None;
-    for _ in 0..200 {
-        redirect = server.deny_pending_authorization();
-        if redirect.is_some() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let redirect = redirect.expect("a pending authorization");
+    let redirect = support::cli::wait_until("a pending authorization", std::time::Duration::from_secs(20), || {
+        server.deny_pending_authorization()
+    });
     let status = Command::new("curl").args(["-fsS", "-o", "/dev/null", &redirect]).status().unwrap();
     assert!(status.success());
     let run = live.finish(std::time::Duration::from_secs(30));

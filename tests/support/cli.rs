@@ -136,6 +136,42 @@ impl Agentview {
     }
 }
 
+/// Poll `check` until it gives a value. `limit` only guards against a hang (the test fails
+/// naming `what`); it is never a timing assertion.
+pub fn wait_until<T>(what: &str, limit: Duration, check: impl FnMut() -> Option<T>) -> T {
+    try_wait_until(limit, check).unwrap_or_else(|| panic!("{what}: nothing within {limit:?}"))
+}
+
+/// Poll `check` until it gives a value, or `None` after `limit`.
+pub fn try_wait_until<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if start.elapsed() >= limit {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The child's exit status; `None` when it ran past `limit` (it is killed then).
+pub fn wait_for_exit(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Wait for a child with a deadline, collecting its output.
 pub fn wait_with_deadline(mut child: Child, limit: Duration) -> Run {
     let mut stdout = child.stdout.take().expect("piped stdout");
@@ -150,17 +186,8 @@ pub fn wait_with_deadline(mut child: Child, limit: Duration) -> Run {
         let _ = stderr.read_to_string(&mut s);
         s
     });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("agentview did not finish within {limit:?}\n--- stderr\n{}", err.join().unwrap_or_default());
-        }
-        std::thread::sleep(Duration::from_millis(10));
+    let Some(status) = wait_for_exit(&mut child, limit) else {
+        panic!("agentview did not finish within {limit:?}\n--- stderr\n{}", err.join().unwrap_or_default());
     };
     let output = Output { status, stdout: Vec::new(), stderr: Vec::new() };
     Run { code: exit_code(&output), stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() }

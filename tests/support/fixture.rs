@@ -6,11 +6,11 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::cli::{Agentview, Run, wait_with_deadline};
+use super::cli::{Agentview, Run, try_wait_until, wait_for_exit};
 use super::server::{RequestRecord, ServerConfig, TestServer};
 
 /// A server that approves every login on its second poll.
@@ -142,10 +142,8 @@ impl Live {
 
     /// Wait until stderr contains `needle`; panics after `limit`.
     pub fn wait_for(&self, needle: &str, limit: Duration) {
-        let start = Instant::now();
-        while !self.stderr().contains(needle) {
-            assert!(start.elapsed() < limit, "no {needle:?} on stderr within {limit:?}:\n{}", self.stderr());
-            std::thread::sleep(Duration::from_millis(10));
+        if try_wait_until(limit, || self.stderr().contains(needle).then_some(())).is_none() {
+            panic!("no {needle:?} on stderr within {limit:?}:\n{}", self.stderr());
         }
     }
 
@@ -167,17 +165,8 @@ impl Live {
 
     /// Wait for the exit and collect everything it printed.
     pub fn finish(mut self, limit: Duration) -> Run {
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                break status;
-            }
-            if start.elapsed() > limit {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                panic!("agentview did not finish within {limit:?}\n--- stderr\n{}", self.stderr());
-            }
-            std::thread::sleep(Duration::from_millis(10));
+        let Some(status) = wait_for_exit(&mut self.child, limit) else {
+            panic!("agentview did not finish within {limit:?}\n--- stderr\n{}", self.stderr());
         };
         let mut stdout = String::new();
         if let Some(mut pipe) = self.child.stdout.take() {
@@ -195,10 +184,4 @@ impl Live {
         let code = status.code().unwrap_or(-1);
         Run { code, stdout, stderr: self.stderr() }
     }
-}
-
-/// Run to completion (the harness' 60 s limit).
-pub fn run(av: &Agentview, args: &[&str]) -> Run {
-    let child = av.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("agentview starts");
-    wait_with_deadline(child, Duration::from_secs(60))
 }
