@@ -56,7 +56,11 @@ fn the_bridge_runs_with_the_credential_in_its_environment() {
     // A stand-in for npx: it shows what mcp-remote would get.
     let bin = av.dir.path().join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
-    super::support::cli::script(&bin, "npx", "printf '%s|' \"$AGENTVIEW_TOKEN\" \"$AGENTVIEW_SERVER\" \"$@\"");
+    super::support::cli::script(
+        &bin,
+        "npx",
+        "printf '%s|' \"$AGENTVIEW_TOKEN\" \"$AGENTVIEW_AUTHORIZATION\" \"$AGENTVIEW_SERVER\" \"$@\"",
+    );
     let out = Command::new(entry["command"].as_str().expect("command"))
         .args(&args)
         .env_clear()
@@ -65,7 +69,7 @@ fn the_bridge_runs_with_the_credential_in_its_environment() {
         .expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stdout, format!("{TOKEN}|{SERVER}|-y|mcp-remote|{SERVER}|--header|{BRIDGE_HEADER}|"));
+    assert_eq!(stdout, format!("{TOKEN}|Bearer {TOKEN}|{SERVER}|-y|mcp-remote|{SERVER}|--header|{BRIDGE_HEADER}|"));
 }
 
 #[test]

@@ -46,6 +46,22 @@ fn a_token_expiring_within_a_minute_is_renewed_by_status_and_exec() {
 }
 
 #[test]
+fn the_headers_helper_renews_too() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let old = stored(&av)["token"].as_str().unwrap().to_string();
+    expire_locally(&av);
+    let run = av.run(&["token", "--format", "headers"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let header = doc["Authorization"].as_str().expect("the header");
+    let token = header.strip_prefix("Bearer ").expect("Bearer");
+    assert_ne!(token, old);
+    assert!(server.access_token_valid(token));
+    assert_eq!(server.token_requests("refresh_token"), 1);
+}
+
+#[test]
 fn concurrent_readers_refresh_once_and_agree() {
     let server = oauth_server(OAuthConfig::default());
     let av = with_browser(&server);
