@@ -12,7 +12,7 @@
 //! issued it and how to trust that CA.
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -44,14 +44,9 @@ pub fn client_builder(
     // reqwest asks for a process default when it builds TLS itself; ours is preconfigured,
     // this only keeps any other path from panicking.
     let _ = rustls::crypto::CryptoProvider::install_default(rustls::crypto::ring::default_provider());
-    let extra = extra_roots();
-    let inner: Arc<dyn ServerCertVerifier> =
-        match rustls_platform_verifier::Verifier::new_with_extra_roots(extra.clone(), provider.clone()) {
-            Ok(platform) => Arc::new(platform),
-            Err(_) => bundled_roots(extra, provider.clone())?,
-        };
     let rejected = Rejected::default();
-    let verifier = Arc::new(Remembering { inner, rejected: rejected.clone() });
+    let verifier =
+        Arc::new(Remembering { inner: OnceLock::new(), provider: provider.clone(), rejected: rejected.clone() });
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?
@@ -109,10 +104,70 @@ fn certificates_in(path: &Path) -> Vec<CertificateDer<'static>> {
 }
 
 /// The platform verifier (or the bundled roots), noting the issuer of a certificate it refuses.
+/// The trust store is loaded at the first TLS handshake, not when a client is built: a request
+/// to a loopback http server (or none at all) costs no certificate parsing.
 #[derive(Debug)]
 struct Remembering {
-    inner: Arc<dyn ServerCertVerifier>,
+    inner: OnceLock<Arc<dyn ServerCertVerifier>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
     rejected: Rejected,
+}
+
+impl Remembering {
+    fn inner(&self) -> &Arc<dyn ServerCertVerifier> {
+        self.inner.get_or_init(|| {
+            let extra = extra_roots();
+            match rustls_platform_verifier::Verifier::new_with_extra_roots(extra.clone(), self.provider.clone()) {
+                Ok(platform) => Arc::new(platform),
+                Err(_) => match bundled_roots(extra, self.provider.clone()) {
+                    Ok(bundled) => bundled,
+                    Err(why) => Arc::new(Refusing { why, provider: self.provider.clone() }),
+                },
+            }
+        })
+    }
+}
+
+/// Trusts nothing: what is left when no trust store could be built at all.
+#[derive(Debug)]
+struct Refusing {
+    why: String,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl ServerCertVerifier for Refusing {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Err(rustls::Error::General(self.why.clone()))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General(self.why.clone()))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _: &[u8],
+        _: &CertificateDer<'_>,
+        _: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General(self.why.clone()))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
 }
 
 impl ServerCertVerifier for Remembering {
@@ -124,7 +179,7 @@ impl ServerCertVerifier for Remembering {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verdict = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let verdict = self.inner().verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
         if verdict.is_err() {
             // The top of the chain the server sent names the CA that would have to be trusted.
             let top = intermediates.last().unwrap_or(end_entity);
@@ -139,7 +194,7 @@ impl ServerCertVerifier for Remembering {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        self.inner().verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -148,11 +203,11 @@ impl ServerCertVerifier for Remembering {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        self.inner().verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.inner().supported_verify_schemes()
     }
 }
 
