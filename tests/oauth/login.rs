@@ -69,6 +69,25 @@ fn a_second_login_reuses_the_registration() {
 }
 
 #[test]
+fn a_cached_registration_whose_port_is_taken_is_replaced() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let first = server.oauth_requests_to(OAuthEndpoint::Authorize)[0].param("redirect_uri").unwrap().to_string();
+    let port: u16 = first.split(':').nth(2).and_then(|p| p.split('/').next()).unwrap().parse().unwrap();
+    // Another program now listens on the port the registration was made for.
+    let _taken = std::net::TcpListener::bind(("127.0.0.1", port)).expect("the port agentview released");
+    av.run(&["login", "--method", "oauth", "--force"]).expect_code(0);
+    assert_eq!(server.registrations(), 2, "registered again for the new redirect URI");
+    let second = server.oauth_requests_to(OAuthEndpoint::Authorize)[1].param("redirect_uri").unwrap().to_string();
+    assert_ne!(first, second);
+    let cache: Value =
+        serde_json::from_slice(&std::fs::read(av.config_dir().join("oauth-clients.json")).unwrap()).unwrap();
+    let issuer = server.oauth_issuer().unwrap();
+    assert_eq!(cache["clients"][issuer.as_str()]["redirect_uri"], second.as_str(), "the cache keeps the new one");
+}
+
+#[test]
 fn a_live_credential_means_already_logged_in() {
     let server = oauth_server(OAuthConfig::default());
     let av = with_browser(&server);
