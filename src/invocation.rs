@@ -69,6 +69,7 @@ mod tests {
         assert_eq!(shell_quote("https://a.example/mcp"), "https://a.example/mcp");
         assert_eq!(shell_quote("/tmp/my dir"), "'/tmp/my dir'");
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert_eq!(shell_quote("https://h/mcp?a=1&b=2"), "'https://h/mcp?a=1&b=2'");
         assert_eq!(shell_quote(""), "''");
     }
 

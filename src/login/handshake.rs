@@ -7,6 +7,7 @@ use serde_json::json;
 use super::settings::LoginSettings;
 use crate::clock::{iso8601, utc_time_of_day};
 use crate::error::Exit;
+use crate::invocation::shell_quote;
 use crate::output::Output;
 use crate::settings::Settings;
 
@@ -23,7 +24,7 @@ pub fn print(
     let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.to_string()];
     words.extend(login.resume_flags.iter().cloned());
     words.extend(["login".to_string(), "--resume".to_string(), id.to_string()]);
-    let resume = words.iter().map(|w| shell_word(w)).collect::<Vec<_>>().join(" ");
+    let resume = words.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" ");
     if login.report.json {
         let doc = json!({
             "server": settings.server,
@@ -51,28 +52,4 @@ pub fn print(
         ));
     }
     Ok(Exit::Ok)
-}
-
-/// `word` as a POSIX shell reads it back: bare when that is safe, else single-quoted.
-fn shell_word(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_-./:@%+=,".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        word.to_string()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_word;
-
-    #[test]
-    fn shell_words_round_trip() {
-        assert_eq!(shell_word("https://agentview.de/mcp"), "https://agentview.de/mcp");
-        assert_eq!(shell_word("/home/a b/x"), "'/home/a b/x'");
-        assert_eq!(shell_word("it's"), "'it'\\''s'");
-        assert_eq!(shell_word("https://h/mcp?a=1&b=2"), "'https://h/mcp?a=1&b=2'");
-        assert_eq!(shell_word(""), "''");
-    }
 }
