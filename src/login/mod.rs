@@ -38,6 +38,9 @@ pub async fn run(
         return Ok(Exit::Ok);
     }
     let selected = preflight_store(settings, output)?;
+    // A --callback-port that is taken fails here, before anything reaches a server.
+    let fixed =
+        if login.method == Method::Session { None } else { oauth::bind_fixed_port(login.callback_port).await? };
     let ctx = LoginContext { login: &login, settings, output, interrupt };
     let chosen = tokio::select! {
         c = choose_method(&ctx) => c?,
@@ -45,7 +48,7 @@ pub async fn run(
     };
     let credential = match chosen {
         Chosen::OAuth { http, discovered, open_browser } => {
-            oauth::login(&ctx, &http, &discovered, open_browser).await?
+            oauth::login(&ctx, &http, &discovered, open_browser, fixed).await?
         }
         Chosen::Session(mut remote) => {
             let result = session::login(&ctx, &mut remote).await;

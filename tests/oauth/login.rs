@@ -117,8 +117,8 @@ fn a_taken_callback_port_fails_before_anything_is_sent() {
     let port = taken.local_addr().unwrap().port().to_string();
     let run = av.run(&["login", "--method", "oauth", "--callback-port", &port]).expect_code(1);
     assert!(run.stderr.contains(&format!("127.0.0.1:{port}")), "{}", run.stderr);
-    assert_eq!(server.registrations(), 0);
-    assert!(server.oauth_requests_to(OAuthEndpoint::Authorize).is_empty());
+    assert!(server.oauth_requests().is_empty(), "not even discovery: {:?}", server.oauth_requests());
+    assert!(server.requests().is_empty(), "no MCP request either");
     assert!(!av.credentials_file().exists());
 }
 

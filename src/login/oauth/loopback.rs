@@ -47,6 +47,12 @@ impl Listener {
         self.port
     }
 
+    /// Serve the callback at `path` instead (a listener bound before the path was known).
+    pub fn at_path(mut self, path: &str) -> Listener {
+        self.path = path.to_string();
+        self
+    }
+
     pub fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}{}", self.port, self.path)
     }

@@ -53,17 +53,32 @@ pub fn choose_scope(discovered: &Discovered, requested: Option<&str>) -> Option<
 }
 
 /// An OAuth login, from discovery to a credential (not yet stored).
+/// Listen on the user's `--callback-port` before anything is sent anywhere: a port that is
+/// taken ends the login at once. `None` without a fixed port.
+pub async fn bind_fixed_port(port: u16) -> Result<Option<Listener>, Failure> {
+    if port == 0 {
+        return Ok(None);
+    }
+    Listener::bind(port, "/").await.map(Some).map_err(|e| {
+        Failure::new(Exit::Other, format!("cannot listen on 127.0.0.1:{port} for the browser's redirect: {e}"))
+            .with_hint("another program uses that port; pick another --callback-port (nothing was sent to the server)")
+            .with_source(e)
+    })
+}
+
+/// `fixed`: the listener on the user's `--callback-port`, bound before discovery.
 pub async fn login(
     ctx: &LoginContext<'_>,
     http: &Http,
     discovered: &Discovered,
     open_browser: bool,
+    fixed: Option<Listener>,
 ) -> anyhow::Result<Credential> {
     let LoginContext { login, settings, output, interrupt } = *ctx;
     let server = &discovered.server;
     let scope = choose_scope(discovered, login.scope.as_deref());
     let resource = discovered::canonical_resource(settings);
-    let (listener, client) = listen_and_register(ctx, http, server, scope.as_deref()).await?;
+    let (listener, client) = listen_and_register(ctx, http, server, scope.as_deref(), fixed).await?;
     let authorization = Authorization::new(server, &client, &listener.redirect_uri(), &resource, scope.as_deref())
         .map_err(|e| e.into_failure("cannot start the login"))?;
 
@@ -199,31 +214,40 @@ async fn listen_and_register(
     http: &Http,
     server: &discovery::AuthServer,
     scope: Option<&str>,
+    fixed: Option<Listener>,
 ) -> anyhow::Result<(Listener, Client)> {
     let LoginContext { login, settings, output, .. } = *ctx;
     let cache = RegistrationCache::new(&settings.store.config_dir);
-    let wanted = login.callback_port;
-    if matches!(login.client, ClientChoice::Dynamic)
-        && let Some(cached) = cache.load(&server.issuer)
-        && let Some((port, path)) = cached.redirect_uri.as_deref().and_then(split_redirect)
-        && (wanted == 0 || wanted == port)
-        && let Ok(listener) = Listener::bind(port, &path).await
-    {
+    let cached = match login.client {
+        ClientChoice::Dynamic => cache.load(&server.issuer),
+        _ => None,
+    };
+    // A kept registration fits when its redirect URI's port is ours (or free to take).
+    let fitting =
+        cached.and_then(|c| c.redirect_uri.as_deref().and_then(split_redirect).map(|(port, path)| (c, port, path)));
+    let (fixed, reused) = match (fixed, fitting) {
+        (Some(listener), Some((client, port, path))) if listener.port() == port => {
+            (None, Some((listener.at_path(&path), client)))
+        }
+        (None, Some((client, port, path))) => match Listener::bind(port, &path).await {
+            Ok(listener) => (None, Some((listener, client))),
+            Err(_) => (None, None),
+        },
+        (fixed, _) => (fixed, None),
+    };
+    if let Some(reused) = reused {
         output.verbose(&format!("reusing the registration with {}", server.issuer));
-        return Ok((listener, cached));
+        return Ok(reused);
     }
     let random = pkce::random_token(16).map_err(|e| Failure::new(Exit::Other, format!("no randomness: {e}")))?;
     let path = format!("/callback/{random}");
-    let listener = Listener::bind(wanted, &path).await.map_err(|e| {
-        if wanted == 0 {
+    let listener = match fixed {
+        Some(listener) => listener.at_path(&path),
+        None => Listener::bind(0, &path).await.map_err(|e| {
             Failure::new(Exit::Other, format!("cannot listen on 127.0.0.1 for the browser's redirect: {e}"))
-        } else {
-            Failure::new(Exit::Other, format!("cannot listen on 127.0.0.1:{wanted} for the browser's redirect: {e}"))
-                .with_hint(
-                    "another program uses that port; pick another --callback-port (nothing was sent to the server)",
-                )
-        }
-    })?;
+                .with_source(e)
+        })?,
+    };
     let client = match &login.client {
         ClientChoice::PreRegistered { client_id, client_secret } => {
             Client::pre_registered(client_id, client_secret.clone(), server)
