@@ -57,7 +57,8 @@ pub async fn check(settings: &Settings, credential: &Credential, output: &Output
         Arc::new(move |line: &str| output.verbose(line)) as Trace
     });
     let mut headers = settings.headers.clone();
-    if credential.kind == CredentialKind::Bearer {
+    // Both are Bearer tokens; a session id is not a header value, the tool takes it.
+    if matches!(credential.kind, CredentialKind::Bearer | CredentialKind::OAuth) {
         match HeaderValue::from_str(&format!("Bearer {}", credential.secret.expose())) {
             Ok(mut value) => {
                 value.set_sensitive(true);

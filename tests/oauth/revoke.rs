@@ -47,3 +47,17 @@ fn logout_local_does_not_revoke() {
     assert!(server.refresh_token_valid(&refresh));
     assert!(stored(&av).is_null());
 }
+
+#[test]
+fn status_check_asks_the_server_about_an_oauth_token() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let run = av.run(&["status", "--check"]).expect_code(0);
+    assert!(run.stderr.contains("Logged in"), "{}", run.stderr);
+    server.revoke_all_grants();
+    let run = av.run(&["status", "--check", "--json"]).expect_code(4);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    assert_eq!(doc["check"]["result"], "rejected", "{doc}");
+    assert_eq!(doc["kind"], "oauth");
+}
