@@ -181,3 +181,43 @@ fn the_approval_page_can_deny() {
     assert!(run.stderr.contains("access_denied"), "{}", run.stderr);
     assert!(!av.credentials_file().exists());
 }
+
+#[test]
+fn an_oauth_login_in_the_real_keyring_is_read_and_revoked_there() {
+    if !support::cli::require_secret_service() {
+        return;
+    }
+    let server = oauth_server(OAuthConfig::default());
+    let mut av = with_browser(&server);
+    av.set("AGENTVIEW_STORE", "keyring").set("AGENTVIEW_KEYRING_BACKEND", "secret-service").with_session_bus();
+    let run = login(&av);
+    assert!(run.stderr.contains("keyring"), "{}", run.stderr);
+    assert!(!av.credentials_file().exists(), "nothing in a file");
+    let token = av.token();
+    assert!(server.access_token_valid(&token));
+    let status = av.run(&["status", "--json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&status.stdout).expect("JSON");
+    assert_eq!(doc["kind"], "oauth");
+    assert_eq!(doc["source"], "keyring");
+    let run = av.run(&["logout"]).expect_code(0);
+    assert!(run.stderr.contains("Revoked the OAuth tokens"), "{}", run.stderr);
+    av.run(&["token"]).expect_code(4);
+}
+
+#[test]
+fn listings_show_an_oauth_credential_without_its_secrets() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let entry = stored(&av);
+    let mut other = Agentview::new("https://elsewhere.example/mcp");
+    other.set("AGENTVIEW_CONFIG_DIR", &av.config_dir().display().to_string());
+    for args in [&["status", "--all", "--json"][..], &["status", "--all"][..], &["status"][..]] {
+        let run = other.run(args);
+        assert!(run.code == 0 || run.code == 4, "{args:?}: {}", run.stderr);
+        for secret in [entry["token"].as_str().unwrap(), entry["oauth"]["refresh_token"].as_str().unwrap()] {
+            run.assert_no_leak(secret);
+        }
+        assert!(run.stdout.contains(&server.mcp_url()) || run.stderr.contains(&server.mcp_url()), "{args:?} lists it");
+    }
+}
