@@ -1,0 +1,109 @@
+//! Tests of `grant.rs`.
+
+use super::*;
+use crate::store::ClientAuth;
+
+fn server(iss_supported: bool) -> AuthServer {
+    let url = |p: &str| Url::parse(&format!("https://as.example{p}")).expect("url");
+    AuthServer {
+        issuer: "https://as.example".into(),
+        authorization_endpoint: url("/authorize"),
+        token_endpoint: url("/token"),
+        registration_endpoint: None,
+        revocation_endpoint: None,
+        scopes_supported: Vec::new(),
+        token_auth_methods: Vec::new(),
+        iss_supported,
+        cimd_supported: false,
+    }
+}
+
+fn client() -> Client {
+    Client { client_id: "c-1".into(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
+}
+
+fn auth(iss_supported: bool) -> Authorization {
+    Authorization::new(
+        &server(iss_supported),
+        &client(),
+        "http://127.0.0.1:9/cb",
+        "https://a.example/mcp",
+        Some("read"),
+    )
+    .expect("authorization")
+}
+
+fn params(pairs: &[(&str, &str)]) -> Params {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[test]
+fn the_request_carries_pkce_state_and_resource() {
+    let a = auth(true);
+    let q: Params = a.url.query_pairs().into_owned().collect();
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["code_challenge"], super::super::pkce::s256(a.pkce.verifier.expose()));
+    assert_eq!(q["state"], a.state);
+    assert_eq!(q["resource"], "https://a.example/mcp");
+    assert_eq!(q["redirect_uri"], "http://127.0.0.1:9/cb");
+    assert_eq!(q["scope"], "read");
+    assert!(!a.url.as_str().contains(a.pkce.verifier.expose()));
+}
+
+#[test]
+fn callbacks_follow_rfc9207() {
+    let a = auth(true);
+    let s = a.state.clone();
+    let iss = "https://as.example";
+    assert_eq!(a.check_callback(&params(&[("code", "c"), ("state", &s), ("iss", iss)])).expect("ok"), "c");
+    assert!(matches!(a.check_callback(&params(&[("code", "c"), ("state", &s)])), Err(OAuthError::Callback(_))));
+    let wrong = params(&[("code", "c"), ("state", &s), ("iss", "https://evil.example")]);
+    assert!(matches!(a.check_callback(&wrong), Err(OAuthError::Callback(_))));
+    assert!(matches!(
+        a.check_callback(&params(&[("code", "c"), ("state", "other"), ("iss", iss)])),
+        Err(OAuthError::Callback(_))
+    ));
+    let b = auth(false);
+    let s = b.state.clone();
+    assert!(b.check_callback(&params(&[("code", "c"), ("state", &s)])).is_ok(), "neither: proceed");
+    assert!(b.check_callback(&params(&[("code", "c"), ("state", &s), ("iss", iss)])).is_ok(), "present: equal");
+    let wrong = params(&[("code", "c"), ("state", &s), ("iss", "https://evil.example")]);
+    assert!(b.check_callback(&wrong).is_err(), "present but not advertised: must still equal");
+    let denied = params(&[("error", "access_denied"), ("error_description", "no\x1b[31m way"), ("state", &s)]);
+    match b.check_callback(&denied) {
+        Err(OAuthError::Denied { error, description }) => {
+            assert_eq!(error, "access_denied");
+            assert_eq!(description.as_deref(), Some("no[31m way"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+fn reply(status: u16, content_type: &str, body: &str) -> Reply {
+    Reply { status, content_type: content_type.into(), body: body.as_bytes().to_vec(), www_authenticate: None }
+}
+
+#[test]
+fn token_responses_are_checked() {
+    let ok = parse_tokens(&reply(
+        200,
+        "application/json",
+        r#"{"access_token":"at","token_type":"bearer","expires_in":"60","refresh_token":"rt","scope":"a b"}"#,
+    ))
+    .expect("ok");
+    assert_eq!(ok.access_token.expose(), "at");
+    assert_eq!(ok.refresh_token.as_ref().map(Secret::expose), Some("rt"));
+    assert_eq!(ok.expires_in, Some(60));
+    let err = |status, ct, body| parse_tokens(&reply(status, ct, body)).expect_err("refused");
+    assert!(matches!(err(200, "application/json", r#"{"error":"invalid_grant"}"#), OAuthError::Rejected { .. }));
+    assert!(matches!(err(400, "application/json", r#"{"error":"invalid_grant"}"#), OAuthError::Rejected { .. }));
+    assert!(matches!(err(503, "text/plain", "down"), OAuthError::Status { status: 503, .. }));
+    assert!(err(200, "text/html", "<html>").to_string().contains("HTML"));
+    assert!(err(200, "application/json", r#"{"access_token":"at","token_type":"mac"}"#).to_string().contains("mac"));
+    assert!(err(200, "application/json", r#"{"token_type":"Bearer"}"#).to_string().contains("access_token"));
+    assert!(err(200, "application/json", r#"{"access_token":"a\nb"}"#).to_string().contains("access_token"));
+    let odd = parse_tokens(&reply(200, "application/json", r#"{"access_token":"at","expires_in":1e300}"#)).expect("ok");
+    assert_eq!(odd.expires_in, None);
+    assert_eq!(odd.warnings.len(), 1);
+}

@@ -1,0 +1,63 @@
+//! Tests of `registration.rs`.
+
+use super::*;
+
+fn client(secret: Option<&str>) -> Client {
+    Client {
+        client_id: "c-1".into(),
+        client_secret: secret.map(Secret::new),
+        auth: if secret.is_some() { ClientAuth::ClientSecretBasic } else { ClientAuth::None },
+        redirect_uri: Some("http://127.0.0.1:5000/callback/x".into()),
+    }
+}
+
+#[test]
+fn cache_keeps_one_registration_per_issuer() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = RegistrationCache::new(dir.path());
+    assert_eq!(cache.load("https://as.example"), None);
+    cache.save("https://as.example", &client(None)).expect("save");
+    cache.save("https://other.example", &client(Some("s3cret"))).expect("save");
+    assert_eq!(cache.load("https://as.example"), Some(client(None)));
+    assert_eq!(cache.load("https://other.example"), Some(client(Some("s3cret"))));
+    cache.forget("https://as.example").expect("forget");
+    assert_eq!(cache.load("https://as.example"), None);
+    assert!(cache.load("https://other.example").is_some());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_cache_others_can_write_is_ignored() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = RegistrationCache::new(dir.path());
+    cache.save("https://as.example", &client(None)).expect("save");
+    let path = dir.path().join(RegistrationCache::FILE_NAME);
+    assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).expect("chmod");
+    assert_eq!(cache.load("https://as.example"), None);
+}
+
+#[test]
+fn the_registered_method() {
+    let none = ["none".to_string()];
+    let basic = ClientAuth::ClientSecretBasic;
+    assert_eq!(
+        registered_method(Some(ClientAuth::ClientSecretPost), ClientAuth::None, true, &none),
+        ClientAuth::ClientSecretPost
+    );
+    assert_eq!(registered_method(None, ClientAuth::None, true, &none), ClientAuth::None, "a server that lists none");
+    assert_eq!(registered_method(None, ClientAuth::None, true, &[]), basic, "RFC 7591's default");
+    assert_eq!(registered_method(None, ClientAuth::None, false, &[]), ClientAuth::None);
+    assert_eq!(registered_method(None, basic, true, &["client_secret_basic".into()]), basic);
+}
+
+#[test]
+fn secret_methods() {
+    assert_eq!(secret_method(&[]), ClientAuth::ClientSecretBasic);
+    assert_eq!(secret_method(&["client_secret_post".into()]), ClientAuth::ClientSecretPost);
+    assert_eq!(
+        secret_method(&["client_secret_post".into(), "client_secret_basic".into()]),
+        ClientAuth::ClientSecretBasic
+    );
+}
