@@ -114,16 +114,21 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
 /// seen), then say what happened.
 async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credential: Credential) -> anyhow::Result<Exit> {
     let LoginContext { login, settings, output, interrupt } = *ctx;
-    let location = selected.store.describe();
-    let (store, to_save) = (selected.store.clone(), credential.clone());
-    let saved = tokio::task::spawn_blocking(move || store.save(&to_save))
+    let (config, chosen, to_save) = (settings.store.clone(), selected.clone(), credential.clone());
+    let saved = tokio::task::spawn_blocking(move || store::save_selected(&config, &chosen, &to_save))
         .await
-        .unwrap_or_else(|e| Err(store::StoreError::Other { store: location.clone(), reason: e.to_string() }));
-    saved.map_err(|e| {
+        .unwrap_or_else(|e| Err(store::StoreError::Other { store: selected.store.describe(), reason: e.to_string() }));
+    let saved = saved.map_err(|e| {
         Failure::new(Exit::Store, format!("the login was approved but the credential could not be stored: {e}"))
             .with_hint("nothing usable was stored; fix the store (or use --store file) and log in again")
             .with_source(e)
     })?;
+    let location = saved.store.describe();
+    if let Some(refused) = &saved.keyring_refused {
+        output.warn(&format!("the OS keyring refused the credential; it went to {location} in plain text (mode 0600)"));
+        output.info("  --store auto allows this; --store keyring would have failed instead; -v shows why");
+        output.verbose(&format!("keyring: {refused}"));
+    }
     if interrupt.happened() {
         return Err(
             Failure::new(Exit::Interrupted, "interrupted; the credential had already been stored completely").into()
@@ -144,7 +149,7 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
     if settings.env_token.is_some() {
         output.warn("AGENTVIEW_TOKEN is set in this environment and overrides the stored credential for `token`, `status` and `exec`");
     }
-    report(login.report, &credential, selected.store.source(), &location, false)?;
+    report(login.report, &credential, saved.store.source(), &location, false)?;
     Ok(Exit::Ok)
 }
 

@@ -248,12 +248,52 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
 }
 
 /// The store a login will write to, chosen before the login starts.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Selected {
     /// Shared so a save can run off the async thread (Ctrl-C stays observable meanwhile).
     pub store: std::sync::Arc<dyn CredentialStore>,
     /// Set when `auto` fell back to the file: why the keyring was not usable.
     pub fallback_reason: Option<String>,
+}
+
+/// Where a login's credential ended up.
+#[derive(Debug)]
+pub struct Saved {
+    pub store: std::sync::Arc<dyn CredentialStore>,
+    /// Set when `auto`'s keyring refused the write and the file took it: the keyring's error.
+    pub keyring_refused: Option<StoreError>,
+}
+
+/// Save a login's credential in the selected store. Under `auto`, a keyring that refuses the
+/// write after the login (locked meanwhile, a record too large for the platform) hands over to
+/// the file, so an approved login is not lost; `keyring` and `file` never switch.
+pub fn save_selected(config: &StoreConfig, selected: &Selected, credential: &Credential) -> Result<Saved, StoreError> {
+    save_with_fallback(config.choice, selected, credential, || file_store(config))
+}
+
+fn save_with_fallback(
+    choice: StoreChoice,
+    selected: &Selected,
+    credential: &Credential,
+    file: impl FnOnce() -> Box<dyn CredentialStore>,
+) -> Result<Saved, StoreError> {
+    let keyring_error = match selected.store.save(credential) {
+        Ok(()) => return Ok(Saved { store: selected.store.clone(), keyring_refused: None }),
+        Err(e) if choice == StoreChoice::Auto && selected.store.source() == Source::Keyring => e,
+        Err(e) => return Err(e),
+    };
+    // Whatever the keyring kept of the failed write must not shadow the file's copy.
+    let _ = selected.store.delete(&credential.server);
+    let file: std::sync::Arc<dyn CredentialStore> = file().into();
+    match file.probe().and_then(|()| file.save(credential)) {
+        Ok(()) => Ok(Saved { store: file, keyring_refused: Some(keyring_error) }),
+        Err(file_error) => Err(StoreError::Unavailable {
+            store: "the credential store".to_owned(),
+            reason: format!(
+                "the keyring refused the credential ({keyring_error}), and the file did too ({file_error})"
+            ),
+        }),
+    }
 }
 
 /// Choose and probe the store a login writes to.

@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use super::*;
 
-/// A stand-in keyring whose probe passes or fails as told.
-#[derive(Debug)]
+/// A stand-in keyring whose probe and save pass or fail as told.
+#[derive(Debug, Default)]
 struct FakeKeyring {
     probe_error: Option<&'static str>,
+    save_error: Option<&'static str>,
+    deleted: std::sync::atomic::AtomicBool,
 }
 
 impl CredentialStore for FakeKeyring {
@@ -28,15 +30,19 @@ impl CredentialStore for FakeKeyring {
         Ok(None)
     }
     fn save(&self, _: &Credential) -> Result<(), StoreError> {
-        Ok(())
+        match self.save_error {
+            None => Ok(()),
+            Some(reason) => Err(StoreError::Timeout { store: reason.into(), after: Duration::from_secs(1) }),
+        }
     }
     fn delete(&self, _: &str) -> Result<bool, StoreError> {
+        self.deleted.store(true, std::sync::atomic::Ordering::SeqCst);
         Ok(false)
     }
 }
 
 fn keyring(probe_error: Option<&'static str>) -> impl FnOnce() -> Box<dyn CredentialStore> {
-    move || Box::new(FakeKeyring { probe_error })
+    move || Box::new(FakeKeyring { probe_error, ..FakeKeyring::default() })
 }
 
 fn file(dir: &std::path::Path) -> impl FnOnce() -> Box<dyn CredentialStore> + '_ {
@@ -110,4 +116,49 @@ fn read_order() {
     assert_eq!(sources(StoreChoice::Auto), [Source::Keyring, Source::File]);
     assert_eq!(sources(StoreChoice::Keyring), [Source::Keyring]);
     assert_eq!(sources(StoreChoice::File), [Source::File]);
+}
+
+fn credential() -> Credential {
+    Credential {
+        server: "https://a.example/mcp".into(),
+        kind: CredentialKind::Bearer,
+        secret: crate::secret::Secret::new("tok-1"),
+        expires_at: None,
+        user: None,
+        created_at: 1,
+        oauth: None,
+    }
+}
+
+fn refusing_keyring() -> Selected {
+    let keyring = FakeKeyring { save_error: Some("the locked keyring"), ..FakeKeyring::default() };
+    Selected { store: std::sync::Arc::new(keyring), fallback_reason: None }
+}
+
+#[test]
+fn auto_hands_a_refused_write_to_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let selected = refusing_keyring();
+    let saved = save_with_fallback(StoreChoice::Auto, &selected, &credential(), file(tmp.path())).unwrap();
+    assert_eq!(saved.store.source(), Source::File);
+    assert!(saved.keyring_refused.unwrap().to_string().contains("the locked keyring"));
+    assert_eq!(FileStore::new(tmp.path()).load("https://a.example/mcp").unwrap(), Some(credential()));
+}
+
+#[test]
+fn keyring_choice_never_switches_to_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let err =
+        save_with_fallback(StoreChoice::Keyring, &refusing_keyring(), &credential(), file(tmp.path())).unwrap_err();
+    assert!(matches!(err, StoreError::Timeout { .. }), "{err:?}");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "the file was not touched");
+}
+
+#[test]
+fn a_refused_write_with_no_usable_file_names_both() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("credentials.json"), "not json").unwrap();
+    let err = save_with_fallback(StoreChoice::Auto, &refusing_keyring(), &credential(), file(tmp.path())).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("the locked keyring") && text.contains("credentials.json"), "{text}");
 }
