@@ -1,6 +1,7 @@
 //! Time-budgeted fuzzing of everything that reads server bytes or stored records: the SSE
 //! decoder, the tool-result reader, the server's time fields, the loginUrl guard, the terminal
-//! sanitizer and the credentials-file reader.
+//! sanitizer, the credentials-file reader, and the OAuth answers (challenges, token responses,
+//! callbacks, pasted redirects).
 //!
 //! `AGENTVIEW_FUZZ_SECS` is the total budget (default 3 s), split evenly across the targets;
 //! `AGENTVIEW_FUZZ_SEED` replays a run. Each target prints
@@ -10,6 +11,8 @@
 
 #[path = "fuzz/gen.rs"]
 mod generate;
+#[path = "fuzz/oauth.rs"]
+mod oauth;
 #[path = "fuzz/records.rs"]
 mod records;
 #[path = "fuzz/sse.rs"]
@@ -26,7 +29,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use generate::Rng;
 
-const TARGETS: u32 = 6;
+const TARGETS: u32 = 7;
 
 fn budget() -> Duration {
     let total = std::env::var("AGENTVIEW_FUZZ_SECS").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(3.0);
@@ -94,4 +97,9 @@ fn time_fields() {
 #[test]
 fn stored_records() {
     fuzz("stored_records", records::one_case);
+}
+
+#[test]
+fn oauth_answers() {
+    fuzz("oauth_answers", oauth::one_case);
 }
