@@ -65,9 +65,16 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
                 .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))
         }
     };
-    // An unreachable server is reported (after its retry) by the connection below.
+    // Under auto, an OAuth setup that cannot be used leaves the login tools; an unreachable
+    // server is reported (after its retry) by the connection below.
+    let mut unusable_oauth = None;
     let mut discovered = match discovery::discover(&http, server, None).await {
         Err(OAuthError::Unreachable { .. }) if login.method == Method::Auto => None,
+        // An untrusted certificate is the whole server's: say so now, with no second attempt.
+        Err(e) if login.method == Method::Auto && !matches!(e, OAuthError::Untrusted { .. }) => {
+            unusable_oauth = Some(e);
+            None
+        }
         other => other.map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?,
     };
     // OAuth in a browser (or asked for) needs nothing from the login tools: don't even connect.
@@ -105,6 +112,12 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
         _ => decide(offered, remote.is_some(), browser),
     };
     match (decision, remote, discovered) {
+        (Decision::Session, Some(remote), _) if unusable_oauth.is_some() => {
+            let problem = unusable_oauth.map(|e| e.to_string()).unwrap_or_default();
+            output.warn(&format!("the server's OAuth setup cannot be used ({problem})"));
+            output.info("Logging in with the server's login tools instead.");
+            Ok(Chosen::Session(Box::new(remote)))
+        }
         (Decision::Session, Some(remote), _) => {
             output.info(if offered {
                 "Logging in with the server's login tools: no browser can open here (--method oauth would paste the redirect back)."
@@ -127,6 +140,9 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
         (_, remote, _) => {
             if let Some(mut remote) = remote {
                 remote.close().await;
+            }
+            if let Some(problem) = unusable_oauth {
+                return Err(problem.into_failure("cannot use the server's OAuth setup").into());
             }
             let urls = discovery::resource_metadata_urls(server).iter().map(|u| u.to_string()).collect::<Vec<_>>();
             let no_oauth =

@@ -156,3 +156,31 @@ fn a_pasted_redirect_completes_a_login_without_any_browser() {
     assert_eq!(stored(&av)["kind"], "oauth");
     assert!(server.access_token_valid(stored(&av)["token"].as_str().unwrap()));
 }
+
+#[test]
+fn auto_uses_the_login_tools_when_the_oauth_setup_is_unusable() {
+    let config = ServerConfig {
+        oauth: Some(OAuthConfig { auto_approve: true, ..OAuthConfig::default() }),
+        auto_approve_after_polls: Some(2),
+        ..ServerConfig::default()
+    };
+    let server = TestServer::start(config);
+    server.push_oauth_fault(support::server::OAuthFault::MetadataWithoutS256);
+    let av = with_browser(&server);
+    let run = av.run(&["login"]).expect_code(0);
+    assert!(run.stderr.contains("warning: the server's OAuth setup cannot be used"), "{}", run.stderr);
+    assert!(run.stderr.contains("S256"), "says why: {}", run.stderr);
+    assert_eq!(server.calls().create, 1, "the login tools did the login");
+    assert!(server.oauth_requests_to(OAuthEndpoint::Authorize).is_empty());
+}
+
+#[test]
+fn auto_without_login_tools_reports_why_oauth_is_unusable() {
+    let server = oauth_server(OAuthConfig::default());
+    server.push_oauth_fault(support::server::OAuthFault::MetadataWithoutS256);
+    hide_tools(&server);
+    let av = with_browser(&server);
+    let run = av.run(&["login"]).expect_code(7);
+    let error = run.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default().to_string();
+    assert!(error.contains("S256"), "{}", run.stderr);
+}
