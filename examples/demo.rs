@@ -45,7 +45,7 @@ fn main() -> std::process::ExitCode {
     let session = method == "session";
     let config = ServerConfig {
         // Nobody to click Approve without a display: approve like a person would.
-        auto_approve_after: (session && !has_display).then_some(Duration::from_secs(3)),
+        auto_approve_after: (session && !has_display).then_some(approve_after()),
         oauth: Some(OAuthConfig { auto_approve: !has_display, ..OAuthConfig::default() }),
         ..ServerConfig::default()
     };
@@ -59,7 +59,7 @@ fn main() -> std::process::ExitCode {
     };
     let mut env: Vec<(String, String)> =
         process.pairs().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
-    env.retain(|(k, _)| !k.starts_with("AGENTVIEW_"));
+    env.retain(|(k, _)| !k.starts_with("AGENTVIEW_") || k == "AGENTVIEW_DEMO_APPROVE_AFTER");
     env.push(("AGENTVIEW_SERVER".into(), server.mcp_url()));
     env.push(("AGENTVIEW_CONFIG_DIR".into(), config_dir.path().display().to_string()));
     if method != "auto" {
@@ -102,11 +102,33 @@ fn main() -> std::process::ExitCode {
 }
 
 fn follow(url: &str) -> std::process::ExitCode {
-    std::thread::sleep(Duration::from_secs(3));
+    std::thread::sleep(approve_after());
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(_) => return std::process::ExitCode::FAILURE,
     };
-    let fetched = runtime.block_on(async { reqwest::get(url).await.map(|r| r.status().is_success()) });
-    if matches!(fetched, Ok(true)) { std::process::ExitCode::SUCCESS } else { std::process::ExitCode::FAILURE }
+    // agentview's own HTTP setup, following redirects as a browser does.
+    let fetched = runtime.block_on(async {
+        let (builder, _) = agentview::http::client_builder("agentview-demo", Duration::from_secs(5))?;
+        let client = builder.redirect(reqwest::redirect::Policy::limited(5)).build().map_err(|e| e.to_string())?;
+        let response = client.get(url).send().await.map_err(|e| e.to_string())?;
+        Ok::<bool, String>(response.status().is_success())
+    });
+    match fetched {
+        Ok(true) => std::process::ExitCode::SUCCESS,
+        Ok(false) => std::process::ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("demo: the stand-in browser failed: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// How long the stand-in person takes to approve: 3 s, or `AGENTVIEW_DEMO_APPROVE_AFTER` seconds.
+fn approve_after() -> Duration {
+    std::env::var("AGENTVIEW_DEMO_APPROVE_AFTER")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0 && *s < 60.0)
+        .map_or(Duration::from_secs(3), Duration::from_secs_f64)
 }
