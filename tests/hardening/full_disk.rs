@@ -2,7 +2,7 @@
 //! that could not be kept.
 #![cfg(target_os = "linux")]
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use super::no_panic;
@@ -34,16 +34,12 @@ fn a_full_disk_fails_with_8_before_create_auth_session() {
     let fill = r#"dd if=/dev/zero of="$1/fill" bs=1k count=64 2>/dev/null"#;
     let line =
         format!(r#"mount -t tmpfs -o size=16k,mode=700 tmpfs "$1" && {{ {fill}; true; }} && shift && exec "$@""#);
-    let child = Command::new("unshare")
+    let child = av
+        .wrapper("unshare")
         .args(["-m", "sh", "-c", &line, "sh"])
         .arg(&config)
         .arg(binary())
         .args(["login", "--no-browser"])
-        .env_clear()
-        .envs(av.env_pairs().iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let run = wait_with_deadline(child, Duration::from_secs(60));

@@ -122,6 +122,15 @@ impl Agentview {
         command
     }
 
+    /// `program` (a wrapper such as `script` or `unshare`) with this environment and piped
+    /// output, for running agentview inside it.
+    pub fn wrapper(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        command.env_clear().envs(self.envs.iter().map(|(k, v)| (k, v)));
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+    }
+
     /// Run to completion (killed after 60 s so a hang fails the test instead of CI).
     pub fn run(&self, args: &[&str]) -> Run {
         let child = self.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("agentview starts");
@@ -274,14 +283,6 @@ pub fn run_in_terminal(av: &Agentview, args: &[&str]) -> Option<Run> {
         line.push(' ');
         line.push_str(&quote(arg));
     }
-    let child = Command::new("script")
-        .args(["-q", "-e", "-c", &line, "/dev/null"])
-        .env_clear()
-        .envs(av.env_pairs().iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("script starts");
+    let child = av.wrapper("script").args(["-q", "-e", "-c", &line, "/dev/null"]).spawn().expect("script starts");
     Some(wait_with_deadline(child, Duration::from_secs(60)))
 }
