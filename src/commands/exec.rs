@@ -1,9 +1,11 @@
 //! `agentview exec -- CMD…`: run a command with the credential as AGENTVIEW_TOKEN (and as
 //! `AGENTVIEW_AUTHORIZATION="Bearer …"`), so it never passes through a shell's history or argv.
 //!
-//! agentview stays in front of its child like a shell does: SIGINT, SIGTERM and SIGHUP are
-//! passed on, agentview waits for the child and exits with its status (128+n when a signal
-//! ended it). It never exits first, which would leave the child running with the token.
+//! agentview stays in front of its child like a shell does: every signal that would otherwise end
+//! agentview (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM) and those a child may
+//! care about (SIGWINCH, SIGCONT) are passed on; agentview waits for the child and exits with its
+//! status (128+n when a signal ended it). It never exits first, which would leave the child
+//! running with the token. SIGKILL and SIGSTOP cannot be caught.
 
 use std::ffi::OsString;
 use std::process::{Command, ExitStatus};
@@ -58,52 +60,77 @@ type Waited = tokio::task::JoinHandle<std::io::Result<ExitStatus>>;
 
 #[cfg(unix)]
 struct Signals {
-    streams: Option<[tokio::signal::unix::Signal; 3]>,
+    /// One stream per forwarded signal, with the signal to send on; empty when none could be set up.
+    streams: Vec<(rustix::process::Signal, tokio::signal::unix::Signal)>,
 }
 
 #[cfg(unix)]
 impl Signals {
     fn listen() -> Signals {
+        use rustix::process::Signal;
         use tokio::signal::unix::{SignalKind, signal};
-        let streams = (|| {
-            Some([
-                signal(SignalKind::interrupt()).ok()?,
-                signal(SignalKind::terminate()).ok()?,
-                signal(SignalKind::hangup()).ok()?,
-            ])
-        })();
+        let forwarded = [
+            Signal::INT,
+            Signal::TERM,
+            Signal::HUP,
+            Signal::QUIT,
+            Signal::USR1,
+            Signal::USR2,
+            Signal::ALARM,
+            Signal::WINCH,
+            Signal::CONT,
+        ];
+        let streams = forwarded
+            .into_iter()
+            .filter_map(|s| signal(SignalKind::from_raw(s.as_raw())).ok().map(|stream| (s, stream)))
+            .collect();
         Signals { streams }
     }
 
     /// Pass signals on to `pid` until the child has been waited for.
     async fn pass_on_until(
-        self,
+        mut self,
         pid: u32,
         waited: &mut Waited,
     ) -> Result<std::io::Result<ExitStatus>, tokio::task::JoinError> {
         use rustix::process::{Pid, Signal, kill_process};
-        let Some([mut int, mut term, mut hup]) = self.streams else {
-            return waited.await;
-        };
         let Some(child) = i32::try_from(pid).ok().and_then(Pid::from_raw) else {
             return waited.await;
         };
         loop {
+            let next = next_signal(&mut self.streams);
             let signal = tokio::select! {
                 status = &mut *waited => return status,
-                Some(()) = int.recv() => {
-                    // Ctrl-C in a terminal already reached the child (same foreground process
-                    // group); a second SIGINT would be one the user never typed.
-                    if terminal_sent_it() { continue }
-                    Signal::INT
-                }
-                Some(()) = term.recv() => Signal::TERM,
-                Some(()) = hup.recv() => Signal::HUP,
+                Some(signal) = next => signal,
             };
+            // Ctrl-C (and Ctrl-\) in a terminal already reached the child (same foreground
+            // process group); a second one would be a signal the user never typed.
+            if matches!(signal, Signal::INT | Signal::QUIT) && terminal_sent_it() {
+                continue;
+            }
             // The child may have exited in the meantime: then there is nobody left to tell.
             let _ = kill_process(child, signal);
         }
     }
+}
+
+/// The next signal any of `streams` receives (`None` when there are none to wait on).
+#[cfg(unix)]
+async fn next_signal(
+    streams: &mut [(rustix::process::Signal, tokio::signal::unix::Signal)],
+) -> Option<rustix::process::Signal> {
+    if streams.is_empty() {
+        return std::future::pending().await;
+    }
+    std::future::poll_fn(|cx| {
+        for (signal, stream) in streams.iter_mut() {
+            if let std::task::Poll::Ready(Some(())) = stream.poll_recv(cx) {
+                return std::task::Poll::Ready(Some(*signal));
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 /// Whether agentview runs in the terminal's foreground process group, where the terminal

@@ -1,5 +1,6 @@
-//! `exec` passes SIGINT, SIGTERM and SIGHUP on to its child, waits for it, and exits with its
-//! status; the child is never left running.
+//! `exec` passes every signal a shell would pass on (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
+//! SIGUSR2, SIGALRM, SIGWINCH, SIGCONT) to its child, waits for it, and exits with its status; the
+//! child is never left running with the token.
 #![cfg(unix)]
 
 use std::path::Path;
@@ -71,6 +72,27 @@ fn a_signal_reaches_the_child_and_its_exit_code_comes_back() {
         let (code, got, stderr) = signal_during_exec(signal, &format!("cd \"$(dirname \"$0\")\"\n{body}"));
         assert_eq!(code, 40 + number, "kill -{signal}: agentview's exit code is the child's\n{stderr}");
         assert_eq!(got, signal, "the child saw the signal");
+    }
+}
+
+/// Signals whose default action would end agentview and orphan the child.
+const LESS_COMMON: [(&str, i32); 4] = [("QUIT", 3), ("USR1", 10), ("USR2", 12), ("ALRM", 14)];
+
+#[test]
+fn less_common_signals_reach_the_child_too() {
+    for (signal, number) in LESS_COMMON {
+        let body = format!("trap 'echo {signal} > got; exit {}' {signal}\nwhile :; do sleep 0.05; done", 40 + number);
+        let (code, got, stderr) = signal_during_exec(signal, &format!("cd \"$(dirname \"$0\")\"\n{body}"));
+        assert_eq!(code, 40 + number, "kill -{signal}: agentview's exit code is the child's\n{stderr}");
+        assert_eq!(got, signal, "the child saw the signal");
+    }
+}
+
+#[test]
+fn a_child_killed_by_a_less_common_signal_gives_128_plus_n() {
+    for (signal, number) in LESS_COMMON {
+        let (code, _, stderr) = signal_during_exec(signal, "exec sleep 30");
+        assert_eq!(code, 128 + number, "kill -{signal}\n{stderr}");
     }
 }
 
