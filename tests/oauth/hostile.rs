@@ -99,3 +99,29 @@ fn no_secret_reaches_stderr_at_any_verbosity() {
         out.assert_no_leak(entry["oauth"]["refresh_token"].as_str().unwrap());
     }
 }
+
+#[test]
+fn a_callback_with_an_overlong_code_says_so() {
+    let server = oauth_server(OAuthConfig::default());
+    let mut av = Agentview::new(&server.mcp_url());
+    // A "browser" that follows the redirects to the callback, then sends it with a 5000-character code.
+    let browser = script(
+        av.dir.path(),
+        "browser",
+        r#"url=$1
+for _ in 1 2 3 4 5 6; do
+  next=$(curl -s -o /dev/null -w '%{redirect_url}' "$url")
+  case "$next" in *code=*) break ;; esac
+  url=$next
+done
+long=$(head -c 5000 /dev/zero | tr '\0' A)
+curl -s -o /dev/null "$(printf %s "$next" | sed "s/code=[^&]*/code=$long/")""#,
+    );
+    av.set("BROWSER", &browser.display().to_string());
+    let run = av.run(&["login", "--method", "oauth"]).expect_code(7);
+    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "one error line:\n{}", run.stderr);
+    assert!(errors[0].contains("too long"), "{}", run.stderr);
+    assert!(!errors[0].contains("neither a code nor an error"), "{}", run.stderr);
+    no_token_request(&server);
+}

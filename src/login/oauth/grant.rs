@@ -12,6 +12,9 @@ use super::pkce::{Pkce, random_token};
 use super::registration::Client;
 use crate::secret::{Secret, check_token_shape};
 
+/// The longest authorization code accepted (codes are opaque, but none needs more).
+const MAX_CODE: usize = 4096;
+
 /// An authorization request in flight: what must come back, and what proves it is ours.
 #[derive(Debug)]
 pub struct Authorization {
@@ -99,11 +102,14 @@ impl Authorization {
             }
             _ => {}
         }
-        let code = params
-            .get("code")
-            .filter(|c| !c.is_empty() && c.len() <= 4096)
-            .ok_or_else(|| OAuthError::Callback("the callback carries neither a code nor an error".into()))?;
-        Ok(code.clone())
+        match params.get("code") {
+            Some(code) if code.len() > MAX_CODE => Err(OAuthError::Callback(format!(
+                "the callback is too long: its code has {} characters, and agentview takes at most {MAX_CODE}; nothing was exchanged",
+                code.len()
+            ))),
+            Some(code) if !code.is_empty() => Ok(code.clone()),
+            _ => Err(OAuthError::Callback("the callback carries neither a code nor an error".into())),
+        }
     }
 }
 
