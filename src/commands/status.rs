@@ -47,7 +47,8 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         if let Some(grant) = &credential.oauth {
             doc["issuer"] = json!(grant.issuer);
             doc["scope"] = json!(grant.scope);
-            doc["renews"] = json!(grant.refresh_token.is_some());
+            // A token whose expiry is unknown is never found due: nothing renews it on its own.
+            doc["renews"] = json!(grant.refresh_token.is_some() && credential.expires_at.is_some());
         }
         if let Some(verdict) = &check {
             doc["check"] = super::status_check::to_json(verdict);
@@ -72,10 +73,13 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             if let Some(scope) = &grant.scope {
                 output.always(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
             }
-            let renews = if grant.refresh_token.is_some() {
-                "automatically, before it expires"
-            } else {
-                "no (no refresh token)"
+            let renews = match (&grant.refresh_token, credential.expires_at) {
+                (Some(_), Some(_)) => "automatically, before it expires",
+                (Some(_), None) => {
+                    "not on its own: the expiry is unknown (the server did not say), so agentview cannot \
+                     tell when; log in again (login --force) if the server refuses it"
+                }
+                (None, _) => "no (no refresh token)",
             };
             output.always(&format!("  renews:  {renews}"));
         }

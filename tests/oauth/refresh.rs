@@ -136,3 +136,26 @@ fn an_environment_token_is_never_refreshed() {
     assert_eq!(av.token(), "from-the-environment");
     assert_eq!(server.token_requests("refresh_token"), 0);
 }
+
+#[test]
+fn status_does_not_promise_renewal_when_the_expiry_is_unknown() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let report = |av: &Agentview| {
+        let run = av.run(&["status"]).expect_code(0);
+        let text = format!("{}{}", run.stdout, run.stderr);
+        text.lines().find(|l| l.trim_start().starts_with("renews:")).unwrap_or_default().to_string()
+    };
+    assert!(report(&av).contains("automatically"), "a known expiry and a refresh token: renewed");
+    // An expires_in the server sent that was absurd (dropped at login) leaves the expiry unknown.
+    let mut entry = stored(&av);
+    entry.as_object_mut().unwrap().remove("expires_at");
+    restore(&av, entry);
+    let line = report(&av);
+    assert!(!line.contains("automatically"), "{line}");
+    assert!(line.contains("unknown"), "{line}");
+    let json = av.run(&["status", "--json"]).expect_code(0);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["renews"], false, "{doc}");
+}
