@@ -60,11 +60,7 @@ fn is_format(c: char) -> bool {
 }
 
 pub fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    if host == "localhost" || host.ends_with(".localhost") {
-        return true;
-    }
-    host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    crate::server_url::Reach::of(host) == crate::server_url::Reach::Loopback
 }
 
 /// The domain a site owner controls, by the Public Suffix List (its private section too, so

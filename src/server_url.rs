@@ -77,9 +77,93 @@ pub(crate) fn normalize(raw: &str) -> Result<Url, Failure> {
     Ok(url)
 }
 
+/// How far inside a network a host is, by its name or literal address alone (no lookup).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reach {
+    /// Anywhere on the internet (a host name, or a public address).
+    Public,
+    /// A private, link-local, shared or unspecified address: a network the user is on.
+    Private,
+    /// This machine: `localhost` or a loopback address. `*.localhost` names are not trusted to
+    /// be this machine: a resolver may send them to the network's DNS server.
+    Loopback,
+}
+
+impl Reach {
+    pub fn of(host: &str) -> Reach {
+        let bare = host.trim_start_matches('[').trim_end_matches(']');
+        if bare.eq_ignore_ascii_case("localhost") {
+            return Reach::Loopback;
+        }
+        match bare.parse::<std::net::IpAddr>() {
+            Ok(ip) => Reach::of_ip(ip),
+            Err(_) => Reach::Public,
+        }
+    }
+
+    pub fn of_ip(ip: std::net::IpAddr) -> Reach {
+        use std::net::IpAddr;
+        match ip {
+            IpAddr::V4(v4) => {
+                let [a, b, ..] = v4.octets();
+                if v4.is_loopback() {
+                    Reach::Loopback
+                } else if v4.is_private()
+                    || v4.is_link_local()
+                    || v4.is_unspecified()
+                    || v4.is_broadcast()
+                    || a == 0
+                    || (a == 100 && (64..128).contains(&b))
+                {
+                    Reach::Private
+                } else {
+                    Reach::Public
+                }
+            }
+            IpAddr::V6(v6) => {
+                if let Some(v4) = v6.to_ipv4_mapped() {
+                    return Reach::of_ip(IpAddr::V4(v4));
+                }
+                let first = v6.segments()[0];
+                if v6.is_loopback() {
+                    Reach::Loopback
+                } else if v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80 {
+                    Reach::Private
+                } else {
+                    Reach::Public
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reach_of_hosts() {
+        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.8.9.1", "[::1]", "::ffff:127.0.0.1"] {
+            assert_eq!(Reach::of(host), Reach::Loopback, "{host}");
+        }
+        for host in [
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "[fd00::1]",
+            "fe80::1",
+            "::",
+            "[::ffff:10.0.0.1]",
+        ] {
+            assert_eq!(Reach::of(host), Reach::Private, "{host}");
+        }
+        for host in ["agentview.de", "reg.evil.localhost", "8.8.8.8", "172.32.0.1", "100.128.0.1", "[2001:db8::1]"] {
+            assert_eq!(Reach::of(host), Reach::Public, "{host}");
+        }
+    }
 
     #[test]
     fn servers_normalize_to_one_key() {

@@ -25,6 +25,11 @@ struct Pki {
 }
 
 fn pki() -> Pki {
+    pki_for("localhost")
+}
+
+/// A CA made for the test, and a certificate for `host` signed by it.
+fn pki_for(host: &str) -> Pki {
     use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -32,7 +37,7 @@ fn pki() -> Pki {
     ca.distinguished_name.push(DnType::OrganizationName, "Example Corp");
     let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().unwrap()).unwrap();
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_string()]).unwrap().signed_by(&leaf_key, &ca).unwrap();
+    let leaf = CertificateParams::new(vec![host.to_string()]).unwrap().signed_by(&leaf_key, &ca).unwrap();
     Pki {
         ca_pem: ca.pem(),
         leaf: leaf.der().clone(),
@@ -81,6 +86,12 @@ impl Net {
 
     /// A plain HTTP proxy that only speaks CONNECT (what HTTPS_PROXY is used for); the port.
     fn proxy(&self) -> u16 {
+        self.proxy_to(None)
+    }
+
+    /// A CONNECT proxy that sends every tunnel to `backend` (whatever host was asked for), or
+    /// to the host asked for with `localhost` read as 127.0.0.1; the port.
+    fn proxy_to(&self, backend: Option<SocketAddr>) -> u16 {
         let listener = self.runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let connects = self.connects.clone();
@@ -99,7 +110,10 @@ impl Net {
                     }
                     let mut parts = request.split_whitespace();
                     let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else { return };
-                    let target = target.replace("localhost", "127.0.0.1");
+                    let target = match backend {
+                        Some(backend) => backend.to_string(),
+                        None => target.replace("localhost", "127.0.0.1"),
+                    };
                     let Ok(mut upstream) = TcpStream::connect(&target).await else { return };
                     connects.fetch_add(1, Ordering::SeqCst);
                     let mut client = client.into_inner();
@@ -193,4 +207,90 @@ fn https_proxy_and_no_proxy_are_honoured() {
     av.set("NO_PROXY", "localhost");
     login(&av).expect_code(0);
     assert_eq!(net.connects.load(Ordering::SeqCst), through_proxy, "NO_PROXY bypassed the proxy");
+}
+
+/// A service on this machine that a remote server must never make agentview talk to: counts
+/// the connections it gets.
+fn local_service(net: &Net) -> (u16, Arc<AtomicUsize>) {
+    let listener = net.runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    net.runtime.spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = socket.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n").await;
+        }
+    });
+    (port, hits)
+}
+
+#[test]
+fn a_remote_https_server_cannot_send_agentview_to_plaintext_or_local_endpoints() {
+    use super::support::server::{OAuthConfig, OAuthEndpoint, OAuthFault};
+    let host = "mcp.evil.test";
+    let (net, pki) = (Net::new(), pki_for(host));
+    let server = TestServer::start(ServerConfig {
+        oauth: Some(OAuthConfig { auto_approve: true, ..OAuthConfig::default() }),
+        ..ServerConfig::default()
+    });
+    let backend: SocketAddr = server.base_url().trim_start_matches("http://").trim_end_matches('/').parse().unwrap();
+    let front = net.tls_front(&pki, backend);
+    let proxy = format!("http://127.0.0.1:{}", net.proxy_to(Some(SocketAddr::from(([127, 0, 0, 1], front)))));
+    let (local, hits) = local_service(&net);
+    let raw = |on, body: serde_json::Value| OAuthFault::Raw {
+        on,
+        status: 200,
+        content_type: "application/json".into(),
+        body: body.to_string(),
+        count: 1,
+    };
+    let cases = [
+        ("registration_endpoint", format!("http://127.0.0.1:{local}/register")),
+        ("registration_endpoint", "http://reg.evil.localhost/register".to_string()),
+        ("token_endpoint", format!("http://127.0.0.1:{local}/token")),
+        ("registration_endpoint", format!("https://127.0.0.1:{local}/register")),
+        ("token_endpoint", "https://169.254.169.254/token".to_string()),
+        ("registration_endpoint", "https://10.1.2.3/register".to_string()),
+        ("registration_endpoint", "https://[::1]/register".to_string()),
+        ("authorization_endpoint", format!("http://127.0.0.1:{local}/authorize")),
+    ];
+    for (field, endpoint) in cases {
+        let issuer = format!("https://{host}");
+        let mut metadata = serde_json::json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "registration_endpoint": format!("{issuer}/register"),
+            "code_challenge_methods_supported": ["S256"],
+            "response_types_supported": ["code"],
+        });
+        metadata[field] = serde_json::json!(endpoint);
+        let prm = serde_json::json!({"resource": format!("https://{host}/mcp"), "authorization_servers": [issuer]});
+        server.clear_faults();
+        server.push_oauth_fault(raw(OAuthEndpoint::ProtectedResourceMetadata, prm));
+        server.push_oauth_fault(raw(OAuthEndpoint::AuthorizationServerMetadata, metadata));
+        let mut av = Agentview::new(&format!("https://{host}/mcp"));
+        let ca_file = av.dir.path().join("ca.pem");
+        std::fs::write(&ca_file, &pki.ca_pem).unwrap();
+        let browser = super::support::cli::script(av.dir.path(), "browser", "exec curl -fsSL -o /dev/null \"$1\"");
+        av.set("SSL_CERT_FILE", ca_file.to_str().unwrap())
+            .set("HTTPS_PROXY", &proxy)
+            .set("BROWSER", browser.to_str().unwrap());
+        let run = av.run(&["login", "--method", "oauth"]);
+        no_panic("login against hostile metadata", &run);
+        let run = run.expect_code(7);
+        let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{field} {endpoint}: one error line\n{}", run.stderr);
+        assert!(errors[0].contains(&endpoint), "{field} {endpoint}: the error names the endpoint\n{}", run.stderr);
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            0,
+            "{field} {endpoint}: the local service was contacted\n{}",
+            run.stderr
+        );
+        assert_eq!(server.registrations(), 0, "{field} {endpoint}");
+        assert!(server.oauth_requests_to(OAuthEndpoint::Register).is_empty());
+        assert!(stored_tokens(&av).is_empty());
+    }
 }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use super::error::OAuthError;
 use super::http::Http;
+use crate::server_url::Reach;
 
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -168,7 +169,7 @@ pub async fn discover(
         resource.authorization_servers.first().cloned().ok_or_else(|| {
             OAuthError::invalid("the protected-resource metadata", "it names no authorization_servers")
         })?;
-    let server_meta = auth_server(http, &issuer).await?;
+    let server_meta = auth_server(http, &issuer, Reach::of(server.host_str().unwrap_or_default())).await?;
     Ok(Some(Discovered { resource, server: server_meta, challenge: challenge.cloned() }))
 }
 
@@ -181,7 +182,7 @@ pub async fn protected_resource(
     const WHAT: &str = "the protected-resource metadata";
     let from_challenge = challenge.and_then(|c| c.resource_metadata.as_deref());
     let candidates = match from_challenge {
-        Some(raw) => vec![endpoint_url(raw, "resource_metadata")?],
+        Some(raw) => vec![endpoint_url(raw, "resource_metadata", Reach::of(server.host_str().unwrap_or_default()))?],
         None => resource_metadata_urls(server),
     };
     for url in candidates {
@@ -219,10 +220,11 @@ pub async fn protected_resource(
     Ok(None)
 }
 
-/// The authorization server's metadata, whose `issuer` must be the one we asked for.
-pub async fn auth_server(http: &Http, issuer: &str) -> Result<AuthServer, OAuthError> {
+/// The authorization server's metadata, whose `issuer` must be the one we asked for. `reach`:
+/// where the MCP server is, which bounds where its endpoints may be.
+pub async fn auth_server(http: &Http, issuer: &str, reach: Reach) -> Result<AuthServer, OAuthError> {
     const WHAT: &str = "the authorization server metadata";
-    let issuer_url = endpoint_url(issuer, "issuer")?;
+    let issuer_url = endpoint_url(issuer, "issuer", reach)?;
     let mut last_problem = None;
     for url in auth_server_metadata_urls(&issuer_url) {
         let reply = http.get(&url, WHAT).await?;
@@ -245,7 +247,7 @@ pub async fn auth_server(http: &Http, issuer: &str) -> Result<AuthServer, OAuthE
                 crate::sanitize::line(issuer, 200)
             )));
         }
-        return parse_auth_server(&doc, issuer);
+        return parse_auth_server(&doc, issuer, reach);
     }
     Err(OAuthError::NotOffered(format!(
         "no authorization server metadata for {} ({})",
@@ -254,14 +256,14 @@ pub async fn auth_server(http: &Http, issuer: &str) -> Result<AuthServer, OAuthE
     )))
 }
 
-fn parse_auth_server(doc: &Map<String, Value>, issuer: &str) -> Result<AuthServer, OAuthError> {
+fn parse_auth_server(doc: &Map<String, Value>, issuer: &str, reach: Reach) -> Result<AuthServer, OAuthError> {
     const WHAT: &str = "the authorization server metadata";
     let required = |name: &str| -> Result<Url, OAuthError> {
         let raw = string(doc, name).ok_or_else(|| OAuthError::invalid(WHAT, format!("it has no {name}")))?;
-        endpoint_url(&raw, name)
+        endpoint_url(&raw, name, reach)
     };
     let optional = |name: &str| -> Result<Option<Url>, OAuthError> {
-        string(doc, name).map(|raw| endpoint_url(&raw, name)).transpose()
+        string(doc, name).map(|raw| endpoint_url(&raw, name, reach)).transpose()
     };
     let methods = strings(doc, "code_challenge_methods_supported");
     if !methods.iter().any(|m| m == "S256") {
@@ -285,17 +287,41 @@ fn parse_auth_server(doc: &Map<String, Value>, issuer: &str) -> Result<AuthServe
     })
 }
 
-/// An endpoint from metadata: https, or http on a loopback host; no user info, no fragment.
-pub fn endpoint_url(raw: &str, name: &str) -> Result<Url, OAuthError> {
-    let bad = |why: &str| OAuthError::invalid("the OAuth metadata", format!("its {name} {why}"));
-    let url = Url::parse(raw).map_err(|_| bad("is not a URL"))?;
+/// An endpoint from metadata, checked before anything is sent to it: no user info, no
+/// fragment; https, unless the MCP server itself is on this machine, when http to this machine
+/// is allowed too; and never closer in than the MCP server (`reach`): a server on the internet
+/// cannot send agentview to this machine or a private network, one on a private network cannot
+/// send it to this machine. Host names are judged by name here; `crate::http` checks the
+/// addresses they resolve to.
+pub fn endpoint_url(raw: &str, name: &str, reach: Reach) -> Result<Url, OAuthError> {
+    let shown = || crate::sanitize::line(raw, 200);
+    let url = Url::parse(raw)
+        .map_err(|_| OAuthError::invalid("the OAuth metadata", format!("its {name} \"{}\" is not a URL", shown())))?;
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
+        return Err(OAuthError::invalid(
+            "the OAuth metadata",
+            format!("its {name} {} has user info or a fragment", shown()),
+        ));
+    }
+    let host = Reach::of(url.host_str().unwrap_or_default());
+    let refused = |why: &str| {
+        OAuthError::Refused(format!(
+            "the server's OAuth metadata names {name} {}: {why}; nothing was sent there",
+            shown()
+        ))
+    };
     match url.scheme() {
         "https" => {}
-        "http" if crate::login_url::is_loopback(url.host_str().unwrap_or_default()) => {}
-        _ => return Err(bad("is not an https URL")),
+        "http" if reach == Reach::Loopback && host == Reach::Loopback => {}
+        "http" if reach == Reach::Loopback => return Err(refused("plain http is allowed only to this machine")),
+        "http" => return Err(refused("it is not https (plain http is allowed only for a server on this machine)")),
+        _ => return Err(refused("it is not an https URL")),
     }
-    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {
-        return Err(bad("has user info or a fragment"));
+    if host > reach {
+        return Err(refused(match host {
+            Reach::Loopback => "a remote server may not send agentview to this machine",
+            _ => "a server on the internet may not send agentview into a private network",
+        }));
     }
     Ok(url)
 }

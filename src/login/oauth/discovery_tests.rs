@@ -1,6 +1,7 @@
 //! Tests of `discovery.rs`.
 
 use super::*;
+use crate::server_url::Reach;
 
 fn url(s: &str) -> Url {
     Url::parse(s).expect("url")
@@ -78,15 +79,27 @@ fn metadata_without_s256_is_refused() {
     let doc = serde_json::json!({"issuer": "https://as.example", "authorization_endpoint": "https://as.example/a",
         "token_endpoint": "https://as.example/t", "code_challenge_methods_supported": ["plain"]});
     let Value::Object(doc) = doc else { unreachable!() };
-    let err = parse_auth_server(&doc, "https://as.example").expect_err("no S256");
+    let err = parse_auth_server(&doc, "https://as.example", Reach::Public).expect_err("no S256");
     assert!(err.to_string().contains("S256"), "{err}");
 }
 
 #[test]
 fn endpoints_must_be_https_or_loopback() {
-    assert!(endpoint_url("https://as.example/token", "token_endpoint").is_ok());
-    assert!(endpoint_url("http://127.0.0.1:9/token", "token_endpoint").is_ok());
-    assert!(endpoint_url("http://as.example/token", "token_endpoint").is_err());
-    assert!(endpoint_url("javascript:alert(1)", "token_endpoint").is_err());
-    assert!(endpoint_url("https://u:p@as.example/", "token_endpoint").is_err());
+    let ok = |raw: &str, reach| endpoint_url(raw, "token_endpoint", reach).is_ok();
+    assert!(ok("https://as.example/token", Reach::Public));
+    assert!(ok("https://as.example/token", Reach::Loopback));
+    assert!(ok("http://127.0.0.1:9/token", Reach::Loopback), "a local server's local AS");
+    assert!(ok("http://localhost:9/token", Reach::Loopback));
+    assert!(!ok("http://127.0.0.1:9/token", Reach::Public), "a remote server sends agentview home");
+    assert!(!ok("https://127.0.0.1:9/token", Reach::Public));
+    assert!(!ok("https://[::1]/token", Reach::Private));
+    assert!(!ok("https://169.254.169.254/token", Reach::Public), "link-local (cloud metadata)");
+    assert!(!ok("https://10.0.0.1/token", Reach::Public));
+    assert!(ok("https://10.0.0.1/token", Reach::Private), "a private server's private AS");
+    assert!(!ok("http://10.0.0.1/token", Reach::Private));
+    assert!(!ok("http://as.example/token", Reach::Public));
+    assert!(!ok("http://as.example/token", Reach::Loopback), "plain http leaves the machine");
+    assert!(!ok("http://reg.evil.localhost/token", Reach::Loopback), "*.localhost may go to DNS");
+    assert!(!ok("javascript:alert(1)", Reach::Public));
+    assert!(!ok("https://u:p@as.example/", Reach::Public));
 }
