@@ -17,6 +17,8 @@ mod poll_fields;
 mod raw_server;
 #[path = "hostile/transport.rs"]
 mod transport;
+#[path = "hostile/withstood.rs"]
+mod withstood;
 
 use serde_json::Value;
 use support::cli::{Agentview, Run};
