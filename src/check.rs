@@ -5,13 +5,11 @@
 //! `initialize` and a `tools/list` carrying `Authorization: Bearer <token>`; HTTP 401 or 403
 //! means the credential was refused.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::{Map, Value, json};
 
-use crate::mcp::transport::Trace;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
 use crate::output::Output;
 use crate::remote::VERSION;
@@ -52,10 +50,7 @@ pub struct Accepted {
 
 /// Ask the server about `credential`. Never retried: a check is a question, not a login.
 pub async fn check(settings: &Settings, credential: &Credential, output: &Output) -> Verdict {
-    let trace: Option<Trace> = output.is_verbose().then(|| {
-        let output = *output;
-        Arc::new(move |line: &str| output.verbose(line)) as Trace
-    });
+    let trace = output.trace();
     let mut headers = settings.headers.clone();
     // Both are Bearer tokens; a session id is not a header value, the tool takes it.
     if matches!(credential.kind, CredentialKind::Bearer | CredentialKind::OAuth) {
@@ -67,12 +62,8 @@ pub async fn check(settings: &Settings, credential: &Credential, output: &Output
             Err(_) => return Verdict::Rejected { reason: "the stored token cannot be sent as a header".into() },
         }
     }
-    let config = TransportConfig {
-        endpoint: settings.server.url().clone(),
-        headers,
-        request_timeout: settings.request_timeout,
-        user_agent: format!("agentview/{VERSION}"),
-    };
+    let config =
+        TransportConfig { endpoint: settings.server.url().clone(), headers, request_timeout: settings.request_timeout };
     let http = match HttpTransport::new(config, trace) {
         Ok(http) => http,
         Err(e) => return verdict_of(e),

@@ -1,11 +1,9 @@
 //! The agentView server as a login sees it: connect, find the tools, create once, poll.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::RealClock;
 use crate::error::{Exit, Failure};
-use crate::mcp::transport::Trace;
 use crate::mcp::{HttpTransport, McpClient, McpError, TransportConfig};
 use crate::output::Output;
 use crate::retry::{Decision, Policy, retry};
@@ -65,11 +63,10 @@ pub fn server_failure(error: McpError, doing: &str) -> Failure {
     let failure = Failure::new(Exit::Server, format!("{doing}: {error}"));
     let failure = match error {
         McpError::AuthRequired { .. } => failure.with_hint(GRANT_HINT),
-        McpError::Unreachable(_) => failure.with_hint("check --server and your network connection"),
-        McpError::Untrusted { .. } => failure.with_hint(
-            "if a company proxy or an internal CA signs this certificate, add that CA: install it in the system's \
-             trust store, or point SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR (a directory) at it",
-        ),
+        McpError::Network(ref e) => match e.hint() {
+            Some(hint) => failure.with_hint(hint),
+            None => failure,
+        },
         McpError::NotStreamableHttp(_) => {
             failure.with_hint("--server must be the server's MCP endpoint URL, e.g. https://agentview.de/mcp")
         }
@@ -82,8 +79,8 @@ pub fn server_failure(error: McpError, doing: &str) -> Failure {
 /// refused) gets one more try, not a long wait before a typo is reported.
 pub fn setup_decision(error: &McpError, attempt: u32) -> Decision {
     match error {
-        McpError::Unreachable(_) if attempt < 2 => Decision::Retry { hint: None },
-        McpError::Unreachable(_) => Decision::Stop,
+        e if e.is_unreachable() && attempt < 2 => Decision::Retry { hint: None },
+        e if e.is_unreachable() => Decision::Stop,
         e if e.is_transient() => Decision::Retry { hint: e.retry_after() },
         _ => Decision::Stop,
     }
@@ -103,15 +100,11 @@ fn retrying(output: &Output, what: &'static str) -> impl FnMut(&McpError, Durati
 impl Remote {
     /// Initialize a session and read the tool schemas.
     pub async fn connect(settings: &Settings, output: &Output) -> Result<Remote, ConnectError> {
-        let trace: Option<Trace> = output.is_verbose().then(|| {
-            let output = *output;
-            Arc::new(move |line: &str| output.verbose(line)) as Trace
-        });
+        let trace = output.trace();
         let config = TransportConfig {
             endpoint: settings.server.url().clone(),
             headers: settings.headers.clone(),
             request_timeout: settings.request_timeout,
-            user_agent: format!("agentview/{VERSION}"),
         };
         let http =
             HttpTransport::new(config, trace).map_err(|e| ConnectError::Other(server_failure(e, "cannot connect")))?;
@@ -230,6 +223,11 @@ impl Poller for RemotePoller<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::{NetworkError, NetworkKind};
+
+    fn network(kind: NetworkKind, what: &str) -> McpError {
+        McpError::Network(NetworkError::new(kind, what, None))
+    }
 
     fn status(code: u16, retry_after: Option<u64>) -> McpError {
         McpError::Status { status: code, retry_after: retry_after.map(Duration::from_secs) }
@@ -237,7 +235,7 @@ mod tests {
 
     #[test]
     fn setup_retries_transient_failures_and_a_typo_only_once() {
-        let unreachable = McpError::Unreachable("refused".into());
+        let unreachable = network(NetworkKind::Connect, "refused");
         assert_eq!(setup_decision(&unreachable, 1), Decision::Retry { hint: None });
         assert_eq!(setup_decision(&unreachable, 2), Decision::Stop);
         assert_eq!(setup_decision(&status(503, None), 3), Decision::Retry { hint: None });
@@ -251,7 +249,7 @@ mod tests {
         assert_eq!(create_decision(&status(503, None), 1), Decision::Retry { hint: None });
         assert_eq!(create_decision(&status(429, Some(3)), 1), Decision::Retry { hint: Some(Duration::from_secs(3)) });
         assert_eq!(create_decision(&status(500, None), 1), Decision::Stop, "a 500 may have run the tool");
-        assert_eq!(create_decision(&McpError::Broken("reset".into()), 1), Decision::Stop);
-        assert_eq!(create_decision(&McpError::Unreachable("refused".into()), 1), Decision::Retry { hint: None });
+        assert_eq!(create_decision(&network(NetworkKind::Broken, "reset"), 1), Decision::Stop);
+        assert_eq!(create_decision(&network(NetworkKind::Connect, "refused"), 1), Decision::Retry { hint: None });
     }
 }

@@ -70,7 +70,11 @@ fn transient_failures_back_off_and_recover() {
     let clock = FakeClock::new(1_000_000);
     let answers = vec![
         Err(PollError::Mcp(McpError::Status { status: 503, retry_after: None })),
-        Err(PollError::Mcp(McpError::Broken("reset".into()))),
+        Err(PollError::Mcp(McpError::Network(crate::http::NetworkError::new(
+            crate::http::NetworkKind::Broken,
+            "reset",
+            None,
+        )))),
         Err(PollError::Mcp(McpError::Status { status: 429, retry_after: Some(Duration::from_secs(7)) })),
         Ok(active()),
     ];

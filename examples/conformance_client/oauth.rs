@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentview::http::Http;
 use agentview::login::oauth::choose_scope;
 use agentview::login::oauth::discovery::{self, AuthServer, parse_challenge};
 use agentview::login::oauth::grant::{self, Authorization};
-use agentview::login::oauth::http::Http;
 use agentview::login::oauth::loopback::Listener;
 use agentview::login::oauth::pkce::random_token;
 use agentview::login::oauth::registration::{self, Client};
@@ -68,7 +68,7 @@ impl OAuth {
     fn new(endpoint: &Url) -> Result<OAuth, String> {
         let user_agent = format!("agentview-conformance/{}", env!("CARGO_PKG_VERSION"));
         let trace: Trace = Arc::new(|line: &str| eprintln!("{line}"));
-        let http = Http::standalone(&user_agent, Duration::from_secs(10), Some(trace)).map_err(|e| e.to_string())?;
+        let http = Http::new(&user_agent, Duration::from_secs(10), Some(trace)).map_err(|e| e.to_string())?;
         // A browser: it follows redirects, as far as the loopback listener.
         let browser = reqwest::Client::builder()
             .user_agent(user_agent)

@@ -2,8 +2,7 @@
 //! locally in any case, and say which of the two happened.
 
 use crate::error::{Exit, Failure};
-use crate::login::oauth::http::Http;
-use crate::login::oauth::refresh::{trace, user_agent};
+use crate::http::{Http, user_agent};
 use crate::login::oauth::revoke::revoke;
 use crate::output::Output;
 use crate::settings::Settings;
@@ -60,9 +59,9 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
         }
         done.push(credential.secret.clone());
         let issuer = crate::sanitize::line(&grant.issuer, 200);
-        let result = match Http::standalone(&user_agent(), settings.request_timeout, trace(output)) {
+        let result = match Http::new(&user_agent(), settings.request_timeout, output.trace()) {
             Ok(http) => revoke(&http, grant, &credential.secret).await,
-            Err(e) => Err(e),
+            Err(source) => Err(crate::login::oauth::OAuthError::Network { what: "HTTP".into(), source }),
         };
         match result {
             Ok(true) => output.success(&format!("Revoked the OAuth tokens at {issuer}.")),

@@ -3,11 +3,9 @@
 
 use super::context::LoginContext;
 use super::oauth::discovery::{self, Discovered, parse_challenge};
-use super::oauth::error::OAuthError;
-use super::oauth::http::Http;
-use super::oauth::refresh::{trace, user_agent};
 use super::settings::Method;
 use crate::error::{Exit, Failure};
+use crate::http::{Http, user_agent};
 use crate::remote::{ConnectError, Remote};
 
 /// The method a login goes on with.
@@ -39,7 +37,7 @@ pub fn decide(oauth_offered: bool, tools: bool, browser: bool) -> Decision {
 pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
     let LoginContext { login, settings, output, .. } = *ctx;
     let browser = !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-    let http = Http::standalone(&user_agent(), settings.request_timeout, trace(output))
+    let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
         .map_err(|e| e.into_failure("cannot set up HTTP"))?;
     let server = settings.server.url();
     if login.method == Method::Session {
@@ -69,9 +67,9 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
     // server is reported (after its retry) by the connection below.
     let mut unusable_oauth = None;
     let mut discovered = match discovery::discover(&http, server, None).await {
-        Err(OAuthError::Unreachable { .. }) if login.method == Method::Auto => None,
+        Err(e) if login.method == Method::Auto && e.is_unreachable() => None,
         // An untrusted certificate is the whole server's: say so now, with no second attempt.
-        Err(e) if login.method == Method::Auto && !matches!(e, OAuthError::Untrusted { .. }) => {
+        Err(e) if login.method == Method::Auto && !e.is_untrusted() => {
             unusable_oauth = Some(e);
             None
         }

@@ -2,9 +2,9 @@
 //! token endpoint answers, callbacks and pasted redirect lines. None may panic; an accepted token
 //! has a usable shape; everything shown on a terminal is safe.
 
+use agentview::http::Reply;
 use agentview::login::oauth::discovery::{AuthServer, parse_challenge};
 use agentview::login::oauth::grant::{Authorization, parse_tokens};
-use agentview::login::oauth::http::Reply;
 use agentview::login::oauth::loopback::{parse_query, pasted_params};
 use agentview::login::oauth::registration::Client;
 use agentview::secret::check_token_shape;

@@ -5,8 +5,8 @@
 use reqwest::Url;
 use serde_json::{Map, Value};
 
-use super::error::OAuthError;
-use super::http::Http;
+use super::error::{OAuthError, json_object};
+use crate::http::Http;
 
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -185,14 +185,14 @@ pub async fn protected_resource(
         None => resource_metadata_urls(server),
     };
     for url in candidates {
-        let reply = http.get(&url, WHAT).await?;
+        let reply = http.get(&url, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
         if reply.status != 200 {
             if from_challenge.is_some() {
                 return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
             }
             continue;
         }
-        let doc = match reply.json_object(WHAT) {
+        let doc = match json_object(&reply, WHAT) {
             Ok(doc) => doc,
             // A site that answers every path with a page has no metadata here.
             Err(_) if from_challenge.is_none() => continue,
@@ -225,12 +225,12 @@ pub async fn auth_server(http: &Http, issuer: &str) -> Result<AuthServer, OAuthE
     let issuer_url = endpoint_url(issuer, "issuer")?;
     let mut last_problem = None;
     for url in auth_server_metadata_urls(&issuer_url) {
-        let reply = http.get(&url, WHAT).await?;
+        let reply = http.get(&url, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
         if reply.status != 200 {
             last_problem = Some(format!("{url} answered HTTP {}", reply.status));
             continue;
         }
-        let doc = match reply.json_object(WHAT) {
+        let doc = match json_object(&reply, WHAT) {
             Ok(doc) => doc,
             Err(e) => {
                 last_problem = Some(e.to_string());

@@ -1,15 +1,20 @@
 //! Why an OAuth step failed, and the exit code and hint each failure maps to.
 
+use serde_json::{Map, Value};
+
 use crate::error::{Exit, Failure};
+use crate::http::{FetchError, NetworkError, Reply};
 
 /// The failures of the authorization side. Code branches on these kinds, never on text.
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthError {
-    #[error("cannot reach {what}: {cause}")]
-    Unreachable { what: String, cause: String },
-    /// The TLS certificate of the authorization server is not trusted here.
-    #[error("{what}: the TLS certificate is not trusted: {reason}{}", .issuer.as_deref().map(|i| format!(" (issuer: {i})")).unwrap_or_default())]
-    Untrusted { what: String, reason: String, issuer: Option<String> },
+    /// Below HTTP: unreachable, broken, timed out, or a certificate not trusted here.
+    #[error("{}", network(.what, .source))]
+    Network {
+        what: String,
+        #[source]
+        source: NetworkError,
+    },
     #[error("{what} answered HTTP {status}")]
     Status { what: String, status: u16 },
     /// A response that is not what the specifications promise.
@@ -35,6 +40,10 @@ pub enum OAuthError {
     Callback(String),
 }
 
+fn network(what: &str, error: &NetworkError) -> String {
+    if error.is_untrusted() { format!("{what}: {error}") } else { format!("cannot reach {what}: {error}") }
+}
+
 fn describe(description: &Option<String>) -> String {
     description.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
 }
@@ -42,6 +51,24 @@ fn describe(description: &Option<String>) -> String {
 impl OAuthError {
     pub fn invalid(what: &str, reason: impl Into<String>) -> OAuthError {
         OAuthError::Invalid { what: what.to_string(), reason: reason.into() }
+    }
+
+    /// How a failed request to `what` reads: [`Http`](crate::http::Http) errors, named.
+    pub fn fetch(what: &str) -> impl FnOnce(FetchError) -> OAuthError + '_ {
+        move |error| match error {
+            FetchError::Network(source) => OAuthError::Network { what: what.to_string(), source },
+            FetchError::TooLarge => OAuthError::invalid(what, "a response larger than 1 MiB; stopped reading"),
+        }
+    }
+
+    /// Nothing reached the authorization server, or no answer came back.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, OAuthError::Network { source, .. } if !source.is_untrusted())
+    }
+
+    /// The authorization server's certificate is not trusted here: the whole server's problem.
+    pub fn is_untrusted(&self) -> bool {
+        matches!(self, OAuthError::Network { source, .. } if source.is_untrusted())
     }
 
     /// The grant is dead: only `invalid_grant` says so (a network error never does).
@@ -57,11 +84,7 @@ impl OAuthError {
             _ => Exit::Server,
         };
         let hint = match &self {
-            OAuthError::Unreachable { .. } => Some("check --server and your network connection"),
-            OAuthError::Untrusted { .. } => Some(
-                "if a company proxy or an internal CA signs this certificate, add that CA: install it in the \
-                 system's trust store, or point SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR (a directory) at it",
-            ),
+            OAuthError::Network { source, .. } => source.hint(),
             OAuthError::NoRegistration(_) => Some(
                 "register agentview with the authorization server yourself and pass --client-id \
                  (a confidential client's secret in AGENTVIEW_CLIENT_SECRET), or --client-metadata-url",
@@ -75,5 +98,17 @@ impl OAuthError {
             None => failure,
         };
         failure.with_source(self)
+    }
+}
+
+/// The body as a JSON object, or why it is not one.
+pub fn json_object(reply: &Reply, what: &str) -> Result<Map<String, Value>, OAuthError> {
+    if reply.content_type.contains("html") {
+        return Err(OAuthError::invalid(what, format!("HTML (HTTP {}) instead of JSON", reply.status)));
+    }
+    match serde_json::from_slice::<Value>(&reply.body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(OAuthError::invalid(what, "JSON that is not an object")),
+        Err(_) => Err(OAuthError::invalid(what, format!("not JSON (HTTP {})", reply.status))),
     }
 }

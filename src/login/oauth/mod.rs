@@ -4,7 +4,6 @@
 pub mod discovery;
 pub mod error;
 pub mod grant;
-pub mod http;
 pub mod loopback;
 pub mod pkce;
 mod redirect;
@@ -21,13 +20,13 @@ pub use registration::{Client, ClientChoice};
 pub use scope::choose_scope;
 
 use self::grant::Authorization;
-use self::http::Http;
 use self::loopback::Listener;
 use self::registration::RegistrationCache;
 use super::context::{LoginContext, interrupted};
 use crate::browser::{self, Launch};
 use crate::clock::{countdown, unix_now, utc_time_of_day};
 use crate::error::{Exit, Failure};
+use crate::http::Http;
 use crate::output::Progress;
 use crate::store::{Credential, CredentialKind, OAuthGrant};
 

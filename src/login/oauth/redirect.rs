@@ -3,11 +3,11 @@
 //! registration, reused while its redirect URI still fits).
 
 use super::discovery::AuthServer;
-use super::http::Http;
 use super::loopback::Listener;
 use super::pkce;
 use super::registration::{self, Client, ClientChoice, RegistrationCache};
 use crate::error::{Exit, Failure};
+use crate::http::Http;
 use crate::login::context::LoginContext;
 use crate::store::StoreChoice;
 

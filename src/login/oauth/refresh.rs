@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use reqwest::Url;
 
 use super::grant;
-use super::http::Http;
 use super::registration::Client;
 use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
+use crate::http::{Http, user_agent};
 use crate::lookup::{self, Found, Lookup};
 use crate::output::Output;
 use crate::settings::Settings;
@@ -60,7 +60,7 @@ pub async fn renew(settings: &Settings, output: &Output, seen: Lookup) -> anyhow
     let Some(refresh_token) = grant.refresh_token.clone() else { return Ok(again) };
     let endpoint = Url::parse(&grant.token_endpoint)
         .map_err(|_| Failure::new(Exit::Store, "the stored credential's token endpoint is not a URL"))?;
-    let http = Http::standalone(&user_agent(), settings.request_timeout, trace(output))
+    let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
         .map_err(|e| e.into_failure("cannot renew the token"))?;
     output.verbose(&format!("renewing the access token at {}", grant.issuer));
     let result = grant::refresh(&http, &endpoint, &Client::of_grant(&grant), &refresh_token, &grant.resource).await;
@@ -164,18 +164,6 @@ async fn lock(dir: &Path, wait: Duration, output: &Output) -> Result<Option<File
             }
         }
     }
-}
-
-pub fn user_agent() -> String {
-    format!("agentview/{}", env!("CARGO_PKG_VERSION"))
-}
-
-/// `-v` lines for the OAuth requests (URLs without queries, statuses; never bodies).
-pub fn trace(output: &Output) -> Option<crate::mcp::transport::Trace> {
-    output.is_verbose().then(|| {
-        let output = *output;
-        std::sync::Arc::new(move |line: &str| output.verbose(line)) as crate::mcp::transport::Trace
-    })
 }
 
 #[cfg(test)]

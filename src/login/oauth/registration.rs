@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::discovery::AuthServer;
-use super::error::OAuthError;
-use super::http::Http;
+use super::error::{OAuthError, json_object};
+use crate::http::Http;
 use crate::secret::{Secret, check_token_shape};
 use crate::store::ClientAuth;
 
@@ -119,10 +119,9 @@ pub async fn register(
     if let Some(scope) = scope {
         body["scope"] = json!(scope);
     }
-    let reply = http.post_json(endpoint, &body, WHAT).await?;
+    let reply = http.post_json(endpoint, &body, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
     if !(200..300).contains(&reply.status) {
-        let detail = reply
-            .json_object(WHAT)
+        let detail = json_object(&reply, WHAT)
             .ok()
             .and_then(|doc| doc.get("error").and_then(Value::as_str).map(|e| crate::sanitize::line(e, 80)))
             .map(|e| format!(" ({e})"))
@@ -132,7 +131,7 @@ pub async fn register(
             reply.status
         )));
     }
-    let doc = reply.json_object(WHAT)?;
+    let doc = json_object(&reply, WHAT)?;
     let client_id = doc
         .get("client_id")
         .and_then(Value::as_str)

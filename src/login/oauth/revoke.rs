@@ -3,8 +3,8 @@
 use reqwest::Url;
 
 use super::error::OAuthError;
-use super::http::Http;
 use super::registration::Client;
+use crate::http::Http;
 use crate::secret::Secret;
 use crate::store::OAuthGrant;
 
@@ -36,7 +36,7 @@ async fn revoke_one(
     const WHAT: &str = "the revocation endpoint";
     let mut form = vec![("token", token.expose()), ("token_type_hint", hint)];
     let basic = client.authenticate(&mut form);
-    let reply = http.post_form(endpoint, &form, basic, WHAT).await?;
+    let reply = http.post_form(endpoint, &form, basic, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
     // RFC 7009: 200 for revoked and for unknown tokens alike.
     if reply.status == 200 { Ok(()) } else { Err(OAuthError::Status { what: WHAT.into(), status: reply.status }) }
 }
