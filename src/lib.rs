@@ -14,7 +14,6 @@ pub(crate) mod error;
 pub mod help;
 pub mod http;
 pub(crate) mod interrupt;
-pub(crate) mod inventory;
 pub(crate) mod invocation;
 pub mod login;
 pub mod login_url;

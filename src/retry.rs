@@ -44,7 +44,7 @@ pub async fn retry<C, T, E>(
     mut on_retry: impl FnMut(&E, Duration),
 ) -> Result<T, E>
 where
-    C: Clock,
+    C: Clock + ?Sized,
 {
     let mut n = 0;
     loop {

@@ -59,7 +59,7 @@ enum Last {
 }
 
 /// Poll until the session is decided or `deadline` passes.
-pub async fn wait_for_approval<C: Clock, P: Poller>(
+pub async fn wait_for_approval<C: Clock + ?Sized, P: Poller>(
     clock: &C,
     poller: &mut P,
     deadline: Instant,

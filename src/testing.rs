@@ -1,39 +1,48 @@
 //! Test doubles shared by the unit tests: a clock whose sleep advances time at once.
 
-use std::cell::Cell;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Sleep};
 
-/// A clock whose sleep advances time instantly.
+/// A clock whose waits advance time instantly.
 #[derive(Debug)]
 pub struct FakeClock {
     start: Instant,
-    offset: Cell<Duration>,
+    offset: Mutex<Duration>,
     unix_start: u64,
 }
 
 impl FakeClock {
     pub fn new(unix_start: u64) -> FakeClock {
-        FakeClock { start: Instant::now(), offset: Cell::new(Duration::ZERO), unix_start }
+        FakeClock { start: Instant::now(), offset: Mutex::new(Duration::ZERO), unix_start }
     }
 
     /// How much fake time has passed.
     pub fn elapsed(&self) -> Duration {
-        self.offset.get()
+        *self.offset.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn advance(&self, d: Duration) {
+        *self.offset.lock().unwrap_or_else(|e| e.into_inner()) += d;
     }
 }
 
 impl Clock for FakeClock {
     fn now(&self) -> Instant {
-        self.start + self.offset.get()
+        self.start + self.elapsed()
     }
 
-    async fn sleep(&self, d: Duration) {
-        self.offset.set(self.offset.get() + d);
+    fn sleep(&self, d: Duration) -> Sleep<'_> {
+        self.advance(d);
+        Box::pin(std::future::ready(()))
+    }
+
+    fn pause(&self, d: Duration) {
+        self.advance(d);
     }
 
     fn unix_now(&self) -> u64 {
-        self.unix_start + self.offset.get().as_secs()
+        self.unix_start + self.elapsed().as_secs()
     }
 }

@@ -5,10 +5,25 @@ use serde_json::{Value, json};
 
 use crate::clock::{iso8601, unix_now};
 use crate::error::Exit;
-use crate::inventory::{self, Entry};
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::UserInfo;
+use crate::store::file::{Entry, Listing};
+use crate::store::{FileStore, StoreChoice, UserInfo};
+
+/// The credential file (unless `--store keyring`), and what the keyring cannot show: the OS
+/// keyrings agentview uses cannot be enumerated through one portable interface, so a keyring
+/// is only asked about the current server.
+fn list(settings: &Settings) -> (Listing, Option<&'static str>) {
+    let store = FileStore::new(&settings.store.config_dir);
+    let keyring_note = (settings.store.choice != StoreChoice::File)
+        .then_some("credentials in the OS keyring cannot be listed; only the credential file is shown");
+    let listing = if settings.store.choice == StoreChoice::Keyring {
+        Listing { file: store.path().display().to_string(), ..Listing::default() }
+    } else {
+        store.list()
+    };
+    (listing, keyring_note)
+}
 
 fn entry_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
     json!({
@@ -36,14 +51,14 @@ fn entry_line(entry: &Entry, now: u64) -> String {
 /// `status --all`: every stored credential the stores can list.
 pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let now = unix_now();
-    let listing = inventory::list(settings);
+    let (listing, keyring_note) = list(settings);
     if as_json {
         let entries: Vec<Value> = listing.entries.iter().map(|e| entry_json(e, now, settings)).collect();
         let doc = json!({
             "credentials": entries,
             "file": listing.file,
             "keyring_listed": false,
-            "notes": listing.keyring_note.iter().chain(&listing.problems).collect::<Vec<_>>(),
+            "notes": keyring_note.iter().map(|n| n.to_string()).chain(listing.problems.iter().cloned()).collect::<Vec<_>>(),
         });
         crate::output::write_data(&format!("{doc}\n"))?;
     } else if listing.entries.is_empty() {
@@ -55,7 +70,7 @@ pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
         }
     }
     if !as_json {
-        for note in listing.keyring_note.iter().chain(&listing.problems) {
+        for note in keyring_note.iter().map(|n| n.to_string()).chain(listing.problems.iter().cloned()) {
             output.always(&format!("  note: {note}"));
         }
     }
@@ -70,7 +85,7 @@ pub fn not_logged_in(
     output: &Output,
 ) -> anyhow::Result<Exit> {
     let now = unix_now();
-    let listing = inventory::list(settings);
+    let (listing, _) = list(settings);
     let others: Vec<&Entry> = listing.entries.iter().filter(|e| e.server != settings.server.as_str()).collect();
     if as_json {
         let doc = json!({

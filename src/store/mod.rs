@@ -10,6 +10,7 @@ use crate::secret::Secret;
 mod backend;
 pub mod file;
 pub mod keyring;
+pub mod private;
 mod record;
 
 pub use file::FileStore;

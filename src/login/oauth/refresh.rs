@@ -4,13 +4,13 @@
 
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Url;
 
 use super::grant;
 use super::registration::Client;
-use crate::clock::unix_now;
+use crate::clock::{Clock, RealClock, unix_now};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
 use crate::lookup::{self, Found, Lookup};
@@ -145,12 +145,13 @@ async fn lock(dir: &Path, wait: Duration, output: &Output) -> Result<Option<File
             return Ok(None);
         }
     };
-    let deadline = Instant::now() + wait;
+    let clock = RealClock;
+    let deadline = clock.now() + wait;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(Some(file)),
-            Err(std::fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+            Err(std::fs::TryLockError::WouldBlock) if clock.now() < deadline => {
+                clock.sleep(Duration::from_millis(20)).await;
             }
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(Failure::new(

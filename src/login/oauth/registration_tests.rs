@@ -1,6 +1,7 @@
 //! Tests of `registration.rs`.
 
 use super::*;
+use std::fs;
 
 fn client(secret: Option<&str>) -> Client {
     Client {
