@@ -10,9 +10,9 @@ use std::time::Duration;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::{Map, Value, json};
 
+use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
 use crate::output::Output;
-use crate::remote::VERSION;
 use crate::sanitize;
 use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind, UserInfo};

@@ -16,21 +16,17 @@ pub mod http;
 pub(crate) mod interrupt;
 pub(crate) mod invocation;
 pub mod login;
-pub mod login_url;
 pub(crate) mod lookup;
 pub mod mcp;
 pub(crate) mod output;
-pub(crate) mod remote;
 pub(crate) mod retry;
 pub mod sanitize;
 pub mod secret;
 pub(crate) mod server_url;
-pub(crate) mod session;
 pub(crate) mod settings;
 pub mod store;
 #[cfg(test)]
 mod testing;
-pub mod tools;
 
 use cli::{Cli, Command};
 use error::{Exit, exit_of, hint_of};

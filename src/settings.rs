@@ -9,9 +9,9 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::cli::{ColorArg, GlobalArgs, StoreArg};
 use crate::env::Env;
 use crate::error::Failure;
+use crate::login::session::poll::Pacing;
 use crate::secret::Secret;
 use crate::server_url::ServerUrl;
-use crate::session::Pacing;
 use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
 
 pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";

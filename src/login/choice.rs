@@ -6,7 +6,7 @@ use super::oauth::discovery::{self, Discovered, parse_challenge};
 use super::settings::Method;
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::remote::{ConnectError, Remote};
+use crate::login::session::remote::{ConnectError, Remote};
 
 /// The method a login goes on with.
 #[derive(Debug)]

@@ -4,10 +4,8 @@
 
 mod choice;
 pub mod context;
-mod handshake;
 pub mod oauth;
-mod outcome;
-mod session;
+pub mod session;
 pub mod settings;
 
 pub use choice::{Chosen, choose_method};

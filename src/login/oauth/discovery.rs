@@ -291,7 +291,7 @@ pub fn endpoint_url(raw: &str, name: &str) -> Result<Url, OAuthError> {
     let url = Url::parse(raw).map_err(|_| bad("is not a URL"))?;
     match url.scheme() {
         "https" => {}
-        "http" if crate::login_url::is_loopback(url.host_str().unwrap_or_default()) => {}
+        "http" if crate::login::session::login_url::is_loopback(url.host_str().unwrap_or_default()) => {}
         _ => return Err(bad("is not an https URL")),
     }
     if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() {

@@ -1,20 +1,26 @@
 //! agentView's session tools: create_auth_session once, show the login URL, poll
 //! get_auth_session until approved. Also the two-step form (`--no-wait`, then `--resume`).
 
+mod handshake;
+pub mod login_url;
+mod outcome;
+pub mod poll;
+pub mod remote;
+pub mod tools;
+
 use std::time::Instant;
 
+use self::outcome::{Limit, credential_from, outcome_failure};
+use self::poll::{Outcome, wait_for_approval};
+use self::remote::Remote;
+use self::tools::DEFAULT_WINDOW;
 use super::context::{LoginContext, interrupted};
-use super::outcome::{Limit, credential_from, outcome_failure};
 use super::settings::Mode;
 use crate::browser::{self, Launch};
 use crate::clock::{RealClock, countdown, unix_now, utc_time_of_day};
 use crate::error::{Exit, Failure};
-use crate::login_url;
 use crate::output::Progress;
-use crate::remote::Remote;
-use crate::session::{Outcome, wait_for_approval};
 use crate::store::Credential;
-use crate::tools::DEFAULT_WINDOW;
 
 /// Run the session method on a connected server. `None`: `--no-wait` printed its handshake.
 pub async fn login(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::Result<Option<Credential>> {
@@ -56,7 +62,7 @@ async fn start_and_wait(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::
     let closes_at = unix_now().saturating_add(window.as_secs());
     if login.mode == Mode::NoWait {
         let id = &created.session_request_id;
-        super::handshake::print(login, settings, output, id, url.as_str(), closes_at, window)?;
+        handshake::print(login, settings, output, id, url.as_str(), closes_at, window)?;
         return Ok(None);
     }
     output.always(&format!("To approve this login, open:\n\n    {url}\n"));

@@ -2,15 +2,15 @@
 
 use std::time::Duration;
 
+use super::poll::{Outcome, PollError};
+use super::remote;
+use super::tools::{Activated, Terminal, ToolFailure};
 use crate::clock::{countdown, unix_now};
 use crate::error::{Exit, Failure};
 use crate::output::Output;
-use crate::remote;
 use crate::secret::Secret;
-use crate::session::{Outcome, PollError};
 use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind};
-use crate::tools::{Activated, Terminal, ToolFailure};
 
 /// The credential of an approved login: the token, or the session id the server bound.
 pub fn credential_from(

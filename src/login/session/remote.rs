@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
+use super::poll::{PollError, Poller};
+use super::tools::{self, Created, Polled, ToolFailure, ToolPlan};
 use crate::clock::RealClock;
 use crate::error::{Exit, Failure};
 use crate::mcp::{HttpTransport, McpClient, McpError, TransportConfig};
 use crate::output::Output;
 use crate::retry::{Decision, Policy, retry};
-use crate::session::{PollError, Poller};
 use crate::settings::Settings;
-use crate::tools::{self, Created, Polled, ToolFailure, ToolPlan};
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

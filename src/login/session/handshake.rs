@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::settings::LoginSettings;
 use crate::clock::{iso8601, utc_time_of_day};
 use crate::error::Exit;
 use crate::invocation::shell_quote;
+use crate::login::settings::LoginSettings;
 use crate::output::Output;
 use crate::settings::Settings;
 

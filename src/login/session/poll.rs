@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use super::tools::{Activated, Polled, Terminal, ToolFailure};
 use crate::clock::{Clock, until_next_minute};
 use crate::mcp::McpError;
-use crate::tools::{Activated, Polled, Terminal, ToolFailure};
 
 /// One poll's failure.
 #[derive(Debug)]
@@ -109,5 +109,5 @@ pub async fn wait_for_approval<C: Clock + ?Sized, P: Poller>(
 }
 
 #[cfg(test)]
-#[path = "session_tests.rs"]
+#[path = "poll_tests.rs"]
 mod tests;
