@@ -1,6 +1,7 @@
 //! agentView's session tools: create_auth_session once, show the login URL, poll
 //! get_auth_session until approved. Also the two-step form (`--no-wait`, then `--resume`).
 
+pub mod fields;
 mod handshake;
 pub mod login_url;
 mod outcome;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::fields;
 use super::poll::{PollError, Poller};
 use super::tools::{self, Created, Polled, ToolFailure, ToolPlan};
 use crate::clock::RealClock;
@@ -187,7 +188,7 @@ impl Remote {
             }
             Err(e) => return Err(server_failure(e, "cannot start a login")),
         };
-        tools::parse_created(&result).map_err(|failure| match failure {
+        fields::parse_created(&result).map_err(|failure| match failure {
             ToolFailure::Policy(message) => Failure::new(Exit::Policy, format!("the login was refused by policy: {message}"))
                 .with_hint("a proxy (PolicyLayer) in front of the server refused create_auth_session; check your grant's policy or wait a minute"),
             other => Failure::new(Exit::Server, format!("cannot start a login: {other}")),
@@ -216,7 +217,7 @@ impl Poller for RemotePoller<'_> {
     async fn poll(&mut self) -> Result<Polled, PollError> {
         let args = self.remote.plan.get_arguments(self.session_request_id);
         let result = self.remote.client.call_tool(tools::GET, args).await.map_err(PollError::Mcp)?;
-        tools::parse_polled(&result, self.session_request_id).map_err(PollError::Tool)
+        fields::parse_polled(&result, self.session_request_id).map_err(PollError::Tool)
     }
 }
 

@@ -11,25 +11,6 @@ fn text_only(v: Value) -> Value {
     json!({"content": [{"type": "text", "text": v.to_string()}]})
 }
 
-fn tool(name: &str, props: &[&str]) -> Tool {
-    let props: Map<String, Value> = props.iter().map(|p| (p.to_string(), json!({"type": "string"}))).collect();
-    Tool { name: name.into(), input_schema: json!({"type": "object", "properties": props}) }
-}
-
-#[test]
-fn plan_follows_the_schema() {
-    let plan = ToolPlan::from_tools(&[tool(CREATE, &["agent_identifier"]), tool(GET, &["sessionRequestId"])])
-        .expect("both tools");
-    assert_eq!(plan.id_argument, "sessionRequestId");
-    assert!(plan.sends_agent_identifier);
-    assert_eq!(plan.get_arguments("abc"), json!({"sessionRequestId": "abc"}));
-    assert_eq!(plan.create_arguments("agentview/1", None), json!({"agent_identifier": "agentview/1"}));
-    let plan = ToolPlan::from_tools(&[tool(CREATE, &[]), tool(GET, &["session_request_id"])]).expect("both");
-    assert_eq!(plan.id_argument, "session_request_id");
-    assert_eq!(plan.create_arguments("x", None), json!({}));
-    assert!(ToolPlan::from_tools(&[tool(CREATE, &[])]).is_none());
-}
-
 #[test]
 fn created_from_every_shape() {
     let fields = json!({"sessionRequestId": "s1", "loginUrl": "https://agentview.de/l/s1", "expiresIn": 300});
