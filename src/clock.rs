@@ -8,6 +8,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// A wait in async code.
 pub type Sleep<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
 
+/// The clock a run shares between its parts.
+pub type SharedClock = std::sync::Arc<dyn Clock>;
+
 /// Injected so polls, retries and lock waits run in tests without real waiting.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> Instant;

@@ -52,39 +52,6 @@ pub fn parse_timeout_secs(raw: &str) -> Result<u64, String> {
     Ok(duration.as_secs())
 }
 
-/// "90 s", "5 min", "1 h 30 min": how agentview says a duration back.
-pub fn describe(d: Duration) -> String {
-    let secs = d.as_secs();
-    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
-    let mut parts = Vec::new();
-    if h > 0 {
-        parts.push(format!("{h} h"));
-    }
-    if m > 0 {
-        parts.push(format!("{m} min"));
-    }
-    if s > 0 || parts.is_empty() {
-        parts.push(format!("{s} s"));
-    }
-    parts.join(" ")
-}
-
-/// Which limit ends a wait, in words that keep "your --timeout" apart from "the server's login
-/// window": `timeout` is the user's `--timeout`, `window` the server's window, both from now.
-pub fn wait_limit(timeout: Option<Duration>, window: Duration, now_unix: u64) -> String {
-    let at = |d: Duration| crate::clock::utc_time_of_day(now_unix + d.as_secs());
-    match timeout {
-        Some(t) if t < window => format!(
-            "your --timeout ({}) ends the wait at {}; the server's login window stays open until {} ({})",
-            describe(t),
-            at(t),
-            at(window),
-            describe(window)
-        ),
-        _ => format!("the server's login window closes at {} (in {})", at(window), describe(window)),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,27 +72,5 @@ mod tests {
         assert!(parse_timeout_secs("0").is_err());
         assert!(parse_timeout_secs("25h").is_err());
         assert_eq!(parse_timeout_secs("24h"), Ok(86_400));
-    }
-
-    #[test]
-    fn the_limit_that_ends_the_wait_is_named() {
-        let ten_min = Duration::from_secs(600);
-        let text = wait_limit(Some(Duration::from_secs(3)), ten_min, 0);
-        assert_eq!(
-            text,
-            "your --timeout (3 s) ends the wait at 00:00:03 UTC; the server's login window stays open until \
-             00:10:00 UTC (10 min)"
-        );
-        let text = wait_limit(None, ten_min, 0);
-        assert_eq!(text, "the server's login window closes at 00:10:00 UTC (in 10 min)");
-        assert!(wait_limit(Some(Duration::from_secs(3600)), ten_min, 0).starts_with("the server's"));
-    }
-
-    #[test]
-    fn says_durations_back() {
-        assert_eq!(describe(Duration::from_secs(90)), "1 min 30 s");
-        assert_eq!(describe(Duration::from_secs(3)), "3 s");
-        assert_eq!(describe(Duration::from_secs(600)), "10 min");
-        assert_eq!(describe(Duration::from_secs(5400)), "1 h 30 min");
     }
 }

@@ -146,11 +146,6 @@ impl Progress {
             None => {}
         }
     }
-
-    /// Remove the bar before the result is printed.
-    pub fn finish(self) {
-        drop(self);
-    }
 }
 
 impl Drop for Progress {

@@ -41,7 +41,7 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
         .map_err(|e| e.into_failure("cannot set up HTTP"))?;
     let server = settings.server.url();
     if login.method == Method::Session {
-        return match Remote::connect(settings, output).await {
+        return match Remote::connect(settings, output, ctx.clock).await {
             Ok(remote) => {
                 output.info("Logging in with the server's login tools (--method session).");
                 Ok(Chosen::Session(Box::new(remote)))
@@ -88,7 +88,7 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
         return Ok(Chosen::OAuth { http, discovered: Box::new(discovered), open_browser: browser });
     }
     let mut no_tools = None;
-    let remote = match Remote::connect(settings, output).await {
+    let remote = match Remote::connect(settings, output, ctx.clock).await {
         Ok(remote) => Some(remote),
         Err(ConnectError::NoTools(failure)) => {
             no_tools = Some(failure);

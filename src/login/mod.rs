@@ -7,6 +7,7 @@ pub mod context;
 pub mod oauth;
 pub mod session;
 pub mod settings;
+pub mod wait;
 
 pub use choice::{Chosen, choose_method};
 pub use context::LoginContext;
@@ -15,7 +16,7 @@ pub use settings::{LoginRequest, LoginSettings, Method, Mode, Report};
 
 use serde_json::{Value, json};
 
-use crate::clock::{iso8601, unix_now};
+use crate::clock::{RealClock, SharedClock, iso8601, unix_now};
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
 use crate::lookup;
@@ -39,7 +40,8 @@ pub async fn run(
     // A --callback-port that is taken fails here, before anything reaches a server.
     let fixed =
         if login.method == Method::Session { None } else { oauth::bind_fixed_port(login.callback_port).await? };
-    let ctx = LoginContext { login: &login, settings, output, interrupt };
+    let clock: SharedClock = std::sync::Arc::new(RealClock);
+    let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
     let chosen = tokio::select! {
         c = choose_method(&ctx) => c?,
         () = interrupt.wait() => return Err(interrupted()),
@@ -111,7 +113,7 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
 /// Save off the async thread (a store waiting for its lock must not keep Ctrl-C from being
 /// seen), then say what happened.
 async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credential: Credential) -> anyhow::Result<Exit> {
-    let LoginContext { login, settings, output, interrupt } = *ctx;
+    let LoginContext { login, settings, output, interrupt, .. } = *ctx;
     let (config, chosen, to_save) = (settings.store.clone(), selected.clone(), credential.clone());
     let saved = tokio::task::spawn_blocking(move || store::save_selected(&config, &chosen, &to_save))
         .await

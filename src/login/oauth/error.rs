@@ -38,6 +38,9 @@ pub enum OAuthError {
     /// The callback failed its state or issuer check.
     #[error("{0}")]
     Callback(String),
+    /// The loopback listener for the browser's redirect could not be bound.
+    #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
+    Listen(#[source] std::io::Error),
 }
 
 fn network(what: &str, error: &NetworkError) -> String {
@@ -71,6 +74,11 @@ impl OAuthError {
         matches!(self, OAuthError::Network { source, .. } if source.is_untrusted())
     }
 
+    /// The authorization server does not know the client (a registration it forgot).
+    pub fn is_invalid_client(&self) -> bool {
+        matches!(self, OAuthError::Rejected { error, .. } if error == "invalid_client")
+    }
+
     /// The grant is dead: only `invalid_grant` says so (a network error never does).
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, OAuthError::Rejected { error, .. } if error == "invalid_grant")
@@ -80,6 +88,7 @@ impl OAuthError {
     pub fn into_failure(self, doing: &str) -> Failure {
         let exit = match &self {
             OAuthError::Denied { .. } => Exit::Denied,
+            OAuthError::Listen(_) => Exit::Other,
             e if e.is_invalid_grant() => Exit::NotLoggedIn,
             _ => Exit::Server,
         };

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::tools::{Activated, Created, DEFAULT_WINDOW, MAX_LIFETIME_SECS, MAX_WINDOW, Polled, Terminal, ToolFailure};
+use super::tools::{Activated, Created, MAX_LIFETIME_SECS, MAX_WINDOW, Polled, Terminal, ToolFailure};
+use crate::login::wait::SESSION_WINDOW;
 use crate::mcp::jsonrpc::kind_of;
 use crate::sanitize;
 
@@ -27,16 +28,16 @@ pub fn parse_created(result: &Value) -> Result<Created, ToolFailure> {
     optional_str(&fields, &["pollUrl", "poll_url"])?;
     let mut warnings = Vec::new();
     let window = match pick(&fields, &["expiresIn", "expires_in"]) {
-        None | Some(Value::Null) => DEFAULT_WINDOW,
+        None | Some(Value::Null) => SESSION_WINDOW,
         Some(value) => match seconds_of(value) {
             Some(secs) if (1.0..=MAX_WINDOW.as_secs_f64()).contains(&secs) => Duration::from_secs(secs as u64),
             Some(_) => {
                 warnings.push(format!(
                     "the server's login window (expiresIn = {}) makes no sense; using {} s",
                     shown_number(value),
-                    DEFAULT_WINDOW.as_secs()
+                    SESSION_WINDOW.as_secs()
                 ));
-                DEFAULT_WINDOW
+                SESSION_WINDOW
             }
             None => {
                 return Err(ToolFailure::Malformed(format!("expiresIn is {} instead of a number", kind_of(value))));

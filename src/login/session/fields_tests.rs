@@ -1,6 +1,7 @@
 //! Tests of the tool-result reader: every shape, every field rule, every failure.
 
 use super::*;
+use crate::login::wait::SESSION_WINDOW;
 use serde_json::json;
 
 fn structured(v: Value) -> Value {
@@ -35,11 +36,11 @@ fn nonsense_windows_fall_back_with_a_warning() {
     for bad in [json!(-5), json!(0), json!(1e12)] {
         let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": bad}));
         let created = parse_created(&r).expect("parses");
-        assert_eq!(created.window, DEFAULT_WINDOW);
+        assert_eq!(created.window, SESSION_WINDOW);
         assert_eq!(created.warnings.len(), 1);
     }
     let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x"}));
-    assert_eq!(parse_created(&r).expect("parses").window, DEFAULT_WINDOW);
+    assert_eq!(parse_created(&r).expect("parses").window, SESSION_WINDOW);
     let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": "ten minutes"}));
     assert!(matches!(parse_created(&r), Err(ToolFailure::Malformed(m)) if m.contains("expiresIn")));
 }
@@ -54,7 +55,7 @@ fn windows_as_integer_float_or_numeric_string() {
     }
     for absurd in [json!(u64::MAX), json!(4_070_908_800_000u64), json!("1e300"), json!(-1)] {
         let r = structured(json!({"sessionRequestId": "s", "loginUrl": "https://a.de/x", "expiresIn": absurd}));
-        assert_eq!(parse_created(&r).expect("parses").window, DEFAULT_WINDOW, "{absurd}");
+        assert_eq!(parse_created(&r).expect("parses").window, SESSION_WINDOW, "{absurd}");
     }
 }
 

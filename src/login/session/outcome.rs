@@ -1,12 +1,11 @@
 //! How a finished wait becomes a credential, or a failure with the right exit code.
 
-use std::time::Duration;
-
 use super::poll::{Outcome, PollError};
 use super::remote;
 use super::tools::{Activated, Terminal, ToolFailure};
-use crate::clock::{countdown, unix_now};
+use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
+use crate::login::wait::{Awaiting, Limit};
 use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::Settings;
@@ -38,21 +37,6 @@ pub fn credential_from(
     }
 }
 
-/// What set the end of a wait: the user's `--timeout`, or the server's login window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limit {
-    UserTimeout(Duration),
-    ServerWindow(Duration),
-}
-
-impl Limit {
-    pub fn duration(self) -> Duration {
-        match self {
-            Limit::UserTimeout(d) | Limit::ServerWindow(d) => d,
-        }
-    }
-}
-
 /// A wait that did not end in approval.
 pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> Failure {
     match outcome {
@@ -67,20 +51,7 @@ pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> F
             ),
             Terminal::Other(status) => Failure::new(Exit::Other, format!("the login ended with status \"{status}\"")),
         },
-        Outcome::TimedOut => match limit {
-            Limit::UserTimeout(window) => Failure::new(
-                Exit::Expired,
-                format!(
-                    "--timeout reached: your limit of {} s ran out before the login was approved",
-                    window.as_secs()
-                ),
-            ),
-            Limit::ServerWindow(window) => Failure::new(
-                Exit::Expired,
-                format!("the server's login window ({}) ran out before the login was approved", countdown(window)),
-            )
-            .with_hint(format!("run `{login_command}` again and approve within the window")),
-        },
+        Outcome::TimedOut => limit.ran_out(Awaiting::Approval, login_command),
         Outcome::ServerKeptFailing(error) => Failure::new(
             Exit::Server,
             format!("the server kept failing until the login window closed (last error: {error})"),

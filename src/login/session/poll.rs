@@ -64,7 +64,6 @@ pub async fn wait_for_approval<C: Clock + ?Sized, P: Poller>(
     poller: &mut P,
     deadline: Instant,
     pacing: &Pacing,
-    mut on_poll: impl FnMut(),
 ) -> Outcome {
     let mut wait = pacing.interval;
     let mut failures = 0u32;
@@ -104,7 +103,6 @@ pub async fn wait_for_approval<C: Clock + ?Sized, P: Poller>(
             }
             Err(fatal) => return Outcome::Fatal(fatal),
         }
-        on_poll();
     }
 }
 

@@ -32,7 +32,7 @@ fn run(clock: &FakeClock, answers: Vec<Result<Polled, PollError>>, window: Durat
     let mut script = Script { clock, answers: answers.into(), times: RefCell::new(vec![]) };
     let deadline = clock.now() + window;
     let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
-    let outcome = rt.block_on(wait_for_approval(clock, &mut script, deadline, &Pacing::default(), || {}));
+    let outcome = rt.block_on(wait_for_approval(clock, &mut script, deadline, &Pacing::default()));
     (outcome, script.times.into_inner())
 }
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::fields;
 use super::poll::{PollError, Poller};
 use super::tools::{self, Created, Polled, ToolFailure, ToolPlan};
-use crate::clock::RealClock;
+use crate::clock::SharedClock;
 use crate::error::{Exit, Failure};
 use crate::mcp::{HttpTransport, McpClient, McpError, TransportConfig};
 use crate::output::Output;
@@ -100,7 +100,7 @@ fn retrying(output: &Output, what: &'static str) -> impl FnMut(&McpError, Durati
 
 impl Remote {
     /// Initialize a session and read the tool schemas.
-    pub async fn connect(settings: &Settings, output: &Output) -> Result<Remote, ConnectError> {
+    pub async fn connect(settings: &Settings, output: &Output, clock: &SharedClock) -> Result<Remote, ConnectError> {
         let trace = output.trace();
         let config = TransportConfig {
             endpoint: settings.server.url().clone(),
@@ -109,12 +109,11 @@ impl Remote {
         };
         let http =
             HttpTransport::new(config, trace).map_err(|e| ConnectError::Other(server_failure(e, "cannot connect")))?;
-        let clock = RealClock;
         let setup = Policy { first_wait: settings.retry_wait, ..SETUP };
         let connected = retry(
-            &clock,
+            clock.as_ref(),
             &setup,
-            async |_| McpClient::connect(http.clone(), VERSION).await,
+            async |_| McpClient::connect_on(clock.clone(), http.clone(), VERSION).await,
             setup_decision,
             retrying(output, "Starting the MCP session"),
         )
@@ -133,7 +132,7 @@ impl Remote {
         };
         output.verbose(&format!("MCP session started (protocol {})", client.protocol_version()));
         let listed = retry(
-            &clock,
+            clock.as_ref(),
             &setup,
             async |_| client.list_tools().await,
             setup_decision,
@@ -169,11 +168,11 @@ impl Remote {
     /// Call create_auth_session. Repeated only when the request surely did not
     /// reach the tool: each call opens a new login window and counts against
     /// the proxy's rate limit.
-    pub async fn create(&mut self, agent: &str, scope: Option<&str>) -> Result<Created, Failure> {
+    pub async fn create(&mut self, clock: &SharedClock, agent: &str, scope: Option<&str>) -> Result<Created, Failure> {
         let args = self.plan.create_arguments(agent, scope);
         let client = &mut self.client;
         let called = retry(
-            &RealClock,
+            clock.as_ref(),
             &self.create_policy,
             async |_| client.call_tool(tools::CREATE, args.clone()).await,
             create_decision,

@@ -11,8 +11,6 @@ use crate::sanitize;
 pub const CREATE: &str = "create_auth_session";
 pub const GET: &str = "get_auth_session";
 
-/// Login window used when the server gives none or nonsense.
-pub const DEFAULT_WINDOW: Duration = Duration::from_secs(600);
 /// Longest login window agentview believes (a day); longer is nonsense.
 pub const MAX_WINDOW: Duration = Duration::from_secs(24 * 3600);
 /// Longest token lifetime agentview believes (ten years); a longer `expiresIn` is a mistake
