@@ -9,8 +9,8 @@ use std::ffi::OsString;
 use std::process::{Command, ExitStatus};
 
 use crate::clock::unix_now;
+use crate::credential::Lookup;
 use crate::error::{Exit, Failure};
-use crate::lookup::Lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 

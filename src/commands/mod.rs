@@ -1,11 +1,11 @@
 //! One module per subcommand; `dispatch` runs the chosen one.
 
 use crate::cli::{Command, GlobalArgs};
+use crate::credential::Door;
 use crate::env::Env;
 use crate::error::Exit;
 use crate::interrupt::Interrupt;
 use crate::login::LoginRequest;
-use crate::login::oauth::refresh;
 use crate::output::Output;
 use crate::settings::Settings;
 
@@ -42,9 +42,9 @@ pub async fn dispatch(
         }
         // Every reader of a credential gets it through the same door, renewed when due.
         Command::Exec(args) => {
-            exec::run(&args.command, refresh::effective(settings, output).await?, settings, output).await
+            exec::run(&args.command, Door::new(settings, output).usable().await?, settings, output).await
         }
-        Command::Token(args) => token::run(args.format, refresh::effective(settings, output).await?, settings, output),
+        Command::Token(args) => token::run(args.format, Door::new(settings, output).usable().await?, settings, output),
         Command::Status(args) => status::run(&args, settings, output).await,
         Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
         Command::Logout(args) => logout::run(args.local, settings, output).await,
@@ -63,7 +63,11 @@ pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
 
 /// Store read failures: shown with `-v`; fatal unless the store is merely
 /// unavailable under `--store auto` (a headless machine without a keyring).
-pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
+pub fn report_read_errors(
+    lookup: &crate::credential::Lookup,
+    settings: &Settings,
+    output: &Output,
+) -> anyhow::Result<()> {
     for note in &lookup.notes {
         output.warn(note);
     }

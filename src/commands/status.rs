@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use crate::check::Verdict;
 use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601, unix_now};
+use crate::credential::Door;
 use crate::error::Exit;
-use crate::lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::UserInfo;
@@ -18,7 +18,8 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
     if args.all {
         return status_list::all(args.json, settings, output);
     }
-    let lookup = crate::login::oauth::refresh::effective(settings, output).await?;
+    let door = Door::new(settings, output);
+    let lookup = door.usable().await?;
     // A store that cannot be read is a store failure here as for `token` (exit 8).
     super::report_read_errors(&lookup, settings, output)?;
     let now = unix_now();
@@ -91,7 +92,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         for error in &store_errors {
             output.always(&format!("  note: {error}"));
         }
-        if found.source == crate::store::Source::Env && lookup::stored(settings).found.is_some() {
+        if found.source == crate::store::Source::Env && door.stored().await.found.is_some() {
             output.always("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
         }
         if let Some(verdict) = &check {

@@ -4,8 +4,8 @@ use serde_json::json;
 
 use crate::cli::TokenFormat;
 use crate::clock::{iso8601, unix_now};
+use crate::credential::Lookup;
 use crate::error::Exit;
-use crate::lookup::Lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 

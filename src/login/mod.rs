@@ -17,9 +17,9 @@ pub use settings::{LoginRequest, LoginSettings, Method, Mode, Report};
 use serde_json::{Value, json};
 
 use crate::clock::{RealClock, SharedClock, iso8601, unix_now};
+use crate::credential::Door;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
-use crate::lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::UserInfo;
@@ -64,17 +64,13 @@ pub async fn run(
 
 /// A live stored credential ends the login at once; an OAuth one that is due is renewed.
 async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<bool> {
-    let now = unix_now();
-    let mut found = lookup::stored(settings);
-    if found.found.as_ref().is_some_and(|f| oauth::refresh::is_due(&f.credential, now)) {
-        match oauth::refresh::renew(settings, output, found).await {
-            Ok(renewed) => found = renewed,
-            Err(e) => {
-                output.info(&format!("The stored OAuth credential could not be renewed ({e}); logging in again."));
-                return Ok(false);
-            }
+    let found = match Door::new(settings, output).stored_fresh().await {
+        Ok(found) => found,
+        Err(e) => {
+            output.info(&format!("The stored OAuth credential could not be renewed ({e}); logging in again."));
+            return Ok(false);
         }
-    }
+    };
     let Some(found) = found.found.filter(|f| f.credential.is_live(unix_now())) else { return Ok(false) };
     let until = found.credential.expires_at.map(|at| format!(", valid until {}", iso8601(at))).unwrap_or_default();
     output.success(&format!(

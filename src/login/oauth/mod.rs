@@ -7,8 +7,8 @@ pub mod grant;
 pub mod loopback;
 pub mod pkce;
 pub mod redirect;
-pub mod refresh;
 pub mod registration;
+pub mod renew;
 pub mod revoke;
 pub mod scope;
 

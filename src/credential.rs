@@ -1,0 +1,246 @@
+//! The one door to a usable credential. Every reader (`token`, `exec`, `status`, and `login`
+//! checking whether it is logged in already) comes through here:
+//!
+//! 1. the environment: `AGENTVIEW_TOKEN` overrides every store ([`from_environment`], where a
+//!    credential made from a client id and secret in the environment would come from too);
+//! 2. the stores in order (off the async thread: a keyring call may hang until its timeout);
+//! 3. renewal of a credential that is due, by the step its grant calls for, single flight
+//!    across processes: the refresh lock, a second read of the store, a renewal only if nobody
+//!    else did one, and the renewed credential saved at once.
+
+use std::fs::{File, OpenOptions};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::clock::{RealClock, SharedClock};
+use crate::error::{Exit, Failure};
+use crate::http::{Http, user_agent};
+use crate::login::oauth::renew::{self, is_due};
+use crate::output::Output;
+use crate::settings::Settings;
+use crate::store::{self, Credential, CredentialKind, Source, StoreConfig, StoreError};
+
+/// The lock renewals of every agentview process take, in the config dir.
+const LOCK_FILE: &str = "refresh.lock";
+
+/// A credential and where it came from.
+#[derive(Debug)]
+pub struct Found {
+    pub credential: Credential,
+    pub source: Source,
+    /// "the Secret Service keyring", a file path, or "AGENTVIEW_TOKEN".
+    pub location: String,
+}
+
+/// The result of a lookup: what was found, and stores that could not be read.
+#[derive(Debug, Default)]
+pub struct Lookup {
+    pub found: Option<Found>,
+    /// Stores that failed on read, with their real error (shown by `status` and `-v`).
+    pub errors: Vec<(String, StoreError)>,
+    /// What the stores read want the user told (a credentials file others can read).
+    pub notes: Vec<String>,
+}
+
+/// The door, for one run.
+#[derive(Debug)]
+pub struct Door<'a> {
+    settings: &'a Settings,
+    output: &'a Output,
+    clock: SharedClock,
+}
+
+impl<'a> Door<'a> {
+    pub fn new(settings: &'a Settings, output: &'a Output) -> Door<'a> {
+        Door { settings, output, clock: Arc::new(RealClock) }
+    }
+
+    /// What `token`, `exec` and `status` use: the environment's credential, else the stored
+    /// one, renewed first when it is due.
+    pub async fn usable(&self) -> anyhow::Result<Lookup> {
+        if let Some(found) = from_environment(self.settings, self.clock.unix_now()) {
+            return Ok(Lookup { found: Some(found), ..Lookup::default() });
+        }
+        self.stored_fresh().await
+    }
+
+    /// The stored credential, renewed first when it is due (what `login` checks before it
+    /// logs in again). A renewal that fails is the error.
+    pub async fn stored_fresh(&self) -> anyhow::Result<Lookup> {
+        let lookup = self.stored().await;
+        match &lookup.found {
+            Some(found) if is_due(&found.credential, self.clock.unix_now()) => self.renew(lookup).await,
+            _ => Ok(lookup),
+        }
+    }
+
+    /// The stored credential as it is, looked up off the async thread.
+    pub async fn stored(&self) -> Lookup {
+        let config = self.settings.store.clone();
+        let server = self.settings.server.as_str().to_owned();
+        tokio::task::spawn_blocking(move || look_in_stores(&config, &server)).await.unwrap_or_else(|e| Lookup {
+            errors: vec![(
+                "the credential store".into(),
+                StoreError::Other { store: "the credential store".into(), reason: format!("the lookup failed: {e}") },
+            )],
+            ..Lookup::default()
+        })
+    }
+
+    /// Renew the found credential under the refresh lock.
+    async fn renew(&self, seen: Lookup) -> anyhow::Result<Lookup> {
+        let Door { settings, output, .. } = *self;
+        let Some(found) = seen.found.as_ref() else { return Ok(seen) };
+        let _lock = self.lock(settings.request_timeout + Duration::from_secs(10)).await?;
+        // Another process may have renewed it while we waited for the lock.
+        let again = self.stored().await;
+        let now = self.clock.unix_now();
+        let current = match again.found.as_ref() {
+            Some(now_found) if now_found.credential.secret != found.credential.secret => {
+                output.verbose("another agentview process renewed the token meanwhile");
+                return Ok(again);
+            }
+            Some(now_found) if is_due(&now_found.credential, now) => now_found,
+            _ => return Ok(again),
+        };
+        let Some(grant) = current.credential.oauth.as_ref() else { return Ok(again) };
+        let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
+            .map_err(|e| e.into_failure("cannot renew the token"))?;
+        output.verbose(&format!("renewing the access token at {}", grant.issuer));
+        let tokens = match renew::renew(&http, grant).await {
+            Ok(Some(tokens)) => tokens,
+            Ok(None) => return Ok(again),
+            Err(e) if e.is_invalid_grant() => {
+                let server = settings.server.as_str().to_owned();
+                self.in_store_of(current, move |store| {
+                    let _ = store.delete(&server);
+                })
+                .await;
+                return Err(Failure::new(
+                    Exit::NotLoggedIn,
+                    format!(
+                        "the authorization server no longer accepts the stored refresh token ({e}); the credential was removed"
+                    ),
+                )
+                .with_hint(format!("log in again: {}", settings.command("login")))
+                .into());
+            }
+            Err(e) if current.credential.is_live(now) => {
+                output.warn(&format!("could not renew the access token ({e}); using the current one until it expires"));
+                return Ok(again);
+            }
+            Err(e) => {
+                return Err(e
+                    .into_failure("the access token expired and could not be renewed (the stored credential is kept)")
+                    .into());
+            }
+        };
+        for warning in &tokens.warnings {
+            output.warn(warning);
+        }
+        let renewed = renew::renewed(&current.credential, tokens, now);
+        self.save(current, &renewed).await?;
+        let found = Found { credential: renewed, source: current.source, location: current.location.clone() };
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
+    }
+
+    /// Run `work` on the store `found` came from, off the async thread. `None`: that store is
+    /// not configured (any more).
+    async fn in_store_of<T: Send + 'static>(
+        &self,
+        found: &Found,
+        work: impl FnOnce(Box<dyn store::CredentialStore>) -> T + Send + 'static,
+    ) -> Option<Result<T, tokio::task::JoinError>> {
+        let store = store::stores_for_read(&self.settings.store).into_iter().find(|s| s.source() == found.source)?;
+        Some(tokio::task::spawn_blocking(move || work(store)).await)
+    }
+
+    async fn save(&self, found: &Found, credential: &Credential) -> Result<(), Failure> {
+        let to_save = credential.clone();
+        let saved = self.in_store_of(found, move |store| store.save(&to_save)).await;
+        let saved = match saved {
+            None => return Err(Failure::new(Exit::Store, "the store the credential came from is not configured")),
+            Some(Err(e)) => return Err(Failure::new(Exit::Store, format!("saving the renewed token failed: {e}"))),
+            Some(Ok(saved)) => saved,
+        };
+        saved.map_err(|e| {
+            Failure::new(Exit::Store, format!("the token was renewed but could not be stored: {e}"))
+                .with_source(e)
+                .with_hint("the old refresh token may no longer work; log in again: agentview login")
+        })
+    }
+
+    /// The cross-process refresh lock in the config dir, waited for at most `wait`.
+    async fn lock(&self, wait: Duration) -> Result<Option<File>, Failure> {
+        let dir = &self.settings.store.config_dir;
+        let output = self.output;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = match builder.create(dir).and_then(|()| options.open(dir.join(LOCK_FILE))) {
+            Ok(file) => file,
+            Err(e) => {
+                output.verbose(&format!("renewing without the refresh lock: {e}"));
+                return Ok(None);
+            }
+        };
+        let clock = &self.clock;
+        let deadline = clock.now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(file)),
+                Err(std::fs::TryLockError::WouldBlock) if clock.now() < deadline => {
+                    clock.sleep(Duration::from_millis(20)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Failure::new(
+                        Exit::Store,
+                        format!("another agentview process has been renewing the token for over {} s", wait.as_secs()),
+                    ));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    output.verbose(&format!("renewing without the refresh lock: {e}"));
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+/// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
+pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
+    let secret = settings.env_token.as_ref()?;
+    let credential = Credential {
+        server: settings.server.to_string(),
+        kind: CredentialKind::Bearer,
+        secret: secret.clone(),
+        expires_at: None,
+        user: None,
+        created_at: now,
+        oauth: None,
+    };
+    Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into() })
+}
+
+/// Look in the stores in order; the first that holds a credential for `server` wins.
+fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
+    let mut lookup = Lookup::default();
+    for store in store::stores_for_read(config) {
+        let loaded = store.load(server);
+        lookup.notes.extend(store.notes());
+        match loaded {
+            Ok(Some(credential)) => {
+                lookup.found = Some(Found { credential, source: store.source(), location: store.describe() });
+                return lookup;
+            }
+            Ok(None) => {}
+            Err(e) => lookup.errors.push((store.describe(), e)),
+        }
+    }
+    lookup
+}
