@@ -94,7 +94,7 @@ impl OAuth {
         let wanted = if status == 403 {
             let asked = challenge
                 .as_ref()
-                .filter(|c| c.error.as_deref() == Some("insufficient_scope"))
+                .filter(|c| c.error == Some(agentview::login::oauth::error::ErrorCode::InsufficientScope))
                 .and_then(|c| c.scope.as_deref())
                 .ok_or("HTTP 403 without an insufficient_scope challenge that names a scope")?;
             let mut union = self.granted.clone();

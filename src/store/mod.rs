@@ -125,6 +125,31 @@ impl ClientAuth {
     }
 }
 
+/// The token endpoint authentication methods an authorization server lists
+/// (`token_endpoint_auth_methods_supported`, RFC 8414), parsed once.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AuthMethods {
+    known: Vec<ClientAuth>,
+    /// Methods agentview does not use (`private_key_jwt`, …) were listed too.
+    others: bool,
+}
+
+impl AuthMethods {
+    pub fn parse<S: AsRef<str>>(names: &[S]) -> AuthMethods {
+        let known = names.iter().filter_map(|n| ClientAuth::parse(n.as_ref())).collect::<Vec<_>>();
+        AuthMethods { others: known.len() < names.len(), known }
+    }
+
+    /// Nothing listed at all (RFC 8414's default then is `client_secret_basic`).
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty() && !self.others
+    }
+
+    pub fn supports(&self, method: ClientAuth) -> bool {
+        self.known.contains(&method)
+    }
+}
+
 /// The OAuth side of a credential: bound to one issuer, one client and one resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OAuthGrant {
@@ -135,8 +160,8 @@ pub struct OAuthGrant {
     /// Only when the registration handed one out.
     pub client_secret: Option<Secret>,
     pub client_auth: ClientAuth,
-    pub token_endpoint: String,
-    pub revocation_endpoint: Option<String>,
+    pub token_endpoint: reqwest::Url,
+    pub revocation_endpoint: Option<reqwest::Url>,
     /// The canonical server URL the token was issued for (RFC 8707).
     pub resource: String,
     /// The scopes granted, space-separated, when the server said.

@@ -59,7 +59,7 @@ pub fn one_case(rng: &mut Rng) {
         registration_endpoint: None,
         revocation_endpoint: None,
         scopes_supported: Vec::new(),
-        token_auth_methods: Vec::new(),
+        token_auth_methods: Default::default(),
         iss_supported: rng.chance(50),
         cimd_supported: false,
     };

@@ -5,15 +5,16 @@
 use reqwest::Url;
 use serde_json::{Map, Value};
 
-use super::error::{OAuthError, json_object};
+use super::error::{ErrorCode, OAuthError, json_object};
 use crate::http::Http;
+use crate::store::AuthMethods;
 
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Challenge {
     pub resource_metadata: Option<String>,
     pub scope: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<ErrorCode>,
 }
 
 /// Parse the Bearer challenge of a `WWW-Authenticate` header (RFC 6750 section 3), if any.
@@ -59,7 +60,7 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
         match name.as_str() {
             "resource_metadata" => challenge.resource_metadata = Some(value),
             "scope" => challenge.scope = Some(value),
-            "error" => challenge.error = Some(value),
+            "error" => challenge.error = Some(ErrorCode::parse(&value)),
             _ => {}
         }
     }
@@ -83,7 +84,7 @@ pub struct AuthServer {
     pub registration_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
     pub scopes_supported: Vec<String>,
-    pub token_auth_methods: Vec<String>,
+    pub token_auth_methods: AuthMethods,
     /// RFC 9207: the redirect carries `iss`.
     pub iss_supported: bool,
     pub cimd_supported: bool,
@@ -279,7 +280,7 @@ fn parse_auth_server(doc: &Map<String, Value>, issuer: &str) -> Result<AuthServe
         registration_endpoint: optional("registration_endpoint")?,
         revocation_endpoint: optional("revocation_endpoint")?,
         scopes_supported: strings(doc, "scopes_supported"),
-        token_auth_methods: strings(doc, "token_endpoint_auth_methods_supported"),
+        token_auth_methods: AuthMethods::parse(&strings(doc, "token_endpoint_auth_methods_supported")),
         iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
         cimd_supported: doc.get("client_id_metadata_document_supported").and_then(Value::as_bool) == Some(true),
     })

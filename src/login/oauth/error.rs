@@ -31,16 +31,79 @@ pub enum OAuthError {
     NoRegistration(String),
     /// An OAuth error response from the token or registration endpoint.
     #[error("the authorization server refused: {error}{}", describe(.description))]
-    Rejected { error: String, description: Option<String> },
+    Rejected { error: ErrorCode, description: Option<String> },
     /// The callback said no (`error=access_denied` and friends).
     #[error("the authorization server ended the login: {error}{}", describe(.description))]
-    Denied { error: String, description: Option<String> },
+    Denied { error: ErrorCode, description: Option<String> },
     /// The callback failed its state or issuer check.
     #[error("{0}")]
     Callback(String),
     /// The loopback listener for the browser's redirect could not be bound.
     #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
     Listen(#[source] std::io::Error),
+}
+
+/// An OAuth error code, parsed once (RFC 6749 sections 4.1.2.1 and 5.2, RFC 6750 section 3.1,
+/// RFC 7591 section 3.2.2): the codes agentview acts on by name, anything else kept as sent
+/// (made safe for a terminal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    AccessDenied,
+    UnsupportedResponseType,
+    ServerError,
+    TemporarilyUnavailable,
+    InvalidToken,
+    InsufficientScope,
+    InvalidRedirectUri,
+    InvalidClientMetadata,
+    /// Any other code.
+    Extension(String),
+}
+
+impl ErrorCode {
+    const KNOWN: [(&'static str, ErrorCode); 14] = [
+        ("invalid_request", ErrorCode::InvalidRequest),
+        ("invalid_client", ErrorCode::InvalidClient),
+        ("invalid_grant", ErrorCode::InvalidGrant),
+        ("unauthorized_client", ErrorCode::UnauthorizedClient),
+        ("unsupported_grant_type", ErrorCode::UnsupportedGrantType),
+        ("invalid_scope", ErrorCode::InvalidScope),
+        ("access_denied", ErrorCode::AccessDenied),
+        ("unsupported_response_type", ErrorCode::UnsupportedResponseType),
+        ("server_error", ErrorCode::ServerError),
+        ("temporarily_unavailable", ErrorCode::TemporarilyUnavailable),
+        ("invalid_token", ErrorCode::InvalidToken),
+        ("insufficient_scope", ErrorCode::InsufficientScope),
+        ("invalid_redirect_uri", ErrorCode::InvalidRedirectUri),
+        ("invalid_client_metadata", ErrorCode::InvalidClientMetadata),
+    ];
+
+    /// The code a server sent (codes are case-sensitive).
+    pub fn parse(code: &str) -> ErrorCode {
+        Self::KNOWN
+            .iter()
+            .find(|(name, _)| *name == code)
+            .map_or_else(|| ErrorCode::Extension(crate::sanitize::line(code, 60)), |(_, known)| known.clone())
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::Extension(code) => code,
+            known => Self::KNOWN.iter().find(|(_, k)| k == known).map_or("", |(name, _)| name),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 fn network(what: &str, error: &NetworkError) -> String {
@@ -76,12 +139,12 @@ impl OAuthError {
 
     /// The authorization server does not know the client (a registration it forgot).
     pub fn is_invalid_client(&self) -> bool {
-        matches!(self, OAuthError::Rejected { error, .. } if error == "invalid_client")
+        matches!(self, OAuthError::Rejected { error: ErrorCode::InvalidClient, .. })
     }
 
     /// The grant is dead: only `invalid_grant` says so (a network error never does).
     pub fn is_invalid_grant(&self) -> bool {
-        matches!(self, OAuthError::Rejected { error, .. } if error == "invalid_grant")
+        matches!(self, OAuthError::Rejected { error: ErrorCode::InvalidGrant, .. })
     }
 
     /// The failure for a user, with its exit code: denied 5, a dead grant 4, everything else 7.
@@ -119,5 +182,24 @@ pub fn json_object(reply: &Reply, what: &str) -> Result<Map<String, Value>, OAut
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(OAuthError::invalid(what, "JSON that is not an object")),
         Err(_) => Err(OAuthError::invalid(what, format!("not JSON (HTTP {})", reply.status))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_parsed_once_and_said_back_as_sent() {
+        assert_eq!(ErrorCode::parse("invalid_grant"), ErrorCode::InvalidGrant);
+        assert_eq!(ErrorCode::parse("insufficient_scope").to_string(), "insufficient_scope");
+        assert_eq!(ErrorCode::parse("Invalid_Grant"), ErrorCode::Extension("Invalid_Grant".into()), "case-sensitive");
+        assert_eq!(ErrorCode::parse("slow_down\x1b[31m").to_string(), "slow_down[31m");
+        for (name, code) in ErrorCode::KNOWN {
+            assert_eq!(code.as_str(), name);
+        }
+        let rejected = OAuthError::Rejected { error: ErrorCode::parse("invalid_grant"), description: None };
+        assert!(rejected.is_invalid_grant() && !rejected.is_invalid_client());
+        assert_eq!(rejected.to_string(), "the authorization server refused: invalid_grant");
     }
 }

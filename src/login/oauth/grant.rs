@@ -5,7 +5,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::discovery::AuthServer;
-use super::error::{OAuthError, json_object};
+use super::error::{ErrorCode, OAuthError, json_object};
 use super::loopback::Params;
 use super::pkce::{Pkce, random_token};
 use super::registration::Client;
@@ -73,7 +73,7 @@ impl Authorization {
                 ));
             }
             return Err(OAuthError::Denied {
-                error: crate::sanitize::line(error, 60),
+                error: ErrorCode::parse(error),
                 description: params.get("error_description").map(|d| crate::sanitize::line(d, 300)),
             });
         }
@@ -178,7 +178,7 @@ pub fn parse_tokens(reply: &Reply) -> Result<Tokens, OAuthError> {
     };
     if let Some(error) = doc.get("error").and_then(Value::as_str) {
         return Err(OAuthError::Rejected {
-            error: crate::sanitize::line(error, 60),
+            error: ErrorCode::parse(error),
             description: doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300)),
         });
     }

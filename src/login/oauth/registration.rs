@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::discovery::AuthServer;
-use super::error::{OAuthError, json_object};
+use super::error::{ErrorCode, OAuthError, json_object};
 use crate::http::Http;
 use crate::secret::{Secret, check_token_shape};
-use crate::store::ClientAuth;
 use crate::store::private::{PrivateDir, PrivateError};
+use crate::store::{AuthMethods, ClientAuth};
 
 /// The client identity used for one authorization.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,10 +77,10 @@ impl Client {
 
 /// With a secret: `client_secret_basic` unless the server lists only `client_secret_post`
 /// (RFC 8414: the default is `client_secret_basic`).
-fn secret_method(supported: &[String]) -> ClientAuth {
-    if supported.iter().any(|m| m == "client_secret_basic") || supported.is_empty() {
+fn secret_method(supported: &AuthMethods) -> ClientAuth {
+    if supported.supports(ClientAuth::ClientSecretBasic) || supported.is_empty() {
         ClientAuth::ClientSecretBasic
-    } else if supported.iter().any(|m| m == "client_secret_post") {
+    } else if supported.supports(ClientAuth::ClientSecretPost) {
         ClientAuth::ClientSecretPost
     } else {
         ClientAuth::ClientSecretBasic
@@ -102,7 +102,7 @@ pub async fn register(
         ))
     })?;
     let methods = &server.token_auth_methods;
-    let method = if methods.is_empty() || methods.iter().any(|m| m == "none") {
+    let method = if methods.is_empty() || methods.supports(ClientAuth::None) {
         ClientAuth::None
     } else {
         secret_method(methods)
@@ -122,7 +122,7 @@ pub async fn register(
     if !(200..300).contains(&reply.status) {
         let detail = json_object(&reply, WHAT)
             .ok()
-            .and_then(|doc| doc.get("error").and_then(Value::as_str).map(|e| crate::sanitize::line(e, 80)))
+            .and_then(|doc| doc.get("error").and_then(Value::as_str).map(ErrorCode::parse))
             .map(|e| format!(" ({e})"))
             .unwrap_or_default();
         return Err(OAuthError::NoRegistration(format!(
@@ -160,11 +160,11 @@ fn registered_method(
     returned: Option<ClientAuth>,
     requested: ClientAuth,
     secret: bool,
-    supported: &[String],
+    supported: &AuthMethods,
 ) -> ClientAuth {
     match returned {
         Some(auth) => auth,
-        None if secret && requested == ClientAuth::None && !supported.iter().any(|m| m == "none") => {
+        None if secret && requested == ClientAuth::None && !supported.supports(ClientAuth::None) => {
             secret_method(supported)
         }
         None => requested,

@@ -37,9 +37,7 @@ pub async fn renew(http: &Http, grant: &OAuthGrant) -> Result<Option<Tokens>, OA
     match renewal(grant) {
         Some(Renewal::RefreshToken(refresh_token)) => {
             let client = Client::of_grant(grant);
-            let endpoint = reqwest::Url::parse(&grant.token_endpoint)
-                .map_err(|_| OAuthError::invalid("the stored credential", "a bad token endpoint URL"))?;
-            grant::refresh(http, &endpoint, &client, refresh_token, &grant.resource).await.map(Some)
+            grant::refresh(http, &grant.token_endpoint, &client, refresh_token, &grant.resource).await.map(Some)
         }
         None => Ok(None),
     }
@@ -83,7 +81,7 @@ mod tests {
                 client_id: "c".into(),
                 client_secret: None,
                 client_auth: ClientAuth::None,
-                token_endpoint: "https://as.example/token".into(),
+                token_endpoint: reqwest::Url::parse("https://as.example/token").expect("url"),
                 revocation_endpoint: None,
                 resource: "https://a.example/mcp".into(),
                 scope: None,

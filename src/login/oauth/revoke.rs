@@ -11,8 +11,6 @@ use crate::store::OAuthGrant;
 /// Revoke both tokens at the grant's revocation endpoint. `Ok(false)`: the server has none.
 pub async fn revoke(http: &Http, grant: &OAuthGrant, access_token: &Secret) -> Result<bool, OAuthError> {
     let Some(endpoint) = &grant.revocation_endpoint else { return Ok(false) };
-    let endpoint =
-        Url::parse(endpoint).map_err(|_| OAuthError::invalid("the stored credential", "a bad revocation URL"))?;
     let client = Client::of_grant(grant);
     // The refresh token first: revoking it ends the whole grant at most servers.
     let mut tokens = Vec::new();
@@ -21,7 +19,7 @@ pub async fn revoke(http: &Http, grant: &OAuthGrant, access_token: &Secret) -> R
     }
     tokens.push((access_token, "access_token"));
     for (token, hint) in tokens {
-        revoke_one(http, &endpoint, &client, token, hint).await?;
+        revoke_one(http, endpoint, &client, token, hint).await?;
     }
     Ok(true)
 }
