@@ -3,10 +3,9 @@
 //! has a usable shape; everything shown on a terminal is safe.
 
 use agentview::http::Reply;
-use agentview::login::oauth::discovery::{AuthServer, parse_challenge};
-use agentview::login::oauth::grant::{Authorization, parse_tokens};
-use agentview::login::oauth::loopback::{parse_query, pasted_params};
-use agentview::login::oauth::registration::Client;
+use agentview::login::oauth::{
+    AuthServer, Authorization, Client, parse_challenge, parse_query, parse_tokens, pasted_params,
+};
 use agentview::secret::check_token_shape;
 use agentview::store::ClientAuth;
 use reqwest::Url;

@@ -1,25 +1,28 @@
 //! MCP authorization: OAuth 2.1 with PKCE in the browser, a redirect to a loopback listener
 //! (or pasted back), tokens that renew themselves, revocation on logout.
 
-pub mod discovery;
-pub mod error;
-pub mod grant;
-pub mod loopback;
-pub mod pkce;
-pub mod redirect;
-pub mod registration;
-pub mod renew;
-pub mod revoke;
-pub mod scope;
+pub(crate) mod discovery;
+mod error;
+mod grant;
+mod loopback;
+mod pkce;
+mod redirect;
+mod registration;
+pub(crate) mod renew;
+pub(crate) mod revoke;
+mod scope;
 
-pub use discovery::{Challenge, Discovered};
-pub use error::OAuthError;
-pub use redirect::{Identity, Pending, Started, begin};
+// The library's OAuth: find the server's setup, start an authorization for the browser, take
+// the callback, exchange the code. The readers of what servers and browsers send are public
+// too, for fuzzing.
+pub use discovery::{AuthServer, Challenge, Discovered, ProtectedResource, discover, parse_challenge};
+pub use error::{ErrorCode, OAuthError};
+pub use grant::{Authorization, Tokens, parse_tokens};
+pub use loopback::{Listener, Params, parse_query, pasted_params};
+pub use redirect::{Identity, Notes, Pending, Started, begin};
 pub use registration::{Client, ClientChoice, RegistrationCache};
 pub use scope::choose_scope;
 
-use self::grant::Tokens;
-use self::loopback::Listener;
 use super::context::{LoginContext, interrupted};
 use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
 use crate::clock::{countdown, unix_now};
