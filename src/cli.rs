@@ -7,9 +7,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub(crate) mod duration;
+pub mod help;
+
 /// Log in to an agentView MCP server and keep the token safe.
 #[derive(Debug, Parser)]
-#[command(name = "agentview", version, about, after_help = crate::help::after_help(""))]
+#[command(name = "agentview", version, about, after_help = crate::cli::help::after_help(""))]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -69,25 +72,25 @@ pub enum ColorArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
-    #[command(after_help = crate::help::after_help("login"))]
+    #[command(after_help = crate::cli::help::after_help("login"))]
     Login(LoginArgs),
     /// Print the stored credential for the server on stdout
-    #[command(after_help = crate::help::after_help("token"))]
+    #[command(after_help = crate::cli::help::after_help("token"))]
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
-    #[command(after_help = crate::help::after_help("status"))]
+    #[command(after_help = crate::cli::help::after_help("status"))]
     Status(StatusArgs),
     /// Revoke the credential at the server (OAuth) and remove it from the stores
-    #[command(after_help = crate::help::after_help("logout"))]
+    #[command(after_help = crate::cli::help::after_help("logout"))]
     Logout(LogoutArgs),
     /// Print a ready-to-paste MCP client configuration for the server
-    #[command(name = "mcp-config", after_help = crate::help::after_help("mcp-config"))]
+    #[command(name = "mcp-config", after_help = crate::cli::help::after_help("mcp-config"))]
     McpConfig(McpConfigArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
-    #[command(after_help = crate::help::after_help("exec"))]
+    #[command(after_help = crate::cli::help::after_help("exec"))]
     Exec(ExecArgs),
     /// Print shell completions
-    #[command(after_help = crate::help::after_help("completions"))]
+    #[command(after_help = crate::cli::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
 
@@ -99,7 +102,7 @@ pub struct LoginArgs {
 
     /// Give up waiting after this long: 90, 90s, 5m, 1h (the server's own login window
     /// still applies; the shorter one ends the wait)
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout_secs)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::duration::parse_timeout_secs)]
     pub timeout: Option<u64>,
 
     /// Log in again even if a valid credential is stored

@@ -1,6 +1,9 @@
 //! Time as agentview sees it: a monotonic clock, waiting, and the wall clock. Every wait in
 //! agentview goes through a [`Clock`], so tests run the waits without real waiting.
 
+#[cfg(test)]
+pub mod fake;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

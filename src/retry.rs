@@ -67,7 +67,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::FakeClock;
+    use crate::clock::fake::FakeClock;
 
     const POLICY: Policy =
         Policy { attempts: 4, first_wait: Duration::from_secs(1), max_wait: Duration::from_secs(30) };

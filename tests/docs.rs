@@ -135,7 +135,7 @@ fn man_pages_render_cleanly_at_80_columns() {
             .unwrap_or_default()
             .trim_start_matches("agentview")
             .trim_start_matches('-');
-        for example in agentview::help::examples(sub) {
+        for example in agentview::cli::help::examples(sub) {
             assert!(
                 lines.iter().any(|l| l.trim() == example.command),
                 "{name}: example {:?} is not a line\n{text}",
@@ -143,7 +143,7 @@ fn man_pages_render_cleanly_at_80_columns() {
             );
         }
         // Each exit code starts its own line, with its meaning beside it.
-        for (code, meaning) in agentview::help::EXIT_CODES {
+        for (code, meaning) in agentview::cli::help::EXIT_CODES {
             let found = lines.iter().any(|l| {
                 l.trim_start()
                     .strip_prefix(&code.to_string())

@@ -371,7 +371,7 @@ fn process_alive(_pid: u32) -> bool {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use crate::testing::FakeClock;
+    use crate::clock::fake::FakeClock;
     use std::os::unix::fs::PermissionsExt;
 
     fn mode(path: &Path) -> u32 {

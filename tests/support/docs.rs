@@ -64,7 +64,7 @@ fn man_pages() -> Vec<Generated> {
     pages
 }
 
-/// One page: clap_mangen's title, name, description and options; the rest from `agentview::help`.
+/// One page: clap_mangen's title, name, description and options; the rest from `agentview::cli::help`.
 fn page(command: clap::Command, sub: &str, all: &[String]) -> Generated {
     let source = format!("agentview {}", env!("CARGO_PKG_VERSION"));
     let man = clap_mangen::Man::new(command.clone()).source(source).manual("agentview manual");
@@ -160,7 +160,7 @@ fn synopsis(command: &clap::Command, sub: &str) -> String {
 
 /// EXAMPLES, EXIT STATUS, ENVIRONMENT, FILES and SEE ALSO.
 fn sections(sub: &str, all: &[String]) -> String {
-    use agentview::help;
+    use agentview::cli::help;
     let mut out = String::from(".SH EXAMPLES\n");
     for example in help::examples(sub) {
         out.push_str(&format!(".PP\n{}\n.RS 4\n.nf\n{}\n.fi\n.RE\n", roff(example.what), roff(example.command)));

@@ -6,10 +6,10 @@ use serde_json::json;
 
 use crate::clock::{iso8601, utc_time_of_day};
 use crate::error::Exit;
-use crate::invocation::shell_quote;
 use crate::login::settings::LoginSettings;
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::settings::invocation::shell_quote;
 
 /// `--no-wait`: tell the caller how to finish, and stop.
 pub fn print(

@@ -3,7 +3,7 @@
 use super::*;
 use std::cell::RefCell;
 
-use crate::testing::FakeClock;
+use crate::clock::fake::FakeClock;
 use std::collections::VecDeque;
 
 /// Answers from a script; records when each poll happened.

@@ -1,18 +1,42 @@
-//! `agentview login --with-token`: store a token piped in on stdin (CI secrets).
+//! `agentview login`: a login with a method (`login::run`), or `--with-token`: store a token
+//! piped in on stdin (CI secrets).
 
 use std::io::Read;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use crate::cli::{GlobalArgs, LoginArgs};
 use crate::clock::unix_now;
+use crate::env::Env;
 use crate::error::{Exit, Failure};
-use crate::login::{Report, preflight_store, report};
+use crate::interrupt::Interrupt;
+use crate::login::{LoginRequest, Report, preflight_store, report};
 use crate::output::Output;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind};
 
-pub fn run(wanted: Report, stdin_wait: Duration, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+/// `agentview login`, as the arguments ask: a login with a method, or a token from stdin.
+pub async fn run(
+    args: LoginArgs,
+    global: &GlobalArgs,
+    settings: &Settings,
+    output: &Output,
+    env: &Env,
+) -> anyhow::Result<Exit> {
+    let request =
+        LoginRequest::resolve(args, global, env, |wait| read_stdin_token(wait).map(|s| s.expose().to_string()))?;
+    match request {
+        LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, settings, output),
+        LoginRequest::Login(login) => {
+            let interrupt = Interrupt::install();
+            crate::login::run(login, settings, output, &interrupt).await
+        }
+    }
+}
+
+/// `--with-token`: store the token read from stdin; no server call.
+pub fn with_token(wanted: Report, stdin_wait: Duration, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if settings.ui.stdin_tty {
         return Err(Failure::usage("--with-token reads the token from stdin, but stdin is a terminal")
             .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")

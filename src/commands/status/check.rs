@@ -1,4 +1,5 @@
-//! Asking the server whether it still accepts a credential (`status --check`).
+//! `status --check`: asking the server whether it still accepts a credential, and saying what
+//! it answered.
 //!
 //! An agentView server that offers an `authenticate` tool is asked through it, and its answer
 //! says who the credential belongs to. Any other MCP server is asked the plain way: an
@@ -9,6 +10,9 @@ use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde_json::{Map, Value, json};
+
+use crate::clock::iso8601;
+use crate::error::Exit;
 
 use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
@@ -176,6 +180,55 @@ fn fields_of(result: &Value, text: &str) -> Map<String, Value> {
         _ => None,
     };
     structured.or_else(|| serde_json::from_str::<Map<String, Value>>(text).ok()).unwrap_or_default()
+}
+
+/// The exit code of a check: accepted → 0, refused → 4 (not logged in), no answer → 7 (server).
+pub fn exit_of(verdict: &Verdict) -> Exit {
+    match verdict {
+        Verdict::Accepted(_) => Exit::Ok,
+        Verdict::Rejected { .. } => Exit::NotLoggedIn,
+        Verdict::Unreachable { .. } => Exit::Server,
+    }
+}
+
+pub fn to_json(verdict: &Verdict) -> Value {
+    match verdict {
+        Verdict::Accepted(a) => json!({
+            "result": "accepted",
+            "via": a.via,
+            "user": a.user.as_ref().map(UserInfo::to_json).unwrap_or(Value::Null),
+            "scope": a.scope,
+            "expires_at": a.expires_at.map(iso8601),
+            "expires_at_unix": a.expires_at,
+        }),
+        Verdict::Rejected { reason } => json!({"result": "rejected", "reason": reason}),
+        Verdict::Unreachable { reason } => json!({"result": "unreachable", "reason": reason}),
+    }
+}
+
+pub fn print(verdict: &Verdict, settings: &Settings, output: &Output) {
+    match verdict {
+        Verdict::Accepted(a) => {
+            let how = if a.via == AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };
+            output.always(&format!("  check:   the server accepts the credential (asked through {how})"));
+            if let Some(user) = a.user.as_ref().and_then(UserInfo::describe) {
+                output.always(&format!("  server says account: {user}"));
+            }
+            if let Some(scope) = &a.scope {
+                output.always(&format!("  server says scope:   {}", crate::sanitize::line(scope, 200)));
+            }
+            if let Some(at) = a.expires_at {
+                output.always(&format!("  server says expires: {}", iso8601(at)));
+            }
+        }
+        Verdict::Rejected { reason } => {
+            output.always(&format!("  check:   REJECTED by the server: {reason}"));
+            output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
+        }
+        Verdict::Unreachable { reason } => {
+            output.always(&format!("  check:   no answer from the server: {reason}"));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::check::Verdict;
+use self::check::Verdict;
 use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601, unix_now};
 use crate::credential::Door;
@@ -12,24 +12,25 @@ use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::UserInfo;
 
-use super::status_list;
+mod check;
+mod list;
 
 pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if args.all {
-        return status_list::all(args.json, settings, output);
+        return list::all(args.json, settings, output);
     }
     let door = Door::new(settings, output);
     let lookup = door.usable().await?;
     // A store that cannot be read is a store failure here as for `token` (exit 8).
-    super::report_read_errors(&lookup, settings, output)?;
+    crate::commands::report_read_errors(&lookup, settings, output)?;
     let now = unix_now();
     let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
     let Some(found) = &lookup.found else {
-        return status_list::not_logged_in(args.json, &store_errors, settings, output);
+        return list::not_logged_in(args.json, &store_errors, settings, output);
     };
     let credential = &found.credential;
     let live = credential.is_live(now);
-    let check = if args.check && live { Some(crate::check::check(settings, credential, output).await) } else { None };
+    let check = if args.check && live { Some(check::check(settings, credential, output).await) } else { None };
     if args.json {
         let mut doc = json!({
             "logged_in": live,
@@ -51,7 +52,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             doc["renews"] = json!(grant.refresh_token.is_some());
         }
         if let Some(verdict) = &check {
-            doc["check"] = super::status_check::to_json(verdict);
+            doc["check"] = check::to_json(verdict);
             // No answer leaves the local verdict standing; a refusal overrides it.
             doc["logged_in"] = json!(live && !matches!(verdict, Verdict::Rejected { .. }));
         }
@@ -96,14 +97,14 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             output.always("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
         }
         if let Some(verdict) = &check {
-            super::status_check::print(verdict, settings, output);
+            check::print(verdict, settings, output);
         } else if !live {
             output.always(&format!("Run `{}` to log in again.", settings.command("login")));
         }
     }
     Ok(match (&check, live) {
         (_, false) => Exit::NotLoggedIn,
-        (Some(verdict), true) => super::status_check::exit_of(verdict),
+        (Some(verdict), true) => check::exit_of(verdict),
         (None, true) => Exit::Ok,
     })
 }

@@ -1,4 +1,4 @@
-//! Test doubles shared by the unit tests: a clock whose sleep advances time at once.
+//! A clock for unit tests: its waits advance time at once.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
