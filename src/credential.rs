@@ -38,7 +38,8 @@ pub struct Lookup {
     pub found: Option<Found>,
     /// Stores that failed on read, with their real error (shown by `status` and `-v`).
     pub errors: Vec<(String, StoreError)>,
-    /// What the stores read want the user told (a credentials file others can read).
+    /// What the store that held the credential wants the user told (a credentials file others
+    /// can read, a keyring that forgets at reboot).
     pub notes: Vec<String>,
 }
 
@@ -227,14 +228,15 @@ pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
     Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into() })
 }
 
-/// Look in the stores in order; the first that holds a credential for `server` wins.
+/// Look in the stores in order; the first that holds a credential for `server` wins, and only
+/// it has something to say (a keyring that forgets at reboot, a file others can read): a store
+/// that did not hold the credential is no reader's concern.
 fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
     let mut lookup = Lookup::default();
     for store in store::stores_for_read(config) {
-        let loaded = store.load(server);
-        lookup.notes.extend(store.notes());
-        match loaded {
+        match store.load(server) {
             Ok(Some(credential)) => {
+                lookup.notes = store.notes();
                 lookup.found = Some(Found { credential, source: store.source(), location: store.describe() });
                 return lookup;
             }

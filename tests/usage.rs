@@ -7,6 +7,8 @@ mod support;
 mod exec;
 #[path = "usage/messages.rs"]
 mod messages;
+#[path = "usage/stores.rs"]
+mod stores;
 #[path = "usage/two_step.rs"]
 mod two_step;
 #[path = "usage/with_token.rs"]
