@@ -18,7 +18,7 @@ use crate::http::{Http, user_agent};
 use crate::login::oauth::renew::{self, is_due};
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::{self, Credential, CredentialKind, Source, StoreConfig, StoreError};
+use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
 
 /// The lock renewals of every agentview process take, in the config dir.
 const LOCK_FILE: &str = "refresh.lock";
@@ -41,6 +41,25 @@ pub struct Lookup {
     /// What the store that held the credential wants the user told (a credentials file others
     /// can read, a keyring that forgets at reboot).
     pub notes: Vec<String>,
+}
+
+/// The command that logs in, for a hint.
+#[derive(Debug)]
+pub struct LoginHint {
+    pub command: String,
+    /// Set when the command names another store than the user's keyring: why.
+    pub why_not_keyring: Option<String>,
+}
+
+impl LoginHint {
+    /// Tell the user how to log in: `lead` and `rest` around the command, then why not the
+    /// keyring, if so.
+    pub fn tell(&self, output: &Output, lead: &str, rest: &str) {
+        output.info(&format!("{lead}`{}`{rest}", self.command));
+        if let Some(why) = &self.why_not_keyring {
+            output.info(&format!("  {why}"));
+        }
+    }
 }
 
 /// The door, for one run.
@@ -86,6 +105,30 @@ impl<'a> Door<'a> {
             )],
             ..Lookup::default()
         })
+    }
+
+    /// How a hint tells the user to log in when there is no credential: the command with their
+    /// own flags, unless `--store keyring` names a keyring that cannot keep a credential here (it
+    /// may answer reads and still refuse every write); then the file store, and why not the
+    /// keyring.
+    pub async fn login_hint(&self) -> LoginHint {
+        let settings = self.settings;
+        let own = LoginHint { command: settings.command("login"), why_not_keyring: None };
+        if settings.store.choice != StoreChoice::Keyring {
+            return own;
+        }
+        let config = settings.store.clone();
+        let probed = tokio::task::spawn_blocking(move || {
+            let keyring = store::stores_for_read(&config).into_iter().next()?;
+            keyring.probe().err().map(|e| format!("the keyring cannot keep a credential here: {e}"))
+        })
+        .await;
+        match probed {
+            Ok(Some(why)) => {
+                LoginHint { command: settings.command_in_store("file", "login"), why_not_keyring: Some(why) }
+            }
+            _ => own,
+        }
     }
 
     /// Renew the found credential under the refresh lock.

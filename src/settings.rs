@@ -251,6 +251,20 @@ impl Settings {
         words.join(" ")
     }
 
+    /// Like [`Settings::command`], with `--store store` instead of the user's store.
+    pub fn command_in_store(&self, store: &str, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string()];
+        let mut flags = self.given_flags.iter();
+        while let Some(flag) = flags.next() {
+            let value = flags.next().map(String::as_str).unwrap_or_default();
+            if flag != "--store" {
+                words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
+            }
+        }
+        words.extend(["--store".to_string(), store.to_string(), sub.to_string()]);
+        words.join(" ")
+    }
+
     /// Like [`Settings::command`], for another server (the store and config dir stay).
     pub fn command_for(&self, server: &str, sub: &str) -> String {
         let mut words =

@@ -1,7 +1,6 @@
 //! One module per subcommand; `dispatch` runs the chosen one.
 
 use crate::cli::{Command, GlobalArgs};
-use crate::credential::Door;
 use crate::env::Env;
 use crate::error::Exit;
 use crate::output::Output;
@@ -26,11 +25,8 @@ pub async fn dispatch(
 ) -> anyhow::Result<Exit> {
     match command {
         Command::Login(args) => login::run(args, global, settings, output, env).await,
-        // Every reader of a credential gets it through the same door, renewed when due.
-        Command::Exec(args) => {
-            exec::run(&args.command, Door::new(settings, output).usable().await?, settings, output).await
-        }
-        Command::Token(args) => token::run(args.format, Door::new(settings, output).usable().await?, settings, output),
+        Command::Exec(args) => exec::run(&args.command, settings, output).await,
+        Command::Token(args) => token::run(args.format, settings, output).await,
         Command::Status(args) => status::run(&args, settings, output).await,
         Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
         Command::Logout(args) => logout::run(args.local, settings, output).await,

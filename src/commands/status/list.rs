@@ -4,6 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::clock::{iso8601, unix_now};
+use crate::credential::LoginHint;
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
@@ -81,6 +82,7 @@ pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
 pub fn not_logged_in(
     as_json: bool,
     store_errors: &[String],
+    login: &LoginHint,
     settings: &Settings,
     output: &Output,
 ) -> anyhow::Result<Exit> {
@@ -93,7 +95,7 @@ pub fn not_logged_in(
             "server": settings.server,
             "store_errors": store_errors,
             "other_servers": others.iter().map(|e| entry_json(e, now, settings)).collect::<Vec<_>>(),
-            "login_command": settings.command("login"),
+            "login_command": login.command,
         });
         crate::output::write_data(&format!("{doc}\n"))?;
         return Ok(Exit::NotLoggedIn);
@@ -110,6 +112,9 @@ pub fn not_logged_in(
         output.always(&format!("Use one with: {}", settings.command_for(&first.server, "status")));
         output.always("  (the same --server works with token, exec and mcp-config)");
     }
-    output.always(&format!("Run `{}` to log in.", settings.command("login")));
+    output.always(&format!("Run `{}` to log in.", login.command));
+    if let Some(why) = &login.why_not_keyring {
+        output.always(&format!("  {why}"));
+    }
     Ok(Exit::NotLoggedIn)
 }

@@ -26,7 +26,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
     let now = unix_now();
     let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
     let Some(found) = &lookup.found else {
-        return list::not_logged_in(args.json, &store_errors, settings, output);
+        return list::not_logged_in(args.json, &store_errors, &door.login_hint().await, settings, output);
     };
     let credential = &found.credential;
     let live = credential.is_live(now);
