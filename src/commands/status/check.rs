@@ -206,27 +206,27 @@ pub fn to_json(verdict: &Verdict) -> Value {
     }
 }
 
-pub fn print(verdict: &Verdict, settings: &Settings, output: &Output) {
+/// The verdict's lines in the report.
+pub(super) fn print(verdict: &Verdict, report: &mut super::Report) {
     match verdict {
         Verdict::Accepted(a) => {
             let how = if a.via == AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };
-            output.always(&format!("  check:   the server accepts the credential (asked through {how})"));
+            report.line(&format!("  check:   the server accepts the credential (asked through {how})"));
             if let Some(user) = a.user.as_ref().and_then(UserInfo::describe) {
-                output.always(&format!("  server says account: {user}"));
+                report.line(&format!("  server says account: {user}"));
             }
             if let Some(scope) = &a.scope {
-                output.always(&format!("  server says scope:   {}", crate::sanitize::line(scope, 200)));
+                report.line(&format!("  server says scope:   {}", crate::sanitize::line(scope, 200)));
             }
             if let Some(at) = a.expires_at {
-                output.always(&format!("  server says expires: {}", iso8601(at)));
+                report.line(&format!("  server says expires: {}", iso8601(at)));
             }
         }
         Verdict::Rejected { reason } => {
-            output.always(&format!("  check:   REJECTED by the server: {reason}"));
-            output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
+            report.line(&format!("  check:   REJECTED by the server: {reason}"));
         }
         Verdict::Unreachable { reason } => {
-            output.always(&format!("  check:   no answer from the server: {reason}"));
+            report.line(&format!("  check:   no answer from the server: {reason}"));
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::Report;
 use crate::clock::{iso8601, unix_now};
 use crate::credential::LoginHint;
 use crate::error::Exit;
@@ -62,17 +63,22 @@ pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
             "notes": keyring_note.iter().map(|n| n.to_string()).chain(listing.problems.iter().cloned()).collect::<Vec<_>>(),
         });
         crate::output::write_data(&format!("{doc}\n"))?;
-    } else if listing.entries.is_empty() {
-        output.always(&format!("No credentials in {}.", listing.file));
     } else {
-        output.always(&format!("Credentials in {}:", listing.file));
-        for entry in &listing.entries {
-            output.always(&entry_line(entry, now));
+        let mut report = Report::default();
+        if listing.entries.is_empty() {
+            report.line(&format!("No credentials in {}.", listing.file));
+        } else {
+            report.line(&format!("Credentials in {}:", listing.file));
+            for entry in &listing.entries {
+                report.line(&entry_line(entry, now));
+            }
         }
-    }
-    if !as_json {
-        for note in keyring_note.iter().map(|n| n.to_string()).chain(listing.problems.iter().cloned()) {
-            output.always(&format!("  note: {note}"));
+        if let Some(note) = keyring_note {
+            report.line(&format!("  note: {note}"));
+        }
+        report.write()?;
+        for problem in &listing.problems {
+            output.always(&format!("  note: {problem}"));
         }
     }
     Ok(if listing.entries.is_empty() { Exit::NotLoggedIn } else { Exit::Ok })
@@ -100,15 +106,19 @@ pub fn not_logged_in(
         crate::output::write_data(&format!("{doc}\n"))?;
         return Ok(Exit::NotLoggedIn);
     }
-    output.always(&format!("Not logged in to {}.", settings.server));
+    let mut report = Report::default();
+    report.line(&format!("Not logged in to {}.", settings.server));
+    if !others.is_empty() {
+        report.line("Credentials are stored for:");
+        for entry in &others {
+            report.line(&entry_line(entry, now));
+        }
+    }
+    report.write()?;
     for error in store_errors {
         output.always(&format!("  note: {error}"));
     }
     if let Some(first) = others.first() {
-        output.always("Credentials are stored for:");
-        for entry in &others {
-            output.always(&entry_line(entry, now));
-        }
         output.always(&format!("Use one with: {}", settings.command_for(&first.server, "status")));
         output.always("  (the same --server works with token, exec and mcp-config)");
     }

@@ -1,4 +1,5 @@
 //! `agentview status`: logged in or not, where the credential comes from, until when. Never the token.
+//! The report is the answer, on stdout; errors and hints go to stderr.
 //! Offline unless `--check` asks the server.
 
 use serde_json::{Value, json};
@@ -14,6 +15,22 @@ use crate::store::UserInfo;
 
 mod check;
 mod list;
+
+/// The lines of a report, written to stdout at once: the report is the command's answer, so it
+/// goes where data goes; hints and errors stay on stderr.
+#[derive(Debug, Default)]
+struct Report(String);
+
+impl Report {
+    fn line(&mut self, text: &str) {
+        self.0.push_str(text);
+        self.0.push('\n');
+    }
+
+    fn write(&self) -> anyhow::Result<()> {
+        crate::output::write_data(&self.0)
+    }
+}
 
 pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if args.all {
@@ -58,30 +75,31 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         }
         crate::output::write_data(&format!("{doc}\n"))?;
     } else {
+        let mut report = Report::default();
         let state = match &check {
             _ if !live => "The credential has EXPIRED for",
             Some(Verdict::Rejected { .. }) => "The server REFUSES the stored credential for",
             _ => "Logged in to",
         };
-        output.always(&format!("{state} {}", settings.server));
+        report.line(&format!("{state} {}", settings.server));
         if let Some(user) = credential.user.as_ref().and_then(UserInfo::describe) {
-            output.always(&format!("  account: {user}"));
+            report.line(&format!("  account: {user}"));
         }
         let kind = credential.kind.describe();
-        output.always(&format!("  kind:    {kind}"));
+        report.line(&format!("  kind:    {kind}"));
         if let Some(grant) = &credential.oauth {
-            output.always(&format!("  issuer:  {}", crate::sanitize::line(&grant.issuer, 200)));
+            report.line(&format!("  issuer:  {}", crate::sanitize::line(&grant.issuer, 200)));
             if let Some(scope) = &grant.scope {
-                output.always(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
+                report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
             }
             let renews = if grant.refresh_token.is_some() {
                 "automatically, before it expires"
             } else {
                 "no (no refresh token)"
             };
-            output.always(&format!("  renews:  {renews}"));
+            report.line(&format!("  renews:  {renews}"));
         }
-        output.always(&format!("  source:  {} ({})", found.source.as_str(), found.location));
+        report.line(&format!("  source:  {} ({})", found.source.as_str(), found.location));
         let expiry = match credential.expires_at {
             Some(at) if at > now => {
                 format!("{} (in {})", iso8601(at), countdown(std::time::Duration::from_secs(at - now)))
@@ -89,15 +107,19 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             Some(at) => format!("{} (expired)", iso8601(at)),
             None => "unknown".into(),
         };
-        output.always(&format!("  expires: {expiry}"));
+        report.line(&format!("  expires: {expiry}"));
         for error in &store_errors {
             output.always(&format!("  note: {error}"));
         }
         if found.source == crate::store::Source::Env && door.stored().await.found.is_some() {
-            output.always("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
+            report.line("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
         }
         if let Some(verdict) = &check {
-            check::print(verdict, settings, output);
+            check::print(verdict, &mut report);
+        }
+        report.write()?;
+        if matches!(check, Some(Verdict::Rejected { .. })) {
+            output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
         } else if !live {
             output.always(&format!("Run `{}` to log in again.", settings.command("login")));
         }
