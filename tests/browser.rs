@@ -40,7 +40,9 @@ struct Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let Some(pid) = std::fs::read_to_string(&self.pid_file).ok().map(|s| s.trim().to_string()) else { return };
-        let _ = std::process::Command::new("kill").arg(&pid).status();
+        if let Ok(pid) = pid.parse() {
+            support::cli::send_signal(pid, "TERM");
+        }
         let stat = format!("/proc/{pid}/stat");
         let start = Instant::now();
         // Its profile lives in the test's temp dir: let it exit before that is removed.

@@ -213,6 +213,33 @@ fn exit_code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
 }
 
+/// Whether process `pid` exists (a zombie counts until it is reaped). Asks the kernel directly:
+/// the `kill` program would print "No such process" on the test run's terminal.
+#[cfg(unix)]
+pub fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
+    !matches!(rustix::process::test_kill_process(pid), Err(rustix::io::Errno::SRCH))
+}
+
+/// Send `signal` ("INT", "TERM", "HUP", "KILL", …) to process `pid`; whether it was delivered.
+#[cfg(unix)]
+pub fn send_signal(pid: u32, signal: &str) -> bool {
+    use rustix::process::Signal;
+    let signal = match signal.trim_start_matches('-') {
+        "INT" => Signal::INT,
+        "TERM" => Signal::TERM,
+        "HUP" => Signal::HUP,
+        "KILL" => Signal::KILL,
+        "QUIT" => Signal::QUIT,
+        "USR1" => Signal::USR1,
+        "USR2" => Signal::USR2,
+        "ALRM" => Signal::ALARM,
+        other => panic!("no signal named {other}"),
+    };
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
+    rustix::process::kill_process(pid, signal).is_ok()
+}
+
 /// Mode bits of a file (unix).
 #[cfg(unix)]
 pub fn mode(path: &Path) -> u32 {

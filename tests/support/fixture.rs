@@ -158,9 +158,7 @@ impl Live {
     }
 
     fn signal(&self, which: &str) {
-        let status =
-            std::process::Command::new("kill").args([which, &self.pid().to_string()]).status().expect("kill runs");
-        assert!(status.success(), "kill {which} failed");
+        assert!(super::cli::send_signal(self.pid(), which), "kill {which} failed");
     }
 
     /// Wait for the exit and collect everything it printed.
