@@ -20,35 +20,38 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The heading of the options every command takes: a subcommand's own options come first.
+const GLOBAL: &str = "Global options";
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
     pub server: Option<String>,
 
     /// Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]
-    #[arg(long, global = true, value_enum, value_name = "STORE")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "STORE")]
     pub store: Option<StoreArg>,
 
     /// Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 
     /// Extra request header "Name: value" (repeatable), e.g. a proxy grant;
     /// `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv
-    #[arg(short = 'H', long = "header", global = true, value_name = "H")]
+    #[arg(short = 'H', long = "header", global = true, help_heading = GLOBAL, value_name = "H")]
     pub headers: Vec<String>,
 
     /// Hide progress and success messages; errors, warnings and the login URL still show
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, help_heading = GLOBAL, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Show each request and response status (secrets redacted)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub verbose: bool,
 
     /// When to use colours in messages
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 }
 
