@@ -40,6 +40,18 @@ fn no_stale_generated_files() {
 }
 
 #[test]
+fn man_pages_carry_no_markdown() {
+    for file in docs::generate().iter().filter(|f| f.path.starts_with("man")) {
+        let text = String::from_utf8_lossy(&file.contents);
+        let marked: Vec<&str> = text.lines().filter(|l| l.contains('`')).collect();
+        assert!(marked.is_empty(), "{}: literal backticks in\n{}", file.path.display(), marked.join("\n"));
+    }
+    let login = docs::generate().into_iter().find(|f| f.path.ends_with("agentview-login.1")).expect("login page");
+    let text = String::from_utf8_lossy(&login.contents).into_owned();
+    assert!(text.contains("\\fBcredentials.json\\fR"), "a code span is set in bold");
+}
+
+#[test]
 fn man_pages_cover_every_subcommand_and_carry_no_date() {
     let files = docs::generate();
     let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();

@@ -83,7 +83,30 @@ fn page(command: clap::Command, sub: &str, all: &[String]) -> Generated {
         render(&mut out, &|w| man.render_subcommands_section(w));
     }
     out.extend_from_slice(sections(sub, all).as_bytes());
+    let out = code_spans(&String::from_utf8_lossy(&out)).into_bytes();
     Generated { path: PathBuf::from("man").join(man.get_filename()), contents: out }
+}
+
+/// The help text marks code as Markdown does, `like this`, which a terminal shows as it is; a
+/// man page sets it in bold instead. A line with an unpaired backtick keeps it as an apostrophe.
+fn code_spans(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for line in page.split_inclusive('\n') {
+        let parts: Vec<&str> = line.split('`').collect();
+        if parts.len().is_multiple_of(2) {
+            out.push_str(&line.replace('`', "\\(aq"));
+            continue;
+        }
+        for (i, part) in parts.iter().enumerate() {
+            out.push_str(match i % 2 {
+                1 => "\\fB",
+                _ if i > 0 => "\\fR",
+                _ => "",
+            });
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Text for roff: backslashes and minus signs escaped, no control character at a line start.
