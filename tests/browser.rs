@@ -4,8 +4,8 @@
 //! AGENTVIEW_SCREENSHOT=<file.png> saves a picture of the approval page.
 
 #[path = "support/cdp.rs"]
-mod cdp;
-mod support;
+pub mod cdp;
+pub mod support;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -1,9 +1,9 @@
 //! The committed completions and man pages match what the clap definitions generate.
 
 #[path = "support/cli.rs"]
-mod cli;
+pub mod cli;
 #[path = "support/docs.rs"]
-mod docs;
+pub mod docs;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

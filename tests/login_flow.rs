@@ -1,6 +1,6 @@
 //! The login flow end to end: the real binary against the local agentView server.
 
-mod support;
+pub mod support;
 
 use std::time::Duration;
 

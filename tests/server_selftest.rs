@@ -1,7 +1,7 @@
 //! Self-tests of the local agentView-compatible MCP server, driven with plain reqwest and hand-written JSON-RPC.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+pub mod support;
 
 use std::time::{Duration, Instant};
 

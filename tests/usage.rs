@@ -1,7 +1,7 @@
 //! The ways people and programs use agentview, on the real binary against the local server:
 //! the two-step login, `exec`, `login --with-token`, colours, `-v` and help.
 
-mod support;
+pub mod support;
 
 #[path = "usage/exec.rs"]
 mod exec;

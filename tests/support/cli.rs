@@ -1,5 +1,4 @@
 //! Running the real `agentview` binary in a clean, private environment.
-#![allow(dead_code)]
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,6 +10,18 @@ pub struct Agentview {
     pub dir: tempfile::TempDir,
     pub server: String,
     envs: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Agentview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values may be tokens: names only.
+        let names: Vec<&str> = self.envs.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Agentview")
+            .field("dir", &self.dir.path())
+            .field("server", &self.server)
+            .field("env", &names)
+            .finish()
+    }
 }
 
 /// What one run produced.

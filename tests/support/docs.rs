@@ -7,7 +7,6 @@ use clap::CommandFactory;
 use clap_complete::{Generator, Shell};
 
 /// The command that rewrites the generated files.
-#[allow(dead_code)] // only the check quotes it
 pub const REGENERATE: &str = "cargo run --example gen-docs";
 
 /// The shells completions are committed for.

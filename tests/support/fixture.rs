@@ -1,6 +1,5 @@
 //! Helpers of the robustness tests: a seeded credentials file, store checks, and a login
 //! process watched while it runs.
-#![allow(dead_code)]
 
 use std::io::Read;
 use std::path::Path;
