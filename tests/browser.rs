@@ -8,7 +8,7 @@ pub mod cdp;
 pub mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::cli::{Agentview, script, wait_until};
@@ -44,13 +44,10 @@ impl Drop for Browser {
             support::cli::send_signal(pid, "TERM");
         }
         let stat = format!("/proc/{pid}/stat");
-        let start = Instant::now();
         // Its profile lives in the test's temp dir: let it exit before that is removed.
-        while start.elapsed() < Duration::from_secs(5)
-            && std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z "))
-        {
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let _ = support::cli::try_wait_until(Duration::from_secs(5), || {
+            std::fs::read_to_string(&stat).map_or(true, |s| s.contains(") Z ")).then_some(())
+        });
     }
 }
 
