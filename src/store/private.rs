@@ -12,9 +12,9 @@ use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::clock::Clock;
+pub use super::lock::{LockError, LockFile, Locked};
 
 /// Why a private file could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -195,80 +195,7 @@ impl PrivateDir {
             .map_err(|e| PrivateError::io(format!("cannot open {}", path.display()), e))?;
         let meta = file.metadata().map_err(|e| PrivateError::io(format!("cannot stat {}", path.display()), e))?;
         check_file(&path, &meta)?;
-        Ok(LockFile { file, path })
-    }
-}
-
-/// How often a lock held by another process is tried again.
-const LOCK_POLL: Duration = Duration::from_millis(20);
-
-/// An open lock file, not locked yet.
-#[derive(Debug)]
-pub struct LockFile {
-    file: File,
-    path: PathBuf,
-}
-
-/// A held lock; dropping it releases the lock.
-#[derive(Debug)]
-pub struct Locked {
-    _file: File,
-}
-
-/// Why a lock was not taken.
-#[derive(Debug, thiserror::Error)]
-pub enum LockError {
-    /// Another process held it for the whole wait.
-    #[error("another agentview process has held {} for over {} s", .path.display(), .waited.as_secs_f32())]
-    Busy { path: PathBuf, waited: Duration },
-    #[error("cannot lock {}: {source}", .path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: io::Error,
-    },
-}
-
-impl LockFile {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Take the lock, or `None` when another process holds it.
-    fn try_take(&self) -> Result<bool, LockError> {
-        match self.file.try_lock() {
-            Ok(()) => Ok(true),
-            Err(fs::TryLockError::WouldBlock) => Ok(false),
-            Err(fs::TryLockError::Error(source)) => Err(LockError::Io { path: self.path.clone(), source }),
-        }
-    }
-
-    /// Take the lock within `wait`, pausing between tries (for blocking code).
-    pub fn lock_blocking(self, clock: &dyn Clock, wait: Duration) -> Result<Locked, LockError> {
-        let deadline = clock.now() + wait;
-        loop {
-            if self.try_take()? {
-                return Ok(Locked { _file: self.file });
-            }
-            if clock.now() >= deadline {
-                return Err(LockError::Busy { path: self.path, waited: wait });
-            }
-            clock.pause(LOCK_POLL);
-        }
-    }
-
-    /// Take the lock within `wait`, sleeping between tries (for async code).
-    pub async fn lock(self, clock: &dyn Clock, wait: Duration) -> Result<Locked, LockError> {
-        let deadline = clock.now() + wait;
-        loop {
-            if self.try_take()? {
-                return Ok(Locked { _file: self.file });
-            }
-            if clock.now() >= deadline {
-                return Err(LockError::Busy { path: self.path, waited: wait });
-            }
-            clock.sleep(LOCK_POLL).await;
-        }
+        Ok(LockFile::new(file, path))
     }
 }
 
@@ -369,60 +296,5 @@ fn process_alive(_pid: u32) -> bool {
 }
 
 #[cfg(all(test, unix))]
-mod tests {
-    use super::*;
-    use crate::clock::fake::FakeClock;
-    use std::os::unix::fs::PermissionsExt;
-
-    fn mode(path: &Path) -> u32 {
-        fs::metadata(path).expect("exists").permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn writes_are_private_atomic_and_leave_nothing_behind() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = PrivateDir::new(tmp.path().join("nested"));
-        dir.write("a.json", b"{}").expect("write");
-        assert_eq!(mode(dir.path()), 0o700);
-        assert_eq!(mode(&dir.file("a.json")), 0o600);
-        let read = dir.read("a.json", 10).expect("read").expect("there");
-        assert_eq!((read.bytes.as_slice(), read.loose_mode), (&b"{}"[..], None));
-        let names: Vec<_> = fs::read_dir(dir.path()).expect("list").map(|e| e.expect("entry").file_name()).collect();
-        assert_eq!(names, ["a.json"]);
-        assert!(matches!(dir.read("a.json", 1), Err(PrivateError::TooLarge { .. })));
-        assert!(dir.read("missing", 10).expect("no error").is_none());
-    }
-
-    #[test]
-    fn links_and_loose_files_are_refused() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = PrivateDir::new(tmp.path());
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700)).expect("chmod");
-        let target = tmp.path().join("target");
-        std::os::unix::fs::symlink(&target, dir.file("link")).expect("symlink");
-        assert!(matches!(dir.read("link", 10), Err(PrivateError::Refused(_))));
-        assert!(matches!(dir.lock_file("link"), Err(PrivateError::Refused(_))));
-        assert!(!target.exists(), "nothing was created through the link");
-        fs::write(dir.file("loose"), b"x").expect("write");
-        fs::set_permissions(dir.file("loose"), fs::Permissions::from_mode(0o666)).expect("chmod");
-        assert!(matches!(dir.read("loose", 10), Err(PrivateError::Refused(_))));
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o777)).expect("chmod");
-        assert!(matches!(dir.write("new", b"x"), Err(PrivateError::Refused(_))));
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700)).expect("chmod");
-    }
-
-    #[test]
-    fn a_held_lock_is_waited_for_on_the_clock() {
-        let tmp = tempfile::tempdir().expect("tmp");
-        let dir = PrivateDir::new(tmp.path());
-        let held = dir.lock_file("x.lock").expect("open").lock_blocking(&FakeClock::new(0), Duration::ZERO);
-        let _held = held.expect("free at first");
-        let clock = FakeClock::new(0);
-        let wait = Duration::from_secs(10);
-        match dir.lock_file("x.lock").expect("open").lock_blocking(&clock, wait) {
-            Err(LockError::Busy { waited, .. }) => assert_eq!(waited, wait),
-            other => panic!("{other:?}"),
-        }
-        assert!(clock.elapsed() >= wait && clock.elapsed() < wait + Duration::from_secs(1), "{:?}", clock.elapsed());
-    }
-}
+#[path = "private_tests.rs"]
+mod tests;

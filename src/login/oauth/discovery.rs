@@ -6,8 +6,8 @@ use reqwest::Url;
 use serde_json::{Map, Value};
 
 use super::error::{ErrorCode, OAuthError, json_object};
+use super::methods::AuthMethods;
 use crate::http::Http;
-use crate::store::AuthMethods;
 
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,6 +5,7 @@ pub(crate) mod discovery;
 mod error;
 mod grant;
 mod loopback;
+mod methods;
 mod pkce;
 mod redirect;
 mod registration;
@@ -19,6 +20,7 @@ pub use discovery::{AuthServer, Challenge, Discovered, ProtectedResource, discov
 pub use error::{ErrorCode, OAuthError};
 pub use grant::{Authorization, Tokens, parse_tokens};
 pub use loopback::{Listener, Params, parse_query, pasted_params};
+pub use methods::AuthMethods;
 pub use redirect::{Identity, Notes, Pending, Started, begin};
 pub use registration::{Client, ClientChoice, RegistrationCache};
 pub use scope::choose_scope;

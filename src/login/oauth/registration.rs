@@ -9,10 +9,11 @@ use serde_json::{Value, json};
 
 use super::discovery::AuthServer;
 use super::error::{ErrorCode, OAuthError, json_object};
+use super::methods::AuthMethods;
 use crate::http::Http;
 use crate::secret::{Secret, check_token_shape};
+use crate::store::ClientAuth;
 use crate::store::private::{PrivateDir, PrivateError};
-use crate::store::{AuthMethods, ClientAuth};
 
 /// The client identity used for one authorization.
 #[derive(Debug, Clone, PartialEq, Eq)]
