@@ -1,5 +1,5 @@
 //! One HTTP layer for everything agentview sends: the MCP transport and every OAuth request
-//! build on it. It owns the TLS trust ([`tls`]), proxies from the environment, no redirects
+//! build on it. It owns the TLS trust (`tls`), proxies from the environment, no redirects
 //! (a redirect is reported, never followed), bounded bodies, content types, the user agent,
 //! `-v` tracing (method, URL without its query, status; never headers or bodies), and one
 //! typed network error that keeps the error it came from.

@@ -114,7 +114,7 @@ impl NetworkError {
 #[derive(Debug)]
 pub enum FetchError {
     Network(NetworkError),
-    /// The body passed [`MAX_BODY`]; reading stopped there.
+    /// The body passed [`MAX_BODY`](super::MAX_BODY); reading stopped there.
     TooLarge,
 }
 

@@ -1,7 +1,7 @@
 //! `agentview login`: one story for every method.
 //!
 //! 1. Pick the store, before anything is sent ([`preflight_store`]).
-//! 2. Choose the method from what the server offers and what this machine can do ([`choice`]).
+//! 2. Choose the method from what the server offers and what this machine can do (`choice`).
 //! 3. The method gets a credential: OAuth in the browser ([`oauth`]) or agentView's session
 //!    tools ([`session`]), both waiting for the person the same way ([`wait`]).
 //! 4. Store it and read it back, then report (`store_and_report`).
