@@ -8,7 +8,6 @@
 //!    across processes: the refresh lock, a second read of the store, a renewal only if nobody
 //!    else did one, and the renewed credential saved at once.
 
-use std::fs::{File, OpenOptions};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use crate::http::{Http, user_agent};
 use crate::login::oauth::renew::{self, is_due};
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
 use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
 
 /// The lock renewals of every agentview process take, in the config dir.
@@ -214,43 +214,37 @@ impl<'a> Door<'a> {
         })
     }
 
-    /// The cross-process refresh lock in the config dir, waited for at most `wait`.
-    async fn lock(&self, wait: Duration) -> Result<Option<File>, Failure> {
-        let dir = &self.settings.store.config_dir;
-        let output = self.output;
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = match builder.create(dir).and_then(|()| options.open(dir.join(LOCK_FILE))) {
+    /// The cross-process refresh lock in the config dir, waited for at most `wait`. It is a
+    /// private file of the config dir whatever the store: a link, a file of another user, or a
+    /// dir others can write is refused (exit 8, naming the file), and nothing is renewed.
+    /// Where locks cannot be taken at all (a read-only dir, a file system without locks) the
+    /// renewal goes on without one.
+    async fn lock(&self, wait: Duration) -> Result<Option<Locked>, Failure> {
+        let dir = PrivateDir::new(&self.settings.store.config_dir);
+        let path = dir.file(LOCK_FILE);
+        let refused = |e: &dyn std::fmt::Display| {
+            Failure::new(Exit::Store, format!("cannot take the refresh lock {}: {e}", path.display())).with_hint(
+                "agentview does not use a file in its config dir that someone else may have planted or can change; \
+                 fix or remove what is named above",
+            )
+        };
+        let file = match dir.lock_file(LOCK_FILE) {
             Ok(file) => file,
+            Err(e @ PrivateError::Refused(_)) => return Err(refused(&e)),
             Err(e) => {
-                output.verbose(&format!("renewing without the refresh lock: {e}"));
+                self.output.verbose(&format!("renewing without the refresh lock: {e}"));
                 return Ok(None);
             }
         };
-        let clock = &self.clock;
-        let deadline = clock.now() + wait;
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(Some(file)),
-                Err(std::fs::TryLockError::WouldBlock) if clock.now() < deadline => {
-                    clock.sleep(Duration::from_millis(20)).await;
-                }
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    return Err(Failure::new(
-                        Exit::Store,
-                        format!("another agentview process has been renewing the token for over {} s", wait.as_secs()),
-                    ));
-                }
-                Err(std::fs::TryLockError::Error(e)) => {
-                    output.verbose(&format!("renewing without the refresh lock: {e}"));
-                    return Ok(None);
-                }
+        match file.lock(self.clock.as_ref(), wait).await {
+            Ok(locked) => Ok(Some(locked)),
+            Err(LockError::Busy { .. }) => Err(Failure::new(
+                Exit::Store,
+                format!("another agentview process has been renewing the token for over {} s", wait.as_secs()),
+            )),
+            Err(e @ LockError::Io { .. }) => {
+                self.output.verbose(&format!("renewing without the refresh lock: {e}"));
+                Ok(None)
             }
         }
     }

@@ -136,3 +136,50 @@ fn an_environment_token_is_never_refreshed() {
     assert_eq!(av.token(), "from-the-environment");
     assert_eq!(server.token_requests("refresh_token"), 0);
 }
+
+/// With the keyring store the config dir holds no credential, but renewal takes its lock there
+/// and a login keeps its registration there. A co-user who can write the dir (or once could)
+/// plants links: nothing may be created or read through them, whatever the store.
+#[cfg(unix)]
+#[test]
+fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    if !support::cli::require_secret_service() {
+        return;
+    }
+    // Tokens that live 30 s are always due for renewal.
+    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(30), ..OAuthConfig::default() });
+    let mut av = with_browser(&server);
+    av.set("AGENTVIEW_STORE", "keyring").set("AGENTVIEW_KEYRING_BACKEND", "secret-service").with_session_bus();
+    login(&av);
+    let dir = av.config_dir();
+    let lock = dir.join("refresh.lock");
+    let planted = av.dir.path().join("planted");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    symlink(&planted, &lock).unwrap();
+    let run = av.run(&["token"]);
+    assert!(!planted.exists(), "the lock was created through the link\n{}", run.stderr);
+    assert_eq!(run.code, 8, "a store failure\n{}", run.stderr);
+    assert!(run.stderr.contains(&lock.display().to_string()), "the error names the file\n{}", run.stderr);
+    assert!(run.stderr.contains("writable by other users"), "{}", run.stderr);
+    assert_eq!(server.token_requests("refresh_token"), 0, "no renewal without the lock");
+
+    // A login in that dir neither reads nor writes its registration cache through a link.
+    let cache = dir.join("oauth-clients.json");
+    std::fs::rename(&cache, av.dir.path().join("kept-cache")).unwrap();
+    symlink(&planted, &cache).unwrap();
+    av.run(&["login", "--method", "oauth", "--force"]).expect_code(0);
+    assert!(!planted.exists(), "the registration cache was written through the link");
+
+    // The dir made private again: the link where the lock goes is still refused, by name.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let run = av.run(&["token"]).expect_code(8);
+    assert!(run.stderr.contains(&lock.display().to_string()) && run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert!(!planted.exists());
+    std::fs::remove_file(&lock).unwrap();
+    let renewals = server.token_requests("refresh_token");
+    av.run(&["token"]).expect_code(0);
+    assert_eq!(server.token_requests("refresh_token"), renewals + 1, "renewed once the link is gone");
+    av.run(&["logout"]).expect_code(0);
+}
