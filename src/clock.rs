@@ -24,6 +24,10 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     fn pause(&self, duration: Duration);
     /// Wall-clock unix seconds (for expiry times shown to people and stored).
     fn unix_now(&self) -> u64;
+    /// Wall-clock unix milliseconds (to order events between processes).
+    fn unix_millis(&self) -> u64 {
+        self.unix_now().saturating_mul(1000)
+    }
 }
 
 /// The real clock: tokio's timer, `Instant` and `SystemTime`.
@@ -45,6 +49,10 @@ impl Clock for RealClock {
 
     fn unix_now(&self) -> u64 {
         unix_now()
+    }
+
+    fn unix_millis(&self) -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 }
 

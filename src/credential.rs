@@ -8,8 +8,12 @@
 //!    across processes: the refresh lock, a second read of the store, a renewal only if nobody
 //!    else did one, and the renewed credential saved at once.
 
+mod state;
+
 use std::sync::Arc;
 use std::time::Duration;
+
+use self::state::{Phase, State};
 
 use crate::clock::{RealClock, SharedClock};
 use crate::error::{Exit, Failure};
@@ -19,6 +23,9 @@ use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
 use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
+
+/// How a renewal that did not happen reads when the token has expired.
+const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
 
 /// The lock renewals of every agentview process take, in the config dir.
 const LOCK_FILE: &str = "refresh.lock";
@@ -135,7 +142,9 @@ impl<'a> Door<'a> {
     async fn renew(&self, seen: Lookup) -> anyhow::Result<Lookup> {
         let Door { settings, output, .. } = *self;
         let Some(found) = seen.found.as_ref() else { return Ok(seen) };
-        let _lock = self.lock(settings.request_timeout + Duration::from_secs(10)).await?;
+        let since = self.clock.unix_millis();
+        let dir = PrivateDir::new(&settings.store.config_dir);
+        let _lock = self.lock(&dir, settings.request_timeout + Duration::from_secs(10)).await?;
         // Another process may have renewed it while we waited for the lock.
         let again = self.stored().await;
         let now = self.clock.unix_now();
@@ -148,14 +157,41 @@ impl<'a> Door<'a> {
             _ => return Ok(again),
         };
         let Some(grant) = current.credential.oauth.as_ref() else { return Ok(again) };
+        let server = settings.server.as_str();
+        let print = state::fingerprint(&current.credential.secret);
+        // Queued behind a renewal that failed meanwhile: fail the same way, without asking a
+        // server that just did not answer.
+        if let Some(reason) = state::read(&dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
+            let why = format!("another agentview process could not renew it just now: {reason}");
+            let failure = Failure::new(Exit::Server, format!("{EXPIRED}: {why}"))
+                .with_hint("the authorization server did not answer; try again later");
+            self.not_renewed(&current.credential, &why, failure)?;
+            return Ok(again);
+        }
         let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
             .map_err(|e| e.into_failure("cannot renew the token"))?;
         output.verbose(&format!("renewing the access token at {}", grant.issuer));
-        let tokens = match renew::renew(&http, grant).await {
+        let record = |phase| State {
+            server: server.to_owned(),
+            at_ms: self.clock.unix_millis(),
+            credential: print.clone(),
+            phase,
+        };
+        if let Err(e) = state::write(&dir, &record(Phase::Renewing)) {
+            output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
+        }
+        let result = renew::renew(&http, grant).await;
+        match &result {
+            Err(e) if !e.is_invalid_grant() => {
+                let _ = state::write(&dir, &record(Phase::Failed { reason: e.to_string() }));
+            }
+            _ => state::clear(&dir),
+        }
+        let tokens = match result {
             Ok(Some(tokens)) => tokens,
             Ok(None) => return Ok(again),
             Err(e) if e.is_invalid_grant() => {
-                let server = settings.server.as_str().to_owned();
+                let server = server.to_owned();
                 self.in_store_of(current, move |store| {
                     let _ = store.delete(&server);
                 })
@@ -169,14 +205,10 @@ impl<'a> Door<'a> {
                 .with_hint(format!("log in again: {}", settings.command("login")))
                 .into());
             }
-            Err(e) if current.credential.is_live(now) => {
-                output.warn(&format!("could not renew the access token ({e}); using the current one until it expires"));
-                return Ok(again);
-            }
             Err(e) => {
-                return Err(e
-                    .into_failure("the access token expired and could not be renewed (the stored credential is kept)")
-                    .into());
+                let why = e.to_string();
+                self.not_renewed(&current.credential, &why, e.into_failure(EXPIRED))?;
+                return Ok(again);
             }
         };
         for warning in &tokens.warnings {
@@ -186,6 +218,17 @@ impl<'a> Door<'a> {
         self.save(current, &renewed).await?;
         let found = Found { credential: renewed, source: current.source, location: current.location.clone() };
         Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
+    }
+
+    /// A renewal that did not happen (`why`): a token still live is used until it expires,
+    /// with a warning (`Ok`); an expired one is `failure` (exit 7). The stored credential is kept.
+    fn not_renewed(&self, current: &Credential, why: &str, failure: Failure) -> Result<(), Failure> {
+        if current.is_live(self.clock.unix_now()) {
+            self.output
+                .warn(&format!("could not renew the access token ({why}); using the current one until it expires"));
+            return Ok(());
+        }
+        Err(failure)
     }
 
     /// Run `work` on the store `found` came from, off the async thread. `None`: that store is
@@ -219,8 +262,7 @@ impl<'a> Door<'a> {
     /// dir others can write is refused (exit 8, naming the file), and nothing is renewed.
     /// Where locks cannot be taken at all (a read-only dir, a file system without locks) the
     /// renewal goes on without one.
-    async fn lock(&self, wait: Duration) -> Result<Option<Locked>, Failure> {
-        let dir = PrivateDir::new(&self.settings.store.config_dir);
+    async fn lock(&self, dir: &PrivateDir, wait: Duration) -> Result<Option<Locked>, Failure> {
         let path = dir.file(LOCK_FILE);
         let refused = |e: &dyn std::fmt::Display| {
             Failure::new(Exit::Store, format!("cannot take the refresh lock {}: {e}", path.display())).with_hint(
@@ -238,6 +280,16 @@ impl<'a> Door<'a> {
         };
         match file.lock(self.clock.as_ref(), wait).await {
             Ok(locked) => Ok(Some(locked)),
+            // Who is slow: the server the holder is asking, or the store it is saving to.
+            Err(LockError::Busy { .. }) if state::read(dir).is_some_and(|s| s.is_renewing()) => Err(Failure::new(
+                Exit::Server,
+                format!(
+                    "the authorization server has kept another agentview process renewing the token waiting for \
+                     over {} s",
+                    wait.as_secs()
+                ),
+            )
+            .with_hint(crate::http::UNREACHABLE_HINT)),
             Err(LockError::Busy { .. }) => Err(Failure::new(
                 Exit::Store,
                 format!("another agentview process has been renewing the token for over {} s", wait.as_secs()),

@@ -137,6 +137,10 @@ pub const FILES: &[(&str, &str)] = &[
     ("credentials.json.lock", "Beside it: serializes writers; safe to leave in place."),
     ("oauth-clients.json", "Beside it: OAuth client registrations per issuer, reused by the next login (mode 0600)."),
     ("refresh.lock", "Beside it: lets one process at a time renew an OAuth token."),
+    (
+        "refresh-state.json",
+        "Beside it: what the process renewing a token is doing, for those waiting for it (no secrets).",
+    ),
 ];
 
 /// The text after the options in `--help`.

@@ -45,4 +45,8 @@ impl Clock for FakeClock {
     fn unix_now(&self) -> u64 {
         self.unix_start + self.elapsed().as_secs()
     }
+
+    fn unix_millis(&self) -> u64 {
+        self.unix_start * 1000 + u64::try_from(self.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
 }

@@ -183,3 +183,31 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
     assert_eq!(server.token_requests("refresh_token"), renewals + 1, "renewed once the link is gone");
     av.run(&["logout"]).expect_code(0);
 }
+
+/// Six readers at once while the token endpoint hangs: one asks it and times out; the others,
+/// queued behind it for the refresh lock, learn its outcome and fail the same way at once,
+/// instead of each waiting a full request timeout (or giving up on the lock as if the store
+/// were at fault).
+#[test]
+fn readers_queued_behind_a_hanging_token_endpoint_fail_with_it_at_once() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    let before = std::fs::read(av.credentials_file()).unwrap();
+    // Far longer than the request timeout (5 s here), for as many requests as there are readers.
+    let hang = std::time::Duration::from_secs(120);
+    server.push_oauth_fault(OAuthFault::Slow { on: OAuthEndpoint::Token, delay: hang, count: 6 });
+    let children: Vec<_> =
+        (0..6).map(|_| av.command(&["token"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let runs: Vec<Run> =
+        children.into_iter().map(|c| support::cli::wait_with_deadline(c, std::time::Duration::from_secs(90))).collect();
+    let codes: Vec<i32> = runs.iter().map(|r| r.code).collect();
+    let stderr: Vec<&str> = runs.iter().map(|r| r.stderr.as_str()).collect();
+    assert_eq!(codes, [7; 6], "the server is the slow part, not the store: {stderr:#?}");
+    assert_eq!(server.token_requests("refresh_token"), 1, "one request to the hanging endpoint: {stderr:#?}");
+    assert!(runs.iter().all(|r| r.stdout.is_empty()));
+    let told = runs.iter().filter(|r| r.stderr.contains("another agentview process")).count();
+    assert_eq!(told, 5, "the readers that did not ask were told why: {stderr:#?}");
+    assert_eq!(std::fs::read(av.credentials_file()).unwrap(), before, "the stored credential is kept");
+}
