@@ -27,7 +27,7 @@ pub async fn run(
     let request =
         LoginRequest::resolve(args, global, env, |wait| read_stdin_token(wait).map(|s| s.expose().to_string()))?;
     match request {
-        LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, settings, output),
+        LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, settings, output).await,
         LoginRequest::Login(login) => {
             let interrupt = Interrupt::install();
             crate::login::run(login, settings, output, &interrupt).await
@@ -36,7 +36,12 @@ pub async fn run(
 }
 
 /// `--with-token`: store the token read from stdin; no server call.
-pub fn with_token(wanted: Report, stdin_wait: Duration, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn with_token(
+    wanted: Report,
+    stdin_wait: Duration,
+    settings: &Settings,
+    output: &Output,
+) -> anyhow::Result<Exit> {
     if settings.ui.stdin_tty {
         return Err(Failure::usage("--with-token reads the token from stdin, but stdin is a terminal")
             .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")
@@ -54,10 +59,12 @@ pub fn with_token(wanted: Report, stdin_wait: Duration, settings: &Settings, out
         oauth: None,
     };
     let location = selected.store.describe();
-    selected
-        .store
-        .save(&credential)
-        .map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")).with_source(e))?;
+    // Off the async thread: the file store may wait for its lock, a keyring for its timeout.
+    let (store, to_save) = (selected.store.clone(), credential.clone());
+    let saved = tokio::task::spawn_blocking(move || store.save(&to_save))
+        .await
+        .map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")))?;
+    saved.map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")).with_source(e))?;
     output.success(&format!("Stored the token for {} in {location}.", settings.server));
     report(wanted, &credential, selected.store.source(), &location, false)?;
     Ok(Exit::Ok)
