@@ -191,11 +191,12 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
 #[test]
 fn readers_queued_behind_a_hanging_token_endpoint_fail_with_it_at_once() {
     let server = oauth_server(OAuthConfig::default());
-    let av = with_browser(&server);
+    let mut av = with_browser(&server);
     login(&av);
     expire_locally(&av);
+    av.set("AGENTVIEW_REQUEST_TIMEOUT", "2");
     let before = std::fs::read(av.credentials_file()).unwrap();
-    // Far longer than the request timeout (5 s here), for as many requests as there are readers.
+    // Far longer than the request timeout (2 s here), for as many requests as there are readers.
     let hang = std::time::Duration::from_secs(120);
     server.push_oauth_fault(OAuthFault::Slow { on: OAuthEndpoint::Token, delay: hang, count: 6 });
     let children: Vec<_> =
