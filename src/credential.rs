@@ -18,6 +18,7 @@ use self::state::{Phase, State};
 use crate::clock::{RealClock, SharedClock};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
+use crate::login::oauth::Tokens;
 use crate::login::oauth::renew::{self, is_due};
 use crate::output::Output;
 use crate::settings::Settings;
@@ -156,17 +157,31 @@ impl<'a> Door<'a> {
             Some(now_found) if is_due(&now_found.credential, now) => now_found,
             _ => return Ok(again),
         };
-        let Some(grant) = current.credential.oauth.as_ref() else { return Ok(again) };
+        let Some(tokens) = self.ask(&dir, current, since).await? else { return Ok(again) };
+        for warning in &tokens.warnings {
+            output.warn(warning);
+        }
+        let renewed = renew::renewed(&current.credential, tokens, now);
+        self.save(current, &renewed).await?;
+        let found = Found { credential: renewed, source: current.source, location: current.location.clone() };
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
+    }
+
+    /// New tokens for `current` from its authorization server, telling the processes queued for
+    /// the lock (`dir`) what happens. `None`: keep using `current` (nothing to renew with, or a
+    /// failed renewal of a token still live). A reader queued since `since` behind a renewal
+    /// that failed meanwhile fails the same way, without asking a server that just did not answer.
+    async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<Tokens>> {
+        let Door { settings, output, .. } = *self;
+        let Some(grant) = current.credential.oauth.as_ref() else { return Ok(None) };
         let server = settings.server.as_str();
         let print = state::fingerprint(&current.credential.secret);
-        // Queued behind a renewal that failed meanwhile: fail the same way, without asking a
-        // server that just did not answer.
-        if let Some(reason) = state::read(&dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
+        if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
             let why = format!("another agentview process could not renew it just now: {reason}");
             let failure = Failure::new(Exit::Server, format!("{EXPIRED}: {why}"))
                 .with_hint("the authorization server did not answer; try again later");
             self.not_renewed(&current.credential, &why, failure)?;
-            return Ok(again);
+            return Ok(None);
         }
         let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
             .map_err(|e| e.into_failure("cannot renew the token"))?;
@@ -177,47 +192,39 @@ impl<'a> Door<'a> {
             credential: print.clone(),
             phase,
         };
-        if let Err(e) = state::write(&dir, &record(Phase::Renewing)) {
+        if let Err(e) = state::write(dir, &record(Phase::Renewing)) {
             output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
         }
         let result = renew::renew(&http, grant).await;
         match &result {
             Err(e) if !e.is_invalid_grant() => {
-                let _ = state::write(&dir, &record(Phase::Failed { reason: e.to_string() }));
+                let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
             }
-            _ => state::clear(&dir),
+            _ => state::clear(dir),
         }
-        let tokens = match result {
-            Ok(Some(tokens)) => tokens,
-            Ok(None) => return Ok(again),
+        match result {
+            Ok(tokens) => Ok(tokens),
             Err(e) if e.is_invalid_grant() => {
                 let server = server.to_owned();
                 self.in_store_of(current, move |store| {
                     let _ = store.delete(&server);
                 })
                 .await;
-                return Err(Failure::new(
+                Err(Failure::new(
                     Exit::NotLoggedIn,
                     format!(
                         "the authorization server no longer accepts the stored refresh token ({e}); the credential was removed"
                     ),
                 )
                 .with_hint(format!("log in again: {}", settings.command("login")))
-                .into());
+                .into())
             }
             Err(e) => {
                 let why = e.to_string();
                 self.not_renewed(&current.credential, &why, e.into_failure(EXPIRED))?;
-                return Ok(again);
+                Ok(None)
             }
-        };
-        for warning in &tokens.warnings {
-            output.warn(warning);
         }
-        let renewed = renew::renewed(&current.credential, tokens, now);
-        self.save(current, &renewed).await?;
-        let found = Found { credential: renewed, source: current.source, location: current.location.clone() };
-        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
     }
 
     /// A renewal that did not happen (`why`): a token still live is used until it expires,
