@@ -9,7 +9,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
 #[path = "../tests/support/server/mod.rs"]
-mod server;
+pub mod server;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

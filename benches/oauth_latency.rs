@@ -9,7 +9,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used)]
 
 #[path = "../tests/support/server/mod.rs"]
-mod server;
+pub mod server;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

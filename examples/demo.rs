@@ -11,7 +11,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 #[path = "../tests/support/server/mod.rs"]
-mod server;
+pub mod server;
 
 use std::ffi::OsString;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 #![allow(clippy::print_stdout)]
 
 #[path = "../tests/support/docs.rs"]
-mod docs;
+pub mod docs;
 
 fn main() -> std::io::Result<()> {
     let root = docs::root();

@@ -2,7 +2,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 #[path = "../tests/support/server/mod.rs"]
-mod server;
+pub mod server;
 
 use std::io::Write;
 use std::time::Duration;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::clock::Clock;
 use crate::settings::BrowserSettings;
 
 /// What happened when we tried to open the page.
@@ -19,9 +20,9 @@ pub enum Launch {
 }
 
 /// Open `url` as the settings say. The URL has passed `login_url::check`.
-pub fn open(url: &Url, settings: &BrowserSettings) -> Launch {
+pub async fn open(url: &Url, settings: &BrowserSettings, clock: &dyn Clock) -> Launch {
     if let Some(launcher) = &settings.launcher {
-        return run_launcher(launcher, url.as_str());
+        return run_launcher(launcher, url.as_str(), clock).await;
     }
     if !settings.has_display {
         return Launch::Skipped("no display (DISPLAY / WAYLAND_DISPLAY unset)");
@@ -34,7 +35,7 @@ pub fn open(url: &Url, settings: &BrowserSettings) -> Launch {
 
 /// Run a `BROWSER`-style command line: words split on whitespace (quotes
 /// group), `%s` replaced by the URL, else the URL appended as the last argument.
-fn run_launcher(launcher: &str, url: &str) -> Launch {
+async fn run_launcher(launcher: &str, url: &str, clock: &dyn Clock) -> Launch {
     let mut words = split_words(launcher);
     if words.is_empty() {
         return Launch::Failed("the browser command is empty".into());
@@ -53,7 +54,7 @@ fn run_launcher(launcher: &str, url: &str) -> Launch {
     };
     // A launcher that fails at once (wrong profile, no such browser) is worth a
     // warning; one that keeps running is a browser doing its job.
-    std::thread::sleep(Duration::from_millis(100));
+    clock.sleep(Duration::from_millis(100)).await;
     match child.try_wait() {
         Ok(Some(status)) if !status.success() => {
             Launch::Failed(format!("the browser command \"{program}\" exited with {status}"))
@@ -100,6 +101,7 @@ fn split_words(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::RealClock;
 
     #[test]
     fn splits_command_lines() {
@@ -108,23 +110,23 @@ mod tests {
         assert!(split_words("   ").is_empty());
     }
 
-    #[test]
-    fn no_display_skips_the_platform_opener() {
+    #[tokio::test]
+    async fn no_display_skips_the_platform_opener() {
         let url = Url::parse("https://agentview.de/login/x").expect("valid");
         let settings = BrowserSettings { launcher: None, has_display: false };
-        assert!(matches!(open(&url, &settings), Launch::Skipped(_)));
+        assert!(matches!(open(&url, &settings, &RealClock).await, Launch::Skipped(_)));
     }
 
-    #[test]
-    fn launcher_failures_are_reported() {
+    #[tokio::test]
+    async fn launcher_failures_are_reported() {
         let url = Url::parse("https://agentview.de/login/x").expect("valid");
         let missing = BrowserSettings { launcher: Some("/nonexistent/browser".into()), has_display: true };
-        assert!(matches!(open(&url, &missing), Launch::Failed(_)));
+        assert!(matches!(open(&url, &missing, &RealClock).await, Launch::Failed(_)));
         if cfg!(unix) {
             let failing = BrowserSettings { launcher: Some("false".into()), has_display: true };
-            assert!(matches!(open(&url, &failing), Launch::Failed(m) if m.contains("exited")));
+            assert!(matches!(open(&url, &failing, &RealClock).await, Launch::Failed(m) if m.contains("exited")));
             let ok = BrowserSettings { launcher: Some("true".into()), has_display: false };
-            assert!(matches!(open(&url, &ok), Launch::Opened(_)));
+            assert!(matches!(open(&url, &ok, &RealClock).await, Launch::Opened(_)));
         }
     }
 }

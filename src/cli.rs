@@ -7,9 +7,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub(crate) mod duration;
+pub mod help;
+
 /// Log in to an agentView MCP server and keep the token safe.
 #[derive(Debug, Parser)]
-#[command(name = "agentview", version, about, after_help = crate::help::after_help(""))]
+#[command(name = "agentview", version, about, after_help = crate::cli::help::after_help(""))]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -17,35 +20,38 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The heading of the options every command takes: a subcommand's own options come first.
+const GLOBAL: &str = "Global options";
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
     pub server: Option<String>,
 
     /// Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]
-    #[arg(long, global = true, value_enum, value_name = "STORE")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "STORE")]
     pub store: Option<StoreArg>,
 
     /// Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 
     /// Extra request header "Name: value" (repeatable), e.g. a proxy grant;
     /// `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv
-    #[arg(short = 'H', long = "header", global = true, value_name = "H")]
+    #[arg(short = 'H', long = "header", global = true, help_heading = GLOBAL, value_name = "H")]
     pub headers: Vec<String>,
 
     /// Hide progress and success messages; errors, warnings and the login URL still show
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(short, long, global = true, help_heading = GLOBAL, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Show each request and response status (secrets redacted)
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub verbose: bool,
 
     /// When to use colours in messages
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 }
 
@@ -69,25 +75,25 @@ pub enum ColorArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
-    #[command(after_help = crate::help::after_help("login"))]
+    #[command(after_help = crate::cli::help::after_help("login"))]
     Login(LoginArgs),
     /// Print the stored credential for the server on stdout
-    #[command(after_help = crate::help::after_help("token"))]
+    #[command(after_help = crate::cli::help::after_help("token"))]
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
-    #[command(after_help = crate::help::after_help("status"))]
+    #[command(after_help = crate::cli::help::after_help("status"))]
     Status(StatusArgs),
     /// Revoke the credential at the server (OAuth) and remove it from the stores
-    #[command(after_help = crate::help::after_help("logout"))]
+    #[command(after_help = crate::cli::help::after_help("logout"))]
     Logout(LogoutArgs),
     /// Print a ready-to-paste MCP client configuration for the server
-    #[command(name = "mcp-config", after_help = crate::help::after_help("mcp-config"))]
+    #[command(name = "mcp-config", after_help = crate::cli::help::after_help("mcp-config"))]
     McpConfig(McpConfigArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
-    #[command(after_help = crate::help::after_help("exec"))]
+    #[command(after_help = crate::cli::help::after_help("exec"))]
     Exec(ExecArgs),
     /// Print shell completions
-    #[command(after_help = crate::help::after_help("completions"))]
+    #[command(after_help = crate::cli::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
 
@@ -99,7 +105,7 @@ pub struct LoginArgs {
 
     /// Give up waiting after this long: 90, 90s, 5m, 1h (the server's own login window
     /// still applies; the shorter one ends the wait)
-    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse_timeout_secs)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::cli::duration::parse_timeout_secs)]
     pub timeout: Option<u64>,
 
     /// Log in again even if a valid credential is stored

@@ -1,13 +1,33 @@
-//! Time as the login flow sees it: a monotonic clock, sleeping, and the wall clock.
+//! Time as agentview sees it: a monotonic clock, waiting, and the wall clock. Every wait in
+//! agentview goes through a [`Clock`], so tests run the waits without real waiting.
 
+#[cfg(test)]
+pub mod fake;
+
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Injected so the poll loop runs in tests without real waiting.
-pub trait Clock {
+/// A wait in async code.
+pub type Sleep<'a> = Pin<Box<dyn Future<Output = ()> + Send + 'a>>;
+
+/// The clock a run shares between its parts.
+pub type SharedClock = std::sync::Arc<dyn Clock>;
+
+/// Injected so polls, retries and lock waits run in tests without real waiting.
+pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> Instant;
-    fn sleep(&self, duration: Duration) -> impl Future<Output = ()>;
+    /// Wait in async code, on tokio's timer: other tasks (Ctrl-C) keep running.
+    fn sleep(&self, duration: Duration) -> Sleep<'_>;
+    /// Wait in blocking code, which runs off the async thread (a store call under
+    /// `spawn_blocking`, or a program without a runtime). Never call it from async code.
+    fn pause(&self, duration: Duration);
     /// Wall-clock unix seconds (for expiry times shown to people and stored).
     fn unix_now(&self) -> u64;
+    /// Wall-clock unix milliseconds (to order events between processes).
+    fn unix_millis(&self) -> u64 {
+        self.unix_now().saturating_mul(1000)
+    }
 }
 
 /// The real clock: tokio's timer, `Instant` and `SystemTime`.
@@ -19,12 +39,20 @@ impl Clock for RealClock {
         Instant::now()
     }
 
-    async fn sleep(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
+    fn sleep(&self, duration: Duration) -> Sleep<'_> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+
+    fn pause(&self, duration: Duration) {
+        std::thread::sleep(duration);
     }
 
     fn unix_now(&self) -> u64 {
         unix_now()
+    }
+
+    fn unix_millis(&self) -> u64 {
+        SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 }
 

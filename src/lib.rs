@@ -4,34 +4,23 @@ use std::ffi::OsString;
 use std::process::ExitCode;
 
 pub(crate) mod browser;
-pub(crate) mod check;
 pub mod cli;
 pub mod clock;
 pub(crate) mod commands;
-pub(crate) mod duration;
+pub(crate) mod credential;
 pub mod env;
 pub(crate) mod error;
-pub mod help;
 pub mod http;
 pub(crate) mod interrupt;
-pub(crate) mod inventory;
-pub(crate) mod invocation;
 pub mod login;
-pub mod login_url;
-pub(crate) mod lookup;
 pub mod mcp;
 pub(crate) mod output;
-pub(crate) mod remote;
 pub(crate) mod retry;
 pub mod sanitize;
 pub mod secret;
 pub(crate) mod server_url;
-pub(crate) mod session;
 pub(crate) mod settings;
 pub mod store;
-#[cfg(test)]
-mod testing;
-pub mod tools;
 
 use cli::{Cli, Command};
 use error::{Exit, exit_of, hint_of};
@@ -54,7 +43,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
     // Completions need no settings, so a bad environment cannot block them.
     if let Command::Completions(args) = &cli.command {
         let output = Output::new(settings::resolve_ui(&cli.global, env));
-        return finish(commands::completions(args.shell), &output);
+        return finish(commands::completions::run(args.shell), &output);
     }
     let settings = match settings::resolve(&cli.global, env) {
         Ok(settings) => settings,

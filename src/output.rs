@@ -65,6 +65,12 @@ impl Output {
     pub fn is_verbose(&self) -> bool {
         self.ui.verbose
     }
+
+    /// Where the HTTP layer's `-v` lines go (URLs without queries, statuses; never bodies).
+    pub fn trace(&self) -> Option<crate::http::Trace> {
+        let output = *self;
+        self.is_verbose().then(|| std::sync::Arc::new(move |line: &str| output.verbose(line)) as crate::http::Trace)
+    }
 }
 
 fn eprint_line(text: &str) {
@@ -139,11 +145,6 @@ impl Progress {
             }
             None => {}
         }
-    }
-
-    /// Remove the bar before the result is printed.
-    pub fn finish(self) {
-        drop(self);
     }
 }
 

@@ -44,7 +44,7 @@ pub async fn retry<C, T, E>(
     mut on_retry: impl FnMut(&E, Duration),
 ) -> Result<T, E>
 where
-    C: Clock,
+    C: Clock + ?Sized,
 {
     let mut n = 0;
     loop {
@@ -67,7 +67,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::FakeClock;
+    use crate::clock::fake::FakeClock;
 
     const POLICY: Policy =
         Policy { attempts: 4, first_wait: Duration::from_secs(1), max_wait: Duration::from_secs(30) };

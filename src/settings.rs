@@ -9,10 +9,12 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::cli::{ColorArg, GlobalArgs, StoreArg};
 use crate::env::Env;
 use crate::error::Failure;
+use crate::login::session::poll::Pacing;
 use crate::secret::Secret;
 use crate::server_url::ServerUrl;
-use crate::session::Pacing;
 use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
+
+pub(crate) mod invocation;
 
 pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
 
@@ -119,8 +121,8 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         Duration::from_secs(10)
     });
     let store_dir = config_dir.clone();
-    let given = crate::invocation::given_flags(args, server.as_str());
-    let pinned = crate::invocation::pinned_flags(
+    let given = crate::settings::invocation::given_flags(args, server.as_str());
+    let pinned = crate::settings::invocation::pinned_flags(
         server.as_str(),
         server.as_str() == DEFAULT_SERVER,
         choice,
@@ -158,7 +160,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         ui,
         given_flags: given,
         pinned_flags: pinned,
-        program: crate::invocation::program(env),
+        program: crate::settings::invocation::program(env),
     })
 }
 
@@ -244,19 +246,34 @@ impl Settings {
     /// config dir as this run: hints print it so copying it does the right thing.
     pub fn command(&self, sub: &str) -> String {
         let mut words = vec!["agentview".to_string()];
-        words.extend(self.given_flags.iter().map(|w| crate::invocation::shell_quote(w)));
+        words.extend(self.given_flags.iter().map(|w| crate::settings::invocation::shell_quote(w)));
         words.push(sub.to_string());
+        words.join(" ")
+    }
+
+    /// Like [`Settings::command`], with `--store store` instead of the user's store.
+    pub fn command_in_store(&self, store: &str, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string()];
+        let mut flags = self.given_flags.iter();
+        while let Some(flag) = flags.next() {
+            let value = flags.next().map(String::as_str).unwrap_or_default();
+            if flag != "--store" {
+                words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
+            }
+        }
+        words.extend(["--store".to_string(), store.to_string(), sub.to_string()]);
         words.join(" ")
     }
 
     /// Like [`Settings::command`], for another server (the store and config dir stay).
     pub fn command_for(&self, server: &str, sub: &str) -> String {
-        let mut words = vec!["agentview".to_string(), "--server".to_string(), crate::invocation::shell_quote(server)];
+        let mut words =
+            vec!["agentview".to_string(), "--server".to_string(), crate::settings::invocation::shell_quote(server)];
         let mut flags = self.given_flags.iter();
         while let Some(flag) = flags.next() {
             let value = flags.next().map(String::as_str).unwrap_or_default();
             if flag != "--server" {
-                words.extend([flag.clone(), crate::invocation::shell_quote(value)]);
+                words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
             }
         }
         words.push(sub.to_string());

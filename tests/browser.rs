@@ -4,11 +4,11 @@
 //! AGENTVIEW_SCREENSHOT=<file.png> saves a picture of the approval page.
 
 #[path = "support/cdp.rs"]
-mod cdp;
-mod support;
+pub mod cdp;
+pub mod support;
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use support::cli::{Agentview, script, wait_until};
@@ -40,15 +40,14 @@ struct Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         let Some(pid) = std::fs::read_to_string(&self.pid_file).ok().map(|s| s.trim().to_string()) else { return };
-        let _ = std::process::Command::new("kill").arg(&pid).status();
-        let stat = format!("/proc/{pid}/stat");
-        let start = Instant::now();
-        // Its profile lives in the test's temp dir: let it exit before that is removed.
-        while start.elapsed() < Duration::from_secs(5)
-            && std::fs::read_to_string(&stat).is_ok_and(|s| !s.contains(") Z "))
-        {
-            std::thread::sleep(Duration::from_millis(50));
+        if let Ok(pid) = pid.parse() {
+            support::cli::send_signal(pid, "TERM");
         }
+        let stat = format!("/proc/{pid}/stat");
+        // Its profile lives in the test's temp dir: let it exit before that is removed.
+        let _ = support::cli::try_wait_until(Duration::from_secs(5), || {
+            std::fs::read_to_string(&stat).map_or(true, |s| s.contains(") Z ")).then_some(())
+        });
     }
 }
 

@@ -2,7 +2,7 @@
 //! default and with the session tools on request, without a display, network or account.
 
 #[path = "support/cli.rs"]
-mod cli;
+pub mod cli;
 
 use std::io::Read;
 use std::path::PathBuf;

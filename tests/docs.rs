@@ -1,9 +1,9 @@
 //! The committed completions and man pages match what the clap definitions generate.
 
 #[path = "support/cli.rs"]
-mod cli;
+pub mod cli;
 #[path = "support/docs.rs"]
-mod docs;
+pub mod docs;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -37,6 +37,18 @@ fn no_stale_generated_files() {
         }
     }
     assert!(stale.is_empty(), "no longer generated: {}\ndelete them and run {}", stale.join(", "), docs::REGENERATE);
+}
+
+#[test]
+fn man_pages_carry_no_markdown() {
+    for file in docs::generate().iter().filter(|f| f.path.starts_with("man")) {
+        let text = String::from_utf8_lossy(&file.contents);
+        let marked: Vec<&str> = text.lines().filter(|l| l.contains('`')).collect();
+        assert!(marked.is_empty(), "{}: literal backticks in\n{}", file.path.display(), marked.join("\n"));
+    }
+    let login = docs::generate().into_iter().find(|f| f.path.ends_with("agentview-login.1")).expect("login page");
+    let text = String::from_utf8_lossy(&login.contents).into_owned();
+    assert!(text.contains("\\fBcredentials.json\\fR"), "a code span is set in bold");
 }
 
 #[test]
@@ -135,7 +147,7 @@ fn man_pages_render_cleanly_at_80_columns() {
             .unwrap_or_default()
             .trim_start_matches("agentview")
             .trim_start_matches('-');
-        for example in agentview::help::examples(sub) {
+        for example in agentview::cli::help::examples(sub) {
             assert!(
                 lines.iter().any(|l| l.trim() == example.command),
                 "{name}: example {:?} is not a line\n{text}",
@@ -143,7 +155,7 @@ fn man_pages_render_cleanly_at_80_columns() {
             );
         }
         // Each exit code starts its own line, with its meaning beside it.
-        for (code, meaning) in agentview::help::EXIT_CODES {
+        for (code, meaning) in agentview::cli::help::EXIT_CODES {
             let found = lines.iter().any(|l| {
                 l.trim_start()
                     .strip_prefix(&code.to_string())

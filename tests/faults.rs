@@ -3,7 +3,7 @@
 //! holds afterwards, and that create_auth_session reached the tool exactly once.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+pub mod support;
 
 #[path = "faults/down.rs"]
 mod down;

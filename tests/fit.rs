@@ -2,7 +2,7 @@
 //! the server, the credential listing, and hints that repeat the user's flags. Real binary,
 //! local server.
 
-mod support;
+pub mod support;
 
 #[path = "fit/check.rs"]
 mod check;

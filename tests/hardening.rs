@@ -3,7 +3,7 @@
 //! `AGENTVIEW_TOKEN`.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+pub mod support;
 
 #[path = "hardening/env_token.rs"]
 mod env_token;

@@ -3,7 +3,7 @@
 //! reaching the terminal unsanitized.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+pub mod support;
 
 #[path = "hostile/bodies.rs"]
 mod bodies;

@@ -1,6 +1,6 @@
 //! Interop: the login works against every server shape agentView-compatible servers take.
 
-mod support;
+pub mod support;
 
 use support::cli::Agentview;
 use support::server::{IdArg, ResultShape, ServerConfig, TestServer, TokenMode};

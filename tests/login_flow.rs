@@ -1,6 +1,6 @@
 //! The login flow end to end: the real binary against the local agentView server.
 
-mod support;
+pub mod support;
 
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ fn full_cycle(server: &TestServer) {
 
     assert_eq!(av.token(), token);
     let status = av.run(&["status"]).expect_code(0);
-    assert!(status.stderr.contains("Logged in to") && status.stderr.contains("source:  file"), "{}", status.stderr);
+    assert!(status.stdout.contains("Logged in to") && status.stdout.contains("source:  file"), "{}", status.stdout);
     status.assert_no_leak(&token);
 
     av.run(&["logout"]).expect_code(0).assert_no_leak(&token);
@@ -240,7 +240,7 @@ fn keyring_store_uses_the_real_secret_service() {
     assert!(!av.credentials_file().exists(), "nothing in the file store");
     assert_eq!(av.token(), token);
     let status = av.run(&["status"]).expect_code(0);
-    assert!(status.stderr.contains("source:  keyring"), "{}", status.stderr);
+    assert!(status.stdout.contains("source:  keyring"), "{}", status.stdout);
     // The entry is visible to other Secret Service clients.
     let lookup = std::process::Command::new("secret-tool")
         .args(["lookup", "service", "agentview", "username", &server.mcp_url()])

@@ -2,7 +2,7 @@
 //! refresh, revocation, hostile answers, the method choice and secrets on stderr.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+pub mod support;
 
 #[path = "oauth/hostile.rs"]
 mod hostile;

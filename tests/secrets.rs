@@ -2,7 +2,7 @@
 //! `login --print-token`; and `-v` really traces the requests.
 #![allow(clippy::unwrap_used)]
 
-mod support;
+pub mod support;
 
 use serde_json::json;
 use support::cli::{Agentview, Run};

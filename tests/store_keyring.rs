@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 #[path = "support/cli.rs"]
-mod cli;
+pub mod cli;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;

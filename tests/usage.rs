@@ -1,12 +1,14 @@
 //! The ways people and programs use agentview, on the real binary against the local server:
 //! the two-step login, `exec`, `login --with-token`, colours, `-v` and help.
 
-mod support;
+pub mod support;
 
 #[path = "usage/exec.rs"]
 mod exec;
 #[path = "usage/messages.rs"]
 mod messages;
+#[path = "usage/stores.rs"]
+mod stores;
 #[path = "usage/two_step.rs"]
 mod two_step;
 #[path = "usage/with_token.rs"]

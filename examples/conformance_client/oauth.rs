@@ -1,21 +1,18 @@
 //! The authorization scenarios: requests until the server challenges, then an OAuth 2.1
-//! authorization code flow with PKCE on agentview's own OAuth module, and the requests again
-//! with the Bearer token. The "browser" follows the authorization server's redirect to the real
+//! authorization code flow with PKCE on agentview's own OAuth API (the steps `agentview login`
+//! takes: discovery, `begin`, the callback, the code exchange), and the requests again with the
+//! Bearer token. The "browser" follows the authorization server's redirect to the real
 //! loopback listener.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentview::login::oauth::choose_scope;
-use agentview::login::oauth::discovery::{self, AuthServer, parse_challenge};
-use agentview::login::oauth::grant::{self, Authorization};
-use agentview::login::oauth::http::Http;
-use agentview::login::oauth::loopback::Listener;
-use agentview::login::oauth::pkce::random_token;
-use agentview::login::oauth::registration::{self, Client};
-use agentview::mcp::transport::Trace;
+use agentview::http::{Http, Trace};
+use agentview::login::oauth::{
+    self, AuthServer, ClientChoice, ErrorCode, Identity, Listener, Pending, RegistrationCache, choose_scope,
+    parse_challenge,
+};
 use agentview::secret::Secret;
-use agentview::store::ClientAuth;
 use reqwest::Url;
 use serde_json::Value;
 
@@ -45,20 +42,13 @@ pub async fn run(endpoint: &Url, stateless: bool) -> Result<(), String> {
     }
 }
 
-/// A dynamic registration, kept for the next authorization with the same issuer.
-struct Registered {
-    issuer: String,
-    client: Client,
-    port: u16,
-    path: String,
-}
-
 struct OAuth {
     endpoint: Url,
     http: Http,
     browser: reqwest::Client,
     pre_registered: Option<(String, Option<Secret>)>,
-    registered: Option<Registered>,
+    /// Where registrations are kept between authorizations, as `agentview login` keeps them.
+    registrations: tempfile::TempDir,
     token: Option<Secret>,
     granted: Vec<String>,
     authorizations: usize,
@@ -68,19 +58,20 @@ impl OAuth {
     fn new(endpoint: &Url) -> Result<OAuth, String> {
         let user_agent = format!("agentview-conformance/{}", env!("CARGO_PKG_VERSION"));
         let trace: Trace = Arc::new(|line: &str| eprintln!("{line}"));
-        let http = Http::standalone(&user_agent, Duration::from_secs(10), Some(trace)).map_err(|e| e.to_string())?;
+        let http = Http::new(&user_agent, Duration::from_secs(10), Some(trace)).map_err(|e| e.to_string())?;
         // A browser: it follows redirects, as far as the loopback listener.
         let browser = reqwest::Client::builder()
             .user_agent(user_agent)
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| format!("cannot set up the browser: {e}"))?;
+        let registrations = tempfile::tempdir().map_err(|e| format!("no directory for registrations: {e}"))?;
         Ok(OAuth {
             endpoint: endpoint.clone(),
             http,
             browser,
             pre_registered: pre_registered()?,
-            registered: None,
+            registrations,
             token: None,
             granted: Vec::new(),
             authorizations: 0,
@@ -94,7 +85,7 @@ impl OAuth {
         let wanted = if status == 403 {
             let asked = challenge
                 .as_ref()
-                .filter(|c| c.error.as_deref() == Some("insufficient_scope"))
+                .filter(|c| c.error == Some(ErrorCode::InsufficientScope))
                 .and_then(|c| c.scope.as_deref())
                 .ok_or("HTTP 403 without an insufficient_scope challenge that names a scope")?;
             let mut union = self.granted.clone();
@@ -114,7 +105,7 @@ impl OAuth {
             return Err(format!("{MAX_AUTHORIZATIONS} authorizations did not satisfy the server; giving up"));
         }
         self.authorizations += 1;
-        let discovered = discovery::discover(&self.http, &self.endpoint, challenge.as_ref())
+        let discovered = oauth::discover(&self.http, &self.endpoint, challenge.as_ref())
             .await
             .map_err(|e| e.to_string())?
             .ok_or("the server offers no OAuth metadata")?;
@@ -126,19 +117,24 @@ impl OAuth {
             server.issuer,
             scope.as_deref().unwrap_or("(none)")
         );
-        let (listener, client) = self.listen_and_identify(server, scope.as_deref()).await?;
-        let authorization = Authorization::new(
-            server,
-            &client,
-            &listener.redirect_uri(),
-            &discovered.resource.resource,
-            scope.as_deref(),
-        )
-        .map_err(|e| e.to_string())?;
-        let code = self.browse(listener, &authorization).await?;
-        let tokens = grant::exchange(&self.http, &server.token_endpoint, &client, &authorization, &code)
+        let identity = Identity {
+            choice: self.client_choice(server),
+            cache: RegistrationCache::new(self.registrations.path()),
+            cache_secrets: true,
+        };
+        let resource = &discovered.resource.resource;
+        let started = oauth::begin(&self.http, server, resource, scope.as_deref(), &identity, None)
             .await
             .map_err(|e| e.to_string())?;
+        let client = &started.pending.client;
+        match &identity.choice {
+            _ if started.notes.reused_registration => eprintln!("reusing the registration {}", client.client_id),
+            ClientChoice::Dynamic => eprintln!("registered as {} ({})", client.client_id, client.auth.as_str()),
+            ClientChoice::PreRegistered { client_id, .. } => eprintln!("pre-registered client {client_id}"),
+            ClientChoice::MetadataDocument(url) => eprintln!("client metadata document {url}"),
+        }
+        let code = self.browse(started.listener, &started.pending).await?;
+        let tokens = started.pending.exchange(&self.http, &code).await.map_err(|e| e.to_string())?;
         for warning in &tokens.warnings {
             eprintln!("warning: {warning}");
         }
@@ -149,50 +145,24 @@ impl OAuth {
         Ok(())
     }
 
-    /// Bind the loopback listener and settle the client: pre-registered, a metadata document,
-    /// or a dynamic registration (reused, with its redirect URI, for the same issuer).
-    async fn listen_and_identify(
-        &mut self,
-        server: &AuthServer,
-        scope: Option<&str>,
-    ) -> Result<(Listener, Client), String> {
-        if let Some(kept) = self.registered.as_ref().filter(|r| r.issuer == server.issuer)
-            && let Ok(listener) = Listener::bind(kept.port, &kept.path).await
-        {
-            eprintln!("reusing the registration {}", kept.client.client_id);
-            return Ok((listener, kept.client.clone()));
-        }
-        let path = format!("/callback/{}", random_token(16).map_err(|e| e.to_string())?);
-        let listener = Listener::bind(0, &path).await.map_err(|e| format!("cannot listen on 127.0.0.1: {e}"))?;
-        let client = if let Some((id, secret)) = &self.pre_registered {
-            eprintln!("pre-registered client {id}");
-            Client::pre_registered(id, secret.clone(), server)
-        } else if server.cimd_supported {
-            eprintln!("client metadata document {METADATA_DOCUMENT}");
-            Client {
-                client_id: METADATA_DOCUMENT.into(),
-                client_secret: None,
-                auth: ClientAuth::None,
-                redirect_uri: None,
+    /// Who the client is: pre-registered when the scenario says so, a metadata document where
+    /// the server accepts one, else a dynamic registration (kept and reused per issuer).
+    fn client_choice(&self, server: &AuthServer) -> ClientChoice {
+        match &self.pre_registered {
+            Some((client_id, client_secret)) => {
+                ClientChoice::PreRegistered { client_id: client_id.clone(), client_secret: client_secret.clone() }
             }
-        } else {
-            let client = registration::register(&self.http, server, &listener.redirect_uri(), scope)
-                .await
-                .map_err(|e| e.to_string())?;
-            eprintln!("registered as {} ({})", client.client_id, client.auth.as_str());
-            self.registered =
-                Some(Registered { issuer: server.issuer.clone(), client: client.clone(), port: listener.port(), path });
-            client
-        };
-        Ok((listener, client))
+            None if server.cimd_supported => ClientChoice::MetadataDocument(METADATA_DOCUMENT.into()),
+            None => ClientChoice::Dynamic,
+        }
     }
 
     /// Open the authorization URL in the browser and wait for the callback on the listener.
-    async fn browse(&self, listener: Listener, authorization: &Authorization) -> Result<String, String> {
-        let callback = listener.wait(|params| authorization.check_callback(params));
+    async fn browse(&self, listener: Listener, pending: &Pending) -> Result<String, String> {
+        let callback = listener.wait(|params| pending.check_callback(params));
         tokio::pin!(callback);
-        eprintln!("→ GET {} (the browser, following redirects)", origin(&authorization.url));
-        let visit = self.browser.get(authorization.url.clone()).send();
+        eprintln!("→ GET {} (the browser, following redirects)", origin(pending.url()));
+        let visit = self.browser.get(pending.url().clone()).send();
         let code = tokio::select! {
             result = &mut callback => result,
             visited = visit => {

@@ -50,14 +50,10 @@ async fn exercise(
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }
-    let config = TransportConfig {
-        endpoint: endpoint.clone(),
-        headers,
-        request_timeout: Duration::from_secs(20),
-        user_agent: format!("agentview-conformance/{}", env!("CARGO_PKG_VERSION")),
-    };
+    let config = TransportConfig { endpoint: endpoint.clone(), headers, request_timeout: Duration::from_secs(20) };
+    let user_agent = format!("agentview-conformance/{}", env!("CARGO_PKG_VERSION"));
     let trace: Trace = Arc::new(|line: &str| eprintln!("{line}"));
-    let http = HttpTransport::new(config, Some(trace)).map_err(stop)?;
+    let http = HttpTransport::with_user_agent(config, &user_agent, Some(trace)).map_err(stop)?;
     let mut client = McpClient::connect(http, env!("CARGO_PKG_VERSION")).await.map_err(stop)?;
     eprintln!("connected: protocol {}, session {:?}", client.protocol_version(), client.session_id());
     let outcome = tools(&mut client, call, required).await;

@@ -11,18 +11,20 @@ use std::ffi::OsString;
 use std::process::{Command, ExitStatus};
 
 use crate::clock::unix_now;
+use crate::credential::Door;
 use crate::error::{Exit, Failure};
-use crate::lookup::Lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 
 /// The child's exit code, or agentview's own for failures before it ran.
-pub async fn run(command: &[OsString], lookup: Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(command: &[OsString], settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    let door = Door::new(settings, output);
+    let lookup = door.usable().await?;
     let now = unix_now();
     super::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found.filter(|f| f.credential.is_live(now)) else {
         output.error(&format!("not logged in to {} (or the credential expired)", settings.server));
-        output.info(&format!("run `{}` first", settings.command("login")));
+        door.login_hint().await.tell(output, "run ", " first");
         return Ok(Exit::NotLoggedIn);
     };
     let (program, args) = command.split_first().ok_or_else(|| Failure::usage("exec needs a command"))?;

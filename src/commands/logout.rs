@@ -2,34 +2,30 @@
 //! locally in any case, and say which of the two happened.
 
 use crate::error::{Exit, Failure};
-use crate::login::oauth::http::Http;
-use crate::login::oauth::refresh::{trace, user_agent};
+use crate::http::{Http, user_agent};
 use crate::login::oauth::revoke::revoke;
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::{self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreError};
+use crate::store::{self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError};
 
 pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if !local {
         revoke_stored(settings, output).await;
     }
-    let mut removed = Vec::new();
-    let mut failed = None;
-    for store in store::stores_for_read(&settings.store) {
-        match store.delete(settings.server.as_str()) {
-            Ok(true) => removed.push(store.describe()),
-            Ok(false) => {}
-            Err(StoreError::Unavailable { .. }) if settings.store.choice == StoreChoice::Auto => {}
-            Err(e) => failed = Some(e),
-        }
-    }
+    // Off the async thread: a store waits for its lock, a keyring call for its timeout.
+    let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
+    let (removed, failed) = tokio::task::spawn_blocking(move || remove_everywhere(&config, &server))
+        .await
+        .map_err(|e| Failure::new(Exit::Store, format!("could not remove the credential: {e}")))?;
     for place in &removed {
         output.success(&format!("Removed the credential for {} from {place}.", settings.server));
     }
     if removed.is_empty() && failed.is_none() {
         output.info(&format!("No stored credential for {}; nothing to remove.", settings.server));
     }
-    if let Some(place) = copy_left_elsewhere(settings) {
+    let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
+    let elsewhere = tokio::task::spawn_blocking(move || copy_left_elsewhere(&config, &server)).await.ok().flatten();
+    if let Some(place) = elsewhere {
         output.warn(&format!(
             "a credential for {} is still in {place}: `agentview logout --store auto` removes it too",
             settings.server
@@ -51,18 +47,23 @@ pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::R
 /// Revoke every stored OAuth grant for the server (RFC 7009). A failure is a warning: the
 /// local copy goes either way.
 async fn revoke_stored(settings: &Settings, output: &Output) {
+    let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
+    let stored = tokio::task::spawn_blocking(move || {
+        store::stores_for_read(&config).into_iter().filter_map(|store| store.load(&server).ok().flatten()).collect()
+    })
+    .await
+    .unwrap_or_else(|_| Vec::new());
     let mut done = Vec::new();
-    for store in store::stores_for_read(&settings.store) {
-        let Ok(Some(credential)) = store.load(settings.server.as_str()) else { continue };
+    for credential in stored {
         let Some(grant) = &credential.oauth else { continue };
         if done.contains(&credential.secret) {
             continue;
         }
         done.push(credential.secret.clone());
         let issuer = crate::sanitize::line(&grant.issuer, 200);
-        let result = match Http::standalone(&user_agent(), settings.request_timeout, trace(output)) {
+        let result = match Http::new(&user_agent(), settings.request_timeout, output.trace()) {
             Ok(http) => revoke(&http, grant, &credential.secret).await,
-            Err(e) => Err(e),
+            Err(source) => Err(crate::login::oauth::OAuthError::Network { what: "HTTP".into(), source }),
         };
         match result {
             Ok(true) => output.success(&format!("Revoked the OAuth tokens at {issuer}.")),
@@ -76,14 +77,29 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
     }
 }
 
+/// Remove the server's credential from every store it may be in: where it was removed, and the
+/// last failure. A keyring that is merely unavailable under `--store auto` is no failure.
+fn remove_everywhere(config: &StoreConfig, server: &str) -> (Vec<String>, Option<StoreError>) {
+    let mut removed = Vec::new();
+    let mut failed = None;
+    for store in store::stores_for_read(config) {
+        match store.delete(server) {
+            Ok(true) => removed.push(store.describe()),
+            Ok(false) => {}
+            Err(StoreError::Unavailable { .. }) if config.choice == StoreChoice::Auto => {}
+            Err(e) => failed = Some(e),
+        }
+    }
+    (removed, failed)
+}
+
 /// With `--store file` or `--store keyring`, the other store may still hold a copy that this
 /// logout did not touch; where, if so. Read errors count as no copy.
-fn copy_left_elsewhere(settings: &Settings) -> Option<String> {
-    let config = &settings.store;
+fn copy_left_elsewhere(config: &StoreConfig, server: &str) -> Option<String> {
     let other: Box<dyn CredentialStore> = match config.choice {
         StoreChoice::File => Box::new(KeyringStore::new(config.backend, config.keyring_timeout)),
         StoreChoice::Keyring => Box::new(FileStore::new(&config.config_dir).with_lock_wait(config.lock_wait)),
         StoreChoice::Auto => return None,
     };
-    matches!(other.load(settings.server.as_str()), Ok(Some(_))).then(|| other.describe())
+    matches!(other.load(server), Ok(Some(_))).then(|| other.describe())
 }

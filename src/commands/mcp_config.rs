@@ -9,9 +9,9 @@ use serde_json::{Value, json};
 
 use crate::cli::McpClientArg;
 use crate::error::Exit;
-use crate::invocation::shell_quote;
 use crate::output::Output;
 use crate::settings::Settings;
+use crate::settings::invocation::shell_quote;
 
 /// What the bridge puts in front of the server: mcp-remote replaces `${VAR}` in a header value
 /// with that variable, and the value has no space, which some clients would split.

@@ -3,20 +3,16 @@
 use crate::cli::{Command, GlobalArgs};
 use crate::env::Env;
 use crate::error::Exit;
-use crate::interrupt::Interrupt;
-use crate::login::LoginRequest;
-use crate::login::oauth::refresh;
 use crate::output::Output;
 use crate::settings::Settings;
 
+pub mod completions;
 pub mod exec;
+pub mod login;
 pub mod logout;
 pub mod mcp_config;
 pub mod status;
-mod status_check;
-mod status_list;
 pub mod token;
-pub mod with_token;
 
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
 /// failures as errors for `lib::finish` to print.
@@ -28,42 +24,23 @@ pub async fn dispatch(
     env: &Env,
 ) -> anyhow::Result<Exit> {
     match command {
-        Command::Login(args) => {
-            let request = LoginRequest::resolve(args, global, env, |wait| {
-                with_token::read_stdin_token(wait).map(|s| s.expose().to_string())
-            })?;
-            match request {
-                LoginRequest::WithToken { report, stdin_wait } => with_token::run(report, stdin_wait, settings, output),
-                LoginRequest::Login(login) => {
-                    let interrupt = Interrupt::install();
-                    crate::login::run(login, settings, output, &interrupt).await
-                }
-            }
-        }
-        // Every reader of a credential gets it through the same door, renewed when due.
-        Command::Exec(args) => {
-            exec::run(&args.command, refresh::effective(settings, output).await?, settings, output).await
-        }
-        Command::Token(args) => token::run(args.format, refresh::effective(settings, output).await?, settings, output),
+        Command::Login(args) => login::run(args, global, settings, output, env).await,
+        Command::Exec(args) => exec::run(&args.command, settings, output).await,
+        Command::Token(args) => token::run(args.format, settings, output).await,
         Command::Status(args) => status::run(&args, settings, output).await,
         Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
         Command::Logout(args) => logout::run(args.local, settings, output).await,
-        Command::Completions(args) => completions(args.shell),
+        Command::Completions(args) => completions::run(args.shell),
     }
-}
-
-/// `agentview completions SHELL`: the completion script on stdout.
-pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<Exit> {
-    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut command, "agentview", &mut out);
-    crate::output::write_data(&String::from_utf8_lossy(&out))?;
-    Ok(Exit::Ok)
 }
 
 /// Store read failures: shown with `-v`; fatal unless the store is merely
 /// unavailable under `--store auto` (a headless machine without a keyring).
-pub fn report_read_errors(lookup: &crate::lookup::Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
+pub fn report_read_errors(
+    lookup: &crate::credential::Lookup,
+    settings: &Settings,
+    output: &Output,
+) -> anyhow::Result<()> {
     for note in &lookup.notes {
         output.warn(note);
     }

@@ -4,17 +4,19 @@ use serde_json::json;
 
 use crate::cli::TokenFormat;
 use crate::clock::{iso8601, unix_now};
+use crate::credential::Door;
 use crate::error::Exit;
-use crate::lookup::Lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 
-pub fn run(format: TokenFormat, lookup: Lookup, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(format: TokenFormat, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    let door = Door::new(settings, output);
+    let lookup = door.usable().await?;
     let now = unix_now();
     super::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found else {
         output.error(&format!("not logged in to {}", settings.server));
-        output.info(&format!("run `{}` first (or set AGENTVIEW_TOKEN)", settings.command("login")));
+        door.login_hint().await.tell(output, "run ", " first (or set AGENTVIEW_TOKEN)");
         return Ok(Exit::NotLoggedIn);
     };
     let credential = &found.credential;

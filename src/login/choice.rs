@@ -2,13 +2,12 @@
 //! whether a browser can open on this machine; one line says which and why.
 
 use super::context::LoginContext;
+use super::oauth::OAuthError;
 use super::oauth::discovery::{self, Discovered, parse_challenge};
-use super::oauth::error::OAuthError;
-use super::oauth::http::Http;
-use super::oauth::refresh::{trace, user_agent};
 use super::settings::Method;
 use crate::error::{Exit, Failure};
-use crate::remote::{ConnectError, Remote};
+use crate::http::{Http, user_agent};
+use crate::login::session::remote::{ConnectError, Remote};
 
 /// The method a login goes on with.
 #[derive(Debug)]
@@ -36,94 +35,127 @@ pub fn decide(oauth_offered: bool, tools: bool, browser: bool) -> Decision {
     }
 }
 
+/// What the server was found to offer.
+struct Offers {
+    /// Its OAuth setup, when it has a usable one.
+    discovered: Option<Discovered>,
+    /// Under auto: an OAuth setup that is there but cannot be used (the login tools may do).
+    unusable_oauth: Option<OAuthError>,
+    /// The connected login tools.
+    remote: Option<Remote>,
+    /// Why the login tools are not there.
+    no_tools: Option<Failure>,
+}
+
 pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
     let LoginContext { login, settings, output, .. } = *ctx;
     let browser = !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-    let http = Http::standalone(&user_agent(), settings.request_timeout, trace(output))
+    let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
         .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let server = settings.server.url();
     if login.method == Method::Session {
-        return match Remote::connect(settings, output).await {
-            Ok(remote) => {
-                output.info("Logging in with the server's login tools (--method session).");
-                Ok(Chosen::Session(Box::new(remote)))
-            }
-            Err(ConnectError::NoTools(failure)) => {
-                let offers = matches!(discovery::discover(&http, server, None).await, Ok(Some(_)));
-                let failure =
-                    if offers { failure.with_hint("the server offers OAuth: use --method oauth") } else { failure };
-                Err(failure.into())
-            }
-            Err(e) => Err(e.into()),
-        };
+        return session_only(ctx, &http).await;
     }
-    let discover = |challenge: Option<discovery::Challenge>| {
-        let http = http.clone();
-        async move {
-            discovery::discover(&http, server, challenge.as_ref())
-                .await
-                .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))
+    let (discovered, unusable_oauth) = first_discovery(ctx, &http).await?;
+    let discovered = match discovered {
+        // OAuth in a browser (or asked for) needs nothing from the login tools: don't even connect.
+        Some(discovered) if browser || login.method == Method::OAuth => {
+            output.info(match (browser, login.method) {
+                (true, Method::OAuth) => "Logging in with OAuth (--method oauth).",
+                (true, _) => "Logging in with OAuth: the server offers it and a browser can open here.",
+                (false, _) => {
+                    "Logging in with OAuth (--method oauth): no browser can open here, so paste the redirect back."
+                }
+            });
+            return Ok(Chosen::OAuth { http, discovered: Box::new(discovered), open_browser: browser });
         }
+        other => other,
     };
-    // Under auto, an OAuth setup that cannot be used leaves the login tools; an unreachable
-    // server is reported (after its retry) by the connection below.
-    let mut unusable_oauth = None;
-    let mut discovered = match discovery::discover(&http, server, None).await {
-        Err(OAuthError::Unreachable { .. }) if login.method == Method::Auto => None,
-        // An untrusted certificate is the whole server's: say so now, with no second attempt.
-        Err(e) if login.method == Method::Auto && !matches!(e, OAuthError::Untrusted { .. }) => {
-            unusable_oauth = Some(e);
-            None
-        }
-        other => other.map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?,
-    };
-    // OAuth in a browser (or asked for) needs nothing from the login tools: don't even connect.
-    if discovered.is_some() && (browser || login.method == Method::OAuth) {
-        output.info(match (browser, login.method) {
-            (true, Method::OAuth) => "Logging in with OAuth (--method oauth).",
-            (true, _) => "Logging in with OAuth: the server offers it and a browser can open here.",
-            (false, _) => {
-                "Logging in with OAuth (--method oauth): no browser can open here, so paste the redirect back."
-            }
-        });
-        let discovered = discovered.take().ok_or_else(|| Failure::new(Exit::Other, "internal: no discovery"))?;
-        return Ok(Chosen::OAuth { http, discovered: Box::new(discovered), open_browser: browser });
-    }
-    let mut no_tools = None;
-    let remote = match Remote::connect(settings, output).await {
-        Ok(remote) => Some(remote),
-        Err(ConnectError::NoTools(failure)) => {
-            no_tools = Some(failure);
-            None
-        }
-        Err(ConnectError::AuthRequired { failure, challenge }) => {
-            if discovered.is_none() {
-                discovered = discover(challenge.as_deref().and_then(parse_challenge)).await?;
-            }
-            no_tools = Some(failure);
-            None
-        }
-        Err(ConnectError::Other(failure)) => return Err(failure.into()),
-    };
-    let offered = discovered.is_some();
+    let mut offers = Offers { discovered, unusable_oauth, remote: None, no_tools: None };
+    connect_tools(ctx, &http, &mut offers).await?;
     let decision = match login.method {
-        Method::OAuth if offered => decide(true, false, browser),
+        Method::OAuth if offers.discovered.is_some() => decide(true, false, browser),
         Method::OAuth => Decision::Neither,
-        _ => decide(offered, remote.is_some(), browser),
+        _ => decide(offers.discovered.is_some(), offers.remote.is_some(), browser),
     };
-    match (decision, remote, discovered) {
-        (Decision::Session, Some(remote), _) if unusable_oauth.is_some() => {
-            let problem = unusable_oauth.map(|e| e.to_string()).unwrap_or_default();
-            output.warn(&format!("the server's OAuth setup cannot be used ({problem})"));
-            output.info("Logging in with the server's login tools instead.");
+    settle(ctx, decision, offers, http, browser).await
+}
+
+/// `--method session`: the login tools or nothing (with a hint when the server offers OAuth).
+async fn session_only(ctx: &LoginContext<'_>, http: &Http) -> anyhow::Result<Chosen> {
+    let LoginContext { settings, output, .. } = *ctx;
+    match Remote::connect(settings, output, ctx.clock).await {
+        Ok(remote) => {
+            output.info("Logging in with the server's login tools (--method session).");
             Ok(Chosen::Session(Box::new(remote)))
         }
+        Err(ConnectError::NoTools(failure)) => {
+            let offers = matches!(discovery::discover(http, settings.server.url(), None).await, Ok(Some(_)));
+            let failure =
+                if offers { failure.with_hint("the server offers OAuth: use --method oauth") } else { failure };
+            Err(failure.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The server's OAuth setup before anything else. Under auto, one that cannot be used leaves
+/// the login tools (and is kept to explain); an unreachable server is reported (after its
+/// retry) by the connection to the tools; an untrusted certificate is the whole server's, so
+/// it is the error at once.
+async fn first_discovery(
+    ctx: &LoginContext<'_>,
+    http: &Http,
+) -> anyhow::Result<(Option<Discovered>, Option<OAuthError>)> {
+    let auto = ctx.login.method == Method::Auto;
+    match discovery::discover(http, ctx.settings.server.url(), None).await {
+        Ok(discovered) => Ok((discovered, None)),
+        Err(e) if auto && e.is_unreachable() => Ok((None, None)),
+        Err(e) if auto && !e.is_untrusted() => Ok((None, Some(e))),
+        Err(e) => Err(e.into_failure("cannot use the server's OAuth setup").into()),
+    }
+}
+
+/// Connect to the login tools. A 401 / 403 that points at an OAuth setup is discovered now.
+async fn connect_tools(ctx: &LoginContext<'_>, http: &Http, offers: &mut Offers) -> anyhow::Result<()> {
+    let LoginContext { settings, output, .. } = *ctx;
+    match Remote::connect(settings, output, ctx.clock).await {
+        Ok(remote) => offers.remote = Some(remote),
+        Err(ConnectError::NoTools(failure)) => offers.no_tools = Some(failure),
+        Err(ConnectError::AuthRequired { failure, challenge }) => {
+            if offers.discovered.is_none() {
+                let challenge = challenge.as_deref().and_then(parse_challenge);
+                offers.discovered = discovery::discover(http, settings.server.url(), challenge.as_ref())
+                    .await
+                    .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?;
+            }
+            offers.no_tools = Some(failure);
+        }
+        Err(ConnectError::Other(failure)) => return Err(failure.into()),
+    }
+    Ok(())
+}
+
+/// Go on with what `decision` says, and say which way and why.
+async fn settle(
+    ctx: &LoginContext<'_>,
+    decision: Decision,
+    offers: Offers,
+    http: Http,
+    browser: bool,
+) -> anyhow::Result<Chosen> {
+    let LoginContext { login, output, .. } = *ctx;
+    let Offers { discovered, unusable_oauth, remote, no_tools } = offers;
+    let offered = discovered.is_some();
+    match (decision, remote, discovered) {
         (Decision::Session, Some(remote), _) => {
-            output.info(if offered {
-                "Logging in with the server's login tools: no browser can open here (--method oauth would paste the redirect back)."
+            if let Some(problem) = unusable_oauth {
+                output.warn(&format!("the server's OAuth setup cannot be used ({problem})"));
+                output.info("Logging in with the server's login tools instead.");
+            } else if offered {
+                output.info("Logging in with the server's login tools: no browser can open here (--method oauth would paste the redirect back).");
             } else {
-                "Logging in with the server's login tools: it offers no OAuth."
-            });
+                output.info("Logging in with the server's login tools: it offers no OAuth.");
+            }
             Ok(Chosen::Session(Box::new(remote)))
         }
         (Decision::OAuthBrowser | Decision::OAuthPaste, remote, Some(discovered)) => {
@@ -141,21 +173,26 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
             if let Some(mut remote) = remote {
                 remote.close().await;
             }
-            if let Some(problem) = unusable_oauth {
-                return Err(problem.into_failure("cannot use the server's OAuth setup").into());
-            }
-            let urls = discovery::resource_metadata_urls(server).iter().map(|u| u.to_string()).collect::<Vec<_>>();
-            let no_oauth =
-                format!("{} offers no OAuth: no protected-resource metadata at {}", settings.server, urls.join(" or "));
-            Err(match (no_tools, login.method) {
-                (Some(failure), Method::Auto) => failure.with_hint(format!("and {no_oauth}")),
-                (_, _) => {
-                    Failure::new(Exit::Server, no_oauth).with_hint("--method session uses the server's login tools")
-                }
-            }
-            .into())
+            Err(neither(ctx, unusable_oauth, no_tools))
         }
     }
+}
+
+/// Neither way in: the OAuth problem, or what is missing.
+fn neither(ctx: &LoginContext<'_>, unusable_oauth: Option<OAuthError>, no_tools: Option<Failure>) -> anyhow::Error {
+    let LoginContext { login, settings, .. } = *ctx;
+    if let Some(problem) = unusable_oauth {
+        return problem.into_failure("cannot use the server's OAuth setup").into();
+    }
+    let urls =
+        discovery::resource_metadata_urls(settings.server.url()).iter().map(|u| u.to_string()).collect::<Vec<_>>();
+    let no_oauth =
+        format!("{} offers no OAuth: no protected-resource metadata at {}", settings.server, urls.join(" or "));
+    match (no_tools, login.method) {
+        (Some(failure), Method::Auto) => failure.with_hint(format!("and {no_oauth}")),
+        (_, _) => Failure::new(Exit::Server, no_oauth).with_hint("--method session uses the server's login tools"),
+    }
+    .into()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! What every step of a login shares: the request, the settings, the output, Ctrl-C.
+//! What every step of a login shares: the request, the settings, the output, Ctrl-C, the clock.
 
 use super::settings::LoginSettings;
+use crate::clock::SharedClock;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
@@ -13,6 +14,8 @@ pub struct LoginContext<'a> {
     pub settings: &'a Settings,
     pub output: &'a Output,
     pub interrupt: &'a Interrupt,
+    /// Every wait of the login runs on it.
+    pub clock: &'a SharedClock,
 }
 
 pub fn interrupted() -> anyhow::Error {

@@ -1,14 +1,17 @@
-//! `agentview login`: one story for every method. Choose the store before anything is sent,
-//! let a method get a credential (OAuth in the browser, or agentView's session tools), store
-//! it and read it back, report.
+//! `agentview login`: one story for every method.
+//!
+//! 1. Pick the store, before anything is sent ([`preflight_store`]).
+//! 2. Choose the method from what the server offers and what this machine can do (`choice`).
+//! 3. The method gets a credential: OAuth in the browser ([`oauth`]) or agentView's session
+//!    tools ([`session`]), both waiting for the person the same way ([`wait`]).
+//! 4. Store it and read it back, then report (`store_and_report`).
 
 mod choice;
 pub mod context;
-mod handshake;
 pub mod oauth;
-mod outcome;
-mod session;
+pub mod session;
 pub mod settings;
+pub mod wait;
 
 pub use choice::{Chosen, choose_method};
 pub use context::LoginContext;
@@ -17,10 +20,10 @@ pub use settings::{LoginRequest, LoginSettings, Method, Mode, Report};
 
 use serde_json::{Value, json};
 
-use crate::clock::{iso8601, unix_now};
+use crate::clock::{RealClock, SharedClock, iso8601, unix_now};
+use crate::credential::Door;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
-use crate::lookup;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::UserInfo;
@@ -41,7 +44,8 @@ pub async fn run(
     // A --callback-port that is taken fails here, before anything reaches a server.
     let fixed =
         if login.method == Method::Session { None } else { oauth::bind_fixed_port(login.callback_port).await? };
-    let ctx = LoginContext { login: &login, settings, output, interrupt };
+    let clock: SharedClock = std::sync::Arc::new(RealClock);
+    let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
     let chosen = tokio::select! {
         c = choose_method(&ctx) => c?,
         () = interrupt.wait() => return Err(interrupted()),
@@ -64,17 +68,13 @@ pub async fn run(
 
 /// A live stored credential ends the login at once; an OAuth one that is due is renewed.
 async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<bool> {
-    let now = unix_now();
-    let mut found = lookup::stored(settings);
-    if found.found.as_ref().is_some_and(|f| oauth::refresh::is_due(&f.credential, now)) {
-        match oauth::refresh::renew(settings, output, found).await {
-            Ok(renewed) => found = renewed,
-            Err(e) => {
-                output.info(&format!("The stored OAuth credential could not be renewed ({e}); logging in again."));
-                return Ok(false);
-            }
+    let found = match Door::new(settings, output).stored_fresh().await {
+        Ok(found) => found,
+        Err(e) => {
+            output.info(&format!("The stored OAuth credential could not be renewed ({e}); logging in again."));
+            return Ok(false);
         }
-    }
+    };
     let Some(found) = found.found.filter(|f| f.credential.is_live(unix_now())) else { return Ok(false) };
     let until = found.credential.expires_at.map(|at| format!(", valid until {}", iso8601(at))).unwrap_or_default();
     output.success(&format!(
@@ -113,7 +113,7 @@ pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected,
 /// Save off the async thread (a store waiting for its lock must not keep Ctrl-C from being
 /// seen), then say what happened.
 async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credential: Credential) -> anyhow::Result<Exit> {
-    let LoginContext { login, settings, output, interrupt } = *ctx;
+    let LoginContext { login, settings, output, interrupt, .. } = *ctx;
     let (config, chosen, to_save) = (settings.store.clone(), selected.clone(), credential.clone());
     let saved = tokio::task::spawn_blocking(move || store::save_selected(&config, &chosen, &to_save))
         .await

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, LoginArgs, MethodArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::registration::ClientChoice;
+use crate::login::oauth::ClientChoice;
 use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
 

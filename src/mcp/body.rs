@@ -5,15 +5,26 @@ use std::time::Duration;
 use reqwest::Response;
 use serde_json::Value;
 
+use super::McpError;
 use super::jsonrpc::{self, Incoming};
-use super::response::{Reply, content_type, map_reqwest};
 use super::sse::{Decoder, SseError};
-use super::{MAX_BODY, McpError};
+use crate::http::{Http, MAX_BODY, content_type};
 
-pub(super) async fn read_reply(response: Response, id: i64) -> Result<Reply, McpError> {
-    match content_type(&response).as_str() {
-        "application/json" => read_json(response, id).await,
-        "text/event-stream" => read_sse(response, id).await,
+/// What a POST produced.
+#[derive(Debug)]
+pub enum Reply {
+    /// The `result` of the response to our request.
+    Result(Value),
+    /// 2xx to a notification.
+    Accepted,
+    /// The SSE stream closed before our response: resume with GET.
+    StreamEnded { last_event_id: Option<String>, retry: Option<Duration> },
+}
+
+pub(super) async fn read_reply(http: &Http, response: Response, id: i64) -> Result<Reply, McpError> {
+    match content_type(response.headers()).as_str() {
+        "application/json" => read_json(http, response, id).await,
+        "text/event-stream" => read_sse(http, response, id).await,
         "" => Err(McpError::Protocol("the response has no Content-Type".into())),
         other => Err(McpError::Protocol(format!(
             "the response is {} instead of JSON or an event stream",
@@ -22,9 +33,9 @@ pub(super) async fn read_reply(response: Response, id: i64) -> Result<Reply, Mcp
     }
 }
 
-async fn read_json(mut response: Response, id: i64) -> Result<Reply, McpError> {
+async fn read_json(http: &Http, mut response: Response, id: i64) -> Result<Reply, McpError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
+    while let Some(chunk) = http.chunk(&mut response).await.map_err(McpError::Network)? {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(McpError::TooLarge);
         }
@@ -48,10 +59,10 @@ async fn read_json(mut response: Response, id: i64) -> Result<Reply, McpError> {
     Err(McpError::Protocol(format!("the response does not answer request id {id}")))
 }
 
-pub(super) async fn read_sse(mut response: Response, id: i64) -> Result<Reply, McpError> {
+pub(super) async fn read_sse(http: &Http, mut response: Response, id: i64) -> Result<Reply, McpError> {
     let mut decoder = Decoder::new(MAX_BODY);
     let mut total = 0usize;
-    while let Some(chunk) = response.chunk().await.map_err(map_reqwest)? {
+    while let Some(chunk) = http.chunk(&mut response).await.map_err(McpError::Network)? {
         total += chunk.len();
         if total > MAX_BODY {
             return Err(McpError::TooLarge);

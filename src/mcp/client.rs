@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::jsonrpc;
 use super::transport::{HttpTransport, Reply, Scope};
 use super::{McpError, SUPPORTED_VERSIONS};
+use crate::clock::{RealClock, SharedClock};
 
 /// How often a closed SSE stream is resumed before giving up on one request.
 const MAX_RESUMES: usize = 5;
@@ -41,12 +42,24 @@ pub struct McpClient {
     protocol_version: String,
     next_id: i64,
     client_version: String,
+    /// What the wait before resuming a closed event stream runs on.
+    clock: SharedClock,
 }
 
 impl McpClient {
     /// Connect: `initialize` then `notifications/initialized`.
     pub async fn connect(http: HttpTransport, client_version: &str) -> Result<McpClient, McpError> {
+        Self::connect_on(std::sync::Arc::new(RealClock), http, client_version).await
+    }
+
+    /// [`McpClient::connect`] with every wait on `clock`.
+    pub async fn connect_on(
+        clock: SharedClock,
+        http: HttpTransport,
+        client_version: &str,
+    ) -> Result<McpClient, McpError> {
         let mut client = McpClient {
+            clock,
             http,
             session_id: None,
             protocol_version: SUPPORTED_VERSIONS[0].to_string(),
@@ -149,7 +162,7 @@ impl McpClient {
             if last.is_none() {
                 break;
             }
-            tokio::time::sleep(retry.unwrap_or(Duration::from_millis(500)).min(MAX_RETRY_WAIT)).await;
+            self.clock.sleep(retry.unwrap_or(Duration::from_millis(500)).min(MAX_RETRY_WAIT)).await;
             match self.http.resume(last.as_deref(), id, self.scope()).await? {
                 Reply::Result(result) => return Ok(result),
                 Reply::StreamEnded { last_event_id, retry: r } => {

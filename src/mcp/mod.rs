@@ -5,7 +5,6 @@ use std::time::Duration;
 mod body;
 pub mod client;
 pub mod jsonrpc;
-mod response;
 pub mod sse;
 pub mod transport;
 
@@ -15,21 +14,15 @@ pub use transport::{HttpTransport, TransportConfig};
 /// Protocol versions agentview speaks, newest first.
 pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
 
-/// Largest response body agentview reads (1 MiB); anything larger is refused.
-pub const MAX_BODY: usize = 1024 * 1024;
+use crate::http::{NetworkError, NetworkKind};
 
 /// Why an MCP exchange failed. The login flow branches on these kinds.
 #[derive(Debug, thiserror::Error)]
 pub enum McpError {
-    /// The server could not be reached at all (DNS, refused, TLS).
-    #[error("cannot reach the server: {0}")]
-    Unreachable(String),
-    /// The server's TLS certificate is not trusted here: no retry can fix it.
-    #[error("the server's TLS certificate is not trusted: {reason}{}", issued_by(.issuer.as_deref()))]
-    Untrusted { reason: String, issuer: Option<String> },
-    /// The connection broke before a complete response arrived.
-    #[error("the connection broke: {0}")]
-    Broken(String),
+    /// Below HTTP: unreachable, the connection broke, or an untrusted certificate (which no
+    /// retry can fix).
+    #[error("{}", network(.0))]
+    Network(#[source] NetworkError),
     #[error("no answer within {} s", .0.as_secs_f32())]
     Timeout(Duration),
     /// HTTP 5xx or 429.
@@ -60,8 +53,12 @@ pub enum McpError {
     Protocol(String),
 }
 
-fn issued_by(issuer: Option<&str>) -> String {
-    issuer.map(|i| format!(" (issuer: {i})")).unwrap_or_default()
+fn network(error: &NetworkError) -> String {
+    match error.kind {
+        NetworkKind::Broken | NetworkKind::Timeout => format!("the connection broke: {error}"),
+        NetworkKind::Untrusted { .. } => format!("the server's TLS certificate is not trusted: {}", error.reason()),
+        NetworkKind::Connect | NetworkKind::Setup => format!("cannot reach the server: {error}"),
+    }
 }
 
 fn retry_note(retry_after: Option<Duration>) -> String {
@@ -75,10 +72,16 @@ impl McpError {
     /// Worth trying again later: the server may answer next time.
     pub fn is_transient(&self) -> bool {
         match self {
-            McpError::Unreachable(_) | McpError::Broken(_) | McpError::Timeout(_) => true,
+            McpError::Network(e) => matches!(e.kind, NetworkKind::Connect | NetworkKind::Broken | NetworkKind::Timeout),
+            McpError::Timeout(_) => true,
             McpError::Status { status, .. } => *status == 429 || *status >= 500,
             _ => false,
         }
+    }
+
+    /// Nothing reached the server (DNS, refused): a typo in `--server`, or no network.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, McpError::Network(e) if e.kind == NetworkKind::Connect)
     }
 
     pub fn is_rate_limited(&self) -> bool {
@@ -97,7 +100,7 @@ impl McpError {
     /// create a second login window).
     pub fn not_processed(&self) -> bool {
         match self {
-            McpError::Unreachable(_) => true,
+            McpError::Network(e) => e.kind == NetworkKind::Connect,
             McpError::Status { status, .. } => matches!(status, 429 | 502 | 503),
             _ => false,
         }

@@ -1,6 +1,5 @@
 //! One HTTP exchange of MCP Streamable HTTP: POST a message, read JSON or SSE, bounded.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -8,15 +7,13 @@ use reqwest::{Response, StatusCode, Url};
 use serde_json::Value;
 
 use super::McpError;
+pub use super::body::Reply;
 use super::body::{read_reply, read_sse};
-pub use super::response::Reply;
-use super::response::{content_type, map_reqwest};
+pub use crate::http::Trace;
+use crate::http::{Http, content_type};
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
-
-/// A line of `-v` output. It never receives bodies or header values.
-pub type Trace = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// Where and how to talk to the server.
 #[derive(Clone)]
@@ -26,7 +23,6 @@ pub struct TransportConfig {
     pub headers: HeaderMap,
     /// Upper bound for one exchange, body included.
     pub request_timeout: Duration,
-    pub user_agent: String,
 }
 
 impl std::fmt::Debug for TransportConfig {
@@ -47,12 +43,11 @@ pub struct Scope<'a> {
     pub protocol_version: Option<&'a str>,
 }
 
+/// MCP Streamable HTTP on agentview's one HTTP layer.
 #[derive(Clone)]
 pub struct HttpTransport {
-    client: reqwest::Client,
+    http: Http,
     config: TransportConfig,
-    trace: Option<Trace>,
-    rejected: crate::http::Rejected,
 }
 
 impl std::fmt::Debug for HttpTransport {
@@ -63,20 +58,21 @@ impl std::fmt::Debug for HttpTransport {
 
 impl HttpTransport {
     pub fn new(config: TransportConfig, trace: Option<Trace>) -> Result<HttpTransport, McpError> {
-        let (builder, rejected) =
-            crate::http::client_builder(&config.user_agent, config.request_timeout.min(Duration::from_secs(10)))
-                .map_err(McpError::Unreachable)?;
-        let client = builder
-            .pool_max_idle_per_host(1)
-            .build()
-            .map_err(|e| McpError::Unreachable(format!("cannot set up HTTP: {e}")))?;
-        Ok(HttpTransport { client, config, trace, rejected })
+        Self::with_user_agent(config, &crate::http::user_agent(), trace)
+    }
+
+    /// A transport that introduces itself as `user_agent`.
+    pub fn with_user_agent(
+        config: TransportConfig,
+        user_agent: &str,
+        trace: Option<Trace>,
+    ) -> Result<HttpTransport, McpError> {
+        let http = Http::new(user_agent, config.request_timeout, trace).map_err(McpError::Network)?;
+        Ok(HttpTransport { http, config })
     }
 
     fn trace(&self, line: impl FnOnce() -> String) {
-        if let Some(trace) = &self.trace {
-            trace(&line());
-        }
+        self.http.trace(line);
     }
 
     fn headers(&self, scope: Scope<'_>) -> HeaderMap {
@@ -101,7 +97,8 @@ impl HttpTransport {
         let label = describe(message);
         let body = serde_json::to_vec(message).map_err(|e| McpError::Protocol(e.to_string()))?;
         let request = self
-            .client
+            .http
+            .client()
             .post(self.config.endpoint.clone())
             .headers(self.headers(scope))
             .header(CONTENT_TYPE, "application/json")
@@ -109,13 +106,13 @@ impl HttpTransport {
             .body(body);
         self.trace(|| format!("→ POST {} {label}", self.config.endpoint));
         let exchange = async {
-            let response = request.send().await.map_err(map_reqwest)?;
+            let response = request.send().await.map_err(|e| McpError::Network(self.http.error(e)))?;
             let session = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
-            self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
+            self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(response.headers())));
             check_status(&response, scope.session_id.is_some())?;
             let reply = match id {
                 None => Reply::Accepted,
-                Some(id) => read_reply(response, id).await?,
+                Some(id) => read_reply(&self.http, response, id).await?,
             };
             Ok((reply, session))
         };
@@ -125,7 +122,8 @@ impl HttpTransport {
     /// Resume an SSE stream with GET + Last-Event-ID (SEP-1699) and wait for response `id`.
     pub async fn resume(&self, last_event_id: Option<&str>, id: i64, scope: Scope<'_>) -> Result<Reply, McpError> {
         let mut request = self
-            .client
+            .http
+            .client()
             .get(self.config.endpoint.clone())
             .headers(self.headers(scope))
             .header(ACCEPT, "text/event-stream");
@@ -134,27 +132,28 @@ impl HttpTransport {
         }
         self.trace(|| format!("→ GET {} (resume stream)", self.config.endpoint));
         let exchange = async {
-            let response = request.send().await.map_err(map_reqwest)?;
-            self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
+            let response = request.send().await.map_err(|e| McpError::Network(self.http.error(e)))?;
+            self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(response.headers())));
             if response.status() == StatusCode::METHOD_NOT_ALLOWED {
                 return Err(McpError::Protocol(
                     "the event stream closed before the response and the server does not allow resuming it".into(),
                 ));
             }
             check_status(&response, scope.session_id.is_some())?;
-            if content_type(&response) != "text/event-stream" {
+            if content_type(response.headers()) != "text/event-stream" {
                 return Err(McpError::Protocol("the resumed stream is not text/event-stream".into()));
             }
-            read_sse(response, id).await
+            read_sse(&self.http, response, id).await
         };
         self.bounded(exchange).await
     }
 
     /// End the MCP session. 2xx, 404 and 405 all mean done; errors are not fatal.
     pub async fn delete(&self, scope: Scope<'_>) -> Result<(), McpError> {
-        let request = self.client.delete(self.config.endpoint.clone()).headers(self.headers(scope));
+        let request = self.http.client().delete(self.config.endpoint.clone()).headers(self.headers(scope));
         self.trace(|| format!("→ DELETE {} (end session)", self.config.endpoint));
-        let response = self.bounded(async { request.send().await.map_err(map_reqwest) }).await?;
+        let response =
+            self.bounded(async { request.send().await.map_err(|e| McpError::Network(self.http.error(e))) }).await?;
         let status = response.status();
         self.trace(|| format!("← {}", status.as_u16()));
         if status.is_success() || status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
@@ -166,9 +165,6 @@ impl HttpTransport {
 
     async fn bounded<T>(&self, work: impl Future<Output = Result<T, McpError>>) -> Result<T, McpError> {
         match tokio::time::timeout(self.config.request_timeout, work).await {
-            Ok(Err(McpError::Untrusted { reason, issuer: None })) => {
-                Err(McpError::Untrusted { reason, issuer: self.rejected.issuer() })
-            }
             Ok(result) => result,
             Err(_) => Err(McpError::Timeout(self.config.request_timeout)),
         }

@@ -1,6 +1,7 @@
 //! Tests may unwrap: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
+use std::fs::{self, File};
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
@@ -69,7 +70,7 @@ fn file_layout_is_the_documented_one() {
 #[test]
 fn temp_file_is_private_from_creation() {
     let tmp = tempfile::tempdir().unwrap();
-    let (_file, path) = create_private_temp(tmp.path()).unwrap();
+    let (_file, path) = PrivateDir::new(tmp.path()).create_temp(FILE_NAME).unwrap();
     assert_eq!(mode(&path), 0o600, "before anything is written");
     assert!(path.file_name().unwrap().to_str().unwrap().starts_with(".credentials.json."));
 }

@@ -10,6 +10,8 @@ use crate::secret::Secret;
 mod backend;
 pub mod file;
 pub mod keyring;
+mod lock;
+pub mod private;
 mod record;
 
 pub use file::FileStore;
@@ -134,8 +136,8 @@ pub struct OAuthGrant {
     /// Only when the registration handed one out.
     pub client_secret: Option<Secret>,
     pub client_auth: ClientAuth,
-    pub token_endpoint: String,
-    pub revocation_endpoint: Option<String>,
+    pub token_endpoint: reqwest::Url,
+    pub revocation_endpoint: Option<reqwest::Url>,
     /// The canonical server URL the token was issued for (RFC 8707).
     pub resource: String,
     /// The scopes granted, space-separated, when the server said.

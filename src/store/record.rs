@@ -59,8 +59,8 @@ impl OAuthRecord {
             client_id: grant.client_id.clone(),
             client_secret: secret(&grant.client_secret, "client secret")?,
             client_auth: grant.client_auth,
-            token_endpoint: grant.token_endpoint.clone(),
-            revocation_endpoint: grant.revocation_endpoint.clone(),
+            token_endpoint: grant.token_endpoint.to_string(),
+            revocation_endpoint: grant.revocation_endpoint.as_ref().map(ToString::to_string),
             resource: grant.resource.clone(),
             scope: grant.scope.clone(),
         })
@@ -74,24 +74,24 @@ impl OAuthRecord {
             })
             .transpose()
         };
-        for (what, url) in
-            [("token endpoint", Some(&self.token_endpoint)), ("revocation endpoint", self.revocation_endpoint.as_ref())]
-        {
-            if let Some(url) = url {
-                let parsed = reqwest::Url::parse(url).map_err(|_| format!("the stored {what} is not a URL"))?;
-                if !matches!(parsed.scheme(), "https" | "http") {
-                    return Err(format!("the stored {what} is not an http(s) URL"));
-                }
+        let endpoint = |url: &str, what: &str| -> Result<reqwest::Url, String> {
+            let parsed = reqwest::Url::parse(url).map_err(|_| format!("the stored {what} is not a URL"))?;
+            if !matches!(parsed.scheme(), "https" | "http") {
+                return Err(format!("the stored {what} is not an http(s) URL"));
             }
-        }
+            Ok(parsed)
+        };
+        let token_endpoint = endpoint(&self.token_endpoint, "token endpoint")?;
+        let revocation_endpoint =
+            self.revocation_endpoint.as_deref().map(|url| endpoint(url, "revocation endpoint")).transpose()?;
         Ok(OAuthGrant {
             refresh_token: secret(self.refresh_token, "refresh token")?,
             issuer: self.issuer,
             client_id: self.client_id,
             client_secret: secret(self.client_secret, "client secret")?,
             client_auth: self.client_auth,
-            token_endpoint: self.token_endpoint,
-            revocation_endpoint: self.revocation_endpoint,
+            token_endpoint,
+            revocation_endpoint,
             resource: self.resource,
             scope: self.scope,
         })
@@ -188,8 +188,8 @@ mod tests {
                 client_id: "client-1".into(),
                 client_secret: None,
                 client_auth: ClientAuth::None,
-                token_endpoint: "https://as.example/token".into(),
-                revocation_endpoint: Some("https://as.example/revoke".into()),
+                token_endpoint: reqwest::Url::parse("https://as.example/token").unwrap(),
+                revocation_endpoint: Some(reqwest::Url::parse("https://as.example/revoke").unwrap()),
                 resource: "https://a.example/mcp".into(),
                 scope: Some("mcp:read".into()),
             }),

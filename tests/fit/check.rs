@@ -32,7 +32,7 @@ fn an_accepted_token_exits_0_and_was_sent_as_a_bearer_header() {
     let server = checking_server(false);
     let av = with_token(&server.mcp_url(), GOOD);
     let run = av.run(&["status", "--check"]).expect_code(0);
-    assert!(run.stderr.contains("the server accepts the credential"), "{}", run.stderr);
+    assert!(run.stdout.contains("the server accepts the credential"), "{}", run.stdout);
     run.assert_no_leak(GOOD);
     let sent = server.requests();
     let list = sent.iter().find(|r| r.rpc_method.as_deref() == Some("tools/list")).expect("tools/list was sent");
@@ -48,9 +48,9 @@ fn a_revoked_or_tampered_token_exits_4_and_says_so() {
     for token in [REVOKED, &format!("{GOOD}x")] {
         let av = with_token(&server.mcp_url(), token);
         let run = av.run(&["status", "--check"]).expect_code(4);
-        assert!(run.stderr.contains("REJECTED by the server"), "{}", run.stderr);
-        assert!(run.stderr.starts_with("The server REFUSES the stored credential for"), "{}", run.stderr);
-        assert!(run.stderr.contains("login --force"), "{}", run.stderr);
+        assert!(run.stdout.contains("REJECTED by the server"), "{}", run.stdout);
+        assert!(run.stdout.starts_with("The server REFUSES the stored credential for"), "{}", run.stdout);
+        assert!(run.stderr.contains("login --force"), "the hint, on stderr: {}", run.stderr);
         run.assert_no_leak(token);
         let run = av.run(&["status", "--check", "--json"]).expect_code(4);
         let doc: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
@@ -67,7 +67,7 @@ fn an_unreachable_server_exits_7() {
     let server = held.dead_server();
     let av = with_token(&server, GOOD);
     let run = av.run(&["status", "--check"]).expect_code(7);
-    assert!(run.stderr.contains("no answer from the server"), "{}", run.stderr);
+    assert!(run.stdout.contains("no answer from the server"), "{}", run.stdout);
     let run = av.run(&["status", "--check", "--json"]).expect_code(7);
     let doc: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
     assert_eq!(doc["check"]["result"], "unreachable");
@@ -88,7 +88,7 @@ fn the_authenticate_tool_answers_with_user_scope_and_expiry() {
     let call = server.requests().into_iter().find(|r| r.tool.as_deref() == Some("authenticate")).expect("called");
     assert_eq!(call.arguments.as_ref().and_then(|a| a["token"].as_str()), Some(GOOD));
     let run = av.run(&["status", "--check"]).expect_code(0);
-    assert!(run.stderr.contains("server says account: Ada Lovelace <ada@example.com>"), "{}", run.stderr);
+    assert!(run.stdout.contains("server says account: Ada Lovelace <ada@example.com>"), "{}", run.stdout);
 
     let tampered = with_token(&server.mcp_url(), REVOKED);
     let check = check_json(&tampered, 4);

@@ -20,9 +20,9 @@ fn with_others() -> Agentview {
 fn status_names_the_servers_with_a_credential_and_a_command_that_works() {
     let av = with_others();
     let run = av.run(&["status"]).expect_code(4);
-    assert!(run.stderr.contains(&format!("Not logged in to {HERE}.")), "{}", run.stderr);
-    assert!(run.stderr.contains(A) && run.stderr.contains(B), "{}", run.stderr);
-    assert!(run.stderr.contains("EXPIRED"), "b's credential is shown as expired\n{}", run.stderr);
+    assert!(run.stdout.contains(&format!("Not logged in to {HERE}.")), "{}", run.stdout);
+    assert!(run.stdout.contains(A) && run.stdout.contains(B), "{}", run.stdout);
+    assert!(run.stdout.contains("EXPIRED"), "b's credential is shown as expired\n{}", run.stdout);
     for token in ["avt_token_for_a", "avt_token_for_b"] {
         run.assert_no_leak(token);
     }
@@ -32,7 +32,7 @@ fn status_names_the_servers_with_a_credential_and_a_command_that_works() {
     let rest = command.strip_prefix("agentview ").expect("starts with agentview");
     let args: Vec<&str> = rest.split(' ').collect();
     let used = av.run(&args).expect_code(0);
-    assert!(used.stderr.contains(&format!("Logged in to {A}")), "{}", used.stderr);
+    assert!(used.stdout.contains(&format!("Logged in to {A}")), "{}", used.stdout);
     assert!(binary().exists());
 }
 
@@ -40,7 +40,7 @@ fn status_names_the_servers_with_a_credential_and_a_command_that_works() {
 fn status_all_lists_every_stored_credential() {
     let av = with_others();
     let run = av.run(&["status", "--all"]).expect_code(0);
-    assert!(run.stderr.contains(A) && run.stderr.contains(B), "{}", run.stderr);
+    assert!(run.stdout.contains(A) && run.stdout.contains(B), "{}", run.stdout);
     let run = av.run(&["status", "--all", "--json"]).expect_code(0);
     for token in ["avt_token_for_a", "avt_token_for_b"] {
         run.assert_no_leak(token);
@@ -59,7 +59,7 @@ fn with_the_keyring_in_use_status_all_says_what_it_cannot_list() {
     let mut av = with_others();
     av.set("AGENTVIEW_STORE", "auto");
     let run = av.run(&["status", "--all"]).expect_code(0);
-    assert!(run.stderr.contains("cannot be listed; only the credential file is shown"), "{}", run.stderr);
+    assert!(run.stdout.contains("cannot be listed; only the credential file is shown"), "{}", run.stdout);
 }
 
 #[test]
@@ -83,4 +83,32 @@ fn status_warns_about_a_credentials_file_others_can_read() {
         .expect("chmod");
     let run = av.run(&["status"]).expect_code(0);
     assert!(run.stderr.contains("warning:") && run.stderr.contains("readable by other users"), "{}", run.stderr);
+}
+
+#[test]
+fn status_answers_on_stdout_and_keeps_hints_on_stderr() {
+    let av = with_others();
+    let here = av.run(&["--server", A, "status"]).expect_code(0);
+    assert!(here.stdout.starts_with(&format!("Logged in to {A}\n")), "{:?}", here.stdout);
+    for line in ["  account: Ada <ada@example.com>", "  kind:    Bearer token", "  source:  file", "  expires: "] {
+        assert!(here.stdout.contains(line), "{line:?} in {:?}", here.stdout);
+    }
+    assert_eq!(here.stderr, "", "nothing for people beside the answer");
+
+    let expired = av.run(&["--server", B, "status"]).expect_code(4);
+    assert!(expired.stdout.starts_with(&format!("The credential has EXPIRED for {B}")), "{:?}", expired.stdout);
+    assert!(expired.stderr.contains("to log in again"), "the hint: {:?}", expired.stderr);
+    assert!(!expired.stdout.contains("Run `"), "{:?}", expired.stdout);
+
+    let elsewhere = av.run(&["status"]).expect_code(4);
+    assert!(elsewhere.stdout.starts_with(&format!("Not logged in to {HERE}.\n")), "{:?}", elsewhere.stdout);
+    assert!(elsewhere.stdout.contains(A) && elsewhere.stdout.contains("EXPIRED"), "{:?}", elsewhere.stdout);
+    for hint in ["Use one with: ", "Run `agentview login` to log in."] {
+        assert!(elsewhere.stderr.contains(hint), "{hint:?} in {:?}", elsewhere.stderr);
+        assert!(!elsewhere.stdout.contains(hint), "{hint:?} in {:?}", elsewhere.stdout);
+    }
+
+    let all = av.run(&["status", "--all"]).expect_code(0);
+    assert!(all.stdout.starts_with("Credentials in ") && all.stdout.contains(B), "{:?}", all.stdout);
+    assert_eq!(all.stderr, "");
 }

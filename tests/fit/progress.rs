@@ -1,12 +1,12 @@
 //! Ctrl-C on a real terminal during the wait leaves no frame of the progress bar behind.
 #![cfg(unix)]
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::support::cli::{Agentview, binary};
+use super::support::fixture::Live;
 use super::support::server::{ServerConfig, TestServer};
 
 #[test]
@@ -26,32 +26,17 @@ fn ctrl_c_on_a_terminal_clears_the_bar() {
     else {
         return super::support::cli::skip("AGENTVIEW_REQUIRE_TERMINAL", "util-linux `script` is not installed");
     };
-    let mut stdout = child.stdout.take().expect("stdout");
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
-    let reader = std::thread::spawn(move || {
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().expect("buffer").extend_from_slice(&buf[..n]);
-        }
-    });
-    let start = Instant::now();
-    while !String::from_utf8_lossy(&seen.lock().expect("buffer")).contains(" left") {
-        assert!(start.elapsed() < Duration::from_secs(20), "no bar appeared");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(600));
-    let mut stdin = child.stdin.take().expect("stdin");
+    let terminal = child.stdout.take().expect("stdout");
+    let mut live = Live::reading(child, terminal);
+    // The bar has been drawn, and redrawn: Ctrl-C now lands on a line the bar has been on.
+    live.wait_for_count(" left", 3, Duration::from_secs(20));
+    let mut stdin = live.child.stdin.take().expect("stdin");
     stdin.write_all(b"\x03").expect("Ctrl-C");
     stdin.flush().expect("flush");
-    let status = child.wait().expect("exit");
+    let run = live.finish(Duration::from_secs(20));
     drop(stdin);
-    reader.join().expect("reader");
-    let raw = String::from_utf8_lossy(&seen.lock().expect("buffer")).into_owned();
-    assert_eq!(status.code(), Some(130), "{raw:?}");
+    let raw = run.stderr;
+    assert_eq!(run.code, 130, "{raw:?}");
     let screen = Screen::replay(&raw, COLUMNS);
     assert!(screen.iter().any(|l| l.contains("error: interrupted")), "{screen:#?}");
     assert!(!screen.iter().any(|l| l.contains("Waiting for approval")), "a bar frame is left:\n{screen:#?}");

@@ -2,11 +2,10 @@
 //! token endpoint answers, callbacks and pasted redirect lines. None may panic; an accepted token
 //! has a usable shape; everything shown on a terminal is safe.
 
-use agentview::login::oauth::discovery::{AuthServer, parse_challenge};
-use agentview::login::oauth::grant::{Authorization, parse_tokens};
-use agentview::login::oauth::http::Reply;
-use agentview::login::oauth::loopback::{parse_query, pasted_params};
-use agentview::login::oauth::registration::Client;
+use agentview::http::Reply;
+use agentview::login::oauth::{
+    AuthServer, Authorization, Client, parse_challenge, parse_query, parse_tokens, pasted_params,
+};
 use agentview::secret::check_token_shape;
 use agentview::store::ClientAuth;
 use reqwest::Url;
@@ -59,7 +58,7 @@ pub fn one_case(rng: &mut Rng) {
         registration_endpoint: None,
         revocation_endpoint: None,
         scopes_supported: Vec::new(),
-        token_auth_methods: Vec::new(),
+        token_auth_methods: Default::default(),
         iss_supported: rng.chance(50),
         cimd_supported: false,
     };

@@ -1,6 +1,6 @@
 //! The loginUrl guard and the terminal sanitizer on hostile text.
 
-use agentview::login_url::{check, is_loopback, registrable_domain};
+use agentview::login::session::login_url::{check, is_loopback, registrable_domain};
 use agentview::sanitize;
 use reqwest::Url;
 

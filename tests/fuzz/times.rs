@@ -7,7 +7,8 @@
 use std::time::UNIX_EPOCH;
 
 use agentview::clock::{MAX_UNIX, iso8601, parse_rfc3339};
-use agentview::tools::{MAX_LIFETIME_SECS, MAX_WINDOW, Polled, parse_created, parse_polled_at};
+use agentview::login::session::fields::{parse_created, parse_polled_at};
+use agentview::login::session::tools::{MAX_LIFETIME_SECS, MAX_WINDOW, Polled};
 use serde_json::{Value, json};
 
 use super::generate::Rng;

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use super::support::cli::{Agentview, script, wait_for_exit, wait_until};
+use super::support::cli::{Agentview, process_alive, script, send_signal, wait_for_exit, wait_until};
 use super::support::fixture::{OLD_TOKEN, seed};
 
 const SERVER: &str = "https://agentview.example/mcp";
@@ -18,12 +18,11 @@ fn logged_in() -> Agentview {
 }
 
 fn alive(pid: u32) -> bool {
-    std::process::Command::new("kill").args(["-0", &pid.to_string()]).status().is_ok_and(|s| s.success())
+    process_alive(pid)
 }
 
 fn send(pid: u32, signal: &str) {
-    let status = std::process::Command::new("kill").args([&format!("-{signal}"), &pid.to_string()]).status().unwrap();
-    assert!(status.success(), "kill -{signal} {pid}");
+    assert!(send_signal(pid, signal), "kill -{signal} {pid}");
 }
 
 /// Wait for the child to write its pid.
@@ -33,14 +32,15 @@ fn child_pid(file: &Path) -> u32 {
     })
 }
 
-/// Run `body` under `exec`, signal agentview once the child runs: (exit code, what the child
-/// wrote to `got`, agentview's stderr).
+/// Run `setup` then `body` under `exec`, signal agentview once the child has done its setup
+/// (it writes its pid then): (exit code, what the child wrote to `got`, agentview's stderr).
 /// Output goes to files: a child left running would hold a pipe open forever.
-fn signal_during_exec(signal: &str, body: &str) -> (i32, String, String) {
+fn signal_during_exec(signal: &str, setup: &str, body: &str) -> (i32, String, String) {
     let av = logged_in();
     let dir = av.dir.path().to_path_buf();
     let pid_file = dir.join("child.pid");
-    let child = script(&dir, "child.sh", &format!("echo $$ > '{}'\n{body}", pid_file.display()));
+    let ready = format!("echo $$ > '{}.tmp' && mv '{0}.tmp' '{0}'", pid_file.display());
+    let child = script(&dir, "child.sh", &format!("{setup}\n{ready}\n{body}"));
     let stderr_file = dir.join("stderr.txt");
     let mut agentview = av
         .command(&["exec", "--", child.to_str().unwrap()])
@@ -49,7 +49,6 @@ fn signal_during_exec(signal: &str, body: &str) -> (i32, String, String) {
         .spawn()
         .unwrap();
     let child_pid = child_pid(&pid_file);
-    std::thread::sleep(Duration::from_millis(200));
     send(agentview.id(), signal);
     let status = wait_for_exit(&mut agentview, Duration::from_secs(20));
     let child_alive = alive(child_pid);
@@ -65,11 +64,38 @@ fn signal_during_exec(signal: &str, body: &str) -> (i32, String, String) {
     (code, got.trim().to_string(), stderr)
 }
 
+const PROBE: &str = "AGENTVIEW_TEST_PROBE_A_GONE_PROCESS";
+
+/// Not a test on its own: asks about a process that is gone, for the test below.
+#[test]
+fn probe_a_gone_process() {
+    if std::env::var_os(PROBE).is_none() {
+        return;
+    }
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    assert!(!alive(pid), "a reaped child is not alive");
+}
+
+/// Asking whether a child was left running must not print on the test run's terminal.
+#[test]
+fn asking_about_a_gone_process_prints_nothing() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "exec_signals::probe_a_gone_process", "--test-threads=1", "-q"])
+        .env(PROBE, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("No such process"), "{stderr:?}");
+}
+
 #[test]
 fn a_signal_reaches_the_child_and_its_exit_code_comes_back() {
     for (signal, number) in [("INT", 2), ("TERM", 15), ("HUP", 1)] {
-        let body = format!("trap 'echo {signal} > got; exit {}' {signal}\nwhile :; do sleep 0.05; done", 40 + number);
-        let (code, got, stderr) = signal_during_exec(signal, &format!("cd \"$(dirname \"$0\")\"\n{body}"));
+        let setup = format!("cd \"$(dirname \"$0\")\"\ntrap 'echo {signal} > got; exit {}' {signal}", 40 + number);
+        let (code, got, stderr) = signal_during_exec(signal, &setup, "while :; do sleep 0.05; done");
         assert_eq!(code, 40 + number, "kill -{signal}: agentview's exit code is the child's\n{stderr}");
         assert_eq!(got, signal, "the child saw the signal");
     }
@@ -81,8 +107,8 @@ const LESS_COMMON: [(&str, i32); 4] = [("QUIT", 3), ("USR1", 10), ("USR2", 12), 
 #[test]
 fn less_common_signals_reach_the_child_too() {
     for (signal, number) in LESS_COMMON {
-        let body = format!("trap 'echo {signal} > got; exit {}' {signal}\nwhile :; do sleep 0.05; done", 40 + number);
-        let (code, got, stderr) = signal_during_exec(signal, &format!("cd \"$(dirname \"$0\")\"\n{body}"));
+        let setup = format!("cd \"$(dirname \"$0\")\"\ntrap 'echo {signal} > got; exit {}' {signal}", 40 + number);
+        let (code, got, stderr) = signal_during_exec(signal, &setup, "while :; do sleep 0.05; done");
         assert_eq!(code, 40 + number, "kill -{signal}: agentview's exit code is the child's\n{stderr}");
         assert_eq!(got, signal, "the child saw the signal");
     }
@@ -91,7 +117,7 @@ fn less_common_signals_reach_the_child_too() {
 #[test]
 fn a_child_killed_by_a_less_common_signal_gives_128_plus_n() {
     for (signal, number) in LESS_COMMON {
-        let (code, _, stderr) = signal_during_exec(signal, "exec sleep 30");
+        let (code, _, stderr) = signal_during_exec(signal, "", "exec sleep 30");
         assert_eq!(code, 128 + number, "kill -{signal}\n{stderr}");
     }
 }
@@ -99,7 +125,7 @@ fn a_child_killed_by_a_less_common_signal_gives_128_plus_n() {
 #[test]
 fn a_child_killed_by_the_signal_gives_128_plus_n() {
     for (signal, number) in [("INT", 2), ("TERM", 15), ("HUP", 1)] {
-        let (code, _, stderr) = signal_during_exec(signal, "exec sleep 30");
+        let (code, _, stderr) = signal_during_exec(signal, "", "exec sleep 30");
         assert_eq!(code, 128 + number, "kill -{signal}\n{stderr}");
     }
 }

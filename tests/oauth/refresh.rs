@@ -159,3 +159,79 @@ fn status_does_not_promise_renewal_when_the_expiry_is_unknown() {
     let doc: Value = serde_json::from_str(&json.stdout).unwrap();
     assert_eq!(doc["renews"], false, "{doc}");
 }
+
+/// With the keyring store the config dir holds no credential, but renewal takes its lock there
+/// and a login keeps its registration there. A co-user who can write the dir (or once could)
+/// plants links: nothing may be created or read through them, whatever the store.
+#[cfg(unix)]
+#[test]
+fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    if !support::cli::require_secret_service() {
+        return;
+    }
+    // Tokens that live 30 s are always due for renewal.
+    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(30), ..OAuthConfig::default() });
+    let mut av = with_browser(&server);
+    av.set("AGENTVIEW_STORE", "keyring").set("AGENTVIEW_KEYRING_BACKEND", "secret-service").with_session_bus();
+    login(&av);
+    let dir = av.config_dir();
+    let lock = dir.join("refresh.lock");
+    let planted = av.dir.path().join("planted");
+    let _ = std::fs::remove_file(&lock);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    symlink(&planted, &lock).unwrap();
+    let run = av.run(&["token"]);
+    assert!(!planted.exists(), "the lock was created through the link\n{}", run.stderr);
+    assert_eq!(run.code, 8, "a store failure\n{}", run.stderr);
+    assert!(run.stderr.contains(&lock.display().to_string()), "the error names the file\n{}", run.stderr);
+    assert!(run.stderr.contains("writable by other users"), "{}", run.stderr);
+    assert_eq!(server.token_requests("refresh_token"), 0, "no renewal without the lock");
+
+    // A login in that dir neither reads nor writes its registration cache through a link.
+    let cache = dir.join("oauth-clients.json");
+    std::fs::rename(&cache, av.dir.path().join("kept-cache")).unwrap();
+    symlink(&planted, &cache).unwrap();
+    av.run(&["login", "--method", "oauth", "--force"]).expect_code(0);
+    assert!(!planted.exists(), "the registration cache was written through the link");
+
+    // The dir made private again: the link where the lock goes is still refused, by name.
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let run = av.run(&["token"]).expect_code(8);
+    assert!(run.stderr.contains(&lock.display().to_string()) && run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert!(!planted.exists());
+    std::fs::remove_file(&lock).unwrap();
+    let renewals = server.token_requests("refresh_token");
+    av.run(&["token"]).expect_code(0);
+    assert_eq!(server.token_requests("refresh_token"), renewals + 1, "renewed once the link is gone");
+    av.run(&["logout"]).expect_code(0);
+}
+
+/// Six readers at once while the token endpoint hangs: one asks it and times out; the others,
+/// queued behind it for the refresh lock, learn its outcome and fail the same way at once,
+/// instead of each waiting a full request timeout (or giving up on the lock as if the store
+/// were at fault).
+#[test]
+fn readers_queued_behind_a_hanging_token_endpoint_fail_with_it_at_once() {
+    let server = oauth_server(OAuthConfig::default());
+    let mut av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    av.set("AGENTVIEW_REQUEST_TIMEOUT", "2");
+    let before = std::fs::read(av.credentials_file()).unwrap();
+    // Far longer than the request timeout (2 s here), for as many requests as there are readers.
+    let hang = std::time::Duration::from_secs(120);
+    server.push_oauth_fault(OAuthFault::Slow { on: OAuthEndpoint::Token, delay: hang, count: 6 });
+    let children: Vec<_> =
+        (0..6).map(|_| av.command(&["token"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()).collect();
+    let runs: Vec<Run> =
+        children.into_iter().map(|c| support::cli::wait_with_deadline(c, std::time::Duration::from_secs(90))).collect();
+    let codes: Vec<i32> = runs.iter().map(|r| r.code).collect();
+    let stderr: Vec<&str> = runs.iter().map(|r| r.stderr.as_str()).collect();
+    assert_eq!(codes, [7; 6], "the server is the slow part, not the store: {stderr:#?}");
+    assert_eq!(server.token_requests("refresh_token"), 1, "one request to the hanging endpoint: {stderr:#?}");
+    assert!(runs.iter().all(|r| r.stdout.is_empty()));
+    let told = runs.iter().filter(|r| r.stderr.contains("another agentview process")).count();
+    assert_eq!(told, 5, "the readers that did not ask were told why: {stderr:#?}");
+    assert_eq!(std::fs::read(av.credentials_file()).unwrap(), before, "the stored credential is kept");
+}

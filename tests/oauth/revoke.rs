@@ -54,7 +54,7 @@ fn status_check_asks_the_server_about_an_oauth_token() {
     let av = with_browser(&server);
     login(&av);
     let run = av.run(&["status", "--check"]).expect_code(0);
-    assert!(run.stderr.contains("Logged in"), "{}", run.stderr);
+    assert!(run.stdout.contains("Logged in"), "{}", run.stdout);
     server.revoke_all_grants();
     let run = av.run(&["status", "--check", "--json"]).expect_code(4);
     let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");

@@ -23,6 +23,7 @@ pub(crate) struct Registered {
 
 pub(crate) fn oauth_server(cfg: OAuthConfig) -> As {
     let server = TestServer::start(ServerConfig { oauth: Some(cfg), ..ServerConfig::default() });
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     As { server, http }
 }
@@ -157,119 +158,4 @@ impl As {
         let r = req.body(body.to_string()).send().await.expect("POST /mcp");
         (r.status().as_u16(), header(&r, "www-authenticate"))
     }
-}
-
-#[tokio::test]
-async fn no_oauth_means_no_metadata() {
-    let server = TestServer::start(ServerConfig::default());
-    let http = reqwest::Client::new();
-    for path in ["/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server", "/token"] {
-        let r = http.get(format!("{}{path}", server.base_url())).send().await.expect("GET");
-        assert_eq!(r.status().as_u16(), 404, "{path}");
-    }
-    assert_eq!(server.oauth_issuer(), None);
-}
-
-#[tokio::test]
-async fn metadata_documents() {
-    let a = oauth_server(OAuthConfig::default());
-    let base = a.server.base_url();
-    for url in [a.server.prm_url(), format!("{base}/.well-known/oauth-protected-resource")] {
-        let (status, prm) = a.get_json(&url).await;
-        assert_eq!(status, 200);
-        assert_eq!(prm["resource"], format!("{base}/mcp"));
-        assert_eq!(prm["authorization_servers"], json!([base]));
-        assert_eq!(prm["bearer_methods_supported"], json!(["header"]));
-        assert_eq!(prm["scopes_supported"], json!(["mcp:read", "mcp:write", "offline_access"]));
-    }
-    let (status, md) = a.get_json(&a.server.as_metadata_url()).await;
-    assert_eq!(status, 200);
-    assert_eq!(md["issuer"], base);
-    assert_eq!(md["authorization_endpoint"], format!("{base}/authorize"));
-    assert_eq!(md["token_endpoint"], format!("{base}/token"));
-    assert_eq!(md["registration_endpoint"], format!("{base}/register"));
-    assert_eq!(md["revocation_endpoint"], format!("{base}/revoke"));
-    assert_eq!(md["code_challenge_methods_supported"], json!(["S256"]));
-    assert_eq!(md["response_types_supported"], json!(["code"]));
-    assert_eq!(md["grant_types_supported"], json!(["authorization_code", "refresh_token"]));
-    assert_eq!(
-        md["token_endpoint_auth_methods_supported"],
-        json!(["none", "client_secret_basic", "client_secret_post"])
-    );
-    assert_eq!(md["authorization_response_iss_parameter_supported"], true);
-    // OpenID discovery is off by default.
-    assert_eq!(a.get_json(&format!("{base}/.well-known/openid-configuration")).await.0, 404);
-    let recs = a.server.oauth_requests();
-    assert_eq!(recs.len(), 3, "URLs the server does not serve are not recorded");
-    assert_eq!(recs[0].endpoint, OAuthEndpoint::ProtectedResourceMetadata);
-    assert_eq!((recs[2].endpoint, recs[2].status), (OAuthEndpoint::AuthorizationServerMetadata, 200));
-}
-
-#[tokio::test]
-async fn issuer_with_a_path_and_switches() {
-    let cfg = OAuthConfig {
-        issuer_path: Some("/tenant1".into()),
-        oidc_discovery: true,
-        dcr: false,
-        revocation: false,
-        iss_in_redirect: false,
-        ..OAuthConfig::default()
-    };
-    let a = oauth_server(cfg);
-    let base = a.server.base_url();
-    let issuer = format!("{base}/tenant1");
-    assert_eq!(a.server.oauth_issuer(), Some(issuer.clone()));
-    assert_eq!(a.server.as_metadata_url(), format!("{base}/.well-known/oauth-authorization-server/tenant1"));
-    for path in [
-        "/.well-known/oauth-authorization-server/tenant1",
-        "/.well-known/openid-configuration/tenant1",
-        "/tenant1/.well-known/openid-configuration",
-    ] {
-        let (status, md) = a.get_json(&format!("{base}{path}")).await;
-        assert_eq!(status, 200, "{path}");
-        assert_eq!(md["issuer"], issuer);
-        assert_eq!(md["token_endpoint"], format!("{issuer}/token"));
-        assert!(md.get("registration_endpoint").is_none() && md.get("revocation_endpoint").is_none(), "{md}");
-        assert_eq!(md["authorization_response_iss_parameter_supported"], false);
-    }
-    assert_eq!(a.get_json(&format!("{base}/.well-known/oauth-authorization-server")).await.0, 404);
-    assert_eq!(a.get_json(&a.server.prm_url()).await.1["authorization_servers"], json!([issuer]));
-    assert_eq!(a.register_raw(json!({"redirect_uris": ["http://127.0.0.1:1/cb"]})).await.0, 404, "no DCR");
-}
-
-#[tokio::test]
-async fn dynamic_registration() {
-    let a = oauth_server(OAuthConfig::default());
-    let public = a.register("none").await;
-    assert!(public.id.starts_with("client_") && public.secret.is_none());
-    let confidential = a.register("client_secret_post").await;
-    assert!(confidential.secret.is_some());
-    let (status, v) = a
-        .register_raw(json!({"client_name": "x", "redirect_uris": ["http://[::1]:9/cb"],
-        "token_endpoint_auth_method": "none", "grant_types": ["authorization_code"]}))
-        .await;
-    assert_eq!(status, 201);
-    assert_eq!(v["client_name"], "x");
-    assert_eq!(v["redirect_uris"], json!(["http://[::1]:9/cb"]));
-    assert!(v["client_id_issued_at"].as_u64().is_some_and(|t| t > 1_700_000_000));
-    let bad = [
-        (json!({"client_name": "x"}), "invalid_redirect_uri"),
-        (json!({"redirect_uris": []}), "invalid_redirect_uri"),
-        (json!({"redirect_uris": ["http://localhost:9/cb"]}), "invalid_redirect_uri"),
-        (json!({"redirect_uris": ["https://127.0.0.1:9/cb"]}), "invalid_redirect_uri"),
-        (json!({"redirect_uris": ["http://127.0.0.1:9/cb#f"]}), "invalid_redirect_uri"),
-        (
-            json!({"redirect_uris": ["http://127.0.0.1:9/cb"], "token_endpoint_auth_method": "private_key_jwt"}),
-            "invalid_client_metadata",
-        ),
-        (json!({"redirect_uris": ["http://127.0.0.1:9/cb"], "grant_types": ["implicit"]}), "invalid_client_metadata"),
-        (json!(["not an object"]), "invalid_client_metadata"),
-    ];
-    for (body, error) in bad {
-        let (status, v) = a.register_raw(body.clone()).await;
-        assert_eq!((status, v["error"].as_str()), (400, Some(error)), "{body}");
-    }
-    assert_eq!(a.server.registrations(), 3);
-    let rec = a.server.oauth_requests_to(OAuthEndpoint::Register);
-    assert_eq!(rec[0].json.as_ref().expect("JSON recorded")["application_type"], "native");
 }

@@ -1,4 +1,6 @@
 //! Every authorization-server fault, once.
+use std::time::{Duration, Instant};
+
 use super::oauth::*;
 use super::*;
 
@@ -52,55 +54,6 @@ async fn token_endpoint_status_slow_and_raw() {
     let faults: Vec<_> = recs.iter().filter_map(|r| r.fault.as_deref()).collect();
     assert_eq!(faults, ["Status", "Status", "Slow", "Raw", "Raw", "Raw", "Raw", "Raw"]);
     assert_eq!(a.server.token_requests("refresh_token"), 8);
-}
-
-#[tokio::test]
-async fn refresh_invalid_grant_once() {
-    let a = oauth_server(OAuthConfig::default());
-    let (c, t) = a.login().await;
-    let rt = t["refresh_token"].as_str().expect("rt");
-    a.server.push_oauth_fault(OAuthFault::RefreshInvalidGrant { count: 1 });
-    let (s, e) = a.refresh(&c, rt).await;
-    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")));
-    assert_eq!(a.refresh(&c, rt).await.0, 200);
-}
-
-#[tokio::test]
-async fn authorization_response_faults() {
-    let a = oauth_server(OAuthConfig::default());
-    let c = a.register("none").await;
-    let (_, challenge) = pkce();
-    let issuer = a.server.oauth_issuer().expect("issuer");
-    let faults = [
-        OAuthFault::WrongIss,
-        OAuthFault::MissingIss,
-        OAuthFault::WrongState,
-        OAuthFault::CallbackError { error: "access_denied".into(), description: "<b>\"no\"</b>&\n\u{1b}[31m".into() },
-    ];
-    for fault in faults {
-        a.server.push_oauth_fault(fault.clone());
-        let q = a.code(&c, &challenge).await;
-        match fault {
-            OAuthFault::WrongIss => assert!(q["iss"] != issuer && q.contains_key("code")),
-            OAuthFault::MissingIss => assert!(!q.contains_key("iss") && q.contains_key("code")),
-            OAuthFault::WrongState => assert!(q["state"] != "st-1" && q["iss"] == issuer),
-            _ => {
-                assert_eq!(q["error_description"], "<b>\"no\"</b>&\n\u{1b}[31m");
-                assert!(q["error"] == "access_denied" && q["state"] == "st-1" && !q.contains_key("code"));
-            }
-        }
-    }
-    // The next one is clean again.
-    let q = a.code(&c, &challenge).await;
-    assert!(q["iss"] == issuer && q["state"] == "st-1" && q.contains_key("code"));
-    // With auto-approve the redirect itself carries the fault.
-    let a = oauth_server(OAuthConfig { auto_approve: true, ..OAuthConfig::default() });
-    let c = a.register("none").await;
-    a.server.push_oauth_fault(OAuthFault::WrongState);
-    let r = a.http.get(a.authorize_url(&c, &challenge, "s9")).send().await.expect("GET");
-    assert_eq!(query(&header(&r, "location"))["state"], "xs9");
-    let rec = &a.server.oauth_requests_to(OAuthEndpoint::Authorize)[0];
-    assert_eq!(rec.fault.as_deref(), Some("WrongState"));
 }
 
 #[tokio::test]

@@ -1,6 +1,5 @@
 //! Just enough of the Chrome DevTools Protocol to drive a headless Chromium from a test:
 //! a WebSocket client (RFC 6455, text frames) over a plain TCP stream, and JSON calls on it.
-#![allow(dead_code)]
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;

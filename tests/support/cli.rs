@@ -1,5 +1,4 @@
 //! Running the real `agentview` binary in a clean, private environment.
-#![allow(dead_code)]
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,6 +10,18 @@ pub struct Agentview {
     pub dir: tempfile::TempDir,
     pub server: String,
     envs: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Agentview {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Values may be tokens: names only.
+        let names: Vec<&str> = self.envs.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Agentview")
+            .field("dir", &self.dir.path())
+            .field("server", &self.server)
+            .field("env", &names)
+            .finish()
+    }
 }
 
 /// What one run produced.
@@ -211,6 +222,33 @@ fn exit_code(output: &Output) -> i32 {
 #[cfg(not(unix))]
 fn exit_code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
+}
+
+/// Whether process `pid` exists (a zombie counts until it is reaped). Asks the kernel directly:
+/// the `kill` program would print "No such process" on the test run's terminal.
+#[cfg(unix)]
+pub fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
+    !matches!(rustix::process::test_kill_process(pid), Err(rustix::io::Errno::SRCH))
+}
+
+/// Send `signal` ("INT", "TERM", "HUP", "KILL", …) to process `pid`; whether it was delivered.
+#[cfg(unix)]
+pub fn send_signal(pid: u32, signal: &str) -> bool {
+    use rustix::process::Signal;
+    let signal = match signal.trim_start_matches('-') {
+        "INT" => Signal::INT,
+        "TERM" => Signal::TERM,
+        "HUP" => Signal::HUP,
+        "KILL" => Signal::KILL,
+        "QUIT" => Signal::QUIT,
+        "USR1" => Signal::USR1,
+        "USR2" => Signal::USR2,
+        "ALRM" => Signal::ALARM,
+        other => panic!("no signal named {other}"),
+    };
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else { return false };
+    rustix::process::kill_process(pid, signal).is_ok()
 }
 
 /// Mode bits of a file (unix).

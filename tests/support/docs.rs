@@ -7,7 +7,6 @@ use clap::CommandFactory;
 use clap_complete::{Generator, Shell};
 
 /// The command that rewrites the generated files.
-#[allow(dead_code)] // only the check quotes it
 pub const REGENERATE: &str = "cargo run --example gen-docs";
 
 /// The shells completions are committed for.
@@ -64,7 +63,7 @@ fn man_pages() -> Vec<Generated> {
     pages
 }
 
-/// One page: clap_mangen's title, name, description and options; the rest from `agentview::help`.
+/// One page: clap_mangen's title, name, description and options; the rest from `agentview::cli::help`.
 fn page(command: clap::Command, sub: &str, all: &[String]) -> Generated {
     let source = format!("agentview {}", env!("CARGO_PKG_VERSION"));
     let man = clap_mangen::Man::new(command.clone()).source(source).manual("agentview manual");
@@ -83,7 +82,30 @@ fn page(command: clap::Command, sub: &str, all: &[String]) -> Generated {
         render(&mut out, &|w| man.render_subcommands_section(w));
     }
     out.extend_from_slice(sections(sub, all).as_bytes());
+    let out = code_spans(&String::from_utf8_lossy(&out)).into_bytes();
     Generated { path: PathBuf::from("man").join(man.get_filename()), contents: out }
+}
+
+/// The help text marks code as Markdown does, `like this`, which a terminal shows as it is; a
+/// man page sets it in bold instead. A line with an unpaired backtick keeps it as an apostrophe.
+fn code_spans(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for line in page.split_inclusive('\n') {
+        let parts: Vec<&str> = line.split('`').collect();
+        if parts.len().is_multiple_of(2) {
+            out.push_str(&line.replace('`', "\\(aq"));
+            continue;
+        }
+        for (i, part) in parts.iter().enumerate() {
+            out.push_str(match i % 2 {
+                1 => "\\fB",
+                _ if i > 0 => "\\fR",
+                _ => "",
+            });
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Text for roff: backslashes and minus signs escaped, no control character at a line start.
@@ -160,7 +182,7 @@ fn synopsis(command: &clap::Command, sub: &str) -> String {
 
 /// EXAMPLES, EXIT STATUS, ENVIRONMENT, FILES and SEE ALSO.
 fn sections(sub: &str, all: &[String]) -> String {
-    use agentview::help;
+    use agentview::cli::help;
     let mut out = String::from(".SH EXAMPLES\n");
     for example in help::examples(sub) {
         out.push_str(&format!(".PP\n{}\n.RS 4\n.nf\n{}\n.fi\n.RE\n", roff(example.what), roff(example.command)));

@@ -1,6 +1,5 @@
 //! Helpers of the robustness tests: a seeded credentials file, store checks, and a login
 //! process watched while it runs.
-#![allow(dead_code)]
 
 use std::io::Read;
 use std::path::Path;
@@ -105,7 +104,8 @@ pub fn assert_terminal_safe(text: &str) {
     assert!(!text.contains("panicked"), "agentview panicked:\n{text}");
 }
 
-/// A running agentview whose stderr is read while it runs.
+/// A running process whose output for people is read while it runs: agentview's stderr, or
+/// the terminal output of a wrapper (`script`) that runs it on a pseudo-terminal.
 #[derive(Debug)]
 pub struct Live {
     pub child: Child,
@@ -117,7 +117,12 @@ impl Live {
     pub fn start(av: &Agentview, args: &[&str]) -> Live {
         let mut child =
             av.command(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("agentview starts");
-        let mut pipe = child.stderr.take().expect("piped stderr");
+        let pipe = child.stderr.take().expect("piped stderr");
+        Live::reading(child, pipe)
+    }
+
+    /// `child`, with `pipe` (taken from it) read while it runs.
+    pub fn reading(child: Child, mut pipe: impl Read + Send + 'static) -> Live {
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = stderr.clone();
         let reader = std::thread::spawn(move || {
@@ -126,7 +131,7 @@ impl Live {
                 if n == 0 {
                     break;
                 }
-                sink.lock().expect("stderr buffer").push_str(&String::from_utf8_lossy(&buf[..n]));
+                sink.lock().expect("output buffer").push_str(&String::from_utf8_lossy(&buf[..n]));
             }
         });
         Live { child, stderr, reader: Some(reader) }
@@ -136,14 +141,20 @@ impl Live {
         self.child.id()
     }
 
+    /// Everything read so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().expect("stderr buffer").clone()
+        self.stderr.lock().expect("output buffer").clone()
     }
 
-    /// Wait until stderr contains `needle`; panics after `limit`.
+    /// Wait until the output contains `needle`; panics after `limit`.
     pub fn wait_for(&self, needle: &str, limit: Duration) {
-        if try_wait_until(limit, || self.stderr().contains(needle).then_some(())).is_none() {
-            panic!("no {needle:?} on stderr within {limit:?}:\n{}", self.stderr());
+        self.wait_for_count(needle, 1, limit);
+    }
+
+    /// Wait until the output contains `needle` `count` times; panics after `limit`.
+    pub fn wait_for_count(&self, needle: &str, count: usize, limit: Duration) {
+        if try_wait_until(limit, || (self.stderr().matches(needle).count() >= count).then_some(())).is_none() {
+            panic!("not {count} × {needle:?} within {limit:?}:\n{}", self.stderr());
         }
     }
 
@@ -158,9 +169,7 @@ impl Live {
     }
 
     fn signal(&self, which: &str) {
-        let status =
-            std::process::Command::new("kill").args([which, &self.pid().to_string()]).status().expect("kill runs");
-        assert!(status.success(), "kill {which} failed");
+        assert!(super::cli::send_signal(self.pid(), which), "kill {which} failed");
     }
 
     /// Wait for the exit and collect everything it printed.

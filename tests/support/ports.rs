@@ -1,7 +1,6 @@
 //! Ports for tests without the bind-drop-reuse race: a port held by a socket that is bound but
 //! not listening. Connections to it are refused, no other test can take it meanwhile, and a
 //! program that binds with SO_REUSEADDR (tokio does, on Unix) can still listen on it.
-#![allow(dead_code)]
 
 use std::net::{Ipv4Addr, SocketAddr};
 

@@ -108,3 +108,15 @@ fn terminal_gets_a_countdown_bar_and_a_pipe_gets_plain_lines() {
     assert!(run.stderr.contains("Waiting for approval (the login window closes at"), "{}", run.stderr);
     assert!(!run.stderr.contains('\u{1b}'), "no escape codes without a terminal: {:?}", run.stderr);
 }
+
+#[test]
+fn login_help_lists_its_own_options_before_the_global_ones() {
+    let av = Agentview::new("http://127.0.0.1:9/mcp");
+    let help = av.run(&["login", "--help"]).expect_code(0).stdout;
+    let at = |flag: &str| help.find(flag).unwrap_or_else(|| panic!("{flag} in login --help:\n{help}"));
+    let globals = ["--server <URL>", "--store <STORE>", "--config-dir <DIR>", "-H, --header <H>", "-v, --verbose"];
+    let first_global = globals.iter().map(|g| at(g)).min().expect("globals");
+    for own in ["--no-browser", "--timeout <DURATION>", "--json", "--method <METHOD>", "--callback-port <PORT>"] {
+        assert!(at(own) < first_global, "{own} comes before the global options:\n{help}");
+    }
+}

@@ -5,8 +5,9 @@
 use reqwest::Url;
 use serde_json::{Map, Value};
 
-use super::error::OAuthError;
-use super::http::Http;
+use super::error::{ErrorCode, OAuthError, json_object};
+use super::methods::AuthMethods;
+use crate::http::Http;
 use crate::server_url::Reach;
 
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
@@ -14,7 +15,7 @@ use crate::server_url::Reach;
 pub struct Challenge {
     pub resource_metadata: Option<String>,
     pub scope: Option<String>,
-    pub error: Option<String>,
+    pub error: Option<ErrorCode>,
 }
 
 /// Parse the Bearer challenge of a `WWW-Authenticate` header (RFC 6750 section 3), if any.
@@ -60,7 +61,7 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
         match name.as_str() {
             "resource_metadata" => challenge.resource_metadata = Some(value),
             "scope" => challenge.scope = Some(value),
-            "error" => challenge.error = Some(value),
+            "error" => challenge.error = Some(ErrorCode::parse(&value)),
             _ => {}
         }
     }
@@ -84,7 +85,7 @@ pub struct AuthServer {
     pub registration_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
     pub scopes_supported: Vec<String>,
-    pub token_auth_methods: Vec<String>,
+    pub token_auth_methods: AuthMethods,
     /// RFC 9207: the redirect carries `iss`.
     pub iss_supported: bool,
     pub cimd_supported: bool,
@@ -186,14 +187,14 @@ pub async fn protected_resource(
         None => resource_metadata_urls(server),
     };
     for url in candidates {
-        let reply = http.get(&url, WHAT).await?;
+        let reply = http.get(&url, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
         if reply.status != 200 {
             if from_challenge.is_some() {
                 return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
             }
             continue;
         }
-        let doc = match reply.json_object(WHAT) {
+        let doc = match json_object(&reply, WHAT) {
             Ok(doc) => doc,
             // A site that answers every path with a page has no metadata here.
             Err(_) if from_challenge.is_none() => continue,
@@ -227,12 +228,12 @@ pub async fn auth_server(http: &Http, issuer: &str, reach: Reach) -> Result<Auth
     let issuer_url = endpoint_url(issuer, "issuer", reach)?;
     let mut last_problem = None;
     for url in auth_server_metadata_urls(&issuer_url) {
-        let reply = http.get(&url, WHAT).await?;
+        let reply = http.get(&url, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
         if reply.status != 200 {
             last_problem = Some(format!("{url} answered HTTP {}", reply.status));
             continue;
         }
-        let doc = match reply.json_object(WHAT) {
+        let doc = match json_object(&reply, WHAT) {
             Ok(doc) => doc,
             Err(e) => {
                 last_problem = Some(e.to_string());
@@ -281,7 +282,7 @@ fn parse_auth_server(doc: &Map<String, Value>, issuer: &str, reach: Reach) -> Re
         registration_endpoint: optional("registration_endpoint")?,
         revocation_endpoint: optional("revocation_endpoint")?,
         scopes_supported: strings(doc, "scopes_supported"),
-        token_auth_methods: strings(doc, "token_endpoint_auth_methods_supported"),
+        token_auth_methods: AuthMethods::parse(&strings(doc, "token_endpoint_auth_methods_supported")),
         iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
         cimd_supported: doc.get("client_id_metadata_document_supported").and_then(Value::as_bool) == Some(true),
     })

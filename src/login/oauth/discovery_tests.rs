@@ -16,7 +16,7 @@ fn challenges_parse() {
     assert_eq!(c.resource_metadata.as_deref(), Some("https://a.example/.well-known/oauth-protected-resource/mcp"));
     assert_eq!(c.scope.as_deref(), Some("read write"));
     let c = parse_challenge(r#"Basic realm="x", Bearer error="insufficient_scope", scope=admin"#).expect("bearer");
-    assert_eq!(c.error.as_deref(), Some("insufficient_scope"));
+    assert_eq!(c.error, Some(ErrorCode::InsufficientScope));
     assert_eq!(c.scope.as_deref(), Some("admin"));
     assert_eq!(parse_challenge("Basic realm=\"x\""), None);
     assert_eq!(parse_challenge("Bearer").expect("bare"), Challenge::default());

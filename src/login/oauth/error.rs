@@ -1,15 +1,20 @@
 //! Why an OAuth step failed, and the exit code and hint each failure maps to.
 
+use serde_json::{Map, Value};
+
 use crate::error::{Exit, Failure};
+use crate::http::{FetchError, NetworkError, Reply};
 
 /// The failures of the authorization side. Code branches on these kinds, never on text.
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthError {
-    #[error("cannot reach {what}: {cause}")]
-    Unreachable { what: String, cause: String },
-    /// The TLS certificate of the authorization server is not trusted here.
-    #[error("{what}: the TLS certificate is not trusted: {reason}{}", .issuer.as_deref().map(|i| format!(" (issuer: {i})")).unwrap_or_default())]
-    Untrusted { what: String, reason: String, issuer: Option<String> },
+    /// Below HTTP: unreachable, broken, timed out, or a certificate not trusted here.
+    #[error("{}", network(.what, .source))]
+    Network {
+        what: String,
+        #[source]
+        source: NetworkError,
+    },
     #[error("{what} answered HTTP {status}")]
     Status { what: String, status: u16 },
     /// A response that is not what the specifications promise.
@@ -26,13 +31,83 @@ pub enum OAuthError {
     NoRegistration(String),
     /// An OAuth error response from the token or registration endpoint.
     #[error("the authorization server refused: {error}{}", describe(.description))]
-    Rejected { error: String, description: Option<String> },
+    Rejected { error: ErrorCode, description: Option<String> },
     /// The callback said no (`error=access_denied` and friends).
     #[error("the authorization server ended the login: {error}{}", describe(.description))]
-    Denied { error: String, description: Option<String> },
+    Denied { error: ErrorCode, description: Option<String> },
     /// The callback failed its state or issuer check.
     #[error("{0}")]
     Callback(String),
+    /// The loopback listener for the browser's redirect could not be bound.
+    #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
+    Listen(#[source] std::io::Error),
+}
+
+/// An OAuth error code, parsed once (RFC 6749 sections 4.1.2.1 and 5.2, RFC 6750 section 3.1,
+/// RFC 7591 section 3.2.2): the codes agentview acts on by name, anything else kept as sent
+/// (made safe for a terminal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    AccessDenied,
+    UnsupportedResponseType,
+    ServerError,
+    TemporarilyUnavailable,
+    InvalidToken,
+    InsufficientScope,
+    InvalidRedirectUri,
+    InvalidClientMetadata,
+    /// Any other code.
+    Extension(String),
+}
+
+impl ErrorCode {
+    const KNOWN: [(&'static str, ErrorCode); 14] = [
+        ("invalid_request", ErrorCode::InvalidRequest),
+        ("invalid_client", ErrorCode::InvalidClient),
+        ("invalid_grant", ErrorCode::InvalidGrant),
+        ("unauthorized_client", ErrorCode::UnauthorizedClient),
+        ("unsupported_grant_type", ErrorCode::UnsupportedGrantType),
+        ("invalid_scope", ErrorCode::InvalidScope),
+        ("access_denied", ErrorCode::AccessDenied),
+        ("unsupported_response_type", ErrorCode::UnsupportedResponseType),
+        ("server_error", ErrorCode::ServerError),
+        ("temporarily_unavailable", ErrorCode::TemporarilyUnavailable),
+        ("invalid_token", ErrorCode::InvalidToken),
+        ("insufficient_scope", ErrorCode::InsufficientScope),
+        ("invalid_redirect_uri", ErrorCode::InvalidRedirectUri),
+        ("invalid_client_metadata", ErrorCode::InvalidClientMetadata),
+    ];
+
+    /// The code a server sent (codes are case-sensitive).
+    pub fn parse(code: &str) -> ErrorCode {
+        Self::KNOWN
+            .iter()
+            .find(|(name, _)| *name == code)
+            .map_or_else(|| ErrorCode::Extension(crate::sanitize::line(code, 60)), |(_, known)| known.clone())
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::Extension(code) => code,
+            known => Self::KNOWN.iter().find(|(_, k)| k == known).map_or("", |(name, _)| name),
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn network(what: &str, error: &NetworkError) -> String {
+    if error.is_untrusted() { format!("{what}: {error}") } else { format!("cannot reach {what}: {error}") }
 }
 
 fn describe(description: &Option<String>) -> String {
@@ -44,24 +119,44 @@ impl OAuthError {
         OAuthError::Invalid { what: what.to_string(), reason: reason.into() }
     }
 
+    /// How a failed request to `what` reads: [`Http`](crate::http::Http) errors, named.
+    pub fn fetch(what: &str) -> impl FnOnce(FetchError) -> OAuthError + '_ {
+        move |error| match error {
+            FetchError::Network(source) => OAuthError::Network { what: what.to_string(), source },
+            FetchError::TooLarge => OAuthError::invalid(what, "a response larger than 1 MiB; stopped reading"),
+        }
+    }
+
+    /// Nothing reached the authorization server, or no answer came back.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, OAuthError::Network { source, .. } if !source.is_untrusted())
+    }
+
+    /// The authorization server's certificate is not trusted here: the whole server's problem.
+    pub fn is_untrusted(&self) -> bool {
+        matches!(self, OAuthError::Network { source, .. } if source.is_untrusted())
+    }
+
+    /// The authorization server does not know the client (a registration it forgot).
+    pub fn is_invalid_client(&self) -> bool {
+        matches!(self, OAuthError::Rejected { error: ErrorCode::InvalidClient, .. })
+    }
+
     /// The grant is dead: only `invalid_grant` says so (a network error never does).
     pub fn is_invalid_grant(&self) -> bool {
-        matches!(self, OAuthError::Rejected { error, .. } if error == "invalid_grant")
+        matches!(self, OAuthError::Rejected { error: ErrorCode::InvalidGrant, .. })
     }
 
     /// The failure for a user, with its exit code: denied 5, a dead grant 4, everything else 7.
     pub fn into_failure(self, doing: &str) -> Failure {
         let exit = match &self {
             OAuthError::Denied { .. } => Exit::Denied,
+            OAuthError::Listen(_) => Exit::Other,
             e if e.is_invalid_grant() => Exit::NotLoggedIn,
             _ => Exit::Server,
         };
         let hint = match &self {
-            OAuthError::Unreachable { .. } => Some("check --server and your network connection"),
-            OAuthError::Untrusted { .. } => Some(
-                "if a company proxy or an internal CA signs this certificate, add that CA: install it in the \
-                 system's trust store, or point SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR (a directory) at it",
-            ),
+            OAuthError::Network { source, .. } => source.hint(),
             OAuthError::NoRegistration(_) => Some(
                 "register agentview with the authorization server yourself and pass --client-id \
                  (a confidential client's secret in AGENTVIEW_CLIENT_SECRET), or --client-metadata-url",
@@ -75,5 +170,36 @@ impl OAuthError {
             None => failure,
         };
         failure.with_source(self)
+    }
+}
+
+/// The body as a JSON object, or why it is not one.
+pub fn json_object(reply: &Reply, what: &str) -> Result<Map<String, Value>, OAuthError> {
+    if reply.content_type.contains("html") {
+        return Err(OAuthError::invalid(what, format!("HTML (HTTP {}) instead of JSON", reply.status)));
+    }
+    match serde_json::from_slice::<Value>(&reply.body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(OAuthError::invalid(what, "JSON that is not an object")),
+        Err(_) => Err(OAuthError::invalid(what, format!("not JSON (HTTP {})", reply.status))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_parsed_once_and_said_back_as_sent() {
+        assert_eq!(ErrorCode::parse("invalid_grant"), ErrorCode::InvalidGrant);
+        assert_eq!(ErrorCode::parse("insufficient_scope").to_string(), "insufficient_scope");
+        assert_eq!(ErrorCode::parse("Invalid_Grant"), ErrorCode::Extension("Invalid_Grant".into()), "case-sensitive");
+        assert_eq!(ErrorCode::parse("slow_down\x1b[31m").to_string(), "slow_down[31m");
+        for (name, code) in ErrorCode::KNOWN {
+            assert_eq!(code.as_str(), name);
+        }
+        let rejected = OAuthError::Rejected { error: ErrorCode::parse("invalid_grant"), description: None };
+        assert!(rejected.is_invalid_grant() && !rejected.is_invalid_client());
+        assert_eq!(rejected.to_string(), "the authorization server refused: invalid_grant");
     }
 }

@@ -5,11 +5,11 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::discovery::AuthServer;
-use super::error::OAuthError;
-use super::http::{Http, Reply};
+use super::error::{ErrorCode, OAuthError, json_object};
 use super::loopback::Params;
 use super::pkce::{Pkce, random_token};
 use super::registration::Client;
+use crate::http::{Http, Reply};
 use crate::secret::{Secret, check_token_shape};
 
 /// The longest authorization code accepted (codes are opaque, but none needs more).
@@ -76,7 +76,7 @@ impl Authorization {
                 ));
             }
             return Err(OAuthError::Denied {
-                error: crate::sanitize::line(error, 60),
+                error: ErrorCode::parse(error),
                 description: params.get("error_description").map(|d| crate::sanitize::line(d, 300)),
             });
         }
@@ -166,7 +166,8 @@ async fn token_request<'a>(
     mut form: Vec<(&'a str, &'a str)>,
 ) -> Result<Tokens, OAuthError> {
     let basic = client.authenticate(&mut form);
-    let reply = http.post_form(token_endpoint, &form, basic, "the token endpoint").await?;
+    const WHAT: &str = "the token endpoint";
+    let reply = http.post_form(token_endpoint, &form, basic, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
     parse_tokens(&reply)
 }
 
@@ -176,14 +177,14 @@ pub fn parse_tokens(reply: &Reply) -> Result<Tokens, OAuthError> {
     if reply.status >= 500 {
         return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
     }
-    let doc = match reply.json_object(WHAT) {
+    let doc = match json_object(reply, WHAT) {
         Ok(doc) => doc,
         Err(_) if reply.status != 200 => return Err(OAuthError::Status { what: WHAT.into(), status: reply.status }),
         Err(e) => return Err(e),
     };
     if let Some(error) = doc.get("error").and_then(Value::as_str) {
         return Err(OAuthError::Rejected {
-            error: crate::sanitize::line(error, 60),
+            error: ErrorCode::parse(error),
             description: doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300)),
         });
     }

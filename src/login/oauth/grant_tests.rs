@@ -12,7 +12,7 @@ fn server(iss_supported: bool) -> AuthServer {
         registration_endpoint: None,
         revocation_endpoint: None,
         scopes_supported: Vec::new(),
-        token_auth_methods: Vec::new(),
+        token_auth_methods: Default::default(),
         iss_supported,
         cimd_supported: false,
     }
@@ -73,7 +73,7 @@ fn callbacks_follow_rfc9207() {
     let denied = params(&[("error", "access_denied"), ("error_description", "no\x1b[31m way"), ("state", &s)]);
     match b.check_callback(&denied) {
         Err(OAuthError::Denied { error, description }) => {
-            assert_eq!(error, "access_denied");
+            assert_eq!(error, ErrorCode::AccessDenied);
             assert_eq!(description.as_deref(), Some("no[31m way"));
         }
         other => panic!("{other:?}"),

@@ -1,38 +1,36 @@
 //! MCP authorization: OAuth 2.1 with PKCE in the browser, a redirect to a loopback listener
 //! (or pasted back), tokens that renew themselves, revocation on logout.
 
-pub mod discovery;
-pub mod error;
-pub mod grant;
-pub mod http;
-pub mod loopback;
-pub mod pkce;
+pub(crate) mod discovery;
+mod error;
+mod grant;
+mod loopback;
+mod methods;
+mod pkce;
 mod redirect;
-pub mod refresh;
-pub mod registration;
-pub mod revoke;
-pub mod scope;
+mod registration;
+pub(crate) mod renew;
+pub(crate) mod revoke;
+mod scope;
 
-use std::time::{Duration, Instant};
-
-pub use discovery::{Challenge, Discovered};
-pub use error::OAuthError;
-pub use registration::{Client, ClientChoice};
+// The library's OAuth: find the server's setup, start an authorization for the browser, take
+// the callback, exchange the code. The readers of what servers and browsers send are public
+// too, for fuzzing.
+pub use discovery::{AuthServer, Challenge, Discovered, ProtectedResource, discover, parse_challenge};
+pub use error::{ErrorCode, OAuthError};
+pub use grant::{Authorization, Tokens, parse_tokens};
+pub use loopback::{Listener, Params, parse_query, pasted_params};
+pub use methods::AuthMethods;
+pub use redirect::{Identity, Notes, Pending, Started, begin};
+pub use registration::{Client, ClientChoice, RegistrationCache};
 pub use scope::choose_scope;
 
-use self::grant::Authorization;
-use self::http::Http;
-use self::loopback::Listener;
-use self::registration::RegistrationCache;
 use super::context::{LoginContext, interrupted};
-use crate::browser::{self, Launch};
-use crate::clock::{countdown, unix_now, utc_time_of_day};
+use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
+use crate::clock::{countdown, unix_now};
 use crate::error::{Exit, Failure};
-use crate::output::Progress;
-use crate::store::{Credential, CredentialKind, OAuthGrant};
-
-/// How long an OAuth login waits for the browser unless `--timeout` says otherwise.
-pub const DEFAULT_WINDOW: Duration = Duration::from_secs(300);
+use crate::http::Http;
+use crate::store::{Credential, CredentialKind, OAuthGrant, StoreChoice};
 
 /// Listen on the user's `--callback-port` before anything is sent anywhere: a port that is
 /// taken ends the login at once. `None` without a fixed port.
@@ -47,8 +45,9 @@ pub async fn bind_fixed_port(port: u16) -> Result<Option<Listener>, Failure> {
     })
 }
 
-/// An OAuth login, from discovery to a credential (not yet stored). `fixed`: the listener on
-/// the user's `--callback-port`, bound before discovery.
+/// An OAuth login, from discovery to a credential (not yet stored): the request, the browser's
+/// round trip, the code exchange. `fixed`: the listener on the user's `--callback-port`, bound
+/// before discovery.
 pub async fn login(
     ctx: &LoginContext<'_>,
     http: &Http,
@@ -56,113 +55,147 @@ pub async fn login(
     open_browser: bool,
     fixed: Option<Listener>,
 ) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, output, interrupt } = *ctx;
-    let server = &discovered.server;
+    let LoginContext { login, settings, .. } = *ctx;
     let scope = choose_scope(discovered, login.scope.as_deref());
     // The `resource` of every request: the canonical server URL (RFC 8707).
     let resource = discovery::canonical(settings.server.url());
-    let (listener, client) = redirect::listen_and_register(ctx, http, server, scope.as_deref(), fixed).await?;
-    let authorization = Authorization::new(server, &client, &listener.redirect_uri(), &resource, scope.as_deref())
-        .map_err(|e| e.into_failure("cannot start the login"))?;
+    let identity = Identity {
+        choice: login.client.clone(),
+        cache: RegistrationCache::new(&settings.store.config_dir),
+        cache_secrets: settings.store.choice == StoreChoice::File,
+    };
+    let Started { listener, pending, .. } =
+        start(ctx, http, discovered, &resource, scope.as_deref(), &identity, fixed).await?;
+    let code = browser_round_trip(ctx, &discovered.server.issuer, listener, &pending, open_browser).await?;
+    let tokens = exchange(ctx, http, &pending, &identity, &discovered.server.issuer, &code).await?;
+    Ok(credential(ctx, discovered, &pending, resource, scope, tokens))
+}
 
-    let window = login.timeout.unwrap_or(DEFAULT_WINDOW);
-    let closes_at = unix_now().saturating_add(window.as_secs());
-    output.always(&format!("To log in, open:\n\n    {}\n", authorization.url));
+/// Settle who agentview is and build the request, saying what happened on the way.
+async fn start(
+    ctx: &LoginContext<'_>,
+    http: &Http,
+    discovered: &Discovered,
+    resource: &str,
+    scope: Option<&str>,
+    identity: &Identity,
+    fixed: Option<Listener>,
+) -> anyhow::Result<Started> {
+    let output = ctx.output;
+    let server = &discovered.server;
+    let started = begin(http, server, resource, scope, identity, fixed).await.map_err(|e| match e {
+        OAuthError::Listen(_) => Failure::new(Exit::Other, e.to_string()).with_source(e),
+        OAuthError::Invalid { ref what, .. } if what == "the system" => e.into_failure("cannot start the login"),
+        e => e.into_failure("cannot register agentview with the authorization server"),
+    })?;
+    let notes = &started.notes;
+    if notes.reused_registration {
+        output.verbose(&format!("reusing the registration with {}", server.issuer));
+    }
+    if notes.registered_instead_of_metadata_document {
+        output.info("The authorization server does not accept client metadata documents; registering instead.");
+    }
+    if let Some(e) = &notes.not_kept {
+        output.verbose(&format!("could not keep the registration: {e}"));
+    }
+    Ok(started)
+}
+
+/// Show the URL, open the browser (or take the redirect pasted back) and wait for the callback;
+/// its code.
+async fn browser_round_trip(
+    ctx: &LoginContext<'_>,
+    issuer: &str,
+    listener: Listener,
+    pending: &Pending,
+    open_browser: bool,
+) -> anyhow::Result<String> {
+    let LoginContext { login, settings, output, .. } = *ctx;
+    let wait = Wait::new(ctx, Limit::own_unless(login.timeout, OAUTH_WINDOW));
+    wait.show_url("To log in, open:", pending.url());
     output.info(&format!(
         "The authorization server is {}. This login waits until {} (for {}).",
-        crate::sanitize::line(&server.issuer, 200),
-        utc_time_of_day(closes_at),
-        countdown(window)
+        crate::sanitize::line(issuer, 200),
+        wait.closes_at_text(),
+        countdown(wait.limit.duration())
     ));
     let mut paste = login.no_browser || !open_browser || settings.ui.stdin_tty;
-    if open_browser && !login.no_browser {
-        match browser::open(&authorization.url, &settings.browser) {
-            Launch::Opened(how) => output.info(&format!("Opened the login page with {how}.")),
-            Launch::Skipped(why) => {
-                output.info(&format!("Not opening a browser: {why}. Open the URL above."));
-                paste = true;
-            }
-            Launch::Failed(why) => {
-                output.warn(&format!("{why}; open the URL above yourself"));
-                paste = true;
-            }
-        }
+    if open_browser && !login.no_browser && !wait.open_browser(pending.url()).await {
+        paste = true;
     }
+    let redirect_uri = listener.redirect_uri();
     if paste {
         output.always(&format!(
-            "If the browser is on another machine, paste the address it ends up at ({}…) here and press Enter.",
-            listener.redirect_uri()
+            "If the browser is on another machine, paste the address it ends up at ({redirect_uri}…) here and press Enter."
         ));
     }
-
-    let deadline = Instant::now() + window;
-    let mut progress = Progress::start(output, deadline, &utc_time_of_day(closes_at));
-    let redirect_uri = listener.redirect_uri();
-    let waited = {
-        let callback = listener.wait(|params| authorization.check_callback(params));
-        tokio::pin!(callback);
-        let mut lines = paste.then(loopback::stdin_lines);
-        let mut ticker = tokio::time::interval(Duration::from_millis(250));
-        loop {
-            tokio::select! {
-                result = &mut callback => break Some(result),
-                line = next_line(&mut lines) => match line {
-                    Some(line) if line.is_empty() => {}
-                    Some(line) => match loopback::pasted_params(&line, &redirect_uri) {
-                        Ok(params) => break Some(authorization.check_callback(&params)),
-                        Err(why) => output.warn(&why),
+    let waited = wait
+        .watch(async {
+            let callback = listener.wait(|params| pending.check_callback(params));
+            tokio::pin!(callback);
+            let mut lines = paste.then(loopback::stdin_lines);
+            loop {
+                tokio::select! {
+                    result = &mut callback => break Some(result),
+                    line = next_line(&mut lines) => match line {
+                        Some(line) if line.is_empty() => {}
+                        Some(line) => match loopback::pasted_params(&line, &redirect_uri) {
+                            Ok(params) => break Some(pending.check_callback(&params)),
+                            Err(why) => output.warn(&why),
+                        },
+                        None => lines = None,
                     },
-                    None => lines = None,
-                },
-                _ = ticker.tick() => {
-                    if Instant::now() >= deadline {
-                        break None;
-                    }
-                    progress.tick();
-                }
-                () = interrupt.wait() => {
-                    progress.finish();
-                    return Err(interrupted());
+                    () = wait.expired() => break None,
                 }
             }
-        }
-    };
-    progress.finish();
-    let code = match waited {
-        Some(Ok(code)) => code,
-        Some(Err(e)) => return Err(e.into_failure("the login failed").into()),
-        None if login.timeout.is_some() => {
-            return Err(Failure::new(
-                Exit::Expired,
-                format!("--timeout reached: your limit of {} s ran out before the browser came back", window.as_secs()),
-            )
-            .into());
-        }
-        None => {
-            return Err(Failure::new(
-                Exit::Expired,
-                format!("no answer from the browser within {}; the login was abandoned", countdown(window)),
-            )
-            .with_hint(format!("run `{}` again, or give more time with --timeout", settings.command("login")))
-            .into());
-        }
-    };
+        })
+        .await?;
+    match waited {
+        Some(Ok(code)) => Ok(code),
+        Some(Err(e)) => Err(e.into_failure("the login failed").into()),
+        None => Err(wait.limit.ran_out(Awaiting::Browser, &settings.command("login")).into()),
+    }
+}
+
+/// The code for tokens; a client the server no longer knows is forgotten.
+async fn exchange(
+    ctx: &LoginContext<'_>,
+    http: &Http,
+    pending: &Pending,
+    identity: &Identity,
+    issuer: &str,
+    code: &str,
+) -> anyhow::Result<Tokens> {
     let tokens = tokio::select! {
-        r = grant::exchange(http, &server.token_endpoint, &client, &authorization, &code) => r,
-        () = interrupt.wait() => return Err(interrupted()),
+        r = pending.exchange(http, code) => r,
+        () = ctx.interrupt.wait() => return Err(interrupted()),
     };
     let tokens = tokens.map_err(|e| {
-        if matches!(&e, OAuthError::Rejected { error, .. } if error == "invalid_client") {
-            let _ = RegistrationCache::new(&settings.store.config_dir).forget(&server.issuer);
+        if e.is_invalid_client() {
+            let _ = identity.cache.forget(issuer);
         }
         e.into_failure("the authorization server did not hand out a token")
     })?;
     for warning in &tokens.warnings {
-        output.warn(warning);
+        ctx.output.warn(warning);
     }
+    Ok(tokens)
+}
+
+/// The credential the tokens make, with what it takes to renew and revoke them.
+fn credential(
+    ctx: &LoginContext<'_>,
+    discovered: &Discovered,
+    pending: &Pending,
+    resource: String,
+    scope: Option<String>,
+    tokens: Tokens,
+) -> Credential {
+    let server = &discovered.server;
+    let client = &pending.client;
     let now = unix_now();
-    Ok(Credential {
-        server: settings.server.to_string(),
+    Credential {
+        server: ctx.settings.server.to_string(),
         kind: CredentialKind::OAuth,
         secret: tokens.access_token,
         expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
@@ -174,12 +207,12 @@ pub async fn login(
             client_id: client.client_id.clone(),
             client_secret: client.client_secret.clone(),
             client_auth: client.auth,
-            token_endpoint: server.token_endpoint.to_string(),
-            revocation_endpoint: server.revocation_endpoint.as_ref().map(ToString::to_string),
+            token_endpoint: server.token_endpoint.clone(),
+            revocation_endpoint: server.revocation_endpoint.clone(),
             resource,
             scope: tokens.scope.or(scope),
         }),
-    })
+    }
 }
 
 async fn next_line(lines: &mut Option<tokio::sync::mpsc::Receiver<String>>) -> Option<String> {

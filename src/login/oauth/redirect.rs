@@ -1,90 +1,163 @@
-//! Where the browser comes back: the loopback listener, bound first, and who agentview is to
-//! the authorization server for that redirect URI (the user's client, a metadata document, or a
-//! registration, reused while its redirect URI still fits).
+//! Where the browser comes back, and who agentview is for that redirect: the loopback listener,
+//! bound first, then the user's client, a metadata document, or a registration (reused while
+//! its redirect URI still fits). The result is an authorization request ready for the browser.
+
+use reqwest::Url;
 
 use super::discovery::AuthServer;
-use super::http::Http;
-use super::loopback::Listener;
+use super::error::OAuthError;
+use super::grant::{self, Authorization, Tokens};
+use super::loopback::{Listener, Params};
 use super::pkce;
 use super::registration::{self, Client, ClientChoice, RegistrationCache};
-use crate::error::{Exit, Failure};
-use crate::login::context::LoginContext;
-use crate::store::StoreChoice;
+use crate::http::Http;
+use crate::store::ClientAuth;
+use crate::store::private::PrivateError;
 
-/// Bind the loopback listener first (a fixed port that is taken fails before anything is
-/// sent), then settle who agentview is: the user's client, a metadata document, or a
-/// registration, reused when its redirect URI still fits.
-pub async fn listen_and_register(
-    ctx: &LoginContext<'_>,
+/// Who agentview is to authorization servers, and where dynamic registrations are kept.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub choice: ClientChoice,
+    pub cache: RegistrationCache,
+    /// Whether a registration that came with a client secret may be kept on disk.
+    pub cache_secrets: bool,
+}
+
+/// An authorization request waiting for the browser: the listener it comes back to, and what
+/// proves the answer is ours.
+#[derive(Debug)]
+pub struct Started {
+    pub listener: Listener,
+    pub pending: Pending,
+    /// What happened on the way, for the caller to tell.
+    pub notes: Notes,
+}
+
+/// How `begin` settled who agentview is.
+#[derive(Debug, Default)]
+pub struct Notes {
+    /// A kept registration was reused.
+    pub reused_registration: bool,
+    /// `--client-metadata-url` was given, but the server does not accept metadata documents.
+    pub registered_instead_of_metadata_document: bool,
+    /// A new registration could not be kept (it costs a registration next time).
+    pub not_kept: Option<PrivateError>,
+}
+
+/// The authorization request in flight, and the client it is for.
+#[derive(Debug)]
+pub struct Pending {
+    pub client: Client,
+    pub authorization: Authorization,
+    token_endpoint: Url,
+}
+
+impl Pending {
+    /// The URL to open in the browser.
+    pub fn url(&self) -> &Url {
+        &self.authorization.url
+    }
+
+    /// The code of a callback that answers this request (state, `iss`, errors checked).
+    pub fn check_callback(&self, params: &Params) -> Result<String, OAuthError> {
+        self.authorization.check_callback(params)
+    }
+
+    /// Exchange the code at the token endpoint (with the PKCE verifier and the same resource).
+    pub async fn exchange(&self, http: &Http, code: &str) -> Result<Tokens, OAuthError> {
+        grant::exchange(http, &self.token_endpoint, &self.client, &self.authorization, code).await
+    }
+}
+
+/// Bind the loopback listener first (`fixed`: a `--callback-port` listener bound before
+/// anything was sent), settle the client, and build the authorization request for `resource`.
+pub async fn begin(
     http: &Http,
     server: &AuthServer,
+    resource: &str,
     scope: Option<&str>,
+    identity: &Identity,
     fixed: Option<Listener>,
-) -> anyhow::Result<(Listener, Client)> {
-    let LoginContext { login, settings, output, .. } = *ctx;
-    let cache = RegistrationCache::new(&settings.store.config_dir);
-    let cached = match login.client {
-        ClientChoice::Dynamic => cache.load(&server.issuer),
+) -> Result<Started, OAuthError> {
+    let mut notes = Notes::default();
+    let (listener, client) = match reuse(server, identity, fixed).await {
+        Ok(reused) => {
+            notes.reused_registration = true;
+            reused
+        }
+        Err(fixed) => {
+            let random =
+                pkce::random_token(16).map_err(|e| OAuthError::invalid("the system", format!("no randomness: {e}")))?;
+            let path = format!("/callback/{random}");
+            let listener = match fixed {
+                Some(listener) => listener.at_path(&path),
+                None => Listener::bind(0, &path).await.map_err(OAuthError::Listen)?,
+            };
+            let client = identify(http, server, &listener, scope, identity, &mut notes).await?;
+            (listener, client)
+        }
+    };
+    let authorization = Authorization::new(server, &client, &listener.redirect_uri(), resource, scope)?;
+    let pending = Pending { client, authorization, token_endpoint: server.token_endpoint.clone() };
+    Ok(Started { listener, pending, notes })
+}
+
+/// A kept registration whose redirect URI's port is ours (or free to take), with its listener;
+/// else the fixed listener back.
+async fn reuse(
+    server: &AuthServer,
+    identity: &Identity,
+    fixed: Option<Listener>,
+) -> Result<(Listener, Client), Option<Listener>> {
+    let cached = match identity.choice {
+        ClientChoice::Dynamic => identity.cache.load(&server.issuer),
         _ => None,
     };
-    // A kept registration fits when its redirect URI's port is ours (or free to take).
     let fitting =
         cached.and_then(|c| c.redirect_uri.as_deref().and_then(split_redirect).map(|(port, path)| (c, port, path)));
-    let (fixed, reused) = match (fixed, fitting) {
+    match (fixed, fitting) {
         (Some(listener), Some((client, port, path))) if listener.port() == port => {
-            (None, Some((listener.at_path(&path), client)))
+            Ok((listener.at_path(&path), client))
         }
         (None, Some((client, port, path))) => match Listener::bind(port, &path).await {
-            Ok(listener) => (None, Some((listener, client))),
-            Err(_) => (None, None),
+            Ok(listener) => Ok((listener, client)),
+            Err(_) => Err(None),
         },
-        (fixed, _) => (fixed, None),
-    };
-    if let Some(reused) = reused {
-        output.verbose(&format!("reusing the registration with {}", server.issuer));
-        return Ok(reused);
+        (fixed, _) => Err(fixed),
     }
-    let random = pkce::random_token(16).map_err(|e| Failure::new(Exit::Other, format!("no randomness: {e}")))?;
-    let path = format!("/callback/{random}");
-    let listener = match fixed {
-        Some(listener) => listener.at_path(&path),
-        None => Listener::bind(0, &path).await.map_err(|e| {
-            Failure::new(Exit::Other, format!("cannot listen on 127.0.0.1 for the browser's redirect: {e}"))
-                .with_source(e)
-        })?,
-    };
-    let client = match &login.client {
+}
+
+/// The user's client, a metadata document where the server takes one, else a new registration
+/// (kept for next time; one with a secret only where plaintext credentials are allowed).
+async fn identify(
+    http: &Http,
+    server: &AuthServer,
+    listener: &Listener,
+    scope: Option<&str>,
+    identity: &Identity,
+    notes: &mut Notes,
+) -> Result<Client, OAuthError> {
+    match &identity.choice {
         ClientChoice::PreRegistered { client_id, client_secret } => {
-            Client::pre_registered(client_id, client_secret.clone(), server)
+            Ok(Client::pre_registered(client_id, client_secret.clone(), server))
         }
-        ClientChoice::MetadataDocument(url) if server.cimd_supported => Client {
-            client_id: url.clone(),
-            client_secret: None,
-            auth: crate::store::ClientAuth::None,
-            redirect_uri: None,
-        },
+        ClientChoice::MetadataDocument(url) if server.cimd_supported => {
+            Ok(Client { client_id: url.clone(), client_secret: None, auth: ClientAuth::None, redirect_uri: None })
+        }
         other => {
-            if matches!(other, ClientChoice::MetadataDocument(_)) {
-                output.info("The authorization server does not accept client metadata documents; registering instead.");
+            notes.registered_instead_of_metadata_document = matches!(other, ClientChoice::MetadataDocument(_));
+            let client = registration::register(http, server, &listener.redirect_uri(), scope).await?;
+            if client.client_secret.is_none() || identity.cache_secrets {
+                notes.not_kept = identity.cache.save(&server.issuer, &client).err();
             }
-            let client = registration::register(http, server, &listener.redirect_uri(), scope)
-                .await
-                .map_err(|e| e.into_failure("cannot register agentview with the authorization server"))?;
-            // A client secret goes to disk only where the user allowed plaintext credentials.
-            if (client.client_secret.is_none() || settings.store.choice == StoreChoice::File)
-                && let Err(e) = cache.save(&server.issuer, &client)
-            {
-                output.verbose(&format!("could not keep the registration: {e}"));
-            }
-            client
+            Ok(client)
         }
-    };
-    Ok((listener, client))
+    }
 }
 
 /// `http://127.0.0.1:PORT/path` → (PORT, /path).
 fn split_redirect(uri: &str) -> Option<(u16, String)> {
-    let url = reqwest::Url::parse(uri).ok()?;
+    let url = Url::parse(uri).ok()?;
     (url.host_str() == Some("127.0.0.1")).then_some(())?;
     Some((url.port()?, url.path().to_string()))
 }

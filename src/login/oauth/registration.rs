@@ -2,18 +2,18 @@
 //! Document, or a dynamic registration (RFC 7591) kept per issuer and reused.
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::discovery::AuthServer;
-use super::error::OAuthError;
-use super::http::Http;
+use super::error::{ErrorCode, OAuthError, json_object};
+use super::methods::AuthMethods;
+use crate::http::Http;
 use crate::secret::{Secret, check_token_shape};
 use crate::store::ClientAuth;
+use crate::store::private::{PrivateDir, PrivateError};
 
 /// The client identity used for one authorization.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,10 +78,10 @@ impl Client {
 
 /// With a secret: `client_secret_basic` unless the server lists only `client_secret_post`
 /// (RFC 8414: the default is `client_secret_basic`).
-fn secret_method(supported: &[String]) -> ClientAuth {
-    if supported.iter().any(|m| m == "client_secret_basic") || supported.is_empty() {
+fn secret_method(supported: &AuthMethods) -> ClientAuth {
+    if supported.supports(ClientAuth::ClientSecretBasic) || supported.is_empty() {
         ClientAuth::ClientSecretBasic
-    } else if supported.iter().any(|m| m == "client_secret_post") {
+    } else if supported.supports(ClientAuth::ClientSecretPost) {
         ClientAuth::ClientSecretPost
     } else {
         ClientAuth::ClientSecretBasic
@@ -103,7 +103,7 @@ pub async fn register(
         ))
     })?;
     let methods = &server.token_auth_methods;
-    let method = if methods.is_empty() || methods.iter().any(|m| m == "none") {
+    let method = if methods.is_empty() || methods.supports(ClientAuth::None) {
         ClientAuth::None
     } else {
         secret_method(methods)
@@ -119,12 +119,11 @@ pub async fn register(
     if let Some(scope) = scope {
         body["scope"] = json!(scope);
     }
-    let reply = http.post_json(endpoint, &body, WHAT).await?;
+    let reply = http.post_json(endpoint, &body, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
     if !(200..300).contains(&reply.status) {
-        let detail = reply
-            .json_object(WHAT)
+        let detail = json_object(&reply, WHAT)
             .ok()
-            .and_then(|doc| doc.get("error").and_then(Value::as_str).map(|e| crate::sanitize::line(e, 80)))
+            .and_then(|doc| doc.get("error").and_then(Value::as_str).map(ErrorCode::parse))
             .map(|e| format!(" ({e})"))
             .unwrap_or_default();
         return Err(OAuthError::NoRegistration(format!(
@@ -132,7 +131,7 @@ pub async fn register(
             reply.status
         )));
     }
-    let doc = reply.json_object(WHAT)?;
+    let doc = json_object(&reply, WHAT)?;
     let client_id = doc
         .get("client_id")
         .and_then(Value::as_str)
@@ -162,21 +161,22 @@ fn registered_method(
     returned: Option<ClientAuth>,
     requested: ClientAuth,
     secret: bool,
-    supported: &[String],
+    supported: &AuthMethods,
 ) -> ClientAuth {
     match returned {
         Some(auth) => auth,
-        None if secret && requested == ClientAuth::None && !supported.iter().any(|m| m == "none") => {
+        None if secret && requested == ClientAuth::None && !supported.supports(ClientAuth::None) => {
             secret_method(supported)
         }
         None => requested,
     }
 }
 
-/// Dynamic registrations kept per issuer in `<config dir>/oauth-clients.json` (mode 0600).
+/// Dynamic registrations kept per issuer in `<config dir>/oauth-clients.json` (mode 0600, a
+/// private file of the config dir like the credential file).
 #[derive(Debug, Clone)]
 pub struct RegistrationCache {
-    path: PathBuf,
+    dir: PrivateDir,
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -194,20 +194,22 @@ struct CachedClient {
     redirect_uri: String,
 }
 
+/// Larger than any set of registrations; a bigger file is not ours.
+const MAX_CACHE: u64 = 256 * 1024;
+
 impl RegistrationCache {
     pub const FILE_NAME: &'static str = "oauth-clients.json";
 
     pub fn new(config_dir: &Path) -> RegistrationCache {
-        RegistrationCache { path: config_dir.join(Self::FILE_NAME) }
+        RegistrationCache { dir: PrivateDir::new(config_dir) }
     }
 
     fn read(&self) -> CacheFile {
         // A cache is only a shortcut: anything odd about it means "register again".
-        let Ok(meta) = fs::symlink_metadata(&self.path) else { return CacheFile::default() };
-        if !meta.file_type().is_file() || meta.len() > 256 * 1024 || loose(&meta) {
-            return CacheFile::default();
+        match self.dir.read(Self::FILE_NAME, MAX_CACHE) {
+            Ok(Some(contents)) => serde_json::from_slice(&contents.bytes).unwrap_or_default(),
+            _ => CacheFile::default(),
         }
-        fs::read(&self.path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
     }
 
     /// The registration kept for `issuer`, if any.
@@ -229,7 +231,7 @@ impl RegistrationCache {
     }
 
     /// Keep `client` for `issuer`; failures only cost a registration next time.
-    pub fn save(&self, issuer: &str, client: &Client) -> std::io::Result<()> {
+    pub fn save(&self, issuer: &str, client: &Client) -> Result<(), PrivateError> {
         let Some(redirect_uri) = client.redirect_uri.clone() else { return Ok(()) };
         let mut file = self.read();
         file.clients.insert(
@@ -245,45 +247,17 @@ impl RegistrationCache {
     }
 
     /// Drop the registration for `issuer` (the server rejected it).
-    pub fn forget(&self, issuer: &str) -> std::io::Result<()> {
+    pub fn forget(&self, issuer: &str) -> Result<(), PrivateError> {
         let mut file = self.read();
         if file.clients.remove(issuer).is_some() { self.write(&file) } else { Ok(()) }
     }
 
-    fn write(&self, file: &CacheFile) -> std::io::Result<()> {
-        let dir = self.path.parent().unwrap_or(Path::new("."));
-        let mut builder = fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir)?;
-        let tmp = dir.join(format!(".{}.{}.tmp", Self::FILE_NAME, std::process::id()));
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let _ = fs::remove_file(&tmp);
-        let mut out = options.open(&tmp)?;
-        let bytes = serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?;
-        let written = out.write_all(&bytes).and_then(|()| out.sync_all()).and_then(|()| fs::rename(&tmp, &self.path));
-        if written.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        written
+    fn write(&self, file: &CacheFile) -> Result<(), PrivateError> {
+        let bytes = serde_json::to_vec_pretty(file)
+            .map_err(|e| PrivateError::Io { what: "cannot encode".into(), source: std::io::Error::other(e) })?;
+        self.dir.remove_stale_temps(Self::FILE_NAME);
+        self.dir.write(Self::FILE_NAME, &bytes)
     }
-}
-
-#[cfg(unix)]
-fn loose(meta: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    // /proc/self belongs to the process's user; where there is no /proc, the mode check remains.
-    let ours = fs::metadata("/proc/self").map_or(true, |me| me.uid() == meta.uid());
-    meta.mode() & 0o022 != 0 || !ours
-}
-
-#[cfg(not(unix))]
-fn loose(_meta: &fs::Metadata) -> bool {
-    false
 }
 
 #[cfg(test)]

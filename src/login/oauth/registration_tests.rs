@@ -1,6 +1,7 @@
 //! Tests of `registration.rs`.
 
 use super::*;
+use std::fs;
 
 fn client(secret: Option<&str>) -> Client {
     Client {
@@ -40,24 +41,29 @@ fn a_cache_others_can_write_is_ignored() {
 
 #[test]
 fn the_registered_method() {
-    let none = ["none".to_string()];
+    let none = AuthMethods::parse(&["none"]);
+    let nothing = AuthMethods::default();
     let basic = ClientAuth::ClientSecretBasic;
     assert_eq!(
         registered_method(Some(ClientAuth::ClientSecretPost), ClientAuth::None, true, &none),
         ClientAuth::ClientSecretPost
     );
     assert_eq!(registered_method(None, ClientAuth::None, true, &none), ClientAuth::None, "a server that lists none");
-    assert_eq!(registered_method(None, ClientAuth::None, true, &[]), basic, "RFC 7591's default");
-    assert_eq!(registered_method(None, ClientAuth::None, false, &[]), ClientAuth::None);
-    assert_eq!(registered_method(None, basic, true, &["client_secret_basic".into()]), basic);
+    assert_eq!(registered_method(None, ClientAuth::None, true, &nothing), basic, "RFC 7591's default");
+    assert_eq!(registered_method(None, ClientAuth::None, false, &nothing), ClientAuth::None);
+    assert_eq!(registered_method(None, basic, true, &AuthMethods::parse(&["client_secret_basic"])), basic);
 }
 
 #[test]
 fn secret_methods() {
-    assert_eq!(secret_method(&[]), ClientAuth::ClientSecretBasic);
-    assert_eq!(secret_method(&["client_secret_post".into()]), ClientAuth::ClientSecretPost);
+    assert_eq!(secret_method(&AuthMethods::default()), ClientAuth::ClientSecretBasic);
+    assert_eq!(secret_method(&AuthMethods::parse(&["client_secret_post"])), ClientAuth::ClientSecretPost);
     assert_eq!(
-        secret_method(&["client_secret_post".into(), "client_secret_basic".into()]),
+        secret_method(&AuthMethods::parse(&["client_secret_post", "client_secret_basic"])),
         ClientAuth::ClientSecretBasic
     );
+    // Only methods agentview does not use: not "nothing listed", and still Basic with a secret.
+    let others = AuthMethods::parse(&["private_key_jwt"]);
+    assert!(!others.is_empty() && !others.supports(ClientAuth::None));
+    assert_eq!(secret_method(&others), ClientAuth::ClientSecretBasic);
 }

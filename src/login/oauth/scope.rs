@@ -43,7 +43,7 @@ mod tests {
                 registration_endpoint: None,
                 revocation_endpoint: None,
                 scopes_supported: auth_server.iter().map(|s| s.to_string()).collect(),
-                token_auth_methods: Vec::new(),
+                token_auth_methods: Default::default(),
                 iss_supported: false,
                 cimd_supported: false,
             },

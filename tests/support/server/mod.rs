@@ -1,5 +1,4 @@
 //! Local agentView-compatible MCP test server: public API (config, faults, records) and `TestServer`.
-#![allow(dead_code)]
 
 mod fault_response;
 mod mcp_layer;

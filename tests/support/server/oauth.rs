@@ -8,7 +8,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::{Bytes, to_bytes};
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
@@ -50,7 +50,6 @@ pub(crate) struct OAuthRequest {
     pub repeated: Option<String>,
     /// `{request_id}` of the decision routes.
     pub arg: Option<String>,
-    pub headers: HeaderMap,
 }
 
 impl OAuthRequest {
@@ -132,7 +131,7 @@ async fn entry(app: Arc<App>, endpoint: OAuthEndpoint, arg: Option<String>, req:
         fault: None,
         at: Instant::now(),
     };
-    let req = OAuthRequest { rec: rec.clone(), repeated, arg, headers: parts.headers };
+    let req = OAuthRequest { rec: rec.clone(), repeated, arg };
     let (seq, slow, terminal) = {
         let mut inner = app.lock();
         let st = &mut inner.oauth;

@@ -1,7 +1,5 @@
 //! `GET /authorize`, the approval page's decisions, and the authorization response (RFC 9207 `iss`).
 
-use std::time::Instant;
-
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -108,7 +106,6 @@ pub(crate) fn authorize(app: &App, req: &OAuthRequest) -> Answer {
         resource,
         scope,
         decided: false,
-        created: Instant::now(),
     };
     let id = app.lock().oauth.new_pending(pending.clone());
     if cfg.auto_approve {

@@ -35,7 +35,6 @@ pub(crate) struct Pending {
     pub resource: String,
     pub scope: String,
     pub decided: bool,
-    pub created: Instant,
 }
 
 #[derive(Clone, Debug)]

@@ -1,0 +1,171 @@
+//! The help that is more than option lists: examples, exit codes, environment, files. One
+//! source for `--help` (rendered here) and the man pages (rendered by `gen-docs`).
+
+/// One example: the command line and what it does.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    pub command: &'static str,
+    pub what: &'static str,
+}
+
+const fn ex(command: &'static str, what: &'static str) -> Example {
+    Example { command, what }
+}
+
+const ROOT: &[Example] = &[
+    ex("agentview login", "Log in; keep the token in the keyring"),
+    ex("agentview login --no-browser", "Print the URL, open no browser (SSH)"),
+    ex("agentview token | some-tool", "The token alone on stdout"),
+    ex("agentview token --format header", "Authorization: Bearer <token>"),
+    ex("agentview status --check", "Does the server still accept it?"),
+    ex("agentview mcp-config claude", "Config for an MCP client"),
+    ex("agentview exec -- my-tool --serve", "my-tool gets AGENTVIEW_TOKEN"),
+    ex("agentview login --no-wait --json", "Agents: start, finish with --resume"),
+    ex("agentview login --with-token < file", "CI: store a token read from stdin"),
+    ex("agentview logout", "Forget the credential"),
+];
+
+const LOGIN: &[Example] = &[
+    ex("agentview login", "OAuth in the browser, or the login tools"),
+    ex("agentview login --no-browser --timeout 5m", "Print the URL; wait at most 5 minutes"),
+    ex("agentview login --method oauth --callback-port 8765", "Over ssh -L 8765:127.0.0.1:8765"),
+    ex("agentview login --client-id my-app", "A pre-registered OAuth client"),
+    ex("agentview login --json --print-token | jq .", "A JSON summary, the token included"),
+    ex("agentview login --no-wait --json", "Two steps (agents, CI): start, exit"),
+    ex("agentview login --resume <SESSION_ID>", "…then wait for approval and store"),
+    ex("echo \"$SESSION_ID\" | agentview login --resume -", "…the same, the id kept out of ps"),
+    ex("printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token", "Store a token you have (never in argv)"),
+];
+
+const TOKEN: &[Example] = &[
+    ex("agentview token | some-tool", "The token and a newline"),
+    ex("curl -H \"$(agentview token --format header)\" https://agentview.de/api", "A header for curl"),
+    ex("agentview token --format headers", "JSON for an MCP headers helper"),
+];
+
+const STATUS: &[Example] = &[
+    ex("agentview status", "Offline: source and expiry"),
+    ex("agentview status --check", "Ask the server (4 refused, 7 no answer)"),
+    ex("agentview status --all", "Every stored credential, every server"),
+    ex("agentview status --json | jq .expires_at_unix", "Machine-readable"),
+];
+
+const LOGOUT: &[Example] = &[
+    ex("agentview logout", "Revoke (OAuth) and forget the credential"),
+    ex("agentview logout --local", "Forget it here only; no revocation"),
+    ex("agentview --server https://example.org/mcp logout", "…for another server"),
+];
+
+const EXEC: &[Example] = &[
+    ex("agentview exec -- my-agent --serve", "Gets AGENTVIEW_TOKEN, AGENTVIEW_SERVER"),
+    ex("agentview exec -- codex", "Codex reads AGENTVIEW_TOKEN"),
+];
+
+const MCP_CONFIG: &[Example] = &[
+    ex("agentview mcp-config claude > .mcp.json", "Claude Code (headersHelper)"),
+    ex("agentview mcp-config codex >> ~/.codex/config.toml", "Codex; start it with agentview exec"),
+    ex("agentview --server https://example.org/mcp mcp-config vscode", "Another server"),
+];
+
+const COMPLETIONS: &[Example] = &[
+    ex("agentview completions bash > /etc/bash_completion.d/agentview", "bash"),
+    ex("agentview completions zsh > \"${fpath[1]}/_agentview\"", "zsh"),
+];
+
+/// Examples for `sub` ("" for agentview itself).
+pub fn examples(sub: &str) -> &'static [Example] {
+    match sub {
+        "" => ROOT,
+        "login" => LOGIN,
+        "token" => TOKEN,
+        "status" => STATUS,
+        "logout" => LOGOUT,
+        "exec" => EXEC,
+        "mcp-config" => MCP_CONFIG,
+        "completions" => COMPLETIONS,
+        _ => &[],
+    }
+}
+
+/// A paragraph after the examples, when a command needs one.
+pub fn note(sub: &str) -> Option<&'static str> {
+    match sub {
+        "exec" => Some("The command's exit code becomes agentview's (4 if not logged in)."),
+        "mcp-config" => Some(
+            "The configuration repeats --server, --store and --config-dir (from flags or the environment), so \
+             the client runs agentview against the same credential. No token is written into it.",
+        ),
+        _ => None,
+    }
+}
+
+/// The documented exit codes.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "ok"),
+    (1, "other failure"),
+    (2, "usage"),
+    (3, "login window expired or --timeout reached"),
+    (4, "not logged in, or (status --check) the server refused it"),
+    (5, "login denied or cancelled"),
+    (6, "refused by policy (PolicyLayer), or rate limited too long"),
+    (7, "server unreachable, or a protocol error after retries"),
+    (8, "credential store failure"),
+    (130, "interrupted (Ctrl-C or SIGTERM)"),
+];
+
+/// Environment variables agentview reads.
+pub const ENVIRONMENT: &[(&str, &str)] = &[
+    ("AGENTVIEW_SERVER", "the server, as --server"),
+    ("AGENTVIEW_STORE", "the store, as --store"),
+    ("AGENTVIEW_CONFIG_DIR", "the config dir, as --config-dir"),
+    ("AGENTVIEW_TOKEN", "overrides the stored credential"),
+    ("AGENTVIEW_BROWSER, BROWSER", "opens the login URL (given as last argument)"),
+    ("AGENTVIEW_KEYRING_BACKEND", "secret-service | keyutils: only that keyring"),
+    ("AGENTVIEW_LOGIN_METHOD", "auto | oauth | session, as login --method"),
+    ("AGENTVIEW_CLIENT_SECRET", "the secret of a confidential login --client-id"),
+    ("NO_COLOR", "no colours in messages"),
+];
+
+/// Files agentview reads and writes.
+pub const FILES: &[(&str, &str)] = &[
+    (
+        "$XDG_CONFIG_HOME/agentview/credentials.json",
+        "The credential file (mode 0600), used with --store file or when the keyring is not usable; \
+         ~/.config/agentview on Linux when XDG_CONFIG_HOME is unset, ~/Library/Application Support/agentview \
+         on macOS, %APPDATA%\\agentview on Windows.",
+    ),
+    ("credentials.json.lock", "Beside it: serializes writers; safe to leave in place."),
+    ("oauth-clients.json", "Beside it: OAuth client registrations per issuer, reused by the next login (mode 0600)."),
+    ("refresh.lock", "Beside it: lets one process at a time renew an OAuth token."),
+    (
+        "refresh-state.json",
+        "Beside it: what the process renewing a token is doing, for those waiting for it (no secrets).",
+    ),
+];
+
+/// The text after the options in `--help`.
+pub fn after_help(sub: &str) -> String {
+    let mut out = String::from("Examples:\n");
+    for e in examples(sub) {
+        // Two columns that fit 80; a long command gets a line of its own.
+        if e.command.chars().count() <= 36 {
+            out.push_str(&format!("  {:<36}  {}\n", e.command, e.what));
+        } else {
+            out.push_str(&format!("  {}\n  {:<36}  {}\n", e.command, "", e.what));
+        }
+    }
+    if let Some(note) = note(sub) {
+        out.push_str(&format!("\n{note}\n"));
+    }
+    if sub.is_empty() {
+        out.push_str("\nExit codes:\n");
+        for (code, meaning) in EXIT_CODES {
+            out.push_str(&format!("  {code} {meaning}\n"));
+        }
+        out.push_str("\nEnvironment:\n");
+        for (name, meaning) in ENVIRONMENT {
+            out.push_str(&format!("  {name:<27} {meaning}\n"));
+        }
+    }
+    out.trim_end().to_string()
+}

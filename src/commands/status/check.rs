@@ -1,0 +1,259 @@
+//! `status --check`: asking the server whether it still accepts a credential, and saying what
+//! it answered.
+//!
+//! An agentView server that offers an `authenticate` tool is asked through it, and its answer
+//! says who the credential belongs to. Any other MCP server is asked the plain way: an
+//! `initialize` and a `tools/list` carrying `Authorization: Bearer <token>`; HTTP 401 or 403
+//! means the credential was refused.
+
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use serde_json::{Map, Value, json};
+
+use crate::clock::iso8601;
+use crate::error::Exit;
+
+use crate::login::session::remote::VERSION;
+use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
+use crate::output::Output;
+use crate::sanitize;
+use crate::settings::Settings;
+use crate::store::{Credential, CredentialKind, UserInfo};
+
+/// The tool an agentView server answers "who is this credential?" with.
+pub const AUTHENTICATE: &str = "authenticate";
+
+const TOKEN_ARGS: [&str; 5] = ["token", "access_token", "accessToken", "bearer_token", "bearerToken"];
+const SESSION_ARGS: [&str; 2] = ["session_request_id", "sessionRequestId"];
+
+/// The server's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Accepted(Accepted),
+    /// The server refused the credential; the reason is sanitized for the terminal.
+    Rejected {
+        reason: String,
+    },
+    /// No usable answer: unreachable, or not speaking MCP as expected.
+    Unreachable {
+        reason: String,
+    },
+}
+
+/// What an accepting server said.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Accepted {
+    /// `authenticate` or `tools/list`: how the answer was obtained.
+    pub via: &'static str,
+    pub user: Option<UserInfo>,
+    pub scope: Option<String>,
+    /// Unix seconds, when the server said.
+    pub expires_at: Option<u64>,
+}
+
+/// Ask the server about `credential`. Never retried: a check is a question, not a login.
+pub async fn check(settings: &Settings, credential: &Credential, output: &Output) -> Verdict {
+    let trace = output.trace();
+    let mut headers = settings.headers.clone();
+    // Both are Bearer tokens; a session id is not a header value, the tool takes it.
+    if matches!(credential.kind, CredentialKind::Bearer | CredentialKind::OAuth) {
+        match HeaderValue::from_str(&format!("Bearer {}", credential.secret.expose())) {
+            Ok(mut value) => {
+                value.set_sensitive(true);
+                headers.insert(AUTHORIZATION, value);
+            }
+            Err(_) => return Verdict::Rejected { reason: "the stored token cannot be sent as a header".into() },
+        }
+    }
+    let config =
+        TransportConfig { endpoint: settings.server.url().clone(), headers, request_timeout: settings.request_timeout };
+    let http = match HttpTransport::new(config, trace) {
+        Ok(http) => http,
+        Err(e) => return verdict_of(e),
+    };
+    let mut client = match McpClient::connect(http, VERSION).await {
+        Ok(client) => client,
+        Err(e) => return verdict_of(e),
+    };
+    let verdict = ask(&mut client, credential).await;
+    let _ = tokio::time::timeout(Duration::from_secs(3), client.close()).await;
+    verdict
+}
+
+async fn ask(client: &mut McpClient, credential: &Credential) -> Verdict {
+    let tools = match client.list_tools().await {
+        Ok(tools) => tools,
+        Err(e) => return verdict_of(e),
+    };
+    let Some(tool) = tools.iter().find(|t| t.name == AUTHENTICATE) else {
+        return Verdict::Accepted(Accepted { via: "tools/list", ..Accepted::default() });
+    };
+    match client.call_tool(AUTHENTICATE, arguments(tool, credential)).await {
+        Ok(result) => read_answer(&result),
+        Err(e) => verdict_of(e),
+    }
+}
+
+/// The credential under the argument name the tool's schema declares.
+fn arguments(tool: &Tool, credential: &Credential) -> Value {
+    let declared = tool.arguments();
+    let names: &[&str] = match credential.kind {
+        CredentialKind::Bearer | CredentialKind::OAuth => &TOKEN_ARGS,
+        CredentialKind::Session => &SESSION_ARGS,
+    };
+    let mut args = Map::new();
+    if let Some(name) = names.iter().find(|n| declared.contains(n)) {
+        args.insert((*name).to_string(), json!(credential.secret.expose()));
+    }
+    Value::Object(args)
+}
+
+fn verdict_of(error: McpError) -> Verdict {
+    match error {
+        McpError::AuthRequired { status, .. } => {
+            Verdict::Rejected { reason: format!("the server refused the credential (HTTP {status})") }
+        }
+        other => Verdict::Unreachable { reason: other.to_string() },
+    }
+}
+
+/// Read an `authenticate` result: `isError` or `valid: false` means refused.
+pub fn read_answer(result: &Value) -> Verdict {
+    let text = result
+        .get("content")
+        .and_then(Value::as_array)
+        .and_then(|blocks| blocks.iter().find_map(|b| b.get("text").and_then(Value::as_str)))
+        .unwrap_or_default();
+    if result.get("isError").and_then(Value::as_bool) == Some(true) {
+        let reason =
+            if text.is_empty() { "the server refused the credential".into() } else { sanitize::line(text, 200) };
+        return Verdict::Rejected { reason };
+    }
+    let fields = fields_of(result, text);
+    for flag in ["valid", "authenticated", "active"] {
+        if fields.get(flag).and_then(Value::as_bool) == Some(false) {
+            return Verdict::Rejected { reason: format!("the server answered {flag}: false") };
+        }
+    }
+    let text_of =
+        |names: &[&str]| names.iter().find_map(|n| fields.get(*n).and_then(Value::as_str)).map(str::to_string);
+    let user = match fields.get("user") {
+        Some(Value::Object(u)) => Some(UserInfo {
+            name: u.get("name").and_then(Value::as_str).map(str::to_string),
+            email: u.get("email").and_then(Value::as_str).map(str::to_string),
+            id: u.get("id").and_then(Value::as_str).map(str::to_string),
+        }),
+        Some(Value::String(name)) => Some(UserInfo { name: Some(name.clone()), ..UserInfo::default() }),
+        _ => {
+            let user = UserInfo {
+                name: text_of(&["name", "userName", "user_name"]),
+                email: text_of(&["email"]),
+                id: text_of(&["userId", "user_id", "sub"]),
+            };
+            (user != UserInfo::default()).then_some(user)
+        }
+    };
+    let scope = match fields.get("scope").or_else(|| fields.get("scopes")) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")),
+        _ => None,
+    };
+    let expires_at = text_of(&["expiresAt", "expires_at", "tokenExpiresAt", "token_expires_at"])
+        .and_then(|at| humantime::parse_rfc3339_weak(&at).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs())
+        .or_else(|| {
+            let secs = ["expiresIn", "expires_in"].iter().find_map(|n| fields.get(*n).and_then(Value::as_u64))?;
+            Some(crate::clock::unix_now() + secs)
+        });
+    Verdict::Accepted(Accepted { via: AUTHENTICATE, user, scope, expires_at })
+}
+
+/// The answer's fields: `structuredContent` (unwrapping `{"result": {...}}`), else the text as JSON.
+fn fields_of(result: &Value, text: &str) -> Map<String, Value> {
+    let structured = match result.get("structuredContent") {
+        Some(Value::Object(o)) if o.len() == 1 && o.get("result").is_some_and(Value::is_object) => {
+            o.get("result").and_then(Value::as_object).cloned()
+        }
+        Some(Value::Object(o)) => Some(o.clone()),
+        _ => None,
+    };
+    structured.or_else(|| serde_json::from_str::<Map<String, Value>>(text).ok()).unwrap_or_default()
+}
+
+/// The exit code of a check: accepted → 0, refused → 4 (not logged in), no answer → 7 (server).
+pub fn exit_of(verdict: &Verdict) -> Exit {
+    match verdict {
+        Verdict::Accepted(_) => Exit::Ok,
+        Verdict::Rejected { .. } => Exit::NotLoggedIn,
+        Verdict::Unreachable { .. } => Exit::Server,
+    }
+}
+
+pub fn to_json(verdict: &Verdict) -> Value {
+    match verdict {
+        Verdict::Accepted(a) => json!({
+            "result": "accepted",
+            "via": a.via,
+            "user": a.user.as_ref().map(UserInfo::to_json).unwrap_or(Value::Null),
+            "scope": a.scope,
+            "expires_at": a.expires_at.map(iso8601),
+            "expires_at_unix": a.expires_at,
+        }),
+        Verdict::Rejected { reason } => json!({"result": "rejected", "reason": reason}),
+        Verdict::Unreachable { reason } => json!({"result": "unreachable", "reason": reason}),
+    }
+}
+
+/// The verdict's lines in the report.
+pub(super) fn print(verdict: &Verdict, report: &mut super::Report) {
+    match verdict {
+        Verdict::Accepted(a) => {
+            let how = if a.via == AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };
+            report.line(&format!("  check:   the server accepts the credential (asked through {how})"));
+            if let Some(user) = a.user.as_ref().and_then(UserInfo::describe) {
+                report.line(&format!("  server says account: {user}"));
+            }
+            if let Some(scope) = &a.scope {
+                report.line(&format!("  server says scope:   {}", crate::sanitize::line(scope, 200)));
+            }
+            if let Some(at) = a.expires_at {
+                report.line(&format!("  server says expires: {}", iso8601(at)));
+            }
+        }
+        Verdict::Rejected { reason } => {
+            report.line(&format!("  check:   REJECTED by the server: {reason}"));
+        }
+        Verdict::Unreachable { reason } => {
+            report.line(&format!("  check:   no answer from the server: {reason}"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_result_is_a_refusal() {
+        let result = json!({"content": [{"type": "text", "text": "invalid token"}], "isError": true});
+        assert_eq!(read_answer(&result), Verdict::Rejected { reason: "invalid token".into() });
+        let result = json!({"content": [], "structuredContent": {"valid": false}});
+        assert!(matches!(read_answer(&result), Verdict::Rejected { .. }));
+    }
+
+    #[test]
+    fn user_scope_and_expiry_come_from_the_answer() {
+        let answer = json!({"user": {"name": "Ada", "email": "ada@example.com"}, "scope": ["read", "write"],
+            "expiresAt": "2030-01-01T00:00:00Z"});
+        let result = json!({"content": [{"type": "text", "text": answer.to_string()}]});
+        let Verdict::Accepted(accepted) = read_answer(&result) else { panic!("accepted") };
+        assert_eq!(accepted.user.and_then(|u| u.email).as_deref(), Some("ada@example.com"));
+        assert_eq!(accepted.scope.as_deref(), Some("read write"));
+        assert_eq!(accepted.expires_at, Some(1_893_456_000));
+        let wrapped = json!({"content": [], "structuredContent": {"result": {"email": "b@example.com"}}});
+        let Verdict::Accepted(accepted) = read_answer(&wrapped) else { panic!("accepted") };
+        assert_eq!(accepted.user.and_then(|u| u.email).as_deref(), Some("b@example.com"));
+    }
+}

@@ -1,0 +1,130 @@
+//! `status --all`, and what `status` says when this server has no credential: the servers
+//! that have one, and the command that uses it. Never a token.
+
+use serde_json::{Value, json};
+
+use super::Report;
+use crate::clock::{iso8601, unix_now};
+use crate::credential::LoginHint;
+use crate::error::Exit;
+use crate::output::Output;
+use crate::settings::Settings;
+use crate::store::file::{Entry, Listing};
+use crate::store::{FileStore, StoreChoice, UserInfo};
+
+/// The credential file (unless `--store keyring`), and what the keyring cannot show: the OS
+/// keyrings agentview uses cannot be enumerated through one portable interface, so a keyring
+/// is only asked about the current server.
+fn list(settings: &Settings) -> (Listing, Option<&'static str>) {
+    let store = FileStore::new(&settings.store.config_dir);
+    let keyring_note = (settings.store.choice != StoreChoice::File)
+        .then_some("credentials in the OS keyring cannot be listed; only the credential file is shown");
+    let listing = if settings.store.choice == StoreChoice::Keyring {
+        Listing { file: store.path().display().to_string(), ..Listing::default() }
+    } else {
+        store.list()
+    };
+    (listing, keyring_note)
+}
+
+fn entry_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
+    json!({
+        "server": entry.server,
+        "kind": entry.kind.as_str(),
+        "expires_at": entry.expires_at.map(iso8601),
+        "expires_at_unix": entry.expires_at,
+        "expired": !entry.is_live(now),
+        "user": entry.user.as_ref().map(UserInfo::to_json).unwrap_or(Value::Null),
+        "status_command": settings.command_for(&entry.server, "status"),
+    })
+}
+
+fn entry_line(entry: &Entry, now: u64) -> String {
+    let server = crate::sanitize::line(&entry.server, 200);
+    let who = entry.user.as_ref().and_then(UserInfo::describe).map(|u| format!(" as {u}")).unwrap_or_default();
+    let until = match entry.expires_at {
+        Some(at) if at > now => format!(", until {}", iso8601(at)),
+        Some(at) => format!(", EXPIRED {}", iso8601(at)),
+        None => String::new(),
+    };
+    format!("  {server}{who} ({}{until})", entry.kind.as_str())
+}
+
+/// `status --all`: every stored credential the stores can list.
+pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    let now = unix_now();
+    let (listing, keyring_note) = list(settings);
+    if as_json {
+        let entries: Vec<Value> = listing.entries.iter().map(|e| entry_json(e, now, settings)).collect();
+        let doc = json!({
+            "credentials": entries,
+            "file": listing.file,
+            "keyring_listed": false,
+            "notes": keyring_note.iter().map(|n| n.to_string()).chain(listing.problems.iter().cloned()).collect::<Vec<_>>(),
+        });
+        crate::output::write_data(&format!("{doc}\n"))?;
+    } else {
+        let mut report = Report::default();
+        if listing.entries.is_empty() {
+            report.line(&format!("No credentials in {}.", listing.file));
+        } else {
+            report.line(&format!("Credentials in {}:", listing.file));
+            for entry in &listing.entries {
+                report.line(&entry_line(entry, now));
+            }
+        }
+        if let Some(note) = keyring_note {
+            report.line(&format!("  note: {note}"));
+        }
+        report.write()?;
+        for problem in &listing.problems {
+            output.always(&format!("  note: {problem}"));
+        }
+    }
+    Ok(if listing.entries.is_empty() { Exit::NotLoggedIn } else { Exit::Ok })
+}
+
+/// `status` without a credential for this server.
+pub fn not_logged_in(
+    as_json: bool,
+    store_errors: &[String],
+    login: &LoginHint,
+    settings: &Settings,
+    output: &Output,
+) -> anyhow::Result<Exit> {
+    let now = unix_now();
+    let (listing, _) = list(settings);
+    let others: Vec<&Entry> = listing.entries.iter().filter(|e| e.server != settings.server.as_str()).collect();
+    if as_json {
+        let doc = json!({
+            "logged_in": false,
+            "server": settings.server,
+            "store_errors": store_errors,
+            "other_servers": others.iter().map(|e| entry_json(e, now, settings)).collect::<Vec<_>>(),
+            "login_command": login.command,
+        });
+        crate::output::write_data(&format!("{doc}\n"))?;
+        return Ok(Exit::NotLoggedIn);
+    }
+    let mut report = Report::default();
+    report.line(&format!("Not logged in to {}.", settings.server));
+    if !others.is_empty() {
+        report.line("Credentials are stored for:");
+        for entry in &others {
+            report.line(&entry_line(entry, now));
+        }
+    }
+    report.write()?;
+    for error in store_errors {
+        output.always(&format!("  note: {error}"));
+    }
+    if let Some(first) = others.first() {
+        output.always(&format!("Use one with: {}", settings.command_for(&first.server, "status")));
+        output.always("  (the same --server works with token, exec and mcp-config)");
+    }
+    output.always(&format!("Run `{}` to log in.", login.command));
+    if let Some(why) = &login.why_not_keyring {
+        output.always(&format!("  {why}"));
+    }
+    Ok(Exit::NotLoggedIn)
+}

@@ -1,0 +1,151 @@
+//! `agentview status`: logged in or not, where the credential comes from, until when. Never the token.
+//! The report is the answer, on stdout; errors and hints go to stderr.
+//! Offline unless `--check` asks the server.
+
+use serde_json::{Value, json};
+
+use self::check::Verdict;
+use crate::cli::StatusArgs;
+use crate::clock::{countdown, iso8601, unix_now};
+use crate::credential::{Door, Found};
+use crate::error::Exit;
+use crate::output::Output;
+use crate::settings::Settings;
+use crate::store::UserInfo;
+
+mod check;
+mod list;
+
+/// The lines of a report, written to stdout at once: the report is the command's answer, so it
+/// goes where data goes; hints and errors stay on stderr.
+#[derive(Debug, Default)]
+struct Report(String);
+
+impl Report {
+    fn line(&mut self, text: &str) {
+        self.0.push_str(text);
+        self.0.push('\n');
+    }
+
+    fn write(&self) -> anyhow::Result<()> {
+        crate::output::write_data(&self.0)
+    }
+}
+
+pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    if args.all {
+        return list::all(args.json, settings, output);
+    }
+    let door = Door::new(settings, output);
+    let lookup = door.usable().await?;
+    // A store that cannot be read is a store failure here as for `token` (exit 8).
+    crate::commands::report_read_errors(&lookup, settings, output)?;
+    let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
+    let Some(found) = &lookup.found else {
+        return list::not_logged_in(args.json, &store_errors, &door.login_hint().await, settings, output);
+    };
+    let live = found.credential.is_live(unix_now());
+    let check = if args.check && live { Some(check::check(settings, &found.credential, output).await) } else { None };
+    if args.json {
+        crate::output::write_data(&format!("{}\n", json_report(found, live, check.as_ref(), &store_errors, settings)))?;
+    } else {
+        for error in &store_errors {
+            output.always(&format!("  note: {error}"));
+        }
+        let overridden = found.source == crate::store::Source::Env && door.stored().await.found.is_some();
+        text_report(found, live, check.as_ref(), overridden, settings).write()?;
+        if matches!(check, Some(Verdict::Rejected { .. })) {
+            output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
+        } else if !live {
+            output.always(&format!("Run `{}` to log in again.", settings.command("login")));
+        }
+    }
+    Ok(match (&check, live) {
+        (_, false) => Exit::NotLoggedIn,
+        (Some(verdict), true) => check::exit_of(verdict),
+        (None, true) => Exit::Ok,
+    })
+}
+
+/// `status --json`.
+fn json_report(
+    found: &Found,
+    live: bool,
+    check: Option<&Verdict>,
+    store_errors: &[String],
+    settings: &Settings,
+) -> Value {
+    let credential = &found.credential;
+    let mut doc = json!({
+        "logged_in": live,
+        "server": settings.server,
+        "source": found.source.as_str(),
+        "location": found.location,
+        "kind": credential.kind.as_str(),
+        "expires_at": credential.expires_at.map(iso8601),
+        "expires_at_unix": credential.expires_at,
+        "expired": !live,
+        "user": credential.user.as_ref().map(UserInfo::to_json).unwrap_or(Value::Null),
+        "stored_at": iso8601(credential.created_at),
+        "stored_at_unix": credential.created_at,
+        "store_errors": store_errors,
+    });
+    if let Some(grant) = &credential.oauth {
+        doc["issuer"] = json!(grant.issuer);
+        doc["scope"] = json!(grant.scope);
+        // A token whose expiry is unknown is never found due: nothing renews it on its own.
+        doc["renews"] = json!(grant.refresh_token.is_some() && credential.expires_at.is_some());
+    }
+    if let Some(verdict) = check {
+        doc["check"] = check::to_json(verdict);
+        // No answer leaves the local verdict standing; a refusal overrides it.
+        doc["logged_in"] = json!(live && !matches!(verdict, Verdict::Rejected { .. }));
+    }
+    doc
+}
+
+/// The report for people: who, what, from where, until when, and what the server said.
+fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: bool, settings: &Settings) -> Report {
+    let credential = &found.credential;
+    let now = unix_now();
+    let mut report = Report::default();
+    let state = match check {
+        _ if !live => "The credential has EXPIRED for",
+        Some(Verdict::Rejected { .. }) => "The server REFUSES the stored credential for",
+        _ => "Logged in to",
+    };
+    report.line(&format!("{state} {}", settings.server));
+    if let Some(user) = credential.user.as_ref().and_then(UserInfo::describe) {
+        report.line(&format!("  account: {user}"));
+    }
+    report.line(&format!("  kind:    {}", credential.kind.describe()));
+    if let Some(grant) = &credential.oauth {
+        report.line(&format!("  issuer:  {}", crate::sanitize::line(&grant.issuer, 200)));
+        if let Some(scope) = &grant.scope {
+            report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
+        }
+        let renews = match (&grant.refresh_token, credential.expires_at) {
+            (Some(_), Some(_)) => "automatically, before it expires",
+            (Some(_), None) => {
+                "not on its own: the expiry is unknown (the server did not say), so agentview cannot \
+                 tell when; log in again (login --force) if the server refuses it"
+            }
+            (None, _) => "no (no refresh token)",
+        };
+        report.line(&format!("  renews:  {renews}"));
+    }
+    report.line(&format!("  source:  {} ({})", found.source.as_str(), found.location));
+    let expiry = match credential.expires_at {
+        Some(at) if at > now => format!("{} (in {})", iso8601(at), countdown(std::time::Duration::from_secs(at - now))),
+        Some(at) => format!("{} (expired)", iso8601(at)),
+        None => "unknown".into(),
+    };
+    report.line(&format!("  expires: {expiry}"));
+    if overridden {
+        report.line("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
+    }
+    if let Some(verdict) = check {
+        check::print(verdict, &mut report);
+    }
+    report
+}

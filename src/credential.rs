@@ -1,0 +1,344 @@
+//! The one door to a usable credential. Every reader (`token`, `exec`, `status`, and `login`
+//! checking whether it is logged in already) comes through here:
+//!
+//! 1. the environment: `AGENTVIEW_TOKEN` overrides every store ([`from_environment`], where a
+//!    credential made from a client id and secret in the environment would come from too);
+//! 2. the stores in order (off the async thread: a keyring call may hang until its timeout);
+//! 3. renewal of a credential that is due, by the step its grant calls for, single flight
+//!    across processes: the refresh lock, a second read of the store, a renewal only if nobody
+//!    else did one, and the renewed credential saved at once.
+
+mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use self::state::{Phase, State};
+
+use crate::clock::{RealClock, SharedClock};
+use crate::error::{Exit, Failure};
+use crate::http::{Http, user_agent};
+use crate::login::oauth::Tokens;
+use crate::login::oauth::renew::{self, is_due};
+use crate::output::Output;
+use crate::settings::Settings;
+use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
+use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
+
+/// How a renewal that did not happen reads when the token has expired.
+const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
+
+/// The lock renewals of every agentview process take, in the config dir.
+const LOCK_FILE: &str = "refresh.lock";
+
+/// A credential and where it came from.
+#[derive(Debug)]
+pub struct Found {
+    pub credential: Credential,
+    pub source: Source,
+    /// "the Secret Service keyring", a file path, or "AGENTVIEW_TOKEN".
+    pub location: String,
+}
+
+/// The result of a lookup: what was found, and stores that could not be read.
+#[derive(Debug, Default)]
+pub struct Lookup {
+    pub found: Option<Found>,
+    /// Stores that failed on read, with their real error (shown by `status` and `-v`).
+    pub errors: Vec<(String, StoreError)>,
+    /// What the store that held the credential wants the user told (a credentials file others
+    /// can read, a keyring that forgets at reboot).
+    pub notes: Vec<String>,
+}
+
+/// The command that logs in, for a hint.
+#[derive(Debug)]
+pub struct LoginHint {
+    pub command: String,
+    /// Set when the command names another store than the user's keyring: why.
+    pub why_not_keyring: Option<String>,
+}
+
+impl LoginHint {
+    /// Tell the user how to log in: `lead` and `rest` around the command, then why not the
+    /// keyring, if so.
+    pub fn tell(&self, output: &Output, lead: &str, rest: &str) {
+        output.info(&format!("{lead}`{}`{rest}", self.command));
+        if let Some(why) = &self.why_not_keyring {
+            output.info(&format!("  {why}"));
+        }
+    }
+}
+
+/// The door, for one run.
+#[derive(Debug)]
+pub struct Door<'a> {
+    settings: &'a Settings,
+    output: &'a Output,
+    clock: SharedClock,
+}
+
+impl<'a> Door<'a> {
+    pub fn new(settings: &'a Settings, output: &'a Output) -> Door<'a> {
+        Door { settings, output, clock: Arc::new(RealClock) }
+    }
+
+    /// What `token`, `exec` and `status` use: the environment's credential, else the stored
+    /// one, renewed first when it is due.
+    pub async fn usable(&self) -> anyhow::Result<Lookup> {
+        if let Some(found) = from_environment(self.settings, self.clock.unix_now()) {
+            return Ok(Lookup { found: Some(found), ..Lookup::default() });
+        }
+        self.stored_fresh().await
+    }
+
+    /// The stored credential, renewed first when it is due (what `login` checks before it
+    /// logs in again). A renewal that fails is the error.
+    pub async fn stored_fresh(&self) -> anyhow::Result<Lookup> {
+        let lookup = self.stored().await;
+        match &lookup.found {
+            Some(found) if is_due(&found.credential, self.clock.unix_now()) => self.renew(lookup).await,
+            _ => Ok(lookup),
+        }
+    }
+
+    /// The stored credential as it is, looked up off the async thread.
+    pub async fn stored(&self) -> Lookup {
+        let config = self.settings.store.clone();
+        let server = self.settings.server.as_str().to_owned();
+        tokio::task::spawn_blocking(move || look_in_stores(&config, &server)).await.unwrap_or_else(|e| Lookup {
+            errors: vec![(
+                "the credential store".into(),
+                StoreError::Other { store: "the credential store".into(), reason: format!("the lookup failed: {e}") },
+            )],
+            ..Lookup::default()
+        })
+    }
+
+    /// How a hint tells the user to log in when there is no credential: the command with their
+    /// own flags, unless `--store keyring` names a keyring that cannot keep a credential here (it
+    /// may answer reads and still refuse every write); then the file store, and why not the
+    /// keyring.
+    pub async fn login_hint(&self) -> LoginHint {
+        let settings = self.settings;
+        let own = LoginHint { command: settings.command("login"), why_not_keyring: None };
+        if settings.store.choice != StoreChoice::Keyring {
+            return own;
+        }
+        let config = settings.store.clone();
+        let probed = tokio::task::spawn_blocking(move || {
+            let keyring = store::stores_for_read(&config).into_iter().next()?;
+            keyring.probe().err().map(|e| format!("the keyring cannot keep a credential here: {e}"))
+        })
+        .await;
+        match probed {
+            Ok(Some(why)) => {
+                LoginHint { command: settings.command_in_store("file", "login"), why_not_keyring: Some(why) }
+            }
+            _ => own,
+        }
+    }
+
+    /// Renew the found credential under the refresh lock.
+    async fn renew(&self, seen: Lookup) -> anyhow::Result<Lookup> {
+        let Door { settings, output, .. } = *self;
+        let Some(found) = seen.found.as_ref() else { return Ok(seen) };
+        let since = self.clock.unix_millis();
+        let dir = PrivateDir::new(&settings.store.config_dir);
+        let _lock = self.lock(&dir, settings.request_timeout + Duration::from_secs(10)).await?;
+        // Another process may have renewed it while we waited for the lock.
+        let again = self.stored().await;
+        let now = self.clock.unix_now();
+        let current = match again.found.as_ref() {
+            Some(now_found) if now_found.credential.secret != found.credential.secret => {
+                output.verbose("another agentview process renewed the token meanwhile");
+                return Ok(again);
+            }
+            Some(now_found) if is_due(&now_found.credential, now) => now_found,
+            _ => return Ok(again),
+        };
+        let Some(tokens) = self.ask(&dir, current, since).await? else { return Ok(again) };
+        for warning in &tokens.warnings {
+            output.warn(warning);
+        }
+        let renewed = renew::renewed(&current.credential, tokens, now);
+        self.save(current, &renewed).await?;
+        let found = Found { credential: renewed, source: current.source, location: current.location.clone() };
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
+    }
+
+    /// New tokens for `current` from its authorization server, telling the processes queued for
+    /// the lock (`dir`) what happens. `None`: keep using `current` (nothing to renew with, or a
+    /// failed renewal of a token still live). A reader queued since `since` behind a renewal
+    /// that failed meanwhile fails the same way, without asking a server that just did not answer.
+    async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<Tokens>> {
+        let Door { settings, output, .. } = *self;
+        let Some(grant) = current.credential.oauth.as_ref() else { return Ok(None) };
+        let server = settings.server.as_str();
+        let print = state::fingerprint(&current.credential.secret);
+        if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
+            let why = format!("another agentview process could not renew it just now: {reason}");
+            let failure = Failure::new(Exit::Server, format!("{EXPIRED}: {why}"))
+                .with_hint("the authorization server did not answer; try again later");
+            self.not_renewed(&current.credential, &why, failure)?;
+            return Ok(None);
+        }
+        let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
+            .map_err(|e| e.into_failure("cannot renew the token"))?;
+        output.verbose(&format!("renewing the access token at {}", grant.issuer));
+        let record = |phase| State {
+            server: server.to_owned(),
+            at_ms: self.clock.unix_millis(),
+            credential: print.clone(),
+            phase,
+        };
+        if let Err(e) = state::write(dir, &record(Phase::Renewing)) {
+            output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
+        }
+        let result = renew::renew(&http, grant).await;
+        match &result {
+            Err(e) if !e.is_invalid_grant() => {
+                let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
+            }
+            _ => state::clear(dir),
+        }
+        match result {
+            Ok(tokens) => Ok(tokens),
+            Err(e) if e.is_invalid_grant() => {
+                let server = server.to_owned();
+                self.in_store_of(current, move |store| {
+                    let _ = store.delete(&server);
+                })
+                .await;
+                Err(Failure::new(
+                    Exit::NotLoggedIn,
+                    format!(
+                        "the authorization server no longer accepts the stored refresh token ({e}); the credential was removed"
+                    ),
+                )
+                .with_hint(format!("log in again: {}", settings.command("login")))
+                .into())
+            }
+            Err(e) => {
+                let why = e.to_string();
+                self.not_renewed(&current.credential, &why, e.into_failure(EXPIRED))?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A renewal that did not happen (`why`): a token still live is used until it expires,
+    /// with a warning (`Ok`); an expired one is `failure` (exit 7). The stored credential is kept.
+    fn not_renewed(&self, current: &Credential, why: &str, failure: Failure) -> Result<(), Failure> {
+        if current.is_live(self.clock.unix_now()) {
+            self.output
+                .warn(&format!("could not renew the access token ({why}); using the current one until it expires"));
+            return Ok(());
+        }
+        Err(failure)
+    }
+
+    /// Run `work` on the store `found` came from, off the async thread. `None`: that store is
+    /// not configured (any more).
+    async fn in_store_of<T: Send + 'static>(
+        &self,
+        found: &Found,
+        work: impl FnOnce(Box<dyn store::CredentialStore>) -> T + Send + 'static,
+    ) -> Option<Result<T, tokio::task::JoinError>> {
+        let store = store::stores_for_read(&self.settings.store).into_iter().find(|s| s.source() == found.source)?;
+        Some(tokio::task::spawn_blocking(move || work(store)).await)
+    }
+
+    async fn save(&self, found: &Found, credential: &Credential) -> Result<(), Failure> {
+        let to_save = credential.clone();
+        let saved = self.in_store_of(found, move |store| store.save(&to_save)).await;
+        let saved = match saved {
+            None => return Err(Failure::new(Exit::Store, "the store the credential came from is not configured")),
+            Some(Err(e)) => return Err(Failure::new(Exit::Store, format!("saving the renewed token failed: {e}"))),
+            Some(Ok(saved)) => saved,
+        };
+        saved.map_err(|e| {
+            Failure::new(Exit::Store, format!("the token was renewed but could not be stored: {e}"))
+                .with_source(e)
+                .with_hint("the old refresh token may no longer work; log in again: agentview login")
+        })
+    }
+
+    /// The cross-process refresh lock in the config dir, waited for at most `wait`. It is a
+    /// private file of the config dir whatever the store: a link, a file of another user, or a
+    /// dir others can write is refused (exit 8, naming the file), and nothing is renewed.
+    /// Where locks cannot be taken at all (a read-only dir, a file system without locks) the
+    /// renewal goes on without one.
+    async fn lock(&self, dir: &PrivateDir, wait: Duration) -> Result<Option<Locked>, Failure> {
+        let path = dir.file(LOCK_FILE);
+        let refused = |e: &dyn std::fmt::Display| {
+            Failure::new(Exit::Store, format!("cannot take the refresh lock {}: {e}", path.display())).with_hint(
+                "agentview does not use a file in its config dir that someone else may have planted or can change; \
+                 fix or remove what is named above",
+            )
+        };
+        let file = match dir.lock_file(LOCK_FILE) {
+            Ok(file) => file,
+            Err(e @ PrivateError::Refused(_)) => return Err(refused(&e)),
+            Err(e) => {
+                self.output.verbose(&format!("renewing without the refresh lock: {e}"));
+                return Ok(None);
+            }
+        };
+        match file.lock(self.clock.as_ref(), wait).await {
+            Ok(locked) => Ok(Some(locked)),
+            // Who is slow: the server the holder is asking, or the store it is saving to.
+            Err(LockError::Busy { .. }) if state::read(dir).is_some_and(|s| s.is_renewing()) => Err(Failure::new(
+                Exit::Server,
+                format!(
+                    "the authorization server has kept another agentview process renewing the token waiting for \
+                     over {} s",
+                    wait.as_secs()
+                ),
+            )
+            .with_hint(crate::http::UNREACHABLE_HINT)),
+            Err(LockError::Busy { .. }) => Err(Failure::new(
+                Exit::Store,
+                format!("another agentview process has been renewing the token for over {} s", wait.as_secs()),
+            )),
+            Err(e @ LockError::Io { .. }) => {
+                self.output.verbose(&format!("renewing without the refresh lock: {e}"));
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
+pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
+    let secret = settings.env_token.as_ref()?;
+    let credential = Credential {
+        server: settings.server.to_string(),
+        kind: CredentialKind::Bearer,
+        secret: secret.clone(),
+        expires_at: None,
+        user: None,
+        created_at: now,
+        oauth: None,
+    };
+    Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into() })
+}
+
+/// Look in the stores in order; the first that holds a credential for `server` wins, and only
+/// it has something to say (a keyring that forgets at reboot, a file others can read): a store
+/// that did not hold the credential is no reader's concern.
+fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
+    let mut lookup = Lookup::default();
+    for store in store::stores_for_read(config) {
+        match store.load(server) {
+            Ok(Some(credential)) => {
+                lookup.notes = store.notes();
+                lookup.found = Some(Found { credential, source: store.source(), location: store.describe() });
+                return lookup;
+            }
+            Ok(None) => {}
+            Err(e) => lookup.errors.push((store.describe(), e)),
+        }
+    }
+    lookup
+}
