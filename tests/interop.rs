@@ -127,3 +127,37 @@ fn not_an_agentview_server() {
     let run = av.run(&["login", "--no-browser"]).expect_code(7);
     assert!(run.stderr.contains("not an agentView server"), "{}", run.stderr);
 }
+
+/// A server that speaks only the stateless protocol (2026-07-28) refuses the handshake and names
+/// the version it supports: agentview switches, and every later request is stateless.
+#[test]
+fn a_server_that_refuses_the_handshake_gets_the_stateless_protocol() {
+    use support::server::{Fault, Match};
+    let refusal = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32022,"message":"Unsupported protocol version","data":{"supported":["2026-07-28"]}}}"#;
+    for stateful in [true, false] {
+        let server =
+            TestServer::start(ServerConfig { auto_approve_after_polls: Some(1), stateful, ..ServerConfig::default() });
+        server.push_fault(Fault::Raw {
+            on: Match::Method("initialize".into()),
+            status: 400,
+            content_type: "application/json".into(),
+            body: refusal.into(),
+            count: 1000,
+        });
+        let av = Agentview::new(&server.mcp_url());
+        av.run(&["login", "--no-browser"]).expect_code(0);
+        let token = av.token();
+        assert_eq!(Some(token), server.token_for(&server.sessions()[0].id), "stateful={stateful}");
+        let requests = server.requests();
+        let modern: Vec<_> = requests.iter().filter(|r| r.rpc_method.as_deref() != Some("initialize")).collect();
+        assert!(modern.iter().any(|r| r.rpc_method.as_deref() == Some("server/discover")), "stateful={stateful}");
+        for request in modern.iter().filter(|r| r.http_method == "POST") {
+            assert_eq!(request.protocol_version.as_deref(), Some("2026-07-28"), "{request:?}");
+            assert_eq!(request.session_id, None, "no session in the stateless protocol: {request:?}");
+            assert_eq!(request.headers.get("mcp-method"), request.rpc_method.as_ref(), "{request:?}");
+        }
+        let call = modern.iter().find(|r| r.tool.as_deref() == Some("create_auth_session")).expect("create called");
+        assert_eq!(call.headers.get("mcp-name").map(String::as_str), Some("create_auth_session"));
+        assert_eq!(server.calls().initialized_notifications, 0, "no handshake");
+    }
+}

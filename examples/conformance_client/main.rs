@@ -12,6 +12,11 @@
 //! - `sse-retry`: connect, list tools, call `test_reconnection`; the server closes the call's
 //!   event stream after a priming event, and the client resumes it with GET + Last-Event-ID
 //!   after the `retry:` wait.
+//! - `request-metadata` (2026-07-28): connect and list tools; the server refuses the first
+//!   request and names the version it supports, and judges `_meta` and the version header on
+//!   every request.
+//! - `http-standard-headers` (2026-07-28): connect, list tools and call each one; the server
+//!   judges the `Mcp-Method` and `Mcp-Name` headers.
 //!
 //! Authorization scenarios (`auth/…`, `oauth.rs`): initialize, list tools and call `test-tool`
 //! when the server lists it; a 401 or a 403 `insufficient_scope` challenge starts an OAuth 2.1

@@ -19,9 +19,13 @@ pub const TEST_TOOL: &str = "test-tool";
 /// A core scenario: the tool it calls must be there.
 pub async fn run(scenario: &str, endpoint: &Url) -> Result<(), String> {
     let call = match scenario {
-        "initialize" => None,
-        "tools_call" => Some(("add_numbers", json!({"a": 5, "b": 3}))),
-        "sse-retry" => Some(("test_reconnection", json!({}))),
+        // The version negotiation (2026-07-28: the server refuses the first request and names
+        // the version it takes) and the request metadata are judged on every request.
+        "initialize" | "request-metadata" => Call::None,
+        "tools_call" => Call::One("add_numbers", json!({"a": 5, "b": 3})),
+        "sse-retry" => Call::One("test_reconnection", json!({})),
+        // The standard headers are judged on each tool call.
+        "http-standard-headers" => Call::Every,
         other => return Err(format!("unknown scenario {other:?}")),
     };
     match exercise(endpoint, None, call, true).await {
@@ -33,16 +37,19 @@ pub async fn run(scenario: &str, endpoint: &Url) -> Result<(), String> {
 
 /// The requests of an authorization scenario, with the Bearer token if there is one.
 pub async fn authorized(endpoint: &Url, token: Option<&Secret>) -> Result<(), Stop> {
-    exercise(endpoint, token, Some((TEST_TOOL, json!({}))), false).await
+    exercise(endpoint, token, Call::One(TEST_TOOL, json!({})), false).await
+}
+
+/// Which tools a pass calls.
+enum Call {
+    None,
+    One(&'static str, Value),
+    /// Every tool the server lists, with no arguments.
+    Every,
 }
 
 /// Connect, list the tools, call `call` (when `required`, or when the server lists it), close.
-async fn exercise(
-    endpoint: &Url,
-    token: Option<&Secret>,
-    call: Option<(&str, Value)>,
-    required: bool,
-) -> Result<(), Stop> {
+async fn exercise(endpoint: &Url, token: Option<&Secret>, call: Call, required: bool) -> Result<(), Stop> {
     let mut headers = HeaderMap::new();
     if let Some(token) = token {
         let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
@@ -61,19 +68,26 @@ async fn exercise(
     outcome
 }
 
-async fn tools(client: &mut McpClient, call: Option<(&str, Value)>, required: bool) -> Result<(), Stop> {
+async fn tools(client: &mut McpClient, call: Call, required: bool) -> Result<(), Stop> {
     let tools = client.list_tools().await.map_err(stop)?;
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
     eprintln!("tools: {names:?}");
-    let Some((tool, arguments)) = call else { return Ok(()) };
-    if !names.contains(&tool) {
-        if required {
-            return Err(Stop::Failed(format!("the server does not offer the tool {tool}")));
+    let calls: Vec<(&str, Value)> = match call {
+        Call::None => return Ok(()),
+        Call::Every => names.iter().map(|name| (*name, json!({}))).collect(),
+        Call::One(tool, _) if !names.contains(&tool) => {
+            if required {
+                return Err(Stop::Failed(format!("the server does not offer the tool {tool}")));
+            }
+            return Ok(());
         }
-        return Ok(());
+        Call::One(tool, arguments) => vec![(tool, arguments)],
+    };
+    for (tool, arguments) in calls {
+        let result = client.call_tool(tool, arguments).await.map_err(stop)?;
+        check_result(tool, &result).map_err(Stop::Failed)?;
     }
-    let result = client.call_tool(tool, arguments).await.map_err(stop)?;
-    check_result(tool, &result).map_err(Stop::Failed)
+    Ok(())
 }
 
 /// A CallToolResult: its first text goes to stderr; `isError` fails the scenario.

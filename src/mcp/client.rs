@@ -1,4 +1,12 @@
-//! An MCP client session: initialize, requests with session recovery, tools, close.
+//! An MCP client session: the protocol negotiated with the server (the handshake-based
+//! revisions with `initialize` and a session, or the stateless 2026-07-28 one where every
+//! request carries its version in `_meta`), requests with session recovery, tools, close.
+//!
+//! agentview opens the way every server before 2026-07-28 expects, with `initialize`, but that
+//! request already carries the version header and `_meta`: a stateless server that refuses it
+//! names the versions it supports (`UnsupportedProtocolVersionError`), or answers
+//! `server/discover`, and from then on every request is stateless. Servers of both kinds work,
+//! and one that speaks only the handshake costs nothing extra.
 
 use std::time::Duration;
 
@@ -6,7 +14,7 @@ use serde_json::{Value, json};
 
 use super::jsonrpc;
 use super::transport::{HttpTransport, Reply, Scope};
-use super::{McpError, SUPPORTED_VERSIONS};
+use super::{MODERN_VERSION, McpError, SUPPORTED_VERSIONS};
 use crate::clock::{RealClock, SharedClock};
 
 /// How often a closed SSE stream is resumed before giving up on one request.
@@ -15,6 +23,17 @@ const MAX_RESUMES: usize = 5;
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(10);
 /// Upper bound for tools/list pages.
 const MAX_PAGES: usize = 50;
+
+/// A result that asks the client for input first (`resultType: "input_required"`, 2026-07-28):
+/// agentview asks a person nothing in the middle of a request, so that is an error.
+fn input_required(method: &str, result: Value) -> Result<Value, McpError> {
+    match result.get("resultType").and_then(Value::as_str) {
+        Some("input_required") => Err(McpError::Protocol(format!(
+            "the server wants more input to answer {method}, which agentview cannot give"
+        ))),
+        _ => Ok(result),
+    }
+}
 
 /// A tool as `tools/list` describes it.
 #[derive(Debug, Clone)]
@@ -40,6 +59,8 @@ pub struct McpClient {
     http: HttpTransport,
     session_id: Option<String>,
     protocol_version: String,
+    /// The stateless protocol: no session, `_meta` on every request.
+    stateless: bool,
     next_id: i64,
     client_version: String,
     /// What the wait before resuming a closed event stream runs on.
@@ -47,7 +68,7 @@ pub struct McpClient {
 }
 
 impl McpClient {
-    /// Connect: `initialize` then `notifications/initialized`.
+    /// Connect: negotiate the protocol (see the module's documentation).
     pub async fn connect(http: HttpTransport, client_version: &str) -> Result<McpClient, McpError> {
         Self::connect_on(std::sync::Arc::new(RealClock), http, client_version).await
     }
@@ -63,15 +84,21 @@ impl McpClient {
             http,
             session_id: None,
             protocol_version: SUPPORTED_VERSIONS[0].to_string(),
+            stateless: false,
             next_id: 0,
             client_version: client_version.to_string(),
         };
-        client.initialize().await?;
+        client.negotiate().await?;
         Ok(client)
     }
 
     pub fn protocol_version(&self) -> &str {
         &self.protocol_version
+    }
+
+    /// Whether the server speaks the stateless protocol (2026-07-28).
+    pub fn is_stateless(&self) -> bool {
+        self.stateless
     }
 
     pub fn session_id(&self) -> Option<&str> {
@@ -87,25 +114,70 @@ impl McpClient {
         self.next_id
     }
 
-    /// Initialize; a session that expires before `notifications/initialized`
-    /// lands is started over once.
-    async fn initialize(&mut self) -> Result<(), McpError> {
-        match self.initialize_once().await {
-            Err(McpError::SessionExpired) => self.initialize_once().await,
+    /// What every request declares about agentview under `version` (`_meta`, 2026-07-28).
+    fn meta(&self, version: &str) -> Value {
+        json!({
+            "io.modelcontextprotocol/protocolVersion": version,
+            "io.modelcontextprotocol/clientInfo": {"name": "agentview", "version": self.client_version},
+            "io.modelcontextprotocol/clientCapabilities": {},
+        })
+    }
+
+    /// `initialize` first; the stateless protocol when the server asks for it.
+    async fn negotiate(&mut self) -> Result<(), McpError> {
+        let mut offer = SUPPORTED_VERSIONS[0];
+        // At most one more offer: a version the server named after refusing ours.
+        for _ in 0..2 {
+            match self.initialize(offer).await {
+                Ok(()) => return Ok(()),
+                Err(McpError::VersionRejected { supported }) => {
+                    if supported.iter().any(|v| v == MODERN_VERSION) {
+                        return self.discover().await;
+                    }
+                    match SUPPORTED_VERSIONS.iter().find(|v| supported.iter().any(|s| s == *v)) {
+                        Some(version) if *version != offer => offer = version,
+                        _ => return Err(McpError::VersionRejected { supported }),
+                    }
+                }
+                // A server that refuses the handshake itself (a bad request, an unknown method)
+                // may speak only the stateless protocol: ask it.
+                Err(refused @ (McpError::BadRequest | McpError::Rpc { code: -32602..=-32600, .. })) => {
+                    return match self.discover().await {
+                        Ok(()) => Ok(()),
+                        Err(_) => {
+                            self.stateless = false;
+                            Err(refused)
+                        }
+                    };
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(McpError::Protocol("the server refused every protocol version agentview offered".into()))
+    }
+
+    /// The handshake, offering `version`; a session that expires before
+    /// `notifications/initialized` lands is started over once.
+    async fn initialize(&mut self, version: &str) -> Result<(), McpError> {
+        match self.initialize_once(version).await {
+            Err(McpError::SessionExpired) => self.initialize_once(version).await,
             other => other,
         }
     }
 
-    async fn initialize_once(&mut self) -> Result<(), McpError> {
+    async fn initialize_once(&mut self, offer: &str) -> Result<(), McpError> {
         self.session_id = None;
+        self.stateless = false;
         let id = self.take_id();
         let params = json!({
-            "protocolVersion": SUPPORTED_VERSIONS[0],
+            "protocolVersion": offer,
             "capabilities": {},
             "clientInfo": {"name": "agentview", "version": self.client_version},
+            "_meta": self.meta(offer),
         });
         let message = jsonrpc::request(id, "initialize", params);
-        let (reply, session) = self.http.post(&message, Some(id), Scope::default()).await?;
+        let scope = Scope { session_id: None, protocol_version: Some(offer) };
+        let (reply, session) = self.http.post(&message, Some(id), scope).await?;
         self.session_id = session.filter(|s| !s.is_empty() && s.len() <= 1024);
         let result = match reply {
             Reply::Result(result) => result,
@@ -119,6 +191,13 @@ impl McpClient {
             }
             None => return Err(McpError::Protocol("the initialize result has no protocolVersion".into())),
         };
+        if version == MODERN_VERSION {
+            // A server answering the handshake with the stateless revision: speak that.
+            self.session_id = None;
+            self.stateless = true;
+            self.protocol_version = version;
+            return Ok(());
+        }
         if !SUPPORTED_VERSIONS.contains(&version.as_str()) {
             return Err(McpError::UnsupportedVersion(crate::sanitize::line(&version, 40)));
         }
@@ -128,24 +207,61 @@ impl McpClient {
         Ok(())
     }
 
+    /// `server/discover` (2026-07-28): the stateless protocol, if the server speaks it.
+    async fn discover(&mut self) -> Result<(), McpError> {
+        self.session_id = None;
+        self.stateless = true;
+        self.protocol_version = MODERN_VERSION.to_string();
+        let result = match self.send("server/discover", json!({})).await {
+            Ok(result) => result,
+            Err(e) => {
+                self.stateless = false;
+                return Err(e);
+            }
+        };
+        let speaks = result
+            .get("supportedVersions")
+            .and_then(Value::as_array)
+            .is_some_and(|versions| versions.iter().any(|v| v.as_str() == Some(MODERN_VERSION)));
+        if !speaks {
+            self.stateless = false;
+            return Err(McpError::Protocol("server/discover does not list a protocol version agentview speaks".into()));
+        }
+        Ok(())
+    }
+
     /// Send a request and return its `result`. A 404 on the session
     /// re-initializes once and repeats the request.
     pub async fn request(&mut self, method: &str, params: Value) -> Result<Value, McpError> {
         match self.send(method, params.clone()).await {
-            Err(McpError::SessionExpired) => {
-                self.initialize().await?;
+            Err(McpError::SessionExpired) if !self.stateless => {
+                let version = self.protocol_version.clone();
+                self.initialize(&version).await?;
                 self.send(method, params).await
             }
             other => other,
         }
     }
 
-    async fn send(&mut self, method: &str, params: Value) -> Result<Value, McpError> {
+    async fn send(&mut self, method: &str, mut params: Value) -> Result<Value, McpError> {
         let id = self.take_id();
+        if self.stateless {
+            let meta = self.meta(&self.protocol_version);
+            if let Value::Object(params) = &mut params {
+                let entry = params.entry("_meta").or_insert_with(|| json!({}));
+                if let (Value::Object(entry), Value::Object(meta)) = (entry, meta) {
+                    entry.extend(meta);
+                }
+            }
+        }
         let message = jsonrpc::request(id, method, params);
         let (reply, _) = self.http.post(&message, Some(id), self.scope()).await?;
         match reply {
-            Reply::Result(result) => Ok(result),
+            Reply::Result(result) => input_required(method, result),
+            // The stateless protocol has no resumable streams.
+            Reply::StreamEnded { .. } if self.stateless => {
+                Err(McpError::Protocol("the event stream closed before the response arrived".into()))
+            }
             Reply::StreamEnded { last_event_id, retry } => self.resume(id, last_event_id, retry).await,
             Reply::Accepted => Err(McpError::Protocol(format!("{method} got no response"))),
         }

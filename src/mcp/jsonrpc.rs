@@ -32,14 +32,30 @@ pub fn classify(message: Value, id: i64) -> Result<Incoming, McpError> {
         return Ok(Incoming::Other);
     }
     if let Some(error) = object.remove("error") {
-        let code = error.get("code").and_then(Value::as_i64).unwrap_or(0);
-        let message = error.get("message").and_then(Value::as_str).unwrap_or("(no message)");
-        return Err(McpError::Rpc { code, message: crate::sanitize::message(message) });
+        return Err(error_of(&error));
     }
     match object.remove("result") {
         Some(result) => Ok(Incoming::Result(result)),
         None => Err(McpError::Protocol("the response has neither \"result\" nor \"error\"".into())),
     }
+}
+
+/// `UnsupportedProtocolVersionError` (MCP 2026-07-28): the request's version is not served.
+pub const UNSUPPORTED_VERSION: i64 = -32022;
+
+/// The error a JSON-RPC `error` member stands for.
+pub fn error_of(error: &Value) -> McpError {
+    let code = error.get("code").and_then(Value::as_i64).unwrap_or(0);
+    if code == UNSUPPORTED_VERSION {
+        let supported = error
+            .pointer("/data/supported")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).take(16).map(|v| crate::sanitize::line(v, 40)).collect())
+            .unwrap_or_default();
+        return McpError::VersionRejected { supported };
+    }
+    let message = error.get("message").and_then(Value::as_str).unwrap_or("(no message)");
+    McpError::Rpc { code, message: crate::sanitize::message(message) }
 }
 
 /// A short name of a JSON value's type, for error messages.
@@ -68,6 +84,11 @@ mod tests {
         assert!(matches!(note, Incoming::Other));
         let err = classify(json!({"jsonrpc":"2.0","id":3,"error":{"code":-32602,"message":"Unknown tool"}}), 3);
         assert!(matches!(err, Err(McpError::Rpc { code: -32602, .. })));
+        let rejected = classify(
+            json!({"jsonrpc":"2.0","id":3,"error":{"code":-32022,"message":"Unsupported","data":{"supported":["2026-07-28", 7]}}}),
+            3,
+        );
+        assert!(matches!(rejected, Err(McpError::VersionRejected { supported }) if supported == ["2026-07-28"]));
         assert!(matches!(classify(json!([1, 2]), 3), Err(McpError::Protocol(_))));
         assert!(matches!(classify(json!({"id": 3}), 3), Err(McpError::Protocol(_))));
     }

@@ -11,8 +11,12 @@ pub mod transport;
 pub use client::{McpClient, Tool};
 pub use transport::{HttpTransport, TransportConfig};
 
-/// Protocol versions agentview speaks, newest first.
+/// The handshake-based ("legacy") protocol versions agentview speaks, newest first.
 pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-26"];
+
+/// The stateless ("modern") protocol version agentview speaks: no handshake, no session; every
+/// request carries its version and the client's capabilities in `_meta`.
+pub const MODERN_VERSION: &str = "2026-07-28";
 
 use crate::http::{NetworkError, NetworkKind};
 
@@ -41,11 +45,18 @@ pub enum McpError {
     /// The server does not speak MCP Streamable HTTP at this address.
     #[error("{0}")]
     NotStreamableHttp(String),
-    #[error("the server speaks MCP protocol version \"{0}\", which agentview does not support (it speaks {versions})", versions = SUPPORTED_VERSIONS.join(", "))]
+    #[error("the server speaks MCP protocol version \"{0}\", which agentview does not support (it speaks {MODERN_VERSION}, {versions})", versions = SUPPORTED_VERSIONS.join(", "))]
     UnsupportedVersion(String),
+    /// The server refused the protocol version of a request (`UnsupportedProtocolVersionError`)
+    /// and named the ones it supports.
+    #[error("the server does not accept the protocol version agentview asked for; it supports {}", list(.supported))]
+    VersionRejected { supported: Vec<String> },
     /// A JSON-RPC error object.
     #[error("the server answered JSON-RPC error {code}: {message}")]
     Rpc { code: i64, message: String },
+    /// HTTP 400 without a JSON-RPC error in its body.
+    #[error("the server refused the request as malformed (HTTP 400)")]
+    BadRequest,
     #[error("the server's response is larger than 1 MiB; stopped reading")]
     TooLarge,
     /// Anything else the server sent that is not what MCP promises.
@@ -59,6 +70,10 @@ fn network(error: &NetworkError) -> String {
         NetworkKind::Untrusted { .. } => format!("the server's TLS certificate is not trusted: {}", error.reason()),
         NetworkKind::Connect | NetworkKind::Setup => format!("cannot reach the server: {error}"),
     }
+}
+
+fn list(versions: &[String]) -> String {
+    if versions.is_empty() { "none it named".to_string() } else { versions.join(", ") }
 }
 
 fn retry_note(retry_after: Option<Duration>) -> String {

@@ -14,6 +14,12 @@ use crate::http::{Http, content_type};
 
 pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
+/// The standard request headers (MCP 2026-07-28): the JSON-RPC method, and the tool, prompt or
+/// resource a request names, so proxies can route and police without reading bodies.
+pub const METHOD_HEADER: &str = "mcp-method";
+pub const NAME_HEADER: &str = "mcp-name";
+/// The most of a refusal's body read to find a JSON-RPC error in it.
+const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Where and how to talk to the server.
 #[derive(Clone)]
@@ -101,6 +107,7 @@ impl HttpTransport {
             .client()
             .post(self.config.endpoint.clone())
             .headers(self.headers(scope))
+            .headers(standard_headers(message))
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json, text/event-stream")
             .body(body);
@@ -109,6 +116,9 @@ impl HttpTransport {
             let response = request.send().await.map_err(|e| McpError::Network(self.http.error(e)))?;
             let session = response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
             self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(response.headers())));
+            if response.status() == StatusCode::BAD_REQUEST {
+                return Err(self.refusal(response).await);
+            }
             check_status(&response, scope.session_id.is_some())?;
             let reply = match id {
                 None => Reply::Accepted,
@@ -163,11 +173,62 @@ impl HttpTransport {
         }
     }
 
+    /// What a 400 says: a JSON-RPC error in its body (a server of the stateless protocol
+    /// refusing a version or a header), or just the status.
+    async fn refusal(&self, mut response: Response) -> McpError {
+        let json = content_type(response.headers()) == "application/json";
+        let mut body = Vec::new();
+        while let Ok(Some(chunk)) = self.http.chunk(&mut response).await {
+            if !json || body.len() + chunk.len() > MAX_ERROR_BODY {
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let error = serde_json::from_slice::<Value>(&body).ok().and_then(|doc| doc.get("error").cloned());
+        match error {
+            Some(error) if error.is_object() => super::jsonrpc::error_of(&error),
+            _ => McpError::BadRequest,
+        }
+    }
+
     async fn bounded<T>(&self, work: impl Future<Output = Result<T, McpError>>) -> Result<T, McpError> {
         match tokio::time::timeout(self.config.request_timeout, work).await {
             Ok(result) => result,
             Err(_) => Err(McpError::Timeout(self.config.request_timeout)),
         }
+    }
+}
+
+/// `Mcp-Method` for every message with a method, and `Mcp-Name` for the requests that name a
+/// tool, prompt or resource (values that are not plain header text go base64-encoded).
+pub fn standard_headers(message: &Value) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    let Some(method) = message.get("method").and_then(Value::as_str) else { return headers };
+    if let Ok(value) = HeaderValue::from_str(&header_text(method)) {
+        headers.insert(METHOD_HEADER, value);
+    }
+    let name = match method {
+        "tools/call" | "prompts/get" => message.pointer("/params/name"),
+        "resources/read" => message.pointer("/params/uri"),
+        _ => None,
+    };
+    if let Some(value) = name.and_then(Value::as_str).and_then(|n| HeaderValue::from_str(&header_text(n)).ok()) {
+        headers.insert(NAME_HEADER, value);
+    }
+    headers
+}
+
+/// A value as header text: itself when it is plain visible ASCII (spaces inside only), else
+/// `=?base64?…?=` (as is a plain value that looks like that form).
+pub fn header_text(value: &str) -> String {
+    use base64::Engine;
+    let sentinel = value.starts_with("=?base64?") && value.ends_with("?=");
+    let padded = value.starts_with(' ') || value.ends_with(' ');
+    let plain = value.bytes().all(|b| (0x20..=0x7e).contains(&b)) && !padded && !sentinel;
+    if plain {
+        value.to_string()
+    } else {
+        format!("=?base64?{}?=", base64::engine::general_purpose::STANDARD.encode(value))
     }
 }
 
@@ -247,5 +308,29 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(600)));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn standard_headers_name_the_method_and_the_tool() {
+        let call =
+            serde_json::json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"my-hyphenated-tool"}});
+        let headers = standard_headers(&call);
+        assert_eq!(headers[METHOD_HEADER], "tools/call");
+        assert_eq!(headers[NAME_HEADER], "my-hyphenated-tool");
+        let read = serde_json::json!({"method":"resources/read","params":{"uri":"file:///a b.txt"}});
+        assert_eq!(standard_headers(&read)[NAME_HEADER], "file:///a b.txt");
+        let list = serde_json::json!({"method":"tools/list","params":{}});
+        assert!(standard_headers(&list).get(NAME_HEADER).is_none());
+        assert!(standard_headers(&serde_json::json!({"id":1,"result":{}})).is_empty(), "responses carry none");
+    }
+
+    #[test]
+    fn header_values_that_are_not_plain_text_are_base64() {
+        assert_eq!(header_text("us-west1"), "us-west1");
+        assert_eq!(header_text("Hello, 世界"), "=?base64?SGVsbG8sIOS4lueVjA==?=");
+        assert_eq!(header_text(" padded "), "=?base64?IHBhZGRlZCA=?=");
+        assert_eq!(header_text("line1\nline2"), "=?base64?bGluZTEKbGluZTI=?=");
+        assert_eq!(header_text("a\tb"), "=?base64?YQli?=");
+        assert_eq!(header_text("=?base64?literal?="), "=?base64?PT9iYXNlNjQ/bGl0ZXJhbD89?=");
     }
 }

@@ -106,8 +106,11 @@ fn json_rpc_errors_on_each_step() {
             "JSON-RPC error -32601",
         ),
         hostile(
-            "-32600 on initialize",
-            vec![raw(method("initialize"), 200, JSON, &rpc_error(-32600, "bad"))],
+            "-32600 on initialize, and no stateless protocol either",
+            vec![
+                raw(method("initialize"), 200, JSON, &rpc_error(-32600, "bad")),
+                raw(method("server/discover"), 200, JSON, &rpc_error(-32601, "Method not found")),
+            ],
             7,
             "JSON-RPC error -32600",
         ),
