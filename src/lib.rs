@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+pub mod bridge;
 pub(crate) mod browser;
 pub(crate) mod check;
 pub mod cli;

@@ -17,7 +17,7 @@ use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
 pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
 
 /// Everything a command needs to know, from flags and environment.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The server, normalized: the key credentials are stored under.
     pub server: ServerUrl,

@@ -9,6 +9,7 @@ use crate::login::oauth::refresh;
 use crate::output::Output;
 use crate::settings::Settings;
 
+pub mod bridge;
 pub mod exec;
 pub mod logout;
 pub mod mcp_config;
@@ -46,7 +47,8 @@ pub async fn dispatch(
         }
         Command::Token(args) => token::run(args.format, refresh::effective(settings, output).await?, settings, output),
         Command::Status(args) => status::run(&args, settings, output).await,
-        Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
+        Command::McpConfig(args) => mcp_config::run(args.client, args.via, &args.name, settings, output),
+        Command::Bridge(_) => bridge::run(settings, output).await,
         Command::Logout(args) => logout::run(args.local, settings, output).await,
         Command::Completions(args) => completions(args.shell),
     }

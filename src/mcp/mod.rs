@@ -5,7 +5,7 @@ use std::time::Duration;
 mod body;
 pub mod client;
 pub mod jsonrpc;
-mod response;
+pub(crate) mod response;
 pub mod sse;
 pub mod transport;
 

@@ -20,7 +20,7 @@ pub enum Reply {
     StreamEnded { last_event_id: Option<String>, retry: Option<Duration> },
 }
 
-pub(super) fn content_type(response: &Response) -> String {
+pub(crate) fn content_type(response: &Response) -> String {
     response
         .headers()
         .get(CONTENT_TYPE)
@@ -30,7 +30,7 @@ pub(super) fn content_type(response: &Response) -> String {
         .unwrap_or_default()
 }
 
-pub(super) fn map_reqwest(error: reqwest::Error) -> McpError {
+pub(crate) fn map_reqwest(error: reqwest::Error) -> McpError {
     // The innermost cause says what happened ("Connection refused", "failed to
     // lookup address"); reqwest's own text adds only the URL, shown elsewhere.
     // Neither carries headers or bodies.

@@ -43,6 +43,16 @@ pub async fn effective(settings: &Settings, output: &Output) -> anyhow::Result<L
 
 /// Renew the found credential under the refresh lock.
 pub async fn renew(settings: &Settings, output: &Output, seen: Lookup) -> anyhow::Result<Lookup> {
+    renew_when(settings, output, seen, false).await
+}
+
+/// Renew the found credential under the refresh lock although it is not due yet: the server
+/// refused it. Another process that renewed it meanwhile still wins.
+pub async fn renew_rejected(settings: &Settings, output: &Output, seen: Lookup) -> anyhow::Result<Lookup> {
+    renew_when(settings, output, seen, true).await
+}
+
+async fn renew_when(settings: &Settings, output: &Output, seen: Lookup, force: bool) -> anyhow::Result<Lookup> {
     let Some(found) = seen.found.as_ref() else { return Ok(seen) };
     let _lock = lock(&settings.store.config_dir, settings.request_timeout + Duration::from_secs(10), output).await?;
     // Another process may have renewed it while we waited for the lock.
@@ -53,7 +63,7 @@ pub async fn renew(settings: &Settings, output: &Output, seen: Lookup) -> anyhow
             output.verbose("another agentview process renewed the token meanwhile");
             return Ok(again);
         }
-        Some(now_found) if is_due(&now_found.credential, now) => now_found,
+        Some(now_found) if force || is_due(&now_found.credential, now) => now_found,
         _ => return Ok(again),
     };
     let Some(grant) = current.credential.oauth.clone() else { return Ok(again) };
