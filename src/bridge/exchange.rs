@@ -36,7 +36,7 @@ impl Relay {
                 continue;
             }
             if !status.is_success() {
-                return self.failed(response, id).await;
+                return self.failed(response, id, deliver).await;
             }
             return self.answer(response, id, deliver, &session).await;
         }
@@ -56,7 +56,7 @@ impl Relay {
         let fresh = Session::default();
         let response = self.post(&message.value, &message.text, &fresh).await?;
         if !response.status().is_success() {
-            return self.failed(response, id).await;
+            return self.failed(response, id, Deliver::Client).await;
         }
         let session_id = session_header(&response);
         let answer = self.answer(response, id, Deliver::Client, &fresh).await?;

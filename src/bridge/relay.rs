@@ -13,6 +13,7 @@ use super::credential::{CredentialError, Credentials};
 use super::message::{self, LOGIN_REQUIRED, UPSTREAM_ERROR};
 use super::session::Session;
 use super::stdio::{MAX_LINE, Stdout};
+use super::stream::Deliver;
 use crate::error::Failure;
 use crate::mcp::response::{content_type, map_reqwest};
 use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
@@ -215,7 +216,7 @@ impl Relay {
 
     /// The error for a request the server answered with an HTTP failure: its own JSON-RPC error
     /// when the body is one for this request, else one that names the status.
-    pub async fn failed(&self, response: Response, id: &Value) -> Result<Value, Refusal> {
+    pub async fn failed(&self, response: Response, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
         let status = response.status().as_u16();
         if content_type(&response) == "application/json"
             && let Some(body) = read_capped(response).await
@@ -223,6 +224,9 @@ impl Relay {
             && answer.get("id") == Some(id)
             && answer.get("error").is_some()
         {
+            if deliver == Deliver::Client {
+                self.to_client(message::one_line(&String::from_utf8_lossy(&body))).await;
+            }
             return Ok(answer);
         }
         let what = match status {

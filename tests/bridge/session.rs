@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use crate::bridge_support::{Clients, Driver, LOCAL_TOOLS, local_server, logged_in};
-use crate::support::server::{Fault, Match, OAuthConfig};
+use crate::bridge_support::{Clients, Driver, LOCAL_TOOLS, Raw, local_server, logged_in};
+use crate::support::server::{Fault, Match, OAuthConfig, ServerConfig, TestServer};
 
 #[test]
 fn a_server_restart_mid_session_is_answered_by_a_new_session() {
@@ -69,4 +69,35 @@ fn an_event_stream_that_closes_before_the_answer_is_resumed() {
     assert!(client.call(LOCAL_TOOLS.echo, json!({"text": "resumed"})).contains("resumed"));
     let resumed = server.requests().into_iter().filter(|r| r.http_method == "GET" && r.last_event_id.is_some()).count();
     assert_eq!(resumed, 1, "one GET with Last-Event-ID");
+}
+
+#[test]
+fn requests_of_the_stateless_revision_carry_its_headers() {
+    let server = TestServer::start(ServerConfig { stateful: false, client_tools: true, ..ServerConfig::default() });
+    let av = crate::support::cli::Agentview::new(&server.mcp_url());
+    let mut bridge = Raw::start(&av);
+    let meta = json!({"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": {}});
+    bridge.send_json(json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "echo", "arguments": {"text": "stateless"}, "_meta": meta}}));
+    assert_eq!(bridge.answer(json!(1))["result"]["content"][0]["text"], json!({"text": "stateless"}).to_string());
+    bridge.send_json(
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "héllo", "_meta": meta}}),
+    );
+    bridge.answer(json!(2));
+    bridge.send_json(json!({"jsonrpc": "2.0", "id": 3, "method": "resources/read", "params": {"uri": "=?base64?x?=", "_meta": meta}}));
+    // HTTP 404 with the server's own JSON-RPC error: passed on as it is.
+    assert_eq!(bridge.answer(json!(3))["error"]["code"], -32601);
+    bridge.close_stdin();
+    assert_eq!(bridge.exit_code(), 0);
+    let records = server.requests();
+    assert!(records.iter().all(|r| r.http_method == "POST"), "no GET stream, no DELETE without a session");
+    let header = |i: usize, name: &str| records[i].headers.get(name).cloned().unwrap_or_default();
+    for (i, method) in ["tools/call", "tools/call", "resources/read"].into_iter().enumerate() {
+        assert_eq!(header(i, "mcp-protocol-version"), "2026-07-28");
+        assert_eq!(header(i, "mcp-method"), method);
+    }
+    assert_eq!(header(0, "mcp-name"), "echo");
+    assert_eq!(header(1, "mcp-name"), "=?base64?aMOpbGxv?=", "not plain ASCII");
+    assert_eq!(header(2, "mcp-name"), "=?base64?PT9iYXNlNjQ/eD89?=", "looks like the sentinel");
 }

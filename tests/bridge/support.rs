@@ -195,7 +195,9 @@ impl Raw {
 
     /// The next line on stdout, which must be one JSON value.
     pub fn recv(&mut self) -> Value {
-        let line = self.out.recv_timeout(STEP).expect("a line on stdout");
+        let Ok(line) = self.out.recv_timeout(STEP) else {
+            panic!("no line on stdout within {STEP:?}; stderr:\n{}", self.stderr());
+        };
         serde_json::from_str(&line).unwrap_or_else(|_| panic!("stdout carries only JSON-RPC: {line:?}"))
     }
 

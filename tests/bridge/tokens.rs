@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::bridge_support::{
     Clients, Driver, LOCAL_TOOLS, Raw, local_server, logged_in, stored_refresh_token, stored_token,
 };
-use crate::support::cli::{Agentview, try_wait_until};
+use crate::support::cli::{Agentview, try_wait_until, wait_until};
 use crate::support::server::OAuthConfig;
 
 #[test]
@@ -49,6 +49,10 @@ fn a_token_revoked_mid_session_is_renewed_and_the_request_retried() {
     let mut client = Driver::start(&clients, &av, &[]);
     client.ok(json!({"op": "connect"}));
     assert!(client.call(LOCAL_TOOLS.echo, json!({"text": "one"})).contains("one"));
+    // The session's GET stream is open (so the next request is the only one to meet the revoked token).
+    wait_until("the GET stream", Duration::from_secs(30), || {
+        server.requests().iter().any(|r| r.http_method == "GET" && r.status == 200).then_some(())
+    });
     let revoked = stored_token(&av);
     assert!(server.revoke_access_token(&revoked));
     assert!(client.call(LOCAL_TOOLS.echo, json!({"text": "two"})).contains("two"), "answered after the 401");
