@@ -59,6 +59,8 @@ pub(super) struct Inner {
     pub request_timeout: Duration,
     /// The standalone GET stream, while one is open.
     pub listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+    /// Requests whose stream is being resumed, by id: their answer may come on another stream.
+    pub waiting: std::sync::Mutex<std::collections::HashMap<String, super::stream::Answered>>,
 }
 
 impl Relay {
@@ -89,6 +91,7 @@ impl Relay {
             server: settings.server.to_string(),
             request_timeout: settings.request_timeout,
             listener: std::sync::Mutex::default(),
+            waiting: std::sync::Mutex::default(),
         };
         Ok(Relay { inner: Arc::new(inner) })
     }

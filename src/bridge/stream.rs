@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
+use tokio::sync::oneshot;
 
 use super::message::{self, Kind};
 use super::relay::{Refusal, Relay, read_capped};
@@ -29,6 +30,29 @@ const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(30);
 /// Resumptions in a row that bring no event before giving up on a stream.
 const RESUME_ATTEMPTS: u32 = 5;
+
+/// An answer found on another stream: the message and its line for the client.
+pub type Answered = oneshot::Sender<(Value, String)>;
+
+/// A request waiting for its answer while its stream is resumed; unregistered when dropped.
+struct Waiting<'a> {
+    relay: &'a Relay,
+    key: String,
+}
+
+impl<'a> Waiting<'a> {
+    fn register(relay: &'a Relay, id: &Value, tx: Answered) -> Waiting<'a> {
+        let key = id.to_string();
+        relay.inner.waiting.lock().unwrap_or_else(|e| e.into_inner()).insert(key.clone(), tx);
+        Waiting { relay, key }
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.relay.inner.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.key);
+    }
+}
 
 /// How an event stream ended.
 #[derive(Debug)]
@@ -68,7 +92,8 @@ impl Relay {
         }
     }
 
-    /// An event stream up to the answer, resumed as the server allows.
+    /// An event stream up to the answer, resumed as the server allows. While it is resumed, an
+    /// answer that turns up on another stream (the session's GET stream) is taken from there.
     async fn follow(
         &self,
         response: Response,
@@ -76,7 +101,13 @@ impl Relay {
         deliver: Deliver,
         session: &Session,
     ) -> Result<Value, Refusal> {
-        let mut end = self.events(response, Some((id, deliver))).await?;
+        let end = self.events(response, Some((id, deliver))).await?;
+        if let End::Answered(answer) = end {
+            return Ok(answer);
+        }
+        let (tx, mut elsewhere) = oneshot::channel();
+        let _waiting = Waiting::register(self, id, tx);
+        let mut end = end;
         let mut fruitless = 0;
         loop {
             let (last_event_id, retry) = match end {
@@ -92,20 +123,29 @@ impl Relay {
             if fruitless >= RESUME_ATTEMPTS {
                 return Err(Refusal::upstream("the server's event stream keeps closing before it answers"));
             }
-            tokio::time::sleep(retry.unwrap_or(DEFAULT_RETRY).min(MAX_RETRY)).await;
-            let resumed = self.get(session, Some(&last_event_id)).await?;
-            if !resumed.status().is_success() || content_type(&resumed) != "text/event-stream" {
-                return Err(Refusal::upstream(format!(
-                    "the event stream closed before the answer and resuming it failed (HTTP {})",
-                    resumed.status().as_u16()
-                )));
-            }
-            end = match self.events(resumed, Some((id, deliver))).await? {
-                End::Closed { last_event_id: None, retry: later, progress } => {
-                    End::Closed { last_event_id: Some(last_event_id), retry: later.or(retry), progress }
+            let resume = async {
+                tokio::time::sleep(retry.unwrap_or(DEFAULT_RETRY).min(MAX_RETRY)).await;
+                let resumed = self.get(session, Some(&last_event_id)).await?;
+                if !resumed.status().is_success() || content_type(&resumed) != "text/event-stream" {
+                    return Err(Refusal::upstream(format!(
+                        "the event stream closed before the answer and resuming it failed (HTTP {})",
+                        resumed.status().as_u16()
+                    )));
                 }
-                End::Closed { last_event_id, retry: later, progress } => {
-                    End::Closed { last_event_id, retry: later.or(retry), progress }
+                self.events(resumed, Some((id, deliver))).await
+            };
+            let next = tokio::select! {
+                next = resume => next?,
+                Ok((answer, line)) = &mut elsewhere => {
+                    if deliver == Deliver::Client {
+                        self.to_client(line).await;
+                    }
+                    return Ok(answer);
+                }
+            };
+            end = match next {
+                End::Closed { last_event_id: later, retry: wait, progress } => {
+                    End::Closed { last_event_id: later.or(Some(last_event_id)), retry: wait.or(retry), progress }
                 }
                 answered => answered,
             };
@@ -140,7 +180,18 @@ impl Relay {
                     }
                     return Ok(End::Answered(message));
                 }
-                self.to_client(message::one_line(&event.data)).await;
+                let line = message::one_line(&event.data);
+                let line = match message::kind(&message) {
+                    Kind::Response { id } => match self.waiting(&id) {
+                        Some(waiter) => {
+                            let _ = waiter.send((message, line));
+                            continue;
+                        }
+                        None => line,
+                    },
+                    _ => line,
+                };
+                self.to_client(line).await;
             }
         }
         decoder.finish();
@@ -149,6 +200,11 @@ impl Relay {
             retry: decoder.retry_ms.map(Duration::from_millis),
             progress,
         })
+    }
+
+    /// The request waiting for answer `id` on a resumed stream, if any.
+    fn waiting(&self, id: &Value) -> Option<Answered> {
+        self.inner.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&id.to_string())
     }
 
     /// Open the session's standalone GET stream (when the server offers one) in the background.
