@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::bridge_support::{Clients, Driver, LOCAL_TOOLS, Raw, Tools, Upstream, local_server};
-use crate::support::cli::Agentview;
+use crate::support::cli::{Agentview, wait_until};
 
 fn local(sse: bool) -> (crate::support::server::TestServer, Upstream) {
     let server = local_server(sse, None);
@@ -130,4 +130,34 @@ fn a_batch_is_answered_with_a_batch() {
     assert!(notified, "the notification in the batch was sent on");
     bridge.send("[]");
     assert_eq!(bridge.recv()["error"]["code"], -32600, "an empty batch is an invalid request");
+}
+
+#[test]
+fn a_cancelled_request_is_cancelled_at_the_server_and_never_answered() {
+    let (server, upstream) = local(true);
+    let av = Agentview::new(&upstream.url);
+    let mut bridge = Raw::start(&av);
+    bridge.handshake();
+    bridge.send_json(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": upstream.tools.elicit}}),
+    );
+    // The tool waits for the client's answer to its question, which this client never gives.
+    let question = bridge.recv();
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+    bridge.send_json(
+        json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 1, "reason": "user"}}),
+    );
+    bridge.send_json(json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}));
+    let next = bridge.recv();
+    assert_eq!(next["id"], 2, "the cancelled request gets no answer: {next}");
+    let cancelled = wait_until("the server is told", std::time::Duration::from_secs(30), || {
+        server
+            .requests()
+            .into_iter()
+            .find(|r| r.rpc_method.as_deref() == Some("notifications/cancelled") && r.status != 0)
+    });
+    assert!(cancelled.session_id.is_some() && cancelled.status == 202, "{cancelled:?}");
+    bridge.close_stdin();
+    assert_eq!(bridge.exit_code(), 0);
+    assert!(bridge.rest_of_stdout().is_empty(), "nothing for request 1, even at the end");
 }
