@@ -6,11 +6,13 @@
 //! reach the client through the one stdout writer. Nothing is read, sent or printed before the
 //! client's first message.
 
+mod batch;
 mod credential;
 mod exchange;
 mod message;
 mod relay;
 mod session;
+mod signals;
 mod stdio;
 mod stream;
 
@@ -28,6 +30,7 @@ use crate::settings::Settings;
 use exchange::Message;
 use message::{INVALID_REQUEST, Kind, LOGIN_REQUIRED, PARSE_ERROR};
 use relay::{Refusal, Relay};
+use signals::Signals;
 use stdio::{Input, Stdout};
 use stream::Deliver;
 
@@ -176,65 +179,6 @@ impl Bridge {
         map.insert(key, (id, task.abort_handle()));
     }
 
-    /// A batch (protocol revision 2025-03-26): each message is sent on its own; the answers go
-    /// back together as one array (or one line each, if together they would pass 1 MiB).
-    async fn batch(&mut self, batch: Vec<Value>) {
-        let relay = self.relay.clone();
-        let ids: Vec<Value> = batch
-            .iter()
-            .filter_map(|m| match message::kind(m) {
-                Kind::Request { id, .. } => Some(id),
-                _ => None,
-            })
-            .collect();
-        let pending = self.pending.clone();
-        let keys: Vec<String> = ids.iter().map(Value::to_string).collect();
-        let task_keys = keys.clone();
-        let mut map = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let task = tokio::spawn(async move {
-            let mut answers = Vec::new();
-            for value in batch {
-                let message = Message { text: value.to_string(), value };
-                match message::kind(&message.value) {
-                    Kind::Request { id, .. } => match relay.request(&message, &id, Deliver::Keep).await {
-                        Ok(answer) => answers.push(answer),
-                        Err(Refusal::Error { code, message }) => {
-                            answers
-                                .push(serde_json::from_str(&message::error(&id, code, &message)).unwrap_or_default());
-                        }
-                        Err(Refusal::Fatal) => std::future::pending::<()>().await,
-                    },
-                    Kind::Notification { .. } | Kind::Response { .. } => relay.deliver(&message).await,
-                    Kind::Invalid => answers.push(
-                        serde_json::from_str(&message::error(
-                            &Value::Null,
-                            INVALID_REQUEST,
-                            "not a JSON-RPC 2.0 message",
-                        ))
-                        .unwrap_or_default(),
-                    ),
-                }
-            }
-            if !answers.is_empty() {
-                let together = Value::Array(answers).to_string();
-                if together.len() <= stdio::MAX_LINE {
-                    relay.to_client(together).await;
-                } else if let Ok(Value::Array(answers)) = serde_json::from_str::<Value>(&together) {
-                    for answer in answers {
-                        relay.to_client(answer.to_string()).await;
-                    }
-                }
-            }
-            let mut pending = pending.lock().unwrap_or_else(|e| e.into_inner());
-            for key in &task_keys {
-                pending.remove(key);
-            }
-        });
-        for (key, id) in keys.into_iter().zip(ids) {
-            map.insert(key, (id, task.abort_handle()));
-        }
-    }
-
     async fn too_long(&mut self, id: Option<Value>) {
         match id {
             Some(id) => {
@@ -272,48 +216,5 @@ impl Bridge {
                 if id.is_null() { serde_json::from_str(&key).unwrap_or(Value::Null) } else { id }
             })
             .collect()
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP: the bridge ends as on stdin's end.
-struct Signals {
-    #[cfg(unix)]
-    streams: Option<[tokio::signal::unix::Signal; 3]>,
-}
-
-impl Signals {
-    fn listen() -> Signals {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let streams = (|| {
-                Some([
-                    signal(SignalKind::interrupt()).ok()?,
-                    signal(SignalKind::terminate()).ok()?,
-                    signal(SignalKind::hangup()).ok()?,
-                ])
-            })();
-            Signals { streams }
-        }
-        #[cfg(not(unix))]
-        Signals {}
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        match self.streams.as_mut() {
-            Some([int, term, hup]) => {
-                tokio::select! {
-                    _ = int.recv() => {}
-                    _ = term.recv() => {}
-                    _ = hup.recv() => {}
-                }
-            }
-            None => std::future::pending().await,
-        }
-        #[cfg(not(unix))]
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
     }
 }

@@ -147,19 +147,7 @@ impl Relay {
         let mut token = self.token().await?;
         let mut renewed = false;
         loop {
-            let mut headers = self.inner.headers.clone();
-            if let Some(token) = token.as_ref().filter(|_| !headers.contains_key(AUTHORIZATION))
-                && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            {
-                value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
-            }
-            if let Some(value) = session.id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
-                headers.insert(SESSION_HEADER, value);
-            }
-            if let Some(value) = version.and_then(|v| HeaderValue::from_str(v).ok()) {
-                headers.insert(VERSION_HEADER, value);
-            }
+            let mut headers = self.headers(session, version, token.as_ref());
             headers.extend(extra.clone());
             let accept =
                 if method == Method::GET { "text/event-stream" } else { "application/json, text/event-stream" };
@@ -191,6 +179,25 @@ impl Relay {
                 Err(e) => return Err(self.credential_failed(e).await),
             }
         }
+    }
+
+    /// `--header` values, the credential (unless `--header` gave an Authorization of its own,
+    /// such as a proxy's grant), the session id and the protocol version.
+    fn headers(&self, session: &Session, version: Option<&str>, token: Option<&Secret>) -> HeaderMap {
+        let mut headers = self.inner.headers.clone();
+        if let Some(token) = token.filter(|_| !headers.contains_key(AUTHORIZATION))
+            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        {
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        if let Some(value) = session.id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+            headers.insert(SESSION_HEADER, value);
+        }
+        if let Some(value) = version.and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(VERSION_HEADER, value);
+        }
+        headers
     }
 
     async fn token(&self) -> Result<Option<Secret>, Refusal> {
@@ -255,19 +262,7 @@ impl Relay {
         }
         let attempt = async {
             let token = self.inner.credentials.current().await.ok().flatten();
-            let mut headers = self.inner.headers.clone();
-            if let Some(token) = token.filter(|_| !headers.contains_key(AUTHORIZATION))
-                && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-            {
-                value.set_sensitive(true);
-                headers.insert(AUTHORIZATION, value);
-            }
-            if let Some(value) = session.id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
-                headers.insert(SESSION_HEADER, value);
-            }
-            if let Some(value) = session.version.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
-                headers.insert(VERSION_HEADER, value);
-            }
+            let headers = self.headers(&session, session.version.as_deref(), token.as_ref());
             self.trace(|| "→ DELETE (end session)".into());
             let sent = self.inner.client.delete(self.inner.endpoint.clone()).headers(headers).send().await;
             if let Ok(response) = sent {
