@@ -22,6 +22,26 @@ impl Relay {
     /// Forward a request; the answer (or an error for it) goes to the client unless `deliver`
     /// keeps it.
     pub async fn request(&self, message: &Message, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
+        if message.value.get("method").and_then(Value::as_str) != Some("tools/list") {
+            return self.exchange(message, id, deliver).await;
+        }
+        // The tool list is read (and tools with broken `x-mcp-header`s taken out) before the client sees it.
+        let mut answer = self.exchange(message, id, Deliver::Keep).await?;
+        let refused = self.inner.params.lock().unwrap_or_else(|e| e.into_inner()).learn(&mut answer);
+        for (name, why) in refused {
+            self.inner.output.warn(&format!(
+                "left out the server's tool \"{}\": {}",
+                crate::sanitize::line(&name, 80),
+                crate::sanitize::line(&why, 200)
+            ));
+        }
+        if deliver == Deliver::Client {
+            self.to_client(answer.to_string()).await;
+        }
+        Ok(answer)
+    }
+
+    async fn exchange(&self, message: &Message, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
         let mut renewed_session = false;
         loop {
             let session = self.inner.session.read().await.clone();

@@ -10,6 +10,7 @@ mod batch;
 mod credential;
 mod exchange;
 mod message;
+mod params;
 mod relay;
 mod session;
 mod signals;

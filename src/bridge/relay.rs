@@ -59,6 +59,8 @@ pub(super) struct Inner {
     pub request_timeout: Duration,
     /// The standalone GET stream, while one is open.
     pub listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+    /// `x-mcp-header` annotations learnt from `tools/list` answers.
+    pub params: std::sync::Mutex<super::params::ParamHeaders>,
     /// Requests whose stream is being resumed, by id: their answer may come on another stream.
     pub waiting: std::sync::Mutex<std::collections::HashMap<String, super::stream::Answered>>,
 }
@@ -92,6 +94,7 @@ impl Relay {
             request_timeout: settings.request_timeout,
             listener: std::sync::Mutex::default(),
             waiting: std::sync::Mutex::default(),
+            params: std::sync::Mutex::default(),
         };
         Ok(Relay { inner: Arc::new(inner) })
     }
@@ -120,6 +123,9 @@ impl Relay {
         }
         if let Some(value) = message::name_header(message).and_then(|v| HeaderValue::from_str(&v).ok()) {
             extra.insert("mcp-name", value);
+        }
+        if message.get("method").and_then(Value::as_str) == Some("tools/call") {
+            extra.extend(self.inner.params.lock().unwrap_or_else(|e| e.into_inner()).headers(message));
         }
         let body = body.to_string();
         self.authorized(Method::POST, session, version, extra, Some(body), &label).await

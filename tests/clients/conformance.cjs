@@ -108,6 +108,19 @@ const scenarios = {
             const { prompts } = await request("prompts/list");
             for (const prompt of prompts) await request("prompts/get", { name: prompt.name });
         }),
+    // The bridge mirrors `x-mcp-header` parameters into Mcp-Param-* headers; the calls come from the scenario.
+    "http-custom-headers": () =>
+        stateless(async (request) => {
+            await request("tools/list");
+            const context = JSON.parse(process.env.MCP_CONFORMANCE_CONTEXT || "{}");
+            for (const call of context.toolCalls || []) await request("tools/call", call);
+        }),
+    // The bridge leaves tools with broken `x-mcp-header`s out of the list; the client calls what is left.
+    "http-invalid-tool-headers": () =>
+        stateless(async (request) => {
+            const { tools } = await request("tools/list");
+            for (const tool of tools) await request("tools/call", { name: tool.name, arguments: { region: "us-west1" } });
+        }),
     "request-metadata": () =>
         stateless(async (request) => {
             const { tools } = await request("tools/list");
