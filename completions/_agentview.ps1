@@ -41,6 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the credential at the server (OAuth) and remove it from the stores')
             [CompletionResult]::new('mcp-config', 'mcp-config', [CompletionResultType]::ParameterValue, 'Print a ready-to-paste MCP client configuration for the server')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the credential in its environment as AGENTVIEW_TOKEN')
+            [CompletionResult]::new('bridge', 'bridge', [CompletionResultType]::ParameterValue, 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -127,6 +128,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         }
         'agentview;mcp-config' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The server''s name in the client''s configuration')
+            [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'For clients that start a command: what that command is')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
@@ -142,6 +144,21 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             break
         }
         'agentview;exec' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'agentview;bridge' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
@@ -178,6 +195,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the credential at the server (OAuth) and remove it from the stores')
             [CompletionResult]::new('mcp-config', 'mcp-config', [CompletionResultType]::ParameterValue, 'Print a ready-to-paste MCP client configuration for the server')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the credential in its environment as AGENTVIEW_TOKEN')
+            [CompletionResult]::new('bridge', 'bridge', [CompletionResultType]::ParameterValue, 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -198,6 +216,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             break
         }
         'agentview;help;exec' {
+            break
+        }
+        'agentview;help;bridge' {
             break
         }
         'agentview;help;completions' {

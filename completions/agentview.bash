@@ -16,6 +16,9 @@ _agentview() {
             ",$1")
                 cmd="agentview"
                 ;;
+            agentview,bridge)
+                cmd="agentview__subcmd__bridge"
+                ;;
             agentview,completions)
                 cmd="agentview__subcmd__completions"
                 ;;
@@ -39,6 +42,9 @@ _agentview() {
                 ;;
             agentview,token)
                 cmd="agentview__subcmd__token"
+                ;;
+            agentview__subcmd__help,bridge)
+                cmd="agentview__subcmd__help__subcmd__bridge"
                 ;;
             agentview__subcmd__help,completions)
                 cmd="agentview__subcmd__help__subcmd__completions"
@@ -71,8 +77,46 @@ _agentview() {
 
     case "${cmd}" in
         agentview)
-            opts="-H -q -v -h -V --server --store --config-dir --header --quiet --verbose --color --help --version login token status logout mcp-config exec completions help"
+            opts="-H -q -v -h -V --server --store --config-dir --header --quiet --verbose --color --help --version login token status logout mcp-config exec bridge completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__bridge)
+            opts="-H -q -v -h --server --store --config-dir --header --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -185,8 +229,22 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__help)
-            opts="login token status logout mcp-config exec completions help"
+            opts="login token status logout mcp-config exec bridge completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__help__subcmd__bridge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -419,7 +477,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__mcp__subcmd__config)
-            opts="-H -q -v -h --name --server --store --config-dir --header --quiet --verbose --color --help claude vscode cursor codex goose mcp-remote"
+            opts="-H -q -v -h --name --via --server --store --config-dir --header --quiet --verbose --color --help claude vscode cursor codex goose mcp-remote"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -427,6 +485,10 @@ _agentview() {
             case "${prev}" in
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --via)
+                    COMPREPLY=($(compgen -W "bridge mcp-remote" -- "${cur}"))
                     return 0
                     ;;
                 --server)

@@ -38,6 +38,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand logout 'Revoke the credential at the server (OAuth) and remove it from the stores'
             cand mcp-config 'Print a ready-to-paste MCP client configuration for the server'
             cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+            cand bridge 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -119,6 +120,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         }
         &'agentview;mcp-config'= {
             cand --name 'The server''s name in the client''s configuration'
+            cand --via 'For clients that start a command: what that command is'
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
@@ -133,6 +135,20 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'agentview;exec'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand -q 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand --quiet 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;bridge'= {
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
@@ -167,6 +183,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand logout 'Revoke the credential at the server (OAuth) and remove it from the stores'
             cand mcp-config 'Print a ready-to-paste MCP client configuration for the server'
             cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+            cand bridge 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -181,6 +198,8 @@ set edit:completion:arg-completer[agentview] = {|@words|
         &'agentview;help;mcp-config'= {
         }
         &'agentview;help;exec'= {
+        }
+        &'agentview;help;bridge'= {
         }
         &'agentview;help;completions'= {
         }

@@ -43,6 +43,7 @@ complete -c agentview -n "__fish_agentview_needs_command" -f -a "status" -d 'Sho
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "bridge" -d 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l timeout -d 'Give up waiting after this long: 90, 90s, 5m, 1h (the server\'s own login window still applies; the shorter one ends the wait)' -r
@@ -119,6 +120,8 @@ complete -c agentview -n "__fish_agentview_using_subcommand logout" -s q -l quie
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l name -d 'The server\'s name in the client\'s configuration' -r
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l via -d 'For clients that start a command: what that command is' -r -f -a "bridge\t'`agentview bridge`: renews the token while the client runs'
+mcp-remote\t'`agentview exec -- npx -y mcp-remote …`: Node.js\'s mcp-remote with the token of the moment it started'"
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
@@ -143,6 +146,18 @@ never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
@@ -155,11 +170,12 @@ never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "completions" -d 'Print shell completions'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "bridge" -d 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "completions" -d 'Print shell completions'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -92,6 +92,10 @@ pub enum Command {
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
     #[command(after_help = crate::cli::help::after_help("exec"))]
     Exec(ExecArgs),
+    /// Serve the MCP server on stdio for clients that start commands, with a fresh token on
+    /// every request
+    #[command(after_help = crate::cli::help::after_help("bridge"))]
+    Bridge(BridgeArgs),
     /// Print shell completions
     #[command(after_help = crate::cli::help::after_help("completions"))]
     Completions(CompletionsArgs),
@@ -234,21 +238,36 @@ pub struct McpConfigArgs {
     /// The server's name in the client's configuration
     #[arg(long, value_name = "NAME", default_value = "agentview")]
     pub name: String,
+
+    /// For clients that start a command: what that command is
+    #[arg(long, value_enum, value_name = "BRIDGE", default_value_t = ViaArg::Bridge)]
+    pub via: ViaArg,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ViaArg {
+    /// `agentview bridge`: renews the token while the client runs
+    Bridge,
+    /// `agentview exec -- npx -y mcp-remote …`: Node.js's mcp-remote with the token of the moment it started
+    McpRemote,
+}
+
+#[derive(Debug, Args)]
+pub struct BridgeArgs {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum McpClientArg {
     /// Claude Code: `.mcp.json` with a headersHelper that runs `agentview token --format headers`
     Claude,
-    /// VS Code: `.vscode/mcp.json`, through the mcp-remote bridge under `agentview exec`
+    /// VS Code: `.vscode/mcp.json`, through `agentview bridge`
     Vscode,
-    /// Cursor: `~/.cursor/mcp.json`, through the mcp-remote bridge under `agentview exec`
+    /// Cursor: `~/.cursor/mcp.json`, through `agentview bridge`
     Cursor,
     /// Codex: `~/.codex/config.toml` with bearer_token_env_var; start Codex under `agentview exec`
     Codex,
-    /// goose: `~/.config/goose/config.yaml`, through the mcp-remote bridge under `agentview exec`
+    /// goose: `~/.config/goose/config.yaml`, through `agentview bridge`
     Goose,
-    /// Any client that starts stdio servers (`mcpServers` JSON): the mcp-remote bridge
+    /// Any client that starts stdio servers (`mcpServers` JSON), through `agentview bridge`
     McpRemote,
 }
 

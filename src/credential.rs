@@ -141,6 +141,21 @@ impl<'a> Door<'a> {
 
     /// Renew the found credential under the refresh lock.
     async fn renew(&self, seen: Lookup) -> anyhow::Result<Lookup> {
+        self.renew_when(seen, false).await
+    }
+
+    /// Renew the credential in `seen` although it is not due yet: the server refused it. Another
+    /// process that renewed it meanwhile still wins (its token is the answer).
+    pub async fn renew_rejected(&self, seen: Lookup) -> anyhow::Result<Lookup> {
+        self.renew_when(seen, true).await
+    }
+
+    /// Renew the credential in `seen` if it is (still) due once the lock is held.
+    pub async fn renew_due(&self, seen: Lookup) -> anyhow::Result<Lookup> {
+        self.renew_when(seen, false).await
+    }
+
+    async fn renew_when(&self, seen: Lookup, force: bool) -> anyhow::Result<Lookup> {
         let Door { settings, output, .. } = *self;
         let Some(found) = seen.found.as_ref() else { return Ok(seen) };
         let since = self.clock.unix_millis();
@@ -154,7 +169,7 @@ impl<'a> Door<'a> {
                 output.verbose("another agentview process renewed the token meanwhile");
                 return Ok(again);
             }
-            Some(now_found) if is_due(&now_found.credential, now) => now_found,
+            Some(now_found) if force || is_due(&now_found.credential, now) => now_found,
             _ => return Ok(again),
         };
         let Some(tokens) = self.ask(&dir, current, since).await? else { return Ok(again) };

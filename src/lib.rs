@@ -3,6 +3,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+pub mod bridge;
 pub(crate) mod browser;
 pub mod cli;
 pub mod clock;

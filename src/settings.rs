@@ -19,7 +19,7 @@ pub(crate) mod invocation;
 pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
 
 /// Everything a command needs to know, from flags and environment.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Settings {
     /// The server, normalized: the key credentials are stored under.
     pub server: ServerUrl,

@@ -55,7 +55,7 @@ fn man_pages_carry_no_markdown() {
 fn man_pages_cover_every_subcommand_and_carry_no_date() {
     let files = docs::generate();
     let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-    for sub in ["login", "token", "status", "logout", "exec", "mcp-config", "completions"] {
+    for sub in ["login", "token", "status", "logout", "exec", "bridge", "mcp-config", "completions"] {
         assert!(names.contains(&format!("man/agentview-{sub}.1")), "{names:?}");
     }
     let main = files.iter().find(|f| f.path == std::path::Path::new("man/agentview.1")).expect("agentview.1");

@@ -61,8 +61,15 @@ const EXEC: &[Example] = &[
     ex("agentview exec -- codex", "Codex reads AGENTVIEW_TOKEN"),
 ];
 
+const BRIDGE: &[Example] = &[
+    ex("agentview bridge", "What VS Code, Cursor, goose start"),
+    ex("agentview --server https://example.org/mcp bridge", "…for another server"),
+    ex("agentview -v bridge 2> bridge.log", "Methods and statuses to a log"),
+];
+
 const MCP_CONFIG: &[Example] = &[
     ex("agentview mcp-config claude > .mcp.json", "Claude Code (headersHelper)"),
+    ex("agentview mcp-config vscode", "VS Code, through agentview bridge"),
     ex("agentview mcp-config codex >> ~/.codex/config.toml", "Codex; start it with agentview exec"),
     ex("agentview --server https://example.org/mcp mcp-config vscode", "Another server"),
 ];
@@ -82,6 +89,7 @@ pub fn examples(sub: &str) -> &'static [Example] {
         "logout" => LOGOUT,
         "exec" => EXEC,
         "mcp-config" => MCP_CONFIG,
+        "bridge" => BRIDGE,
         "completions" => COMPLETIONS,
         _ => &[],
     }
@@ -91,6 +99,11 @@ pub fn examples(sub: &str) -> &'static [Example] {
 pub fn note(sub: &str) -> Option<&'static str> {
     match sub {
         "exec" => Some("The command's exit code becomes agentview's (4 if not logged in)."),
+        "bridge" => Some(
+            "JSON-RPC on stdin and stdout, one message a line; stderr only for warnings (-v: each request's \
+             method and status, never a body or a token). Ends with 0 when stdin closes or on SIGTERM, with 4 \
+             when the login is gone for good (the client gets an error naming agentview login first).",
+        ),
         "mcp-config" => Some(
             "The configuration repeats --server, --store and --config-dir (from flags or the environment), so \
              the client runs agentview against the same credential. No token is written into it.",

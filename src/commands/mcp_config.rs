@@ -2,23 +2,30 @@
 //!
 //! No token is ever written into a configuration: each client gets the credential from
 //! agentview when it connects (Claude Code's headersHelper), from the environment of a client
-//! started under `agentview exec` (Codex), or through the mcp-remote stdio bridge started under
-//! `agentview exec`, which passes `AGENTVIEW_AUTHORIZATION` on as the `Authorization` header.
+//! started under `agentview exec` (Codex), or, for clients that start a command, through
+//! `agentview bridge`, which renews it while the client runs (or, with `--via mcp-remote`, the
+//! mcp-remote bridge under `agentview exec`, given `AGENTVIEW_AUTHORIZATION` as its header).
 
 use serde_json::{Value, json};
 
-use crate::cli::McpClientArg;
+use crate::cli::{McpClientArg, ViaArg};
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::settings::invocation::shell_quote;
 
-/// What the bridge puts in front of the server: mcp-remote replaces `${VAR}` in a header value
+/// What mcp-remote puts in front of the server: mcp-remote replaces `${VAR}` in a header value
 /// with that variable, and the value has no space, which some clients would split.
 pub const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
-pub fn run(client: McpClientArg, name: &str, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let snippet = render(client, name, settings);
+pub fn run(
+    client: McpClientArg,
+    via: ViaArg,
+    name: &str,
+    settings: &Settings,
+    output: &Output,
+) -> anyhow::Result<Exit> {
+    let snippet = render(client, via, name, settings);
     crate::output::write_data(&snippet.text)?;
     output.info(&snippet.note);
     Ok(Exit::Ok)
@@ -32,8 +39,10 @@ pub struct Snippet {
     pub note: String,
 }
 
-pub fn render(client: McpClientArg, name: &str, settings: &Settings) -> Snippet {
+pub fn render(client: McpClientArg, via: ViaArg, name: &str, settings: &Settings) -> Snippet {
     let url = settings.server.as_str();
+    let bridge_args = |settings: &Settings| bridge_args(via, settings);
+    let bridge_note = || bridge_note(via);
     match client {
         McpClientArg::Claude => {
             let helper = helper_command(settings);
@@ -103,18 +112,31 @@ fn command_line(settings: &Settings, sub: &[&str]) -> String {
     words.join(" ")
 }
 
-/// `[flags] exec -- npx -y mcp-remote <url> --header Authorization:${AGENTVIEW_AUTHORIZATION}`.
-pub fn bridge_args(settings: &Settings) -> Vec<String> {
+/// `[flags] bridge`, or `[flags] exec -- npx -y mcp-remote <url> --header Authorization:${AGENTVIEW_AUTHORIZATION}`.
+pub fn bridge_args(via: ViaArg, settings: &Settings) -> Vec<String> {
     let mut args = settings.pinned_flags.clone();
-    for word in ["exec", "--", "npx", "-y", "mcp-remote", settings.server.as_str(), "--header", BRIDGE_HEADER] {
-        args.push(word.to_string());
-    }
+    let words: &[&str] = match via {
+        ViaArg::Bridge => &["bridge"],
+        ViaArg::McpRemote => {
+            &["exec", "--", "npx", "-y", "mcp-remote", settings.server.as_str(), "--header", BRIDGE_HEADER]
+        }
+    };
+    args.extend(words.iter().map(|w| w.to_string()));
     args
 }
 
-fn bridge_note() -> &'static str {
-    "The client starts agentview, which starts mcp-remote (Node.js's npx) with the credential in its \
-     environment; nothing secret is written to the file."
+fn bridge_note(via: ViaArg) -> &'static str {
+    match via {
+        ViaArg::Bridge => {
+            "The client starts `agentview bridge`, which speaks MCP on stdio and sends each request to the \
+             server with a fresh token, renewed while the client runs; nothing secret is written to the file."
+        }
+        ViaArg::McpRemote => {
+            "The client starts agentview, which starts mcp-remote (Node.js's npx) with the credential in its \
+             environment; nothing secret is written to the file. The token is the one of the moment the \
+             client started: after it expires, restart the client (or use the default, agentview bridge)."
+        }
+    }
 }
 
 fn pretty(doc: &Value) -> String {

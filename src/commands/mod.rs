@@ -6,6 +6,7 @@ use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
 
+pub mod bridge;
 pub mod completions;
 pub mod exec;
 pub mod login;
@@ -28,7 +29,8 @@ pub async fn dispatch(
         Command::Exec(args) => exec::run(&args.command, settings, output).await,
         Command::Token(args) => token::run(args.format, settings, output).await,
         Command::Status(args) => status::run(&args, settings, output).await,
-        Command::McpConfig(args) => mcp_config::run(args.client, &args.name, settings, output),
+        Command::McpConfig(args) => mcp_config::run(args.client, args.via, &args.name, settings, output),
+        Command::Bridge(_) => bridge::run(settings, output).await,
         Command::Logout(args) => logout::run(args.local, settings, output).await,
         Command::Completions(args) => completions::run(args.shell),
     }

@@ -36,11 +36,22 @@ fn run_bare(program: &str, args: &[String]) -> std::process::Output {
         .expect("runs")
 }
 
+/// `agentview [flags] bridge`, with the flags that lead it to the credential.
 fn assert_bridge(command: &str, args: &[String]) {
+    assert_eq!(command, binary().display().to_string(), "agentview, by a path the client can start");
+    assert_eq!(args.last().map(String::as_str), Some("bridge"), "{args:?}");
+    assert_flags(&args[..args.len() - 1]);
+}
+
+/// `agentview [flags] exec -- npx -y mcp-remote URL --header …` (`--via mcp-remote`).
+fn assert_mcp_remote(command: &str, args: &[String]) {
     assert_eq!(command, binary().display().to_string(), "agentview, by a path the client can start");
     let exec = args.iter().position(|a| a == "exec").expect("runs agentview exec");
     assert_eq!(&args[exec + 1..], ["--", "npx", "-y", "mcp-remote", SERVER, "--header", BRIDGE_HEADER]);
-    let flags = &args[..exec];
+    assert_flags(&args[..exec]);
+}
+
+fn assert_flags(flags: &[String]) {
     assert!(flags.windows(2).any(|w| w == ["--store", "file"]), "{flags:?}");
     assert!(flags.iter().any(|f| f == "--config-dir"), "{flags:?}");
     assert!(flags.windows(2).any(|w| w == ["--server", SERVER]), "{flags:?}");
@@ -48,11 +59,15 @@ fn assert_bridge(command: &str, args: &[String]) {
 
 #[cfg(unix)]
 #[test]
-fn the_bridge_runs_with_the_credential_in_its_environment() {
+fn mcp_remote_runs_with_the_credential_in_its_environment() {
     let av = configured();
-    let doc: Value = serde_json::from_str(&snippet(&av, "mcp-remote")).expect("JSON");
+    let run = av.run(&["mcp-config", "mcp-remote", "--via", "mcp-remote"]).expect_code(0);
+    run.assert_no_leak(TOKEN);
+    assert!(run.stderr.contains("restart the client"), "says the token is fixed at start: {}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
     let entry = &doc["mcpServers"]["agentview"];
     let args: Vec<String> = serde_json::from_value(entry["args"].clone()).expect("args");
+    assert_mcp_remote(entry["command"].as_str().expect("command"), &args);
     // A stand-in for npx: it shows what mcp-remote would get.
     let bin = av.dir.path().join("bin");
     std::fs::create_dir_all(&bin).expect("bin dir");
@@ -106,6 +121,18 @@ fn cursor_and_mcp_remote_get_an_mcp_servers_entry() {
         let args: Vec<String> = serde_json::from_value(server["args"].clone()).expect("args");
         assert_bridge(server["command"].as_str().expect("command"), &args);
     }
+}
+
+#[test]
+fn every_command_client_can_have_mcp_remote_instead() {
+    let av = configured();
+    for client in ["vscode", "cursor", "goose"] {
+        let run = av.run(&["mcp-config", client, "--via", "mcp-remote"]).expect_code(0);
+        run.assert_no_leak(TOKEN);
+        assert!(run.stdout.contains("mcp-remote") && !run.stdout.contains("\"bridge\""), "{}", run.stdout);
+    }
+    let run = av.run(&["mcp-config", "vscode"]).expect_code(0);
+    assert!(!run.stdout.contains("npx") && run.stderr.contains("fresh token"), "{}\n{}", run.stdout, run.stderr);
 }
 
 #[test]

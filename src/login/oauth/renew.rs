@@ -24,6 +24,11 @@ pub fn renewal(grant: &OAuthGrant) -> Option<Renewal<'_>> {
     grant.refresh_token.as_ref().map(Renewal::RefreshToken)
 }
 
+/// Whether the grant can get a new access token without a person.
+pub fn renewable(grant: &OAuthGrant) -> bool {
+    renewal(grant).is_some()
+}
+
 /// Whether `credential` should be renewed before use at `now`: an OAuth credential that can be
 /// renewed and has expired, or will within [`SKEW_SECS`].
 pub fn is_due(credential: &Credential, now: u64) -> bool {

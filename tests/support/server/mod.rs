@@ -1,5 +1,6 @@
 //! Local agentView-compatible MCP test server: public API (config, faults, records) and `TestServer`.
 
+mod client_tools;
 mod fault_response;
 mod mcp_layer;
 mod oauth;
@@ -85,6 +86,19 @@ impl TestServer {
         })?;
         ready_rx.recv().map_err(|_| std::io::Error::other("server thread died"))??;
         Ok(TestServer { app, addr, shutdown: Some(tx), thread: Some(thread) })
+    }
+
+    /// Stop and start again on the same port, as a redeployed server would: every MCP session
+    /// is forgotten (and so are the records); the authorization server's clients and grants are
+    /// kept, as an authorization server that runs apart from the MCP server keeps them.
+    pub fn restart(self) -> TestServer {
+        let oauth = std::mem::take(&mut self.app.lock().oauth);
+        let config = self.app.config.clone();
+        let addr = self.addr;
+        drop(self);
+        let server = Self::start_on(config, &addr.ip().to_string(), addr.port()).expect("the port is free again");
+        server.app.lock().oauth = oauth;
+        server
     }
 
     pub fn mcp_url(&self) -> String {
@@ -175,6 +189,16 @@ impl TestServer {
     /// True if this refresh token is the live one of a live grant.
     pub fn refresh_token_valid(&self, token: &str) -> bool {
         self.app.lock().oauth.refresh_grant(token).is_some()
+    }
+    /// Revoke one access token (its grant and refresh token stay valid); false if unknown.
+    pub fn revoke_access_token(&self, token: &str) -> bool {
+        let mut inner = self.app.lock();
+        let mut found = false;
+        for access in inner.oauth.grants.iter_mut().flat_map(|g| g.access.iter_mut()).filter(|a| a.token == token) {
+            access.revoked = true;
+            found = true;
+        }
+        found
     }
     /// Make every access token issued so far expired (refresh tokens stay valid).
     pub fn expire_access_tokens(&self) {

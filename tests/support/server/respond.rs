@@ -61,6 +61,9 @@ pub(crate) async fn post_process(app: &App, info: &Info, resp: Response, close_e
     if info.method != Method::POST || resp.status() != StatusCode::OK {
         return resp;
     }
+    if app.config.client_tools && info.tool.as_deref().is_some_and(super::client_tools::streams) {
+        return resp;
+    }
     let ct = resp.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
     let (parts, body) = resp.into_parts();
     if ct.starts_with("application/json") {

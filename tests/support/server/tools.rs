@@ -51,7 +51,8 @@ impl AuthTools {
             }
         });
         let tools = [create, get].into_iter().filter_map(|t| serde_json::from_value(t).ok());
-        tools.chain(super::token_check::tools(&self.app)).collect()
+        let talking = if self.app.config.client_tools { super::client_tools::tools() } else { Vec::new() };
+        tools.chain(super::token_check::tools(&self.app)).chain(talking).collect()
     }
 
     /// Consume a matching PolicyDeny / Patch fault for a call of `tool`.
@@ -228,9 +229,13 @@ impl ServerHandler for AuthTools {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let name = request.name.to_string();
+        if self.app.config.client_tools && super::client_tools::tools().iter().any(|t| t.name == name) {
+            let args = request.arguments.unwrap_or_default();
+            return super::client_tools::call(&name, &args, &context).await.map(Into::into);
+        }
         if name == super::token_check::AUTHENTICATE && !super::token_check::tools(&self.app).is_empty() {
             return Ok(super::token_check::authenticate(&self.app, &request.arguments.unwrap_or_default()).into());
         }

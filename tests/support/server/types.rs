@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub oauth: Option<super::OAuthConfig>,
     /// Extra: refuse Bearer tokens it does not accept, or offer an `authenticate` tool.
     pub token_check: Option<super::TokenCheck>,
+    /// Extra: tools that talk back to the client (elicitation, sampling, roots, progress) and `echo`.
+    pub client_tools: bool,
 }
 
 impl Default for ServerConfig {
@@ -89,6 +91,7 @@ impl Default for ServerConfig {
             log_requests: false,
             oauth: None,
             token_check: None,
+            client_tools: false,
         }
     }
 }

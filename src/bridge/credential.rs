@@ -1,0 +1,195 @@
+//! The bridge's one seam to the credential: the token to send now, renewed before it expires,
+//! and renewed once more when the server refuses it. Built on the same door every command uses
+//! (`AGENTVIEW_TOKEN`, then the stores; renewal under the cross-process refresh lock).
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use crate::clock::unix_now;
+use crate::credential::{Door, Lookup, from_environment};
+use crate::error::{Exit, Failure};
+use crate::login::oauth::renew::{SKEW_SECS, renewable};
+use crate::output::Output;
+use crate::secret::Secret;
+use crate::settings::Settings;
+use crate::store::{Credential, CredentialKind, Source};
+
+/// Why no token can be had. `Dead` ends the bridge (exit 4); `Unusable` fails one request.
+#[derive(Debug)]
+pub enum CredentialError {
+    /// The grant is gone (`invalid_grant`): nothing this process can do will get a token again.
+    Dead(Failure),
+    /// This attempt failed (store unreadable, authorization server unreachable); a later one may not.
+    Unusable(Failure),
+}
+
+/// The token in hand and what decides when it is renewed.
+#[derive(Debug, Clone)]
+struct Held {
+    token: Secret,
+    expires_at: Option<u64>,
+    created_at: u64,
+    renewable: bool,
+}
+
+impl Held {
+    fn of(credential: &Credential, source: Source) -> Option<Held> {
+        // A session id is not a header value: those servers take it as a tool argument.
+        if credential.kind == CredentialKind::Session {
+            return None;
+        }
+        Some(Held {
+            token: credential.secret.clone(),
+            expires_at: credential.expires_at,
+            created_at: credential.created_at,
+            renewable: source != Source::Env && credential.oauth.as_ref().is_some_and(renewable),
+        })
+    }
+
+    /// Due for renewal at `now`: within a minute of expiry, or past half of a short lifetime, so a
+    /// token that lives seconds is not renewed before every single request.
+    fn due(&self, now: u64) -> bool {
+        let Some(expires_at) = self.expires_at.filter(|_| self.renewable) else { return false };
+        let lifetime = expires_at.saturating_sub(self.created_at);
+        expires_at <= now.saturating_add(SKEW_SECS.min(lifetime / 2))
+    }
+}
+
+/// What the bridge asks for before each request. Cheap when nothing is due: the token is kept
+/// in memory, the store is read again only when it is due or was refused.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    settings: Arc<Settings>,
+    output: Output,
+    held: Arc<Mutex<Option<Held>>>,
+    /// The store has been read at least once.
+    loaded: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Credentials {
+    pub fn new(settings: Arc<Settings>, output: Output) -> Credentials {
+        Credentials { settings, output, held: Arc::default(), loaded: Arc::default() }
+    }
+
+    /// The token to send now, renewed first when due; `None` when there is no credential.
+    pub async fn current(&self) -> Result<Option<Secret>, CredentialError> {
+        let mut held = self.held.lock().await;
+        let now = unix_now();
+        let loaded = self.loaded.load(std::sync::atomic::Ordering::Acquire);
+        match held.as_ref() {
+            Some(h) if !h.due(now) => return Ok(Some(h.token.clone())),
+            None if loaded => return Ok(None),
+            _ => {}
+        }
+        let lookup = self.read().await?;
+        let lookup = match lookup.found.as_ref().and_then(|f| Held::of(&f.credential, f.source)) {
+            Some(h) if h.due(now) => self.door().renew_due(lookup).await.map_err(classify)?,
+            _ => lookup,
+        };
+        *held = self.keep(&lookup);
+        Ok(held.as_ref().map(|h| h.token.clone()))
+    }
+
+    /// The server refused `rejected` (None: the request carried no token). Renew once, even if
+    /// not due, unless another request or another agentview process already has; `None` when
+    /// no other token can be had (no credential, `AGENTVIEW_TOKEN`, nothing to renew with).
+    pub async fn renew_after_rejection(&self, rejected: Option<&Secret>) -> Result<Option<Secret>, CredentialError> {
+        let mut held = self.held.lock().await;
+        if let Some(h) = held.as_ref()
+            && Some(&h.token) != rejected
+        {
+            return Ok(Some(h.token.clone()));
+        }
+        let lookup = self.read().await?;
+        let stored = lookup.found.as_ref().and_then(|f| Held::of(&f.credential, f.source));
+        let lookup = match stored {
+            // Someone logged in, or renewed, since this token was sent.
+            Some(h) if Some(&h.token) != rejected => lookup,
+            Some(h) if h.renewable => {
+                self.output.verbose("the server refused the access token; renewing it");
+                self.door().renew_rejected(lookup).await.map_err(classify)?
+            }
+            _ => {
+                *held = stored;
+                return Ok(None);
+            }
+        };
+        *held = self.keep(&lookup);
+        Ok(held.as_ref().map(|h| h.token.clone()).filter(|t| Some(t) != rejected))
+    }
+
+    fn door(&self) -> Door<'_> {
+        Door::new(&self.settings, &self.output)
+    }
+
+    /// `AGENTVIEW_TOKEN`, else the stored credential as it is (renewal is the caller's call).
+    async fn read(&self) -> Result<Lookup, CredentialError> {
+        let lookup = match from_environment(&self.settings, unix_now()) {
+            Some(found) => Lookup { found: Some(found), ..Lookup::default() },
+            None => self.door().stored().await,
+        };
+        crate::commands::report_read_errors(&lookup, &self.settings, &self.output)
+            .map_err(|e| CredentialError::Unusable(failure_of(e)))?;
+        self.loaded.store(true, std::sync::atomic::Ordering::Release);
+        Ok(lookup)
+    }
+
+    fn keep(&self, lookup: &Lookup) -> Option<Held> {
+        let found = lookup.found.as_ref()?;
+        let held = Held::of(&found.credential, found.source);
+        if held.is_none() {
+            self.output.verbose("the stored credential is a login session id, which is not sent as a header");
+        }
+        held
+    }
+}
+
+fn classify(error: anyhow::Error) -> CredentialError {
+    let failure = failure_of(error);
+    if failure.exit == Exit::NotLoggedIn { CredentialError::Dead(failure) } else { CredentialError::Unusable(failure) }
+}
+
+fn failure_of(error: anyhow::Error) -> Failure {
+    let exit = crate::error::exit_of(&error);
+    let hint = crate::error::hint_of(&error).map(str::to_string);
+    let failure = Failure::new(exit, error.to_string());
+    match hint {
+        Some(hint) => failure.with_hint(hint),
+        None => failure,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn held(expires_at: Option<u64>, created_at: u64, renewable: bool) -> Held {
+        Held { token: Secret::new("t"), expires_at, created_at, renewable }
+    }
+
+    #[test]
+    fn long_tokens_are_due_a_minute_before_expiry() {
+        let h = held(Some(10_000), 6_400, true);
+        assert!(!h.due(9_939));
+        assert!(h.due(9_940));
+        assert!(h.due(20_000));
+    }
+
+    #[test]
+    fn short_tokens_are_due_after_half_their_life() {
+        let h = held(Some(1_002), 1_000, true);
+        assert!(!h.due(1_000));
+        assert!(h.due(1_001));
+        let h = held(Some(1_062), 1_000, true);
+        assert!(!h.due(1_030));
+        assert!(h.due(1_031));
+    }
+
+    #[test]
+    fn nothing_to_renew_with_is_never_due() {
+        assert!(!held(Some(1_000), 0, false).due(5_000));
+        assert!(!held(None, 0, true).due(u64::MAX));
+        assert!(held(Some(u64::MAX), 0, true).due(u64::MAX), "no overflow");
+    }
+}

@@ -1,0 +1,177 @@
+//! One message from the client to the server: a request and its answer, a notification, or
+//! the client's response to a server request. A 404 on a request that carried the session id
+//! means the server forgot the session: it is set up again by replaying the client's own
+//! initialize and `notifications/initialized`, and the message is sent once more.
+
+use serde_json::{Value, json};
+use tokio::sync::OwnedRwLockWriteGuard;
+
+use super::message;
+use super::relay::{Refusal, Relay};
+use super::session::Session;
+use super::stream::Deliver;
+
+/// A message from the client: its parsed form and the text it came as (sent on unchanged).
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub value: Value,
+    pub text: String,
+}
+
+impl Relay {
+    /// Forward a request; the answer (or an error for it) goes to the client unless `deliver`
+    /// keeps it.
+    pub async fn request(&self, message: &Message, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
+        if message.value.get("method").and_then(Value::as_str) != Some("tools/list") {
+            return self.exchange(message, id, deliver).await;
+        }
+        // The tool list is read (and tools with broken `x-mcp-header`s taken out) before the client sees it.
+        let mut answer = self.exchange(message, id, Deliver::Keep).await?;
+        let refused = self.inner.params.lock().unwrap_or_else(|e| e.into_inner()).learn(&mut answer);
+        for (name, why) in refused {
+            self.inner.output.warn(&format!(
+                "left out the server's tool \"{}\": {}",
+                crate::sanitize::line(&name, 80),
+                crate::sanitize::line(&why, 200)
+            ));
+        }
+        if deliver == Deliver::Client {
+            self.to_client(answer.to_string()).await;
+        }
+        Ok(answer)
+    }
+
+    async fn exchange(&self, message: &Message, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
+        let mut renewed_session = false;
+        loop {
+            let session = self.inner.session.read().await.clone();
+            let response = self.post(&message.value, &message.text, &session).await?;
+            let status = response.status();
+            if status == reqwest::StatusCode::NOT_FOUND
+                && let Some(expired) = session.id.as_deref()
+                && !renewed_session
+            {
+                renewed_session = true;
+                self.renew_session(expired).await?;
+                continue;
+            }
+            if !status.is_success() {
+                return self.failed(response, id, deliver).await;
+            }
+            return self.answer(response, id, deliver, &session).await;
+        }
+    }
+
+    /// The client's initialize: sent without a session, and what the server answers (its session
+    /// id, the protocol version) kept for every later request. The write guard keeps every other
+    /// message waiting until it is done.
+    pub async fn initialize(
+        &self,
+        mut session: OwnedRwLockWriteGuard<Session>,
+        message: &Message,
+        id: &Value,
+    ) -> Result<Value, Refusal> {
+        *session =
+            Session { initialize: Some(message.value.clone()), renewals: session.renewals, ..Session::default() };
+        let fresh = Session::default();
+        let response = self.post(&message.value, &message.text, &fresh).await?;
+        if !response.status().is_success() {
+            return self.failed(response, id, Deliver::Client).await;
+        }
+        let session_id = session_header(&response);
+        let answer = self.answer(response, id, Deliver::Client, &fresh).await?;
+        session.established(session_id, &answer);
+        Ok(answer)
+    }
+
+    /// `notifications/initialized`, sent before anything else may go (the guard), then the
+    /// standalone stream is opened.
+    pub async fn initialized(&self, mut session: OwnedRwLockWriteGuard<Session>, message: &Message) {
+        session.initialized = Some(message.value.clone());
+        let snapshot = session.clone();
+        self.notify(message, &snapshot).await;
+        drop(session);
+        self.listen();
+    }
+
+    /// Forward a notification or a response: the server answers 202 and nothing else.
+    pub async fn deliver(&self, message: &Message) {
+        let session = self.inner.session.read().await.clone();
+        let status = self.notify(message, &session).await;
+        if status == Some(reqwest::StatusCode::NOT_FOUND)
+            && let Some(expired) = session.id.as_deref()
+            && self.renew_session(expired).await.is_ok()
+        {
+            let session = self.inner.session.read().await.clone();
+            self.notify(message, &session).await;
+        }
+    }
+
+    async fn notify(&self, message: &Message, session: &Session) -> Option<reqwest::StatusCode> {
+        match self.post(&message.value, &message.text, session).await {
+            Ok(response) => {
+                let status = response.status();
+                if !status.is_success() && status != reqwest::StatusCode::NOT_FOUND {
+                    self.inner.output.warn(&format!(
+                        "the server refused {} with HTTP {}",
+                        message::describe(&message.value),
+                        status.as_u16()
+                    ));
+                }
+                Some(status)
+            }
+            Err(Refusal::Error { message: why, .. }) => {
+                self.inner.output.warn(&format!("could not forward {}: {why}", message::describe(&message.value)));
+                None
+            }
+            Err(Refusal::Fatal) => None,
+        }
+    }
+
+    /// Set the session up again after the server forgot session `expired` (once, however many
+    /// requests noticed).
+    async fn renew_session(&self, expired: &str) -> Result<(), Refusal> {
+        let mut session = self.inner.session.write().await;
+        if session.id.as_deref() != Some(expired) {
+            return Ok(());
+        }
+        let Some(initialize) = session.initialize.clone() else {
+            return Err(Refusal::upstream("the server ended the session (HTTP 404)"));
+        };
+        self.trace(|| "the server forgot the session (HTTP 404); setting it up again".into());
+        let id = initialize.get("id").cloned().unwrap_or(json!(0));
+        let text = initialize.to_string();
+        let fresh = Session::default();
+        let response = self.post(&initialize, &text, &fresh).await?;
+        if !response.status().is_success() {
+            return Err(Refusal::upstream(format!(
+                "the server ended the session and refused a new one (HTTP {})",
+                response.status().as_u16()
+            )));
+        }
+        let session_id = session_header(&response);
+        let answer = self.answer(response, &id, Deliver::Keep, &fresh).await?;
+        if answer.get("error").is_some() {
+            return Err(Refusal::upstream("the server ended the session and refused a new one"));
+        }
+        session.established(session_id, &answer);
+        session.renewals += 1;
+        let initialized =
+            session.initialized.clone().unwrap_or(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+        let snapshot = session.clone();
+        let note = Message { text: initialized.to_string(), value: initialized };
+        self.notify(&note, &snapshot).await;
+        drop(session);
+        self.listen();
+        Ok(())
+    }
+}
+
+fn session_header(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get(crate::mcp::transport::SESSION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 1024)
+        .map(str::to_string)
+}

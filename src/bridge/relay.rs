@@ -1,0 +1,292 @@
+//! The server's side: HTTP requests to the MCP endpoint with the headers MCP asks for and the
+//! credential in front, one renewal and retry on 401, and what an HTTP failure tells the client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, Response, StatusCode, Url};
+use serde_json::Value;
+use tokio::sync::{RwLock, mpsc};
+
+use super::credential::{CredentialError, Credentials};
+use super::message::{self, LOGIN_REQUIRED, UPSTREAM_ERROR};
+use super::session::Session;
+use super::stdio::{MAX_LINE, Stdout};
+use super::stream::Deliver;
+use super::stream::content_type;
+use crate::error::Failure;
+use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
+use crate::output::Output;
+use crate::secret::Secret;
+use crate::settings::Settings;
+
+/// Why a message could not be delivered: an error for the client, or the end of the bridge.
+#[derive(Debug)]
+pub enum Refusal {
+    /// Answer the request with this JSON-RPC error.
+    Error { code: i64, message: String },
+    /// The credential is gone for good; the bridge is ending (the main loop answers the client).
+    Fatal,
+}
+
+impl Refusal {
+    pub fn upstream(message: impl Into<String>) -> Refusal {
+        Refusal::Error { code: UPSTREAM_ERROR, message: message.into() }
+    }
+}
+
+/// Everything the tasks of one bridge share.
+#[derive(Debug, Clone)]
+pub struct Relay {
+    pub(super) inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(super) struct Inner {
+    client: reqwest::Client,
+    /// The HTTP layer the client came from: it names a refused certificate's issuer.
+    http: crate::http::Http,
+    endpoint: Url,
+    /// `--header` values.
+    headers: HeaderMap,
+    pub credentials: Credentials,
+    pub session: Arc<RwLock<Session>>,
+    pub out: Stdout,
+    pub output: Output,
+    fatal: mpsc::Sender<Failure>,
+    /// `agentview [flags] login`, for messages.
+    login: String,
+    server: String,
+    pub request_timeout: Duration,
+    /// The standalone GET stream, while one is open.
+    pub listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
+    /// `x-mcp-header` annotations learnt from `tools/list` answers.
+    pub params: std::sync::Mutex<super::params::ParamHeaders>,
+    /// Requests whose stream is being resumed, by id: their answer may come on another stream.
+    pub waiting: std::sync::Mutex<std::collections::HashMap<String, super::stream::Answered>>,
+}
+
+impl Relay {
+    pub fn new(
+        settings: Arc<Settings>,
+        output: Output,
+        out: Stdout,
+        fatal: mpsc::Sender<Failure>,
+    ) -> anyhow::Result<Relay> {
+        let user_agent = format!("agentview/{} (bridge)", env!("CARGO_PKG_VERSION"));
+        let connect = settings.request_timeout.min(Duration::from_secs(10));
+        // No overall timeout: a tool may work for minutes while its event stream stays open.
+        let http = crate::http::Http::new(&user_agent, connect, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let client = http.client().clone();
+        let inner = Inner {
+            client,
+            http,
+            endpoint: settings.server.url().clone(),
+            headers: settings.headers.clone(),
+            credentials: Credentials::new(settings.clone(), output),
+            session: Arc::default(),
+            out,
+            output,
+            fatal,
+            login: settings.command("login"),
+            server: settings.server.to_string(),
+            request_timeout: settings.request_timeout,
+            listener: std::sync::Mutex::default(),
+            waiting: std::sync::Mutex::default(),
+            params: std::sync::Mutex::default(),
+        };
+        Ok(Relay { inner: Arc::new(inner) })
+    }
+
+    pub fn trace(&self, line: impl FnOnce() -> String) {
+        if self.inner.output.is_verbose() {
+            self.inner.output.verbose(&line());
+        }
+    }
+
+    /// Write one line for the client.
+    pub async fn to_client(&self, line: String) {
+        self.inner.out.send(line).await;
+    }
+
+    /// POST one message with the credential; a 401 renews it once and tries again.
+    pub async fn post(&self, message: &Value, body: &str, session: &Session) -> Result<Response, Refusal> {
+        let label = message::describe(message);
+        let version = message::meta_version(message).or(session.version.as_deref());
+        let mut extra = HeaderMap::new();
+        extra.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Some(method) = message.get("method").and_then(Value::as_str)
+            && let Ok(value) = HeaderValue::from_str(&message::header_value(method))
+        {
+            extra.insert("mcp-method", value);
+        }
+        if let Some(value) = message::name_header(message).and_then(|v| HeaderValue::from_str(&v).ok()) {
+            extra.insert("mcp-name", value);
+        }
+        if message.get("method").and_then(Value::as_str) == Some("tools/call") {
+            extra.extend(self.inner.params.lock().unwrap_or_else(|e| e.into_inner()).headers(message));
+        }
+        let body = body.to_string();
+        self.authorized(Method::POST, session, version, extra, Some(body), &label).await
+    }
+
+    /// GET the endpoint's event stream (standalone, or resuming after `last_event_id`).
+    pub async fn get(&self, session: &Session, last_event_id: Option<&str>) -> Result<Response, Refusal> {
+        let mut extra = HeaderMap::new();
+        if let Some(value) = last_event_id.and_then(|id| HeaderValue::from_str(id).ok()) {
+            extra.insert("last-event-id", value);
+        }
+        let label = if last_event_id.is_some() { "event stream (resume)" } else { "event stream" };
+        self.authorized(Method::GET, session, session.version.as_deref(), extra, None, label).await
+    }
+
+    async fn authorized(
+        &self,
+        method: Method,
+        session: &Session,
+        version: Option<&str>,
+        extra: HeaderMap,
+        body: Option<String>,
+        label: &str,
+    ) -> Result<Response, Refusal> {
+        let mut token = self.token().await?;
+        let mut renewed = false;
+        loop {
+            let mut headers = self.headers(session, version, token.as_ref());
+            headers.extend(extra.clone());
+            let accept =
+                if method == Method::GET { "text/event-stream" } else { "application/json, text/event-stream" };
+            let mut request = self
+                .inner
+                .client
+                .request(method.clone(), self.inner.endpoint.clone())
+                .headers(headers)
+                .header(ACCEPT, accept);
+            if let Some(body) = &body {
+                request = request.body(body.clone());
+            }
+            self.trace(|| format!("→ {method} {label}"));
+            let response = request.send().await.map_err(|e| Refusal::upstream(self.inner.http.error(e).to_string()))?;
+            self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
+            if response.status() != StatusCode::UNAUTHORIZED {
+                return Ok(response);
+            }
+            if renewed {
+                return Err(self.login_required("the server refused the renewed credential"));
+            }
+            renewed = true;
+            match self.inner.credentials.renew_after_rejection(token.as_ref()).await {
+                Ok(Some(fresh)) => token = Some(fresh),
+                Ok(None) if token.is_none() => {
+                    return Err(self.login_required(&format!("{} asks for a login", self.inner.server)));
+                }
+                Ok(None) => return Err(self.login_required("the server refused the credential")),
+                Err(e) => return Err(self.credential_failed(e).await),
+            }
+        }
+    }
+
+    /// `--header` values, the credential (unless `--header` gave an Authorization of its own,
+    /// such as a proxy's grant), the session id and the protocol version.
+    fn headers(&self, session: &Session, version: Option<&str>, token: Option<&Secret>) -> HeaderMap {
+        let mut headers = self.inner.headers.clone();
+        if let Some(token) = token.filter(|_| !headers.contains_key(AUTHORIZATION))
+            && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        {
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        if let Some(value) = session.id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
+            headers.insert(SESSION_HEADER, value);
+        }
+        if let Some(value) = version.and_then(|v| HeaderValue::from_str(v).ok()) {
+            headers.insert(VERSION_HEADER, value);
+        }
+        headers
+    }
+
+    async fn token(&self) -> Result<Option<Secret>, Refusal> {
+        match self.inner.credentials.current().await {
+            Ok(token) => Ok(token),
+            Err(e) => Err(self.credential_failed(e).await),
+        }
+    }
+
+    async fn credential_failed(&self, error: CredentialError) -> Refusal {
+        match error {
+            CredentialError::Dead(failure) => {
+                let _ = self.inner.fatal.send(failure).await;
+                Refusal::Fatal
+            }
+            CredentialError::Unusable(failure) => {
+                let hint = failure.hint.map(|h| format!(" ({h})")).unwrap_or_default();
+                Refusal::upstream(format!("{}{hint}", failure.message))
+            }
+        }
+    }
+
+    fn login_required(&self, why: &str) -> Refusal {
+        Refusal::Error { code: LOGIN_REQUIRED, message: format!("{why}: log in with `{}`", self.inner.login) }
+    }
+
+    /// The error for a request the server answered with an HTTP failure: its own JSON-RPC error
+    /// when the body is one for this request, else one that names the status.
+    pub async fn failed(&self, response: Response, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
+        let status = response.status().as_u16();
+        if content_type(&response) == "application/json"
+            && let Some(body) = read_capped(response).await
+            && let Ok(answer) = serde_json::from_slice::<Value>(&body)
+            && answer.get("id") == Some(id)
+            && answer.get("error").is_some()
+        {
+            if deliver == Deliver::Client {
+                self.to_client(message::one_line(&String::from_utf8_lossy(&body))).await;
+            }
+            return Ok(answer);
+        }
+        let what = match status {
+            403 => format!(
+                "the server refused the request with HTTP 403 (the credential may lack a scope it needs; log in again with `{}`)",
+                self.inner.login
+            ),
+            404 => "the server answered HTTP 404: no MCP endpoint at this URL (check --server)".into(),
+            405 => "the server does not accept this request (HTTP 405); it may speak an older MCP transport".into(),
+            _ => format!("the server answered HTTP {status}"),
+        };
+        Err(Refusal::upstream(what))
+    }
+
+    /// End the server's session: best effort, bounded.
+    pub async fn close(&self) {
+        if let Some(listener) = self.inner.listener.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            listener.abort();
+        }
+        let session = self.inner.session.read().await.clone();
+        if session.id.is_none() {
+            return;
+        }
+        let attempt = async {
+            let token = self.inner.credentials.current().await.ok().flatten();
+            let headers = self.headers(&session, session.version.as_deref(), token.as_ref());
+            self.trace(|| "→ DELETE (end session)".into());
+            let sent = self.inner.client.delete(self.inner.endpoint.clone()).headers(headers).send().await;
+            if let Ok(response) = sent {
+                self.trace(|| format!("← {}", response.status().as_u16()));
+            }
+        };
+        let _ = tokio::time::timeout(self.inner.request_timeout.min(Duration::from_secs(5)), attempt).await;
+    }
+}
+
+/// A whole JSON body, or None when it is over the cap or breaks off.
+pub async fn read_capped(mut response: Response) -> Option<Vec<u8>> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.ok()? {
+        if body.len() + chunk.len() > MAX_LINE {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
+}

@@ -1,0 +1,20 @@
+//! `agentview bridge` between real MCP clients on stdio (the TypeScript SDK's client, the MCP
+//! Inspector's CLI mode, a test writing raw JSON-RPC lines) and the bundled server: tokens that
+//! renew during a session, sessions that the server forgets, requests from the server to the
+//! client, notification streams, batches, and the stdio rules.
+#![allow(clippy::unwrap_used)]
+
+pub mod support;
+
+#[path = "bridge/support.rs"]
+mod bridge_support;
+#[path = "bridge/inspector.rs"]
+mod inspector;
+#[path = "bridge/relay.rs"]
+mod relay;
+#[path = "bridge/session.rs"]
+mod session;
+#[path = "bridge/stdio.rs"]
+mod stdio;
+#[path = "bridge/tokens.rs"]
+mod tokens;
