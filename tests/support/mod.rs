@@ -2,5 +2,6 @@
 
 pub mod cli;
 pub mod fixture;
+pub mod peers;
 pub mod ports;
 pub mod server;
