@@ -5,5 +5,6 @@
 
 pub mod cli;
 pub mod fixture;
+pub mod peers;
 pub mod ports;
 pub mod server;

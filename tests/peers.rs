@@ -1,0 +1,101 @@
+//! End to end against servers nobody here wrote (installed by .ci/peers; skipped where they are
+//! not, failed instead with AGENTVIEW_REQUIRE_PEERS=1): FastMCP 4.1.7 and 4.2.3 (the MCP Python
+//! SDK's authorization server), the TypeScript SDK's example server with --oauth-strict, and
+//! oidc-provider configured strictly behind an MCP resource server. Each peer gets the same
+//! scenarios: the login, refresh when due (once for eight callers), revocation at logout, a
+//! pre-registered client with its exact redirect URI, and a restart that forgets every client.
+//! A reference client (curl, by the specifications) first shows each peer works, so a failure of
+//! agentview's scenario is agentview's.
+#![allow(clippy::unwrap_used)]
+
+pub mod support;
+
+#[path = "peers/login.rs"]
+mod login;
+#[path = "peers/preregistered.rs"]
+mod preregistered;
+#[path = "peers/reference.rs"]
+mod reference;
+#[path = "peers/refresh.rs"]
+mod refresh;
+#[path = "peers/restart.rs"]
+mod restart;
+#[path = "peers/revoke.rs"]
+mod revoke;
+
+use support::cli::{Agentview, Run};
+use support::peers::{Peer, explain};
+
+/// The login's own limit: a login that cannot finish ends well within a test's time.
+const LOGIN_TIMEOUT: &str = "15";
+
+/// `agentview login --method oauth` (plus `extra`); panics with both sides' logs unless exit 0.
+fn login(av: &Agentview, peer: &Peer, extra: &[&str]) -> Run {
+    let mut args = vec!["login", "--method", "oauth", "--timeout", LOGIN_TIMEOUT];
+    args.extend_from_slice(extra);
+    let run = av.run(&args);
+    assert_eq!(run.code, 0, "the login failed\n{}", explain(&run, peer));
+    assert!(run.stderr.contains("Logged in to"), "{}", explain(&run, peer));
+    run
+}
+
+/// Whether the MCP endpoint took the token (any 2xx to an authenticated `initialize`).
+fn accepted(peer: &Peer, token: &str) -> bool {
+    (200..300).contains(&peer.mcp_status(token))
+}
+
+/// One module per peer, each with the scenarios that peer supports.
+macro_rules! scenarios {
+    ($kind:expr; $($scenario:path => $name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $scenario($kind)
+            }
+        )*
+    };
+}
+
+/// The scenarios every peer gets.
+macro_rules! common {
+    ($kind:expr) => {
+        scenarios!($kind;
+            crate::reference::a_reference_client_completes_the_flow => the_peer_works_with_a_reference_client,
+            crate::login::login_stores_a_token_the_server_accepts => login_stores_a_token_the_server_accepts,
+            crate::refresh::a_due_token_is_renewed_after_it_expired => a_due_token_is_renewed_after_it_expired,
+            crate::revoke::logout_revokes_at_the_server => logout_revokes_at_the_server,
+            crate::preregistered::a_preregistered_client_logs_in_with_its_redirect_uri
+                => a_preregistered_client_logs_in_with_its_redirect_uri,
+            crate::restart::a_restarted_server_that_forgot_its_clients => a_restarted_server_that_forgot_its_clients,
+        );
+    };
+}
+
+mod fastmcp_4_1 {
+    use crate::support::peers::PeerKind;
+    common!(PeerKind::FastMcpPinned);
+    scenarios!(PeerKind::FastMcpPinned;
+        crate::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once);
+}
+
+mod fastmcp_4_2 {
+    use crate::support::peers::PeerKind;
+    common!(PeerKind::FastMcpNewest);
+    scenarios!(PeerKind::FastMcpNewest;
+        crate::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once);
+}
+
+mod ts_sdk_strict {
+    use crate::support::peers::PeerKind;
+    // Its demo authorization server issues no refresh token: nothing to renew, so no single-flight case.
+    common!(PeerKind::TsSdkStrict);
+}
+
+mod oidc_provider {
+    use crate::support::peers::PeerKind;
+    common!(PeerKind::OidcProvider);
+    scenarios!(PeerKind::OidcProvider;
+        crate::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once,
+        crate::login::registration_leaves_out_scopes_the_provider_does_not_list
+            => registration_leaves_out_scopes_the_provider_does_not_list);
+}

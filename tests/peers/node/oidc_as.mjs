@@ -1,0 +1,120 @@
+// A standards-strict OpenID provider: panva's oidc-provider (OpenID Certified), configured the way a
+// careful deployment would be:
+// - OpenID discovery only (/.well-known/openid-configuration; no RFC 8414 document),
+// - open dynamic registration (RFC 7591) with the library's validation: a registration's `scope`
+//   may name only the provider's own scopes (openid, offline_access), redirect URIs match exactly
+//   (a native client's loopback port may vary, RFC 8252 §7.3),
+// - only the authorization code flow, PKCE required (S256),
+// - resource indicators (RFC 8707): the MCP server is the one resource, with scope mcp:tools, and
+//   gets JWT access tokens (RFC 9068) signed with a key made at start,
+// - refresh tokens only with offline_access, rotated at every use; reusing a used refresh token
+//   revokes the whole grant,
+// - revocation (RFC 7009), introspection (RFC 7662), client credentials; client authentication
+//   none, client_secret_basic, client_secret_post, private_key_jwt,
+// - an in-memory store: a restart forgets every client, grant and token.
+// Logins are approved by our interaction routes: a fixed test user logs in and consents to what
+// the client asked for, without a page (a browser that follows redirects and keeps cookies).
+
+import crypto from 'node:crypto';
+
+import Provider, { errors } from 'oidc-provider';
+import { exportJWK, generateKeyPair } from 'jose';
+
+export const RESOURCE_SCOPE = 'mcp:tools';
+export const TEST_USER = 'test-user';
+
+/**
+ * The provider for `issuer`, protecting `resource` (the MCP server's URL). `tokenLifetime` is the
+ * access-token lifetime in seconds; `clients` are pre-registered client metadata.
+ */
+export async function createAuthorizationServer({ issuer, resource, tokenLifetime, clients }) {
+    const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
+
+    const configuration = {
+        clients: clients.map((c) => ({
+            application_type: 'native',
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+            token_endpoint_auth_method: c.client_secret ? 'client_secret_basic' : 'none',
+            ...c
+        })),
+        clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+        responseTypes: ['code'],
+        scopes: ['openid', 'offline_access'],
+        pkce: { required: () => true },
+        rotateRefreshToken: true,
+        jwks: { keys: [jwk] },
+        cookies: { keys: [crypto.randomBytes(32).toString('base64url')] },
+        features: {
+            devInteractions: { enabled: false },
+            registration: { enabled: true },
+            revocation: { enabled: true },
+            introspection: { enabled: true },
+            clientCredentials: { enabled: true },
+            resourceIndicators: {
+                enabled: true,
+                defaultResource: (_ctx, _client, oneOf) => oneOf,
+                useGrantedResource: () => false,
+                getResourceServerInfo: (_ctx, indicator) => {
+                    if (indicator !== resource) throw new errors.InvalidTarget();
+                    return {
+                        scope: RESOURCE_SCOPE,
+                        audience: resource,
+                        accessTokenTTL: tokenLifetime,
+                        accessTokenFormat: 'jwt',
+                        jwt: { sign: { alg: 'RS256' } }
+                    };
+                }
+            }
+        },
+        ttl: {
+            AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? tokenLifetime,
+            AuthorizationCode: 60,
+            ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? tokenLifetime,
+            Grant: 24 * 3600,
+            IdToken: 3600,
+            Interaction: 600,
+            RefreshToken: 24 * 3600,
+            Session: 24 * 3600
+        },
+        interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+        findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
+        renderError: (ctx, out) => {
+            ctx.type = 'json';
+            ctx.body = out;
+        }
+    };
+
+    const provider = new Provider(issuer, configuration);
+    // oidc-provider logs every error through these events; the request log has the answers.
+    provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${err.stack}\n`));
+    return provider;
+}
+
+/**
+ * The interaction routes that stand in for the login and consent pages: the test user logs in,
+ * and consents to every scope and resource the client asked for.
+ */
+export async function interact(provider, req, res) {
+    const details = await provider.interactionDetails(req, res);
+    const { prompt, params, session, grantId } = details;
+    let result;
+    if (prompt.name === 'login') {
+        result = { login: { accountId: TEST_USER } };
+    } else if (prompt.name === 'consent') {
+        const grant = grantId
+            ? await provider.Grant.find(grantId)
+            : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+        const missing = prompt.details;
+        if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+        if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+        for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+            grant.addResourceScope(indicator, scopes.join(' '));
+        }
+        result = { consent: { grantId: await grant.save() } };
+    } else {
+        result = { error: 'access_denied', error_description: `prompt ${prompt.name} is not automated` };
+    }
+    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+}

@@ -1,0 +1,75 @@
+// The OpenID provider (oidc_as.mjs) and the MCP resource server in front of it
+// (resource_server.mjs), each on its own port of 127.0.0.1, in one process.
+//
+//   node oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]
+//
+// Issuer http://127.0.0.1:AS_PORT, MCP endpoint http://127.0.0.1:MCP_PORT/mcp. PEER_CLIENTS
+// (JSON list of client metadata) pre-registers clients, e.g. [{"client_id": "cli",
+// "redirect_uris": ["http://127.0.0.1/callback"]}]: native, public, code + refresh_token unless
+// the entry says otherwise. Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
+// per request on stderr; exits on SIGTERM, SIGINT or stdin EOF.
+
+import http from 'node:http';
+import process from 'node:process';
+
+import { RESOURCE_SCOPE, createAuthorizationServer, interact } from './oidc_as.mjs';
+import { createResourceServer } from './resource_server.mjs';
+import { exitWithParent, logRequests, options, preregisteredClients, readyWhen } from './common.mjs';
+
+const opts = options();
+const mcpPort = Number(opts.port);
+const asPort = Number(opts['as-port']);
+if (!mcpPort || !asPort) {
+    process.stderr.write('usage: oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]\n');
+    process.exit(2);
+}
+exitWithParent();
+const tokenLifetime = Number(opts['token-lifetime'] ?? 3600);
+
+const issuer = `http://127.0.0.1:${asPort}`;
+const resource = `http://127.0.0.1:${mcpPort}/mcp`;
+
+const provider = await createAuthorizationServer({ issuer, resource, tokenLifetime, clients: preregisteredClients() });
+const handleProvider = provider.callback();
+const asServer = http.createServer((req, res) => {
+    // An OpenID provider that publishes OpenID discovery only (oidc-provider also answers the RFC
+    // 8414 path; this deployment does not expose it).
+    if (new URL(req.url, issuer).pathname === '/.well-known/oauth-authorization-server') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'not_found' }));
+        return;
+    }
+    if (req.url.startsWith('/interaction/')) {
+        interact(provider, req, res).catch((err) => {
+            process.stderr.write(`interaction failed: ${err.message}\n`);
+            if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ error: 'interaction_failed', error_description: err.message }));
+        });
+        return;
+    }
+    handleProvider(req, res);
+});
+// Koa keeps the parsed body on ctx.oidc, not on the request: log what the client sent from there.
+provider.use(async (ctx, next) => {
+    await next();
+    const body = ctx.oidc?.body;
+    if (body) ctx.req.body = body;
+    else if (ctx.oidc?.params && ctx.method === 'GET') ctx.req.body = undefined;
+});
+logRequests(asServer, 'as');
+
+const rsApp = createResourceServer({ resource, issuer, jwksUri: `${issuer}/jwks`, scope: RESOURCE_SCOPE });
+const rsServer = http.createServer(rsApp);
+logRequests(rsServer, 'mcp');
+
+const ready = readyWhen(2, `${resource} ${issuer}`);
+for (const [server, port] of [
+    [asServer, asPort],
+    [rsServer, mcpPort]
+]) {
+    server.on('error', (err) => {
+        process.stderr.write(`cannot listen on 127.0.0.1:${port}: ${err.message}\n`);
+        process.exit(1);
+    });
+    server.listen(port, '127.0.0.1', ready);
+}

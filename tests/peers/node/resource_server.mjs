@@ -1,0 +1,73 @@
+// An MCP server (Streamable HTTP, built on @modelcontextprotocol/sdk, one tool) that is only a
+// resource server: it accepts JWT access tokens (RFC 9068) from one authorization server, checked
+// against that server's JWKS, with `iss` = the issuer, `aud` = this server's URL, `exp`, and the
+// scope mcp:tools. A missing or bad token gets 401 with `WWW-Authenticate: Bearer
+// resource_metadata="..."`; the protected-resource metadata (RFC 9728) names the authorization
+// server. Nothing else is served: no authorization-server metadata on this origin.
+
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
+import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js';
+import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+
+/** An express app serving the MCP endpoint `resource` (a URL) for tokens of `issuer`. */
+export function createResourceServer({ resource, issuer, jwksUri, scope }) {
+    const resourceUrl = new URL(resource);
+    const jwks = createRemoteJWKSet(new URL(jwksUri));
+    const metadataUrl = getOAuthProtectedResourceMetadataUrl(resourceUrl);
+
+    const verifier = {
+        async verifyAccessToken(token) {
+            let payload;
+            try {
+                ({ payload } = await jwtVerify(token, jwks, { issuer, audience: resource, typ: 'at+jwt' }));
+            } catch (err) {
+                throw new InvalidTokenError(`the access token is not valid here: ${err.code ?? err.message}`);
+            }
+            return {
+                token,
+                clientId: String(payload.client_id ?? ''),
+                scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [],
+                expiresAt: payload.exp,
+                resource: resourceUrl,
+                extra: { sub: payload.sub }
+            };
+        }
+    };
+
+    const app = createMcpExpressApp({ host: '127.0.0.1' });
+    app.get(new URL(metadataUrl).pathname, (_req, res) => {
+        res.json({
+            resource,
+            authorization_servers: [issuer],
+            scopes_supported: [scope],
+            bearer_methods_supported: ['header'],
+            resource_name: 'MCP resource server for the OpenID provider'
+        });
+    });
+
+    const auth = requireBearerAuth({ verifier, requiredScopes: [scope], resourceMetadataUrl: metadataUrl });
+    // Stateless: a new server and transport per request, as the SDK's stateless example does.
+    app.post(resourceUrl.pathname, auth, async (req, res) => {
+        const server = new McpServer({ name: 'oidc-resource-server', version: '1.0.0' });
+        server.registerTool('whoami', { description: 'The subject and client of the access token' }, async (extra) => ({
+            content: [{ type: 'text', text: `${extra.authInfo?.extra?.sub ?? ''} via ${extra.authInfo?.clientId ?? ''}` }]
+        }));
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+        res.on('close', () => {
+            transport.close();
+            server.close();
+        });
+        await server.connect(transport);
+        await transport.handleRequest(req, res, req.body);
+    });
+    const notAllowed = (_req, res) => {
+        res.status(405).set('Allow', 'POST').json({ jsonrpc: '2.0', error: { code: -32000, message: 'Method not allowed.' }, id: null });
+    };
+    app.get(resourceUrl.pathname, auth, notAllowed);
+    app.delete(resourceUrl.pathname, auth, notAllowed);
+    return app;
+}
