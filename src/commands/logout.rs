@@ -3,7 +3,7 @@
 
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::login::oauth::revoke::revoke;
+use crate::login::oauth::revoke::{Revoked, revoke};
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::{self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError};
@@ -66,8 +66,24 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
             Err(source) => Err(crate::login::oauth::OAuthError::Network { what: "HTTP".into(), source }),
         };
         match result {
-            Ok(true) => output.success(&format!("Revoked the OAuth tokens at {issuer}.")),
-            Ok(false) => output.info(&format!(
+            Ok(Revoked::Done { not_revocable }) if not_revocable.is_empty() => {
+                output.success(&format!("Revoked the OAuth tokens at {issuer}."))
+            }
+            Ok(Revoked::Done { not_revocable })
+                if not_revocable == ["access_token"] && grant.refresh_token.is_some() =>
+            {
+                output.success(&format!(
+                    "Revoked the refresh token at {issuer}; it does not revoke access tokens, so the current one stays \
+                     valid until it expires."
+                ))
+            }
+            Ok(Revoked::Done { not_revocable }) => {
+                let kinds = not_revocable.iter().map(|k| k.replace('_', " ")).collect::<Vec<_>>().join(" and ");
+                output.warn(&format!(
+                    "{issuer} does not revoke the {kinds}: it stays valid there until it expires; removing the local copy"
+                ))
+            }
+            Ok(Revoked::NoEndpoint) => output.info(&format!(
                 "The authorization server {issuer} offers no revocation; the tokens stay valid there until they expire."
             )),
             Err(e) => {

@@ -61,6 +61,7 @@ pub fn one_case(rng: &mut Rng) {
         token_auth_methods: Default::default(),
         iss_supported: rng.chance(50),
         cimd_supported: false,
+        openid: false,
     };
     let client = Client { client_id: "c".into(), client_secret: None, auth: ClientAuth::None, redirect_uri: None };
     let auth = Authorization::new(&server, &client, "http://127.0.0.1:9/cb", "https://a.example/mcp", None)

@@ -89,6 +89,9 @@ pub struct AuthServer {
     /// RFC 9207: the redirect carries `iss`.
     pub iss_supported: bool,
     pub cimd_supported: bool,
+    /// An OpenID Connect provider (its metadata names ID token algorithms, as OpenID Connect
+    /// Discovery requires): `offline_access` there needs `prompt=consent` (OIDC Core §11).
+    pub openid: bool,
 }
 
 /// Everything discovery found: the resource, its authorization server, the challenged scope.
@@ -285,6 +288,7 @@ fn parse_auth_server(doc: &Map<String, Value>, issuer: &str, reach: Reach) -> Re
         token_auth_methods: AuthMethods::parse(&strings(doc, "token_endpoint_auth_methods_supported")),
         iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
         cimd_supported: doc.get("client_id_metadata_document_supported").and_then(Value::as_bool) == Some(true),
+        openid: doc.get("id_token_signing_alg_values_supported").is_some_and(Value::is_array),
     })
 }
 

@@ -62,12 +62,14 @@ pub enum ErrorCode {
     InsufficientScope,
     InvalidRedirectUri,
     InvalidClientMetadata,
+    /// RFC 7009: the server does not revoke tokens of this type.
+    UnsupportedTokenType,
     /// Any other code.
     Extension(String),
 }
 
 impl ErrorCode {
-    const KNOWN: [(&'static str, ErrorCode); 14] = [
+    const KNOWN: [(&'static str, ErrorCode); 15] = [
         ("invalid_request", ErrorCode::InvalidRequest),
         ("invalid_client", ErrorCode::InvalidClient),
         ("invalid_grant", ErrorCode::InvalidGrant),
@@ -82,6 +84,7 @@ impl ErrorCode {
         ("insufficient_scope", ErrorCode::InsufficientScope),
         ("invalid_redirect_uri", ErrorCode::InvalidRedirectUri),
         ("invalid_client_metadata", ErrorCode::InvalidClientMetadata),
+        ("unsupported_token_type", ErrorCode::UnsupportedTokenType),
     ];
 
     /// The code a server sent (codes are case-sensitive).

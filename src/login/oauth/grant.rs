@@ -52,6 +52,11 @@ impl Authorization {
                 .append_pair("resource", resource);
             if let Some(scope) = scope {
                 query.append_pair("scope", scope);
+                // An OpenID provider issues a refresh token for offline_access only when the
+                // user is asked for consent (OIDC Core §11).
+                if server.openid && scope.split_whitespace().any(|s| s == "offline_access") {
+                    query.append_pair("prompt", "consent");
+                }
             }
         }
         Ok(Authorization {

@@ -15,6 +15,7 @@ fn server(iss_supported: bool) -> AuthServer {
         token_auth_methods: Default::default(),
         iss_supported,
         cimd_supported: false,
+        openid: false,
     }
 }
 
@@ -106,4 +107,17 @@ fn token_responses_are_checked() {
     let odd = parse_tokens(&reply(200, "application/json", r#"{"access_token":"at","expires_in":1e300}"#)).expect("ok");
     assert_eq!(odd.expires_in, None);
     assert_eq!(odd.warnings.len(), 1);
+}
+
+#[test]
+fn offline_access_at_an_openid_provider_asks_for_consent() {
+    let prompt = |openid: bool, scope: &str| {
+        let server = AuthServer { openid, ..server(false) };
+        let a = Authorization::new(&server, &client(), "http://127.0.0.1:9/cb", "https://a.example/mcp", Some(scope))
+            .expect("authorization");
+        a.url.query_pairs().find(|(k, _)| k == "prompt").map(|(_, v)| v.into_owned())
+    };
+    assert_eq!(prompt(true, "mcp offline_access").as_deref(), Some("consent"));
+    assert_eq!(prompt(true, "mcp"), None, "no offline_access, no prompt");
+    assert_eq!(prompt(false, "mcp offline_access"), None, "a plain OAuth server gets no prompt");
 }

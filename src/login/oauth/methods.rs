@@ -26,4 +26,9 @@ impl AuthMethods {
     pub fn supports(&self, method: ClientAuth) -> bool {
         self.known.contains(&method)
     }
+
+    /// The first of `methods` the server lists, in the server's order.
+    pub fn first_of(&self, methods: &[ClientAuth]) -> Option<ClientAuth> {
+        self.known.iter().copied().find(|m| methods.contains(m))
+    }
 }

@@ -39,7 +39,9 @@ pub enum ClientChoice {
 
 impl Client {
     /// Authenticate a token or revocation request the way the registration says: the client id
-    /// (and secret) go into `form`, or come back as the HTTP Basic pair.
+    /// (and secret) go into `form`, or come back as the HTTP Basic pair. With Basic the client
+    /// id goes into the form too: servers built on the MCP Python SDK read it from there even
+    /// then, and RFC 6749 allows it (it is the same client, not a second authentication).
     pub fn authenticate<'a>(&'a self, form: &mut Vec<(&'a str, &'a str)>) -> Option<(&'a str, &'a str)> {
         let secret = self.client_secret.as_ref().map(Secret::expose).unwrap_or_default();
         match self.auth {
@@ -52,7 +54,10 @@ impl Client {
                 form.push(("client_secret", secret));
                 None
             }
-            ClientAuth::ClientSecretBasic => Some((self.client_id.as_str(), secret)),
+            ClientAuth::ClientSecretBasic => {
+                form.push(("client_id", &self.client_id));
+                Some((self.client_id.as_str(), secret))
+            }
         }
     }
 
@@ -76,16 +81,14 @@ impl Client {
     }
 }
 
-/// With a secret: `client_secret_basic` unless the server lists only `client_secret_post`
-/// (RFC 8414: the default is `client_secret_basic`).
+/// With a secret: the first of `client_secret_basic` and `client_secret_post` the server lists
+/// (servers list what they prefer first: the MCP Python SDK's lists `client_secret_post`, and its
+/// revocation endpoint takes nothing else); `client_secret_basic` when it lists neither (RFC
+/// 8414's default).
 fn secret_method(supported: &AuthMethods) -> ClientAuth {
-    if supported.supports(ClientAuth::ClientSecretBasic) || supported.is_empty() {
-        ClientAuth::ClientSecretBasic
-    } else if supported.supports(ClientAuth::ClientSecretPost) {
-        ClientAuth::ClientSecretPost
-    } else {
-        ClientAuth::ClientSecretBasic
-    }
+    supported
+        .first_of(&[ClientAuth::ClientSecretBasic, ClientAuth::ClientSecretPost])
+        .unwrap_or(ClientAuth::ClientSecretBasic)
 }
 
 /// Register at the server's `registration_endpoint` for `redirect_uri`.
@@ -116,18 +119,30 @@ pub async fn register(
         "token_endpoint_auth_method": method.as_str(),
         "application_type": "native",
     });
-    if let Some(scope) = scope {
+    let scope = registration_scope(scope, &server.scopes_supported);
+    if let Some(scope) = &scope {
         body["scope"] = json!(scope);
     }
-    let reply = http.post_json(endpoint, &body, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
-    if !(200..300).contains(&reply.status) {
-        let detail = json_object(&reply, WHAT)
-            .ok()
-            .and_then(|doc| doc.get("error").and_then(Value::as_str).map(ErrorCode::parse))
-            .map(|e| format!(" ({e})"))
-            .unwrap_or_default();
+    let mut reply = http.post_json(endpoint, &body, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
+    // `scope` is optional in a registration (RFC 7591); a server that refuses it gets one without.
+    if scope.is_some()
+        && matches!(refusal(&reply), Some((ErrorCode::InvalidClientMetadata | ErrorCode::InvalidScope, _)))
+    {
+        if let Some(fields) = body.as_object_mut() {
+            fields.remove("scope");
+        }
+        reply = http.post_json(endpoint, &body, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
+    }
+    if let Some((error, description)) = refusal(&reply) {
+        let description = description.map(|d| format!(": {d}")).unwrap_or_default();
         return Err(OAuthError::NoRegistration(format!(
-            "the authorization server refused to register agentview: HTTP {}{detail}",
+            "the authorization server refused to register agentview: HTTP {} ({error}{description})",
+            reply.status
+        )));
+    }
+    if !(200..300).contains(&reply.status) {
+        return Err(OAuthError::NoRegistration(format!(
+            "the authorization server refused to register agentview: HTTP {}",
             reply.status
         )));
     }
@@ -151,6 +166,29 @@ pub async fn register(
         return Err(OAuthError::invalid(WHAT, "the client must authenticate with a secret, but none was issued"));
     }
     Ok(Client { client_id, client_secret, auth, redirect_uri: Some(redirect_uri.to_string()) })
+}
+
+/// The OAuth error of a refused registration, with its description.
+fn refusal(reply: &crate::http::Reply) -> Option<(ErrorCode, Option<String>)> {
+    if (200..300).contains(&reply.status) {
+        return None;
+    }
+    let doc = json_object(reply, "the client registration").ok()?;
+    let error = doc.get("error").and_then(Value::as_str).map(ErrorCode::parse)?;
+    let description = doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300));
+    Some((error, description))
+}
+
+/// The scope a registration asks for: of the scopes the login will ask for, those the server
+/// lists (a strict server accepts only its own `scopes_supported` in a registration, and some
+/// let a client ask only for the scopes it registered); all of them when it lists none.
+fn registration_scope(scope: Option<&str>, supported: &[String]) -> Option<String> {
+    let scope = scope?;
+    if supported.is_empty() {
+        return Some(scope.to_string());
+    }
+    let listed: Vec<&str> = scope.split_whitespace().filter(|s| supported.iter().any(|l| l == s)).collect();
+    (!listed.is_empty()).then(|| listed.join(" "))
 }
 
 /// The token endpoint authentication a registration ended with: the one the answer names; else

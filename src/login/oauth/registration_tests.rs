@@ -58,12 +58,39 @@ fn the_registered_method() {
 fn secret_methods() {
     assert_eq!(secret_method(&AuthMethods::default()), ClientAuth::ClientSecretBasic);
     assert_eq!(secret_method(&AuthMethods::parse(&["client_secret_post"])), ClientAuth::ClientSecretPost);
+    // The server's order decides (the MCP Python SDK lists post first, and wants it).
     assert_eq!(
         secret_method(&AuthMethods::parse(&["client_secret_post", "client_secret_basic"])),
+        ClientAuth::ClientSecretPost
+    );
+    assert_eq!(
+        secret_method(&AuthMethods::parse(&["none", "client_secret_basic", "client_secret_post"])),
         ClientAuth::ClientSecretBasic
     );
     // Only methods agentview does not use: not "nothing listed", and still Basic with a secret.
     let others = AuthMethods::parse(&["private_key_jwt"]);
     assert!(!others.is_empty() && !others.supports(ClientAuth::None));
     assert_eq!(secret_method(&others), ClientAuth::ClientSecretBasic);
+}
+
+#[test]
+fn basic_authentication_names_the_client_in_the_form_too() {
+    let client = client(Some("s3cret"));
+    let mut form = vec![("grant_type", "refresh_token")];
+    let basic = client.authenticate(&mut form);
+    assert_eq!(basic, Some(("c-1", "s3cret")));
+    assert!(form.contains(&("client_id", "c-1")), "{form:?}");
+    assert!(!form.iter().any(|(k, _)| *k == "client_secret"), "the secret only once, in the header");
+}
+
+#[test]
+fn a_registration_asks_only_for_scopes_the_server_lists() {
+    let listed = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(registration_scope(None, &listed(&["a"])), None);
+    assert_eq!(registration_scope(Some("mcp:tools"), &[]).as_deref(), Some("mcp:tools"), "nothing listed");
+    let oidc = listed(&["openid", "offline_access"]);
+    assert_eq!(registration_scope(Some("mcp:tools offline_access"), &oidc).as_deref(), Some("offline_access"));
+    assert_eq!(registration_scope(Some("mcp:tools"), &oidc), None, "nothing of it listed: no scope");
+    let python = listed(&["mcp:tools"]);
+    assert_eq!(registration_scope(Some("mcp:tools"), &python).as_deref(), Some("mcp:tools"));
 }

@@ -1,16 +1,28 @@
 //! Logging out at the authorization server (RFC 7009): the refresh token, then the access token.
 
 use reqwest::Url;
+use serde_json::Value;
 
-use super::error::OAuthError;
+use super::error::{ErrorCode, OAuthError, json_object};
 use super::registration::Client;
 use crate::http::Http;
 use crate::secret::Secret;
 use crate::store::OAuthGrant;
 
-/// Revoke both tokens at the grant's revocation endpoint. `Ok(false)`: the server has none.
-pub async fn revoke(http: &Http, grant: &OAuthGrant, access_token: &Secret) -> Result<bool, OAuthError> {
-    let Some(endpoint) = &grant.revocation_endpoint else { return Ok(false) };
+/// What revocation achieved.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Revoked {
+    /// The authorization server has no revocation endpoint.
+    NoEndpoint,
+    /// Every token was revoked, but for the kinds named here, which the server does not revoke
+    /// (`unsupported_token_type`: a self-contained JWT access token, say); those expire on
+    /// their own.
+    Done { not_revocable: Vec<&'static str> },
+}
+
+/// Revoke both tokens at the grant's revocation endpoint.
+pub async fn revoke(http: &Http, grant: &OAuthGrant, access_token: &Secret) -> Result<Revoked, OAuthError> {
+    let Some(endpoint) = &grant.revocation_endpoint else { return Ok(Revoked::NoEndpoint) };
     let client = Client::of_grant(grant);
     // The refresh token first: revoking it ends the whole grant at most servers.
     let mut tokens = Vec::new();
@@ -18,23 +30,43 @@ pub async fn revoke(http: &Http, grant: &OAuthGrant, access_token: &Secret) -> R
         tokens.push((refresh, "refresh_token"));
     }
     tokens.push((access_token, "access_token"));
+    let mut not_revocable = Vec::new();
     for (token, hint) in tokens {
-        revoke_one(http, endpoint, &client, token, hint).await?;
+        if !revoke_one(http, endpoint, &client, token, hint).await? {
+            not_revocable.push(hint);
+        }
     }
-    Ok(true)
+    Ok(Revoked::Done { not_revocable })
 }
 
+/// Revoke one token; `Ok(false)`: the server does not revoke tokens of this type.
 async fn revoke_one(
     http: &Http,
     endpoint: &Url,
     client: &Client,
     token: &Secret,
     hint: &str,
-) -> Result<(), OAuthError> {
+) -> Result<bool, OAuthError> {
     const WHAT: &str = "the revocation endpoint";
     let mut form = vec![("token", token.expose()), ("token_type_hint", hint)];
     let basic = client.authenticate(&mut form);
     let reply = http.post_form(endpoint, &form, basic, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
     // RFC 7009: 200 for revoked and for unknown tokens alike.
-    if reply.status == 200 { Ok(()) } else { Err(OAuthError::Status { what: WHAT.into(), status: reply.status }) }
+    if reply.status == 200 {
+        return Ok(true);
+    }
+    let doc = json_object(&reply, WHAT).ok();
+    let error = doc.as_ref().and_then(|d| d.get("error")).and_then(Value::as_str).map(ErrorCode::parse);
+    match error {
+        Some(ErrorCode::UnsupportedTokenType) => Ok(false),
+        Some(error) => Err(OAuthError::Rejected {
+            error,
+            description: doc
+                .as_ref()
+                .and_then(|d| d.get("error_description"))
+                .and_then(Value::as_str)
+                .map(|d| crate::sanitize::line(d, 300)),
+        }),
+        None => Err(OAuthError::Status { what: WHAT.into(), status: reply.status }),
+    }
 }

@@ -46,6 +46,7 @@ mod tests {
                 token_auth_methods: Default::default(),
                 iss_supported: false,
                 cimd_supported: false,
+                openid: false,
             },
             challenge: challenge.map(|s| Challenge { scope: Some(s.into()), ..Challenge::default() }),
         }
