@@ -22,20 +22,36 @@ pub enum Launch {
 /// Open `url` as the settings say. The URL has passed `login_url::check`.
 pub async fn open(url: &Url, settings: &BrowserSettings, clock: &dyn Clock) -> Launch {
     if let Some(launcher) = &settings.launcher {
-        return run_launcher(launcher, url.as_str(), clock).await;
+        return run_launcher(launcher, url.as_str(), &settings.hidden_env, clock).await;
     }
     if !settings.has_display {
         return Launch::Skipped("no display (DISPLAY / WAYLAND_DISPLAY unset)");
     }
-    match open::that_detached(url.as_str()) {
-        Ok(()) => Launch::Opened("the default browser".into()),
-        Err(e) => Launch::Failed(format!("could not open the default browser: {e}")),
+    let mut last_error = None;
+    for mut command in open::commands(url.as_str()) {
+        hide(&mut command, &settings.hidden_env);
+        match command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn() {
+            Ok(mut child) => {
+                std::thread::spawn(move || child.wait());
+                return Launch::Opened("the default browser".into());
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    let why = last_error.map_or_else(|| "no opener for this platform".to_string(), |e| e.to_string());
+    Launch::Failed(format!("could not open the default browser: {why}"))
+}
+
+/// The browser runs without agentview's secrets in its environment.
+fn hide(command: &mut Command, hidden: &[String]) {
+    for name in hidden {
+        command.env_remove(name);
     }
 }
 
 /// Run a `BROWSER`-style command line: words split on whitespace (quotes
 /// group), `%s` replaced by the URL, else the URL appended as the last argument.
-async fn run_launcher(launcher: &str, url: &str, clock: &dyn Clock) -> Launch {
+async fn run_launcher(launcher: &str, url: &str, hidden: &[String], clock: &dyn Clock) -> Launch {
     let mut words = split_words(launcher);
     if words.is_empty() {
         return Launch::Failed("the browser command is empty".into());
@@ -46,8 +62,9 @@ async fn run_launcher(launcher: &str, url: &str, clock: &dyn Clock) -> Launch {
         words.push(url.to_string());
     }
     let program = words.remove(0);
-    let spawned =
-        Command::new(&program).args(&words).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
+    let mut command = Command::new(&program);
+    hide(&mut command, hidden);
+    let spawned = command.args(&words).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn();
     let mut child = match spawned {
         Ok(child) => child,
         Err(e) => return Launch::Failed(format!("could not run the browser command \"{program}\": {e}")),
@@ -113,19 +130,23 @@ mod tests {
     #[tokio::test]
     async fn no_display_skips_the_platform_opener() {
         let url = Url::parse("https://agentview.de/login/x").expect("valid");
-        let settings = BrowserSettings { launcher: None, has_display: false };
+        let settings = BrowserSettings { launcher: None, has_display: false, hidden_env: Vec::new() };
         assert!(matches!(open(&url, &settings, &RealClock).await, Launch::Skipped(_)));
     }
 
     #[tokio::test]
     async fn launcher_failures_are_reported() {
         let url = Url::parse("https://agentview.de/login/x").expect("valid");
-        let missing = BrowserSettings { launcher: Some("/nonexistent/browser".into()), has_display: true };
+        let missing = BrowserSettings {
+            launcher: Some("/nonexistent/browser".into()),
+            has_display: true,
+            hidden_env: Vec::new(),
+        };
         assert!(matches!(open(&url, &missing, &RealClock).await, Launch::Failed(_)));
         if cfg!(unix) {
-            let failing = BrowserSettings { launcher: Some("false".into()), has_display: true };
+            let failing = BrowserSettings { launcher: Some("false".into()), has_display: true, hidden_env: Vec::new() };
             assert!(matches!(open(&url, &failing, &RealClock).await, Launch::Failed(m) if m.contains("exited")));
-            let ok = BrowserSettings { launcher: Some("true".into()), has_display: false };
+            let ok = BrowserSettings { launcher: Some("true".into()), has_display: false, hidden_env: Vec::new() };
             assert!(matches!(open(&url, &ok, &RealClock).await, Launch::Opened(_)));
         }
     }

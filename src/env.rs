@@ -42,6 +42,11 @@ impl Env {
         self.get(name).is_some()
     }
 
+    /// The names of the variables set.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.vars.keys().map(String::as_str)
+    }
+
     /// Pairs to hand a child process, e.g. for `exec`.
     pub fn pairs(&self) -> impl Iterator<Item = (OsString, OsString)> + '_ {
         self.vars.iter().map(|(k, v)| (k.into(), v.into()))

@@ -51,6 +51,9 @@ pub struct BrowserSettings {
     pub launcher: Option<String>,
     /// Whether the platform opener may be used (false on Linux with no display, not WSL).
     pub has_display: bool,
+    /// Variables the browser must not inherit: agentview's own (`AGENTVIEW_TOKEN`, client
+    /// secrets, …) and those `--header` values name with `{env:VAR}`.
+    pub hidden_env: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -156,12 +159,30 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         request_timeout: seconds(env, "AGENTVIEW_REQUEST_TIMEOUT")?.unwrap_or(Duration::from_secs(30)),
         retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
         env_token: env_token(env)?,
-        browser: BrowserSettings { launcher, has_display },
+        browser: BrowserSettings { launcher, has_display, hidden_env: hidden_env(env, &args.headers) },
         ui,
         given_flags: given,
         pinned_flags: pinned,
         program: crate::settings::invocation::program(env),
     })
+}
+
+/// The variables a browser started for a login must not see: every `AGENTVIEW_*` one, and
+/// every one a `--header` takes its value from.
+fn hidden_env(env: &Env, headers: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = env.names().filter(|n| n.starts_with("AGENTVIEW_")).map(str::to_string).collect();
+    for header in headers {
+        let mut rest = header.as_str();
+        while let Some(start) = rest.find("{env:") {
+            let after = &rest[start + 5..];
+            let Some(end) = after.find('}') else { break };
+            names.push(after[..end].to_string());
+            rest = &after[end..];
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
 }
 
 /// `AGENTVIEW_TOKEN`, held to the rules of `--with-token`: it goes into headers and

@@ -4,6 +4,8 @@
 
 pub mod support;
 
+#[path = "oauth/handoff.rs"]
+mod handoff;
 #[path = "oauth/hostile.rs"]
 mod hostile;
 #[path = "oauth/login.rs"]

@@ -167,7 +167,7 @@ fn the_approval_page_can_deny() {
     let server = TestServer::start(ServerConfig { oauth: Some(OAuthConfig::default()), ..ServerConfig::default() });
     let mut av = Agentview::new(&server.mcp_url());
     // A person who opens the page and clicks Deny: the redirect carries error=access_denied.
-    let browser = script(av.dir.path(), "browser", "exec curl -fsS -o /dev/null \"$1\"");
+    let browser = script(av.dir.path(), "browser", "exec curl -fsSL -o /dev/null \"$1\"");
     av.set("BROWSER", &browser.display().to_string());
     let live = support::fixture::Live::start(&av, &["login", "--method", "oauth"]);
     live.wait_for("To log in, open", std::time::Duration::from_secs(20));

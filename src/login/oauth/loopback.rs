@@ -1,5 +1,11 @@
 //! The redirect's way back (RFC 8252): a one-shot HTTP listener on 127.0.0.1 at an unguessable
 //! path, and the same callback pasted on stdin for a browser on another machine.
+//!
+//! The browser is not given the authorization URL itself: every local user can read a
+//! process's argv, and with this login's `state` and PKCE challenge a co-user could start an
+//! authorization of their own and have this login take their code. It gets a one-time address
+//! on this listener instead (`/start/<random>`), which redirects once to the authorization URL
+//! and answers 410 after that.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -25,14 +31,29 @@ pub struct Listener {
     listener: TcpListener,
     port: u16,
     path: String,
+    /// The one-time address handed to the browser, and where it leads.
+    start: Option<(String, Url)>,
 }
 
 /// One request that reached the listener, waiting for its answer.
 struct Incoming {
     target: String,
-    answer: oneshot::Sender<(u16, String)>,
+    answer: oneshot::Sender<Answer>,
     /// Fires once the answer is written (or could not be).
     written: oneshot::Receiver<()>,
+}
+
+/// What the listener answers one request.
+struct Answer {
+    status: u16,
+    body: String,
+    location: Option<String>,
+}
+
+impl Answer {
+    fn page(status: u16, title: &str, text: &str) -> Answer {
+        Answer { status, body: page(title, text), location: None }
+    }
 }
 
 impl Listener {
@@ -40,7 +61,15 @@ impl Listener {
     pub async fn bind(port: u16, path: &str) -> std::io::Result<Listener> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
         let port = listener.local_addr()?.port();
-        Ok(Listener { listener, port, path: path.to_string() })
+        Ok(Listener { listener, port, path: path.to_string(), start: None })
+    }
+
+    /// The one-time address that leads the browser to `target` (see the module's doc).
+    pub fn start_url(&mut self, target: &Url) -> Result<Url, getrandom::Error> {
+        let path = format!("/start/{}", super::pkce::random_token(16)?);
+        let url = Url::parse(&format!("http://127.0.0.1:{}{path}", self.port)).unwrap_or_else(|_| target.clone());
+        self.start = Some((path, target.clone()));
+        Ok(url)
     }
 
     pub fn port(&self) -> u16 {
@@ -62,6 +91,7 @@ impl Listener {
     pub async fn wait<T, E: std::fmt::Display>(self, mut judge: impl FnMut(&Params) -> Result<T, E>) -> Result<T, E> {
         let (tx, mut rx) = mpsc::channel::<Incoming>(8);
         let accept = tokio::spawn(accept_loop(self.listener, tx));
+        let mut start = self.start;
         let result = loop {
             let Some(incoming) = rx.recv().await else {
                 // The accept loop never ends on its own: nothing can arrive any more.
@@ -72,17 +102,33 @@ impl Listener {
                 Some((p, q)) => (p.to_string(), q.to_string()),
                 None => (incoming.target.clone(), String::new()),
             };
+            if let Some((start_path, target)) = &start
+                && path == *start_path
+            {
+                let location = Some(target.to_string());
+                let _ = incoming.answer.send(Answer { status: 302, body: String::new(), location });
+                // Once only: a second visit finds the address used up.
+                start = None;
+                continue;
+            }
+            if path.starts_with("/start/") {
+                let text = "This sign-in address was already used. Start again from the terminal.";
+                let _ = incoming.answer.send(Answer::page(410, "Already used", text));
+                continue;
+            }
             if path != self.path {
-                let _ = incoming.answer.send((404, page("Not found", "Nothing here.")));
+                let _ = incoming.answer.send(Answer::page(404, "Not found", "Nothing here."));
                 continue;
             }
             let params = parse_query(&query);
             let verdict = judge(&params);
-            let body = match &verdict {
-                Ok(_) => page("Signed in", "agentview received the authorization. You can close this tab."),
-                Err(why) => page("Sign-in failed", &why.to_string()),
+            let answer = match &verdict {
+                Ok(_) => {
+                    Answer::page(200, "Signed in", "agentview received the authorization. You can close this tab.")
+                }
+                Err(why) => Answer::page(200, "Sign-in failed", &why.to_string()),
             };
-            let _ = incoming.answer.send((200, body));
+            let _ = incoming.answer.send(answer);
             // The browser gets its page before the listener goes away.
             let _ = tokio::time::timeout(Duration::from_secs(1), incoming.written).await;
             break verdict;
@@ -123,14 +169,14 @@ async fn serve(mut stream: TcpStream, tx: mpsc::Sender<Incoming>) {
     })
     .await;
     let Ok(Some(())) = complete else {
-        let _ = respond(&mut stream, 400, &page("Bad request", "The request was not understood.")).await;
+        let _ = respond(&mut stream, Answer::page(400, "Bad request", "The request was not understood.")).await;
         return;
     };
     let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line);
     let mut words = line.split_whitespace();
     let (Some("GET"), Some(target)) = (words.next(), words.next()) else {
-        let _ = respond(&mut stream, 405, &page("Not allowed", "Only GET is served here.")).await;
+        let _ = respond(&mut stream, Answer::page(405, "Not allowed", "Only GET is served here.")).await;
         return;
     };
     let (answer, answered) = oneshot::channel();
@@ -138,21 +184,26 @@ async fn serve(mut stream: TcpStream, tx: mpsc::Sender<Incoming>) {
     if tx.send(Incoming { target: target.to_string(), answer, written }).await.is_err() {
         return;
     }
-    if let Ok((status, body)) = answered.await {
-        let _ = respond(&mut stream, status, &body).await;
+    if let Ok(answer) = answered.await {
+        let _ = respond(&mut stream, answer).await;
     }
     let _ = done.send(());
 }
 
-async fn respond(stream: &mut TcpStream, status: u16, body: &str) -> std::io::Result<()> {
+async fn respond(stream: &mut TcpStream, answer: Answer) -> std::io::Result<()> {
+    let Answer { status, body, location } = answer;
     let reason = match status {
         200 => "OK",
+        302 => "Found",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        410 => "Gone",
         _ => "Bad Request",
     };
+    // The target is a URL we built and checked; no line breaks can be in it.
+    let location = location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
     let head = format!(
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+        "HTTP/1.1 {status} {reason}\r\n{location}Content-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n\
          Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n",
         body.len()

@@ -106,7 +106,7 @@ async fn start(
 async fn browser_round_trip(
     ctx: &LoginContext<'_>,
     issuer: &str,
-    listener: Listener,
+    mut listener: Listener,
     pending: &Pending,
     open_browser: bool,
 ) -> anyhow::Result<String> {
@@ -120,8 +120,13 @@ async fn browser_round_trip(
         countdown(wait.limit.duration())
     ));
     let mut paste = login.no_browser || !open_browser || settings.ui.stdin_tty;
-    if open_browser && !login.no_browser && !wait.open_browser(pending.url()).await {
-        paste = true;
+    if open_browser && !login.no_browser {
+        let handoff = listener
+            .start_url(pending.url())
+            .map_err(|e| Failure::new(Exit::Other, format!("no randomness for the browser's address: {e}")))?;
+        if !wait.open_browser(&handoff).await {
+            paste = true;
+        }
     }
     let redirect_uri = listener.redirect_uri();
     if paste {
