@@ -56,6 +56,7 @@ session\t'agentView\'s login tools: create_auth_session, then wait for approval'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-id -d 'OAuth: a client id registered with the authorization server beforehand (a confidential client\'s secret comes from AGENTVIEW_CLIENT_SECRET or --client-secret-stdin)' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-metadata-url -d 'OAuth: an https URL of agentview\'s Client ID Metadata Document, used as the client id where the authorization server supports it' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l callback-port -d 'OAuth: listen for the browser\'s redirect on this port of 127.0.0.1 (e.g. for ssh -L) [default: any free port]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l redirect-uri -d 'OAuth: the exact redirect URI registered for your client, http://127.0.0.1[:PORT]/PATH or http://localhost[:PORT]/PATH; without a port, any free one [env: AGENTVIEW_REDIRECT_URI] [default: http://127.0.0.1/callback for --client-id and --client-metadata-url]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
@@ -72,6 +73,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand login" -l json -d 'P
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-wait -d 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l with-token -d 'Read a token from stdin and store it (for CI secrets); no server call'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-secret-stdin -d 'OAuth: read the --client-id\'s secret from stdin (never from argv)'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l fresh-client -d 'OAuth: forget the registration kept for the authorization server and register again (after the server was reset and no longer knows agentview)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -169,6 +169,17 @@ pub struct LoginArgs {
     /// [default: any free port]
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub callback_port: Option<u16>,
+
+    /// OAuth: the exact redirect URI registered for your client, http://127.0.0.1[:PORT]/PATH or
+    /// http://localhost[:PORT]/PATH; without a port, any free one [env: AGENTVIEW_REDIRECT_URI]
+    /// [default: http://127.0.0.1/callback for --client-id and --client-metadata-url]
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+
+    /// OAuth: forget the registration kept for the authorization server and register again
+    /// (after the server was reset and no longer knows agentview)
+    #[arg(long)]
+    pub fresh_client: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -121,6 +121,8 @@ impl OAuth {
             choice: self.client_choice(server),
             cache: RegistrationCache::new(self.registrations.path()),
             cache_secrets: true,
+            redirect: None,
+            fresh: false,
         };
         let resource = &discovered.resource.resource;
         let started = oauth::begin(&self.http, server, resource, scope.as_deref(), &identity, None)

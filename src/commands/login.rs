@@ -30,7 +30,7 @@ pub async fn run(
         LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, settings, output).await,
         LoginRequest::Login(login) => {
             let interrupt = Interrupt::install();
-            crate::login::run(login, settings, output, &interrupt).await
+            crate::login::run(*login, settings, output, &interrupt).await
         }
     }
 }

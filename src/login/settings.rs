@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, LoginArgs, MethodArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::ClientChoice;
+use crate::login::oauth::{ClientChoice, RedirectUri};
 use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
 
@@ -13,7 +13,7 @@ use crate::settings::seconds;
 #[derive(Debug, Clone)]
 pub enum LoginRequest {
     /// Log in with a method.
-    Login(LoginSettings),
+    Login(Box<LoginSettings>),
     /// `--with-token`: store a token read from stdin (silent for at most `stdin_wait`); no
     /// server call.
     WithToken { report: Report, stdin_wait: Duration },
@@ -39,8 +39,12 @@ pub struct LoginSettings {
     pub mode: Mode,
     pub method: Method,
     pub client: ClientChoice,
-    /// `--callback-port`; 0 means any free port.
+    /// `--callback-port` (or the port of `--redirect-uri`); 0 means any free port.
     pub callback_port: u16,
+    /// `--redirect-uri` / `AGENTVIEW_REDIRECT_URI`: the exact loopback redirect URI to use.
+    pub redirect_uri: Option<RedirectUri>,
+    /// `--fresh-client`: register again instead of reusing the kept registration.
+    pub fresh_client: bool,
     /// Global flags a printed `login --resume` command must repeat: store, config dir, and
     /// headers given as `{env:VAR}`.
     pub resume_flags: Vec<String>,
@@ -141,7 +145,19 @@ impl LoginRequest {
             }
             (None, None) => ClientChoice::Dynamic,
         };
-        Ok(LoginRequest::Login(LoginSettings {
+        let redirect_uri = match args.redirect_uri.as_deref().or_else(|| env.get("AGENTVIEW_REDIRECT_URI")) {
+            Some(raw) => Some(RedirectUri::parse(raw).map_err(|why| Failure::usage(format!("--redirect-uri: {why}")))?),
+            None => None,
+        };
+        let callback_port = match (args.callback_port, redirect_uri.as_ref().and_then(|r| r.port)) {
+            (Some(flag), Some(uri)) if flag != uri => {
+                return Err(Failure::usage(format!(
+                    "--callback-port {flag} and the redirect URI's port {uri} disagree; give one of them"
+                )));
+            }
+            (flag, uri) => flag.or(uri).unwrap_or(0),
+        };
+        Ok(LoginRequest::Login(Box::new(LoginSettings {
             no_browser: args.no_browser,
             timeout: args.timeout.map(Duration::from_secs),
             force: args.force,
@@ -151,10 +167,12 @@ impl LoginRequest {
             mode,
             method,
             client,
-            callback_port: args.callback_port.unwrap_or(0),
+            callback_port,
+            redirect_uri,
+            fresh_client: args.fresh_client,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),
-        }))
+        })))
     }
 }
 

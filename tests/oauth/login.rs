@@ -221,3 +221,73 @@ fn listings_show_an_oauth_credential_without_its_secrets() {
         assert!(run.stdout.contains(&server.mcp_url()) || run.stderr.contains(&server.mcp_url()), "{args:?} lists it");
     }
 }
+
+#[test]
+fn a_pre_registered_client_comes_back_at_a_fixed_path_or_the_redirect_uri_it_names() {
+    let config = OAuthConfig { dcr: false, preregistered: vec![("my-client".into(), None)], ..OAuthConfig::default() };
+    let server = oauth_server(config);
+    let av = with_browser(&server);
+    av.run(&["login", "--method", "oauth", "--client-id", "my-client"]).expect_code(0);
+    let first = server.oauth_requests_to(OAuthEndpoint::Authorize)[0].param("redirect_uri").unwrap().to_string();
+    let url = reqwest::Url::parse(&first).unwrap();
+    assert_eq!((url.host_str(), url.path()), (Some("127.0.0.1"), "/callback"), "{first}");
+    let named = "http://127.0.0.1/oauth/back";
+    av.run(&["login", "--force", "--method", "oauth", "--client-id", "my-client", "--redirect-uri", named])
+        .expect_code(0);
+    let authorize = server.oauth_requests_to(OAuthEndpoint::Authorize);
+    let second = authorize.last().unwrap().param("redirect_uri").unwrap().to_string();
+    let url = reqwest::Url::parse(&second).unwrap();
+    assert_eq!((url.host_str(), url.path()), (Some("127.0.0.1"), "/oauth/back"), "{second}");
+    assert!(url.port().is_some(), "a free port fills the one left open: {second}");
+    let token = server.oauth_requests_to(OAuthEndpoint::Token);
+    assert_eq!(token[1].param("redirect_uri"), Some(second.as_str()), "the same redirect URI at the token endpoint");
+    // This server takes no `localhost` redirects: the login ends before a browser opens, naming
+    // the redirect URI, instead of waiting for a browser that shows an error page.
+    let run = av
+        .run(&[
+            "login",
+            "--force",
+            "--method",
+            "oauth",
+            "--client-id",
+            "my-client",
+            "--redirect-uri",
+            "http://localhost/x",
+        ])
+        .expect_code(7);
+    assert!(run.stderr.contains("refused the login request before the browser opened"), "{}", run.stderr);
+    assert!(run.stderr.contains("http://localhost:"), "the hint names the redirect URI: {}", run.stderr);
+    assert!(!run.stderr.contains("Opened the login page"), "{}", run.stderr);
+}
+
+#[test]
+fn a_dynamic_registration_uses_the_named_redirect_uri_and_fresh_client_registers_again() {
+    let server = oauth_server(OAuthConfig::default());
+    let mut av = with_browser(&server);
+    let held = support::ports::held_port();
+    let port = held.port;
+    let named = format!("http://127.0.0.1:{port}/mine");
+    av.set("AGENTVIEW_REDIRECT_URI", &named);
+    av.run(&["login", "--method", "oauth"]).expect_code(0);
+    let authorize = server.oauth_requests_to(OAuthEndpoint::Authorize);
+    assert_eq!(authorize[0].param("redirect_uri"), Some(named.as_str()));
+    av.run(&["login", "--force", "--method", "oauth"]).expect_code(0);
+    assert_eq!(server.registrations(), 1, "the kept registration fits the named URI");
+    let run = av.run(&["login", "--force", "--method", "oauth", "--fresh-client"]).expect_code(0);
+    assert_eq!(server.registrations(), 2, "--fresh-client registers again\n{}", run.stderr);
+}
+
+#[test]
+fn redirect_uris_agentview_cannot_listen_at_are_usage_errors() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    for bad in ["https://127.0.0.1/cb", "http://example.com/cb", "http://127.0.0.1/cb?x=1", "not a url"] {
+        let run = av.run(&["login", "--method", "oauth", "--redirect-uri", bad]).expect_code(2);
+        assert!(run.stderr.contains("--redirect-uri"), "{bad}: {}", run.stderr);
+    }
+    let run = av
+        .run(&["login", "--method", "oauth", "--redirect-uri", "http://127.0.0.1:4444/cb", "--callback-port", "5555"])
+        .expect_code(2);
+    assert!(run.stderr.contains("disagree"), "{}", run.stderr);
+    assert_eq!(server.registrations(), 0, "nothing was sent");
+}

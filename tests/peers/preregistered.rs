@@ -40,8 +40,11 @@ pub fn a_preregistered_client_logs_in_with_its_redirect_uri(kind: PeerKind) {
         "no dynamic registration for a pre-registered client: {requests:?}"
     );
     let authorize: Vec<_> = requests.iter().filter(|r| r["redirect_uri"].is_string() && r["method"] == "GET").collect();
-    assert_eq!(authorize.len(), 1, "{authorize:?}");
+    // agentview asks the authorization endpoint once before it sends the browser there (a
+    // pre-registered client the server does not know ends the login at once); then the browser.
+    assert_eq!(authorize.len(), 2, "{authorize:?}");
     let used = authorize[0]["redirect_uri"].as_str().unwrap();
+    assert_eq!(authorize[1]["redirect_uri"].as_str(), Some(used), "{authorize:?}");
     if kind.loopback_port_may_vary() {
         let rest = used.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("{used}"));
         let (port, path) = rest.split_once('/').unwrap_or_else(|| panic!("{used}"));

@@ -25,11 +25,46 @@ const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 /// The query parameters of a callback.
 pub type Params = HashMap<String, String>;
 
+/// A loopback redirect URI the user names (`--redirect-uri`): the one their client is
+/// registered with. Only the port may be left open (RFC 8252 section 7.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri {
+    /// `127.0.0.1` or `localhost`, as given.
+    pub host: String,
+    pub port: Option<u16>,
+    pub path: String,
+}
+
+impl RedirectUri {
+    /// `http://127.0.0.1[:PORT]/PATH` or `http://localhost[:PORT]/PATH`.
+    pub fn parse(raw: &str) -> Result<RedirectUri, String> {
+        let url = Url::parse(raw.trim()).map_err(|_| format!("\"{raw}\" is not a URL"))?;
+        if url.scheme() != "http" {
+            return Err("a loopback redirect URI is plain http (RFC 8252 section 7.3)".into());
+        }
+        let host = match url.host_str() {
+            Some("127.0.0.1") => "127.0.0.1",
+            Some(h) if h.eq_ignore_ascii_case("localhost") => "localhost",
+            _ => return Err("the host must be 127.0.0.1 or localhost: agentview listens on this machine".into()),
+        };
+        if !url.username().is_empty() || url.password().is_some() || url.query().is_some() || url.fragment().is_some() {
+            return Err("no user, query or fragment: only http://HOST[:PORT]/PATH".into());
+        }
+        if url.port() == Some(0) {
+            return Err("port 0 is no port; leave the port out to use any free one".into());
+        }
+        Ok(RedirectUri { host: host.into(), port: url.port(), path: url.path().to_string() })
+    }
+}
+
 /// A listener waiting for the authorization server's redirect.
 #[derive(Debug)]
 pub struct Listener {
     listener: TcpListener,
     port: u16,
+    /// The host the redirect URI names (`127.0.0.1` unless the user's redirect URI says
+    /// `localhost`); the listener is on 127.0.0.1 either way.
+    host: String,
     path: String,
     /// The one-time address handed to the browser, and where it leads.
     start: Option<(String, Url)>,
@@ -61,13 +96,13 @@ impl Listener {
     pub async fn bind(port: u16, path: &str) -> std::io::Result<Listener> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
         let port = listener.local_addr()?.port();
-        Ok(Listener { listener, port, path: path.to_string(), start: None })
+        Ok(Listener { listener, port, host: "127.0.0.1".into(), path: path.to_string(), start: None })
     }
 
     /// The one-time address that leads the browser to `target` (see the module's doc).
     pub fn start_url(&mut self, target: &Url) -> Result<Url, getrandom::Error> {
         let path = format!("/start/{}", super::pkce::random_token(16)?);
-        let url = Url::parse(&format!("http://127.0.0.1:{}{path}", self.port)).unwrap_or_else(|_| target.clone());
+        let url = Url::parse(&format!("http://{}:{}{path}", self.host, self.port)).unwrap_or_else(|_| target.clone());
         self.start = Some((path, target.clone()));
         Ok(url)
     }
@@ -82,8 +117,14 @@ impl Listener {
         self
     }
 
+    /// Name the listener `host` in the redirect URI (`localhost`, when the user's does).
+    pub fn named(mut self, host: &str) -> Listener {
+        self.host = host.to_string();
+        self
+    }
+
     pub fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}{}", self.port, self.path)
+        format!("http://{}:{}{}", self.host, self.port, self.path)
     }
 
     /// Serve until one request reaches our path; `judge` decides what the browser is told

@@ -48,3 +48,28 @@ fn pasted_lines() {
     assert_eq!(pasted_params("?code=a&state=b", uri).expect("query").len(), 2);
     assert!(pasted_params("just-a-code", uri).is_err());
 }
+
+#[test]
+fn redirect_uris_the_user_names() {
+    let ok = |raw: &str| RedirectUri::parse(raw).expect(raw);
+    assert_eq!(
+        ok("http://127.0.0.1/callback"),
+        RedirectUri { host: "127.0.0.1".into(), port: None, path: "/callback".into() }
+    );
+    assert_eq!(ok("http://LOCALHOST:8765/oauth/cb").host, "localhost");
+    assert_eq!(ok("http://localhost:8765/oauth/cb").port, Some(8765));
+    assert_eq!(ok("http://127.0.0.1:9").path, "/");
+    for bad in [
+        "https://127.0.0.1/callback",
+        "http://example.com/callback",
+        "http://127.0.0.2/callback",
+        "http://[::1]/callback",
+        "http://127.0.0.1/callback?x=1",
+        "http://127.0.0.1/callback#f",
+        "http://u:p@127.0.0.1/callback",
+        "http://127.0.0.1:0/callback",
+        "127.0.0.1/callback",
+    ] {
+        assert!(RedirectUri::parse(bad).is_err(), "{bad}");
+    }
+}

@@ -19,7 +19,7 @@ mod scope;
 pub use discovery::{AuthServer, Challenge, Discovered, ProtectedResource, discover, parse_challenge};
 pub use error::{ErrorCode, OAuthError};
 pub use grant::{Authorization, Tokens, parse_tokens};
-pub use loopback::{Listener, Params, parse_query, pasted_params};
+pub use loopback::{Listener, Params, RedirectUri, parse_query, pasted_params};
 pub use methods::AuthMethods;
 pub use redirect::{Identity, Notes, Pending, Started, begin};
 pub use registration::{Client, ClientChoice, RegistrationCache};
@@ -59,13 +59,36 @@ pub async fn login(
     let scope = choose_scope(discovered, login.scope.as_deref());
     // The `resource` of every request: the canonical server URL (RFC 8707).
     let resource = discovery::canonical(settings.server.url());
-    let identity = Identity {
+    let mut identity = Identity {
         choice: login.client.clone(),
         cache: RegistrationCache::new(&settings.store.config_dir),
         cache_secrets: settings.store.choice == StoreChoice::File,
+        redirect: login.redirect_uri.clone(),
+        fresh: login.fresh_client,
     };
-    let Started { listener, pending, .. } =
-        start(ctx, http, discovered, &resource, scope.as_deref(), &identity, fixed).await?;
+    let mut started = start(ctx, http, discovered, &resource, scope.as_deref(), &identity, fixed).await?;
+    // A kept registration, or a client the user registered, is asked about first; a new
+    // registration is as fresh as the server's memory, and asking costs an authorization
+    // request the server may count.
+    let ask_first = started.notes.reused_registration || !matches!(login.client, ClientChoice::Dynamic);
+    if ask_first && let Some(refusal) = refused(http, &started.pending).await {
+        if !started.notes.reused_registration {
+            return Err(refusal_failure(ctx, refusal, &started).into());
+        }
+        // A kept registration the server no longer knows (it was reset, or forgot its clients
+        // when it restarted): register again, at once, instead of a browser showing an error.
+        ctx.output.verbose(&format!("the authorization server refused the kept registration: {refusal}"));
+        ctx.output.info(
+            "The authorization server no longer knows agentview's registration (it was probably reset); registering again.",
+        );
+        identity.fresh = true;
+        let again = Some(started.listener);
+        started = start(ctx, http, discovered, &resource, scope.as_deref(), &identity, again).await?;
+        if let Some(refusal) = refused(http, &started.pending).await {
+            return Err(refusal_failure(ctx, refusal, &started).into());
+        }
+    }
+    let Started { listener, pending, .. } = started;
     let code = browser_round_trip(ctx, &discovered.server.issuer, listener, &pending, open_browser).await?;
     let tokens = exchange(ctx, http, &pending, &identity, &discovered.server.issuer, &code).await?;
     Ok(credential(ctx, discovered, &pending, resource, scope, tokens))
@@ -91,6 +114,10 @@ async fn start(
     let notes = &started.notes;
     if notes.reused_registration {
         output.verbose(&format!("reusing the registration with {}", server.issuer));
+        output.info(&format!(
+            "If the sign-in page says it does not know this application, run `{}`.",
+            ctx.settings.command("login --fresh-client")
+        ));
     }
     if notes.registered_instead_of_metadata_document {
         output.info("The authorization server does not accept client metadata documents; registering instead.");
@@ -99,6 +126,45 @@ async fn start(
         output.verbose(&format!("could not keep the registration: {e}"));
     }
     Ok(started)
+}
+
+/// Whether the authorization server refuses this request outright, asked before a browser is
+/// sent there: a server that does not know the client (or its redirect URI) answers the
+/// request itself with an error instead of a sign-in page (RFC 6749 section 4.1.2.1: it must
+/// not redirect then). A request that cannot be asked is no refusal: the browser will tell.
+async fn refused(http: &Http, pending: &Pending) -> Option<OAuthError> {
+    const WHAT: &str = "the authorization endpoint";
+    let reply = http.get(pending.url(), WHAT).await.ok()?;
+    if !(400..500).contains(&reply.status) || reply.status == 429 {
+        return None;
+    }
+    let doc = error::json_object(&reply, WHAT).ok();
+    let code = doc.as_ref().and_then(|d| d.get("error")).and_then(serde_json::Value::as_str);
+    let description = doc
+        .as_ref()
+        .and_then(|d| d.get("error_description"))
+        .and_then(serde_json::Value::as_str)
+        .map(|d| crate::sanitize::line(d, 300));
+    Some(match code {
+        Some(code) => OAuthError::Rejected { error: ErrorCode::parse(code), description },
+        None => OAuthError::Status { what: WHAT.into(), status: reply.status },
+    })
+}
+
+/// The login ends before any browser opens: the server refused the authorization request.
+fn refusal_failure(ctx: &LoginContext<'_>, refusal: OAuthError, started: &Started) -> Failure {
+    let redirect = started.listener.redirect_uri();
+    let hint = match &ctx.login.client {
+        ClientChoice::Dynamic => format!(
+            "agentview registered itself just now; if the server keeps refusing, ask its operator (the redirect URI was {redirect})"
+        ),
+        _ => format!(
+            "check that the client id is registered with the authorization server for the redirect URI {redirect} \
+             (--redirect-uri names another)"
+        ),
+    };
+    let message = format!("the authorization server refused the login request before the browser opened: {refusal}");
+    Failure::new(Exit::Server, message).with_hint(hint).with_source(refusal)
 }
 
 /// Show the URL, open the browser (or take the redirect pasted back) and wait for the callback;

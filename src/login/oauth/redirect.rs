@@ -7,7 +7,7 @@ use reqwest::Url;
 use super::discovery::AuthServer;
 use super::error::OAuthError;
 use super::grant::{self, Authorization, Tokens};
-use super::loopback::{Listener, Params};
+use super::loopback::{Listener, Params, RedirectUri};
 use super::pkce;
 use super::registration::{self, Client, ClientChoice, RegistrationCache};
 use crate::http::Http;
@@ -21,7 +21,15 @@ pub struct Identity {
     pub cache: RegistrationCache,
     /// Whether a registration that came with a client secret may be kept on disk.
     pub cache_secrets: bool,
+    /// The redirect URI the user named (`--redirect-uri`), which a registration must use too.
+    pub redirect: Option<RedirectUri>,
+    /// Register again instead of reusing a kept registration (`--fresh-client`).
+    pub fresh: bool,
 }
+
+/// Where a client that is not registered per login comes back when the user names nothing: a
+/// fixed, documented path (the port may vary, RFC 8252 section 7.3).
+pub const DEFAULT_CALLBACK_PATH: &str = "/callback";
 
 /// An authorization request waiting for the browser: the listener it comes back to, and what
 /// proves the answer is ours.
@@ -80,19 +88,16 @@ pub async fn begin(
     fixed: Option<Listener>,
 ) -> Result<Started, OAuthError> {
     let mut notes = Notes::default();
+    if identity.fresh && matches!(identity.choice, ClientChoice::Dynamic) {
+        let _ = identity.cache.forget(&server.issuer);
+    }
     let (listener, client) = match reuse(server, identity, fixed).await {
         Ok(reused) => {
             notes.reused_registration = true;
             reused
         }
         Err(fixed) => {
-            let random =
-                pkce::random_token(16).map_err(|e| OAuthError::invalid("the system", format!("no randomness: {e}")))?;
-            let path = format!("/callback/{random}");
-            let listener = match fixed {
-                Some(listener) => listener.at_path(&path),
-                None => Listener::bind(0, &path).await.map_err(OAuthError::Listen)?,
-            };
+            let listener = listen(identity, fixed).await?;
             let client = identify(http, server, &listener, scope, identity, &mut notes).await?;
             (listener, client)
         }
@@ -102,25 +107,51 @@ pub async fn begin(
     Ok(Started { listener, pending, notes })
 }
 
-/// A kept registration whose redirect URI's port is ours (or free to take), with its listener;
-/// else the fixed listener back.
+/// The listener for a new client: at the redirect URI the user named; else, for a dynamic
+/// registration, at a path of its own; else at the fixed default path.
+async fn listen(identity: &Identity, fixed: Option<Listener>) -> Result<Listener, OAuthError> {
+    let (host, path) = match (&identity.redirect, &identity.choice) {
+        (Some(named), _) => (named.host.clone(), named.path.clone()),
+        (None, ClientChoice::Dynamic) => {
+            let random =
+                pkce::random_token(16).map_err(|e| OAuthError::invalid("the system", format!("no randomness: {e}")))?;
+            ("127.0.0.1".to_string(), format!("/callback/{random}"))
+        }
+        (None, _) => ("127.0.0.1".to_string(), DEFAULT_CALLBACK_PATH.to_string()),
+    };
+    let listener = match fixed {
+        Some(listener) => listener.at_path(&path),
+        None => Listener::bind(0, &path).await.map_err(OAuthError::Listen)?,
+    };
+    Ok(listener.named(&host))
+}
+
+/// A kept registration whose redirect URI still fits: the port ours (or free to take), and the
+/// host and path the user's redirect URI, if they named one; with its listener. Else the fixed
+/// listener back.
 async fn reuse(
     server: &AuthServer,
     identity: &Identity,
     fixed: Option<Listener>,
 ) -> Result<(Listener, Client), Option<Listener>> {
     let cached = match identity.choice {
-        ClientChoice::Dynamic => identity.cache.load(&server.issuer),
+        ClientChoice::Dynamic if !identity.fresh => identity.cache.load(&server.issuer),
         _ => None,
     };
-    let fitting =
-        cached.and_then(|c| c.redirect_uri.as_deref().and_then(split_redirect).map(|(port, path)| (c, port, path)));
+    let fitting = cached.and_then(|c| {
+        let kept = c.redirect_uri.as_deref().and_then(|u| RedirectUri::parse(u).ok())?;
+        let port = kept.port?;
+        let wanted = identity.redirect.as_ref();
+        let fits =
+            wanted.is_none_or(|w| w.host == kept.host && w.path == kept.path && w.port.is_none_or(|p| p == port));
+        fits.then_some((c, port, kept))
+    });
     match (fixed, fitting) {
-        (Some(listener), Some((client, port, path))) if listener.port() == port => {
-            Ok((listener.at_path(&path), client))
+        (Some(listener), Some((client, port, kept))) if listener.port() == port => {
+            Ok((listener.at_path(&kept.path).named(&kept.host), client))
         }
-        (None, Some((client, port, path))) => match Listener::bind(port, &path).await {
-            Ok(listener) => Ok((listener, client)),
+        (None, Some((client, port, kept))) => match Listener::bind(port, &kept.path).await {
+            Ok(listener) => Ok((listener.named(&kept.host), client)),
             Err(_) => Err(None),
         },
         (fixed, _) => Err(fixed),
@@ -152,23 +183,5 @@ async fn identify(
             }
             Ok(client)
         }
-    }
-}
-
-/// `http://127.0.0.1:PORT/path` → (PORT, /path).
-fn split_redirect(uri: &str) -> Option<(u16, String)> {
-    let url = Url::parse(uri).ok()?;
-    (url.host_str() == Some("127.0.0.1")).then_some(())?;
-    Some((url.port()?, url.path().to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redirect_uris_split() {
-        assert_eq!(split_redirect("http://127.0.0.1:5000/callback/x"), Some((5000, "/callback/x".into())));
-        assert_eq!(split_redirect("http://localhost:5000/callback/x"), None);
     }
 }
