@@ -215,8 +215,10 @@ pub async fn protected_resource(
         if authorization_servers.is_empty() {
             return Err(OAuthError::invalid(WHAT, "it names no authorization_servers"));
         }
+        // Sent on exactly as published (RFC 9728 section 7.3, MCP 2026-07-28): the server
+        // compares it byte for byte with what it expects as the token's audience.
         return Ok(Some(ProtectedResource {
-            resource: expected,
+            resource,
             authorization_servers,
             scopes_supported: strings(&doc, "scopes_supported"),
         }));

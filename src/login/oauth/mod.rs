@@ -57,8 +57,9 @@ pub async fn login(
 ) -> anyhow::Result<Credential> {
     let LoginContext { login, settings, .. } = *ctx;
     let scope = choose_scope(discovered, login.scope.as_deref());
-    // The `resource` of every request: the canonical server URL (RFC 8707).
-    let resource = discovery::canonical(settings.server.url());
+    // The `resource` of every request (RFC 8707): the identifier the protected-resource
+    // metadata publishes, checked to stand for this server.
+    let resource = discovered.resource.resource.clone();
     let mut identity = Identity {
         choice: login.client.clone(),
         cache: RegistrationCache::new(&settings.store.config_dir),
