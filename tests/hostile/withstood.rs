@@ -50,9 +50,10 @@ fn error_line(stderr: &str) -> String {
 
 #[test]
 fn redirects_are_reported_and_never_followed() {
-    let (elsewhere, followed) = listener("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".into(), false);
+    let (elsewhere, followed) =
+        listener("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into(), false);
     let redirect = format!(
-        "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{elsewhere}/mcp\r\nContent-Length: 0\r\n\r\n"
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.1:{elsewhere}/mcp\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
     let (port, _) = listener(redirect, false);
     let av = Agentview::new(&format!("http://127.0.0.1:{port}/mcp"));

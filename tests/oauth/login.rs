@@ -291,3 +291,25 @@ fn redirect_uris_agentview_cannot_listen_at_are_usage_errors() {
     assert!(run.stderr.contains("disagree"), "{}", run.stderr);
     assert_eq!(server.registrations(), 0, "nothing was sent");
 }
+
+/// A server from before protected-resource metadata (MCP 2025-03-26): it answers 401 with a
+/// Bearer challenge, publishes no metadata of its own, and its authorization server lives at its
+/// origin.
+#[test]
+fn a_server_without_resource_metadata_gets_the_2025_03_26_discovery() {
+    use support::server::OAuthFault;
+    let server =
+        oauth_server(OAuthConfig { require_token: true, challenge_resource_metadata: false, ..OAuthConfig::default() });
+    server.push_oauth_fault(OAuthFault::Status {
+        on: OAuthEndpoint::ProtectedResourceMetadata,
+        status: 404,
+        count: 100,
+    });
+    let av = with_browser(&server);
+    let run = av.run(&["login", "--method", "oauth"]).expect_code(0);
+    assert!(run.stderr.contains("Logged in"), "{}", run.stderr);
+    let token = av.token();
+    assert_eq!(mcp_status_with(&server, &token), 200);
+    let exchange = &server.oauth_requests_to(OAuthEndpoint::Token)[0];
+    assert_eq!(exchange.param("resource"), Some(server.mcp_url().as_str()), "the canonical server URL");
+}

@@ -161,13 +161,18 @@ pub fn auth_server_metadata_urls(issuer: &Url) -> Vec<Url> {
 }
 
 /// Find the server's OAuth setup. `Ok(None)`: the server offers no OAuth (no metadata found).
+/// A server that asked for credentials (`challenge`) but publishes no protected-resource
+/// metadata gets the 2025-03-26 discovery: see [`before_resource_metadata`].
 pub async fn discover(
     http: &Http,
     server: &Url,
     challenge: Option<&Challenge>,
 ) -> Result<Option<Discovered>, OAuthError> {
     let Some(resource) = protected_resource(http, server, challenge).await? else {
-        return Ok(None);
+        return match challenge {
+            Some(challenge) => before_resource_metadata(http, server, challenge).await,
+            None => Ok(None),
+        };
     };
     let issuer =
         resource.authorization_servers.first().cloned().ok_or_else(|| {
@@ -175,6 +180,50 @@ pub async fn discover(
         })?;
     let server_meta = auth_server(http, &issuer, Reach::of(server.host_str().unwrap_or_default())).await?;
     Ok(Some(Discovered { resource, server: server_meta, challenge: challenge.cloned() }))
+}
+
+/// The 2025-03-26 authorization discovery, for servers from before protected-resource
+/// metadata: the authorization server is the MCP server's origin, described by metadata there
+/// (RFC 8414), or, without any, at the default `/authorize`, `/token` and `/register` when
+/// there is something at `/authorize` (a proxy that wants a credential of its own, such as
+/// PolicyLayer's, has no authorization endpoint: that is no OAuth).
+async fn before_resource_metadata(
+    http: &Http,
+    server: &Url,
+    challenge: &Challenge,
+) -> Result<Option<Discovered>, OAuthError> {
+    let issuer = server.origin().ascii_serialization();
+    let reach = Reach::of(server.host_str().unwrap_or_default());
+    let resource = ProtectedResource {
+        resource: canonical(server),
+        authorization_servers: vec![issuer.clone()],
+        scopes_supported: Vec::new(),
+    };
+    let auth = match auth_server(http, &issuer, reach).await {
+        Ok(auth) => auth,
+        Err(OAuthError::NotOffered(_)) => {
+            let at = |path: &str| endpoint_url(&format!("{issuer}{path}"), path.trim_start_matches('/'), reach);
+            let authorize = at("/authorize")?;
+            let answer = http.get(&authorize, "the default authorization endpoint").await;
+            if answer.is_ok_and(|r| matches!(r.status, 401 | 403 | 404 | 405)) {
+                return Ok(None);
+            }
+            AuthServer {
+                issuer: issuer.clone(),
+                authorization_endpoint: authorize,
+                token_endpoint: at("/token")?,
+                registration_endpoint: Some(at("/register")?),
+                revocation_endpoint: None,
+                scopes_supported: Vec::new(),
+                token_auth_methods: AuthMethods::default(),
+                iss_supported: false,
+                cimd_supported: false,
+                openid: false,
+            }
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(Some(Discovered { resource, server: auth, challenge: Some(challenge.clone()) }))
 }
 
 /// The protected-resource metadata, from the challenge's URL or the well-known ones.
