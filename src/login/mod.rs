@@ -76,6 +76,15 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
         }
     };
     let Some(found) = found.found.filter(|f| f.credential.is_live(unix_now())) else { return Ok(false) };
+    if let Some(moved_to) = moved_to_another_issuer(&found.credential, settings, output).await {
+        let from = found.credential.oauth.as_ref().map(|g| g.issuer.as_str()).unwrap_or_default();
+        output.info(&format!(
+            "The server now names the authorization server {} (the stored credential came from {}); logging in again.",
+            crate::sanitize::line(&moved_to, 200),
+            crate::sanitize::line(from, 200)
+        ));
+        return Ok(false);
+    }
     let until = found.credential.expires_at.map(|at| format!(", valid until {}", iso8601(at))).unwrap_or_default();
     output.success(&format!(
         "Already logged in to {} (credential in {}{until}). Use --force to log in again.",
@@ -83,6 +92,19 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
     ));
     report(login.report, &found.credential, found.source, &found.location, true)?;
     Ok(true)
+}
+
+/// The authorization server the server names now, when a stored OAuth credential came from
+/// another one (the server moved to a new authorization server: its tokens are no longer the
+/// ones it takes). Nothing when the server cannot be asked: the stored credential stands.
+async fn moved_to_another_issuer(credential: &Credential, settings: &Settings, output: &Output) -> Option<String> {
+    let grant = credential.oauth.as_ref()?;
+    let http = crate::http::Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace()).ok()?;
+    let published = oauth::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
+    if published.authorization_servers.contains(&grant.issuer) {
+        return None;
+    }
+    published.authorization_servers.into_iter().next()
 }
 
 /// Decide the store before anyone approves a login whose token could not be kept.

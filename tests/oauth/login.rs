@@ -313,3 +313,32 @@ fn a_server_without_resource_metadata_gets_the_2025_03_26_discovery() {
     let exchange = &server.oauth_requests_to(OAuthEndpoint::Token)[0];
     assert_eq!(exchange.param("resource"), Some(server.mcp_url().as_str()), "the canonical server URL");
 }
+
+/// The server moved to another authorization server: a login with a stored credential from the
+/// old one does not stop at "already logged in", registers with the new one, and never shows
+/// it the old one's client.
+#[test]
+fn a_server_that_moved_to_another_authorization_server_gets_a_new_login() {
+    use support::server::OAuthFault;
+    let server = oauth_server(OAuthConfig::default());
+    let moved_to = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let old_client = stored(&av)["oauth"]["client_id"].as_str().unwrap().to_string();
+    let new_issuer = moved_to.oauth_issuer().unwrap();
+    let prm = serde_json::json!({"resource": server.mcp_url(), "authorization_servers": [new_issuer]});
+    server.push_oauth_fault(OAuthFault::Raw {
+        on: OAuthEndpoint::ProtectedResourceMetadata,
+        status: 200,
+        content_type: "application/json".into(),
+        body: prm.to_string(),
+        count: 100,
+    });
+    let run = av.run(&["login", "--method", "oauth", "--timeout", "5"]);
+    assert!(!run.stderr.contains("Already logged in"), "{}", run.stderr);
+    assert!(run.stderr.contains("now names the authorization server"), "{}", run.stderr);
+    assert_eq!(moved_to.registrations(), 1, "registered with the new authorization server\n{}", run.stderr);
+    for request in moved_to.oauth_requests_to(OAuthEndpoint::Authorize) {
+        assert_ne!(request.param("client_id"), Some(old_client.as_str()), "the old client went to the new server");
+    }
+}
