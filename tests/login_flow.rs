@@ -90,6 +90,8 @@ fn deny_exits_5_and_stores_nothing() {
     });
     let run = run.expect_code(5);
     assert!(run.stderr.contains("denied"), "{}", run.stderr);
+    let hint = run.stderr.lines().find(|l| l.trim_start().starts_with("hint:")).unwrap_or_default();
+    assert!(hint.contains("agentview") && hint.contains("login"), "a next step: {}", run.stderr);
     assert!(!av.credentials_file().exists());
     av.run(&["token"]).expect_code(4);
 }

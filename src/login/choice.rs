@@ -4,7 +4,7 @@
 use super::context::LoginContext;
 use super::oauth::OAuthError;
 use super::oauth::discovery::{self, Discovered, parse_challenge};
-use super::settings::Method;
+use super::settings::{Method, Mode};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
 use crate::login::session::remote::{ConnectError, Remote};
@@ -85,7 +85,13 @@ async fn session_only(ctx: &LoginContext<'_>, http: &Http) -> anyhow::Result<Cho
     let LoginContext { settings, output, .. } = *ctx;
     match Remote::connect(settings, output, ctx.clock).await {
         Ok(remote) => {
-            output.info("Logging in with the server's login tools (--method session).");
+            output.info(match ctx.login.mode {
+                Mode::NoWait => {
+                    "Logging in with the server's login tools (--no-wait: the login is finished by --resume)."
+                }
+                Mode::Resume(_) => "Finishing the login with the server's login tools (--resume).",
+                Mode::Wait => "Logging in with the server's login tools (--method session).",
+            });
             Ok(Chosen::Session(Box::new(remote)))
         }
         Err(ConnectError::NoTools(failure)) => {

@@ -261,6 +261,10 @@ fn check_status(response: &Response, had_session: bool) -> Result<(), McpError> 
             "no MCP endpoint at {} (HTTP 404); check --server",
             response.url()
         )),
+        405 if response.url().path() == "/" => McpError::NotStreamableHttp(format!(
+            "nothing accepts MCP requests at the root of {} (HTTP 405); an MCP endpoint usually has a path such as /mcp: check --server",
+            response.url()
+        )),
         405 => McpError::NotStreamableHttp(
             "the server does not accept MCP Streamable HTTP POSTs here (HTTP 405); agentview does not speak the older HTTP+SSE transport"
                 .into(),

@@ -179,6 +179,8 @@ fn the_approval_page_can_deny() {
     let run = live.finish(std::time::Duration::from_secs(30));
     assert_eq!(run.code, 5, "{}", run.stderr);
     assert!(run.stderr.contains("access_denied"), "{}", run.stderr);
+    let hint = run.stderr.lines().find(|l| l.trim_start().starts_with("hint:")).unwrap_or_default();
+    assert!(hint.contains("agentview") && hint.contains("login"), "a next step: {}", run.stderr);
     assert!(!av.credentials_file().exists());
 }
 

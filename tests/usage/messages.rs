@@ -120,3 +120,23 @@ fn login_help_lists_its_own_options_before_the_global_ones() {
         assert!(at(own) < first_global, "{own} comes before the global options:\n{help}");
     }
 }
+
+#[test]
+fn a_server_root_that_refuses_posts_is_called_a_wrong_path() {
+    use std::io::{Read, Write};
+    let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = socket.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for mut stream in socket.incoming().flatten() {
+            let mut head = [0u8; 4096];
+            let _ = stream.read(&mut head);
+            let _ =
+                stream.write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    let av = Agentview::new(&format!("http://127.0.0.1:{port}/"));
+    let run = av.run(&["login", "--method", "session", "--no-browser"]).expect_code(7);
+    let error = run.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+    assert!(error.contains("root") && error.contains("/mcp"), "{}", run.stderr);
+    assert!(!error.contains("HTTP+SSE"), "{}", run.stderr);
+}

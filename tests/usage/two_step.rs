@@ -154,3 +154,12 @@ fn resume_command_repeats_env_headers_but_never_literal_ones() {
         server.requests().into_iter().find(|r| r.tool.as_deref() == Some("create_auth_session")).expect("create");
     assert_eq!(sent.headers.get("authorization").map(String::as_str), Some("Bearer grant-from-env"));
 }
+
+#[test]
+fn no_wait_does_not_claim_a_method_nobody_named() {
+    let server = super::approving_server();
+    let av = Agentview::new(&server.mcp_url());
+    let run = av.run(&["login", "--no-wait", "--json"]).expect_code(0);
+    assert!(!run.stderr.contains("--method session"), "{}", run.stderr);
+    assert!(run.stderr.contains("--no-wait"), "{}", run.stderr);
+}

@@ -224,6 +224,13 @@ async fn browser_round_trip(
         .await?;
     match waited {
         Some(Ok(code)) => Ok(code),
+        Some(Err(e @ OAuthError::Denied { .. })) => Err(e
+            .into_failure("the login failed")
+            .with_hint(format!(
+                "nothing was stored; to sign in after all, run `{}` and approve",
+                settings.command("login")
+            ))
+            .into()),
         Some(Err(e)) => Err(e.into_failure("the login failed").into()),
         None => Err(wait.limit.ran_out(Awaiting::Browser, &settings.command("login")).into()),
     }
