@@ -122,6 +122,7 @@ fn login_help_lists_its_own_options_before_the_global_ones() {
 }
 
 #[test]
+#[allow(clippy::unwrap_used)]
 fn a_server_root_that_refuses_posts_is_called_a_wrong_path() {
     use std::io::{Read, Write};
     let socket = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
