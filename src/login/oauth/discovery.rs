@@ -347,8 +347,9 @@ fn parse_auth_server(doc: &Map<String, Value>, issuer: &str, reach: Reach) -> Re
 /// fragment; https, unless the MCP server itself is on this machine, when http to this machine
 /// is allowed too; and never closer in than the MCP server (`reach`): a server on the internet
 /// cannot send agentview to this machine or a private network, one on a private network cannot
-/// send it to this machine. Host names are judged by name here; `crate::http` checks the
-/// addresses they resolve to.
+/// send it to this machine. Host names are judged by name: one that resolves to an address
+/// closer in can only be reached over https, whose certificate check fails before a request
+/// body is sent (a service on this machine holds no certificate for a remote server's name).
 pub fn endpoint_url(raw: &str, name: &str, reach: Reach) -> Result<Url, OAuthError> {
     let shown = || crate::sanitize::line(raw, 200);
     let url = Url::parse(raw)
