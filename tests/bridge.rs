@@ -7,7 +7,9 @@
 pub mod support;
 
 #[path = "bridge/support.rs"]
-mod bridge_support;
+pub mod bridge_support;
+#[path = "bridge/independent.rs"]
+mod independent;
 #[path = "bridge/inspector.rs"]
 mod inspector;
 #[path = "bridge/relay.rs"]

@@ -1,6 +1,5 @@
 //! What the bridge tests share: the real clients (.ci/clients), a step-by-step driver for the
 //! TypeScript SDK's client, the bridge run by hand on raw stdio, and the servers behind it.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -17,6 +16,7 @@ use crate::support::server::{OAuthConfig, ServerConfig, TestServer};
 pub const STEP: Duration = Duration::from_secs(60);
 
 /// The clients `.ci/clients` installs: Node.js 22 and the packages of tests/clients.
+#[derive(Debug)]
 pub struct Clients {
     pub dir: PathBuf,
     pub node: PathBuf,
@@ -79,6 +79,7 @@ pub fn script_path(name: &str) -> PathBuf {
 }
 
 /// The TypeScript SDK's client, running `agentview [flags] bridge`, one step at a time.
+#[derive(Debug)]
 pub struct Driver {
     child: Child,
     stdin: ChildStdin,
@@ -155,6 +156,7 @@ pub fn lines_of(from: impl Read + Send + 'static) -> mpsc::Receiver<String> {
 }
 
 /// The bridge on raw stdio: the test writes the client's lines and reads the bridge's.
+#[derive(Debug)]
 pub struct Raw {
     pub child: Child,
     stdin: Option<ChildStdin>,
@@ -260,12 +262,14 @@ impl Drop for Raw {
 
 /// The server behind the bridge. The bundled one here; the tests that only need an MCP server
 /// with the tools named in `tools` take any server's URL.
+#[derive(Debug)]
 pub struct Upstream {
     pub url: String,
     pub tools: Tools,
 }
 
 /// Tools of an upstream server that the relay tests use.
+#[derive(Debug)]
 pub struct Tools {
     /// Answers with its arguments.
     pub echo: &'static str,

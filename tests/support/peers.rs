@@ -4,7 +4,6 @@
 //! and panva's oidc-provider behind an MCP resource server. Our launchers (tests/peers/python,
 //! tests/peers/node) print `READY <mcp url> <issuer>` when listening and one `peer-log {json}` line
 //! per request on stderr (never a token); a peer is killed when dropped.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
