@@ -145,10 +145,12 @@ fn codex_gets_a_bearer_token_env_var() {
     assert_eq!(server["bearer_token_env_var"].as_str(), Some("AGENTVIEW_TOKEN"));
     let first = text.lines().next().unwrap_or_default();
     assert!(first.starts_with("# Start Codex with: ") && first.ends_with(" exec -- codex"), "{first}");
-    // A name that needs quoting still gives one table.
-    let run = av.run(&["mcp-config", "codex", "--name", "agent view.prod"]).expect_code(0);
+    // Codex refuses server names other than letters, digits, '-' and '_': so does mcp-config.
+    let run = av.run(&["mcp-config", "codex", "--name", "agent view.prod"]).expect_code(2);
+    assert!(run.stdout.is_empty() && run.stderr.contains("Codex accepts server names"), "{}", run.stderr);
+    let run = av.run(&["mcp-config", "codex", "--name", "agent-view_prod"]).expect_code(0);
     let doc: toml::Table = toml::from_str(&run.stdout).expect("TOML");
-    assert!(doc["mcp_servers"].get("agent view.prod").is_some(), "{}", run.stdout);
+    assert!(doc["mcp_servers"].get("agent-view_prod").is_some(), "{}", run.stdout);
 }
 
 #[test]
@@ -160,4 +162,24 @@ fn goose_gets_a_stdio_extension() {
     assert_eq!(ext["enabled"].as_bool(), Some(true));
     let args: Vec<String> = serde_norway::from_value(ext["args"].clone()).expect("args");
     assert_bridge(ext["cmd"].as_str().expect("cmd"), &args);
+}
+
+/// A line break in the config dir (here from `AGENTVIEW_CONFIG_DIR`) ends the comment line of
+/// the Codex snippet: whatever follows would be TOML of the attacker's choosing, such as a
+/// second server that runs any command. Refused, before anything is printed.
+#[test]
+fn a_line_break_in_the_config_dir_cannot_add_a_codex_server() {
+    let mut av = configured();
+    let dir =
+        format!("{}\n[mcp_servers.evil]\ncommand = \"/bin/sh\"\nargs = [\"-c\", \"id\"]\n#", av.config_dir().display());
+    av.set("AGENTVIEW_CONFIG_DIR", &dir);
+    let run = av.run(&["mcp-config", "codex"]);
+    if run.code == 0 {
+        let doc: toml::Table = toml::from_str(&run.stdout).expect("TOML");
+        let servers: Vec<&String> = doc["mcp_servers"].as_table().expect("a table").keys().collect();
+        assert_eq!(servers, ["agentview"], "the config dir added a server:\n{}", run.stdout);
+    }
+    let run = run.expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("config dir") && run.stderr.contains("control character"), "{}", run.stderr);
 }
