@@ -14,6 +14,8 @@ mod hints;
 mod listing;
 #[path = "fit/mcp_config.rs"]
 mod mcp_config;
+#[path = "fit/mcp_config_launchers.rs"]
+mod mcp_config_launchers;
 #[path = "fit/mcp_config_quoting.rs"]
 mod mcp_config_quoting;
 #[path = "fit/progress.rs"]

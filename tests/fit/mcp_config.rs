@@ -183,3 +183,41 @@ fn a_line_break_in_the_config_dir_cannot_add_a_codex_server() {
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(run.stderr.contains("config dir") && run.stderr.contains("control character"), "{}", run.stderr);
 }
+
+/// `--launcher npx|uvx` on every platform (the Unix tests also run the configurations).
+#[test]
+fn npx_and_uvx_launchers_name_the_package_at_this_version() {
+    let av = configured();
+    let package = concat!("agentview@", env!("CARGO_PKG_VERSION"));
+    for (launcher, lead) in [("npx", vec!["-y", package]), ("uvx", vec![package])] {
+        for client in ["vscode", "cursor", "mcp-remote", "goose"] {
+            let run = av.run(&["mcp-config", client, "--launcher", launcher]).expect_code(0);
+            run.assert_no_leak(TOKEN);
+            let doc: Value = if client == "goose" {
+                serde_norway::from_str(&run.stdout).expect("YAML")
+            } else {
+                serde_json::from_str(&run.stdout).expect("JSON")
+            };
+            let entry = match client {
+                "vscode" => &doc["servers"]["agentview"],
+                "goose" => &doc["extensions"]["agentview"],
+                _ => &doc["mcpServers"]["agentview"],
+            };
+            let command = entry.get("command").or_else(|| entry.get("cmd")).and_then(Value::as_str);
+            assert_eq!(command, Some(launcher), "{}", run.stdout);
+            let args: Vec<String> = serde_json::from_value(entry["args"].clone()).expect("args");
+            assert_eq!(args[..lead.len()], lead[..], "{}", run.stdout);
+            assert_eq!(args.last().map(String::as_str), Some("bridge"), "{args:?}");
+            assert_flags(&args[lead.len()..args.len() - 1]);
+        }
+        let start = format!("{launcher} {} ", lead.join(" "));
+        let run = av.run(&["mcp-config", "claude", "--launcher", launcher]).expect_code(0);
+        let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
+        let helper = doc["mcpServers"]["agentview"]["headersHelper"].as_str().expect("headersHelper");
+        assert!(helper.starts_with(&start) && helper.ends_with(" token --format headers"), "{helper}");
+        let run = av.run(&["mcp-config", "codex", "--launcher", launcher]).expect_code(0);
+        let first = run.stdout.lines().next().unwrap_or_default();
+        assert!(first.starts_with(&format!("# Start Codex with: {start}")), "{first}");
+        assert!(first.ends_with(" exec -- codex"), "{first}");
+    }
+}

@@ -14,13 +14,13 @@ use serde_json::{Value, json};
 use super::support::cli::{Agentview, Run, binary, script};
 use super::{FAR, store_in};
 
-const SERVER: &str = "https://agentview.example/mcp";
-const TOKEN: &str = "avt_quoting_token";
-const CLIENTS: [&str; 6] = ["claude", "vscode", "cursor", "mcp-remote", "codex", "goose"];
+pub(super) const SERVER: &str = "https://agentview.example/mcp";
+pub(super) const TOKEN: &str = "avt_quoting_token";
+pub(super) const CLIENTS: [&str; 6] = ["claude", "vscode", "cursor", "mcp-remote", "codex", "goose"];
 
 /// Printable values every format must quote: the syntax of shells, JSON, TOML and YAML, the
 /// expansions of shells and clients, and the Unicode line and paragraph separators.
-const CARRIED: &[&str] = &[
+pub(super) const CARRIED: &[&str] = &[
     "it's",
     "'",
     "say \"hi\"",
@@ -64,19 +64,22 @@ const REFUSED: &[&str] = &[
 
 /// What a snippet must say.
 #[derive(Debug)]
-struct Expected {
-    name: String,
-    url: String,
-    program: String,
-    flags: Vec<String>,
+pub(super) struct Expected {
+    pub name: String,
+    pub url: String,
+    /// The program the client starts, and its arguments before agentview's own.
+    pub program: String,
+    pub launcher_args: Vec<String>,
+    pub flags: Vec<String>,
 }
 
 impl Expected {
-    fn new(config_dir: &Path) -> Expected {
+    pub fn new(config_dir: &Path) -> Expected {
         Expected {
             name: "agentview".into(),
             url: SERVER.into(),
             program: binary().display().to_string(),
+            launcher_args: Vec::new(),
             flags: ["--server", SERVER, "--store", "file", "--config-dir"]
                 .iter()
                 .map(|s| s.to_string())
@@ -85,9 +88,10 @@ impl Expected {
         }
     }
 
-    /// agentview's arguments for `sub`, after the flags in effect.
-    fn args(&self, sub: &[&str]) -> Vec<String> {
-        self.flags.iter().cloned().chain(sub.iter().map(|s| s.to_string())).collect()
+    /// The program's arguments for `agentview [flags] <sub>`.
+    pub fn args(&self, sub: &[&str]) -> Vec<String> {
+        let words = self.launcher_args.iter().chain(&self.flags).cloned();
+        words.chain(sub.iter().map(|s| s.to_string())).collect()
     }
 
     /// The whole command line for `sub`, word by word.
@@ -98,12 +102,12 @@ impl Expected {
 
 /// A private place for hostile directories, and agentview set up to find the credential in
 /// `config_dir` under it.
-struct Setup {
-    av: Agentview,
-    config_dir: PathBuf,
+pub(super) struct Setup {
+    pub av: Agentview,
+    pub config_dir: PathBuf,
 }
 
-fn setup(config_dir_under_tmp: &str) -> Setup {
+pub(super) fn setup(config_dir_under_tmp: &str) -> Setup {
     let av = Agentview::new(SERVER);
     let config_dir = av.dir.path().join(config_dir_under_tmp);
     store_in(&config_dir, &[(SERVER, TOKEN, FAR)]);
@@ -130,8 +134,9 @@ fn shell_words(line: &str, cwd: &Path) -> Vec<String> {
 
 /// Check that `stdout` of `mcp-config <client>` is exactly the configuration `want` describes,
 /// and that it works: the command lines run under `sh`, and the command clients' program and
-/// arguments (with `token` in place of `bridge`) print the token.
-fn assert_snippet(client: &str, stdout: &str, want: &Expected, cwd: &Path) {
+/// arguments (with `token` in place of `bridge`) print the token. The programs run with
+/// `cwd/bin` first on PATH, where stand-ins for Codex, npx and uvx are.
+pub(super) fn assert_snippet(client: &str, stdout: &str, want: &Expected, cwd: &Path) {
     let bridge = want.args(&["bridge"]);
     let name = want.name.as_str();
     let line = match client {
@@ -173,12 +178,7 @@ fn assert_snippet(client: &str, stdout: &str, want: &Expected, cwd: &Path) {
         }
         other => panic!("no client {other}"),
     };
-    // A stand-in Codex shows the token it is started with.
-    let bin = cwd.join("bin");
-    if !bin.exists() {
-        std::fs::create_dir_all(&bin).expect("bin");
-        script(&bin, "codex", "printf '%s' \"$AGENTVIEW_TOKEN\"");
-    }
+    let bin = stand_ins(cwd);
     let (program, args, expected) = match line {
         Some((line, expected)) => ("sh".to_string(), vec!["-c".to_string(), line], expected),
         None => (want.program.clone(), want.args(&["token"]), TOKEN.to_string()),
@@ -196,7 +196,27 @@ fn assert_snippet(client: &str, stdout: &str, want: &Expected, cwd: &Path) {
     assert!(!cwd.join("pwned").exists(), "a shell ran part of a value as a command");
 }
 
-fn mcp_config(av: &Agentview, args: &[&str]) -> Run {
+/// `dir/bin` with stand-ins: a Codex that shows the token it is started with, and an npx and a
+/// uvx that do what they do for `npx -y agentview@<version> ARGS` and `uvx agentview@<version>
+/// ARGS` (run agentview with ARGS), and fail on anything else.
+pub(super) fn stand_ins(dir: &Path) -> PathBuf {
+    let bin = dir.join("bin");
+    if bin.exists() {
+        return bin;
+    }
+    std::fs::create_dir_all(&bin).expect("bin");
+    script(&bin, "codex", "printf '%s' \"$AGENTVIEW_TOKEN\"");
+    let agentview = binary().display().to_string().replace('\'', "'\\''");
+    let package = concat!("agentview@", env!("CARGO_PKG_VERSION"));
+    let fail = "{ echo \"unexpected: $*\" >&2; exit 97; }";
+    let npx = format!("[ \"$1\" = -y ] && [ \"$2\" = {package} ] || {fail}\nshift 2\nexec '{agentview}' \"$@\"");
+    script(&bin, "npx", &npx);
+    let uvx = format!("[ \"$1\" = {package} ] || {fail}\nshift\nexec '{agentview}' \"$@\"");
+    script(&bin, "uvx", &uvx);
+    bin
+}
+
+pub(super) fn mcp_config(av: &Agentview, args: &[&str]) -> Run {
     let run = av.run(&[&["mcp-config"], args].concat());
     run.assert_no_leak(TOKEN);
     run

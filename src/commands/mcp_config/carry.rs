@@ -1,11 +1,11 @@
 //! What a configuration carries from the environment and argv: the server URL, the flags in
-//! effect (`--server`, `--store`, `--config-dir`), the server's name and the path of agentview.
-//! Each is checked once here to be one a client configuration can carry exactly; the rest of
-//! `mcp-config` quotes what it gets and never sees a value that failed.
+//! effect (`--server`, `--store`, `--config-dir`), the server's name and the command that starts
+//! agentview. Each is checked once here to be one a client configuration can carry exactly; the
+//! rest of `mcp-config` quotes what it gets and never sees a value that failed.
 
 use std::ffi::OsStr;
 
-use crate::cli::McpClientArg;
+use crate::cli::{LauncherArg, McpClientArg};
 use crate::error::Failure;
 use crate::settings::Settings;
 
@@ -16,15 +16,17 @@ const NAME_MAX: usize = 128;
 /// The checked values, as text.
 #[derive(Debug)]
 pub struct Values {
-    /// The program the client starts to run agentview.
+    /// The program the client starts to run agentview, and its words before agentview's own
+    /// arguments (`npx -y agentview@0.1.0`).
     pub program: String,
+    pub launcher_args: Vec<String>,
     /// The flags in effect, as words.
     pub flags: Vec<String>,
     pub server: String,
     pub name: String,
 }
 
-pub fn check(client: McpClientArg, name: &str, settings: &Settings) -> Result<Values, Failure> {
+pub fn check(client: McpClientArg, launcher: LauncherArg, name: &str, settings: &Settings) -> Result<Values, Failure> {
     let mut flags = Vec::with_capacity(settings.pinned_flags.len());
     let mut words = settings.pinned_flags.iter();
     while let Some(flag) = words.next() {
@@ -37,9 +39,19 @@ pub fn check(client: McpClientArg, name: &str, settings: &Settings) -> Result<Va
         };
         flags.extend([flag, value]);
     }
-    let hint = "install agentview in a directory whose path has none";
+    // The packages are published under the crate's name and version (packaging/).
+    let package = concat!("agentview@", env!("CARGO_PKG_VERSION"));
+    let (program, launcher_args) = match launcher {
+        LauncherArg::Path => {
+            let hint = "install agentview in a directory whose path has none, or use --launcher npx or uvx";
+            (carried("agentview's own path", settings.program.as_os_str(), hint)?, Vec::new())
+        }
+        LauncherArg::Npx => ("npx".to_owned(), vec!["-y".to_owned(), package.to_owned()]),
+        LauncherArg::Uvx => ("uvx".to_owned(), vec![package.to_owned()]),
+    };
     Ok(Values {
-        program: carried("agentview's own path", settings.program.as_os_str(), hint)?,
+        program,
+        launcher_args,
         flags,
         server: carried("the server URL", OsStr::new(settings.server.as_str()), "")?,
         name: server_name(client, name)?,

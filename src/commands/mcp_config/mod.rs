@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 
-use crate::cli::{McpClientArg, ViaArg};
+use crate::cli::{LauncherArg, McpClientArg, McpConfigArgs, ViaArg};
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
@@ -27,14 +27,8 @@ use carry::Values;
 /// with that variable, and the value has no space, which some clients would split.
 pub const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
-pub fn run(
-    client: McpClientArg,
-    via: ViaArg,
-    name: &str,
-    settings: &Settings,
-    output: &Output,
-) -> anyhow::Result<Exit> {
-    let snippet = render(client, via, name, settings)?;
+pub fn run(args: &McpConfigArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    let snippet = render(args, settings)?;
     crate::output::write_data(&snippet.text)?;
     output.info(&snippet.note);
     Ok(Exit::Ok)
@@ -48,20 +42,16 @@ pub struct Snippet {
     pub note: String,
 }
 
-/// The configuration for `client`, or a usage error naming a value it cannot carry.
-pub fn render(
-    client: McpClientArg,
-    via: ViaArg,
-    name: &str,
-    settings: &Settings,
-) -> Result<Snippet, crate::error::Failure> {
-    let values = carry::check(client, name, settings)?;
+/// The configuration for the client, or a usage error naming a value it cannot carry.
+pub fn render(args: &McpConfigArgs, settings: &Settings) -> Result<Snippet, crate::error::Failure> {
+    let McpConfigArgs { client, via, launcher, .. } = *args;
+    let values = carry::check(client, launcher, &args.name, settings)?;
     let name = values.name.as_str();
     let url = values.server.as_str();
     let command = values.program.as_str();
     let bridge_args = || bridge_args(via, &values);
     let bridge_note = || bridge_note(via);
-    Ok(match client {
+    let mut snippet = match client {
         McpClientArg::Claude => {
             let helper = command_line(&values, &["token", "--format", "headers"]);
             let doc = json!({"mcpServers": {name: {"type": "http", "url": url, "headersHelper": helper}}});
@@ -115,26 +105,53 @@ pub fn render(
                 note: format!("Merge this into ~/.config/goose/config.yaml (under extensions). {}", bridge_note()),
             }
         }
-    })
+    };
+    if let Some(note) = launcher_note(launcher) {
+        snippet.note = format!("{} {note}", snippet.note);
+    }
+    Ok(snippet)
+}
+
+/// What the client needs for `--launcher npx|uvx`.
+fn launcher_note(launcher: LauncherArg) -> Option<&'static str> {
+    match launcher {
+        LauncherArg::Path => None,
+        LauncherArg::Npx => Some(concat!(
+            "The client runs agentview ",
+            env!("CARGO_PKG_VERSION"),
+            " through npx, which fetches it from npm the first time (Node.js is needed)."
+        )),
+        LauncherArg::Uvx => Some(concat!(
+            "The client runs agentview ",
+            env!("CARGO_PKG_VERSION"),
+            " through uvx, which fetches it from PyPI the first time (uv is needed)."
+        )),
+    }
 }
 
 /// `agentview [flags] <sub>` as one shell line (the headersHelper, the Codex start command).
 fn command_line(values: &Values, sub: &[&str]) -> String {
     let mut words = vec![shell_quote(&values.program)];
-    words.extend(values.flags.iter().map(|w| shell_quote(w)));
-    words.extend(sub.iter().map(|w| shell_quote(w)));
+    words.extend(args(values, sub).iter().map(|w| shell_quote(w)));
     words.join(" ")
+}
+
+/// The arguments of the program that runs `agentview [flags] <sub>`.
+fn args(values: &Values, sub: &[&str]) -> Vec<String> {
+    let mut args = values.launcher_args.clone();
+    args.extend(values.flags.iter().cloned());
+    args.extend(sub.iter().map(|w| w.to_string()));
+    args
 }
 
 /// `[flags] bridge`, or `[flags] exec -- npx -y mcp-remote <url> --header Authorization:${AGENTVIEW_AUTHORIZATION}`.
 fn bridge_args(via: ViaArg, values: &Values) -> Vec<String> {
-    let mut args = values.flags.clone();
-    let words: &[&str] = match via {
-        ViaArg::Bridge => &["bridge"],
-        ViaArg::McpRemote => &["exec", "--", "npx", "-y", "mcp-remote", &values.server, "--header", BRIDGE_HEADER],
-    };
-    args.extend(words.iter().map(|w| w.to_string()));
-    args
+    match via {
+        ViaArg::Bridge => args(values, &["bridge"]),
+        ViaArg::McpRemote => {
+            args(values, &["exec", "--", "npx", "-y", "mcp-remote", &values.server, "--header", BRIDGE_HEADER])
+        }
+    }
 }
 
 fn bridge_note(via: ViaArg) -> &'static str {
