@@ -1,6 +1,7 @@
 //! `mcp-config <client>`: each snippet parses as its client reads it, points at the server,
 //! runs agentview with the same store and config dir, and holds no token.
 
+#[cfg(unix)]
 use std::process::Command;
 
 use serde_json::Value;
@@ -10,6 +11,7 @@ use super::{FAR, store};
 
 const SERVER: &str = "https://agentview.example/mcp";
 const TOKEN: &str = "avt_config_token";
+#[cfg(unix)]
 const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
 fn configured() -> Agentview {
@@ -26,6 +28,7 @@ fn snippet(av: &Agentview, client: &str) -> String {
 
 /// Run a program with an environment that has none of agentview's variables: the flags in the
 /// configuration alone must lead it to the credential.
+#[cfg(unix)]
 fn run_bare(program: &str, args: &[String]) -> std::process::Output {
     Command::new(program)
         .args(args)
@@ -44,6 +47,7 @@ fn assert_bridge(command: &str, args: &[String]) {
 }
 
 /// `agentview [flags] exec -- npx -y mcp-remote URL --header …` (`--via mcp-remote`).
+#[cfg(unix)]
 fn assert_mcp_remote(command: &str, args: &[String]) {
     assert_eq!(command, binary().display().to_string(), "agentview, by a path the client can start");
     let exec = args.iter().position(|a| a == "exec").expect("runs agentview exec");
@@ -96,10 +100,14 @@ fn claude_gets_a_headers_helper_that_works_on_its_own() {
     assert_eq!(server["url"], SERVER);
     let helper = server["headersHelper"].as_str().expect("headersHelper");
     assert!(helper.ends_with(" token --format headers"), "{helper}");
-    let out = run_bare("sh", &["-c".to_string(), helper.to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let headers: Value = serde_json::from_slice(&out.stdout).expect("the helper prints JSON");
-    assert_eq!(headers, serde_json::json!({"Authorization": format!("Bearer {TOKEN}")}));
+    // The headersHelper is a POSIX shell line.
+    #[cfg(unix)]
+    {
+        let out = run_bare("sh", &["-c".to_string(), helper.to_string()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let headers: Value = serde_json::from_slice(&out.stdout).expect("the helper prints JSON");
+        assert_eq!(headers, serde_json::json!({"Authorization": format!("Bearer {TOKEN}")}));
+    }
 }
 
 #[test]
