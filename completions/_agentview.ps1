@@ -131,6 +131,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         'agentview;mcp-config' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The server''s name in the client''s configuration')
             [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'For clients that start a command: what that command is')
+            [CompletionResult]::new('--launcher', '--launcher', [CompletionResultType]::ParameterName, 'How the client starts agentview')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')

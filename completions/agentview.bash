@@ -481,7 +481,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__mcp__subcmd__config)
-            opts="-H -q -v -h --name --via --server --store --config-dir --header --quiet --verbose --color --help claude vscode cursor codex goose mcp-remote"
+            opts="-H -q -v -h --name --via --launcher --server --store --config-dir --header --quiet --verbose --color --help claude vscode cursor codex goose mcp-remote"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -493,6 +493,10 @@ _agentview() {
                     ;;
                 --via)
                     COMPREPLY=($(compgen -W "bridge mcp-remote" -- "${cur}"))
+                    return 0
+                    ;;
+                --launcher)
+                    COMPREPLY=($(compgen -W "path npx uvx" -- "${cur}"))
                     return 0
                     ;;
                 --server)

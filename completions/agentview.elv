@@ -123,6 +123,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         &'agentview;mcp-config'= {
             cand --name 'The server''s name in the client''s configuration'
             cand --via 'For clients that start a command: what that command is'
+            cand --launcher 'How the client starts agentview'
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'

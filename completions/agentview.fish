@@ -124,6 +124,9 @@ complete -c agentview -n "__fish_agentview_using_subcommand logout" -s h -l help
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l name -d 'The server\'s name in the client\'s configuration' -r
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l via -d 'For clients that start a command: what that command is' -r -f -a "bridge\t'`agentview bridge`: renews the token while the client runs'
 mcp-remote\t'`agentview exec -- npx -y mcp-remote …`: Node.js\'s mcp-remote with the token of the moment it started'"
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l launcher -d 'How the client starts agentview' -r -f -a "path\t'This agentview by its full path (`agentview` when that is the one on PATH)'
+npx\t'`npx -y agentview@<this version>`: the npm package (needs Node.js)'
+uvx\t'`uvx agentview@<this version>`: the Python package (needs uv)'"
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'

@@ -253,6 +253,20 @@ pub struct McpConfigArgs {
     /// For clients that start a command: what that command is
     #[arg(long, value_enum, value_name = "BRIDGE", default_value_t = ViaArg::Bridge)]
     pub via: ViaArg,
+
+    /// How the client starts agentview
+    #[arg(long, value_enum, value_name = "LAUNCHER", default_value_t = LauncherArg::Path)]
+    pub launcher: LauncherArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LauncherArg {
+    /// This agentview by its full path (`agentview` when that is the one on PATH)
+    Path,
+    /// `npx -y agentview@<this version>`: the npm package (needs Node.js)
+    Npx,
+    /// `uvx agentview@<this version>`: the Python package (needs uv)
+    Uvx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -39,10 +39,10 @@ pub struct Settings {
     pub given_flags: Vec<String>,
     /// The same three, pinned to what is in effect (flags or environment), for a
     /// configuration that runs agentview later from another program's environment.
-    pub pinned_flags: Vec<String>,
+    pub pinned_flags: Vec<std::ffi::OsString>,
     /// How another program should start agentview: `agentview` when that name on PATH
     /// is this binary, else this binary's full path.
-    pub program: String,
+    pub program: PathBuf,
 }
 
 #[derive(Debug, Clone)]

@@ -2,6 +2,8 @@
 //! Approve on the server's page through the DevTools Protocol, as a person would with a mouse.
 //! Without Chromium it is skipped, unless AGENTVIEW_REQUIRE_BROWSER=1.
 //! AGENTVIEW_SCREENSHOT=<file.png> saves a picture of the approval page.
+//! Unix: the launcher is a shell script, and the browser is stopped with SIGTERM.
+#![cfg(unix)]
 
 #[path = "support/cdp.rs"]
 pub mod cdp;
@@ -128,7 +130,6 @@ fn close(port: u16) {
 }
 
 /// agentview whose BROWSER is headless Chromium with DevTools, and the guard that stops it.
-#[cfg(unix)]
 fn with_chromium(chromium: &Path, server: &TestServer) -> (Agentview, Browser, PathBuf, PathBuf) {
     let mut av = Agentview::new(&server.mcp_url());
     let profile = av.dir.path().join("chromium-profile");
@@ -151,7 +152,6 @@ fn with_chromium(chromium: &Path, server: &TestServer) -> (Agentview, Browser, P
     (av, Browser { pid_file }, profile, log)
 }
 
-#[cfg(unix)]
 #[test]
 fn chromium_approves_the_login() {
     let Some(chromium) = chromium_or_skip() else { return };
@@ -187,7 +187,6 @@ fn chromium_approves_the_login() {
 
 /// The OAuth login in a real browser: the approval page's form posts, the authorization server
 /// redirects, and Chromium follows the redirect to agentview's loopback listener.
-#[cfg(unix)]
 #[test]
 fn chromium_approves_an_oauth_login_and_lands_on_the_loopback_listener() {
     let Some(chromium) = chromium_or_skip() else { return };

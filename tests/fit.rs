@@ -14,6 +14,10 @@ mod hints;
 mod listing;
 #[path = "fit/mcp_config.rs"]
 mod mcp_config;
+#[path = "fit/mcp_config_launchers.rs"]
+mod mcp_config_launchers;
+#[path = "fit/mcp_config_quoting.rs"]
+mod mcp_config_quoting;
 #[path = "fit/progress.rs"]
 mod progress;
 
@@ -25,8 +29,12 @@ pub const FAR: u64 = 4_000_000_000;
 
 /// Write a credentials file holding `(server, token, expires_at)` entries.
 fn store(av: &Agentview, entries: &[(&str, &str, u64)]) {
-    let dir = av.config_dir();
-    std::fs::create_dir_all(&dir).expect("config dir");
+    store_in(&av.config_dir(), entries);
+}
+
+/// The same, in the config dir `dir`.
+fn store_in(dir: &std::path::Path, entries: &[(&str, &str, u64)]) {
+    std::fs::create_dir_all(dir).expect("config dir");
     let mut credentials = serde_json::Map::new();
     for (server, token, expires_at) in entries {
         credentials.insert(
@@ -36,7 +44,7 @@ fn store(av: &Agentview, entries: &[(&str, &str, u64)]) {
         );
     }
     let doc = json!({"version": 1, "credentials": credentials});
-    let path = av.credentials_file();
+    let path = dir.join("credentials.json");
     std::fs::write(&path, serde_json::to_vec_pretty(&doc).expect("json")).expect("write credentials");
     #[cfg(unix)]
     {

@@ -20,7 +20,7 @@ mod revoke;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::cli::{Agentview, Run, script};
+use support::cli::{Agentview, NULL_DEVICE, Run, curl_browser};
 use support::server::{OAuthConfig, ServerConfig, TestServer};
 
 /// A server with an authorization server that approves at once (like the conformance suite's).
@@ -34,8 +34,7 @@ fn oauth_server(config: OAuthConfig) -> TestServer {
 /// agentview with a "browser" that follows the authorization redirect to the loopback listener.
 fn with_browser(server: &TestServer) -> Agentview {
     let mut av = Agentview::new(&server.mcp_url());
-    let browser = script(av.dir.path(), "browser", "exec curl -fsSL -o /dev/null \"$1\"");
-    av.set("BROWSER", &browser.display().to_string());
+    av.set("BROWSER", &curl_browser("-fsSL"));
     av
 }
 
@@ -72,7 +71,7 @@ fn expire_locally(av: &Agentview) {
 fn mcp_status_with(server: &TestServer, token: &str) -> u16 {
     let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#;
     let out = Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST"])
+        .args(["-s", "-o", NULL_DEVICE, "-w", "%{http_code}", "-X", "POST"])
         .args(["-H", "Content-Type: application/json", "-H", "Accept: application/json, text/event-stream"])
         .args(["-H", &format!("Authorization: Bearer {token}"), "--data", body, &server.mcp_url()])
         .stdin(Stdio::null())

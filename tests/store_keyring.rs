@@ -157,9 +157,12 @@ fn config(choice: StoreChoice, dir: &std::path::Path) -> StoreConfig {
     }
 }
 
+#[cfg(target_os = "linux")]
 const CHILD: &str = "AGENTVIEW_TEST_UNREACHABLE_BUS_CHILD";
 
-/// Runs in a child process whose D-Bus address points nowhere (see below).
+/// Runs in a child process whose D-Bus address points nowhere (see below). Linux: the Secret
+/// Service is reached over D-Bus there only.
+#[cfg(target_os = "linux")]
 #[test]
 fn child_unreachable_bus() {
     if std::env::var(CHILD).is_err() {
@@ -178,6 +181,7 @@ fn child_unreachable_bus() {
     assert!(selected.fallback_reason.unwrap().contains("/nonexistent"));
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn keyring_choice_fails_fast_and_closed_without_a_bus() {
     let out = Command::new(std::env::current_exe().unwrap())

@@ -71,6 +71,7 @@ const MCP_CONFIG: &[Example] = &[
     ex("agentview mcp-config claude > .mcp.json", "Claude Code (headersHelper)"),
     ex("agentview mcp-config vscode", "VS Code, through agentview bridge"),
     ex("agentview mcp-config codex >> ~/.codex/config.toml", "Codex; start it with agentview exec"),
+    ex("agentview mcp-config cursor --launcher npx", "Cursor starts npx -y agentview@VERSION"),
     ex("agentview --server https://example.org/mcp mcp-config vscode", "Another server"),
 ];
 
@@ -106,7 +107,8 @@ pub fn note(sub: &str) -> Option<&'static str> {
         ),
         "mcp-config" => Some(
             "The configuration repeats --server, --store and --config-dir (from flags or the environment), so \
-             the client runs agentview against the same credential. No token is written into it.",
+             the client runs agentview against the same credential. No token is written into it. A value it \
+             cannot carry safely (a control character, `${`) is refused with exit 2.",
         ),
         _ => None,
     }

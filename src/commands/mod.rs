@@ -29,7 +29,7 @@ pub async fn dispatch(
         Command::Exec(args) => exec::run(&args.command, settings, output).await,
         Command::Token(args) => token::run(args.format, settings, output).await,
         Command::Status(args) => status::run(&args, settings, output).await,
-        Command::McpConfig(args) => mcp_config::run(args.client, args.via, &args.name, settings, output),
+        Command::McpConfig(args) => mcp_config::run(&args, settings, output),
         Command::Bridge(_) => bridge::run(settings, output).await,
         Command::Logout(args) => logout::run(args.local, settings, output).await,
         Command::Completions(args) => completions::run(args.shell),

@@ -1,6 +1,9 @@
 //! agentview's own command line, said back: hints that repeat the user's flags, and the command
 //! another program (an MCP client) runs to reach the same credential.
 
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
 use crate::cli::{GlobalArgs, StoreArg};
 use crate::env::Env;
 
@@ -18,28 +21,32 @@ pub(crate) fn given_flags(args: &GlobalArgs, server: &str) -> Vec<String> {
     flags
 }
 
+/// The flags in effect, as the words of a command line. Values stay as the OS gave them (a
+/// configuration checks that it can carry each one exactly), and a relative config dir is
+/// made absolute: the client that runs the command starts in a directory of its own.
 pub(crate) fn pinned_flags(
     server: &str,
     default_server: bool,
     store: StoreArg,
     explicit_dir: bool,
-    dir: &std::path::Path,
-) -> Vec<String> {
-    let mut flags = Vec::new();
+    dir: &Path,
+) -> Vec<OsString> {
+    let mut flags: Vec<OsString> = Vec::new();
     if !default_server {
-        flags.extend(["--server".to_string(), server.to_string()]);
+        flags.extend(["--server".into(), server.into()]);
     }
     if let Some(store) = (store != StoreArg::Auto).then(|| clap::ValueEnum::to_possible_value(&store)).flatten() {
-        flags.extend(["--store".to_string(), store.get_name().to_string()]);
+        flags.extend(["--store".into(), store.get_name().into()]);
     }
     if explicit_dir {
-        flags.extend(["--config-dir".to_string(), dir.display().to_string()]);
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        flags.extend(["--config-dir".into(), dir.into_os_string()]);
     }
     flags
 }
 
 /// `agentview` when the first `agentview` on PATH is this very binary, else the full path.
-pub(crate) fn program(env: &Env) -> String {
+pub(crate) fn program(env: &Env) -> PathBuf {
     let Ok(me) = std::env::current_exe() else { return "agentview".into() };
     let me = me.canonicalize().unwrap_or(me);
     let name = if cfg!(windows) { "agentview.exe" } else { "agentview" };
@@ -49,13 +56,16 @@ pub(crate) fn program(env: &Env) -> String {
         .unwrap_or_default();
     match on_path.and_then(|p| p.canonicalize().ok()) {
         Some(found) if found == me => "agentview".into(),
-        _ => me.display().to_string(),
+        _ => me,
     }
 }
 
-/// Quote a word for a POSIX shell when it needs it.
+/// Quote a word for a POSIX shell when it needs it: single quotes, in which every character
+/// but `'` stands for itself. A word that starts with `=` is quoted too (zsh expands `=cmd`).
 pub fn shell_quote(word: &str) -> String {
-    let plain = !word.is_empty() && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
+    let plain = !word.is_empty()
+        && !word.starts_with('=')
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-./:=@%+,".contains(&b));
     if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
 }
 
@@ -71,6 +81,8 @@ mod tests {
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
         assert_eq!(shell_quote("https://h/mcp?a=1&b=2"), "'https://h/mcp?a=1&b=2'");
         assert_eq!(shell_quote(""), "''");
+        assert_eq!(shell_quote("=ls"), "'=ls'");
+        assert_eq!(shell_quote("a=b"), "a=b");
     }
 
     #[test]

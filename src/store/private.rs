@@ -249,11 +249,17 @@ fn no_follow(options: &mut OpenOptions) -> &mut OpenOptions {
 }
 
 /// Options that create a file readable by its owner only, from the first byte.
+#[cfg(unix)]
 fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
-    #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
+}
+
+/// Elsewhere the file takes the access list of its directory (the user's profile on Windows).
+#[cfg(not(unix))]
+fn private_options() -> OpenOptions {
+    OpenOptions::new()
 }
 
 #[cfg(unix)]

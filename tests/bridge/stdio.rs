@@ -4,9 +4,8 @@
 
 use serde_json::{Value, json};
 
-use crate::bridge_support::{Raw, local_server, logged_in, stored_refresh_token, stored_token};
+use crate::bridge_support::{Raw, local_server};
 use crate::support::cli::Agentview;
-use crate::support::server::OAuthConfig;
 
 #[test]
 fn nothing_happens_before_the_first_message() {
@@ -61,6 +60,8 @@ fn the_end_of_stdin_deletes_the_session_and_exits_0() {
     assert_eq!(bridge.stderr(), "", "quiet");
 }
 
+/// Unix: signals.
+#[cfg(unix)]
 #[test]
 fn sigterm_deletes_the_session_and_exits_0() {
     let server = local_server(true, None);
@@ -96,8 +97,12 @@ fn a_pipe_gets_its_answers_before_the_bridge_exits() {
     );
 }
 
+/// Linux: the argv and environment are read from /proc.
+#[cfg(target_os = "linux")]
 #[test]
 fn the_token_is_in_no_output_argv_or_environment() {
+    use crate::bridge_support::{logged_in, stored_refresh_token, stored_token};
+    use crate::support::server::OAuthConfig;
     let server = local_server(true, Some(OAuthConfig::default()));
     let av = logged_in(&server);
     let mut bridge = Raw::with_flags(&av, &["-v"]);

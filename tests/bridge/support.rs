@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::cli::{Agentview, binary, script};
+use crate::support::cli::{Agentview, binary};
 use crate::support::server::{OAuthConfig, ServerConfig, TestServer};
 
 /// Longest wait for one step: only a guard against a hang, never a timing check.
@@ -229,8 +229,11 @@ impl Raw {
     /// The exit code (128+n for signal n), after the bridge ended by itself.
     pub fn exit_code(&mut self) -> i32 {
         let status = crate::support::cli::wait_for_exit(&mut self.child, STEP).expect("the bridge exits");
-        use std::os::unix::process::ExitStatusExt;
-        status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+        #[cfg(unix)]
+        if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+            return 128 + signal;
+        }
+        status.code().unwrap_or(-1)
     }
 
     /// Whatever stdout still has (after exit), every line.
@@ -294,8 +297,7 @@ pub fn local_server(sse: bool, oauth: Option<OAuthConfig>) -> TestServer {
 /// agentview for `server`, logged in with OAuth (a "browser" follows the redirect).
 pub fn logged_in(server: &TestServer) -> Agentview {
     let mut av = Agentview::new(&server.mcp_url());
-    let browser = script(av.dir.path(), "browser", "exec curl -fsSL -o /dev/null \"$1\"");
-    av.set("BROWSER", &browser.display().to_string());
+    av.set("BROWSER", &crate::support::cli::curl_browser("-fsSL"));
     av.run(&["login", "--method", "oauth"]).expect_code(0);
     av
 }

@@ -96,8 +96,7 @@ fn a_dead_grant_ends_the_bridge_with_exit_4_and_an_error_naming_the_login() {
 fn without_a_login_the_client_is_told_to_log_in_and_a_later_login_is_picked_up() {
     let server = local_server(false, Some(OAuthConfig { require_token: true, ..OAuthConfig::default() }));
     let mut av = Agentview::new(&server.mcp_url());
-    let browser = crate::support::cli::script(av.dir.path(), "browser", "exec curl -fsSL -o /dev/null \"$1\"");
-    av.set("BROWSER", &browser.display().to_string());
+    av.set("BROWSER", &crate::support::cli::curl_browser("-fsSL"));
     let mut bridge = Raw::start(&av);
     let refused = bridge.handshake();
     assert_eq!(refused["error"]["code"], -32001, "{refused}");

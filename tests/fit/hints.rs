@@ -64,6 +64,8 @@ fn expiry_in_json_is_rfc3339_utc_and_unix_seconds() {
     }
 }
 
+/// Linux: the unusable keyring is the Secret Service on a D-Bus address that leads nowhere.
+#[cfg(target_os = "linux")]
 #[test]
 fn the_keyring_fallback_warning_is_short_and_the_cause_is_under_verbose() {
     let mut av = Agentview::new("https://agentview.example/mcp");

@@ -75,6 +75,8 @@ fn a_corrupt_store_is_a_store_failure_for_status_as_for_token() {
     assert!(status.stdout.is_empty());
 }
 
+/// Unix: file modes.
+#[cfg(unix)]
 #[test]
 fn status_warns_about_a_credentials_file_others_can_read() {
     let av = Agentview::new("https://a.example/mcp");

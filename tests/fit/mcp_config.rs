@@ -1,6 +1,7 @@
 //! `mcp-config <client>`: each snippet parses as its client reads it, points at the server,
 //! runs agentview with the same store and config dir, and holds no token.
 
+#[cfg(unix)]
 use std::process::Command;
 
 use serde_json::Value;
@@ -10,6 +11,7 @@ use super::{FAR, store};
 
 const SERVER: &str = "https://agentview.example/mcp";
 const TOKEN: &str = "avt_config_token";
+#[cfg(unix)]
 const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
 fn configured() -> Agentview {
@@ -26,6 +28,7 @@ fn snippet(av: &Agentview, client: &str) -> String {
 
 /// Run a program with an environment that has none of agentview's variables: the flags in the
 /// configuration alone must lead it to the credential.
+#[cfg(unix)]
 fn run_bare(program: &str, args: &[String]) -> std::process::Output {
     Command::new(program)
         .args(args)
@@ -44,6 +47,7 @@ fn assert_bridge(command: &str, args: &[String]) {
 }
 
 /// `agentview [flags] exec -- npx -y mcp-remote URL --header …` (`--via mcp-remote`).
+#[cfg(unix)]
 fn assert_mcp_remote(command: &str, args: &[String]) {
     assert_eq!(command, binary().display().to_string(), "agentview, by a path the client can start");
     let exec = args.iter().position(|a| a == "exec").expect("runs agentview exec");
@@ -96,10 +100,14 @@ fn claude_gets_a_headers_helper_that_works_on_its_own() {
     assert_eq!(server["url"], SERVER);
     let helper = server["headersHelper"].as_str().expect("headersHelper");
     assert!(helper.ends_with(" token --format headers"), "{helper}");
-    let out = run_bare("sh", &["-c".to_string(), helper.to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let headers: Value = serde_json::from_slice(&out.stdout).expect("the helper prints JSON");
-    assert_eq!(headers, serde_json::json!({"Authorization": format!("Bearer {TOKEN}")}));
+    // The headersHelper is a POSIX shell line.
+    #[cfg(unix)]
+    {
+        let out = run_bare("sh", &["-c".to_string(), helper.to_string()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let headers: Value = serde_json::from_slice(&out.stdout).expect("the helper prints JSON");
+        assert_eq!(headers, serde_json::json!({"Authorization": format!("Bearer {TOKEN}")}));
+    }
 }
 
 #[test]
@@ -145,10 +153,12 @@ fn codex_gets_a_bearer_token_env_var() {
     assert_eq!(server["bearer_token_env_var"].as_str(), Some("AGENTVIEW_TOKEN"));
     let first = text.lines().next().unwrap_or_default();
     assert!(first.starts_with("# Start Codex with: ") && first.ends_with(" exec -- codex"), "{first}");
-    // A name that needs quoting still gives one table.
-    let run = av.run(&["mcp-config", "codex", "--name", "agent view.prod"]).expect_code(0);
+    // Codex refuses server names other than letters, digits, '-' and '_': so does mcp-config.
+    let run = av.run(&["mcp-config", "codex", "--name", "agent view.prod"]).expect_code(2);
+    assert!(run.stdout.is_empty() && run.stderr.contains("Codex accepts server names"), "{}", run.stderr);
+    let run = av.run(&["mcp-config", "codex", "--name", "agent-view_prod"]).expect_code(0);
     let doc: toml::Table = toml::from_str(&run.stdout).expect("TOML");
-    assert!(doc["mcp_servers"].get("agent view.prod").is_some(), "{}", run.stdout);
+    assert!(doc["mcp_servers"].get("agent-view_prod").is_some(), "{}", run.stdout);
 }
 
 #[test]
@@ -160,4 +170,62 @@ fn goose_gets_a_stdio_extension() {
     assert_eq!(ext["enabled"].as_bool(), Some(true));
     let args: Vec<String> = serde_norway::from_value(ext["args"].clone()).expect("args");
     assert_bridge(ext["cmd"].as_str().expect("cmd"), &args);
+}
+
+/// A line break in the config dir (here from `AGENTVIEW_CONFIG_DIR`) ends the comment line of
+/// the Codex snippet: whatever follows would be TOML of the attacker's choosing, such as a
+/// second server that runs any command. Refused, before anything is printed.
+#[test]
+fn a_line_break_in_the_config_dir_cannot_add_a_codex_server() {
+    let mut av = configured();
+    let dir =
+        format!("{}\n[mcp_servers.evil]\ncommand = \"/bin/sh\"\nargs = [\"-c\", \"id\"]\n#", av.config_dir().display());
+    av.set("AGENTVIEW_CONFIG_DIR", &dir);
+    let run = av.run(&["mcp-config", "codex"]);
+    if run.code == 0 {
+        let doc: toml::Table = toml::from_str(&run.stdout).expect("TOML");
+        let servers: Vec<&String> = doc["mcp_servers"].as_table().expect("a table").keys().collect();
+        assert_eq!(servers, ["agentview"], "the config dir added a server:\n{}", run.stdout);
+    }
+    let run = run.expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(run.stderr.contains("config dir") && run.stderr.contains("control character"), "{}", run.stderr);
+}
+
+/// `--launcher npx|uvx` on every platform (the Unix tests also run the configurations).
+#[test]
+fn npx_and_uvx_launchers_name_the_package_at_this_version() {
+    let av = configured();
+    let package = concat!("agentview@", env!("CARGO_PKG_VERSION"));
+    for (launcher, lead) in [("npx", vec!["-y", package]), ("uvx", vec![package])] {
+        for client in ["vscode", "cursor", "mcp-remote", "goose"] {
+            let run = av.run(&["mcp-config", client, "--launcher", launcher]).expect_code(0);
+            run.assert_no_leak(TOKEN);
+            let doc: Value = if client == "goose" {
+                serde_norway::from_str(&run.stdout).expect("YAML")
+            } else {
+                serde_json::from_str(&run.stdout).expect("JSON")
+            };
+            let entry = match client {
+                "vscode" => &doc["servers"]["agentview"],
+                "goose" => &doc["extensions"]["agentview"],
+                _ => &doc["mcpServers"]["agentview"],
+            };
+            let command = entry.get("command").or_else(|| entry.get("cmd")).and_then(Value::as_str);
+            assert_eq!(command, Some(launcher), "{}", run.stdout);
+            let args: Vec<String> = serde_json::from_value(entry["args"].clone()).expect("args");
+            assert_eq!(args[..lead.len()], lead[..], "{}", run.stdout);
+            assert_eq!(args.last().map(String::as_str), Some("bridge"), "{args:?}");
+            assert_flags(&args[lead.len()..args.len() - 1]);
+        }
+        let start = format!("{launcher} {} ", lead.join(" "));
+        let run = av.run(&["mcp-config", "claude", "--launcher", launcher]).expect_code(0);
+        let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
+        let helper = doc["mcpServers"]["agentview"]["headersHelper"].as_str().expect("headersHelper");
+        assert!(helper.starts_with(&start) && helper.ends_with(" token --format headers"), "{helper}");
+        let run = av.run(&["mcp-config", "codex", "--launcher", launcher]).expect_code(0);
+        let first = run.stdout.lines().next().unwrap_or_default();
+        assert!(first.starts_with(&format!("# Start Codex with: {start}")), "{first}");
+        assert!(first.ends_with(" exec -- codex"), "{first}");
+    }
 }

@@ -273,10 +273,9 @@ fn a_remote_https_server_cannot_send_agentview_to_plaintext_or_local_endpoints()
         let mut av = Agentview::new(&format!("https://{host}/mcp"));
         let ca_file = av.dir.path().join("ca.pem");
         std::fs::write(&ca_file, &pki.ca_pem).unwrap();
-        let browser = super::support::cli::script(av.dir.path(), "browser", "exec curl -fsSL -o /dev/null \"$1\"");
         av.set("SSL_CERT_FILE", ca_file.to_str().unwrap())
             .set("HTTPS_PROXY", &proxy)
-            .set("BROWSER", browser.to_str().unwrap());
+            .set("BROWSER", &super::support::cli::curl_browser("-fsSL"));
         let run = av.run(&["login", "--method", "oauth"]);
         no_panic("login against hostile metadata", &run);
         let run = run.expect_code(7);

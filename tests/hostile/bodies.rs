@@ -1,10 +1,7 @@
 //! Bodies that are too big or not UTF-8: refused early, with bounded memory.
 
-use std::time::Duration;
-
-use super::support::cli::{Agentview, wait_until};
-use super::support::fixture::Live;
-use super::support::server::{Fault, Match, ServerConfig, TestServer};
+use super::support::cli::Agentview;
+use super::support::server::{Fault, Match};
 use super::{CREATE, check_all, check_run, hostile, raw_server, tool};
 
 const SIXTY_FOUR_MIB: usize = 64 * 1024 * 1024;
@@ -24,14 +21,23 @@ fn huge_bodies_are_refused_at_one_mib() {
 }
 
 /// Peak resident memory of a running process (VmHWM), in KiB.
+#[cfg(target_os = "linux")]
 fn peak_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Linux: the peak is read from /proc.
+#[cfg(target_os = "linux")]
 #[test]
 fn memory_stays_bounded_while_refusing_a_huge_body() {
+    use std::time::Duration;
+
+    use super::support::cli::wait_until;
+    use super::support::fixture::Live;
+    use super::support::server::{ServerConfig, TestServer};
+
     if !std::path::Path::new("/proc/self/status").exists() {
         return;
     }

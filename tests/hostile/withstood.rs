@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use super::support::cli::{Agentview, script};
-use super::support::server::{OAuthConfig, ServerConfig, TestServer};
+use super::support::cli::Agentview;
 
 /// A listener that counts the connections it gets and answers each with `answer` (raw bytes);
 /// `drip` sends them one byte at a time, 100 ms apart.
@@ -78,8 +77,11 @@ fn a_body_that_drips_in_is_cut_off_by_the_request_timeout() {
     assert!(error.contains("no answer within") || error.contains("timed out"), "{}", run.stderr);
 }
 
+/// Unix: the "browser" is a shell script.
+#[cfg(unix)]
 #[test]
 fn idle_connections_to_the_callback_port_do_not_block_the_redirect() {
+    use super::support::server::{OAuthConfig, ServerConfig, TestServer};
     let server = TestServer::start(ServerConfig {
         oauth: Some(OAuthConfig { auto_approve: true, ..OAuthConfig::default() }),
         ..ServerConfig::default()
@@ -87,7 +89,7 @@ fn idle_connections_to_the_callback_port_do_not_block_the_redirect() {
     let mut av = Agentview::new(&server.mcp_url());
     // A "browser" that first opens 300 connections to the listener and leaves them idle, then
     // follows the login's redirects to it.
-    let browser = script(
+    let browser = super::support::cli::script(
         av.dir.path(),
         "browser",
         r#"exec python3 - "$1" <<'EOF'

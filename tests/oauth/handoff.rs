@@ -10,7 +10,7 @@ fn the_browser_gets_a_one_time_loopback_address_and_no_secrets() {
     let server = oauth_server(OAuthConfig::default());
     let mut av = Agentview::new(&server.mcp_url());
     let dir = av.dir.path().to_path_buf();
-    let browser = script(
+    let browser = support::cli::script(
         &dir,
         "browser",
         &format!(

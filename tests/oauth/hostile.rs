@@ -100,12 +100,14 @@ fn no_secret_reaches_stderr_at_any_verbosity() {
     }
 }
 
+/// Unix: the "browser" is a shell script.
+#[cfg(unix)]
 #[test]
 fn a_callback_with_an_overlong_code_says_so() {
     let server = oauth_server(OAuthConfig::default());
     let mut av = Agentview::new(&server.mcp_url());
     // A "browser" that follows the redirects to the callback, then sends it with a 5000-character code.
-    let browser = script(
+    let browser = support::cli::script(
         av.dir.path(),
         "browser",
         r#"url=$1

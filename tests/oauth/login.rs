@@ -167,14 +167,13 @@ fn the_approval_page_can_deny() {
     let server = TestServer::start(ServerConfig { oauth: Some(OAuthConfig::default()), ..ServerConfig::default() });
     let mut av = Agentview::new(&server.mcp_url());
     // A person who opens the page and clicks Deny: the redirect carries error=access_denied.
-    let browser = script(av.dir.path(), "browser", "exec curl -fsSL -o /dev/null \"$1\"");
-    av.set("BROWSER", &browser.display().to_string());
+    av.set("BROWSER", &curl_browser("-fsSL"));
     let live = support::fixture::Live::start(&av, &["login", "--method", "oauth"]);
     live.wait_for("To log in, open", std::time::Duration::from_secs(20));
     let redirect = support::cli::wait_until("a pending authorization", std::time::Duration::from_secs(20), || {
         server.deny_pending_authorization()
     });
-    let status = Command::new("curl").args(["-fsS", "-o", "/dev/null", &redirect]).status().unwrap();
+    let status = Command::new("curl").args(["-fsS", "-o", NULL_DEVICE, &redirect]).status().unwrap();
     assert!(status.success());
     let run = live.finish(std::time::Duration::from_secs(30));
     assert_eq!(run.code, 5, "{}", run.stderr);

@@ -141,7 +141,7 @@ fn a_pasted_redirect_completes_a_login_without_any_browser() {
             break format!("http://{url}");
         }
     };
-    let page = Command::new("curl").args(["-fsS", "-o", "/dev/null", &url]).status().unwrap();
+    let page = Command::new("curl").args(["-fsS", "-o", NULL_DEVICE, &url]).status().unwrap();
     assert!(page.success());
     let redirect = server.approve_pending_authorization().expect("the page created an authorization");
     writeln!(stdin, "not the address").unwrap();

@@ -40,9 +40,12 @@ fn a_token_expiring_within_a_minute_is_renewed_by_status_and_exec() {
     login(&av);
     av.run(&["status"]).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), 1);
-    let run = av.run(&["exec", "--", "sh", "-c", "printf %s \"$AGENTVIEW_TOKEN\""]).expect_code(0);
+    // The child is agentview itself: `token` prints the AGENTVIEW_TOKEN it was given (on every
+    // platform, where a shell would not be).
+    let child = support::cli::binary().display().to_string();
+    let run = av.run(&["exec", "--", &child, "token"]).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), 2);
-    assert!(server.access_token_valid(&run.stdout), "exec got the renewed token");
+    assert!(server.access_token_valid(run.stdout.trim_end()), "exec got the renewed token");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Running the real `agentview` binary in a clean, private environment.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -253,14 +253,25 @@ pub fn send_signal(pid: u32, signal: &str) -> bool {
 
 /// Mode bits of a file (unix).
 #[cfg(unix)]
-pub fn mode(path: &Path) -> u32 {
+pub fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).expect("file exists").permissions().mode() & 0o777
 }
 
+/// The null device, for a program's output that nobody reads (curl does not know `/dev/null`
+/// on Windows).
+pub const NULL_DEVICE: &str = if cfg!(windows) { "NUL" } else { "/dev/null" };
+
+/// A `BROWSER` that fetches the URL it is given and exits: a person who approves at once. curl
+/// runs without a shell (agentview appends the URL), so this works wherever curl is: Linux, macOS
+/// and Windows 10 and later. `flags` are curl's, such as `-fsSL`.
+pub fn curl_browser(flags: &str) -> String {
+    format!("curl {flags} -o {NULL_DEVICE}")
+}
+
 /// Write an executable script (a fake `BROWSER`) into `dir`.
 #[cfg(unix)]
-pub fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
+pub fn script(dir: &std::path::Path, name: &str, body: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.join(name);
     std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");

@@ -159,15 +159,18 @@ impl Live {
     }
 
     /// Send SIGINT, as Ctrl-C in a terminal does.
+    #[cfg(unix)]
     pub fn interrupt(&self) {
         self.signal("-INT");
     }
 
     /// Send SIGTERM, as a CI runner does when a job is cancelled.
+    #[cfg(unix)]
     pub fn terminate(&self) {
         self.signal("-TERM");
     }
 
+    #[cfg(unix)]
     fn signal(&self, which: &str) {
         assert!(super::cli::send_signal(self.pid(), which), "kill {which} failed");
     }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::cli::{self, Agentview, Run, script, wait_until};
+use super::cli::{self, Agentview, NULL_DEVICE, Run, wait_until};
 use super::ports::{HeldPort, held_port};
 
 /// Only guards against a hang: a peer that is not listening by then fails the test.
@@ -383,15 +383,10 @@ impl Peer {
         // Only a guard against a hang: these servers run next to other tests on a small machine.
         av.set("AGENTVIEW_REQUEST_TIMEOUT", "30");
         let jar = av.dir.path().join("cookies.txt");
-        let browser = script(
-            av.dir.path(),
-            "browser",
-            &format!(
-                "exec curl -sS -L --max-redirs 20 --max-time 20 -b '{0}' -c '{0}' -o /dev/null \"$1\"",
-                jar.display()
-            ),
-        );
-        av.set("AGENTVIEW_BROWSER", &browser.display().to_string());
+        // curl without a shell (agentview appends the URL), so it runs on every platform.
+        let browser =
+            format!("curl -sS -L --max-redirs 20 --max-time 20 -b '{0}' -c '{0}' -o {NULL_DEVICE}", jar.display());
+        av.set("AGENTVIEW_BROWSER", &browser);
         av
     }
 

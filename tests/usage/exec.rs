@@ -3,6 +3,8 @@
 use super::support::cli::Agentview;
 use super::{approving_server, logged_in};
 
+/// Unix: the child is a POSIX shell (so are the next test's).
+#[cfg(unix)]
 #[test]
 fn child_gets_the_token_in_its_environment_and_its_exit_code_is_ours() {
     let server = approving_server();
@@ -15,6 +17,7 @@ fn child_gets_the_token_in_its_environment_and_its_exit_code_is_ours() {
     run.assert_no_leak(&token);
 }
 
+#[cfg(unix)]
 #[test]
 fn child_arguments_are_passed_unchanged() {
     let server = approving_server();

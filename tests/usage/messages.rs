@@ -1,7 +1,7 @@
 //! What people see: colours (`--color`, `NO_COLOR`), `-v` request lines, `--help`.
 
 use super::approving_server;
-use super::support::cli::{self, Agentview};
+use super::support::cli::Agentview;
 
 const ESC: &str = "\u{1b}[";
 
@@ -24,20 +24,25 @@ fn color_always_also_paints_errors_found_in_the_environment() {
     assert!(run.stderr.contains(&format!("{ESC}31;1merror:")), "{:?}", run.stderr);
 }
 
+/// Unix: the terminal is a pseudo-terminal from util-linux `script`.
+#[cfg(unix)]
 #[test]
 fn no_color_turns_auto_off_on_a_terminal() {
     let mut av = Agentview::new("http://127.0.0.1:9/mcp");
     av.unset("NO_COLOR");
-    let Some(run) = cli::run_in_terminal(&av, &["--color", "auto", "token"]) else { return skip() };
+    let Some(run) = super::support::cli::run_in_terminal(&av, &["--color", "auto", "token"]) else { return skip() };
     assert!(run.expect_code(4).stdout.contains(ESC), "a terminal gets colours by default");
     av.set("NO_COLOR", "1");
-    let run = cli::run_in_terminal(&av, &["--color", "auto", "token"]).expect("script ran before").expect_code(4);
+    let run = super::support::cli::run_in_terminal(&av, &["--color", "auto", "token"])
+        .expect("script ran before")
+        .expect_code(4);
     assert!(!run.stdout.contains(ESC), "{:?}", run.stdout);
     assert!(run.stdout.contains("error: not logged in"), "{:?}", run.stdout);
 }
 
+#[cfg(unix)]
 fn skip() {
-    cli::skip(
+    super::support::cli::skip(
         "AGENTVIEW_REQUIRE_TERMINAL",
         "util-linux `script` is not installed, so there is no terminal to test with",
     );
@@ -86,7 +91,7 @@ fn terminal_gets_a_countdown_bar_and_a_pipe_gets_plain_lines() {
     let server = TestServer::start(ServerConfig { auto_approve_after_polls: Some(6), ..ServerConfig::default() });
     let mut av = Agentview::new(&server.mcp_url());
     av.set("AGENTVIEW_POLL_INTERVAL", "0.2");
-    let Some(run) = cli::run_in_terminal(&av, &["login", "--no-browser"]) else {
+    let Some(run) = super::support::cli::run_in_terminal(&av, &["login", "--no-browser"]) else {
         return skip();
     };
     assert_eq!(run.code, 0, "{}", run.stdout);
@@ -96,7 +101,7 @@ fn terminal_gets_a_countdown_bar_and_a_pipe_gets_plain_lines() {
     let server = TestServer::start(ServerConfig { auto_approve_after_polls: Some(6), ..ServerConfig::default() });
     let mut av = Agentview::new(&server.mcp_url());
     av.set("AGENTVIEW_POLL_INTERVAL", "0.2").set("TERM", "xterm");
-    let run = cli::run_in_terminal(&av, &["login", "--no-browser"]).expect("script ran before");
+    let run = super::support::cli::run_in_terminal(&av, &["login", "--no-browser"]).expect("script ran before");
     assert_eq!(run.code, 0, "{}", run.stdout);
     // `script` puts the terminal's output on its stdout: the bar, redrawn in place.
     assert!(run.stdout.contains("Waiting for approval ") && run.stdout.contains(" left "), "{:?}", run.stdout);

@@ -1,5 +1,7 @@
 //! What the stores say to a reader: only the store that holds the credential speaks, and a hint
-//! never sends anyone to a keyring that cannot keep a credential.
+//! never sends anyone to a keyring that cannot keep a credential. Linux: the Secret Service and
+//! keyutils are its keyrings.
+#![cfg(target_os = "linux")]
 
 use super::support::cli::Agentview;
 use super::support::fixture::{OLD_TOKEN, seed};

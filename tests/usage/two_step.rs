@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::support::cli::{self, Agentview, Run};
+use super::support::cli::{Agentview, Run};
 use super::support::server::{ServerConfig, TestServer};
 use super::{broken_keyring, logged_in};
 
@@ -110,7 +110,7 @@ fn resume_command_keeps_the_store_flags_and_runs_in_a_shell() {
     assert!(server.approve(doc["session_request_id"].as_str().expect("id")));
 
     // Paste it into a shell, as a person would.
-    let bin_dir = cli::binary().parent().expect("binary dir").display().to_string();
+    let bin_dir = super::support::cli::binary().parent().expect("binary dir").display().to_string();
     let path = format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default());
     let child = std::process::Command::new("sh")
         .args(["-c", command])
@@ -122,7 +122,7 @@ fn resume_command_keeps_the_store_flags_and_runs_in_a_shell() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("sh starts");
-    cli::wait_with_deadline(child, std::time::Duration::from_secs(60)).expect_code(0);
+    super::support::cli::wait_with_deadline(child, std::time::Duration::from_secs(60)).expect_code(0);
     assert!(dir.join("credentials.json").is_file(), "stored where the first step checked");
 }
 

@@ -5,27 +5,30 @@
 //! started under `agentview exec` (Codex), or, for clients that start a command, through
 //! `agentview bridge`, which renews it while the client runs (or, with `--via mcp-remote`, the
 //! mcp-remote bridge under `agentview exec`, given `AGENTVIEW_AUTHORIZATION` as its header).
+//!
+//! Every value that came from the environment or argv is checked in `carry` and then written
+//! with its format's own quoting: serde_json for JSON, `quote` for TOML and YAML, and
+//! `shell_quote` for the command lines in the headersHelper and the Codex comment.
 
 use serde_json::{Value, json};
 
-use crate::cli::{McpClientArg, ViaArg};
+use crate::cli::{LauncherArg, McpClientArg, McpConfigArgs, ViaArg};
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::settings::invocation::shell_quote;
 
+mod carry;
+mod quote;
+
+use carry::Values;
+
 /// What mcp-remote puts in front of the server: mcp-remote replaces `${VAR}` in a header value
 /// with that variable, and the value has no space, which some clients would split.
 pub const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
-pub fn run(
-    client: McpClientArg,
-    via: ViaArg,
-    name: &str,
-    settings: &Settings,
-    output: &Output,
-) -> anyhow::Result<Exit> {
-    let snippet = render(client, via, name, settings);
+pub fn run(args: &McpConfigArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+    let snippet = render(args, settings)?;
     crate::output::write_data(&snippet.text)?;
     output.info(&snippet.note);
     Ok(Exit::Ok)
@@ -39,13 +42,18 @@ pub struct Snippet {
     pub note: String,
 }
 
-pub fn render(client: McpClientArg, via: ViaArg, name: &str, settings: &Settings) -> Snippet {
-    let url = settings.server.as_str();
-    let bridge_args = |settings: &Settings| bridge_args(via, settings);
+/// The configuration for the client, or a usage error naming a value it cannot carry.
+pub fn render(args: &McpConfigArgs, settings: &Settings) -> Result<Snippet, crate::error::Failure> {
+    let McpConfigArgs { client, via, launcher, .. } = *args;
+    let values = carry::check(client, launcher, &args.name, settings)?;
+    let name = values.name.as_str();
+    let url = values.server.as_str();
+    let command = values.program.as_str();
+    let bridge_args = || bridge_args(via, &values);
     let bridge_note = || bridge_note(via);
-    match client {
+    let mut snippet = match client {
         McpClientArg::Claude => {
-            let helper = helper_command(settings);
+            let helper = command_line(&values, &["token", "--format", "headers"]);
             let doc = json!({"mcpServers": {name: {"type": "http", "url": url, "headersHelper": helper}}});
             Snippet {
                 text: pretty(&doc),
@@ -55,26 +63,26 @@ pub fn render(client: McpClientArg, via: ViaArg, name: &str, settings: &Settings
             }
         }
         McpClientArg::Vscode => {
-            let doc = json!({"servers": {name: {"type": "stdio", "command": settings.program, "args": bridge_args(settings)}}});
+            let doc = json!({"servers": {name: {"type": "stdio", "command": command, "args": bridge_args()}}});
             Snippet { text: pretty(&doc), note: format!("Put this in .vscode/mcp.json. {}", bridge_note()) }
         }
         McpClientArg::Cursor => {
-            let doc = json!({"mcpServers": {name: {"command": settings.program, "args": bridge_args(settings)}}});
+            let doc = json!({"mcpServers": {name: {"command": command, "args": bridge_args()}}});
             Snippet { text: pretty(&doc), note: format!("Put this in ~/.cursor/mcp.json. {}", bridge_note()) }
         }
         McpClientArg::McpRemote => {
-            let doc = json!({"mcpServers": {name: {"command": settings.program, "args": bridge_args(settings)}}});
+            let doc = json!({"mcpServers": {name: {"command": command, "args": bridge_args()}}});
             Snippet {
                 text: pretty(&doc),
                 note: format!("Merge this into your client's stdio server list (mcpServers). {}", bridge_note()),
             }
         }
         McpClientArg::Codex => {
-            let exec = command_line(settings, &["exec", "--", "codex"]);
+            // The comment holds a shell line: `carry` let no value with a line break through.
+            let exec = command_line(&values, &["exec", "--", "codex"]);
             let text = format!(
-                "# Start Codex with: {exec}\n[mcp_servers.{}]\nurl = {}\nbearer_token_env_var = \"AGENTVIEW_TOKEN\"\n",
-                toml_key(name),
-                quoted(url)
+                "# Start Codex with: {exec}\n[mcp_servers.{name}]\nurl = {}\nbearer_token_env_var = \"AGENTVIEW_TOKEN\"\n",
+                quote::toml(url)
             );
             Snippet {
                 text,
@@ -85,11 +93,11 @@ pub fn render(client: McpClientArg, via: ViaArg, name: &str, settings: &Settings
             }
         }
         McpClientArg::Goose => {
-            let args: Vec<String> = bridge_args(settings).iter().map(|a| quoted(a)).collect();
+            let args: Vec<String> = bridge_args().iter().map(|a| quote::yaml(a)).collect();
             let text = format!(
                 "extensions:\n  {key}:\n    enabled: true\n    type: stdio\n    name: {key}\n    cmd: {cmd}\n    args: [{args}]\n    envs: {{}}\n    timeout: 300\n",
-                key = quoted(name),
-                cmd = quoted(&settings.program),
+                key = quote::yaml(name),
+                cmd = quote::yaml(command),
                 args = args.join(", ")
             );
             Snippet {
@@ -97,32 +105,53 @@ pub fn render(client: McpClientArg, via: ViaArg, name: &str, settings: &Settings
                 note: format!("Merge this into ~/.config/goose/config.yaml (under extensions). {}", bridge_note()),
             }
         }
+    };
+    if let Some(note) = launcher_note(launcher) {
+        snippet.note = format!("{} {note}", snippet.note);
+    }
+    Ok(snippet)
+}
+
+/// What the client needs for `--launcher npx|uvx`.
+fn launcher_note(launcher: LauncherArg) -> Option<&'static str> {
+    match launcher {
+        LauncherArg::Path => None,
+        LauncherArg::Npx => Some(concat!(
+            "The client runs agentview ",
+            env!("CARGO_PKG_VERSION"),
+            " through npx, which fetches it from npm the first time (Node.js is needed)."
+        )),
+        LauncherArg::Uvx => Some(concat!(
+            "The client runs agentview ",
+            env!("CARGO_PKG_VERSION"),
+            " through uvx, which fetches it from PyPI the first time (uv is needed)."
+        )),
     }
 }
 
-/// `agentview [flags] token --format headers`, quoted for the shell Claude Code runs it with.
-fn helper_command(settings: &Settings) -> String {
-    command_line(settings, &["token", "--format", "headers"])
-}
-
-fn command_line(settings: &Settings, sub: &[&str]) -> String {
-    let mut words = vec![shell_quote(&settings.program)];
-    words.extend(settings.pinned_flags.iter().map(|w| shell_quote(w)));
-    words.extend(sub.iter().map(|w| w.to_string()));
+/// `agentview [flags] <sub>` as one shell line (the headersHelper, the Codex start command).
+fn command_line(values: &Values, sub: &[&str]) -> String {
+    let mut words = vec![shell_quote(&values.program)];
+    words.extend(args(values, sub).iter().map(|w| shell_quote(w)));
     words.join(" ")
 }
 
-/// `[flags] bridge`, or `[flags] exec -- npx -y mcp-remote <url> --header Authorization:${AGENTVIEW_AUTHORIZATION}`.
-pub fn bridge_args(via: ViaArg, settings: &Settings) -> Vec<String> {
-    let mut args = settings.pinned_flags.clone();
-    let words: &[&str] = match via {
-        ViaArg::Bridge => &["bridge"],
-        ViaArg::McpRemote => {
-            &["exec", "--", "npx", "-y", "mcp-remote", settings.server.as_str(), "--header", BRIDGE_HEADER]
-        }
-    };
-    args.extend(words.iter().map(|w| w.to_string()));
+/// The arguments of the program that runs `agentview [flags] <sub>`.
+fn args(values: &Values, sub: &[&str]) -> Vec<String> {
+    let mut args = values.launcher_args.clone();
+    args.extend(values.flags.iter().cloned());
+    args.extend(sub.iter().map(|w| w.to_string()));
     args
+}
+
+/// `[flags] bridge`, or `[flags] exec -- npx -y mcp-remote <url> --header Authorization:${AGENTVIEW_AUTHORIZATION}`.
+fn bridge_args(via: ViaArg, values: &Values) -> Vec<String> {
+    match via {
+        ViaArg::Bridge => args(values, &["bridge"]),
+        ViaArg::McpRemote => {
+            args(values, &["exec", "--", "npx", "-y", "mcp-remote", &values.server, "--header", BRIDGE_HEADER])
+        }
+    }
 }
 
 fn bridge_note(via: ViaArg) -> &'static str {
@@ -141,15 +170,4 @@ fn bridge_note(via: ViaArg) -> &'static str {
 
 fn pretty(doc: &Value) -> String {
     format!("{}\n", serde_json::to_string_pretty(doc).unwrap_or_default())
-}
-
-/// A double-quoted string that TOML and YAML both read back unchanged (JSON escapes are valid in both).
-fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
-}
-
-/// A TOML table key: bare when it can be, quoted otherwise.
-fn toml_key(name: &str) -> String {
-    let bare = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if bare { name.to_string() } else { quoted(name) }
 }
