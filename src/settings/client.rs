@@ -14,6 +14,10 @@ use crate::login::oauth::ClientProof;
 use crate::login::{GrantLogin, IdpLogin};
 use crate::secret::{Secret, check_token_shape};
 
+/// The variables that hold a client's secret: a child of `exec` does not inherit them (it gets
+/// the token, not what makes tokens).
+pub const SECRET_VARIABLES: [&str; 2] = ["AGENTVIEW_CLIENT_SECRET", "AGENTVIEW_IDP_CLIENT_SECRET"];
+
 /// The client in the environment: with it, `token`, `exec`, `status` and `bridge` get a token
 /// with client credentials, no `login` first.
 #[derive(Debug, Clone)]
