@@ -76,7 +76,7 @@ pub enum ColorArg {
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
     #[command(after_help = crate::cli::help::after_help("login"))]
-    Login(LoginArgs),
+    Login(Box<LoginArgs>),
     /// Print the stored credential for the server on stdout
     #[command(after_help = crate::cli::help::after_help("token"))]
     Token(TokenArgs),
@@ -153,6 +153,7 @@ pub struct LoginArgs {
 
     /// OAuth: a client id registered with the authorization server beforehand (a confidential
     /// client's secret comes from AGENTVIEW_CLIENT_SECRET or --client-secret-stdin)
+    /// [env: AGENTVIEW_CLIENT_ID, with --client-credentials]
     #[arg(long, value_name = "ID", conflicts_with = "client_metadata_url")]
     pub client_id: Option<String>,
 
@@ -180,6 +181,46 @@ pub struct LoginArgs {
     /// (after the server was reset and no longer knows agentview)
     #[arg(long)]
     pub fresh_client: bool,
+
+    /// Log in as the client --client-id itself, with no person and no browser: the OAuth client
+    /// credentials grant (CI, services); the secret from AGENTVIEW_CLIENT_SECRET or
+    /// --client-secret-stdin, or --client-key, or --client-assertion-file
+    #[arg(long, conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp"])]
+    pub client_credentials: bool,
+
+    /// Client credentials, --idp: the client's PEM private key (RSA, EC P-256 or P-384), which
+    /// signs a short-lived assertion for every request (private_key_jwt); read again at every
+    /// renewal [env: AGENTVIEW_CLIENT_KEY]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["client_secret_stdin", "client_assertion_file"])]
+    pub client_key: Option<PathBuf>,
+
+    /// The key id (kid) the client's assertions name, where the server wants one
+    /// [env: AGENTVIEW_CLIENT_KEY_ID]
+    #[arg(long, value_name = "KID")]
+    pub client_key_id: Option<String>,
+
+    /// Client credentials, --idp: a file holding a JWT someone else issued for the client (a CI
+    /// provider's OIDC token: workload identity), read again at every renewal
+    /// [env: AGENTVIEW_CLIENT_ASSERTION_FILE]
+    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    pub client_assertion_file: Option<PathBuf>,
+
+    /// Enterprise-managed authorization: sign in once at your company's identity provider
+    /// ISSUER; each server's token then comes from it without a browser (token exchange, then
+    /// the JWT-bearer grant as --client-id)
+    #[arg(long, value_name = "ISSUER", requires = "idp_client_id",
+        conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method"])]
+    pub idp: Option<String>,
+
+    /// agentview's client id at the identity provider (its secret, where it has one, from
+    /// AGENTVIEW_IDP_CLIENT_SECRET)
+    #[arg(long, value_name = "ID", requires = "idp")]
+    pub idp_client_id: Option<String>,
+
+    /// --idp: an ID token from the identity provider obtained elsewhere (an SSO agent) instead of
+    /// signing in; read again at every renewal
+    #[arg(long, value_name = "FILE", requires = "idp")]
+    pub id_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

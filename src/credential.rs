@@ -1,13 +1,15 @@
 //! The one door to a usable credential. Every reader (`token`, `exec`, `status`, and `login`
 //! checking whether it is logged in already) comes through here:
 //!
-//! 1. the environment: `AGENTVIEW_TOKEN` overrides every store ([`from_environment`], where a
-//!    credential made from a client id and secret in the environment would come from too);
+//! 1. the environment: `AGENTVIEW_TOKEN` overrides every store ([`from_environment`]); a client
+//!    in the environment (`AGENTVIEW_CLIENT_ID` and its secret, key or assertion file) gets its
+//!    token with client credentials, cached in the selected store (`client`);
 //! 2. the stores in order (off the async thread: a keyring call may hang until its timeout);
 //! 3. renewal of a credential that is due, by the step its grant calls for, single flight
 //!    across processes: the refresh lock, a second read of the store, a renewal only if nobody
 //!    else did one, and the renewed credential saved at once.
 
+mod client;
 mod state;
 
 use std::sync::Arc;
@@ -38,6 +40,8 @@ pub struct Found {
     pub source: Source,
     /// "the Secret Service keyring", a file path, or "AGENTVIEW_TOKEN".
     pub location: String,
+    /// Set when the client in the environment got it: the variables, for `status`.
+    pub from_environment: Option<String>,
 }
 
 /// The result of a lookup: what was found, and stores that could not be read.
@@ -86,10 +90,27 @@ impl<'a> Door<'a> {
     /// What `token`, `exec` and `status` use: the environment's credential, else the stored
     /// one, renewed first when it is due.
     pub async fn usable(&self) -> anyhow::Result<Lookup> {
+        let lookup = self.current().await?;
+        let marked = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
+        let lookup = match &lookup.found {
+            Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
+                self.renew(lookup).await?
+            }
+            _ => lookup,
+        };
+        Ok(client::marked(lookup, marked))
+    }
+
+    /// The credential as it is, not renewed: `AGENTVIEW_TOKEN`; else, with a client in the
+    /// environment, the token kept for it (obtained now when there is none); else the stored one.
+    pub async fn current(&self) -> anyhow::Result<Lookup> {
         if let Some(found) = from_environment(self.settings, self.clock.unix_now()) {
             return Ok(Lookup { found: Some(found), ..Lookup::default() });
         }
-        self.stored_fresh().await
+        if let Some(client) = &self.settings.env_client {
+            return self.for_env_client(client).await;
+        }
+        Ok(self.stored().await)
     }
 
     /// The stored credential, renewed first when it is due (what `login` checks before it
@@ -178,7 +199,12 @@ impl<'a> Door<'a> {
         }
         let renewed = renew::renewed(&current.credential, tokens, now);
         self.save(current, &renewed).await?;
-        let found = Found { credential: renewed, source: current.source, location: current.location.clone() };
+        let found = Found {
+            credential: renewed,
+            source: current.source,
+            location: current.location.clone(),
+            from_environment: None,
+        };
         Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
     }
 
@@ -210,7 +236,7 @@ impl<'a> Door<'a> {
         if let Err(e) = state::write(dir, &record(Phase::Renewing)) {
             output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
         }
-        let result = renew::renew(&http, grant).await;
+        let result = renew::renew(&http, grant, &settings.store).await;
         match &result {
             Err(e) if !e.is_invalid_grant() => {
                 let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
@@ -279,6 +305,13 @@ impl<'a> Door<'a> {
         })
     }
 
+    /// The refresh lock, for a renewal outside the door (a sign-in at an identity provider
+    /// renewed by a login), waited for as long as a renewal waits.
+    pub(crate) async fn refresh_lock(&self) -> Result<Option<Locked>, Failure> {
+        let dir = PrivateDir::new(&self.settings.store.config_dir);
+        self.lock(&dir, self.settings.request_timeout + Duration::from_secs(10)).await
+    }
+
     /// The cross-process refresh lock in the config dir, waited for at most `wait`. It is a
     /// private file of the config dir whatever the store: a link, a file of another user, or a
     /// dir others can write is refused (exit 8, naming the file), and nothing is renewed.
@@ -336,7 +369,7 @@ pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
         created_at: now,
         oauth: None,
     };
-    Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into() })
+    Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into(), from_environment: None })
 }
 
 /// Look in the stores in order; the first that holds a credential for `server` wins, and only
@@ -348,7 +381,12 @@ fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
         match store.load(server) {
             Ok(Some(credential)) => {
                 lookup.notes = store.notes();
-                lookup.found = Some(Found { credential, source: store.source(), location: store.describe() });
+                lookup.found = Some(Found {
+                    credential,
+                    source: store.source(),
+                    location: store.describe(),
+                    from_environment: None,
+                });
                 return lookup;
             }
             Ok(None) => {}

@@ -14,6 +14,7 @@ use crate::secret::Secret;
 use crate::server_url::ServerUrl;
 use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
 
+pub(crate) mod client;
 pub(crate) mod invocation;
 
 pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
@@ -32,6 +33,9 @@ pub struct Settings {
     pub retry_wait: Duration,
     /// `AGENTVIEW_TOKEN`, when set.
     pub env_token: Option<Secret>,
+    /// `AGENTVIEW_CLIENT_ID` with its secret, key or assertion file, when set: client
+    /// credentials without a `login` (CI).
+    pub env_client: Option<client::EnvClient>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
     /// `--server`, `--store` and `--config-dir` as the user gave them on the command line:
@@ -159,6 +163,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         request_timeout: seconds(env, "AGENTVIEW_REQUEST_TIMEOUT")?.unwrap_or(Duration::from_secs(30)),
         retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
         env_token: env_token(env)?,
+        env_client: client::env_client(env)?,
         browser: BrowserSettings { launcher, has_display, hidden_env: hidden_env(env, &args.headers) },
         ui,
         given_flags: given,

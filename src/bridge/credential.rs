@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use crate::clock::unix_now;
-use crate::credential::{Door, Lookup, from_environment};
+use crate::credential::{Door, Lookup};
 use crate::error::{Exit, Failure};
 use crate::login::oauth::renew::{SKEW_SECS, renewable};
 use crate::output::Output;
@@ -123,12 +123,12 @@ impl Credentials {
         Door::new(&self.settings, &self.output)
     }
 
-    /// `AGENTVIEW_TOKEN`, else the stored credential as it is (renewal is the caller's call).
+    /// `AGENTVIEW_TOKEN`, else the environment's client's token or the stored credential as it
+    /// is (renewal is the caller's call).
     async fn read(&self) -> Result<Lookup, CredentialError> {
-        let lookup = match from_environment(&self.settings, unix_now()) {
-            Some(found) => Lookup { found: Some(found), ..Lookup::default() },
-            None => self.door().stored().await,
-        };
+        // AGENTVIEW_TOKEN, the token of the client in the environment (got now if need be), or
+        // the stored credential.
+        let lookup = self.door().current().await.map_err(classify)?;
         crate::commands::report_read_errors(&lookup, &self.settings, &self.output)
             .map_err(|e| CredentialError::Unusable(failure_of(e)))?;
         self.loaded.store(true, std::sync::atomic::Ordering::Release);

@@ -32,7 +32,11 @@ pub async fn run(command: &[OsString], settings: &Settings, output: &Output) -> 
     // Listen before the child exists, so a signal in between is passed on rather than fatal.
     let signals = Signals::listen();
     let token = found.credential.secret.expose();
-    let spawned = Command::new(program)
+    let mut command = Command::new(program);
+    for name in crate::settings::client::SECRET_VARIABLES {
+        command.env_remove(name);
+    }
+    let spawned = command
         .args(args)
         .env("AGENTVIEW_TOKEN", token)
         .env("AGENTVIEW_AUTHORIZATION", format!("Bearer {token}"))

@@ -1,12 +1,16 @@
 //! `agentview logout`: revoke an OAuth credential at its authorization server, then forget it
 //! locally in any case, and say which of the two happened.
 
+use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
+use crate::login::oauth::proof::client_of_grant;
 use crate::login::oauth::revoke::{Revoked, revoke};
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::{self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError};
+use crate::store::{
+    self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError, UnattendedGrant,
+};
 
 pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if !local {
@@ -61,10 +65,23 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
         }
         done.push(credential.secret.clone());
         let issuer = crate::sanitize::line(&grant.issuer, 200);
+        // A sign-in at an identity provider holds its ID token, which is no access token.
+        let sign_in = grant.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn);
+        let access_token = (!sign_in).then_some(&credential.secret);
         let result = match Http::new(&user_agent(), settings.request_timeout, output.trace()) {
-            Ok(http) => revoke(&http, grant, &credential.secret).await,
+            Ok(http) => match client_of_grant(grant, unix_now()) {
+                Ok(client) => revoke(&http, grant, &client, access_token).await,
+                Err(e) => Err(e),
+            },
             Err(source) => Err(crate::login::oauth::OAuthError::Network { what: "HTTP".into(), source }),
         };
+        if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
+            output.info(&format!(
+                "The sign-in at the identity provider {} stays for other servers; `{}` ends it too.",
+                crate::sanitize::line(idp, 200),
+                settings.command_for(&crate::login::oauth::idp::key(idp), "logout")
+            ));
+        }
         match result {
             Ok(Revoked::Done { not_revocable }) if not_revocable.is_empty() => {
                 output.success(&format!("Revoked the OAuth tokens at {issuer}."))

@@ -25,7 +25,7 @@ pub async fn dispatch(
     env: &Env,
 ) -> anyhow::Result<Exit> {
     match command {
-        Command::Login(args) => login::run(args, global, settings, output, env).await,
+        Command::Login(args) => login::run(*args, global, settings, output, env).await,
         Command::Exec(args) => exec::run(&args.command, settings, output).await,
         Command::Token(args) => token::run(args.format, settings, output).await,
         Command::Status(args) => status::run(&args, settings, output).await,

@@ -21,3 +21,11 @@ pub struct LoginContext<'a> {
 pub fn interrupted() -> anyhow::Error {
     Failure::new(Exit::Interrupted, "interrupted; nothing was stored").into()
 }
+
+/// `work`, unless Ctrl-C comes first.
+pub async fn interrupted_or<T>(ctx: &LoginContext<'_>, work: impl Future<Output = T>) -> anyhow::Result<T> {
+    tokio::select! {
+        done = work => Ok(done),
+        () = ctx.interrupt.wait() => Err(interrupted()),
+    }
+}

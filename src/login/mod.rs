@@ -16,7 +16,7 @@ pub mod wait;
 pub use choice::{Chosen, choose_method};
 pub use context::LoginContext;
 use context::interrupted;
-pub use settings::{LoginRequest, LoginSettings, Method, Mode, Report};
+pub use settings::{GrantLogin, IdpLogin, LoginRequest, LoginSettings, Method, Mode, Report};
 
 use serde_json::{Value, json};
 
@@ -27,7 +27,7 @@ use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::UserInfo;
-use crate::store::{self, Credential, CredentialKind, Selected, Source};
+use crate::store::{self, Credential, CredentialKind, Selected, Source, UnattendedGrant};
 
 pub async fn run(
     login: LoginSettings,
@@ -42,10 +42,27 @@ pub async fn run(
     }
     let selected = preflight_store(settings, output)?;
     // A --callback-port that is taken fails here, before anything reaches a server.
-    let fixed =
-        if login.method == Method::Session { None } else { oauth::bind_fixed_port(login.callback_port).await? };
+    let listens = match &login.grant {
+        Some(GrantLogin::ClientCredentials { .. }) => false,
+        Some(GrantLogin::Idp(_)) => true,
+        None => login.method != Method::Session,
+    };
+    let fixed = if listens { oauth::bind_fixed_port(login.callback_port).await? } else { None };
     let clock: SharedClock = std::sync::Arc::new(RealClock);
     let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
+    if let Some(grant) = &login.grant {
+        let credential = match grant {
+            GrantLogin::ClientCredentials { client_id, proof } => {
+                oauth::client_credentials::login(&ctx, client_id, proof).await?
+            }
+            GrantLogin::Idp(idp) => {
+                let browser =
+                    !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
+                oauth::enterprise::login(&ctx, idp, &selected, fixed, browser).await?
+            }
+        };
+        return store_and_report(&ctx, &selected, credential).await;
+    }
     let chosen = tokio::select! {
         c = choose_method(&ctx) => c?,
         () = interrupt.wait() => return Err(interrupted()),
@@ -76,6 +93,10 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
         }
     };
     let Some(found) = found.found.filter(|f| f.credential.is_live(unix_now())) else { return Ok(false) };
+    if login.grant.as_ref().is_some_and(|grant| !grant.made(&found.credential)) {
+        output.info("The stored credential was not made by this kind of login; logging in again.");
+        return Ok(false);
+    }
     if let Some(moved_to) = moved_to_another_issuer(&found.credential, settings, output).await {
         let from = found.credential.oauth.as_ref().map(|g| g.issuer.as_str()).unwrap_or_default();
         output.info(&format!(
@@ -162,8 +183,19 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
         CredentialKind::Session => {
             "session id (this server binds your identity to the login session; `token` prints it)"
         }
-        CredentialKind::OAuth if credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) => {
-            "OAuth access token (renewed automatically with its refresh token)"
+        CredentialKind::OAuth => {
+            match credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).map(|u| &u.grant) {
+                Some(UnattendedGrant::ClientCredentials) => {
+                    "OAuth access token (renewed automatically: the client credentials grant runs again)"
+                }
+                Some(UnattendedGrant::IdJag { .. }) => {
+                    "OAuth access token (renewed automatically: a new ID-JAG from the identity provider)"
+                }
+                _ if credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) => {
+                    "OAuth access token (renewed automatically with its refresh token)"
+                }
+                _ => CredentialKind::OAuth.describe(),
+            }
         }
         kind => kind.describe(),
     };

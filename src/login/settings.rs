@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, LoginArgs, MethodArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::{ClientChoice, RedirectUri};
+use crate::login::oauth::{ClientChoice, ClientProof, RedirectUri};
 use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
 
@@ -45,11 +45,54 @@ pub struct LoginSettings {
     pub redirect_uri: Option<RedirectUri>,
     /// `--fresh-client`: register again instead of reusing the kept registration.
     pub fresh_client: bool,
+    /// A grant instead of the browser's authorization code: `--client-credentials` or `--idp`.
+    pub grant: Option<GrantLogin>,
     /// Global flags a printed `login --resume` command must repeat: store, config dir, and
     /// headers given as `{env:VAR}`.
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
+}
+
+/// A login whose token comes from a grant other than the browser's authorization code.
+#[derive(Debug, Clone)]
+pub enum GrantLogin {
+    /// `--client-credentials`: the client itself, no person.
+    ClientCredentials { client_id: String, proof: ClientProof },
+    /// `--idp`: enterprise-managed authorization.
+    Idp(IdpLogin),
+}
+
+impl GrantLogin {
+    /// Whether `credential` is what this login makes: the same grant, as the same client.
+    pub fn made(&self, credential: &crate::store::Credential) -> bool {
+        use crate::store::UnattendedGrant;
+        let Some(grant) = &credential.oauth else { return false };
+        match (self, grant.unattended.as_ref().map(|u| &u.grant)) {
+            (GrantLogin::ClientCredentials { client_id, .. }, Some(UnattendedGrant::ClientCredentials)) => {
+                &grant.client_id == client_id
+            }
+            (GrantLogin::Idp(idp), Some(UnattendedGrant::IdJag { idp: issuer, .. })) => {
+                grant.client_id == idp.client_id && issuer == &idp.issuer
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `--idp ISSUER --idp-client-id ID`, and the client at the MCP server's authorization server.
+#[derive(Debug, Clone)]
+pub struct IdpLogin {
+    pub issuer: String,
+    pub idp_client_id: String,
+    /// `AGENTVIEW_IDP_CLIENT_SECRET`, where the provider gave agentview's client one.
+    pub idp_client_secret: Option<Secret>,
+    /// `--id-token-file`: an ID token from elsewhere instead of a sign-in.
+    pub id_token_file: Option<std::path::PathBuf>,
+    /// `--client-id`: agentview's client at the MCP server's authorization server.
+    pub client_id: String,
+    /// Its secret, key or assertion file; none for a public client.
+    pub proof: Option<ClientProof>,
 }
 
 /// One-step login, or one of the two steps of the session method.
@@ -88,6 +131,7 @@ impl LoginRequest {
         }
         let mut read_stdin = Some(read_stdin);
         let mut stdin = || read_stdin.take().map_or_else(|| Ok(String::new()), |read| read(stdin_wait));
+        let grant = crate::settings::client::grant_login(&args, env, &mut stdin)?;
         let mode = match (args.no_wait, args.resume) {
             (true, _) => Mode::NoWait,
             (_, Some(id)) => {
@@ -117,6 +161,8 @@ impl LoginRequest {
             (MethodArg::Auto, _) => Method::Auto,
         };
         let client = match (args.client_id, args.client_metadata_url) {
+            // The grants without a browser settle their client themselves.
+            _ if grant.is_some() => ClientChoice::Dynamic,
             (Some(id), _) => {
                 check_token_shape(&id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
                 let secret = if args.client_secret_stdin {
@@ -170,6 +216,7 @@ impl LoginRequest {
             callback_port,
             redirect_uri,
             fresh_client: args.fresh_client,
+            grant,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),
         })))

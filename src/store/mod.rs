@@ -105,6 +105,10 @@ pub enum ClientAuth {
     ClientSecretBasic,
     /// `client_id` and `client_secret` in the form body.
     ClientSecretPost,
+    /// A signed JWT (RFC 7523 section 2.2): made with the client's key for each request, or one
+    /// someone else issued, read from a file ([`ClientJwt`]). A [`Client`](crate::login::oauth::Client)
+    /// carries it as its secret.
+    PrivateKeyJwt,
 }
 
 impl ClientAuth {
@@ -113,6 +117,7 @@ impl ClientAuth {
             ClientAuth::None => "none",
             ClientAuth::ClientSecretBasic => "client_secret_basic",
             ClientAuth::ClientSecretPost => "client_secret_post",
+            ClientAuth::PrivateKeyJwt => "private_key_jwt",
         }
     }
 
@@ -121,6 +126,7 @@ impl ClientAuth {
             "none" => Some(ClientAuth::None),
             "client_secret_basic" => Some(ClientAuth::ClientSecretBasic),
             "client_secret_post" => Some(ClientAuth::ClientSecretPost),
+            "private_key_jwt" => Some(ClientAuth::PrivateKeyJwt),
             _ => None,
         }
     }
@@ -142,6 +148,53 @@ pub struct OAuthGrant {
     pub resource: String,
     /// The scopes granted, space-separated, when the server said.
     pub scope: Option<String>,
+    /// A grant obtained without a person (it has no refresh token): how to obtain it again.
+    pub unattended: Option<Unattended>,
+}
+
+/// How a grant without a person is obtained again, and with what.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unattended {
+    #[serde(flatten)]
+    pub grant: UnattendedGrant,
+    /// With [`ClientAuth::PrivateKeyJwt`]: where the client's JWT comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_jwt: Option<ClientJwt>,
+}
+
+/// The grants agentview runs again instead of refreshing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "grant", rename_all = "snake_case")]
+pub enum UnattendedGrant {
+    /// OAuth client credentials (the MCP extension `io.modelcontextprotocol/oauth-client-credentials`).
+    ClientCredentials,
+    /// Enterprise-managed authorization: an ID-JAG from the company's identity provider, for the
+    /// ID token kept under the provider's issuer `idp` (or read from `id_token_file` each time),
+    /// traded with the JWT-bearer grant (RFC 7523).
+    IdJag {
+        idp: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id_token_file: Option<PathBuf>,
+    },
+    /// The sign-in at a company's identity provider itself: the credential holds its ID token,
+    /// renewed with the provider's refresh token.
+    IdpSignIn,
+}
+
+/// Where a client's JWT comes from: signed here with its private key, or issued by someone else
+/// (a CI provider's OIDC token: workload identity). Both files are read again at every renewal.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClientJwt {
+    /// A PEM private key, and the algorithm and key id its assertions carry.
+    Key {
+        path: PathBuf,
+        alg: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_id: Option<String>,
+    },
+    /// A file holding a JWT.
+    AssertionFile { path: PathBuf },
 }
 
 impl Credential {

@@ -203,6 +203,32 @@ fn temp_prefix(name: &str) -> String {
     format!(".{name}.")
 }
 
+/// Read a file the user names outside the config dir (a client's private key, an assertion
+/// or ID token file), at most `max` bytes: opened like any file (a link is followed: secrets
+/// mounted into containers are links), without blocking on a FIFO, then held to the rules of a
+/// private file by what was opened: a regular file of the user's (or root's) that nobody else
+/// can write. Others reading it shows in [`Contents::loose_mode`].
+pub fn read_user_file(path: &Path, max: u64) -> Result<Contents, PrivateError> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    let file = options.open(path).map_err(|e| PrivateError::io(format!("cannot open {}", path.display()), e))?;
+    let meta = file.metadata().map_err(|e| PrivateError::io(format!("cannot stat {}", path.display()), e))?;
+    check_file(path, &meta)?;
+    if meta.len() > max {
+        return Err(PrivateError::TooLarge { path: path.to_path_buf(), max });
+    }
+    let mut bytes = Vec::new();
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| PrivateError::io(format!("cannot read {}", path.display()), e))?;
+    if bytes.len() as u64 > max {
+        return Err(PrivateError::TooLarge { path: path.to_path_buf(), max });
+    }
+    Ok(Contents { bytes, loose_mode: loose_mode(&meta) })
+}
+
 /// Why `path` must not be used, in words that name it; `None` when it may be.
 #[cfg(unix)]
 fn unsafe_because(path: &Path, meta: &Metadata, want_dir: bool) -> Option<String> {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClientAuth, Credential, CredentialKind, OAuthGrant, UserInfo};
+use super::{ClientAuth, ClientJwt, Credential, CredentialKind, OAuthGrant, Unattended, UserInfo};
 use crate::secret::{Secret, check_token_shape};
 
 /// One credential as stored: everything but the server, which is the key.
@@ -41,6 +41,9 @@ pub(crate) struct OAuthRecord {
     pub resource: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Grants without a person; records written before them have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unattended: Option<Unattended>,
 }
 
 impl OAuthRecord {
@@ -63,6 +66,7 @@ impl OAuthRecord {
             revocation_endpoint: grant.revocation_endpoint.as_ref().map(ToString::to_string),
             resource: grant.resource.clone(),
             scope: grant.scope.clone(),
+            unattended: grant.unattended.clone(),
         })
     }
 
@@ -81,6 +85,7 @@ impl OAuthRecord {
             }
             Ok(parsed)
         };
+        check_unattended(self.client_auth, self.unattended.as_ref())?;
         let token_endpoint = endpoint(&self.token_endpoint, "token endpoint")?;
         let revocation_endpoint =
             self.revocation_endpoint.as_deref().map(|url| endpoint(url, "revocation endpoint")).transpose()?;
@@ -94,7 +99,32 @@ impl OAuthRecord {
             revocation_endpoint,
             resource: self.resource,
             scope: self.scope,
+            unattended: self.unattended,
         })
+    }
+}
+
+/// A client that signs its requests needs to know with what; the files it names are absolute
+/// (a renewal runs from any directory), the algorithm one agentview signs with.
+fn check_unattended(auth: ClientAuth, unattended: Option<&Unattended>) -> Result<(), String> {
+    let jwt = unattended.and_then(|u| u.client_jwt.as_ref());
+    match (auth, jwt) {
+        (ClientAuth::PrivateKeyJwt, None) => Err("the stored client signs with a key, but names none".into()),
+        (ClientAuth::PrivateKeyJwt, Some(ClientJwt::Key { path, alg, .. })) => {
+            if !path.is_absolute() {
+                return Err("the stored client key path is not absolute".into());
+            }
+            if !crate::login::oauth::SIGNING_ALGS.contains(&alg.as_str()) {
+                return Err("the stored client key's algorithm is not one agentview signs with".into());
+            }
+            Ok(())
+        }
+        (ClientAuth::PrivateKeyJwt, Some(ClientJwt::AssertionFile { path })) if !path.is_absolute() => {
+            Err("the stored client assertion path is not absolute".into())
+        }
+        (ClientAuth::PrivateKeyJwt, Some(_)) => Ok(()),
+        (_, Some(_)) => Err("the stored client names a key but does not sign with it".into()),
+        (_, None) => Ok(()),
     }
 }
 
@@ -192,6 +222,7 @@ mod tests {
                 revocation_endpoint: Some(reqwest::Url::parse("https://as.example/revoke").unwrap()),
                 resource: "https://a.example/mcp".into(),
                 scope: Some("mcp:read".into()),
+                unattended: None,
             }),
             ..credential("at-1")
         }
@@ -229,6 +260,42 @@ mod tests {
             "client_auth":"none","token_endpoint":"file:///etc/passwd","resource":"r"}}"#;
         let rec: Record = serde_json::from_str(json).unwrap();
         assert!(rec.into_credential("s").is_err(), "a token endpoint that is not http(s)");
+    }
+
+    #[test]
+    fn grants_without_a_person_round_trip_and_are_checked() {
+        use crate::store::{Unattended, UnattendedGrant};
+        let mut c = oauth_credential();
+        let grant = c.oauth.as_mut().unwrap();
+        grant.refresh_token = None;
+        grant.client_auth = ClientAuth::PrivateKeyJwt;
+        grant.unattended = Some(Unattended {
+            grant: UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None },
+            client_jwt: Some(ClientJwt::Key { path: "/keys/ci.pem".into(), alg: "ES256".into(), key_id: None }),
+        });
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(json.contains(r#""grant":"id_jag","idp":"https://idp.example""#), "{json}");
+        assert!(json.contains(r#""kind":"key","path":"/keys/ci.pem","alg":"ES256""#), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
+        let stored = |unattended: &str, auth: &str| {
+            let json = format!(
+                r#"{{"kind":"oauth","token":"t","created_at":1,"oauth":{{"issuer":"i","client_id":"c",
+                "client_auth":"{auth}","token_endpoint":"https://as.example/token","resource":"r"{unattended}}}}}"#
+            );
+            serde_json::from_str::<Record>(&json).unwrap().into_credential("s")
+        };
+        assert!(stored(r#","unattended":{"grant":"client_credentials"}"#, "client_secret_basic").is_ok());
+        assert!(stored(r#","unattended":{"grant":"client_credentials"}"#, "private_key_jwt").is_err(), "no key named");
+        let relative =
+            r#","unattended":{"grant":"client_credentials","client_jwt":{"kind":"key","path":"k.pem","alg":"ES256"}}"#;
+        assert!(stored(relative, "private_key_jwt").is_err(), "a relative path");
+        let unknown_alg =
+            r#","unattended":{"grant":"client_credentials","client_jwt":{"kind":"key","path":"/k.pem","alg":"HS256"}}"#;
+        assert!(stored(unknown_alg, "private_key_jwt").is_err(), "an algorithm agentview does not sign with");
+        let file = r#","unattended":{"grant":"client_credentials","client_jwt":{"kind":"assertion_file","path":"/run/token"}}"#;
+        assert!(stored(file, "private_key_jwt").is_ok());
+        assert!(stored(file, "client_secret_post").is_err(), "a file for a client that does not sign");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod fixture;
+pub mod idp;
 pub mod peers;
 pub mod ports;
 pub mod server;

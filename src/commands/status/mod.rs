@@ -9,12 +9,24 @@ use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601, unix_now};
 use crate::credential::{Door, Found};
 use crate::error::Exit;
+use crate::login::oauth::renew::renewable;
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::UserInfo;
+use crate::store::{OAuthGrant, UnattendedGrant, UserInfo};
 
 mod check;
 mod list;
+
+/// How the grant got its token: `authorization_code` (a login in the browser),
+/// `client_credentials`, `jwt_bearer` (an ID-JAG), or `idp_sign_in`.
+fn grant_name(grant: &OAuthGrant) -> &'static str {
+    match grant.unattended.as_ref().map(|u| &u.grant) {
+        None => "authorization_code",
+        Some(UnattendedGrant::ClientCredentials) => "client_credentials",
+        Some(UnattendedGrant::IdJag { .. }) => "jwt_bearer",
+        Some(UnattendedGrant::IdpSignIn) => "idp_sign_in",
+    }
+}
 
 /// The lines of a report, written to stdout at once: the report is the command's answer, so it
 /// goes where data goes; hints and errors stay on stderr.
@@ -94,7 +106,14 @@ fn json_report(
         doc["issuer"] = json!(grant.issuer);
         doc["scope"] = json!(grant.scope);
         // A token whose expiry is unknown is never found due: nothing renews it on its own.
-        doc["renews"] = json!(grant.refresh_token.is_some() && credential.expires_at.is_some());
+        doc["renews"] = json!(renewable(grant) && credential.expires_at.is_some());
+        doc["grant"] = json!(grant_name(grant));
+        if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
+            doc["identity_provider"] = json!(idp);
+        }
+    }
+    if let Some(variables) = &found.from_environment {
+        doc["from_environment"] = json!(variables);
     }
     if let Some(verdict) = check {
         doc["check"] = check::to_json(verdict);
@@ -124,17 +143,26 @@ fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: b
         if let Some(scope) = &grant.scope {
             report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
         }
-        let renews = match (&grant.refresh_token, credential.expires_at) {
-            (Some(_), Some(_)) => "automatically, before it expires",
-            (Some(_), None) => {
-                "not on its own: the expiry is unknown (the server did not say), so agentview cannot \
-                 tell when; log in again (login --force) if the server refuses it"
+        let renews = match (renewable(grant), credential.expires_at, grant.unattended.as_ref().map(|u| &u.grant)) {
+            (true, Some(_), Some(UnattendedGrant::ClientCredentials)) => {
+                "automatically, before it expires (the client credentials grant runs again)".to_string()
             }
-            (None, _) => "no (no refresh token)",
+            (true, Some(_), Some(UnattendedGrant::IdJag { idp, .. })) => format!(
+                "automatically, before it expires (a new ID-JAG from the identity provider {})",
+                crate::sanitize::line(idp, 200)
+            ),
+            (true, Some(_), _) => "automatically, before it expires".to_string(),
+            (true, None, _) => "not on its own: the expiry is unknown (the server did not say), so agentview cannot \
+                 tell when; log in again (login --force) if the server refuses it"
+                .to_string(),
+            (false, _, _) => "no (no refresh token)".to_string(),
         };
         report.line(&format!("  renews:  {renews}"));
     }
     report.line(&format!("  source:  {} ({})", found.source.as_str(), found.location));
+    if let Some(variables) = &found.from_environment {
+        report.line(&format!("  from:    {variables}; the token is cached in the store above"));
+    }
     let expiry = match credential.expires_at {
         Some(at) if at > now => format!("{} (in {})", iso8601(at), countdown(std::time::Duration::from_secs(at - now))),
         Some(at) => format!("{} (expired)", iso8601(at)),

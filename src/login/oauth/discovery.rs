@@ -278,6 +278,13 @@ pub async fn protected_resource(
 /// The authorization server's metadata, whose `issuer` must be the one we asked for. `reach`:
 /// where the MCP server is, which bounds where its endpoints may be.
 pub async fn auth_server(http: &Http, issuer: &str, reach: Reach) -> Result<AuthServer, OAuthError> {
+    let doc = auth_server_document(http, issuer, reach).await?;
+    parse_auth_server(&doc, issuer, reach)
+}
+
+/// The authorization server's metadata document, from the first well-known URL that has one;
+/// its `issuer` is the one asked for.
+pub async fn auth_server_document(http: &Http, issuer: &str, reach: Reach) -> Result<Map<String, Value>, OAuthError> {
     const WHAT: &str = "the authorization server metadata";
     let issuer_url = endpoint_url(issuer, "issuer", reach)?;
     let mut last_problem = None;
@@ -302,7 +309,7 @@ pub async fn auth_server(http: &Http, issuer: &str, reach: Reach) -> Result<Auth
                 crate::sanitize::line(issuer, 200)
             )));
         }
-        return parse_auth_server(&doc, issuer, reach);
+        return Ok(doc);
     }
     Err(OAuthError::NotOffered(format!(
         "no authorization server metadata for {} ({})",
@@ -383,11 +390,11 @@ pub fn endpoint_url(raw: &str, name: &str, reach: Reach) -> Result<Url, OAuthErr
     Ok(url)
 }
 
-fn string(doc: &Map<String, Value>, name: &str) -> Option<String> {
+pub(super) fn string(doc: &Map<String, Value>, name: &str) -> Option<String> {
     doc.get(name).and_then(Value::as_str).map(str::to_string)
 }
 
-fn strings(doc: &Map<String, Value>, name: &str) -> Vec<String> {
+pub(super) fn strings(doc: &Map<String, Value>, name: &str) -> Vec<String> {
     doc.get(name)
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())

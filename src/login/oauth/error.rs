@@ -38,6 +38,17 @@ pub enum OAuthError {
     /// The callback failed its state or issuer check.
     #[error("{0}")]
     Callback(String),
+    /// A grant without a person: the authorization server does not take this client (a wrong
+    /// secret or key, a client not allowed the grant, an assertion it refuses).
+    #[error("the authorization server refused the client \"{client_id}\": {error}{}", describe(.description))]
+    ClientRefused { client_id: String, error: ErrorCode, description: Option<String> },
+    /// What a grant without a person proves itself with cannot be used: a key or assertion file,
+    /// an ID token that expired, a sign-in at the identity provider that is gone.
+    #[error("{0}")]
+    Proof(String),
+    /// The company's identity provider refused (`access_denied`, `invalid_target`, ...).
+    #[error("the identity provider {idp} refused: {error}{}", describe(.description))]
+    IdpRefused { idp: String, error: ErrorCode, description: Option<String> },
     /// The loopback listener for the browser's redirect could not be bound.
     #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
     Listen(#[source] std::io::Error),
@@ -153,7 +164,8 @@ impl OAuthError {
     /// The failure for a user, with its exit code: denied 5, a dead grant 4, everything else 7.
     pub fn into_failure(self, doing: &str) -> Failure {
         let exit = match &self {
-            OAuthError::Denied { .. } => Exit::Denied,
+            OAuthError::Denied { .. } | OAuthError::IdpRefused { .. } => Exit::Denied,
+            OAuthError::ClientRefused { .. } | OAuthError::Proof(_) => Exit::NotLoggedIn,
             OAuthError::Listen(_) => Exit::Other,
             e if e.is_invalid_grant() => Exit::NotLoggedIn,
             _ => Exit::Server,

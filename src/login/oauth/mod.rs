@@ -1,17 +1,24 @@
 //! MCP authorization: OAuth 2.1 with PKCE in the browser, a redirect to a loopback listener
 //! (or pasted back), tokens that renew themselves, revocation on logout.
 
+pub mod client_credentials;
 pub(crate) mod discovery;
+pub mod enterprise;
 mod error;
 mod grant;
+pub mod idp;
+pub mod jwt;
 mod loopback;
 mod methods;
 mod pkce;
+pub mod proof;
 mod redirect;
 mod registration;
 pub(crate) mod renew;
 pub(crate) mod revoke;
 mod scope;
+pub mod token_exchange;
+pub mod unattended;
 
 // The library's OAuth: find the server's setup, start an authorization for the browser, take
 // the callback, exchange the code. The readers of what servers and browsers send are public
@@ -19,10 +26,12 @@ mod scope;
 pub use discovery::{AuthServer, Challenge, Discovered, ProtectedResource, discover, parse_challenge};
 pub use error::{ErrorCode, OAuthError};
 pub use grant::{Authorization, Tokens, parse_tokens};
+pub use jwt::SIGNING_ALGS;
 pub use loopback::{Listener, Params, RedirectUri, parse_query, pasted_params};
 pub use methods::AuthMethods;
+pub use proof::ClientProof;
 pub use redirect::{Identity, Notes, Pending, Started, begin};
-pub use registration::{Client, ClientChoice, RegistrationCache};
+pub use registration::{CLIENT_ASSERTION_TYPE, Client, ClientChoice, RegistrationCache};
 pub use scope::choose_scope;
 
 use super::context::{LoginContext, interrupted};
@@ -290,6 +299,7 @@ fn credential(
             revocation_endpoint: server.revocation_endpoint.clone(),
             resource,
             scope: tokens.scope.or(scope),
+            unattended: None,
         }),
     }
 }

@@ -61,6 +61,16 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// A request built elsewhere (an identity provider's sign-in), answered at `token_endpoint`.
+    pub fn new(client: Client, authorization: Authorization, token_endpoint: Url) -> Pending {
+        Pending { client, authorization, token_endpoint }
+    }
+
+    /// Where its code is exchanged.
+    pub fn token_endpoint(&self) -> &Url {
+        &self.token_endpoint
+    }
+
     /// The URL to open in the browser.
     pub fn url(&self) -> &Url {
         &self.authorization.url

@@ -15,6 +15,9 @@ use crate::secret::{Secret, check_token_shape};
 use crate::store::ClientAuth;
 use crate::store::private::{PrivateDir, PrivateError};
 
+/// `client_assertion_type` of a client that authenticates with a JWT (RFC 7523 section 2.2).
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
 /// The client identity used for one authorization.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Client {
@@ -58,6 +61,13 @@ impl Client {
                 form.push(("client_id", &self.client_id));
                 Some((self.client_id.as_str(), secret))
             }
+            // RFC 7523 section 2.2: the secret is the JWT made (or read) for this one request.
+            ClientAuth::PrivateKeyJwt => {
+                form.push(("client_id", &self.client_id));
+                form.push(("client_assertion_type", CLIENT_ASSERTION_TYPE));
+                form.push(("client_assertion", secret));
+                None
+            }
         }
     }
 
@@ -78,6 +88,15 @@ impl Client {
             Some(_) => secret_method(&server.token_auth_methods),
         };
         Client { client_id: client_id.to_string(), client_secret, auth, redirect_uri: None }
+    }
+}
+
+impl Client {
+    /// A client with a secret, authenticating the way the server's `methods` say (for the grants
+    /// without a person, whose server metadata is read apart from the browser login's).
+    pub fn with_secret(client_id: &str, client_secret: Secret, methods: &AuthMethods) -> Client {
+        let auth = secret_method(methods);
+        Client { client_id: client_id.to_string(), client_secret: Some(client_secret), auth, redirect_uri: None }
     }
 }
 

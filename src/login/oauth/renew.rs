@@ -1,13 +1,16 @@
-//! Renewing a stored OAuth grant: the step is chosen by what the grant is. Today that is the
-//! refresh token; a grant without one (client credentials) would renew by running itself again,
-//! and plugs in as another [`Renewal`].
+//! Renewing a stored OAuth grant: the step is chosen by what the grant is. A browser login's
+//! grant trades its refresh token; a grant without a person (client credentials, the JWT-bearer
+//! grant of enterprise-managed authorization) runs itself again; a sign-in at an identity
+//! provider renews its ID token with the provider's refresh token.
 
 use super::error::OAuthError;
 use super::grant::{self, Tokens};
 use super::registration::Client;
+use super::{client_credentials, enterprise, idp};
+use crate::clock::unix_now;
 use crate::http::Http;
 use crate::secret::Secret;
-use crate::store::{Credential, CredentialKind, OAuthGrant};
+use crate::store::{Credential, CredentialKind, OAuthGrant, StoreConfig, UnattendedGrant};
 
 /// Renew a token this many seconds before it expires.
 pub const SKEW_SECS: u64 = 60;
@@ -17,11 +20,22 @@ pub const SKEW_SECS: u64 = 60;
 pub enum Renewal<'a> {
     /// Trade the refresh token at the token endpoint (RFC 6749 section 6).
     RefreshToken(&'a Secret),
+    /// Run the client credentials grant again.
+    ClientCredentials,
+    /// Exchange the sign-in at the identity provider for a new ID-JAG, and that for a token.
+    IdJag,
+    /// Renew the sign-in at an identity provider with its refresh token.
+    IdpSignIn,
 }
 
 /// The renewal step for `grant`; `None` when it cannot be renewed (no refresh token).
 pub fn renewal(grant: &OAuthGrant) -> Option<Renewal<'_>> {
-    grant.refresh_token.as_ref().map(Renewal::RefreshToken)
+    match grant.unattended.as_ref().map(|u| &u.grant) {
+        None => grant.refresh_token.as_ref().map(Renewal::RefreshToken),
+        Some(UnattendedGrant::ClientCredentials) => Some(Renewal::ClientCredentials),
+        Some(UnattendedGrant::IdJag { .. }) => Some(Renewal::IdJag),
+        Some(UnattendedGrant::IdpSignIn) => grant.refresh_token.as_ref().map(|_| Renewal::IdpSignIn),
+    }
 }
 
 /// Whether the grant can get a new access token without a person.
@@ -38,12 +52,17 @@ pub fn is_due(credential: &Credential, now: u64) -> bool {
 }
 
 /// New tokens for `grant`, from the step its kind calls for. `Ok(None)`: nothing to renew with.
-pub async fn renew(http: &Http, grant: &OAuthGrant) -> Result<Option<Tokens>, OAuthError> {
+/// `stores`: where the sign-in an ID-JAG comes from is kept.
+pub async fn renew(http: &Http, grant: &OAuthGrant, stores: &StoreConfig) -> Result<Option<Tokens>, OAuthError> {
+    let now = unix_now();
     match renewal(grant) {
         Some(Renewal::RefreshToken(refresh_token)) => {
             let client = Client::of_grant(grant);
             grant::refresh(http, &grant.token_endpoint, &client, refresh_token, &grant.resource).await.map(Some)
         }
+        Some(Renewal::ClientCredentials) => client_credentials::renew(http, grant, now).await.map(Some),
+        Some(Renewal::IdJag) => enterprise::renew(http, grant, stores, now).await.map(Some),
+        Some(Renewal::IdpSignIn) => idp::refresh(http, grant, now).await.map(Some),
         None => Ok(None),
     }
 }
@@ -90,6 +109,7 @@ mod tests {
                 revocation_endpoint: None,
                 resource: "https://a.example/mcp".into(),
                 scope: None,
+                unattended: None,
             }),
         }
     }
@@ -105,6 +125,25 @@ mod tests {
         let mut bearer = oauth(Some(0), true);
         bearer.kind = CredentialKind::Bearer;
         assert!(!is_due(&bearer, 1000));
+    }
+
+    #[test]
+    fn grants_without_a_person_renew_by_running_again() {
+        use crate::store::{Unattended, UnattendedGrant};
+        let with = |grant: UnattendedGrant, refresh: bool| {
+            let mut c = oauth(Some(1000), refresh);
+            if let Some(g) = c.oauth.as_mut() {
+                g.unattended = Some(Unattended { grant, client_jwt: None });
+            }
+            c
+        };
+        let cc = with(UnattendedGrant::ClientCredentials, false);
+        assert!(is_due(&cc, 1000), "no refresh token, and still renewable");
+        assert!(matches!(cc.oauth.as_ref().and_then(renewal), Some(Renewal::ClientCredentials)));
+        let id_jag = with(UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None }, false);
+        assert!(matches!(id_jag.oauth.as_ref().and_then(renewal), Some(Renewal::IdJag)));
+        assert!(is_due(&with(UnattendedGrant::IdpSignIn, true), 1000));
+        assert!(!is_due(&with(UnattendedGrant::IdpSignIn, false), 0), "a sign-in without a refresh token");
     }
 
     #[test]

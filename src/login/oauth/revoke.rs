@@ -20,19 +20,28 @@ pub enum Revoked {
     Done { not_revocable: Vec<&'static str> },
 }
 
-/// Revoke both tokens at the grant's revocation endpoint.
-pub async fn revoke(http: &Http, grant: &OAuthGrant, access_token: &Secret) -> Result<Revoked, OAuthError> {
+/// Revoke both tokens at the grant's revocation endpoint, as `client` (the grant's, or, for a
+/// client that signs its requests, one with a fresh assertion: a grant without a person has only
+/// its access token to revoke). Without `access_token` only the refresh token (a sign-in at an
+/// identity provider holds an ID token, which is no access token).
+pub async fn revoke(
+    http: &Http,
+    grant: &OAuthGrant,
+    client: &Client,
+    access_token: Option<&Secret>,
+) -> Result<Revoked, OAuthError> {
     let Some(endpoint) = &grant.revocation_endpoint else { return Ok(Revoked::NoEndpoint) };
-    let client = Client::of_grant(grant);
     // The refresh token first: revoking it ends the whole grant at most servers.
     let mut tokens = Vec::new();
     if let Some(refresh) = &grant.refresh_token {
         tokens.push((refresh, "refresh_token"));
     }
-    tokens.push((access_token, "access_token"));
+    if let Some(access_token) = access_token {
+        tokens.push((access_token, "access_token"));
+    }
     let mut not_revocable = Vec::new();
     for (token, hint) in tokens {
-        if !revoke_one(http, endpoint, &client, token, hint).await? {
+        if !revoke_one(http, endpoint, client, token, hint).await? {
             not_revocable.push(hint);
         }
     }

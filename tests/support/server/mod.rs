@@ -2,10 +2,13 @@
 
 mod client_tools;
 mod fault_response;
+pub mod jwt;
 mod mcp_layer;
 mod oauth;
+mod oauth_assertion;
 mod oauth_authorize;
 mod oauth_bearer;
+mod oauth_grants;
 mod oauth_pages;
 mod oauth_register;
 mod oauth_state;

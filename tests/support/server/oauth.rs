@@ -237,7 +237,7 @@ fn as_metadata(app: &App) -> (Response, Option<&'static str>) {
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "response_types_supported": ["code"],
-        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "grant_types_supported": grant_types(cfg),
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": cfg.token_auth_methods,
         "scopes_supported": cfg.scopes_supported,
@@ -245,6 +245,9 @@ fn as_metadata(app: &App) -> (Response, Option<&'static str>) {
     });
     if cfg.dcr {
         doc["registration_endpoint"] = json!(format!("{issuer}/register"));
+    }
+    if !cfg.signing_algs.is_empty() {
+        doc["token_endpoint_auth_signing_alg_values_supported"] = json!(cfg.signing_algs);
     }
     if cfg.revocation {
         doc["revocation_endpoint"] = json!(format!("{issuer}/revoke"));
@@ -259,4 +262,15 @@ fn as_metadata(app: &App) -> (Response, Option<&'static str>) {
         _ => {}
     }
     (json_response(200, doc), fault.map(|f| f.name()))
+}
+
+fn grant_types(cfg: &OAuthConfig) -> Vec<&'static str> {
+    let mut grants = vec!["authorization_code", "refresh_token"];
+    if cfg.client_credentials {
+        grants.push("client_credentials");
+    }
+    if cfg.trusted_idp.is_some() {
+        grants.push(super::oauth_grants::JWT_BEARER);
+    }
+    grants
 }

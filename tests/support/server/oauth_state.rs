@@ -79,6 +79,8 @@ pub(crate) struct OAuthState {
     pub records: VecDeque<(u64, OAuthRecord)>,
     pub next_seq: u64,
     pub counts: OAuthCounts,
+    /// The `jti` of every JWT taken so far (client assertions, ID-JAGs): a second use is refused.
+    pub seen_jti: std::collections::HashSet<String>,
 }
 
 impl OAuthState {

@@ -13,7 +13,7 @@ use super::oauth::{OAuthRequest, json_response, oauth_error};
 use super::oauth_state::{CODE_TTL, Client};
 use super::state::App;
 
-type Answer = (Response, Option<&'static str>);
+pub(crate) type Answer = (Response, Option<&'static str>);
 
 pub(crate) fn plain(r: Response) -> Answer {
     (r, None)
@@ -43,6 +43,9 @@ fn basic_credentials(req: &OAuthRequest) -> Option<(String, String)> {
 /// The authenticated client, per its registered method (pre-registered: either secret method).
 fn authenticate(app: &App, req: &OAuthRequest) -> Result<Client, Box<Response>> {
     let cfg = app.oauth().ok_or_else(|| Box::new(oauth_error(404, "not_found", "no OAuth")))?;
+    if req.param("client_assertion").is_some() || req.param("client_assertion_type").is_some() {
+        return super::oauth_assertion::authenticate(app, req);
+    }
     let basic = basic_credentials(req);
     if req.rec.authorization.is_some() && basic.is_none() {
         return Err(Box::new(invalid_client(req, "malformed Basic credentials")));
@@ -114,6 +117,8 @@ pub(crate) fn token(app: &App, req: &OAuthRequest) -> Answer {
     match req.param("grant_type") {
         Some("authorization_code") => plain(code_grant(app, req, &client)),
         Some("refresh_token") => refresh_grant(app, req, &client),
+        Some("client_credentials") => super::oauth_grants::client_credentials(app, req, &client),
+        Some(super::oauth_grants::JWT_BEARER) => super::oauth_grants::jwt_bearer(app, req, &client),
         Some(other) => {
             plain(oauth_error(400, "unsupported_grant_type", &format!("grant_type {other} is not supported")))
         }

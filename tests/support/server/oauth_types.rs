@@ -43,6 +43,25 @@ pub struct OAuthConfig {
     pub preregistered: Vec<(String, Option<String>)>,
     /// The 401 challenge on `/mcp` carries `resource_metadata="<PRM URL>"`.
     pub challenge_resource_metadata: bool,
+    /// Offer the client credentials grant (and list it in `grant_types_supported`): confidential
+    /// clients only, `resource` required and exact, no refresh token.
+    pub client_credentials: bool,
+    /// Take ID-JAGs from this identity provider with the JWT-bearer grant (listed too).
+    pub trusted_idp: Option<TrustedIdp>,
+    /// Clients that authenticate with a JWT signed by one of their keys (`private_key_jwt`, RFC
+    /// 7523 section 2.2): the client id and its public keys (JWKs). The assertion's `iss` and
+    /// `sub` must be the client id, `aud` the issuer, `exp` ahead and at most 5 minutes away,
+    /// its `jti` never seen before, its signature one of the keys'.
+    pub key_clients: Vec<(String, Vec<serde_json::Value>)>,
+    /// `token_endpoint_auth_signing_alg_values_supported` (left out when empty).
+    pub signing_algs: Vec<String>,
+}
+
+/// An identity provider whose ID-JAGs the authorization server takes: its issuer and keys.
+#[derive(Clone, Debug)]
+pub struct TrustedIdp {
+    pub issuer: String,
+    pub keys: Vec<serde_json::Value>,
 }
 
 impl Default for OAuthConfig {
@@ -61,6 +80,10 @@ impl Default for OAuthConfig {
             token_auth_methods: ["none", "client_secret_basic", "client_secret_post"].map(String::from).to_vec(),
             preregistered: Vec::new(),
             challenge_resource_metadata: true,
+            client_credentials: false,
+            trusted_idp: None,
+            key_clients: Vec::new(),
+            signing_algs: Vec::new(),
         }
     }
 }
@@ -205,4 +228,8 @@ pub struct OAuthCounts {
     pub revocations: usize,
     /// `/mcp` requests answered 401 / 403 by the token check.
     pub rejected_on_mcp: usize,
+    /// Tokens issued by the client credentials grant.
+    pub client_credentials_grants: usize,
+    /// Tokens issued by the JWT-bearer grant (for an ID-JAG).
+    pub jwt_bearer_grants: usize,
 }

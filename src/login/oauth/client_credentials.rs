@@ -1,0 +1,114 @@
+//! OAuth client credentials (the MCP extension `io.modelcontextprotocol/oauth-client-credentials`):
+//! a CI job or a service gets a token as itself, with a secret, its private key, or a token
+//! someone else issued for it (workload identity). Used by `login --client-credentials`, by
+//! `token` and `exec` with the client in the environment, and by the renewal, which runs the
+//! grant again (there is no refresh token).
+
+use reqwest::Url;
+
+use super::error::OAuthError;
+use super::grant::Tokens;
+use super::proof::{self, ClientProof};
+use super::registration::Client;
+use super::unattended::{self, CLIENT_CREDENTIALS, Target};
+use crate::http::Http;
+use crate::login::LoginContext;
+use crate::login::context::interrupted_or;
+use crate::store::{Credential, OAuthGrant, Unattended, UnattendedGrant};
+
+/// The grant's token request: `resource` always, `scope` when there is one.
+pub async fn request(
+    http: &Http,
+    token_endpoint: &Url,
+    client: &Client,
+    resource: &str,
+    scope: Option<&str>,
+) -> Result<Tokens, OAuthError> {
+    let mut form = vec![("grant_type", CLIENT_CREDENTIALS), ("resource", resource)];
+    if let Some(scope) = scope {
+        form.push(("scope", scope));
+    }
+    unattended::token_request(http, token_endpoint, client, form).await
+}
+
+/// What a client credentials login got: the credential (not yet stored) and what to tell.
+#[derive(Debug)]
+pub struct Obtained {
+    pub credential: Credential,
+    /// How the client authenticated, for a progress line.
+    pub how: String,
+    /// Something the user should know (a key others can read).
+    pub note: Option<String>,
+}
+
+/// Find the server's authorization server, check it offers the grant and takes the client's
+/// proof (before anything secret is sent), and run the grant. `server_key`: the store key.
+pub async fn obtain(
+    http: &Http,
+    server: &Url,
+    server_key: &str,
+    client_id: &str,
+    proof: &ClientProof,
+    scope: Option<&str>,
+    now: u64,
+) -> Result<Obtained, OAuthError> {
+    let target = unattended::discover(http, server).await?;
+    obtain_at(http, &target, server_key, client_id, proof, scope, now).await
+}
+
+/// [`obtain`] with the server already found.
+pub async fn obtain_at(
+    http: &Http,
+    target: &Target,
+    server_key: &str,
+    client_id: &str,
+    proof: &ClientProof,
+    scope: Option<&str>,
+    now: u64,
+) -> Result<Obtained, OAuthError> {
+    target.server.require_grant(CLIENT_CREDENTIALS, "the client credentials grant")?;
+    let settled = proof::settle(client_id, proof, &target.server, now)?;
+    let scope = unattended::choose_scope(scope, &target.resource);
+    let tokens =
+        request(http, &target.server.token_endpoint, &settled.client, &target.resource.resource, scope.as_deref())
+            .await?;
+    let how = match &settled.jwt {
+        Some(crate::store::ClientJwt::Key { alg, .. }) => format!("private_key_jwt ({alg})"),
+        Some(crate::store::ClientJwt::AssertionFile { .. }) => "private_key_jwt (an assertion file)".into(),
+        None => settled.client.auth.as_str().into(),
+    };
+    let unattended = Unattended { grant: UnattendedGrant::ClientCredentials, client_jwt: settled.jwt };
+    let credential = unattended::credential(server_key, target, &settled.client, unattended, tokens, scope, now);
+    Ok(Obtained { credential, how, note: settled.note })
+}
+
+/// Run the grant again for a stored credential: its kept secret, or a fresh assertion from its
+/// key or assertion file; the same resource and scope.
+pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, OAuthError> {
+    let client = proof::client_of_grant(grant, now)?;
+    request(http, &grant.token_endpoint, &client, &grant.resource, grant.scope.as_deref()).await
+}
+
+/// `login --client-credentials`: the credential, not yet stored.
+pub async fn login(ctx: &LoginContext<'_>, client_id: &str, proof: &ClientProof) -> anyhow::Result<Credential> {
+    let LoginContext { login, settings, output, .. } = *ctx;
+    output.info(&format!(
+        "Logging in as the client \"{}\" with client credentials (no browser, no person).",
+        crate::sanitize::line(client_id, 200)
+    ));
+    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
+        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
+    let now = ctx.clock.unix_now();
+    let server = settings.server.url();
+    let obtained = interrupted_or(
+        ctx,
+        obtain(&http, server, settings.server.as_str(), client_id, proof, login.scope.as_deref(), now),
+    )
+    .await?
+    .map_err(|e| e.into_failure("the client credentials login failed"))?;
+    if let Some(note) = &obtained.note {
+        output.warn(note);
+    }
+    output.verbose(&format!("authenticated with {}", obtained.how));
+    Ok(obtained.credential)
+}

@@ -1,0 +1,290 @@
+//! The company's identity provider (enterprise-managed authorization): its metadata, the
+//! person's sign-in there (OpenID Connect in the browser: PKCE, a nonce, the same loopback
+//! listener and paste-back as the MCP login), kept as a credential of its own under the
+//! provider's issuer, and renewed with the provider's refresh token, so the next server needs no
+//! browser.
+
+use reqwest::Url;
+use serde_json::Value;
+
+use super::error::{ErrorCode, OAuthError, json_object};
+use super::grant::{Authorization, Tokens, parse_tokens};
+use super::jwt;
+use super::loopback::Listener;
+use super::pkce::{Pkce, random_token};
+use super::redirect::{DEFAULT_CALLBACK_PATH, Pending};
+use super::registration::Client;
+use super::renew::SKEW_SECS;
+use super::unattended::TokenServer;
+use crate::http::{Http, Reply};
+use crate::login::LoginContext;
+use crate::login::context::interrupted_or;
+use crate::secret::{Secret, check_token_shape};
+use crate::server_url::{Reach, ServerUrl};
+use crate::store::{self, Credential, CredentialKind, OAuthGrant, Source, StoreConfig, Unattended, UnattendedGrant};
+
+/// The store key of the sign-in at `issuer`: the issuer in the normal form of a server URL, so
+/// `agentview --server ISSUER status` and `logout` reach it too.
+pub fn key(issuer: &str) -> String {
+    ServerUrl::parse(issuer).map(|u| u.as_str().to_string()).unwrap_or_else(|_| issuer.to_string())
+}
+
+/// The identity provider's metadata (OpenID Connect discovery, or RFC 8414), its endpoints no
+/// closer in than its issuer.
+pub async fn discover(http: &Http, issuer: &str) -> Result<TokenServer, OAuthError> {
+    let url = Url::parse(issuer).map_err(|_| {
+        OAuthError::invalid("the identity provider", format!("\"{}\" is not a URL", crate::sanitize::line(issuer, 200)))
+    })?;
+    TokenServer::discover(http, issuer, Reach::of(url.host_str().unwrap_or_default())).await
+}
+
+/// agentview's client at the identity provider: its secret the way the provider prefers, or a
+/// public client.
+pub fn client(client_id: &str, secret: Option<Secret>, server: &TokenServer) -> Client {
+    match secret {
+        Some(secret) => Client::with_secret(client_id, secret, &server.auth_methods),
+        None => Client {
+            client_id: client_id.to_string(),
+            client_secret: None,
+            auth: crate::store::ClientAuth::None,
+            redirect_uri: None,
+        },
+    }
+}
+
+/// A sign-in: the ID token, and the refresh token that renews it.
+#[derive(Debug)]
+pub struct SignIn {
+    pub id_token: Secret,
+    pub expires_at: Option<u64>,
+    pub refresh_token: Option<Secret>,
+    pub scope: Option<String>,
+}
+
+/// The sign-in as a credential to keep under [`key`]`(issuer)`.
+pub fn credential(issuer: &str, server: &TokenServer, client: &Client, sign_in: SignIn, now: u64) -> Credential {
+    Credential {
+        server: key(issuer),
+        kind: CredentialKind::OAuth,
+        secret: sign_in.id_token,
+        expires_at: sign_in.expires_at,
+        user: None,
+        created_at: now,
+        oauth: Some(OAuthGrant {
+            refresh_token: sign_in.refresh_token,
+            issuer: issuer.to_string(),
+            client_id: client.client_id.clone(),
+            client_secret: client.client_secret.clone(),
+            client_auth: client.auth,
+            token_endpoint: server.token_endpoint.clone(),
+            revocation_endpoint: server.revocation_endpoint.clone(),
+            resource: issuer.to_string(),
+            scope: sign_in.scope,
+            unattended: Some(Unattended { grant: UnattendedGrant::IdpSignIn, client_jwt: None }),
+        }),
+    }
+}
+
+/// Whether a kept sign-in's ID token can still be exchanged at `now` (a minute to spare).
+pub fn is_fresh(credential: &Credential, now: u64) -> bool {
+    credential.expires_at.is_some_and(|at| at > now.saturating_add(SKEW_SECS))
+}
+
+/// The sign-in kept for `issuer`, and the store that holds it: the first store with one.
+pub async fn load(stores: &StoreConfig, issuer: &str) -> Option<(Credential, Source)> {
+    let (config, key) = (stores.clone(), key(issuer));
+    tokio::task::spawn_blocking(move || {
+        store::stores_for_read(&config).into_iter().find_map(|store| match store.load(&key) {
+            Ok(Some(credential)) if is_sign_in(&credential) => Some((credential, store.source())),
+            _ => None,
+        })
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+fn is_sign_in(credential: &Credential) -> bool {
+    credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
+}
+
+/// Keep a renewed sign-in in the store it came from.
+pub async fn save_to(stores: &StoreConfig, source: Source, credential: &Credential) -> Result<(), OAuthError> {
+    let (config, credential) = (stores.clone(), credential.clone());
+    let saved = tokio::task::spawn_blocking(move || {
+        let store = store::stores_for_read(&config).into_iter().find(|s| s.source() == source)?;
+        Some(store.save(&credential).map_err(|e| e.to_string()))
+    })
+    .await;
+    match saved {
+        Ok(Some(Ok(()))) => Ok(()),
+        Ok(Some(Err(why))) => Err(OAuthError::Proof(format!("the renewed sign-in could not be stored: {why}"))),
+        _ => Err(OAuthError::Proof("the store of the sign-in is not configured".into())),
+    }
+}
+
+/// Renew the sign-in `grant` with the provider's refresh token: a new ID token, as [`Tokens`]
+/// whose access token is the ID token (what the sign-in's credential holds).
+pub async fn refresh(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, OAuthError> {
+    let idp = crate::sanitize::line(&grant.issuer, 200);
+    let Some(refresh_token) = &grant.refresh_token else {
+        return Err(OAuthError::Proof(format!(
+            "the sign-in at {idp} has expired, and there is no refresh token to renew it; sign in again"
+        )));
+    };
+    let client = Client::of_grant(grant);
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+    let basic = client.authenticate(&mut form);
+    const WHAT: &str = "the identity provider's token endpoint";
+    let reply = http.post_form(&grant.token_endpoint, &form, basic, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
+    let tokens = parse_tokens(&reply).map_err(|e| match e {
+        OAuthError::Rejected { error: ErrorCode::InvalidGrant, .. } => OAuthError::Proof(format!(
+            "the identity provider {idp} no longer renews the sign-in (invalid_grant); sign in again"
+        )),
+        e => e,
+    })?;
+    let Some(id_token) = id_token_of(&reply) else {
+        return Err(OAuthError::Proof(format!(
+            "the identity provider {idp} renewed the sign-in without a new ID token; sign in again"
+        )));
+    };
+    let exp = check_id_token(&id_token, &grant.issuer, &grant.client_id, None, now)?;
+    Ok(Tokens {
+        access_token: id_token,
+        refresh_token: tokens.refresh_token,
+        expires_in: exp.map(|exp| exp.saturating_sub(now)),
+        scope: tokens.scope,
+        warnings: Vec::new(),
+    })
+}
+
+/// The `id_token` of a token endpoint's answer, when it has a usable one.
+fn id_token_of(reply: &Reply) -> Option<Secret> {
+    let doc = json_object(reply, "the identity provider's token endpoint").ok()?;
+    let token = doc.get("id_token").and_then(Value::as_str)?;
+    check_token_shape(token).ok()?;
+    Some(Secret::new(token))
+}
+
+/// Check an ID token the provider handed out over TLS, straight from its token endpoint (so its
+/// signature need not be, OpenID Connect Core 3.1.3.7): `iss`, `aud`, `exp` and, after a
+/// sign-in, the `nonce`. Its expiry.
+pub fn check_id_token(
+    token: &Secret,
+    issuer: &str,
+    client_id: &str,
+    nonce: Option<&str>,
+    now: u64,
+) -> Result<Option<u64>, OAuthError> {
+    const WHAT: &str = "the identity provider's ID token";
+    let claims = jwt::claims(token.expose()).map_err(|why| OAuthError::invalid(WHAT, why))?;
+    if jwt::string(&claims, "iss") != Some(issuer) {
+        return Err(OAuthError::invalid(WHAT, "its iss is not the identity provider's issuer"));
+    }
+    if !jwt::has_audience(&claims, client_id) {
+        return Err(OAuthError::invalid(WHAT, "its aud does not name agentview's client"));
+    }
+    if nonce.is_some() && jwt::string(&claims, "nonce") != nonce {
+        return Err(OAuthError::invalid(WHAT, "its nonce is not this sign-in's (a replayed token?)"));
+    }
+    let exp = jwt::date(&claims, "exp");
+    if exp.is_some_and(|exp| exp <= now) {
+        return Err(OAuthError::invalid(WHAT, "it has already expired (is this machine's clock right?)"));
+    }
+    Ok(exp)
+}
+
+/// The person's sign-in at the identity provider in the browser (or the redirect pasted back):
+/// `openid` (and `offline_access` where the provider lists it, for a refresh token), PKCE and
+/// a nonce, at the redirect URI the provider knows for its client (`--redirect-uri`, else
+/// `http://127.0.0.1:<port>/callback`).
+pub async fn sign_in(
+    ctx: &LoginContext<'_>,
+    http: &Http,
+    issuer: &str,
+    server: &TokenServer,
+    client: &Client,
+    fixed: Option<Listener>,
+    open_browser: bool,
+) -> anyhow::Result<SignIn> {
+    let refuse = |why: String| OAuthError::Refused(why).into_failure("cannot sign in at the identity provider");
+    let endpoint = server.authorization_endpoint.clone().ok_or_else(|| {
+        refuse(format!("the identity provider {} has no authorization_endpoint", crate::sanitize::line(issuer, 200)))
+    })?;
+    if !server.s256 {
+        return Err(refuse(format!(
+            "the identity provider {} does not support PKCE with S256; agentview does not sign in without it",
+            crate::sanitize::line(issuer, 200)
+        ))
+        .into());
+    }
+    let (host, path) = match &ctx.login.redirect_uri {
+        Some(named) => (named.host.clone(), named.path.clone()),
+        None => ("127.0.0.1".to_string(), DEFAULT_CALLBACK_PATH.to_string()),
+    };
+    let listener = match fixed {
+        Some(listener) => listener.at_path(&path),
+        None => Listener::bind(0, &path).await.map_err(|e| OAuthError::Listen(e).into_failure("cannot sign in"))?,
+    }
+    .named(&host);
+    let offline = server.scopes_supported.iter().any(|s| s == "offline_access");
+    let scope = if offline { "openid offline_access" } else { "openid" };
+    let random = |e: getrandom::Error| OAuthError::invalid("the system", format!("no randomness: {e}"));
+    let pkce = Pkce::new().map_err(random)?;
+    let state = random_token(24).map_err(random)?;
+    let nonce = random_token(24).map_err(random)?;
+    let redirect_uri = listener.redirect_uri();
+    let mut url = endpoint;
+    {
+        let mut query = url.query_pairs_mut();
+        query
+            .append_pair("response_type", "code")
+            .append_pair("client_id", &client.client_id)
+            .append_pair("redirect_uri", &redirect_uri)
+            .append_pair("scope", scope)
+            .append_pair("state", &state)
+            .append_pair("nonce", &nonce)
+            .append_pair("code_challenge", &pkce.challenge)
+            .append_pair("code_challenge_method", "S256");
+        if offline {
+            // A refresh token for offline_access needs the person's consent (OIDC Core §11).
+            query.append_pair("prompt", "consent");
+        }
+    }
+    let authorization = Authorization {
+        url,
+        state,
+        pkce,
+        redirect_uri,
+        issuer: issuer.to_string(),
+        iss_supported: server.iss_supported,
+        resource: String::new(),
+        scope: Some(scope.to_string()),
+    };
+    let pending = Pending::new(client.clone(), authorization, server.token_endpoint.clone());
+    ctx.output.info(&format!("Signing in at the identity provider {}.", crate::sanitize::line(issuer, 200)));
+    let code = super::browser_round_trip(ctx, issuer, listener, &pending, open_browser).await?;
+    let exchanged = interrupted_or(ctx, exchange_code(http, &pending, &code)).await?;
+    let (tokens, id_token) =
+        exchanged.map_err(|e| e.into_failure("the identity provider did not complete the sign-in"))?;
+    let expires_at = check_id_token(&id_token, issuer, &client.client_id, Some(&nonce), ctx.clock.unix_now())
+        .map_err(|e| e.into_failure("the identity provider's sign-in cannot be used"))?;
+    Ok(SignIn { id_token, expires_at, refresh_token: tokens.refresh_token, scope: tokens.scope.or(Some(scope.into())) })
+}
+
+/// The code for tokens at the provider (no `resource`: the sign-in is for the provider itself).
+async fn exchange_code(http: &Http, pending: &Pending, code: &str) -> Result<(Tokens, Secret), OAuthError> {
+    const WHAT: &str = "the identity provider's token endpoint";
+    let authorization = &pending.authorization;
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", authorization.redirect_uri.as_str()),
+        ("code_verifier", authorization.pkce.verifier.expose()),
+    ];
+    let basic = pending.client.authenticate(&mut form);
+    let reply = http.post_form(pending.token_endpoint(), &form, basic, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
+    let tokens = parse_tokens(&reply)?;
+    let id_token = id_token_of(&reply).ok_or_else(|| OAuthError::invalid(WHAT, "the answer has no id_token"))?;
+    Ok((tokens, id_token))
+}

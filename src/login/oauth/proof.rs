@@ -1,0 +1,274 @@
+//! What a client proves itself with at the token endpoint when no person is there: a secret,
+//! its private key (a fresh signed assertion for every request, RFC 7523 `private_key_jwt`), or
+//! an assertion someone else issued (a CI provider's OIDC token: workload identity). Key and
+//! assertion files are read again for every request, so a rotated key or a renewed token file
+//! is what the next renewal uses.
+
+use std::path::{Path, PathBuf};
+
+use super::error::OAuthError;
+use super::jwt::{self, SigningKey};
+use super::registration::Client;
+use super::unattended::TokenServer;
+use crate::clock::iso8601;
+use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
+use crate::store::private::{PrivateError, read_user_file};
+use crate::store::{ClientAuth, ClientJwt};
+
+/// Larger than any PEM private key agentview reads.
+const MAX_KEY_FILE: u64 = 64 * 1024;
+
+/// The client's own credential, as the user gave it (`AGENTVIEW_CLIENT_SECRET`, stdin,
+/// `--client-key`, `--client-assertion-file` or their variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientProof {
+    Secret(Secret),
+    /// A PEM private key file, and the key id its assertions name (`kid`).
+    Key {
+        path: PathBuf,
+        key_id: Option<String>,
+    },
+    /// A file holding a JWT issued by someone else.
+    AssertionFile(PathBuf),
+}
+
+impl ClientProof {
+    /// How the environment variables that gave it are named, for messages.
+    pub fn variable(&self) -> &'static str {
+        match self {
+            ClientProof::Secret(_) => "AGENTVIEW_CLIENT_SECRET",
+            ClientProof::Key { .. } => "AGENTVIEW_CLIENT_KEY",
+            ClientProof::AssertionFile(_) => "AGENTVIEW_CLIENT_ASSERTION_FILE",
+        }
+    }
+}
+
+/// A client settled against its authorization server: how it authenticates, and what a stored
+/// grant keeps of it.
+#[derive(Debug)]
+pub struct Settled {
+    /// Ready for the first request.
+    pub client: Client,
+    /// Where its JWT comes from next time (`private_key_jwt`).
+    pub jwt: Option<ClientJwt>,
+    /// Something the user should know (a key others can read).
+    pub note: Option<String>,
+}
+
+/// Settle how `client_id` authenticates at `server` with `proof`, checking before anything is
+/// sent that the server takes it: a secret goes the way the server prefers; a key needs
+/// `private_key_jwt` (when the server lists its methods) and an algorithm both can do; an
+/// assertion must not have expired. `now`: unix seconds.
+pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u64) -> Result<Settled, OAuthError> {
+    let (jwt, note) = match proof {
+        ClientProof::Secret(secret) => {
+            let client = Client::with_secret(client_id, secret.clone(), &server.auth_methods);
+            return Ok(Settled { client, jwt: None, note: None });
+        }
+        ClientProof::Key { path, key_id } => {
+            takes_jwt(server)?;
+            let path = absolute(path)?;
+            let (key, note) = load_key(&path)?;
+            let alg = key
+                .choose_alg(&server.signing_algs)
+                .map_err(|why| OAuthError::Refused(format!("{why}; nothing was sent")))?;
+            (ClientJwt::Key { path, alg: alg.to_string(), key_id: key_id.clone() }, note)
+        }
+        ClientProof::AssertionFile(path) => {
+            takes_jwt(server)?;
+            (ClientJwt::AssertionFile { path: absolute(path)? }, None)
+        }
+    };
+    let client = jwt_client(client_id, &jwt, &server.issuer, now)?;
+    Ok(Settled { client, jwt: Some(jwt), note })
+}
+
+/// The client a stored grant authenticates as, for one request now: its kept secret, or a JWT
+/// made (or read) afresh. `audience`: the authorization server's issuer.
+pub fn client_of(
+    client_id: &str,
+    auth: ClientAuth,
+    secret: Option<&Secret>,
+    jwt: Option<&ClientJwt>,
+    audience: &str,
+    now: u64,
+) -> Result<Client, OAuthError> {
+    match (auth, jwt) {
+        (ClientAuth::PrivateKeyJwt, Some(jwt)) => jwt_client(client_id, jwt, audience, now),
+        (ClientAuth::PrivateKeyJwt, None) => Err(OAuthError::Proof("the stored client names no key".into())),
+        (auth, _) => {
+            Ok(Client { client_id: client_id.to_string(), client_secret: secret.cloned(), auth, redirect_uri: None })
+        }
+    }
+}
+
+/// [`client_of`] for a stored grant (its secret, or a fresh JWT for its authorization server).
+pub fn client_of_grant(grant: &crate::store::OAuthGrant, now: u64) -> Result<Client, OAuthError> {
+    let jwt = grant.unattended.as_ref().and_then(|u| u.client_jwt.as_ref());
+    client_of(&grant.client_id, grant.client_auth, grant.client_secret.as_ref(), jwt, &grant.issuer, now)
+}
+
+fn jwt_client(client_id: &str, jwt: &ClientJwt, audience: &str, now: u64) -> Result<Client, OAuthError> {
+    let assertion = match jwt {
+        ClientJwt::Key { path, alg, key_id } => {
+            let (key, _) = load_key(path)?;
+            jwt::client_assertion(&key, alg, key_id.as_deref(), client_id, audience, now).map_err(|why| {
+                OAuthError::Proof(format!("cannot sign with the client key {}: {why}", path.display()))
+            })?
+        }
+        ClientJwt::AssertionFile { path } => read_assertion(path, now)?,
+    };
+    Ok(Client {
+        client_id: client_id.to_string(),
+        client_secret: Some(assertion),
+        auth: ClientAuth::PrivateKeyJwt,
+        redirect_uri: None,
+    })
+}
+
+/// A server that lists its authentication methods must list `private_key_jwt`.
+fn takes_jwt(server: &TokenServer) -> Result<(), OAuthError> {
+    if server.auth_methods.is_empty() || server.auth_methods.supports(ClientAuth::PrivateKeyJwt) {
+        return Ok(());
+    }
+    Err(OAuthError::Refused(format!(
+        "the authorization server {} does not take client assertions (private_key_jwt is not among its \
+         token_endpoint_auth_methods_supported); nothing was sent",
+        crate::sanitize::line(&server.issuer, 200)
+    )))
+}
+
+/// The path as given, made absolute: a renewal may run from another directory.
+fn absolute(path: &Path) -> Result<PathBuf, OAuthError> {
+    std::path::absolute(path).map_err(|e| OAuthError::Proof(format!("cannot use the path {}: {e}", path.display())))
+}
+
+fn unusable(what: &str, path: &Path, e: PrivateError) -> OAuthError {
+    match e {
+        // The private-file check names the file itself.
+        PrivateError::Refused(why) => OAuthError::Proof(format!("{what}: {why}")),
+        e => OAuthError::Proof(format!("cannot read {what} {}: {e}", path.display())),
+    }
+}
+
+/// The key in `path`, and a note when others can read it.
+fn load_key(path: &Path) -> Result<(SigningKey, Option<String>), OAuthError> {
+    let contents = read_user_file(path, MAX_KEY_FILE).map_err(|e| unusable("the client key", path, e))?;
+    let key = SigningKey::from_pem(&contents.bytes)
+        .map_err(|why| OAuthError::Proof(format!("the client key {}: {why}", path.display())))?;
+    let note = contents.loose_mode.map(|mode| {
+        format!("the client key {} can be read by other users (mode {mode:o}); chmod 600 it", path.display())
+    });
+    Ok((key, note))
+}
+
+/// The assertion in `path`: one JWT, not expired at `now`.
+pub fn read_assertion(path: &Path, now: u64) -> Result<Secret, OAuthError> {
+    read_jwt_file(path, "the client assertion", now)
+}
+
+/// A JWT someone else issued, from its file (`what` names it in messages): one token, its
+/// claims readable, its `exp` (when it has one) still ahead of `now`.
+pub fn read_jwt_file(path: &Path, what: &str, now: u64) -> Result<Secret, OAuthError> {
+    let contents = read_user_file(path, MAX_TOKEN_LEN as u64 + 2).map_err(|e| unusable(what, path, e))?;
+    let text = String::from_utf8(contents.bytes).unwrap_or_default();
+    let token = text.trim();
+    check_token_shape(token)
+        .map_err(|e| OAuthError::Proof(format!("{what} in {} is not one token: {e}", path.display())))?;
+    let claims = jwt::claims(token).map_err(|why| OAuthError::Proof(format!("{what} in {}: {why}", path.display())))?;
+    if let Some(exp) = jwt::date(&claims, "exp").filter(|exp| *exp <= now) {
+        return Err(OAuthError::Proof(format!(
+            "{what} in {} expired at {}; the file needs a fresh one",
+            path.display(),
+            iso8601(exp)
+        )));
+    }
+    Ok(Secret::new(token))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::login::oauth::AuthMethods;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn server(methods: &[&str], algs: &[&str]) -> TokenServer {
+        TokenServer {
+            issuer: "https://as.example".into(),
+            token_endpoint: reqwest::Url::parse("https://as.example/token").expect("url"),
+            revocation_endpoint: None,
+            grant_types: None,
+            auth_methods: AuthMethods::parse(methods),
+            signing_algs: algs.iter().map(|a| a.to_string()).collect(),
+            scopes_supported: Vec::new(),
+            authorization_endpoint: None,
+            iss_supported: false,
+            s256: false,
+        }
+    }
+
+    fn jwt_with_exp(exp: u64) -> String {
+        format!("eyJhbGciOiJub25lIn0.{}.c2ln", URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp},"sub":"ci"}}"#)))
+    }
+
+    fn private_file(dir: &Path, name: &str, contents: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).expect("write");
+        path
+    }
+
+    #[test]
+    fn secrets_go_the_way_the_server_prefers() {
+        let proof = ClientProof::Secret(Secret::new("s3cret"));
+        let settled =
+            settle("ci", &proof, &server(&["client_secret_post", "client_secret_basic"], &[]), 0).expect("ok");
+        assert_eq!(settled.client.auth, ClientAuth::ClientSecretPost);
+        assert!(settled.jwt.is_none());
+        let settled = settle("ci", &proof, &server(&[], &[]), 0).expect("ok");
+        assert_eq!(settled.client.auth, ClientAuth::ClientSecretBasic, "RFC 8414's default");
+    }
+
+    #[test]
+    fn an_assertion_file_is_read_each_time_and_must_be_fresh() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = private_file(dir.path(), "token", &format!("{}\n", jwt_with_exp(2_000)));
+        let proof = ClientProof::AssertionFile(path.clone());
+        let settled = settle("ci", &proof, &server(&["private_key_jwt"], &[]), 1_000).expect("fresh");
+        assert_eq!(settled.client.auth, ClientAuth::PrivateKeyJwt);
+        assert_eq!(settled.client.client_secret.as_ref().map(Secret::expose), Some(jwt_with_exp(2_000).as_str()));
+        let jwt = settled.jwt.expect("kept");
+        std::fs::write(&path, jwt_with_exp(3_000)).expect("renewed by the CI");
+        let client = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&jwt), "https://as.example", 2_500)
+            .expect("the new one");
+        assert_eq!(client.client_secret.as_ref().map(Secret::expose), Some(jwt_with_exp(3_000).as_str()));
+        let expired = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&jwt), "a", 3_000).expect_err("expired");
+        assert!(matches!(expired, OAuthError::Proof(_)));
+        let said = expired.to_string();
+        assert!(said.contains(&path.display().to_string()) && said.contains("expired"), "{said}");
+        std::fs::write(&path, "two words").expect("write");
+        assert!(read_assertion(&path, 0).is_err());
+    }
+
+    #[test]
+    fn a_server_that_takes_no_assertions_is_refused_before_anything_is_sent() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = private_file(dir.path(), "token", &jwt_with_exp(2_000));
+        let proof = ClientProof::AssertionFile(path);
+        let refused = settle("ci", &proof, &server(&["client_secret_basic"], &[]), 0).expect_err("refused");
+        assert!(matches!(refused, OAuthError::Refused(_)), "{refused}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_others_can_change_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = private_file(dir.path(), "token", &jwt_with_exp(2_000));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+        let refused = read_assertion(&path, 0).expect_err("writable by others");
+        assert!(refused.to_string().contains("writable by other users"), "{refused}");
+        let missing = read_assertion(&dir.path().join("nothing"), 0).expect_err("missing");
+        assert!(missing.to_string().contains("nothing"), "{missing}");
+    }
+}

@@ -1,0 +1,207 @@
+//! The client a login without a browser runs as, from flags and the environment: a client id
+//! and its secret, private key or assertion file (`--client-credentials`, `--idp`), and the
+//! environment-only client of CI (`AGENTVIEW_CLIENT_ID` and one of `AGENTVIEW_CLIENT_SECRET`,
+//! `AGENTVIEW_CLIENT_KEY`, `AGENTVIEW_CLIENT_ASSERTION_FILE`).
+
+use std::path::PathBuf;
+
+use reqwest::Url;
+
+use crate::cli::LoginArgs;
+use crate::env::Env;
+use crate::error::Failure;
+use crate::login::oauth::ClientProof;
+use crate::login::{GrantLogin, IdpLogin};
+use crate::secret::{Secret, check_token_shape};
+
+/// The variables that hold a client's secret: a child of `exec` does not inherit them (it gets
+/// the token, not what makes tokens).
+pub const SECRET_VARIABLES: [&str; 2] = ["AGENTVIEW_CLIENT_SECRET", "AGENTVIEW_IDP_CLIENT_SECRET"];
+
+/// The client in the environment: with it, `token`, `exec`, `status` and `bridge` get a token
+/// with client credentials, no `login` first.
+#[derive(Debug, Clone)]
+pub struct EnvClient {
+    pub client_id: String,
+    pub proof: ClientProof,
+}
+
+impl EnvClient {
+    /// The variables it came from, for messages.
+    pub fn variables(&self) -> String {
+        format!("AGENTVIEW_CLIENT_ID and {}", self.proof.variable())
+    }
+}
+
+/// `AGENTVIEW_CLIENT_ID` with exactly one of its proofs; `None` without a client id or a proof.
+pub fn env_client(env: &Env) -> Result<Option<EnvClient>, Failure> {
+    let Some(client_id) = env.get("AGENTVIEW_CLIENT_ID").map(str::trim).filter(|id| !id.is_empty()) else {
+        return Ok(None);
+    };
+    check_token_shape(client_id).map_err(|e| Failure::usage(format!("AGENTVIEW_CLIENT_ID: {e}")))?;
+    Ok(proof_from_env(env)?.map(|proof| EnvClient { client_id: client_id.to_string(), proof }))
+}
+
+/// The one of `AGENTVIEW_CLIENT_SECRET`, `AGENTVIEW_CLIENT_KEY` (with `AGENTVIEW_CLIENT_KEY_ID`)
+/// and `AGENTVIEW_CLIENT_ASSERTION_FILE` that is set. Two are a usage error: which one was meant
+/// cannot be told.
+pub fn proof_from_env(env: &Env) -> Result<Option<ClientProof>, Failure> {
+    let set = |name: &str| env.get(name).map(str::trim).filter(|v| !v.is_empty());
+    let names = ["AGENTVIEW_CLIENT_SECRET", "AGENTVIEW_CLIENT_KEY", "AGENTVIEW_CLIENT_ASSERTION_FILE"];
+    let given: Vec<&str> = names.into_iter().filter(|n| set(n).is_some()).collect();
+    if given.len() > 1 {
+        return Err(Failure::usage(format!("{} are all set: set one of them", given.join(" and ")))
+            .with_hint("the client proves itself with a secret, a private key or an assertion file, not several"));
+    }
+    if let Some(secret) = set("AGENTVIEW_CLIENT_SECRET") {
+        return secret_proof(secret, "AGENTVIEW_CLIENT_SECRET").map(Some);
+    }
+    if let Some(path) = set("AGENTVIEW_CLIENT_KEY") {
+        let key_id = set("AGENTVIEW_CLIENT_KEY_ID").map(str::to_string);
+        return Ok(Some(ClientProof::Key { path: PathBuf::from(path), key_id }));
+    }
+    Ok(set("AGENTVIEW_CLIENT_ASSERTION_FILE").map(|path| ClientProof::AssertionFile(PathBuf::from(path))))
+}
+
+fn secret_proof(secret: &str, from: &str) -> Result<ClientProof, Failure> {
+    check_token_shape(secret).map_err(|e| Failure::usage(format!("the client secret ({from}): {e}")))?;
+    Ok(ClientProof::Secret(Secret::new(secret)))
+}
+
+/// The client's proof from `login`'s flags (a key, an assertion file, a secret on stdin), else
+/// from the environment.
+fn proof_of(
+    args: &LoginArgs,
+    env: &Env,
+    stdin: &mut impl FnMut() -> Result<String, Failure>,
+) -> Result<Option<ClientProof>, Failure> {
+    if let Some(path) = &args.client_key {
+        let key_id = args.client_key_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_KEY_ID").map(str::to_string));
+        return Ok(Some(ClientProof::Key { path: path.clone(), key_id }));
+    }
+    if let Some(path) = &args.client_assertion_file {
+        return Ok(Some(ClientProof::AssertionFile(path.clone())));
+    }
+    if args.client_secret_stdin {
+        return secret_proof(stdin()?.trim(), "stdin").map(Some);
+    }
+    proof_from_env(env)
+}
+
+/// `login --client-credentials` or `login --idp`, resolved; `None` for the other logins, which
+/// take none of their flags.
+pub fn grant_login(
+    args: &LoginArgs,
+    env: &Env,
+    stdin: &mut impl FnMut() -> Result<String, Failure>,
+) -> Result<Option<GrantLogin>, Failure> {
+    let client_id = || -> Option<String> {
+        args.client_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_ID").map(|id| id.trim().to_string()))
+    };
+    if args.client_credentials {
+        let client_id = client_id().filter(|id| !id.is_empty()).ok_or_else(|| {
+            Failure::usage("--client-credentials needs the client's id: --client-id ID (or AGENTVIEW_CLIENT_ID)")
+        })?;
+        check_token_shape(&client_id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
+        let proof = proof_of(args, env, stdin)?.ok_or_else(|| {
+            Failure::usage("--client-credentials needs the client's secret, key or assertion").with_hint(
+                "set AGENTVIEW_CLIENT_SECRET (or pipe it in with --client-secret-stdin), or pass --client-key FILE \
+                 or --client-assertion-file FILE",
+            )
+        })?;
+        return Ok(Some(GrantLogin::ClientCredentials { client_id, proof }));
+    }
+    if let Some(issuer) = &args.idp {
+        let issuer = issuer.trim().to_string();
+        check_issuer(&issuer)?;
+        let client_id = client_id().filter(|id| !id.is_empty()).ok_or_else(|| {
+            Failure::usage("--idp needs --client-id: agentview's client at the MCP server's authorization server")
+        })?;
+        check_token_shape(&client_id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
+        let idp_client_id = args.idp_client_id.clone().unwrap_or_default();
+        check_token_shape(&idp_client_id).map_err(|e| Failure::usage(format!("--idp-client-id: {e}")))?;
+        let idp_client_secret = match env.get("AGENTVIEW_IDP_CLIENT_SECRET").map(str::trim).filter(|s| !s.is_empty()) {
+            Some(secret) => {
+                check_token_shape(secret).map_err(|e| Failure::usage(format!("AGENTVIEW_IDP_CLIENT_SECRET: {e}")))?;
+                Some(Secret::new(secret))
+            }
+            None => None,
+        };
+        return Ok(Some(GrantLogin::Idp(IdpLogin {
+            issuer,
+            idp_client_id,
+            idp_client_secret,
+            id_token_file: args.id_token_file.clone(),
+            client_id,
+            proof: proof_of(args, env, stdin)?,
+        })));
+    }
+    let stray = [
+        (args.client_key.is_some(), "--client-key"),
+        (args.client_key_id.is_some(), "--client-key-id"),
+        (args.client_assertion_file.is_some(), "--client-assertion-file"),
+    ];
+    if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
+        return Err(Failure::usage(format!("{flag} belongs to --client-credentials or --idp")));
+    }
+    Ok(None)
+}
+
+/// An identity provider's issuer: an https URL (http only on this machine), no query or fragment.
+fn check_issuer(issuer: &str) -> Result<(), Failure> {
+    let refused = |why: &str| Failure::usage(format!("--idp \"{issuer}\" {why}"));
+    let url = Url::parse(issuer).map_err(|_| refused("is not a URL"))?;
+    let loopback = crate::login::session::login_url::is_loopback(url.host_str().unwrap_or_default());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(refused("is not an https URL")),
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err(refused("is not an issuer (no user, query or fragment)"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_names_one_client() {
+        let env = |pairs: &[(&str, &str)]| Env::from_pairs(pairs.iter().copied());
+        assert!(env_client(&env(&[("AGENTVIEW_CLIENT_SECRET", "s")])).expect("ok").is_none(), "no client id");
+        assert!(env_client(&env(&[("AGENTVIEW_CLIENT_ID", "ci")])).expect("ok").is_none(), "no proof");
+        let client =
+            env_client(&env(&[("AGENTVIEW_CLIENT_ID", " ci "), ("AGENTVIEW_CLIENT_SECRET", "s3cret\n")])).expect("ok");
+        let client = client.expect("a client");
+        assert_eq!((client.client_id.as_str(), client.proof), ("ci", ClientProof::Secret(Secret::new("s3cret"))));
+        let keyed = env_client(&env(&[
+            ("AGENTVIEW_CLIENT_ID", "ci"),
+            ("AGENTVIEW_CLIENT_KEY", "/k.pem"),
+            ("AGENTVIEW_CLIENT_KEY_ID", "k1"),
+        ]))
+        .expect("ok")
+        .expect("a client");
+        assert_eq!(keyed.proof, ClientProof::Key { path: "/k.pem".into(), key_id: Some("k1".into()) });
+        let two = env_client(&env(&[
+            ("AGENTVIEW_CLIENT_ID", "ci"),
+            ("AGENTVIEW_CLIENT_SECRET", "not-shown-anywhere"),
+            ("AGENTVIEW_CLIENT_ASSERTION_FILE", "/t"),
+        ]))
+        .expect_err("ambiguous");
+        assert!(two.message.contains("AGENTVIEW_CLIENT_SECRET and AGENTVIEW_CLIENT_ASSERTION_FILE"), "{}", two.message);
+        assert!(!two.message.contains("not-shown-anywhere"));
+        let bad = env_client(&env(&[("AGENTVIEW_CLIENT_ID", "ci"), ("AGENTVIEW_CLIENT_SECRET", "a b")]));
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn issuers_are_https_urls() {
+        assert!(check_issuer("https://login.example.com/tenant").is_ok());
+        assert!(check_issuer("http://127.0.0.1:9000").is_ok());
+        assert!(check_issuer("http://idp.example.com").is_err());
+        assert!(check_issuer("https://idp.example.com/?x=1").is_err());
+        assert!(check_issuer("idp.example.com").is_err());
+    }
+}
