@@ -174,7 +174,8 @@ pub fn an_rsa_key_signs_each_request(kind: PeerKind) {
     assert_works_as(&peer, &renewed, RSA_CLIENT);
 }
 
-/// An EC P-256 key in its own PEM form (SEC1), named by `--client-key-id`: ES256.
+/// An EC P-256 key in its own PEM form (SEC1), named by `--client-key-id`: ES256; then the
+/// same key (PKCS#8) in the environment, `AGENTVIEW_CLIENT_KEY` and `AGENTVIEW_CLIENT_KEY_ID`.
 pub fn an_ec_key_signs_es256_with_its_kid(kind: PeerKind) {
     let (rsa, ec) = (TestKey::rsa("ci-rsa-1"), TestKey::ec_p256("ci-ec-1"));
     let Some(peer) = start(kind, &rsa, &ec) else { return };
@@ -187,6 +188,14 @@ pub fn an_ec_key_signs_es256_with_its_kid(kind: PeerKind) {
     assert_eq!(entry["oauth"]["unattended"]["client_jwt"]["alg"], "ES256");
     assert_eq!(entry["oauth"]["unattended"]["client_jwt"]["key_id"], ec.kid());
     assert_works_as(&peer, &av.token(), EC_CLIENT);
+    // The same key in the environment of a CI job: no login.
+    let mut ci = peer.agentview();
+    let key = private_file(&ci, "ci.pem", &ec.pkcs8_pem);
+    ci.set("AGENTVIEW_CLIENT_ID", EC_CLIENT).set("AGENTVIEW_CLIENT_KEY", &key).set("AGENTVIEW_CLIENT_KEY_ID", ec.kid());
+    assert_works_as(&peer, &ci.token(), EC_CLIENT);
+    let requests = grants(&peer);
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert_eq!(requests[1]["client_assertion_type"], ASSERTION_TYPE, "{requests:?}");
 }
 
 /// A P-384 key signs only ES384, which the provider does not list: refused before anything is
