@@ -5,11 +5,15 @@
 //! scenarios: the login, refresh when due (once for eight callers), revocation at logout, a
 //! pre-registered client with its exact redirect URI, and a restart that forgets every client.
 //! A reference client (curl, by the specifications) first shows each peer works, so a failure of
-//! agentview's scenario is agentview's.
+//! agentview's scenario is agentview's. oidc-provider also gets the logins without a person: the
+//! client credentials grant with a secret (HTTP Basic, the form), a private key (RSA, EC), the
+//! client in the environment, a wrong secret.
 #![allow(clippy::unwrap_used)]
 
 pub mod support;
 
+#[path = "peers/client_credentials.rs"]
+mod client_credentials;
 #[path = "peers/login.rs"]
 mod login;
 #[path = "peers/preregistered.rs"]
@@ -98,4 +102,22 @@ mod oidc_provider {
         crate::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once,
         crate::login::registration_leaves_out_scopes_the_provider_does_not_list
             => registration_leaves_out_scopes_the_provider_does_not_list);
+    // Logins without a person: the client credentials grant for pre-registered clients.
+    scenarios!(PeerKind::OidcProvider;
+        crate::client_credentials::a_reference_client_gets_a_token
+            => client_credentials_work_with_a_reference_client,
+        crate::client_credentials::a_secret_by_basic_gets_a_token_the_server_accepts
+            => client_credentials_with_a_secret_by_basic,
+        crate::client_credentials::a_secret_in_the_form_where_the_provider_prefers_it
+            => client_credentials_with_a_secret_in_the_form,
+        crate::client_credentials::an_rsa_key_signs_each_request => client_credentials_with_an_rsa_key,
+        crate::client_credentials::an_ec_key_signs_es256_with_its_kid => client_credentials_with_an_ec_key,
+        crate::client_credentials::a_key_whose_algorithm_the_provider_does_not_take_sends_nothing
+            => client_credentials_with_a_key_the_provider_cannot_check_send_nothing,
+        crate::client_credentials::the_client_in_the_environment_needs_no_login_and_renews
+            => client_credentials_in_the_environment_need_no_login_and_renew,
+        crate::client_credentials::a_wrong_secret_exits_4_and_stores_nothing
+            => client_credentials_with_a_wrong_secret_exit_4_and_store_nothing,
+        crate::client_credentials::logout_with_a_key_authenticates_at_the_revocation_endpoint
+            => client_credentials_logout_with_a_key_authenticates_at_revocation);
 }

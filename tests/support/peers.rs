@@ -152,6 +152,10 @@ impl PeerKind {
         if let Some(seconds) = options.token_lifetime {
             command.arg("--token-lifetime").arg(seconds.to_string());
         }
+        if !options.auth_methods.is_empty() {
+            assert_eq!(self, PeerKind::OidcProvider, "only oidc-provider's launcher takes --auth-methods");
+            command.arg("--auth-methods").arg(options.auth_methods.join(","));
+        }
         command.env("PEER_CLIENTS", Value::from(options.clients.clone()).to_string());
         command
     }
@@ -181,6 +185,10 @@ pub struct PeerOptions {
     pub token_lifetime: Option<u64>,
     /// Clients registered at start (RFC 7591 client metadata), as an operator pre-registers them.
     pub clients: Vec<Value>,
+    /// oidc-provider only: the client authentication methods it takes, preferred first (its
+    /// metadata's order); empty for the launcher's default (`none`, `client_secret_basic`,
+    /// `client_secret_post`, `private_key_jwt`).
+    pub auth_methods: Vec<&'static str>,
 }
 
 /// A pre-registered client: `client_id`, exactly one redirect URI, and a secret for a
@@ -191,6 +199,24 @@ pub fn preregistered(client_id: &str, redirect_uri: &str, secret: Option<&str>) 
         client["client_secret"] = json!(secret);
     }
     client
+}
+
+/// A pre-registered client of the client credentials grant alone (no redirect URI), with a secret
+/// it must present by `method` (`client_secret_basic` or `client_secret_post`).
+pub fn secret_client(client_id: &str, secret: &str, method: &str) -> Value {
+    json!({
+        "client_id": client_id, "client_secret": secret, "token_endpoint_auth_method": method,
+        "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [],
+    })
+}
+
+/// A pre-registered client of the client credentials grant alone that authenticates with
+/// `private_key_jwt`, its public keys `jwks` (JWKs).
+pub fn key_client(client_id: &str, jwks: &[Value]) -> Value {
+    json!({
+        "client_id": client_id, "token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": jwks},
+        "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [],
+    })
 }
 
 /// A running peer; killed when dropped.
@@ -376,6 +402,21 @@ impl Peer {
         status
     }
 
+    /// An MCP request (`method` with `params`) with `token` as Bearer, as a client after the
+    /// login would send it: the HTTP status and the JSON-RPC answer (from a JSON body or the
+    /// first SSE `data:` line; null when there is none).
+    pub fn mcp_request(&self, token: &str, method: &str, params: Value) -> (u16, Value) {
+        let body = json!({"jsonrpc": "2.0", "id": 2, "method": method, "params": params});
+        let config = format!(
+            "header = \"Content-Type: application/json\"\nheader = \"Accept: application/json, text/event-stream\"\n\
+             header = \"MCP-Protocol-Version: 2025-06-18\"\nheader = {}\ndata = {}\n",
+            quoted(&format!("Authorization: Bearer {token}")),
+            quoted(&body.to_string())
+        );
+        let (status, text) = curl(&self.mcp_url, &config);
+        (status, json_rpc_answer(&text))
+    }
+
     /// agentview pointed at this peer's MCP endpoint, with a scripted browser that follows
     /// redirects and keeps cookies (a person who approves at once).
     pub fn agentview(&self) -> Agentview {
@@ -439,6 +480,16 @@ pub fn curl(url: &str, config: &str) -> (u16, String) {
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
     (status.trim().parse().unwrap_or(0), body.to_string())
+}
+
+/// The JSON-RPC message in an MCP answer: the body as JSON, else the first SSE `data:` line's.
+pub fn json_rpc_answer(text: &str) -> Value {
+    serde_json::from_str(text).ok().unwrap_or_else(|| {
+        text.lines()
+            .find_map(|l| l.strip_prefix("data:"))
+            .and_then(|d| serde_json::from_str(d.trim()).ok())
+            .unwrap_or(Value::Null)
+    })
 }
 
 /// A value in double quotes for a curl config file.

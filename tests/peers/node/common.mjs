@@ -5,7 +5,16 @@
 import process from 'node:process';
 
 // Form and query fields whose values may be logged; all others are logged by name only.
-const LOGGED_VALUES = new Set(['grant_type', 'client_id', 'token_type_hint', 'resource', 'scope', 'redirect_uri', 'prompt']);
+const LOGGED_VALUES = new Set([
+    'grant_type',
+    'client_id',
+    'client_assertion_type',
+    'token_type_hint',
+    'resource',
+    'scope',
+    'redirect_uri',
+    'prompt'
+]);
 
 /** `--name value` options into an object; `--flag` alone is true. */
 export function options(argv = process.argv.slice(2)) {

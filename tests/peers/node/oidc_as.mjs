@@ -23,11 +23,15 @@ import { exportJWK, generateKeyPair } from 'jose';
 export const RESOURCE_SCOPE = 'mcp:tools';
 export const TEST_USER = 'test-user';
 
+/** The client authentication methods, in the order the metadata lists them (preferred first). */
+export const CLIENT_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
 /**
  * The provider for `issuer`, protecting `resource` (the MCP server's URL). `tokenLifetime` is the
- * access-token lifetime in seconds; `clients` are pre-registered client metadata.
+ * access-token lifetime in seconds (for client credentials too); `clients` are pre-registered
+ * client metadata; `authMethods` the client authentication methods, preferred first.
  */
-export async function createAuthorizationServer({ issuer, resource, tokenLifetime, clients }) {
+export async function createAuthorizationServer({ issuer, resource, tokenLifetime, clients, authMethods = CLIENT_AUTH_METHODS }) {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
 
@@ -39,7 +43,11 @@ export async function createAuthorizationServer({ issuer, resource, tokenLifetim
             token_endpoint_auth_method: c.client_secret ? 'client_secret_basic' : 'none',
             ...c
         })),
-        clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+        // A client authenticates only the way it was registered (token_endpoint_auth_method);
+        // private_key_jwt assertions are signed with one of RS256, PS256, ES256, Ed25519, EdDSA
+        // (the library's default list), their `aud` the issuer or the token endpoint, each `jti`
+        // used once.
+        clientAuthMethods: authMethods,
         responseTypes: ['code'],
         scopes: ['openid', 'offline_access'],
         pkce: { required: () => true },

@@ -2,11 +2,16 @@
 // (resource_server.mjs), each on its own port of 127.0.0.1, in one process.
 //
 //   node oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]
+//                          [--auth-methods METHOD,METHOD,...]
 //
 // Issuer http://127.0.0.1:AS_PORT, MCP endpoint http://127.0.0.1:MCP_PORT/mcp. PEER_CLIENTS
 // (JSON list of client metadata) pre-registers clients, e.g. [{"client_id": "cli",
 // "redirect_uris": ["http://127.0.0.1/callback"]}]: native, public, code + refresh_token unless
-// the entry says otherwise. Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
+// the entry says otherwise; a client for the client credentials grant says so, e.g.
+// {"client_id": "ci", "client_secret": "...", "grant_types": ["client_credentials"],
+// "response_types": [], "redirect_uris": []}, or with "token_endpoint_auth_method":
+// "private_key_jwt" and its public keys in "jwks". --auth-methods: the client authentication
+// methods the provider takes, in the order its metadata lists them. Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
 // per request on stderr; exits on SIGTERM, SIGINT or stdin EOF.
 
 import http from 'node:http';
@@ -25,11 +30,18 @@ if (!mcpPort || !asPort) {
 }
 exitWithParent();
 const tokenLifetime = Number(opts['token-lifetime'] ?? 3600);
+const authMethods = typeof opts['auth-methods'] === 'string' ? opts['auth-methods'].split(',') : undefined;
 
 const issuer = `http://127.0.0.1:${asPort}`;
 const resource = `http://127.0.0.1:${mcpPort}/mcp`;
 
-const provider = await createAuthorizationServer({ issuer, resource, tokenLifetime, clients: preregisteredClients() });
+const provider = await createAuthorizationServer({
+    issuer,
+    resource,
+    tokenLifetime,
+    clients: preregisteredClients(),
+    authMethods
+});
 const handleProvider = provider.callback();
 const asServer = http.createServer((req, res) => {
     // An OpenID provider that publishes OpenID discovery only (oidc-provider also answers the RFC
