@@ -4,7 +4,8 @@
 //! The suite runs `conformance_client <server-url>` (the URL is the last argument), names the
 //! scenario in `MCP_CONFORMANCE_SCENARIO`, the protocol version in
 //! `MCP_CONFORMANCE_PROTOCOL_VERSION`, and pre-registered credentials, when a scenario has them,
-//! in `MCP_CONFORMANCE_CONTEXT` (`{"client_id": …, "client_secret": …}`).
+//! in `MCP_CONFORMANCE_CONTEXT` (`{"client_id": …, "client_secret": …}`, and for the extension
+//! scenarios a private key or an identity provider's ID token).
 //!
 //! Core scenarios (`session.rs`):
 //! - `initialize`: connect (initialize + notifications/initialized), list tools, close.
@@ -25,6 +26,13 @@
 //! Bearer token. With protocol version 2026-07-28 the requests are stateless (`stateless.rs`):
 //! no `initialize`, the version in a header and in every request's `_meta`.
 //!
+//! Extension scenarios of logins without a person (`unattended.rs`): client credentials with a
+//! secret (`auth/client-credentials-basic`) or a private key (`auth/client-credentials-jwt`), and
+//! enterprise-managed authorization (`auth/enterprise-managed-authorization`: token exchange for
+//! an ID-JAG at the identity provider, then the JWT-bearer grant). The token comes first, from
+//! the grant code `agentview login` runs, with the context's client id, secret, key or ID token;
+//! then the requests as above.
+//!
 //! Progress goes to stderr; tokens and secrets are never printed. `.ci/conformance` builds this
 //! and runs the suite against it.
 
@@ -33,6 +41,7 @@
 mod oauth;
 mod session;
 mod stateless;
+mod unattended;
 
 use std::process::ExitCode;
 
@@ -77,9 +86,11 @@ async fn main() -> ExitCode {
 
 async fn run(scenario: &str, url: &str) -> Result<(), String> {
     let endpoint = Url::parse(url).map_err(|e| format!("bad server URL {url:?}: {e}"))?;
-    if scenario.starts_with("auth/") {
-        let version = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").unwrap_or_default();
-        oauth::run(&endpoint, version == stateless::VERSION).await
+    let stateless = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").is_ok_and(|v| v == stateless::VERSION);
+    if unattended::SCENARIOS.contains(&scenario) {
+        unattended::run(scenario, &endpoint, stateless).await
+    } else if scenario.starts_with("auth/") {
+        oauth::run(&endpoint, stateless).await
     } else {
         session::run(scenario, &endpoint).await
     }

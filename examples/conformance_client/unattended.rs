@@ -1,0 +1,185 @@
+//! The extension scenarios of logins without a person, on the grant code `agentview login`
+//! runs (`agentview::login::oauth::{client_credentials, enterprise, idp, proof}`): the token is
+//! obtained first, as `agentview login --client-credentials` or `--idp` would, and the
+//! scenario's requests are then made with it.
+//!
+//! - `auth/client-credentials-basic`: `client_id` and `client_secret` from the context, as
+//!   `--client-id` and `AGENTVIEW_CLIENT_SECRET` give them.
+//! - `auth/client-credentials-jwt`: `client_id` and `private_key_pem`, as `--client-key FILE`
+//!   gives it: the key goes into a private file that lives as long as the run; agentview picks
+//!   the algorithm from the key and the server's metadata, and the run fails if that is not the
+//!   context's `signing_algorithm`.
+//! - `auth/enterprise-managed-authorization`: `client_id` and `client_secret` (agentview's client
+//!   at the MCP server's authorization server), `idp_issuer`, `idp_client_id` and
+//!   `idp_id_token`, as `--idp`, `--idp-client-id` and `--id-token-file FILE` give them: the ID
+//!   token is read from a private file and checked as that option checks it, then exchanged at
+//!   the provider for an ID-JAG and traded with the JWT-bearer grant.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentview::http::{Http, Trace};
+use agentview::login::oauth::token_exchange::{Exchange, TOKEN_EXCHANGE};
+use agentview::login::oauth::unattended::{self, JWT_BEARER};
+use agentview::login::oauth::{ClientProof, client_credentials, enterprise, idp, jwt, proof};
+use agentview::secret::Secret;
+use agentview::store::ClientJwt;
+use reqwest::Url;
+use serde_json::Value;
+
+use crate::{Stop, session, stateless};
+
+/// The scenarios this module runs.
+pub const SCENARIOS: &[&str] =
+    &["auth/client-credentials-basic", "auth/client-credentials-jwt", "auth/enterprise-managed-authorization"];
+
+/// Get the token the scenario's grant gives, then make the scenario's requests with it.
+pub async fn run(scenario: &str, endpoint: &Url, stateless: bool) -> Result<(), String> {
+    let context = Context::from_environment()?;
+    let http = http()?;
+    // Private files (the key, the ID token) live in here, and go with it at the end of the run.
+    let files = tempfile::tempdir().map_err(|e| format!("no private directory: {e}"))?;
+    let token = match scenario {
+        "auth/client-credentials-basic" => {
+            let secret = Secret::new(context.string("client_secret")?);
+            client_credentials_token(&http, endpoint, &context, &ClientProof::Secret(secret), None).await?
+        }
+        "auth/client-credentials-jwt" => {
+            let path = private_file(files.path(), "client-key.pem", &context.string("private_key_pem")?)?;
+            let alg = context.string("signing_algorithm")?;
+            let proof = ClientProof::Key { path, key_id: None };
+            client_credentials_token(&http, endpoint, &context, &proof, Some(&alg)).await?
+        }
+        "auth/enterprise-managed-authorization" => enterprise_token(&http, endpoint, &context, files.path()).await?,
+        other => return Err(format!("unknown scenario {other:?}")),
+    };
+    let pass = if stateless {
+        stateless::authorized(endpoint, Some(&token)).await
+    } else {
+        session::authorized(endpoint, Some(&token)).await
+    };
+    match pass {
+        Ok(()) => Ok(()),
+        Err(Stop::Failed(why)) => Err(why),
+        Err(Stop::Auth { status, challenge }) => Err(format!(
+            "the server refused the token (HTTP {status}, challenge {})",
+            challenge.as_deref().unwrap_or("(none)")
+        )),
+    }
+}
+
+/// `agentview login --client-credentials`: discovery, the client's proof settled against the
+/// authorization server, the grant. `alg`: the algorithm the scenario expects a key to sign with.
+async fn client_credentials_token(
+    http: &Http,
+    endpoint: &Url,
+    context: &Context,
+    proof: &ClientProof,
+    alg: Option<&str>,
+) -> Result<Secret, String> {
+    let client_id = context.string("client_id")?;
+    let obtained = client_credentials::obtain(http, endpoint, endpoint.as_str(), &client_id, proof, None, unix_now())
+        .await
+        .map_err(|e| format!("the client credentials grant failed: {e}"))?;
+    eprintln!("client credentials: authenticated with {}", obtained.how);
+    if let Some(note) = &obtained.note {
+        eprintln!("warning: {note}");
+    }
+    if let Some(wanted) = alg {
+        // What the stored grant keeps for its renewals: the algorithm agentview chose.
+        let unattended = obtained.credential.oauth.as_ref().and_then(|g| g.unattended.as_ref());
+        match unattended.and_then(|u| u.client_jwt.as_ref()) {
+            Some(ClientJwt::Key { alg, .. }) if alg == wanted => {}
+            chosen => return Err(format!("the assertions are not signed with {wanted}: {chosen:?}")),
+        }
+    }
+    Ok(obtained.credential.secret)
+}
+
+/// `agentview login --idp ISSUER --idp-client-id ID --client-id ID --id-token-file FILE`, with
+/// the client secret from the environment: the MCP server's authorization server found and
+/// checked for the JWT-bearer grant, the provider found and checked for token exchange, the ID
+/// token read from its file, then both steps.
+async fn enterprise_token(http: &Http, endpoint: &Url, context: &Context, files: &Path) -> Result<Secret, String> {
+    let now = unix_now();
+    let failed =
+        |e: agentview::login::oauth::OAuthError| format!("the login through the identity provider failed: {e}");
+    let target = unattended::discover(http, endpoint).await.map_err(failed)?;
+    target.server.require_grant(JWT_BEARER, "the JWT-bearer grant").map_err(failed)?;
+    let secret = ClientProof::Secret(Secret::new(context.string("client_secret")?));
+    let client =
+        enterprise::settle_client(&context.string("client_id")?, Some(&secret), &target.server, now).map_err(failed)?;
+    let issuer = context.string("idp_issuer")?;
+    let idp_server = idp::discover(http, &issuer).await.map_err(failed)?;
+    idp_server.require_grant(TOKEN_EXCHANGE, "token exchange (RFC 8693)").map_err(failed)?;
+    let idp_client = idp::client(&context.string("idp_client_id")?, None, &idp_server);
+    let id_token_file = private_file(files, "id-token", &context.string("idp_id_token")?)?;
+    let id_token = proof::read_jwt_file(&id_token_file, "the ID token", now).map_err(failed)?;
+    let claims = jwt::claims(id_token.expose()).map_err(|why| format!("the ID token: {why}"))?;
+    if jwt::string(&claims, "iss") != Some(idp_server.issuer.as_str()) {
+        return Err(format!("the ID token was not issued by {}", idp_server.issuer));
+    }
+    let scope = unattended::choose_scope(None, &target.resource);
+    let exchange = Exchange {
+        idp: &issuer,
+        token_endpoint: &idp_server.token_endpoint,
+        client: &idp_client,
+        id_token: &id_token,
+        audience: &target.server.issuer,
+        resource: &target.resource.resource,
+        scope: scope.as_deref(),
+    };
+    eprintln!(
+        "token exchange at {} for {}, then the JWT-bearer grant at {}",
+        idp_server.token_endpoint, target.resource.resource, target.server.token_endpoint
+    );
+    let tokens = enterprise::trade(http, &exchange, &target.server.token_endpoint, &client).await.map_err(failed)?;
+    Ok(tokens.access_token)
+}
+
+/// `MCP_CONFORMANCE_CONTEXT`, the scenario's credentials.
+struct Context(serde_json::Map<String, Value>);
+
+impl Context {
+    fn from_environment() -> Result<Context, String> {
+        let raw = std::env::var("MCP_CONFORMANCE_CONTEXT").map_err(|_| "MCP_CONFORMANCE_CONTEXT is not set")?;
+        match serde_json::from_str(&raw) {
+            Ok(Value::Object(map)) => Ok(Context(map)),
+            Ok(_) => Err("MCP_CONFORMANCE_CONTEXT is not a JSON object".into()),
+            Err(e) => Err(format!("MCP_CONFORMANCE_CONTEXT is not JSON: {e}")),
+        }
+    }
+
+    /// A string the scenario must give; the error names the field, never a value.
+    fn string(&self, name: &str) -> Result<String, String> {
+        self.0
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("MCP_CONFORMANCE_CONTEXT has no string \"{name}\""))
+    }
+}
+
+/// A file only this user can read (0600 where that exists), holding `contents`.
+fn private_file(dir: &Path, name: &str, contents: &str) -> Result<PathBuf, String> {
+    let path = dir.join(name);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    file.write_all(contents.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn http() -> Result<Http, String> {
+    let user_agent = format!("agentview-conformance/{}", env!("CARGO_PKG_VERSION"));
+    let trace: Trace = Arc::new(|line: &str| eprintln!("{line}"));
+    Http::new(&user_agent, Duration::from_secs(10), Some(trace)).map_err(|e| e.to_string())
+}
+
+fn unix_now() -> u64 {
+    agentview::clock::unix_now()
+}
