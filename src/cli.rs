@@ -188,6 +188,15 @@ pub struct LoginArgs {
     #[arg(long, conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp"])]
     pub client_credentials: bool,
 
+    /// Log in as a workload with no person and no browser: the JWT its platform issued it (a CI
+    /// provider's OIDC token, a Kubernetes service account token) in FILE is the grant itself
+    /// (workload identity federation, RFC 7523); read again at every renewal. --client-id only
+    /// where the authorization server wants one (`token` and `exec` need no login with
+    /// AGENTVIEW_WORKLOAD_TOKEN_FILE set)
+    #[arg(long, value_name = "FILE",
+        conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp", "client_credentials"])]
+    pub workload_token_file: Option<PathBuf>,
+
     /// Client credentials, --idp: the client's PEM private key (RSA, EC P-256 or P-384), which
     /// signs a short-lived assertion for every request (private_key_jwt); read again at every
     /// renewal [env: AGENTVIEW_CLIENT_KEY]

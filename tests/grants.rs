@@ -1,7 +1,8 @@
 //! Logins without a person on the real binary against the local authorization server: client
 //! credentials (a secret by Basic and by post, a private key, an assertion file), the client in
-//! the environment (CI), and enterprise-managed authorization through the local identity
-//! provider (a sign-in, token exchange for an ID-JAG, the JWT-bearer grant).
+//! the environment (CI), enterprise-managed authorization through the local identity provider
+//! (a sign-in, token exchange for an ID-JAG, the JWT-bearer grant), and workload identity
+//! federation (a platform's token as the JWT-bearer grant).
 #![allow(clippy::unwrap_used)]
 
 pub mod support;
@@ -14,6 +15,8 @@ mod enterprise;
 mod environment;
 #[path = "grants/keys.rs"]
 mod keys;
+#[path = "grants/workload.rs"]
+mod workload;
 
 use std::path::PathBuf;
 use std::process::Stdio;

@@ -14,6 +14,10 @@
 //!   `idp_id_token`, as `--idp`, `--idp-client-id` and `--id-token-file FILE` give them: the ID
 //!   token is read from a private file and checked as that option checks it, then exchanged at
 //!   the provider for an ID-JAG and traded with the JWT-bearer grant.
+//! - `auth/wif-jwt-bearer`: `client_id` and `valid_jwt`, as `--workload-token-file FILE` and
+//!   `--client-id` give them: the workload token is the JWT-bearer grant itself. The context's
+//!   `expired_jwt` is tried first, as the same option would take it: it must be refused here,
+//!   before anything is sent (the suite would count a request with it as a failure).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -23,7 +27,8 @@ use std::time::Duration;
 use agentview::http::{Http, Trace};
 use agentview::login::oauth::token_exchange::{Exchange, TOKEN_EXCHANGE};
 use agentview::login::oauth::unattended::{self, JWT_BEARER};
-use agentview::login::oauth::{ClientProof, client_credentials, enterprise, idp, jwt, proof};
+use agentview::login::oauth::workload::{self, Workload};
+use agentview::login::oauth::{ClientProof, OAuthError, client_credentials, enterprise, idp, jwt, proof};
 use agentview::secret::Secret;
 use agentview::store::ClientJwt;
 use reqwest::Url;
@@ -32,8 +37,12 @@ use serde_json::Value;
 use crate::{Stop, session, stateless};
 
 /// The scenarios this module runs.
-pub const SCENARIOS: &[&str] =
-    &["auth/client-credentials-basic", "auth/client-credentials-jwt", "auth/enterprise-managed-authorization"];
+pub const SCENARIOS: &[&str] = &[
+    "auth/client-credentials-basic",
+    "auth/client-credentials-jwt",
+    "auth/enterprise-managed-authorization",
+    "auth/wif-jwt-bearer",
+];
 
 /// Get the token the scenario's grant gives, then make the scenario's requests with it.
 pub async fn run(scenario: &str, endpoint: &Url, stateless: bool) -> Result<(), String> {
@@ -53,6 +62,7 @@ pub async fn run(scenario: &str, endpoint: &Url, stateless: bool) -> Result<(), 
             client_credentials_token(&http, endpoint, &context, &proof, Some(&alg)).await?
         }
         "auth/enterprise-managed-authorization" => enterprise_token(&http, endpoint, &context, files.path()).await?,
+        "auth/wif-jwt-bearer" => workload_token(&http, endpoint, &context, files.path()).await?,
         other => return Err(format!("unknown scenario {other:?}")),
     };
     let pass = if stateless {
@@ -137,6 +147,31 @@ async fn enterprise_token(http: &Http, endpoint: &Url, context: &Context, files:
     );
     let tokens = enterprise::trade(http, &exchange, &target.server.token_endpoint, &client).await.map_err(failed)?;
     Ok(tokens.access_token)
+}
+
+/// `agentview login --workload-token-file FILE --client-id ID`: the workload's token from a private
+/// file as the JWT-bearer grant, after an expired one was refused without a request.
+async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &Path) -> Result<Secret, String> {
+    let client_id = Some(context.string("client_id")?);
+    let expired = Workload {
+        token_file: private_file(files, "expired-token", &context.string("expired_jwt")?)?,
+        client_id: client_id.clone(),
+        proof: None,
+    };
+    match workload::obtain(http, endpoint, endpoint.as_str(), &expired, None, unix_now()).await {
+        Err(OAuthError::Proof(why)) if why.contains("expired") => eprintln!("refused before sending: {why}"),
+        other => return Err(format!("an expired workload token was not refused before it was sent: {other:?}")),
+    }
+    let workload = Workload {
+        token_file: private_file(files, "workload-token", &context.string("valid_jwt")?)?,
+        client_id,
+        proof: None,
+    };
+    let obtained = workload::obtain(http, endpoint, endpoint.as_str(), &workload, None, unix_now())
+        .await
+        .map_err(|e| format!("the workload login failed: {e}"))?;
+    eprintln!("workload identity: authenticated with {}", obtained.how);
+    Ok(obtained.credential.secret)
 }
 
 /// `MCP_CONFORMANCE_CONTEXT`, the scenario's credentials.

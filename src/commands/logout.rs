@@ -65,6 +65,14 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
         }
         done.push(credential.secret.clone());
         let issuer = crate::sanitize::line(&grant.issuer, 200);
+        // A workload's token got with no client at all: there is no client to revoke it as.
+        if grant.client_id.is_empty() {
+            output.info(&format!(
+                "The token from {issuer} was got with no client, so it cannot be revoked; it stays valid there \
+                 until it expires."
+            ));
+            continue;
+        }
         // A sign-in at an identity provider holds its ID token, which is no access token.
         let sign_in = grant.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn);
         let access_token = (!sign_in).then_some(&credential.secret);

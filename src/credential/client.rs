@@ -1,5 +1,6 @@
 //! The client in the environment (CI): `AGENTVIEW_CLIENT_ID` and its secret, key or assertion
-//! file. Its token comes from the client credentials grant, is cached in the selected store like
+//! file, or a workload's `AGENTVIEW_WORKLOAD_TOKEN_FILE`. Its token comes from the client
+//! credentials grant (or the workload's JWT-bearer grant), is cached in the selected store like
 //! any credential (and renewed there when due, by running the grant again), and is got again
 //! when the stored one belongs to another client or proof. One process gets it while the others
 //! wait for the refresh lock and then read what it stored.
@@ -11,6 +12,7 @@ use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
 use crate::login::oauth::ClientProof;
 use crate::login::oauth::client_credentials;
+use crate::login::oauth::workload::{self, Workload};
 use crate::settings::client::EnvClient;
 use crate::store::private::PrivateDir;
 use crate::store::{self, ClientJwt, Credential, StoreError, Unattended, UnattendedGrant};
@@ -18,7 +20,7 @@ use crate::store::{self, ClientJwt, Credential, StoreError, Unattended, Unattend
 impl Door<'_> {
     /// The token kept for the client in the environment, or a new one, got and cached now.
     pub(super) async fn for_env_client(&self, client: &EnvClient) -> anyhow::Result<Lookup> {
-        let how = format!("client credentials in the environment ({})", client.variables());
+        let how = client.describe();
         let lookup = self.stored().await;
         if lookup.found.as_ref().is_some_and(|f| is_for(&f.credential, client)) {
             return Ok(marked(lookup, Some(how)));
@@ -32,9 +34,8 @@ impl Door<'_> {
         }
         if again.found.is_some() {
             self.output.warn(&format!(
-                "the stored credential for {} is not the environment's client's: replacing it with a token for {}",
+                "the stored credential for {} is not the environment's: replacing it with a token from {how}",
                 self.settings.server,
-                crate::sanitize::line(&client.client_id, 200)
             ));
         }
         let credential = self.obtain(client).await?;
@@ -47,21 +48,15 @@ impl Door<'_> {
         let Door { settings, output, .. } = *self;
         let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
             .map_err(|e| e.into_failure("cannot get a token"))?;
-        output.verbose(&format!(
-            "getting a token with client credentials for {}",
-            crate::sanitize::line(&client.client_id, 200)
-        ));
-        let obtained = client_credentials::obtain(
-            &http,
-            settings.server.url(),
-            settings.server.as_str(),
-            &client.client_id,
-            &client.proof,
-            None,
-            self.clock.unix_now(),
-        )
-        .await
-        .map_err(|e| e.into_failure(&format!("cannot get a token with the {}", client.variables())))?;
+        output.verbose(&format!("getting a token with {}", client.describe()));
+        let (server, key, now) = (settings.server.url(), settings.server.as_str(), self.clock.unix_now());
+        let obtained = match client {
+            EnvClient::Client { client_id, proof } => {
+                client_credentials::obtain(&http, server, key, client_id, proof, None, now).await
+            }
+            EnvClient::Workload(workload) => workload::obtain(&http, server, key, workload, None, now).await,
+        }
+        .map_err(|e| e.into_failure(&format!("cannot get a token with {}", client.describe())))?;
         if let Some(note) = &obtained.note {
             output.warn(note);
         }
@@ -105,22 +100,36 @@ pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
     lookup
 }
 
-/// Whether `credential` is the client credentials token of `client`, got with the same proof
-/// (a new secret, key or assertion file in the environment means a new token).
+/// Whether `credential` is the token of `client`, got with the same grant and proof (a new
+/// secret, key, assertion or token file in the environment means a new token).
 fn is_for(credential: &Credential, client: &EnvClient) -> bool {
     let Some(grant) = &credential.oauth else { return false };
-    let Some(Unattended { grant: UnattendedGrant::ClientCredentials, client_jwt }) = &grant.unattended else {
-        return false;
+    let Some(Unattended { grant: kept_grant, client_jwt }) = &grant.unattended else { return false };
+    let (client_id, proof) = match (client, kept_grant) {
+        (EnvClient::Client { client_id, proof }, UnattendedGrant::ClientCredentials) => {
+            (client_id.as_str(), Some(proof))
+        }
+        (
+            EnvClient::Workload(Workload { token_file, client_id, proof }),
+            UnattendedGrant::Workload { token_file: kept },
+        ) if same_path(token_file, kept) => (client_id.as_deref().unwrap_or_default(), proof.as_ref()),
+        _ => return false,
     };
-    let same_path =
-        |given: &std::path::Path, kept: &std::path::Path| std::path::absolute(given).is_ok_and(|g| g == kept);
-    grant.client_id == client.client_id
-        && match (&client.proof, client_jwt) {
-            (ClientProof::Secret(secret), None) => grant.client_secret.as_ref() == Some(secret),
-            (ClientProof::Key { path, key_id }, Some(ClientJwt::Key { path: kept, key_id: kept_id, .. })) => {
+    grant.client_id == client_id
+        && match (proof, client_jwt) {
+            (None, None) => grant.client_secret.is_none(),
+            (Some(ClientProof::Secret(secret)), None) => grant.client_secret.as_ref() == Some(secret),
+            (Some(ClientProof::Key { path, key_id }), Some(ClientJwt::Key { path: kept, key_id: kept_id, .. })) => {
                 same_path(path, kept) && key_id == kept_id
             }
-            (ClientProof::AssertionFile(path), Some(ClientJwt::AssertionFile { path: kept })) => same_path(path, kept),
+            (Some(ClientProof::AssertionFile(path)), Some(ClientJwt::AssertionFile { path: kept })) => {
+                same_path(path, kept)
+            }
             _ => false,
         }
+}
+
+/// Whether the path given in the environment is the one kept (absolute) with the credential.
+fn same_path(given: &std::path::Path, kept: &std::path::Path) -> bool {
+    std::path::absolute(given).is_ok_and(|g| g == kept)
 }

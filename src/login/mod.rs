@@ -43,7 +43,7 @@ pub async fn run(
     let selected = preflight_store(settings, output)?;
     // A --callback-port that is taken fails here, before anything reaches a server.
     let listens = match &login.grant {
-        Some(GrantLogin::ClientCredentials { .. }) => false,
+        Some(GrantLogin::ClientCredentials { .. } | GrantLogin::Workload(_)) => false,
         Some(GrantLogin::Idp(_)) => true,
         None => login.method != Method::Session,
     };
@@ -55,6 +55,7 @@ pub async fn run(
             GrantLogin::ClientCredentials { client_id, proof } => {
                 oauth::client_credentials::login(&ctx, client_id, proof).await?
             }
+            GrantLogin::Workload(workload) => oauth::workload::login(&ctx, workload).await?,
             GrantLogin::Idp(idp) => {
                 let browser =
                     !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
@@ -190,6 +191,9 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
                 }
                 Some(UnattendedGrant::IdJag { .. }) => {
                     "OAuth access token (renewed automatically: a new ID-JAG from the identity provider)"
+                }
+                Some(UnattendedGrant::Workload { .. }) => {
+                    "OAuth access token (renewed automatically: the workload token is presented again)"
                 }
                 _ if credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) => {
                     "OAuth access token (renewed automatically with its refresh token)"

@@ -45,7 +45,8 @@ pub struct LoginSettings {
     pub redirect_uri: Option<RedirectUri>,
     /// `--fresh-client`: register again instead of reusing the kept registration.
     pub fresh_client: bool,
-    /// A grant instead of the browser's authorization code: `--client-credentials` or `--idp`.
+    /// A grant instead of the browser's authorization code: `--client-credentials`, `--idp` or
+    /// `--workload-token-file`.
     pub grant: Option<GrantLogin>,
     /// Global flags a printed `login --resume` command must repeat: store, config dir, and
     /// headers given as `{env:VAR}`.
@@ -61,6 +62,8 @@ pub enum GrantLogin {
     ClientCredentials { client_id: String, proof: ClientProof },
     /// `--idp`: enterprise-managed authorization.
     Idp(IdpLogin),
+    /// `--workload-token-file`: workload identity federation.
+    Workload(crate::login::oauth::workload::Workload),
 }
 
 impl GrantLogin {
@@ -74,6 +77,10 @@ impl GrantLogin {
             }
             (GrantLogin::Idp(idp), Some(UnattendedGrant::IdJag { idp: issuer, .. })) => {
                 grant.client_id == idp.client_id && issuer == &idp.issuer
+            }
+            (GrantLogin::Workload(workload), Some(UnattendedGrant::Workload { token_file })) => {
+                std::path::absolute(&workload.token_file).is_ok_and(|given| &given == token_file)
+                    && grant.client_id == workload.client_id.clone().unwrap_or_default()
             }
             _ => false,
         }

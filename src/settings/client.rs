@@ -1,7 +1,8 @@
 //! The client a login without a browser runs as, from flags and the environment: a client id
-//! and its secret, private key or assertion file (`--client-credentials`, `--idp`), and the
-//! environment-only client of CI (`AGENTVIEW_CLIENT_ID` and one of `AGENTVIEW_CLIENT_SECRET`,
-//! `AGENTVIEW_CLIENT_KEY`, `AGENTVIEW_CLIENT_ASSERTION_FILE`).
+//! and its secret, private key or assertion file (`--client-credentials`, `--idp`), a
+//! workload's token file (`--workload-token-file`), and the environment-only client of CI
+//! (`AGENTVIEW_CLIENT_ID` and one of `AGENTVIEW_CLIENT_SECRET`, `AGENTVIEW_CLIENT_KEY`,
+//! `AGENTVIEW_CLIENT_ASSERTION_FILE`; or `AGENTVIEW_WORKLOAD_TOKEN_FILE`).
 
 use std::path::PathBuf;
 
@@ -11,6 +12,7 @@ use crate::cli::LoginArgs;
 use crate::env::Env;
 use crate::error::Failure;
 use crate::login::oauth::ClientProof;
+use crate::login::oauth::workload::Workload;
 use crate::login::{GrantLogin, IdpLogin};
 use crate::secret::{Secret, check_token_shape};
 
@@ -19,27 +21,69 @@ use crate::secret::{Secret, check_token_shape};
 pub const SECRET_VARIABLES: [&str; 2] = ["AGENTVIEW_CLIENT_SECRET", "AGENTVIEW_IDP_CLIENT_SECRET"];
 
 /// The client in the environment: with it, `token`, `exec`, `status` and `bridge` get a token
-/// with client credentials, no `login` first.
-#[derive(Debug, Clone)]
-pub struct EnvClient {
-    pub client_id: String,
-    pub proof: ClientProof,
+/// with no `login` first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvClient {
+    /// Client credentials: the client id and its proof.
+    Client { client_id: String, proof: ClientProof },
+    /// Workload identity federation: the workload's token file.
+    Workload(Workload),
 }
 
 impl EnvClient {
-    /// The variables it came from, for messages.
-    pub fn variables(&self) -> String {
-        format!("AGENTVIEW_CLIENT_ID and {}", self.proof.variable())
+    /// What the token comes from, and the variables that said so, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            EnvClient::Client { proof, .. } => {
+                format!("client credentials in the environment (AGENTVIEW_CLIENT_ID and {})", proof.variable())
+            }
+            EnvClient::Workload(workload) => {
+                let client = match (&workload.client_id, &workload.proof) {
+                    (Some(_), Some(proof)) => format!(" with AGENTVIEW_CLIENT_ID and {}", proof.variable()),
+                    (Some(_), None) => " with AGENTVIEW_CLIENT_ID".to_string(),
+                    _ => String::new(),
+                };
+                format!("a workload token in the environment (AGENTVIEW_WORKLOAD_TOKEN_FILE{client})")
+            }
+        }
     }
 }
 
-/// `AGENTVIEW_CLIENT_ID` with exactly one of its proofs; `None` without a client id or a proof.
+/// `AGENTVIEW_WORKLOAD_TOKEN_FILE` (with `AGENTVIEW_CLIENT_ID` and a proof where the server wants
+/// them), else `AGENTVIEW_CLIENT_ID` with exactly one of its proofs; `None` when neither is there.
 pub fn env_client(env: &Env) -> Result<Option<EnvClient>, Failure> {
-    let Some(client_id) = env.get("AGENTVIEW_CLIENT_ID").map(str::trim).filter(|id| !id.is_empty()) else {
+    let client_id = env.get("AGENTVIEW_CLIENT_ID").map(str::trim).filter(|id| !id.is_empty());
+    let token_file = env.get("AGENTVIEW_WORKLOAD_TOKEN_FILE").map(str::trim).filter(|p| !p.is_empty());
+    if client_id.is_none() && token_file.is_none() {
         return Ok(None);
-    };
-    check_token_shape(client_id).map_err(|e| Failure::usage(format!("AGENTVIEW_CLIENT_ID: {e}")))?;
-    Ok(proof_from_env(env)?.map(|proof| EnvClient { client_id: client_id.to_string(), proof }))
+    }
+    if let Some(client_id) = client_id {
+        check_token_shape(client_id).map_err(|e| Failure::usage(format!("AGENTVIEW_CLIENT_ID: {e}")))?;
+    }
+    let proof = proof_from_env(env)?;
+    if let Some(path) = token_file {
+        let workload = workload(PathBuf::from(path), client_id.map(str::to_string), proof, "AGENTVIEW_CLIENT_ID")?;
+        return Ok(Some(EnvClient::Workload(workload)));
+    }
+    Ok(client_id.zip(proof).map(|(client_id, proof)| EnvClient::Client { client_id: client_id.to_string(), proof }))
+}
+
+/// A workload, checked: a proof is a client's, so it needs the client's id (`id_from` names where
+/// the id would have come from).
+fn workload(
+    token_file: PathBuf,
+    client_id: Option<String>,
+    proof: Option<ClientProof>,
+    id_from: &str,
+) -> Result<Workload, Failure> {
+    if let (None, Some(proof)) = (&client_id, &proof) {
+        return Err(Failure::usage(format!(
+            "{} proves a client, but the workload names no client: set {id_from}, or unset {}",
+            proof.variable(),
+            proof.variable()
+        )));
+    }
+    Ok(Workload { token_file, client_id, proof })
 }
 
 /// The one of `AGENTVIEW_CLIENT_SECRET`, `AGENTVIEW_CLIENT_KEY` (with `AGENTVIEW_CLIENT_KEY_ID`)
@@ -88,7 +132,7 @@ fn proof_of(
     proof_from_env(env)
 }
 
-/// `login --client-credentials` or `login --idp`, resolved; `None` for the other logins, which
+/// `login --client-credentials`, `--idp` or `--workload-token-file`, resolved; `None` for the other logins, which
 /// take none of their flags.
 pub fn grant_login(
     args: &LoginArgs,
@@ -110,6 +154,15 @@ pub fn grant_login(
             )
         })?;
         return Ok(Some(GrantLogin::ClientCredentials { client_id, proof }));
+    }
+    if let Some(token_file) = &args.workload_token_file {
+        let client_id = client_id().filter(|id| !id.is_empty());
+        if let Some(id) = &client_id {
+            check_token_shape(id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
+        }
+        let proof = proof_of(args, env, stdin)?;
+        let workload = workload(token_file.clone(), client_id, proof, "--client-id")?;
+        return Ok(Some(GrantLogin::Workload(workload)));
     }
     if let Some(issuer) = &args.idp {
         let issuer = issuer.trim().to_string();
@@ -142,7 +195,7 @@ pub fn grant_login(
         (args.client_assertion_file.is_some(), "--client-assertion-file"),
     ];
     if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
-        return Err(Failure::usage(format!("{flag} belongs to --client-credentials or --idp")));
+        return Err(Failure::usage(format!("{flag} belongs to --client-credentials, --idp or --workload-token-file")));
     }
     Ok(None)
 }
@@ -174,8 +227,8 @@ mod tests {
         assert!(env_client(&env(&[("AGENTVIEW_CLIENT_ID", "ci")])).expect("ok").is_none(), "no proof");
         let client =
             env_client(&env(&[("AGENTVIEW_CLIENT_ID", " ci "), ("AGENTVIEW_CLIENT_SECRET", "s3cret\n")])).expect("ok");
-        let client = client.expect("a client");
-        assert_eq!((client.client_id.as_str(), client.proof), ("ci", ClientProof::Secret(Secret::new("s3cret"))));
+        let want = EnvClient::Client { client_id: "ci".into(), proof: ClientProof::Secret(Secret::new("s3cret")) };
+        assert_eq!(client, Some(want));
         let keyed = env_client(&env(&[
             ("AGENTVIEW_CLIENT_ID", "ci"),
             ("AGENTVIEW_CLIENT_KEY", "/k.pem"),
@@ -183,7 +236,8 @@ mod tests {
         ]))
         .expect("ok")
         .expect("a client");
-        assert_eq!(keyed.proof, ClientProof::Key { path: "/k.pem".into(), key_id: Some("k1".into()) });
+        let key = ClientProof::Key { path: "/k.pem".into(), key_id: Some("k1".into()) };
+        assert_eq!(keyed, EnvClient::Client { client_id: "ci".into(), proof: key });
         let two = env_client(&env(&[
             ("AGENTVIEW_CLIENT_ID", "ci"),
             ("AGENTVIEW_CLIENT_SECRET", "not-shown-anywhere"),
@@ -194,6 +248,33 @@ mod tests {
         assert!(!two.message.contains("not-shown-anywhere"));
         let bad = env_client(&env(&[("AGENTVIEW_CLIENT_ID", "ci"), ("AGENTVIEW_CLIENT_SECRET", "a b")]));
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn a_workload_token_file_needs_no_client() {
+        let env = |pairs: &[(&str, &str)]| Env::from_pairs(pairs.iter().copied());
+        let alone = env_client(&env(&[("AGENTVIEW_WORKLOAD_TOKEN_FILE", "/run/token")])).expect("ok");
+        let want = Workload { token_file: "/run/token".into(), client_id: None, proof: None };
+        assert_eq!(alone, Some(EnvClient::Workload(want)));
+        let named = env_client(&env(&[
+            ("AGENTVIEW_WORKLOAD_TOKEN_FILE", "/run/token"),
+            ("AGENTVIEW_CLIENT_ID", "ci"),
+            ("AGENTVIEW_CLIENT_SECRET", "s3cret"),
+        ]))
+        .expect("ok")
+        .expect("a workload");
+        let EnvClient::Workload(named) = &named else { panic!("a workload, not client credentials: {named:?}") };
+        assert_eq!(named.client_id.as_deref(), Some("ci"));
+        assert_eq!(named.proof, Some(ClientProof::Secret(Secret::new("s3cret"))));
+        let nameless = env_client(&env(&[
+            ("AGENTVIEW_WORKLOAD_TOKEN_FILE", "/run/token"),
+            ("AGENTVIEW_CLIENT_SECRET", "not-shown-anywhere"),
+        ]))
+        .expect_err("a secret of no client");
+        assert!(nameless.message.contains("AGENTVIEW_CLIENT_ID"), "{}", nameless.message);
+        assert!(!nameless.message.contains("not-shown-anywhere"));
+        let stray = env_client(&env(&[("AGENTVIEW_CLIENT_SECRET", "s"), ("AGENTVIEW_CLIENT_KEY", "/k")]));
+        assert_eq!(stray.expect("no client, nothing read"), None);
     }
 
     #[test]

@@ -179,6 +179,10 @@ pub enum UnattendedGrant {
     /// The sign-in at a company's identity provider itself: the credential holds its ID token,
     /// renewed with the provider's refresh token.
     IdpSignIn,
+    /// Workload identity federation (the MCP extension `io.modelcontextprotocol/auth/wif`): the
+    /// JWT the platform issued the workload, read from `token_file` each time, is the grant
+    /// itself (RFC 7523 section 2.1).
+    Workload { token_file: PathBuf },
 }
 
 /// Where a client's JWT comes from: signed here with its private key, or issued by someone else

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClientAuth, ClientJwt, Credential, CredentialKind, OAuthGrant, Unattended, UserInfo};
+use super::{ClientAuth, ClientJwt, Credential, CredentialKind, OAuthGrant, Unattended, UnattendedGrant, UserInfo};
 use crate::secret::{Secret, check_token_shape};
 
 /// One credential as stored: everything but the server, which is the key.
@@ -107,6 +107,11 @@ impl OAuthRecord {
 /// A client that signs its requests needs to know with what; the files it names are absolute
 /// (a renewal runs from any directory), the algorithm one agentview signs with.
 fn check_unattended(auth: ClientAuth, unattended: Option<&Unattended>) -> Result<(), String> {
+    if let Some(Unattended { grant: UnattendedGrant::Workload { token_file }, .. }) = unattended
+        && !token_file.is_absolute()
+    {
+        return Err("the stored workload token path is not absolute".into());
+    }
     let jwt = unattended.and_then(|u| u.client_jwt.as_ref());
     match (auth, jwt) {
         (ClientAuth::PrivateKeyJwt, None) => Err("the stored client signs with a key, but names none".into()),
@@ -296,6 +301,10 @@ mod tests {
         let file = r#","unattended":{"grant":"client_credentials","client_jwt":{"kind":"assertion_file","path":"/run/token"}}"#;
         assert!(stored(file, "private_key_jwt").is_ok());
         assert!(stored(file, "client_secret_post").is_err(), "a file for a client that does not sign");
+        let workload = r#","unattended":{"grant":"workload","token_file":"/run/workload/token"}"#;
+        assert!(stored(workload, "none").is_ok());
+        let relative = r#","unattended":{"grant":"workload","token_file":"token"}"#;
+        assert!(stored(relative, "none").is_err(), "a relative workload token path");
     }
 
     #[test]

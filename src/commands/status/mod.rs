@@ -18,13 +18,15 @@ mod check;
 mod list;
 
 /// How the grant got its token: `authorization_code` (a login in the browser),
-/// `client_credentials`, `jwt_bearer` (an ID-JAG), or `idp_sign_in`.
+/// `client_credentials`, `jwt_bearer` (an ID-JAG), `idp_sign_in`, or `workload` (the JWT-bearer
+/// grant with a workload's own token).
 fn grant_name(grant: &OAuthGrant) -> &'static str {
     match grant.unattended.as_ref().map(|u| &u.grant) {
         None => "authorization_code",
         Some(UnattendedGrant::ClientCredentials) => "client_credentials",
         Some(UnattendedGrant::IdJag { .. }) => "jwt_bearer",
         Some(UnattendedGrant::IdpSignIn) => "idp_sign_in",
+        Some(UnattendedGrant::Workload { .. }) => "workload",
     }
 }
 
@@ -150,6 +152,10 @@ fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: b
             (true, Some(_), Some(UnattendedGrant::IdJag { idp, .. })) => format!(
                 "automatically, before it expires (a new ID-JAG from the identity provider {})",
                 crate::sanitize::line(idp, 200)
+            ),
+            (true, Some(_), Some(UnattendedGrant::Workload { token_file })) => format!(
+                "automatically, before it expires (the workload token in {} is presented again)",
+                token_file.display()
             ),
             (true, Some(_), _) => "automatically, before it expires".to_string(),
             (true, None, _) => "not on its own: the expiry is unknown (the server did not say), so agentview cannot \

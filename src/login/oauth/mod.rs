@@ -19,6 +19,7 @@ pub(crate) mod revoke;
 mod scope;
 pub mod token_exchange;
 pub mod unattended;
+pub mod workload;
 
 // The library's OAuth: find the server's setup, start an authorization for the browser, take
 // the callback, exchange the code. The readers of what servers and browsers send are public

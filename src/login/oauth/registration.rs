@@ -48,8 +48,12 @@ impl Client {
     pub fn authenticate<'a>(&'a self, form: &mut Vec<(&'a str, &'a str)>) -> Option<(&'a str, &'a str)> {
         let secret = self.client_secret.as_ref().map(Secret::expose).unwrap_or_default();
         match self.auth {
+            // A workload that presents only its platform's token may have no client id at all
+            // (RFC 7523 section 3.1: client authentication is optional with a JWT grant).
             ClientAuth::None => {
-                form.push(("client_id", &self.client_id));
+                if !self.client_id.is_empty() {
+                    form.push(("client_id", &self.client_id));
+                }
                 None
             }
             ClientAuth::ClientSecretPost => {

@@ -1,12 +1,12 @@
 //! Renewing a stored OAuth grant: the step is chosen by what the grant is. A browser login's
 //! grant trades its refresh token; a grant without a person (client credentials, the JWT-bearer
-//! grant of enterprise-managed authorization) runs itself again; a sign-in at an identity
+//! grant of enterprise-managed authorization or of a workload) runs itself again; a sign-in at an identity
 //! provider renews its ID token with the provider's refresh token.
 
 use super::error::OAuthError;
 use super::grant::{self, Tokens};
 use super::registration::Client;
-use super::{client_credentials, enterprise, idp};
+use super::{client_credentials, enterprise, idp, workload};
 use crate::clock::unix_now;
 use crate::http::Http;
 use crate::secret::Secret;
@@ -26,6 +26,8 @@ pub enum Renewal<'a> {
     IdJag,
     /// Renew the sign-in at an identity provider with its refresh token.
     IdpSignIn,
+    /// Present the workload's token (as its file holds it now) again.
+    Workload,
 }
 
 /// The renewal step for `grant`; `None` when it cannot be renewed (no refresh token).
@@ -35,6 +37,7 @@ pub fn renewal(grant: &OAuthGrant) -> Option<Renewal<'_>> {
         Some(UnattendedGrant::ClientCredentials) => Some(Renewal::ClientCredentials),
         Some(UnattendedGrant::IdJag { .. }) => Some(Renewal::IdJag),
         Some(UnattendedGrant::IdpSignIn) => grant.refresh_token.as_ref().map(|_| Renewal::IdpSignIn),
+        Some(UnattendedGrant::Workload { .. }) => Some(Renewal::Workload),
     }
 }
 
@@ -63,6 +66,7 @@ pub async fn renew(http: &Http, grant: &OAuthGrant, stores: &StoreConfig) -> Res
         Some(Renewal::ClientCredentials) => client_credentials::renew(http, grant, now).await.map(Some),
         Some(Renewal::IdJag) => enterprise::renew(http, grant, stores, now).await.map(Some),
         Some(Renewal::IdpSignIn) => idp::refresh(http, grant, now).await.map(Some),
+        Some(Renewal::Workload) => workload::renew(http, grant, now).await.map(Some),
         None => Ok(None),
     }
 }
@@ -142,6 +146,9 @@ mod tests {
         assert!(matches!(cc.oauth.as_ref().and_then(renewal), Some(Renewal::ClientCredentials)));
         let id_jag = with(UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None }, false);
         assert!(matches!(id_jag.oauth.as_ref().and_then(renewal), Some(Renewal::IdJag)));
+        let workload = with(UnattendedGrant::Workload { token_file: "/run/token".into() }, false);
+        assert!(is_due(&workload, 1000), "a workload presents its token again");
+        assert!(matches!(workload.oauth.as_ref().and_then(renewal), Some(Renewal::Workload)));
         assert!(is_due(&with(UnattendedGrant::IdpSignIn, true), 1000));
         assert!(!is_due(&with(UnattendedGrant::IdpSignIn, false), 0), "a sign-in without a refresh token");
     }

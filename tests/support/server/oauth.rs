@@ -269,7 +269,7 @@ fn grant_types(cfg: &OAuthConfig) -> Vec<&'static str> {
     if cfg.client_credentials {
         grants.push("client_credentials");
     }
-    if cfg.trusted_idp.is_some() {
+    if cfg.trusted_idp.is_some() || cfg.trusted_workload.is_some() {
         grants.push(super::oauth_grants::JWT_BEARER);
     }
     grants

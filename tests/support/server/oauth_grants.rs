@@ -1,6 +1,6 @@
 //! The grants without a person at `POST /token`: client credentials (confidential clients
-//! only) and the JWT-bearer grant for ID-JAGs from the trusted identity provider. Both issue an
-//! access token for exactly `<base>/mcp` and no refresh token.
+//! only), and the JWT-bearer grant for ID-JAGs from the trusted identity provider or for tokens
+//! of trusted workloads. All issue an access token for exactly `<base>/mcp` and no refresh token.
 
 use axum::response::Response;
 use serde_json::json;
@@ -30,11 +30,11 @@ fn scope(app: &App, requested: Option<&str>) -> Result<String, Box<Response>> {
     }
 }
 
-/// An access token (no refresh token) for a new grant of `client`.
-fn issue(app: &App, client: &Client, scope: &str) -> Response {
+/// An access token (no refresh token) for a new grant of the client `client_id`.
+fn issue(app: &App, client_id: &str, scope: &str) -> Response {
     let Some(cfg) = app.oauth() else { return oauth_error(404, "not_found", "no OAuth") };
     let mut inner = app.lock();
-    let g = inner.oauth.new_grant(&client.id, &app.resource(), scope);
+    let g = inner.oauth.new_grant(client_id, &app.resource(), scope);
     let (access, _) = inner.oauth.issue(g, cfg.access_ttl, false);
     drop(inner);
     json_response(
@@ -64,11 +64,17 @@ pub(crate) fn client_credentials(app: &App, req: &OAuthRequest, client: &Client)
         Err(r) => return plain(*r),
     };
     app.lock().oauth.counts.client_credentials_grants += 1;
-    plain(issue(app, client, &scope))
+    plain(issue(app, &client.id, &scope))
 }
 
-/// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with an ID-JAG.
+/// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with an ID-JAG, or with a trusted
+/// workload's token.
 pub(crate) fn jwt_bearer(app: &App, req: &OAuthRequest, client: &Client) -> Answer {
+    let workload_issuer = app.oauth().and_then(|c| c.trusted_workload.clone()).map(|t| t.issuer);
+    let issuer = req.param("assertion").and_then(jwt::decode).and_then(|(_, c)| c["iss"].as_str().map(String::from));
+    if workload_issuer.is_some() && issuer == workload_issuer {
+        return workload(app, req, Some(client));
+    }
     let Some(trusted) = app.oauth().and_then(|c| c.trusted_idp.clone()) else {
         return plain(oauth_error(400, "unsupported_grant_type", "the JWT-bearer grant is not supported"));
     };
@@ -110,5 +116,46 @@ pub(crate) fn jwt_bearer(app: &App, req: &OAuthRequest, client: &Client) -> Answ
         Err(r) => return plain(*r),
     };
     app.lock().oauth.counts.jwt_bearer_grants += 1;
-    plain(issue(app, client, &scope))
+    plain(issue(app, &client.id, &scope))
+}
+
+/// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with a workload's token (workload
+/// identity federation), from `client` or from no client at all.
+pub(crate) fn workload(app: &App, req: &OAuthRequest, client: Option<&Client>) -> Answer {
+    let Some(trusted) = app.oauth().and_then(|c| c.trusted_workload.clone()) else {
+        return plain(oauth_error(400, "unsupported_grant_type", "workload tokens are not taken here"));
+    };
+    let Some(assertion) = req.param("assertion") else {
+        return plain(oauth_error(400, "invalid_request", "assertion is required"));
+    };
+    let refused = |why: &str| plain(oauth_error(400, "invalid_grant", why));
+    let claims = match jwt::verify(assertion, &trusted.keys) {
+        Ok((_, claims)) => claims,
+        Err(why) => return refused(&format!("the workload token: {why}")),
+    };
+    let subject = claims["sub"].as_str().unwrap_or_default().to_string();
+    let problem = if claims["iss"].as_str() != Some(trusted.issuer.as_str()) {
+        Some("the workload token was not issued by a trusted issuer")
+    } else if !audience_is(&claims, &app.issuer()) {
+        Some("the workload token's aud is not this authorization server")
+    } else if claims["exp"].as_u64().is_none_or(|exp| exp <= jwt::now()) {
+        Some("the workload token has expired")
+    } else if subject.is_empty() {
+        Some("the workload token names no sub")
+    } else {
+        None
+    };
+    if let Some(why) = problem {
+        return refused(why);
+    }
+    if req.param("resource") != Some(app.resource().as_str()) {
+        return plain(oauth_error(400, "invalid_target", "resource must be the MCP endpoint"));
+    }
+    let scope = match scope(app, req.param("scope")) {
+        Ok(scope) => scope,
+        Err(r) => return plain(*r),
+    };
+    app.lock().oauth.counts.workload_grants += 1;
+    let client_id = client.map_or_else(|| format!("workload:{subject}"), |c| c.id.clone());
+    plain(issue(app, &client_id, &scope))
 }

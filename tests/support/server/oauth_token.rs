@@ -110,6 +110,14 @@ pub(crate) fn token(app: &App, req: &OAuthRequest) -> Answer {
     if let Err(r) = form_check(req) {
         return plain(*r);
     }
+    // A workload may present its token with no client at all (RFC 7523 section 3.1).
+    let anonymous = req.param("client_id").is_none()
+        && req.param("client_assertion").is_none()
+        && req.param("client_secret").is_none()
+        && req.rec.authorization.is_none();
+    if anonymous && req.param("grant_type") == Some(super::oauth_grants::JWT_BEARER) {
+        return super::oauth_grants::workload(app, req, None);
+    }
     let client = match authenticate(app, req) {
         Ok(c) => c,
         Err(r) => return plain(*r),

@@ -48,6 +48,12 @@ pub struct OAuthConfig {
     pub client_credentials: bool,
     /// Take ID-JAGs from this identity provider with the JWT-bearer grant (listed too).
     pub trusted_idp: Option<TrustedIdp>,
+    /// Take workload tokens from this issuer as the JWT-bearer grant itself (workload identity
+    /// federation; listed too): `iss` the issuer, `aud` this authorization server, `sub` any,
+    /// `exp` ahead, the signature one of the keys'. The token may come with no client at all, or
+    /// with a known client's authentication. Presenting the same token again is allowed (a
+    /// platform's token lives for a while, and a renewal presents it again).
+    pub trusted_workload: Option<TrustedIdp>,
     /// Clients that authenticate with a JWT signed by one of their keys (`private_key_jwt`, RFC
     /// 7523 section 2.2): the client id and its public keys (JWKs). The assertion's `iss` and
     /// `sub` must be the client id, `aud` the issuer, `exp` ahead and at most 5 minutes away,
@@ -82,6 +88,7 @@ impl Default for OAuthConfig {
             challenge_resource_metadata: true,
             client_credentials: false,
             trusted_idp: None,
+            trusted_workload: None,
             key_clients: Vec::new(),
             signing_algs: Vec::new(),
         }
@@ -232,4 +239,6 @@ pub struct OAuthCounts {
     pub client_credentials_grants: usize,
     /// Tokens issued by the JWT-bearer grant (for an ID-JAG).
     pub jwt_bearer_grants: usize,
+    /// JWT-bearer grants with a workload's token.
+    pub workload_grants: usize,
 }

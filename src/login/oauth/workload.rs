@@ -1,0 +1,150 @@
+//! Workload identity federation (the MCP extension `io.modelcontextprotocol/auth/wif`): a
+//! workload (a CI job, a Kubernetes pod, a cloud function) presents the JWT its platform issued
+//! it as the authorization grant itself (RFC 7523 section 2.1), and the authorization server,
+//! which trusts that platform, answers with a token. No secret to keep, and no client id unless
+//! the server wants one. The token file is read again for every request: platforms rotate it.
+//! Used by `login --workload-token-file`, by `token` and `exec` with
+//! `AGENTVIEW_WORKLOAD_TOKEN_FILE`, and by the renewal, which runs the grant again.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::Url;
+
+use super::client_credentials::Obtained;
+use super::enterprise::jwt_bearer;
+use super::error::{ErrorCode, OAuthError};
+use super::grant::Tokens;
+use super::proof::{self, ClientProof};
+use super::registration::Client;
+use super::unattended::{self, JWT_BEARER, Target};
+use crate::http::Http;
+use crate::login::LoginContext;
+use crate::login::context::interrupted_or;
+use crate::secret::Secret;
+use crate::store::{ClientAuth, Credential, OAuthGrant, Unattended, UnattendedGrant};
+
+/// What a workload logs in with: the file its platform keeps its token in, and, where the
+/// authorization server wants to know the client too, its id and that client's proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    pub token_file: PathBuf,
+    pub client_id: Option<String>,
+    /// Only with a client id.
+    pub proof: Option<ClientProof>,
+}
+
+/// The workload's token from `path`: one JWT, not expired at `now` (checked before it is sent).
+fn read_token(path: &Path, now: u64) -> Result<Secret, OAuthError> {
+    proof::read_jwt_file(path, "the workload token", now)
+}
+
+/// The grant's token request: the workload's token as the assertion, `resource` always, `scope`
+/// when there is one, no retry and no other grant after a refusal. A refusal of the token is said
+/// with its file, never its contents.
+pub async fn request(
+    http: &Http,
+    token_endpoint: &Url,
+    client: &Client,
+    token_file: &Path,
+    token: &Secret,
+    resource: &str,
+    scope: Option<&str>,
+) -> Result<Tokens, OAuthError> {
+    jwt_bearer(http, token_endpoint, client, token, resource, scope).await.map_err(|e| match e {
+        OAuthError::ClientRefused { client_id, error, description }
+            if client_id.is_empty() || matches!(error, ErrorCode::InvalidGrant | ErrorCode::UnauthorizedClient) =>
+        {
+            OAuthError::Proof(format!(
+                "the authorization server refused the workload token in {}: {error}{}",
+                token_file.display(),
+                description.map(|d| format!(" ({})", crate::sanitize::line(&d, 300))).unwrap_or_default()
+            ))
+        }
+        e => e,
+    })
+}
+
+/// Find the server's authorization server, check it offers the JWT-bearer grant and that the
+/// token is usable (before anything is sent), and run the grant. `server_key`: the store key.
+pub async fn obtain(
+    http: &Http,
+    server: &Url,
+    server_key: &str,
+    workload: &Workload,
+    scope: Option<&str>,
+    now: u64,
+) -> Result<Obtained, OAuthError> {
+    let target = unattended::discover(http, server).await?;
+    obtain_at(http, &target, server_key, workload, scope, now).await
+}
+
+/// [`obtain`] with the server already found.
+pub async fn obtain_at(
+    http: &Http,
+    target: &Target,
+    server_key: &str,
+    workload: &Workload,
+    scope: Option<&str>,
+    now: u64,
+) -> Result<Obtained, OAuthError> {
+    target.server.require_grant(JWT_BEARER, "the JWT-bearer grant (workload identity federation)")?;
+    let token_file = std::path::absolute(&workload.token_file)
+        .map_err(|e| OAuthError::Proof(format!("cannot use the path {}: {e}", workload.token_file.display())))?;
+    let token = read_token(&token_file, now)?;
+    let (client, client_jwt, note) = match (&workload.client_id, &workload.proof) {
+        (Some(client_id), Some(proof)) => {
+            let settled = proof::settle(client_id, proof, &target.server, now)?;
+            (settled.client, settled.jwt, settled.note)
+        }
+        (client_id, _) => (public(client_id.as_deref().unwrap_or_default()), None, None),
+    };
+    let scope = unattended::choose_scope(scope, &target.resource);
+    let (endpoint, resource) = (&target.server.token_endpoint, &target.resource.resource);
+    let tokens = request(http, endpoint, &client, &token_file, &token, resource, scope.as_deref()).await?;
+    let how = match (client.client_id.is_empty(), client.auth) {
+        (true, _) => "the workload token alone".to_string(),
+        (false, ClientAuth::None) => format!("the workload token, as the client \"{}\"", client.client_id),
+        (false, auth) => format!("the workload token, as the client \"{}\" ({})", client.client_id, auth.as_str()),
+    };
+    let unattended = Unattended { grant: UnattendedGrant::Workload { token_file }, client_jwt };
+    let credential = unattended::credential(server_key, target, &client, unattended, tokens, scope, now);
+    Ok(Obtained { credential, how: crate::sanitize::line(&how, 300), note })
+}
+
+/// A client that does not authenticate: the id alone, or nothing at all.
+fn public(client_id: &str) -> Client {
+    Client { client_id: client_id.to_string(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
+}
+
+/// Run the grant again for a stored credential, with what the token file holds now.
+pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, OAuthError> {
+    let Some(UnattendedGrant::Workload { token_file }) = grant.unattended.as_ref().map(|u| &u.grant) else {
+        return Err(OAuthError::Proof("the stored grant is not a workload's".into()));
+    };
+    let token = read_token(token_file, now)?;
+    let client = proof::client_of_grant(grant, now)?;
+    request(http, &grant.token_endpoint, &client, token_file, &token, &grant.resource, grant.scope.as_deref()).await
+}
+
+/// `login --workload-token-file`: the credential, not yet stored.
+pub async fn login(ctx: &LoginContext<'_>, workload: &Workload) -> anyhow::Result<Credential> {
+    let LoginContext { login, settings, output, .. } = *ctx;
+    output.info(&format!(
+        "Logging in as a workload with the token in {} (no browser, no person).",
+        workload.token_file.display()
+    ));
+    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
+        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
+    let now = ctx.clock.unix_now();
+    let obtained = interrupted_or(
+        ctx,
+        obtain(&http, settings.server.url(), settings.server.as_str(), workload, login.scope.as_deref(), now),
+    )
+    .await?
+    .map_err(|e| e.into_failure("the workload login failed"))?;
+    if let Some(note) = &obtained.note {
+        output.warn(note);
+    }
+    output.verbose(&format!("authenticated with {}", obtained.how));
+    Ok(obtained.credential)
+}
