@@ -119,5 +119,7 @@ mod oidc_provider {
         crate::client_credentials::a_wrong_secret_exits_4_and_stores_nothing
             => client_credentials_with_a_wrong_secret_exit_4_and_store_nothing,
         crate::client_credentials::logout_with_a_key_authenticates_at_the_revocation_endpoint
-            => client_credentials_logout_with_a_key_authenticates_at_revocation);
+            => client_credentials_logout_with_a_key_authenticates_at_revocation,
+        crate::client_credentials::an_assertion_file_is_read_again_at_every_renewal
+            => client_credentials_with_an_assertion_file_read_again_at_renewal);
 }

@@ -315,3 +315,49 @@ pub fn logout_with_a_key_authenticates_at_the_revocation_endpoint(kind: PeerKind
     assert!(!run.stderr.contains("could not revoke"), "{}", explain(&run, &peer));
     assert!(stored(&av).is_null(), "the credential is gone");
 }
+
+/// An assertion the client did not sign itself, as a CI provider hands one over
+/// (`--client-assertion-file`): the provider checks it against the client's JWKS and accepts each
+/// `jti` once, so a renewal works only because the file is read again: with the used assertion
+/// still in it the provider refuses (exit 4, naming the client); with a fresh one it answers.
+pub fn an_assertion_file_is_read_again_at_every_renewal(kind: PeerKind) {
+    let (rsa, ec) = (TestKey::rsa("ci-rsa-1"), TestKey::ec_p256("ci-ec-issued"));
+    let Some(peer) = start(kind, &rsa, &ec) else { return };
+    let av = peer.agentview();
+    let issued = |run: &str| {
+        let now = support::server::jwt::now();
+        ec.sign(
+            "JWT",
+            &json!({"iss": EC_CLIENT, "sub": EC_CLIENT, "aud": peer.issuer(), "iat": now, "exp": now + 300,
+                "jti": format!("ci-job-{run}-{now}")}),
+        )
+    };
+    let first = issued("1");
+    let file = private_file(&av, "assertion.jwt", &first);
+    let run = av.run(&["login", "--client-credentials", "--client-id", EC_CLIENT, "--client-assertion-file", &file]);
+    assert_eq!(run.code, 0, "{}", explain(&run, &peer));
+    run.assert_no_leak(&first);
+    let request = &grants(&peer)[0];
+    assert_eq!(
+        (request["status"].as_u64(), request["client_assertion_type"].as_str()),
+        (Some(200), Some(ASSERTION_TYPE))
+    );
+    let entry = stored(&av);
+    assert_eq!(entry["oauth"]["unattended"]["client_jwt"]["kind"], "assertion_file");
+    let token = av.token();
+    assert_works_as(&peer, &token, EC_CLIENT);
+    // Due, and the file still holds the used assertion: the provider refuses the replay.
+    expire_locally(&av);
+    let refused = av.run(&["token"]);
+    assert_eq!(refused.code, 4, "{}", explain(&refused, &peer));
+    assert!(refused.stderr.contains(EC_CLIENT), "{}", refused.stderr);
+    refused.assert_no_leak(&first);
+    // The CI provider puts a fresh one in the file: the next renewal uses it.
+    std::fs::write(av.dir.path().join("assertion.jwt"), issued("2")).unwrap();
+    let renewed = av.token();
+    assert_ne!(renewed, token);
+    let requests = grants(&peer);
+    let statuses: Vec<u64> = requests.iter().filter_map(|r| r["status"].as_u64()).collect();
+    assert!(statuses.len() == 3 && statuses[0] == 200 && statuses[1] >= 400 && statuses[2] == 200, "{requests:?}");
+    assert_works_as(&peer, &renewed, EC_CLIENT);
+}
