@@ -162,7 +162,15 @@ fn an_expired_token_is_refused_before_it_is_sent() {
     let run = av.run(&["login", "--workload-token-file", file.to_str().unwrap()]).expect_code(4);
     assert!(run.stderr.contains("expired"), "{}", run.stderr);
     run.assert_no_leak(&expired);
-    assert!(server.oauth_requests_to(OAuthEndpoint::Token).is_empty(), "nothing reached the token endpoint");
+    assert!(server.oauth_requests().is_empty(), "not even the discovery: the file is checked first");
+    // A file that is not there, or holds no token, is refused the same way.
+    let missing = av.dir.path().join("no-such-token");
+    let run = av.run(&["login", "--workload-token-file", missing.to_str().unwrap()]).expect_code(4);
+    assert!(run.stderr.contains("no-such-token"), "{}", run.stderr);
+    let garbage = private_file(&av, "garbage", "not a token at all");
+    let run = av.run(&["login", "--workload-token-file", garbage.to_str().unwrap()]).expect_code(4);
+    assert!(run.stderr.contains("the workload token in"), "{}", run.stderr);
+    assert!(server.oauth_requests().is_empty());
 }
 
 #[test]

@@ -64,8 +64,9 @@ pub async fn request(
     })
 }
 
-/// Find the server's authorization server, check it offers the JWT-bearer grant and that the
-/// token is usable (before anything is sent), and run the grant. `server_key`: the store key.
+/// Check the token is usable (a file that cannot be read, or a token that expired, fails before
+/// any request), find the server's authorization server, check it offers the JWT-bearer grant,
+/// and run the grant. `server_key`: the store key.
 pub async fn obtain(
     http: &Http,
     server: &Url,
@@ -74,6 +75,7 @@ pub async fn obtain(
     scope: Option<&str>,
     now: u64,
 ) -> Result<Obtained, OAuthError> {
+    read_token(&workload.token_file, now)?;
     let target = unattended::discover(http, server).await?;
     obtain_at(http, &target, server_key, workload, scope, now).await
 }
@@ -88,6 +90,7 @@ pub async fn obtain_at(
     now: u64,
 ) -> Result<Obtained, OAuthError> {
     target.server.require_grant(JWT_BEARER, "the JWT-bearer grant (workload identity federation)")?;
+    // Read (again) now: the platform may have replaced it meanwhile.
     let token_file = std::path::absolute(&workload.token_file)
         .map_err(|e| OAuthError::Proof(format!("cannot use the path {}: {e}", workload.token_file.display())))?;
     let token = read_token(&token_file, now)?;
