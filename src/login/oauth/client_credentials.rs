@@ -91,21 +91,29 @@ pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, 
 
 /// `login --client-credentials`: the credential, not yet stored.
 pub async fn login(ctx: &LoginContext<'_>, client_id: &str, proof: &ClientProof) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, output, .. } = *ctx;
-    output.info(&format!(
+    ctx.output.info(&format!(
         "Logging in as the client \"{}\" with client credentials (no browser, no person).",
         crate::sanitize::line(client_id, 200)
     ));
+    let (server, scope) = (&ctx.settings.server, ctx.login.scope.as_deref());
+    login_with(ctx, "the client credentials login failed", |http, now| async move {
+        obtain(&http, server.url(), server.as_str(), client_id, proof, scope, now).await
+    })
+    .await
+}
+
+/// What a login without a browser does around its grant: HTTP set up, the grant run (`grant`,
+/// with the clock's time) until it ends or Ctrl-C, its failure said as `failed`, its note warned
+/// of. The credential, not yet stored.
+pub async fn login_with<F, Fut>(ctx: &LoginContext<'_>, failed: &str, grant: F) -> anyhow::Result<Credential>
+where
+    F: FnOnce(Http, u64) -> Fut,
+    Fut: std::future::Future<Output = Result<Obtained, OAuthError>>,
+{
+    let LoginContext { settings, output, .. } = *ctx;
     let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
         .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let now = ctx.clock.unix_now();
-    let server = settings.server.url();
-    let obtained = interrupted_or(
-        ctx,
-        obtain(&http, server, settings.server.as_str(), client_id, proof, login.scope.as_deref(), now),
-    )
-    .await?
-    .map_err(|e| e.into_failure("the client credentials login failed"))?;
+    let obtained = interrupted_or(ctx, grant(http, ctx.clock.unix_now())).await?.map_err(|e| e.into_failure(failed))?;
     if let Some(note) = &obtained.note {
         output.warn(note);
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use reqwest::Url;
 
-use super::client_credentials::Obtained;
+use super::client_credentials::{Obtained, login_with};
 use super::enterprise::jwt_bearer;
 use super::error::{ErrorCode, OAuthError};
 use super::grant::Tokens;
@@ -19,7 +19,6 @@ use super::registration::Client;
 use super::unattended::{self, JWT_BEARER, Target};
 use crate::http::Http;
 use crate::login::LoginContext;
-use crate::login::context::interrupted_or;
 use crate::secret::Secret;
 use crate::store::{ClientAuth, Credential, OAuthGrant, Unattended, UnattendedGrant};
 
@@ -131,23 +130,13 @@ pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, 
 
 /// `login --workload-token-file`: the credential, not yet stored.
 pub async fn login(ctx: &LoginContext<'_>, workload: &Workload) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, output, .. } = *ctx;
-    output.info(&format!(
+    ctx.output.info(&format!(
         "Logging in as a workload with the token in {} (no browser, no person).",
         workload.token_file.display()
     ));
-    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let now = ctx.clock.unix_now();
-    let obtained = interrupted_or(
-        ctx,
-        obtain(&http, settings.server.url(), settings.server.as_str(), workload, login.scope.as_deref(), now),
-    )
-    .await?
-    .map_err(|e| e.into_failure("the workload login failed"))?;
-    if let Some(note) = &obtained.note {
-        output.warn(note);
-    }
-    output.verbose(&format!("authenticated with {}", obtained.how));
-    Ok(obtained.credential)
+    let (server, scope) = (&ctx.settings.server, ctx.login.scope.as_deref());
+    login_with(ctx, "the workload login failed", |http, now| async move {
+        obtain(&http, server.url(), server.as_str(), workload, scope, now).await
+    })
+    .await
 }
