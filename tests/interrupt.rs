@@ -108,3 +108,37 @@ fn interrupt_while_waiting_for_the_store_lock() {
     assert_ne!(token, OLD_TOKEN);
     assert_eq!(av.token(), token, "the stored entry is usable");
 }
+
+/// A keyring that takes the connection and never answers (a locked Secret Service waiting on an
+/// unlock prompt looks the same): Ctrl-C ends the login at once, not after the keyring's timeout,
+/// and nothing reaches the server.
+#[test]
+fn interrupt_while_the_keyring_does_not_answer() {
+    let server = TestServer::start(ServerConfig::default());
+    let mut av = Agentview::new(&server.mcp_url());
+    let bus = av.dir.path().join("silent-bus");
+    let listener = std::os::unix::net::UnixListener::bind(&bus).expect("a socket");
+    let (asked, asking) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for connection in listener.incoming().flatten() {
+            held.push(connection);
+            let _ = asked.send(());
+        }
+    });
+    av.set("AGENTVIEW_STORE", "keyring")
+        .set("AGENTVIEW_KEYRING_BACKEND", "secret-service")
+        .set("DBUS_SESSION_BUS_ADDRESS", &format!("unix:path={}", bus.display()))
+        .set("AGENTVIEW_KEYRING_TIMEOUT", "120");
+    // Without --force the keyring is read first (is there a credential already?), with --force
+    // it is only probed for the save.
+    for args in [&["login", "--no-browser"][..], &["login", "--no-browser", "--force"]] {
+        let live = Live::start(&av, args);
+        asking.recv_timeout(Duration::from_secs(20)).expect("agentview asks the keyring");
+        live.interrupt();
+        let run = live.finish(Duration::from_secs(20));
+        assert_eq!(run.code, 130, "{args:?}: exit code\n--- stderr\n{}", run.stderr);
+        assert!(run.stderr.contains("interrupted; nothing was stored"), "{args:?}: {}", run.stderr);
+        assert!(server.requests().is_empty(), "{args:?}: nothing was sent to the server");
+    }
+}

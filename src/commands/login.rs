@@ -48,7 +48,7 @@ pub async fn with_token(
             .into());
     }
     let token = read_stdin_token(stdin_wait)?;
-    let selected = preflight_store(settings, output)?;
+    let selected = preflight_store(settings, output).await?;
     let credential = Credential {
         server: settings.server.to_string(),
         kind: CredentialKind::Bearer,

@@ -37,10 +37,20 @@ pub async fn run(
 ) -> anyhow::Result<Exit> {
     // Only a fresh one-step login may stop early: a --resume names a login the user has
     // already approved (or is approving), and dropping its token would waste that approval.
-    if !login.force && login.mode == Mode::Wait && already_logged_in(&login, settings, output).await? {
-        return Ok(Exit::Ok);
+    // Reading the store may wait on a keyring's unlock prompt: Ctrl-C is seen meanwhile.
+    if !login.force && login.mode == Mode::Wait {
+        let logged_in = tokio::select! {
+            logged_in = already_logged_in(&login, settings, output) => logged_in?,
+            () = interrupt.wait() => return Err(interrupted()),
+        };
+        if logged_in {
+            return Ok(Exit::Ok);
+        }
     }
-    let selected = preflight_store(settings, output)?;
+    let selected = tokio::select! {
+        selected = preflight_store(settings, output) => selected?,
+        () = interrupt.wait() => return Err(interrupted()),
+    };
     // A --callback-port that is taken fails here, before anything reaches a server.
     let listens = match &login.grant {
         Some(GrantLogin::ClientCredentials { .. } | GrantLogin::Workload(_)) => false,
@@ -129,9 +139,15 @@ async fn moved_to_another_issuer(credential: &Credential, settings: &Settings, o
     published.authorization_servers.into_iter().next()
 }
 
-/// Decide the store before anyone approves a login whose token could not be kept.
-pub fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected, Failure> {
-    let selected = store::select_for_write(&settings.store).map_err(|e| {
+/// Decide the store before anyone approves a login whose token could not be kept. The probe
+/// runs off the async thread: a keyring may take its whole timeout (an unlock prompt), and
+/// Ctrl-C must still be seen meanwhile.
+pub async fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected, Failure> {
+    let config = settings.store.clone();
+    let probed = tokio::task::spawn_blocking(move || store::select_for_write(&config)).await.unwrap_or_else(|e| {
+        Err(store::StoreError::Other { store: "the credential store".into(), reason: e.to_string() })
+    });
+    let selected = probed.map_err(|e| {
         let hint = if settings.store.choice == store::StoreChoice::File {
             "nothing was sent to the server; fix what is named above (or choose another --config-dir)"
         } else {
