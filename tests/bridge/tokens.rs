@@ -41,6 +41,46 @@ fn a_session_of_many_token_lifetimes_is_answered_throughout() {
     assert_eq!(seen["stderr"], "", "quiet by default");
 }
 
+/// A CI job's bridge with the client in its environment and no login: the bridge gets the token
+/// with client credentials itself, and runs the grant again as the 2-s tokens run out; the secret
+/// reaches neither stdout nor stderr.
+#[test]
+fn the_client_in_the_environment_serves_a_session_of_many_token_lifetimes() {
+    let Some(clients) = Clients::find() else { return };
+    const CLIENT: &str = "ci-bridge";
+    const SECRET: &str = "ci-bridge-secret-never-shown-71c4";
+    let server = local_server(
+        true,
+        Some(OAuthConfig {
+            access_ttl: Duration::from_secs(2),
+            client_credentials: true,
+            preregistered: vec![(CLIENT.into(), Some(SECRET.into()))],
+            ..OAuthConfig::default()
+        }),
+    );
+    let mut av = Agentview::new(&server.mcp_url());
+    av.set("AGENTVIEW_CLIENT_ID", CLIENT).set("AGENTVIEW_CLIENT_SECRET", SECRET);
+    let mut client = Driver::start(&clients, &av, &[]);
+    client.ok(json!({"op": "connect"}));
+    let mut answered = 0;
+    // Requests until the grant has run four times; the limit only guards a hang.
+    let renewed = try_wait_until(Duration::from_secs(60), || {
+        let text = client.call(LOCAL_TOOLS.echo, json!({"text": format!("request {answered}")}));
+        assert_eq!(text, json!({"text": format!("request {answered}")}).to_string(), "answered in order");
+        answered += 1;
+        std::thread::sleep(Duration::from_millis(50));
+        (server.token_requests("client_credentials") >= 4).then_some(())
+    });
+    assert!(renewed.is_some(), "the grant ran four times within the session ({answered} requests)");
+    assert_eq!(server.token_requests("refresh_token"), 0, "no refresh token: the grant runs again");
+    let token = stored_token(&av);
+    assert!(server.access_token_valid(&token), "the token is cached in the store, and live");
+    let seen = client.seen();
+    assert!(seen["errors"].as_array().unwrap().is_empty(), "{seen}");
+    let stderr = seen["stderr"].as_str().unwrap();
+    assert!(!stderr.contains(SECRET) && !stderr.contains(&token), "no secret or token on stderr");
+}
+
 #[test]
 fn a_token_revoked_mid_session_is_renewed_and_the_request_retried() {
     let Some(clients) = Clients::find() else { return };
