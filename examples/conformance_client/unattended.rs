@@ -16,8 +16,9 @@
 //!   the provider for an ID-JAG and traded with the JWT-bearer grant.
 //! - `auth/wif-jwt-bearer`: `client_id` and `valid_jwt`, as `--workload-token-file FILE` and
 //!   `--client-id` give them: the workload token is the JWT-bearer grant itself. The context's
-//!   `expired_jwt` is tried first, as the same option would take it: it must be refused here,
-//!   before anything is sent (the suite would count a request with it as a failure).
+//!   `expired_jwt` and `wrong_audience_jwt` are tried first, as the same option would take them:
+//!   each must be refused here, before it is sent (the suite would count a request with either as
+//!   a failure).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -153,14 +154,16 @@ async fn enterprise_token(http: &Http, endpoint: &Url, context: &Context, files:
 /// file as the JWT-bearer grant, after an expired one was refused without a request.
 async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &Path) -> Result<Secret, String> {
     let client_id = Some(context.string("client_id")?);
-    let expired = Workload {
-        token_file: private_file(files, "expired-token", &context.string("expired_jwt")?)?,
-        client_id: client_id.clone(),
-        proof: None,
-    };
-    match workload::obtain(http, endpoint, endpoint.as_str(), &expired, None, unix_now()).await {
-        Err(OAuthError::Proof(why)) if why.contains("expired") => eprintln!("refused before sending: {why}"),
-        other => return Err(format!("an expired workload token was not refused before it was sent: {other:?}")),
+    for (field, why) in [("expired_jwt", "expired"), ("wrong_audience_jwt", "not sent")] {
+        let refused = Workload {
+            token_file: private_file(files, field, &context.string(field)?)?,
+            client_id: client_id.clone(),
+            proof: None,
+        };
+        match workload::obtain(http, endpoint, endpoint.as_str(), &refused, None, unix_now()).await {
+            Err(OAuthError::Proof(said)) if said.contains(why) => eprintln!("refused before sending: {said}"),
+            other => return Err(format!("the {field} workload token was not refused before it was sent: {other:?}")),
+        }
     }
     let workload = Workload {
         token_file: private_file(files, "workload-token", &context.string("valid_jwt")?)?,

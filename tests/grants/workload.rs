@@ -173,6 +173,36 @@ fn an_expired_token_is_refused_before_it_is_sent() {
     assert!(server.oauth_requests().is_empty());
 }
 
+/// A token issued for someone else (another service, a cloud's token service) is not sent to the
+/// authorization server the MCP server names: that server could use it there.
+#[test]
+fn a_token_for_another_audience_is_not_sent() {
+    let key = TestKey::ec_p256("platform-aud");
+    let server = trusting(&key);
+    let av = Agentview::new(&server.mcp_url());
+    let now = jwt::now() as i64;
+    let elsewhere = key.sign(
+        "JWT",
+        &json!({"iss": PLATFORM, "sub": "repo:x", "aud": ["https://sts.cloud.example", "api://exchange"],
+            "iat": now, "exp": now + 600}),
+    );
+    let file = private_file(&av, "workload-token", &elsewhere);
+    let run = av.run(&["login", "--workload-token-file", file.to_str().unwrap()]).expect_code(4);
+    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    assert!(errors[0].contains("https://sts.cloud.example") && errors[0].contains("it was not sent"), "{}", run.stderr);
+    run.assert_no_leak(&elsewhere);
+    assert!(server.oauth_requests_to(OAuthEndpoint::Token).is_empty(), "nothing reached the token endpoint");
+    // The token endpoint's URL names the server too (RFC 7523 section 3).
+    let token_endpoint = format!("{}/token", server.oauth_issuer().unwrap());
+    let endpoint_aud = key
+        .sign("JWT", &json!({"iss": PLATFORM, "sub": "repo:x", "aud": token_endpoint, "iat": now, "exp": now + 600}));
+    std::fs::write(&file, &endpoint_aud).unwrap();
+    let run = av.run(&["login", "--workload-token-file", file.to_str().unwrap()]);
+    // The local server itself takes only its issuer as aud: what matters is that it was sent.
+    assert_eq!(workload_requests(&server).len(), 1, "sent: {}", run.stderr);
+}
+
 #[test]
 fn a_server_without_the_grant_is_refused_before_the_token_is_sent() {
     let key = TestKey::ec_p256("platform-4");

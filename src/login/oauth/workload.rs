@@ -14,6 +14,7 @@ use super::client_credentials::{Obtained, login_with};
 use super::enterprise::jwt_bearer;
 use super::error::{ErrorCode, OAuthError};
 use super::grant::Tokens;
+use super::jwt;
 use super::proof::{self, ClientProof};
 use super::registration::Client;
 use super::unattended::{self, JWT_BEARER, Target};
@@ -35,6 +36,33 @@ pub struct Workload {
 /// The workload's token from `path`: one JWT, not expired at `now` (checked before it is sent).
 fn read_token(path: &Path, now: u64) -> Result<Secret, OAuthError> {
     proof::read_jwt_file(path, "the workload token", now)
+}
+
+/// The token goes only to an authorization server it was issued for: its `aud` must name the
+/// server, by issuer or token endpoint (RFC 7523 section 3), or it is not sent. Otherwise an MCP
+/// server could name an authorization server of its own and collect the platform's token, which
+/// may open other doors (a cloud's, another service's).
+fn check_audience(token: &Secret, token_file: &Path, issuer: &str, token_endpoint: &Url) -> Result<(), OAuthError> {
+    let claims = jwt::claims(token.expose())
+        .map_err(|why| OAuthError::Proof(format!("the workload token in {}: {why}", token_file.display())))?;
+    let bare = issuer.trim_end_matches('/');
+    let names = [bare.to_string(), format!("{bare}/"), token_endpoint.to_string()];
+    if names.iter().any(|name| jwt::has_audience(&claims, name)) {
+        return Ok(());
+    }
+    let audience = match claims.get("aud") {
+        Some(serde_json::Value::String(aud)) => format!("\"{aud}\""),
+        Some(serde_json::Value::Array(list)) => {
+            list.iter().filter_map(serde_json::Value::as_str).map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+        }
+        _ => "no audience".to_string(),
+    };
+    Err(OAuthError::Proof(format!(
+        "the workload token in {} is for {}, not for the authorization server {}; it was not sent",
+        token_file.display(),
+        crate::sanitize::line(&audience, 200),
+        crate::sanitize::line(issuer, 200)
+    )))
 }
 
 /// The grant's token request: the workload's token as the assertion, `resource` always, `scope`
@@ -93,6 +121,7 @@ pub async fn obtain_at(
     let token_file = std::path::absolute(&workload.token_file)
         .map_err(|e| OAuthError::Proof(format!("cannot use the path {}: {e}", workload.token_file.display())))?;
     let token = read_token(&token_file, now)?;
+    check_audience(&token, &token_file, &target.server.issuer, &target.server.token_endpoint)?;
     let (client, client_jwt, note) = match (&workload.client_id, &workload.proof) {
         (Some(client_id), Some(proof)) => {
             let settled = proof::settle(client_id, proof, &target.server, now)?;
@@ -124,6 +153,7 @@ pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, 
         return Err(OAuthError::Proof("the stored grant is not a workload's".into()));
     };
     let token = read_token(token_file, now)?;
+    check_audience(&token, token_file, &grant.issuer, &grant.token_endpoint)?;
     let client = proof::client_of_grant(grant, now)?;
     request(http, &grant.token_endpoint, &client, token_file, &token, &grant.resource, grant.scope.as_deref()).await
 }
