@@ -36,6 +36,9 @@ pub struct Settings {
     /// `AGENTVIEW_CLIENT_ID` with its secret, key or assertion file, when set: client
     /// credentials without a `login` (CI).
     pub env_client: Option<client::EnvClient>,
+    /// `AGENTVIEW_AUTH_SERVER`: the authorization server (issuer) the grants without a person are
+    /// pinned to; another one the server names is refused before anything secret is sent.
+    pub auth_server: Option<String>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
     /// `--server`, `--store` and `--config-dir` as the user gave them on the command line:
@@ -164,6 +167,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
         env_token: env_token(env)?,
         env_client: client::env_client(env)?,
+        auth_server: client::pinned_auth_server(env)?,
         browser: BrowserSettings { launcher, has_display, hidden_env: hidden_env(env, &args.headers) },
         ui,
         given_flags: given,

@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use agentview::http::{Http, Trace};
 use agentview::login::oauth::token_exchange::{Exchange, TOKEN_EXCHANGE};
-use agentview::login::oauth::unattended::{self, JWT_BEARER};
+use agentview::login::oauth::unattended::{self, Destination, JWT_BEARER};
 use agentview::login::oauth::workload::{self, Workload};
 use agentview::login::oauth::{ClientProof, OAuthError, client_credentials, enterprise, idp, jwt, proof};
 use agentview::secret::Secret;
@@ -91,9 +91,10 @@ async fn client_credentials_token(
     alg: Option<&str>,
 ) -> Result<Secret, String> {
     let client_id = context.string("client_id")?;
-    let obtained = client_credentials::obtain(http, endpoint, endpoint.as_str(), &client_id, proof, None, unix_now())
-        .await
-        .map_err(|e| format!("the client credentials grant failed: {e}"))?;
+    let obtained =
+        client_credentials::obtain(http, Destination::unpinned(endpoint), &client_id, proof, None, unix_now())
+            .await
+            .map_err(|e| format!("the client credentials grant failed: {e}"))?;
     eprintln!("client credentials: authenticated with {}", obtained.how);
     if let Some(note) = &obtained.note {
         eprintln!("warning: {note}");
@@ -117,7 +118,7 @@ async fn enterprise_token(http: &Http, endpoint: &Url, context: &Context, files:
     let now = unix_now();
     let failed =
         |e: agentview::login::oauth::OAuthError| format!("the login through the identity provider failed: {e}");
-    let target = unattended::discover(http, endpoint).await.map_err(failed)?;
+    let target = unattended::discover(http, endpoint, None).await.map_err(failed)?;
     target.server.require_grant(JWT_BEARER, "the JWT-bearer grant").map_err(failed)?;
     let secret = ClientProof::Secret(Secret::new(context.string("client_secret")?));
     let client =
@@ -160,7 +161,7 @@ async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &
             client_id: client_id.clone(),
             proof: None,
         };
-        match workload::obtain(http, endpoint, endpoint.as_str(), &refused, None, unix_now()).await {
+        match workload::obtain(http, Destination::unpinned(endpoint), &refused, None, unix_now()).await {
             Err(OAuthError::Proof(said)) if said.contains(why) => eprintln!("refused before sending: {said}"),
             other => return Err(format!("the {field} workload token was not refused before it was sent: {other:?}")),
         }
@@ -170,7 +171,7 @@ async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &
         client_id,
         proof: None,
     };
-    let obtained = workload::obtain(http, endpoint, endpoint.as_str(), &workload, None, unix_now())
+    let obtained = workload::obtain(http, Destination::unpinned(endpoint), &workload, None, unix_now())
         .await
         .map_err(|e| format!("the workload login failed: {e}"))?;
     eprintln!("workload identity: authenticated with {}", obtained.how);

@@ -12,6 +12,7 @@ use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
 use crate::login::oauth::ClientProof;
 use crate::login::oauth::client_credentials;
+use crate::login::oauth::unattended::Destination;
 use crate::login::oauth::workload::{self, Workload};
 use crate::settings::client::EnvClient;
 use crate::store::private::PrivateDir;
@@ -49,12 +50,12 @@ impl Door<'_> {
         let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
             .map_err(|e| e.into_failure("cannot get a token"))?;
         output.verbose(&format!("getting a token with {}", client.describe()));
-        let (server, key, now) = (settings.server.url(), settings.server.as_str(), self.clock.unix_now());
+        let (server, now) = (Destination::of(settings), self.clock.unix_now());
         let obtained = match client {
             EnvClient::Client { client_id, proof } => {
-                client_credentials::obtain(&http, server, key, client_id, proof, None, now).await
+                client_credentials::obtain(&http, server, client_id, proof, None, now).await
             }
-            EnvClient::Workload(workload) => workload::obtain(&http, server, key, workload, None, now).await,
+            EnvClient::Workload(workload) => workload::obtain(&http, server, workload, None, now).await,
         }
         .map_err(|e| e.into_failure(&format!("cannot get a token with {}", client.describe())))?;
         if let Some(note) = &obtained.note {

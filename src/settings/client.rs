@@ -200,9 +200,24 @@ pub fn grant_login(
     Ok(None)
 }
 
+/// `AGENTVIEW_AUTH_SERVER`: the one authorization server the grants without a person may send
+/// the client's secret, assertion or workload token to (the issuer, as its metadata says it).
+pub fn pinned_auth_server(env: &Env) -> Result<Option<String>, Failure> {
+    let Some(issuer) = env.get("AGENTVIEW_AUTH_SERVER").map(str::trim).filter(|i| !i.is_empty()) else {
+        return Ok(None);
+    };
+    check_issuer_named(issuer, "AGENTVIEW_AUTH_SERVER")?;
+    Ok(Some(issuer.to_string()))
+}
+
 /// An identity provider's issuer: an https URL (http only on this machine), no query or fragment.
 fn check_issuer(issuer: &str) -> Result<(), Failure> {
-    let refused = |why: &str| Failure::usage(format!("--idp \"{issuer}\" {why}"));
+    check_issuer_named(issuer, "--idp")
+}
+
+/// An issuer given as `name`: an https URL (http only on this machine), no query or fragment.
+fn check_issuer_named(issuer: &str, name: &str) -> Result<(), Failure> {
+    let refused = |why: &str| Failure::usage(format!("{name} \"{}\" {why}", crate::sanitize::line(issuer, 200)));
     let url = Url::parse(issuer).map_err(|_| refused("is not a URL"))?;
     let loopback = crate::login::session::login_url::is_loopback(url.host_str().unwrap_or_default());
     match url.scheme() {

@@ -161,3 +161,64 @@ fn an_expired_assertion_is_named_and_not_sent() {
     assert!(run.stderr.contains(&path_arg) && run.stderr.contains("expired"), "{}", run.stderr);
     assert!(!stored(&av).is_null(), "the stored credential is kept");
 }
+
+/// An assertion issued for another audience (Entra ID's `api://AzureADTokenExchange`, a cloud's
+/// token service) goes only to an authorization server the user pinned: otherwise an MCP server
+/// could name one of its own and collect it.
+#[test]
+fn an_assertion_for_another_audience_goes_only_to_a_pinned_server() {
+    let key = TestKey::ec_p256("workload");
+    let server = server_with(&[&key]);
+    let mut av = Agentview::new(&server.mcp_url());
+    let now = jwt::now() as i64;
+    let elsewhere = key.sign(
+        "JWT",
+        &json!({"iss": KEY_CLIENT, "sub": KEY_CLIENT, "aud": "api://AzureADTokenExchange", "iat": now,
+            "exp": now + 300, "jti": "federated-1"}),
+    );
+    let path = private_file(&av, "oidc-token", &elsewhere);
+    let path_arg = path.display().to_string();
+    let args = ["login", "--client-credentials", "--client-id", KEY_CLIENT, "--client-assertion-file", &path_arg];
+    let run = av.run(&args).expect_code(4);
+    assert!(
+        run.stderr.contains("api://AzureADTokenExchange") && run.stderr.contains("AGENTVIEW_AUTH_SERVER"),
+        "{}",
+        run.stderr
+    );
+    run.assert_no_leak(&elsewhere);
+    assert!(server.oauth_requests_to(OAuthEndpoint::Token).is_empty(), "not sent");
+    // Pinned: the user vouches for this server, and the assertion is sent (the local server
+    // itself takes only its issuer as the audience, and refuses it).
+    av.set("AGENTVIEW_AUTH_SERVER", &server.oauth_issuer().unwrap());
+    let run = av.run(&args);
+    run.assert_no_leak(&elsewhere);
+    let sent = token_requests(&server, "client_credentials");
+    assert_eq!(sent.len(), 1, "{}", run.stderr);
+    assert_eq!(sent[0].param("client_assertion"), Some(elsewhere.as_str()));
+}
+
+/// With an authorization server pinned, a server that names another one gets nothing: no
+/// secret, no assertion, no token request.
+#[test]
+fn a_pinned_authorization_server_refuses_another_before_anything_is_sent() {
+    let server = server_with(&[]);
+    let mut av = Agentview::new(&server.mcp_url());
+    av.set("AGENTVIEW_AUTH_SERVER", "https://login.company.example/tenant");
+    let run = login_with_secret(&mut av);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(run.stderr.contains("AGENTVIEW_AUTH_SERVER pins https://login.company.example/tenant"), "{}", run.stderr);
+    assert!(server.oauth_requests_to(OAuthEndpoint::Token).is_empty());
+    assert!(server.oauth_requests_to(OAuthEndpoint::AuthorizationServerMetadata).is_empty(), "not even its metadata");
+    // The environment's client too, for token and exec.
+    av.set("AGENTVIEW_CLIENT_ID", CLIENT).set("AGENTVIEW_CLIENT_SECRET", SECRET);
+    let run = av.run(&["token"]);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    run.assert_no_leak(SECRET);
+    assert!(server.oauth_requests_to(OAuthEndpoint::Token).is_empty());
+    // Pinned to the right one (a trailing slash does not matter), it works.
+    av.set("AGENTVIEW_AUTH_SERVER", &format!("{}/", server.oauth_issuer().unwrap()));
+    assert!(server.access_token_valid(&av.token()));
+    // A pin that is no issuer is a usage error.
+    av.set("AGENTVIEW_AUTH_SERVER", "login.company.example");
+    assert_eq!(av.run(&["token"]).code, 2);
+}

@@ -10,7 +10,7 @@ use super::error::OAuthError;
 use super::grant::Tokens;
 use super::proof::{self, ClientProof};
 use super::registration::Client;
-use super::unattended::{self, CLIENT_CREDENTIALS, Target};
+use super::unattended::{self, CLIENT_CREDENTIALS, Destination, Target};
 use crate::http::Http;
 use crate::login::LoginContext;
 use crate::login::context::interrupted_or;
@@ -45,15 +45,14 @@ pub struct Obtained {
 /// proof (before anything secret is sent), and run the grant. `server_key`: the store key.
 pub async fn obtain(
     http: &Http,
-    server: &Url,
-    server_key: &str,
+    server: Destination<'_>,
     client_id: &str,
     proof: &ClientProof,
     scope: Option<&str>,
     now: u64,
 ) -> Result<Obtained, OAuthError> {
-    let target = unattended::discover(http, server).await?;
-    obtain_at(http, &target, server_key, client_id, proof, scope, now).await
+    let target = unattended::discover(http, server.url, server.pinned).await?;
+    obtain_at(http, &target, server.key, client_id, proof, scope, now).await
 }
 
 /// [`obtain`] with the server already found.
@@ -95,9 +94,9 @@ pub async fn login(ctx: &LoginContext<'_>, client_id: &str, proof: &ClientProof)
         "Logging in as the client \"{}\" with client credentials (no browser, no person).",
         crate::sanitize::line(client_id, 200)
     ));
-    let (server, scope) = (&ctx.settings.server, ctx.login.scope.as_deref());
+    let (server, scope) = (Destination::of(ctx.settings), ctx.login.scope.as_deref());
     login_with(ctx, "the client credentials login failed", |http, now| async move {
-        obtain(&http, server.url(), server.as_str(), client_id, proof, scope, now).await
+        obtain(&http, server, client_id, proof, scope, now).await
     })
     .await
 }

@@ -68,7 +68,10 @@ pub async fn login(
     let failed = |e: OAuthError| e.into_failure("the login through the identity provider failed");
     let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
         .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let target = interrupted_or(ctx, unattended::discover(&http, settings.server.url())).await?.map_err(failed)?;
+    let target =
+        interrupted_or(ctx, unattended::discover(&http, settings.server.url(), settings.auth_server.as_deref()))
+            .await?
+            .map_err(failed)?;
     target
         .server
         .require_grant(JWT_BEARER, "the JWT-bearer grant (enterprise-managed authorization)")

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::error::OAuthError;
 use super::jwt::{self, SigningKey};
 use super::registration::Client;
-use super::unattended::TokenServer;
+use super::unattended::{TokenServer, check_audience};
 use crate::clock::iso8601;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::store::private::{PrivateError, read_user_file};
@@ -76,7 +76,10 @@ pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u
         }
         ClientProof::AssertionFile(path) => {
             takes_jwt(server)?;
-            (ClientJwt::AssertionFile { path: absolute(path)? }, None)
+            let path = absolute(path)?;
+            // Only to an authorization server the assertion is for (or the one the user pinned).
+            check_audience(&read_assertion(&path, now)?, "the client assertion", &path, server)?;
+            (ClientJwt::AssertionFile { path }, None)
         }
     };
     let client = jwt_client(client_id, &jwt, &server.issuer, now)?;
@@ -205,11 +208,17 @@ mod tests {
             authorization_endpoint: None,
             iss_supported: false,
             s256: false,
+            pinned: false,
         }
     }
 
     fn jwt_with_exp(exp: u64) -> String {
-        format!("eyJhbGciOiJub25lIn0.{}.c2ln", URL_SAFE_NO_PAD.encode(format!(r#"{{"exp":{exp},"sub":"ci"}}"#)))
+        jwt_for("https://as.example", exp)
+    }
+
+    fn jwt_for(aud: &str, exp: u64) -> String {
+        let claims = format!(r#"{{"exp":{exp},"sub":"ci","aud":"{aud}"}}"#);
+        format!("eyJhbGciOiJub25lIn0.{}.c2ln", URL_SAFE_NO_PAD.encode(claims))
     }
 
     fn private_file(dir: &Path, name: &str, contents: &str) -> PathBuf {
@@ -248,6 +257,23 @@ mod tests {
         assert!(said.contains(&path.display().to_string()) && said.contains("expired"), "{said}");
         std::fs::write(&path, "two words").expect("write");
         assert!(read_assertion(&path, 0).is_err());
+    }
+
+    #[test]
+    fn an_assertion_goes_only_to_the_server_it_names_or_a_pinned_one() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut at = server(&["private_key_jwt"], &[]);
+        for aud in ["https://as.example", "https://as.example/", "https://as.example/token"] {
+            let path = private_file(dir.path(), "named", &jwt_for(aud, 2_000));
+            settle("ci", &ClientProof::AssertionFile(path), &at, 1_000).expect(aud);
+        }
+        let path = private_file(dir.path(), "elsewhere", &jwt_for("api://AzureADTokenExchange", 2_000));
+        let proof = ClientProof::AssertionFile(path);
+        let refused = settle("ci", &proof, &at, 1_000).expect_err("another audience");
+        let said = refused.to_string();
+        assert!(said.contains("api://AzureADTokenExchange") && said.contains("AGENTVIEW_AUTH_SERVER"), "{said}");
+        at.pinned = true;
+        settle("ci", &proof, &at, 1_000).expect("the user vouches for a pinned server");
     }
 
     #[test]

@@ -3,15 +3,19 @@
 //! token request, and the credential they make. Such a grant has no refresh token: it renews by
 //! running again.
 
+use std::path::Path;
+
 use reqwest::Url;
 use serde_json::{Map, Value};
 
 use super::discovery::{self, ProtectedResource, endpoint_url, string, strings};
 use super::error::{ErrorCode, OAuthError};
 use super::grant::{Tokens, parse_tokens};
+use super::jwt;
 use super::methods::AuthMethods;
 use super::registration::Client;
 use crate::http::Http;
+use crate::secret::Secret;
 use crate::server_url::Reach;
 use crate::store::{ClientAuth, Credential, CredentialKind, OAuthGrant, Unattended};
 
@@ -39,6 +43,9 @@ pub struct TokenServer {
     pub iss_supported: bool,
     /// `S256` is among `code_challenge_methods_supported`.
     pub s256: bool,
+    /// The user pinned this server (`AGENTVIEW_AUTH_SERVER`): it may be sent an assertion or a
+    /// workload token whose audience does not name it.
+    pub pinned: bool,
 }
 
 impl TokenServer {
@@ -68,6 +75,7 @@ impl TokenServer {
             iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool)
                 == Some(true),
             s256: strings(doc, "code_challenge_methods_supported").iter().any(|m| m == "S256"),
+            pinned: false,
         })
     }
 
@@ -85,6 +93,32 @@ impl TokenServer {
     }
 }
 
+/// The MCP server a grant without a person is for.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    pub url: &'a Url,
+    /// Where its credential is kept.
+    pub key: &'a str,
+    /// The authorization server (issuer) the user pinned (`AGENTVIEW_AUTH_SERVER`).
+    pub pinned: Option<&'a str>,
+}
+
+impl<'a> Destination<'a> {
+    /// The server of `settings`, with the pin they carry.
+    pub fn of(settings: &'a crate::settings::Settings) -> Destination<'a> {
+        Destination {
+            url: settings.server.url(),
+            key: settings.server.as_str(),
+            pinned: settings.auth_server.as_deref(),
+        }
+    }
+
+    /// A server at `url`, kept under its own URL, with nothing pinned.
+    pub fn unpinned(url: &'a Url) -> Destination<'a> {
+        Destination { url, key: url.as_str(), pinned: None }
+    }
+}
+
 /// The MCP server's resource and its authorization server, for a grant without a person.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -93,8 +127,9 @@ pub struct Target {
 }
 
 /// Find the server's protected-resource metadata and its authorization server, as the browser
-/// login does (the same checks, the same `resource`).
-pub async fn discover(http: &Http, server: &Url) -> Result<Target, OAuthError> {
+/// login does (the same checks, the same `resource`). With an authorization server pinned,
+/// another one the server names is refused here, before anything secret is sent.
+pub async fn discover(http: &Http, server: &Url, pinned: Option<&str>) -> Result<Target, OAuthError> {
     let resource = discovery::protected_resource(http, server, None).await?.ok_or_else(|| {
         let urls = discovery::resource_metadata_urls(server).iter().map(|u| u.to_string()).collect::<Vec<_>>();
         OAuthError::NotOffered(format!(
@@ -107,8 +142,51 @@ pub async fn discover(http: &Http, server: &Url) -> Result<Target, OAuthError> {
         resource.authorization_servers.first().cloned().ok_or_else(|| {
             OAuthError::invalid("the protected-resource metadata", "it names no authorization_servers")
         })?;
-    let server = TokenServer::discover(http, &issuer, Reach::of(server.host_str().unwrap_or_default())).await?;
-    Ok(Target { resource, server })
+    let bare = |issuer: &str| issuer.trim_end_matches('/').to_string();
+    if let Some(pinned) = pinned
+        && bare(pinned) != bare(&issuer)
+    {
+        return Err(OAuthError::Refused(format!(
+            "{} names the authorization server {}, but AGENTVIEW_AUTH_SERVER pins {}; nothing was sent",
+            crate::sanitize::line(server.as_str(), 200),
+            crate::sanitize::line(&issuer, 200),
+            crate::sanitize::line(pinned, 200)
+        )));
+    }
+    let mut found = TokenServer::discover(http, &issuer, Reach::of(server.host_str().unwrap_or_default())).await?;
+    found.pinned = pinned.is_some();
+    Ok(Target { resource, server: found })
+}
+
+/// The audience a token must name to be sent to `server` unpinned: its issuer (with or without a
+/// trailing slash) or its token endpoint (RFC 7523 section 3). `what` and `file` name the token
+/// in the refusal, which says how to pin a server that takes another audience.
+pub fn check_audience(token: &Secret, what: &str, file: &Path, server: &TokenServer) -> Result<(), OAuthError> {
+    if server.pinned {
+        return Ok(());
+    }
+    let claims =
+        jwt::claims(token.expose()).map_err(|why| OAuthError::Proof(format!("{what} in {}: {why}", file.display())))?;
+    let bare = server.issuer.trim_end_matches('/');
+    let names = [bare.to_string(), format!("{bare}/"), server.token_endpoint.to_string()];
+    if names.iter().any(|name| jwt::has_audience(&claims, name)) {
+        return Ok(());
+    }
+    let audience = match claims.get("aud") {
+        Some(Value::String(aud)) => format!("\"{aud}\""),
+        Some(Value::Array(list)) => {
+            list.iter().filter_map(Value::as_str).map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+        }
+        _ => "no audience".to_string(),
+    };
+    Err(OAuthError::Proof(format!(
+        "{what} in {} is for {}, not for the authorization server {}; it was not sent (where that server does take \
+         this audience, pin it: AGENTVIEW_AUTH_SERVER={})",
+        file.display(),
+        crate::sanitize::line(&audience, 200),
+        crate::sanitize::line(&server.issuer, 200),
+        crate::sanitize::line(&server.issuer, 200)
+    )))
 }
 
 /// The scope to ask for, as the browser login chooses it (the user's, else everything the

@@ -14,10 +14,9 @@ use super::client_credentials::{Obtained, login_with};
 use super::enterprise::jwt_bearer;
 use super::error::{ErrorCode, OAuthError};
 use super::grant::Tokens;
-use super::jwt;
 use super::proof::{self, ClientProof};
 use super::registration::Client;
-use super::unattended::{self, JWT_BEARER, Target};
+use super::unattended::{self, Destination, JWT_BEARER, Target};
 use crate::http::Http;
 use crate::login::LoginContext;
 use crate::secret::Secret;
@@ -36,33 +35,6 @@ pub struct Workload {
 /// The workload's token from `path`: one JWT, not expired at `now` (checked before it is sent).
 fn read_token(path: &Path, now: u64) -> Result<Secret, OAuthError> {
     proof::read_jwt_file(path, "the workload token", now)
-}
-
-/// The token goes only to an authorization server it was issued for: its `aud` must name the
-/// server, by issuer or token endpoint (RFC 7523 section 3), or it is not sent. Otherwise an MCP
-/// server could name an authorization server of its own and collect the platform's token, which
-/// may open other doors (a cloud's, another service's).
-fn check_audience(token: &Secret, token_file: &Path, issuer: &str, token_endpoint: &Url) -> Result<(), OAuthError> {
-    let claims = jwt::claims(token.expose())
-        .map_err(|why| OAuthError::Proof(format!("the workload token in {}: {why}", token_file.display())))?;
-    let bare = issuer.trim_end_matches('/');
-    let names = [bare.to_string(), format!("{bare}/"), token_endpoint.to_string()];
-    if names.iter().any(|name| jwt::has_audience(&claims, name)) {
-        return Ok(());
-    }
-    let audience = match claims.get("aud") {
-        Some(serde_json::Value::String(aud)) => format!("\"{aud}\""),
-        Some(serde_json::Value::Array(list)) => {
-            list.iter().filter_map(serde_json::Value::as_str).map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
-        }
-        _ => "no audience".to_string(),
-    };
-    Err(OAuthError::Proof(format!(
-        "the workload token in {} is for {}, not for the authorization server {}; it was not sent",
-        token_file.display(),
-        crate::sanitize::line(&audience, 200),
-        crate::sanitize::line(issuer, 200)
-    )))
 }
 
 /// The grant's token request: the workload's token as the assertion, `resource` always, `scope`
@@ -96,15 +68,14 @@ pub async fn request(
 /// and run the grant. `server_key`: the store key.
 pub async fn obtain(
     http: &Http,
-    server: &Url,
-    server_key: &str,
+    server: Destination<'_>,
     workload: &Workload,
     scope: Option<&str>,
     now: u64,
 ) -> Result<Obtained, OAuthError> {
     read_token(&workload.token_file, now)?;
-    let target = unattended::discover(http, server).await?;
-    obtain_at(http, &target, server_key, workload, scope, now).await
+    let target = unattended::discover(http, server.url, server.pinned).await?;
+    obtain_at(http, &target, server.key, workload, scope, now).await
 }
 
 /// [`obtain`] with the server already found.
@@ -121,7 +92,8 @@ pub async fn obtain_at(
     let token_file = std::path::absolute(&workload.token_file)
         .map_err(|e| OAuthError::Proof(format!("cannot use the path {}: {e}", workload.token_file.display())))?;
     let token = read_token(&token_file, now)?;
-    check_audience(&token, &token_file, &target.server.issuer, &target.server.token_endpoint)?;
+    // Only to an authorization server the token is for (or the one the user pinned).
+    unattended::check_audience(&token, "the workload token", &token_file, &target.server)?;
     let (client, client_jwt, note) = match (&workload.client_id, &workload.proof) {
         (Some(client_id), Some(proof)) => {
             let settled = proof::settle(client_id, proof, &target.server, now)?;
@@ -152,8 +124,8 @@ pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, 
     let Some(UnattendedGrant::Workload { token_file }) = grant.unattended.as_ref().map(|u| &u.grant) else {
         return Err(OAuthError::Proof("the stored grant is not a workload's".into()));
     };
+    // The authorization server was vetted at the login (its audience, or pinned).
     let token = read_token(token_file, now)?;
-    check_audience(&token, token_file, &grant.issuer, &grant.token_endpoint)?;
     let client = proof::client_of_grant(grant, now)?;
     request(http, &grant.token_endpoint, &client, token_file, &token, &grant.resource, grant.scope.as_deref()).await
 }
@@ -164,9 +136,9 @@ pub async fn login(ctx: &LoginContext<'_>, workload: &Workload) -> anyhow::Resul
         "Logging in as a workload with the token in {} (no browser, no person).",
         workload.token_file.display()
     ));
-    let (server, scope) = (&ctx.settings.server, ctx.login.scope.as_deref());
+    let (server, scope) = (Destination::of(ctx.settings), ctx.login.scope.as_deref());
     login_with(ctx, "the workload login failed", |http, now| async move {
-        obtain(&http, server.url(), server.as_str(), workload, scope, now).await
+        obtain(&http, server, workload, scope, now).await
     })
     .await
 }
