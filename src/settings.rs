@@ -36,8 +36,8 @@ pub struct Settings {
     /// `AGENTVIEW_CLIENT_ID` with its secret, key or assertion file, when set: client
     /// credentials without a `login` (CI).
     pub env_client: Option<client::EnvClient>,
-    /// `AGENTVIEW_AUTH_SERVER`: the authorization server (issuer) the grants without a person are
-    /// pinned to; another one the server names is refused before anything secret is sent.
+    /// `AGENTVIEW_AUTH_SERVER`: the authorization server (issuer) every login is pinned to;
+    /// another one the server names is refused before anything secret is sent.
     pub auth_server: Option<String>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,

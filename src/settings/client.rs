@@ -200,8 +200,8 @@ pub fn grant_login(
     Ok(None)
 }
 
-/// `AGENTVIEW_AUTH_SERVER`: the one authorization server the grants without a person may send
-/// the client's secret, assertion or workload token to (the issuer, as its metadata says it).
+/// `AGENTVIEW_AUTH_SERVER`: the one authorization server a login may send the client's secret,
+/// assertion or workload token to (the issuer, as its metadata says it).
 pub fn pinned_auth_server(env: &Env) -> Result<Option<String>, Failure> {
     let Some(issuer) = env.get("AGENTVIEW_AUTH_SERVER").map(str::trim).filter(|i| !i.is_empty()) else {
         return Ok(None);

@@ -343,3 +343,22 @@ fn a_server_that_moved_to_another_authorization_server_gets_a_new_login() {
         assert_ne!(request.param("client_id"), Some(old_client.as_str()), "the old client went to the new server");
     }
 }
+
+/// `AGENTVIEW_AUTH_SERVER` pins the browser login too: a server that names another authorization
+/// server gets no registration, no authorization request and no client secret.
+#[test]
+fn a_pinned_authorization_server_refuses_another_before_registering() {
+    let server = oauth_server(OAuthConfig::default());
+    let mut av = with_browser(&server);
+    av.set("AGENTVIEW_AUTH_SERVER", "https://login.company.example");
+    let run = av.run(&["login", "--method", "oauth"]);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(run.stderr.contains("AGENTVIEW_AUTH_SERVER pins https://login.company.example"), "{}", run.stderr);
+    for endpoint in [OAuthEndpoint::Register, OAuthEndpoint::Authorize, OAuthEndpoint::Token] {
+        assert!(server.oauth_requests_to(endpoint).is_empty(), "{endpoint:?}");
+    }
+    assert!(!av.credentials_file().exists());
+    av.set("AGENTVIEW_AUTH_SERVER", &server.oauth_issuer().unwrap());
+    login(&av);
+    assert!(server.access_token_valid(&av.token()));
+}

@@ -66,6 +66,8 @@ pub async fn login(
     fixed: Option<Listener>,
 ) -> anyhow::Result<Credential> {
     let LoginContext { login, settings, .. } = *ctx;
+    unattended::check_pinned(settings.server.url(), &discovered.server.issuer, settings.auth_server.as_deref())
+        .map_err(|e| e.into_failure("cannot log in"))?;
     let scope = choose_scope(discovered, login.scope.as_deref());
     // The `resource` of every request (RFC 8707): the identifier the protected-resource
     // metadata publishes, checked to stand for this server.

@@ -142,20 +142,25 @@ pub async fn discover(http: &Http, server: &Url, pinned: Option<&str>) -> Result
         resource.authorization_servers.first().cloned().ok_or_else(|| {
             OAuthError::invalid("the protected-resource metadata", "it names no authorization_servers")
         })?;
-    let bare = |issuer: &str| issuer.trim_end_matches('/').to_string();
-    if let Some(pinned) = pinned
-        && bare(pinned) != bare(&issuer)
-    {
-        return Err(OAuthError::Refused(format!(
-            "{} names the authorization server {}, but AGENTVIEW_AUTH_SERVER pins {}; nothing was sent",
-            crate::sanitize::line(server.as_str(), 200),
-            crate::sanitize::line(&issuer, 200),
-            crate::sanitize::line(pinned, 200)
-        )));
-    }
+    check_pinned(server, &issuer, pinned)?;
     let mut found = TokenServer::discover(http, &issuer, Reach::of(server.host_str().unwrap_or_default())).await?;
     found.pinned = pinned.is_some();
     Ok(Target { resource, server: found })
+}
+
+/// With an authorization server pinned (`AGENTVIEW_AUTH_SERVER`), refuse `issuer`, the one
+/// `server` names, when it is another (a trailing slash aside).
+pub fn check_pinned(server: &Url, issuer: &str, pinned: Option<&str>) -> Result<(), OAuthError> {
+    let bare = |issuer: &str| issuer.trim_end_matches('/').to_string();
+    match pinned {
+        Some(pinned) if bare(pinned) != bare(issuer) => Err(OAuthError::Refused(format!(
+            "{} names the authorization server {}, but AGENTVIEW_AUTH_SERVER pins {}; nothing was sent",
+            crate::sanitize::line(server.as_str(), 200),
+            crate::sanitize::line(issuer, 200),
+            crate::sanitize::line(pinned, 200)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// The audience a token must name to be sent to `server` unpinned: its issuer (with or without a
