@@ -138,6 +138,9 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("AGENTVIEW_KEYRING_BACKEND", "secret-service | keyutils: only that keyring"),
     ("AGENTVIEW_LOGIN_METHOD", "auto | oauth | session, as login --method"),
     ("AGENTVIEW_CLIENT_SECRET", "the secret of a confidential login --client-id"),
+    ("AGENTVIEW_CLIENT_ID", "+ _SECRET, _KEY or _ASSERTION_FILE: no login"),
+    ("AGENTVIEW_WORKLOAD_TOKEN_FILE", "a workload's token file: no login needed"),
+    ("AGENTVIEW_AUTH_SERVER", "the one authorization server logins may use"),
     ("NO_COLOR", "no colours in messages"),
 ];
 
@@ -178,8 +181,9 @@ pub fn after_help(sub: &str) -> String {
             out.push_str(&format!("  {code} {meaning}\n"));
         }
         out.push_str("\nEnvironment:\n");
+        let width = ENVIRONMENT.iter().map(|(name, _)| name.len()).max().unwrap_or_default();
         for (name, meaning) in ENVIRONMENT {
-            out.push_str(&format!("  {name:<27} {meaning}\n"));
+            out.push_str(&format!("  {name:<width$}  {meaning}\n"));
         }
     }
     out.trim_end().to_string()
