@@ -121,6 +121,17 @@ const scenarios = {
             const { tools } = await request("tools/list");
             for (const tool of tools) await request("tools/call", { name: tool.name, arguments: { region: "us-west1" } });
         }),
+    // JSON Schema 2020-12 keywords survive the bridge: the focal tool's inputSchema, as the client
+    // received it, goes back verbatim as the echo tool's argument, and the suite compares the two.
+    "json-schema-2020-12-preservation": () =>
+        withClient(async (c) => {
+            const { tools } = await c.listTools();
+            const focal = tools.find((tool) => tool.name === "json_schema_2020_12_tool");
+            if (!focal) throw new Error("the server listed no json_schema_2020_12_tool");
+            await c.callTool({ name: "json_schema_echo", arguments: { schema: focal.inputSchema } });
+        }),
+    // A network `$ref` in a tool's inputSchema is not fetched (by the bridge or the client).
+    "json-schema-ref-no-deref": () => stateless((request) => request("tools/list")),
     "request-metadata": () =>
         stateless(async (request) => {
             const { tools } = await request("tools/list");
