@@ -6,8 +6,9 @@
 //! pre-registered client with its exact redirect URI, and a restart that forgets every client.
 //! A reference client (curl, by the specifications) first shows each peer works, so a failure of
 //! agentview's scenario is agentview's. oidc-provider also gets the logins without a person: the
-//! client credentials grant with a secret (HTTP Basic, the form), a private key (RSA, EC), the
-//! client in the environment, a wrong secret.
+//! client credentials grant with a secret (HTTP Basic, the form), a private key (RSA, EC), an
+//! assertion file, the client in the environment, a wrong secret. Authlib's JWT-bearer grant,
+//! trusting a workload platform, gets the workload logins.
 #![allow(clippy::unwrap_used)]
 
 pub mod support;
@@ -26,6 +27,8 @@ mod refresh;
 mod restart;
 #[path = "peers/revoke.rs"]
 mod revoke;
+#[path = "peers/workload.rs"]
+mod workload;
 
 use support::cli::{Agentview, Run};
 use support::peers::{Peer, explain};
@@ -122,4 +125,13 @@ mod oidc_provider {
             => client_credentials_logout_with_a_key_authenticates_at_revocation,
         crate::client_credentials::an_assertion_file_is_read_again_at_every_renewal
             => client_credentials_with_an_assertion_file_read_again_at_renewal);
+}
+
+mod authlib_workload {
+    use crate::support::peers::PeerKind;
+    scenarios!(PeerKind::AuthlibWorkload;
+        crate::workload::the_token_alone_logs_in_and_renews => workload_token_alone_logs_in_and_renews,
+        crate::workload::the_token_endpoint_as_audience_in_the_environment
+            => workload_token_endpoint_as_audience_in_the_environment,
+        crate::workload::a_forged_token_is_refused_once => workload_forged_token_is_refused_once);
 }

@@ -33,6 +33,9 @@ pub enum PeerKind {
     TsSdkStrict,
     /// panva's oidc-provider, configured strictly, behind our MCP resource server.
     OidcProvider,
+    /// Authlib's JWT-bearer grant (RFC 7523) trusting one workload platform, behind a small MCP
+    /// resource server (in the FastMCP 4.2.3 environment, which carries Authlib).
+    AuthlibWorkload,
 }
 
 impl PeerKind {
@@ -45,6 +48,7 @@ impl PeerKind {
             PeerKind::FastMcpNewest => "FastMCP 4.2.3",
             PeerKind::TsSdkStrict => "the TypeScript SDK's example server (--oauth-strict)",
             PeerKind::OidcProvider => "oidc-provider",
+            PeerKind::AuthlibWorkload => "Authlib's JWT-bearer grant",
         }
     }
 
@@ -84,7 +88,7 @@ impl PeerKind {
     /// server's.
     fn ports(self) -> usize {
         match self {
-            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest => 1,
+            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest | PeerKind::AuthlibWorkload => 1,
             PeerKind::TsSdkStrict | PeerKind::OidcProvider => 2,
         }
     }
@@ -93,7 +97,7 @@ impl PeerKind {
     fn install(self) -> (PathBuf, Vec<PathBuf>) {
         let peers = repo().join("tests/peers");
         match self {
-            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest => {
+            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest | PeerKind::AuthlibWorkload => {
                 let version = self.fastmcp_version();
                 (
                     peers_dir().join(format!("python/fastmcp-{version}")),
@@ -137,6 +141,11 @@ impl PeerKind {
                 c.env("FASTMCP_SHOW_SERVER_BANNER", "false").env("FASTMCP_CHECK_FOR_UPDATES", "off");
                 c
             }
+            PeerKind::AuthlibWorkload => {
+                let mut c = Command::new(dir.join("bin/python"));
+                c.arg(peers.join("python/authlib_workload.py"));
+                c
+            }
             PeerKind::TsSdkStrict | PeerKind::OidcProvider => {
                 let script = if self == PeerKind::TsSdkStrict { "ts_sdk_demo.mjs" } else { "oidc_provider.mjs" };
                 let mut c = Command::new(dir.join("node_modules/.bin/node"));
@@ -157,6 +166,9 @@ impl PeerKind {
             command.arg("--auth-methods").arg(options.auth_methods.join(","));
         }
         command.env("PEER_CLIENTS", Value::from(options.clients.clone()).to_string());
+        if let Some(platform) = &options.workload_platform {
+            command.env("PEER_WORKLOAD", platform.to_string());
+        }
         command
     }
 }
@@ -189,6 +201,8 @@ pub struct PeerOptions {
     /// metadata's order); empty for the launcher's default (`none`, `client_secret_basic`,
     /// `client_secret_post`, `private_key_jwt`).
     pub auth_methods: Vec<&'static str>,
+    /// Authlib's peer only: the workload platform it trusts, `{"issuer": ..., "jwks": {"keys": [...]}}`.
+    pub workload_platform: Option<Value>,
 }
 
 /// A pre-registered client: `client_id`, exactly one redirect URI, and a secret for a
