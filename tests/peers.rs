@@ -46,6 +46,18 @@ fn login(av: &Agentview, peer: &Peer, extra: &[&str]) -> Run {
     run
 }
 
+/// A file only its owner may read (a key, an assertion, a workload token), in the test's directory.
+fn private_file(av: &Agentview, name: &str, contents: &str) -> String {
+    let path = av.dir.path().join(name);
+    std::fs::write(&path, contents).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    path.display().to_string()
+}
+
 /// Whether the MCP endpoint took the token (any 2xx to an authenticated `initialize`).
 fn accepted(peer: &Peer, token: &str) -> bool {
     (200..300).contains(&peer.mcp_status(token))

@@ -11,6 +11,20 @@ use crate::bridge_support::{
 use crate::support::cli::{Agentview, try_wait_until, wait_until};
 use crate::support::server::OAuthConfig;
 
+/// Echo requests through the bridge, each answered in order, until `done`: whether it came, and
+/// how many were answered. The 60-s limit only guards a hang.
+fn echo_until(client: &mut Driver, done: impl Fn() -> bool) -> (bool, usize) {
+    let mut answered = 0;
+    let came = try_wait_until(Duration::from_secs(60), || {
+        let text = client.call(LOCAL_TOOLS.echo, json!({"text": format!("request {answered}")}));
+        assert_eq!(text, json!({"text": format!("request {answered}")}).to_string(), "answered in order");
+        answered += 1;
+        std::thread::sleep(Duration::from_millis(50));
+        done().then_some(())
+    });
+    (came.is_some(), answered)
+}
+
 #[test]
 fn a_session_of_many_token_lifetimes_is_answered_throughout() {
     let Some(clients) = Clients::find() else { return };
@@ -18,16 +32,9 @@ fn a_session_of_many_token_lifetimes_is_answered_throughout() {
     let av = logged_in(&server);
     let mut client = Driver::start(&clients, &av, &[]);
     client.ok(json!({"op": "connect"}));
-    let mut answered = 0;
-    // Requests until the tokens have been renewed four times; the limit only guards a hang.
-    let renewed = try_wait_until(Duration::from_secs(60), || {
-        let text = client.call(LOCAL_TOOLS.echo, json!({"text": format!("request {answered}")}));
-        assert_eq!(text, json!({"text": format!("request {answered}")}).to_string(), "answered in order");
-        answered += 1;
-        std::thread::sleep(Duration::from_millis(50));
-        (server.token_requests("refresh_token") >= 4).then_some(())
-    });
-    assert!(renewed.is_some(), "four renewals within the session ({answered} requests)");
+    // Requests until the tokens have been renewed four times.
+    let (renewed, answered) = echo_until(&mut client, || server.token_requests("refresh_token") >= 4);
+    assert!(renewed, "four renewals within the session ({answered} requests)");
     let counts = server.oauth_counts();
     assert!(
         counts.rejected_on_mcp < counts.refresh_grants,
@@ -62,16 +69,9 @@ fn the_client_in_the_environment_serves_a_session_of_many_token_lifetimes() {
     av.set("AGENTVIEW_CLIENT_ID", CLIENT).set("AGENTVIEW_CLIENT_SECRET", SECRET);
     let mut client = Driver::start(&clients, &av, &[]);
     client.ok(json!({"op": "connect"}));
-    let mut answered = 0;
-    // Requests until the grant has run four times; the limit only guards a hang.
-    let renewed = try_wait_until(Duration::from_secs(60), || {
-        let text = client.call(LOCAL_TOOLS.echo, json!({"text": format!("request {answered}")}));
-        assert_eq!(text, json!({"text": format!("request {answered}")}).to_string(), "answered in order");
-        answered += 1;
-        std::thread::sleep(Duration::from_millis(50));
-        (server.token_requests("client_credentials") >= 4).then_some(())
-    });
-    assert!(renewed.is_some(), "the grant ran four times within the session ({answered} requests)");
+    // Requests until the grant has run four times.
+    let (renewed, answered) = echo_until(&mut client, || server.token_requests("client_credentials") >= 4);
+    assert!(renewed, "the grant ran four times within the session ({answered} requests)");
     assert_eq!(server.token_requests("refresh_token"), 0, "no refresh token: the grant runs again");
     let token = stored_token(&av);
     assert!(server.access_token_valid(&token), "the token is cached in the store, and live");

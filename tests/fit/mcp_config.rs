@@ -192,6 +192,24 @@ fn a_line_break_in_the_config_dir_cannot_add_a_codex_server() {
     assert!(run.stderr.contains("config dir") && run.stderr.contains("control character"), "{}", run.stderr);
 }
 
+/// The command and the arguments of the entry for agentview in `snippet`, the configuration
+/// `mcp-config CLIENT` printed for one of the clients that start a command (vscode, cursor,
+/// mcp-remote: JSON; goose: YAML).
+pub fn command_entry(client: &str, snippet: &str) -> (Option<String>, Vec<String>) {
+    let doc: Value = if client == "goose" {
+        serde_norway::from_str(snippet).expect("YAML")
+    } else {
+        serde_json::from_str(snippet).expect("JSON")
+    };
+    let entry = match client {
+        "vscode" => &doc["servers"]["agentview"],
+        "goose" => &doc["extensions"]["agentview"],
+        _ => &doc["mcpServers"]["agentview"],
+    };
+    let command = entry.get("command").or_else(|| entry.get("cmd")).and_then(Value::as_str).map(str::to_string);
+    (command, serde_json::from_value(entry["args"].clone()).expect("args"))
+}
+
 /// `--launcher npx|uvx` on every platform (the Unix tests also run the configurations).
 #[test]
 fn npx_and_uvx_launchers_name_the_package_at_this_version() {
@@ -201,19 +219,8 @@ fn npx_and_uvx_launchers_name_the_package_at_this_version() {
         for client in ["vscode", "cursor", "mcp-remote", "goose"] {
             let run = av.run(&["mcp-config", client, "--launcher", launcher]).expect_code(0);
             run.assert_no_leak(TOKEN);
-            let doc: Value = if client == "goose" {
-                serde_norway::from_str(&run.stdout).expect("YAML")
-            } else {
-                serde_json::from_str(&run.stdout).expect("JSON")
-            };
-            let entry = match client {
-                "vscode" => &doc["servers"]["agentview"],
-                "goose" => &doc["extensions"]["agentview"],
-                _ => &doc["mcpServers"]["agentview"],
-            };
-            let command = entry.get("command").or_else(|| entry.get("cmd")).and_then(Value::as_str);
-            assert_eq!(command, Some(launcher), "{}", run.stdout);
-            let args: Vec<String> = serde_json::from_value(entry["args"].clone()).expect("args");
+            let (command, args) = command_entry(client, &run.stdout);
+            assert_eq!(command.as_deref(), Some(launcher), "{}", run.stdout);
             assert_eq!(args[..lead.len()], lead[..], "{}", run.stdout);
             assert_eq!(args.last().map(String::as_str), Some("bridge"), "{args:?}");
             assert_flags(&args[lead.len()..args.len() - 1]);

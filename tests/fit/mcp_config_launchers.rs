@@ -7,8 +7,6 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::mcp_config_quoting::{CARRIED, CLIENTS, Expected, assert_snippet, mcp_config, setup};
 
 const PACKAGE: &str = concat!("agentview@", env!("CARGO_PKG_VERSION"));
@@ -78,21 +76,11 @@ fn mcp_remote_runs_under_each_launcher() {
         let tail = ["exec", "--", "npx", "-y", "mcp-remote", super::mcp_config_quoting::SERVER, "--header"];
         for client in ["vscode", "cursor", "mcp-remote", "goose"] {
             let run = mcp_config(&s.av, &[client, "--via", "mcp-remote", "--launcher", launcher]).expect_code(0);
-            let doc: Value = if client == "goose" {
-                serde_norway::from_str(&run.stdout).expect("YAML")
-            } else {
-                serde_json::from_str(&run.stdout).expect("JSON")
-            };
-            let entry = match client {
-                "vscode" => &doc["servers"]["agentview"],
-                "goose" => &doc["extensions"]["agentview"],
-                _ => &doc["mcpServers"]["agentview"],
-            };
-            let command = entry.get("command").or_else(|| entry.get("cmd")).and_then(Value::as_str);
-            assert_eq!(command, Some(want.program.as_str()), "{}", run.stdout);
+            let (command, args) = super::mcp_config::command_entry(client, &run.stdout);
+            assert_eq!(command.as_deref(), Some(want.program.as_str()), "{}", run.stdout);
             let mut expected = want.args(&tail);
             expected.push("Authorization:${AGENTVIEW_AUTHORIZATION}".into());
-            assert_eq!(entry["args"], serde_json::json!(expected), "{}", run.stdout);
+            assert_eq!(args, expected, "{}", run.stdout);
         }
     }
 }

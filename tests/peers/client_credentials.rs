@@ -56,18 +56,6 @@ fn grants(peer: &Peer) -> Vec<Value> {
     peer.token_requests("client_credentials")
 }
 
-/// A file only its owner may read, in the test's directory.
-fn private_file(av: &Agentview, name: &str, contents: &str) -> String {
-    let path = av.dir.path().join(name);
-    std::fs::write(&path, contents).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    path.display().to_string()
-}
-
 /// Mark the stored access token as due (the provider's copy stays live).
 fn expire_locally(av: &Agentview) {
     let path = av.credentials_file();

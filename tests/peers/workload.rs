@@ -31,18 +31,6 @@ fn issued(key: &TestKey, aud: &str, run: &str) -> String {
     key.sign("JWT", &json!({"iss": PLATFORM, "sub": SUBJECT, "aud": aud, "iat": now, "exp": now + 300, "jti": run}))
 }
 
-/// A file only its owner may read, in the test's directory.
-fn private_file(av: &Agentview, name: &str, contents: &str) -> String {
-    let path = av.dir.path().join(name);
-    std::fs::write(&path, contents).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
-    path.display().to_string()
-}
-
 /// The token works at the MCP endpoint as the workload: `whoami` names its subject and platform.
 fn assert_works(peer: &Peer, token: &str) {
     let (status, answer) = peer.mcp_request(token, "tools/call", json!({"name": "whoami", "arguments": {}}));

@@ -17,18 +17,15 @@ fastmcp_server.py logs them: never a token). Exits on SIGTERM, SIGINT or stdin E
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import secrets
 import sys
-import threading
 import time
 
 # Authlib refuses http URLs unless told otherwise; this server listens on 127.0.0.1 only.
 os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
-import uvicorn  # noqa: E402
 from authlib.oauth2.rfc6749 import AuthorizationServer, ClientMixin, OAuth2Request  # noqa: E402
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload  # noqa: E402
 from authlib.oauth2.rfc6749.errors import OAuth2Error  # noqa: E402
@@ -41,7 +38,7 @@ from starlette.responses import JSONResponse, Response  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fastmcp_server import RequestLog  # noqa: E402
+from fastmcp_server import RequestLog, serve  # noqa: E402
 
 SCOPE = "mcp:tools"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -226,29 +223,7 @@ def main() -> None:
     args = parser.parse_args()
     platform = json.loads(os.environ["PEER_WORKLOAD"])
     base = f"http://127.0.0.1:{args.port}"
-    app = RequestLog(build(base, platform, args.token_lifetime))
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, timeout_graceful_shutdown=1
-    )
-    server = uvicorn.Server(config)
-
-    def watch_stdin(loop: asyncio.AbstractEventLoop) -> None:
-        while sys.stdin.buffer.read(4096):
-            pass
-        loop.call_soon_threadsafe(setattr, server, "should_exit", True)
-
-    async def run() -> None:
-        serving = asyncio.create_task(server.serve())
-        while not server.started:
-            if serving.done():
-                await serving
-                sys.exit(1)
-            await asyncio.sleep(0.01)
-        print(f"READY {base}/mcp {base}", flush=True)
-        threading.Thread(target=watch_stdin, args=(asyncio.get_running_loop(),), daemon=True).start()
-        await serving
-
-    asyncio.run(run())
+    serve(RequestLog(build(base, platform, args.token_lifetime)), args.port, f"READY {base}/mcp {base}")
 
 
 if __name__ == "__main__":

@@ -145,11 +145,15 @@ def main() -> None:
         token = get_access_token()
         return token.client_id if token else "anonymous"
 
-    app = RequestLog(mcp.http_app(path="/mcp"))
+    serve(RequestLog(mcp.http_app(path="/mcp")), args.port, f"READY {base}/mcp {provider.issuer_url}")
+
+
+def serve(app, port: int, ready: str) -> None:
+    """Serve `app` on 127.0.0.1:`port`; print `ready` once listening; stop at stdin EOF."""
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
-        port=args.port,
+        port=port,
         log_level="warning",
         access_log=False,
         lifespan="on",
@@ -169,7 +173,7 @@ def main() -> None:
                 await serving
                 sys.exit(1)
             await asyncio.sleep(0.01)
-        print(f"READY {base}/mcp {provider.issuer_url}", flush=True)
+        print(ready, flush=True)
         threading.Thread(target=watch_stdin, args=(asyncio.get_running_loop(),), daemon=True).start()
         await serving
 
