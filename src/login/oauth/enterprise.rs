@@ -24,7 +24,7 @@ use crate::http::Http;
 use crate::login::context::interrupted_or;
 use crate::login::{IdpLogin, LoginContext};
 use crate::secret::Secret;
-use crate::store::{self, ClientAuth, Credential, OAuthGrant, Selected, StoreConfig, Unattended, UnattendedGrant};
+use crate::store::{self, Credential, OAuthGrant, Selected, StoreConfig, Unattended, UnattendedGrant};
 
 /// The JWT-bearer grant (RFC 7523 section 2.1) with an ID-JAG as its assertion.
 pub async fn jwt_bearer(
@@ -85,7 +85,7 @@ pub async fn login(
             }
             (settled.client, settled.jwt)
         }
-        None => (public(&idp_login.client_id), None),
+        None => (Client::public(&idp_login.client_id), None),
     };
     let issuer = idp_login.issuer.as_str();
     let idp_server = interrupted_or(ctx, idp::discover(&http, issuer)).await?.map_err(failed)?;
@@ -117,10 +117,6 @@ pub async fn login(
     let grant = UnattendedGrant::IdJag { idp: issuer.to_string(), id_token_file: id_token_file(idp_login)? };
     let unattended = Unattended { grant, client_jwt };
     Ok(unattended::credential(settings.server.as_str(), &target, &client, unattended, tokens, scope, now))
-}
-
-fn public(client_id: &str) -> Client {
-    Client { client_id: client_id.to_string(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
 }
 
 /// The absolute path of `--id-token-file`, read again at every renewal.
@@ -269,6 +265,6 @@ pub fn settle_client(
 ) -> Result<Client, OAuthError> {
     match proof {
         Some(proof) => proof::settle(client_id, proof, server, now).map(|s| s.client),
-        None => Ok(public(client_id)),
+        None => Ok(Client::public(client_id)),
     }
 }

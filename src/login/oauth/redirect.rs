@@ -11,7 +11,6 @@ use super::loopback::{Listener, Params, RedirectUri};
 use super::pkce;
 use super::registration::{self, Client, ClientChoice, RegistrationCache};
 use crate::http::Http;
-use crate::store::ClientAuth;
 use crate::store::private::PrivateError;
 
 /// Who agentview is to authorization servers, and where dynamic registrations are kept.
@@ -182,9 +181,7 @@ async fn identify(
         ClientChoice::PreRegistered { client_id, client_secret } => {
             Ok(Client::pre_registered(client_id, client_secret.clone(), server))
         }
-        ClientChoice::MetadataDocument(url) if server.cimd_supported => {
-            Ok(Client { client_id: url.clone(), client_secret: None, auth: ClientAuth::None, redirect_uri: None })
-        }
+        ClientChoice::MetadataDocument(url) if server.cimd_supported => Ok(Client::public(url)),
         other => {
             notes.registered_instead_of_metadata_document = matches!(other, ClientChoice::MetadataDocument(_));
             let client = registration::register(http, server, &listener.redirect_uri(), scope).await?;

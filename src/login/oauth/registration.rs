@@ -41,6 +41,12 @@ pub enum ClientChoice {
 }
 
 impl Client {
+    /// A client that does not authenticate: its id alone (none at all for a workload that
+    /// presents only its platform's token).
+    pub fn public(client_id: &str) -> Client {
+        Client { client_id: client_id.to_string(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
+    }
+
     /// Authenticate a token or revocation request the way the registration says: the client id
     /// (and secret) go into `form`, or come back as the HTTP Basic pair. With Basic the client
     /// id goes into the form too: servers built on the MCP Python SDK read it from there even

@@ -99,7 +99,7 @@ pub async fn obtain_at(
             let settled = proof::settle(client_id, proof, &target.server, now)?;
             (settled.client, settled.jwt, settled.note)
         }
-        (client_id, _) => (public(client_id.as_deref().unwrap_or_default()), None, None),
+        (client_id, _) => (Client::public(client_id.as_deref().unwrap_or_default()), None, None),
     };
     let scope = unattended::choose_scope(scope, &target.resource);
     let (endpoint, resource) = (&target.server.token_endpoint, &target.resource.resource);
@@ -112,11 +112,6 @@ pub async fn obtain_at(
     let unattended = Unattended { grant: UnattendedGrant::Workload { token_file }, client_jwt };
     let credential = unattended::credential(server_key, target, &client, unattended, tokens, scope, now);
     Ok(Obtained { credential, how: crate::sanitize::line(&how, 300), note })
-}
-
-/// A client that does not authenticate: the id alone, or nothing at all.
-fn public(client_id: &str) -> Client {
-    Client { client_id: client_id.to_string(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
 }
 
 /// Run the grant again for a stored credential, with what the token file holds now.
