@@ -2,6 +2,7 @@
 //! the browser sits in the browser's argv, which every local user can read in
 //! `/proc/PID/cmdline`; a co-user who opens it first, signs in as themselves and delivers their
 //! own code to the callback would have agentview store a token for the co-user's account.
+//! Where the owner of a connection cannot be found, nobody is served and pasting still works.
 #![cfg(target_os = "linux")]
 
 use std::io::BufRead;
@@ -168,4 +169,73 @@ curl -sSL -o /dev/null -w '%{{http_code}}' "$1" > victim"#,
     let refused: Vec<&str> = terminal.lines().filter(|l| l.contains("another local user")).collect();
     assert_eq!(refused.len(), 1, "one line says a co-user was refused:\n{terminal}");
     assert!(refused[0].contains(&format!("uid {}", mallory.uid)), "{}", refused[0]);
+}
+
+/// Where no socket's owner can be found (here: no /proc at all), the listener answers nobody:
+/// a lookup that fails is no way in. The redirect pasted on stdin still finishes the login.
+#[test]
+fn without_socket_owners_nobody_is_served_and_pasting_still_works() {
+    if !require_root("hiding /proc in a private mount namespace needs root") {
+        return;
+    }
+    let server = oauth_server(OAuthConfig::default());
+    let av = Agentview::new(&server.mcp_url());
+    let hide_proc = r#"mount -t tmpfs -o size=4k tmpfs /proc && exec "$@""#;
+    let mut child = av
+        .wrapper("unshare")
+        .args(["-m", "sh", "-c", hide_proc, "sh"])
+        .arg(support::cli::binary())
+        .args(["login", "--method", "oauth", "--no-browser"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let (tx, rx) = mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut terminal = String::new();
+    let mut next_line = || {
+        let line = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| panic!("agentview said:\n{terminal}"));
+        terminal.push_str(&line);
+        terminal.push('\n');
+        (line, terminal.clone())
+    };
+    let url = loop {
+        let (line, _) = next_line();
+        if line.trim().contains("/authorize?") {
+            break line.trim().to_string();
+        }
+    };
+    // The person's browser signs in and is sent back to the listener, which turns it away.
+    let out = Command::new("curl")
+        .args(["-sL", "-o", NULL_DEVICE, "-w", "%{http_code} %{url_effective}", &url])
+        .output()
+        .expect("curl runs");
+    let landed = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (status, callback) = landed.split_once(' ').expect("a status and an address");
+    assert_eq!(status, "403", "the callback is refused: {landed}");
+    assert!(callback.contains("code="), "{landed}");
+    let told = loop {
+        let (line, seen) = next_line();
+        if line.contains("refused a connection") {
+            break (line, seen);
+        }
+    };
+    assert!(told.0.contains("owner could not be determined"), "{}", told.1);
+    assert!(told.0.contains("paste the address"), "{}", told.0);
+    // The person pastes the address their browser ended up at.
+    use std::io::Write;
+    writeln!(stdin, "{callback}").unwrap();
+    drop(stdin);
+    let status = wait_for_exit(&mut child, Duration::from_secs(60)).expect("agentview finishes");
+    reader.join().unwrap();
+    terminal.extend(rx.try_iter().map(|l| l + "\n"));
+    assert!(status.success(), "{terminal}");
+    let token = stored(&av)["token"].as_str().unwrap_or_default().to_string();
+    assert_eq!(server.access_token_user(&token).as_deref(), Some(DEFAULT_USER));
+    assert!(server.access_token_valid(&token));
 }
