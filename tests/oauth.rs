@@ -4,6 +4,8 @@
 
 pub mod support;
 
+#[path = "oauth/couser.rs"]
+mod couser;
 #[path = "oauth/handoff.rs"]
 mod handoff;
 #[path = "oauth/hostile.rs"]

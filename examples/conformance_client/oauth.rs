@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use agentview::http::{Http, Trace};
 use agentview::login::oauth::{
-    self, AuthServer, ClientChoice, ErrorCode, Identity, Listener, Pending, RegistrationCache, choose_scope,
+    self, AuthServer, ClientChoice, ErrorCode, Identity, Listener, Owner, Pending, RegistrationCache, choose_scope,
     parse_challenge,
 };
 use agentview::secret::Secret;
@@ -161,7 +161,8 @@ impl OAuth {
 
     /// Open the authorization URL in the browser and wait for the callback on the listener.
     async fn browse(&self, listener: Listener, pending: &Pending) -> Result<String, String> {
-        let callback = listener.wait(|params| pending.check_callback(params));
+        let refused = |owner: &Owner| eprintln!("✗ the listener refused a connection: {owner:?}");
+        let callback = listener.wait(|params| pending.check_callback(params), refused);
         tokio::pin!(callback);
         eprintln!("→ GET {} (the browser, following redirects)", origin(pending.url()));
         let visit = self.browser.get(pending.url().clone()).send();

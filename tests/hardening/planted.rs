@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use super::no_panic;
-use super::support::cli::{Agentview, Run, mode, wait_with_deadline};
+use super::support::cli::{Agentview, Run, mode, require_root, wait_with_deadline};
 use super::support::fixture::{OLD_TOKEN, seed};
 
 const SERVER: &str = "https://agentview.example/mcp";
@@ -36,14 +36,8 @@ fn refused(av: &Agentview, path: &Path, what: &str) {
 }
 
 /// Skip (or, with AGENTVIEW_REQUIRE_ROOT=1, fail) when files cannot be given to another user.
-#[allow(clippy::print_stderr)]
 fn can_chown() -> bool {
-    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
-    if root {
-        return true;
-    }
-    super::support::cli::skip("AGENTVIEW_REQUIRE_ROOT", "giving a file to another user needs root");
-    false
+    require_root("giving a file to another user needs root")
 }
 
 #[test]

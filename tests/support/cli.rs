@@ -289,6 +289,17 @@ pub fn skip(switch: &str, why: &str) {
     eprintln!("skipped: {why}");
 }
 
+/// Whether this process runs as root; skipped otherwise (or, with AGENTVIEW_REQUIRE_ROOT=1,
+/// failed), saying `why` the test needs root.
+#[cfg(unix)]
+pub fn require_root(why: &str) -> bool {
+    if rustix::process::geteuid().is_root() {
+        return true;
+    }
+    skip("AGENTVIEW_REQUIRE_ROOT", why);
+    false
+}
+
 /// Whether a Secret Service answers on the session bus (see .ci/keyring-session).
 pub fn secret_service_available() -> bool {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {

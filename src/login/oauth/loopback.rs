@@ -5,7 +5,9 @@
 //! process's argv, and with this login's `state` and PKCE challenge a co-user could start an
 //! authorization of their own and have this login take their code. It gets a one-time address
 //! on this listener instead (`/start/<random>`), which redirects once to the authorization URL
-//! and answers 410 after that.
+//! and answers 410 after that. That address is in the browser's argv in turn, so the listener
+//! answers only connections of the user agentview runs as, where the system can tell
+//! (`peer.rs`); others get 403, use up nothing and end nothing, and the terminal is told.
 
 use std::collections::HashMap;
 use std::io::BufRead;
@@ -13,14 +15,16 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use reqwest::Url;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
 
-/// Largest request head the listener reads.
-const MAX_HEAD: usize = 8 * 1024;
-/// How long one connection may take to send its request head.
-const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+use super::peer::{self, Owner};
+use super::serve::{Answer, Event, OwnerOf, accept_loop};
+
+/// Largest request head the listener reads, and longest line read on stdin.
+pub(super) const MAX_HEAD: usize = 8 * 1024;
+/// Distinct refused owners the terminal is told about.
+const MAX_TOLD: usize = 8;
 
 /// The query parameters of a callback.
 pub type Params = HashMap<String, String>;
@@ -68,27 +72,7 @@ pub struct Listener {
     path: String,
     /// The one-time address handed to the browser, and where it leads.
     start: Option<(String, Url)>,
-}
-
-/// One request that reached the listener, waiting for its answer.
-struct Incoming {
-    target: String,
-    answer: oneshot::Sender<Answer>,
-    /// Fires once the answer is written (or could not be).
-    written: oneshot::Receiver<()>,
-}
-
-/// What the listener answers one request.
-struct Answer {
-    status: u16,
-    body: String,
-    location: Option<String>,
-}
-
-impl Answer {
-    fn page(status: u16, title: &str, text: &str) -> Answer {
-        Answer { status, body: page(title, text), location: None }
-    }
+    owner_of: OwnerOf,
 }
 
 impl Listener {
@@ -96,7 +80,8 @@ impl Listener {
     pub async fn bind(port: u16, path: &str) -> std::io::Result<Listener> {
         let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await?;
         let port = listener.local_addr()?.port();
-        Ok(Listener { listener, port, host: "127.0.0.1".into(), path: path.to_string(), start: None })
+        let host = "127.0.0.1".into();
+        Ok(Listener { listener, port, host, path: path.to_string(), start: None, owner_of: peer::owner })
     }
 
     /// The one-time address that leads the browser to `target` (see the module's doc).
@@ -127,17 +112,45 @@ impl Listener {
         format!("http://{}:{}{}", self.host, self.port, self.path)
     }
 
+    /// Find the owner of connections with `owner_of` instead (tests: another user's browser).
+    #[cfg(test)]
+    fn owned_by(mut self, owner_of: OwnerOf) -> Listener {
+        self.owner_of = owner_of;
+        self
+    }
+
     /// Serve until one request reaches our path; `judge` decides what the browser is told
     /// (`Ok`: the tab can be closed; `Err(why)`: the login failed). Other paths get 404.
-    pub async fn wait<T, E: std::fmt::Display>(self, mut judge: impl FnMut(&Params) -> Result<T, E>) -> Result<T, E> {
-        let (tx, mut rx) = mpsc::channel::<Incoming>(8);
-        let accept = tokio::spawn(accept_loop(self.listener, tx));
+    /// Connections of another user are refused before their request is looked at; `refused`
+    /// hears of the first from each owner.
+    pub async fn wait<T, E: std::fmt::Display>(
+        self,
+        mut judge: impl FnMut(&Params) -> Result<T, E>,
+        mut refused: impl FnMut(&Owner),
+    ) -> Result<T, E> {
+        let (tx, mut rx) = mpsc::channel::<Event>(8);
+        let accept = tokio::spawn(accept_loop(self.listener, tx, self.owner_of));
         let mut start = self.start;
+        let mut told: Vec<Option<u32>> = Vec::new();
         let result = loop {
-            let Some(incoming) = rx.recv().await else {
-                // The accept loop never ends on its own: nothing can arrive any more.
-                std::future::pending::<()>().await;
-                continue;
+            let incoming = match rx.recv().await {
+                Some(Event::Request(incoming)) => incoming,
+                Some(Event::Refused(owner)) => {
+                    let who = match owner {
+                        Owner::Other(uid) => Some(uid),
+                        _ => None,
+                    };
+                    if told.len() < MAX_TOLD && !told.contains(&who) {
+                        told.push(who);
+                        refused(&owner);
+                    }
+                    continue;
+                }
+                None => {
+                    // The accept loop never ends on its own: nothing can arrive any more.
+                    std::future::pending::<()>().await;
+                    continue;
+                }
             };
             let (path, query) = match incoming.target.split_once('?') {
                 Some((p, q)) => (p.to_string(), q.to_string()),
@@ -179,90 +192,24 @@ impl Listener {
     }
 }
 
-async fn accept_loop(listener: TcpListener, tx: mpsc::Sender<Incoming>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(HEAD_TIMEOUT * 2, serve(stream, tx)).await;
-        });
-    }
-}
-
-/// Read one request head, hand its target over, write the answer.
-async fn serve(mut stream: TcpStream, tx: mpsc::Sender<Incoming>) {
-    let mut head = Vec::new();
-    let mut buf = [0u8; 1024];
-    let complete = tokio::time::timeout(HEAD_TIMEOUT, async {
-        loop {
-            let n = stream.read(&mut buf).await.ok()?;
-            if n == 0 {
-                return None;
-            }
-            head.extend_from_slice(&buf[..n]);
-            if head.windows(4).any(|w| w == b"\r\n\r\n") || head.windows(2).any(|w| w == b"\n\n") {
-                return Some(());
-            }
-            if head.len() > MAX_HEAD {
-                return None;
-            }
+/// The terminal's line about a refused connection; `pasting`: the redirect can be pasted here.
+pub fn refusal_line(owner: &Owner, pasting: bool) -> String {
+    match owner {
+        Owner::Other(uid) => format!(
+            "refused a connection to this login's address from another local user (uid {uid}); only your own browser can finish this login"
+        ),
+        Owner::Unknown(why) => {
+            let then = if pasting {
+                "open the URL above yourself and paste the address your browser ends up at here"
+            } else {
+                "log in with --no-browser and paste the address your browser ends up at"
+            };
+            format!(
+                "refused a connection to this login's address whose owner could not be determined ({why}); if it was your browser, {then}"
+            )
         }
-    })
-    .await;
-    let Ok(Some(())) = complete else {
-        let _ = respond(&mut stream, Answer::page(400, "Bad request", "The request was not understood.")).await;
-        return;
-    };
-    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let mut words = line.split_whitespace();
-    let (Some("GET"), Some(target)) = (words.next(), words.next()) else {
-        let _ = respond(&mut stream, Answer::page(405, "Not allowed", "Only GET is served here.")).await;
-        return;
-    };
-    let (answer, answered) = oneshot::channel();
-    let (done, written) = oneshot::channel();
-    if tx.send(Incoming { target: target.to_string(), answer, written }).await.is_err() {
-        return;
+        Owner::Same | Owner::Unchecked => String::new(),
     }
-    if let Ok(answer) = answered.await {
-        let _ = respond(&mut stream, answer).await;
-    }
-    let _ = done.send(());
-}
-
-async fn respond(stream: &mut TcpStream, answer: Answer) -> std::io::Result<()> {
-    let Answer { status, body, location } = answer;
-    let reason = match status {
-        200 => "OK",
-        302 => "Found",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        410 => "Gone",
-        _ => "Bad Request",
-    };
-    // The target is a URL we built and checked; no line breaks can be in it.
-    let location = location.map(|l| format!("Location: {l}\r\n")).unwrap_or_default();
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\n{location}Content-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Frame-Options: DENY\r\n\
-         Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.shutdown().await
-}
-
-fn page(title: &str, text: &str) -> String {
-    let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>agentview: {t}</title>\
-         <style>body{{font:16px/1.5 system-ui,sans-serif;margin:15vh auto;max-width:32em;padding:0 1em;color:#0f172a}}\
-         h1{{font-size:22px}}</style></head><body><h1>{t}</h1><p>{x}</p></body></html>",
-        t = escape(title),
-        x = escape(text)
-    )
 }
 
 pub fn parse_query(query: &str) -> Params {

@@ -10,6 +10,7 @@ pub mod idp;
 pub mod jwt;
 mod loopback;
 mod methods;
+mod peer;
 mod pkce;
 pub mod proof;
 mod redirect;
@@ -17,6 +18,7 @@ mod registration;
 pub(crate) mod renew;
 pub(crate) mod revoke;
 mod scope;
+mod serve;
 pub mod token_exchange;
 pub mod unattended;
 pub mod workload;
@@ -30,6 +32,7 @@ pub use grant::{Authorization, Tokens, parse_tokens};
 pub use jwt::SIGNING_ALGS;
 pub use loopback::{Listener, Params, RedirectUri, parse_query, pasted_params};
 pub use methods::AuthMethods;
+pub use peer::Owner;
 pub use proof::ClientProof;
 pub use redirect::{Identity, Notes, Pending, Started, begin};
 pub use registration::{CLIENT_ASSERTION_TYPE, Client, ClientChoice, RegistrationCache};
@@ -215,7 +218,9 @@ async fn browser_round_trip(
     }
     let waited = wait
         .watch(async {
-            let callback = listener.wait(|params| pending.check_callback(params));
+            let refused =
+                |owner: &Owner| output.warn(&crate::sanitize::line(&loopback::refusal_line(owner, paste), 400));
+            let callback = listener.wait(|params| pending.check_callback(params), refused);
             tokio::pin!(callback);
             let mut lines = paste.then(loopback::stdin_lines);
             loop {

@@ -189,6 +189,11 @@ impl TestServer {
     pub fn access_token_valid(&self, token: &str) -> bool {
         self.app.lock().oauth.access_scope(token).is_some()
     }
+    /// The person whose account this access token opens (see [`DEFAULT_USER`]); None for a
+    /// token no one approved in a browser, or an unknown one.
+    pub fn access_token_user(&self, token: &str) -> Option<String> {
+        self.app.lock().oauth.access_user(token).map(str::to_string)
+    }
     /// True if this refresh token is the live one of a live grant.
     pub fn refresh_token_valid(&self, token: &str) -> bool {
         self.app.lock().oauth.refresh_grant(token).is_some()

@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 
 use super::fault_response::text;
 use super::state::App;
-use super::{OAuthConfig, OAuthEndpoint, OAuthFault, OAuthRecord, oauth_authorize, oauth_register, oauth_token};
+use super::{
+    DEFAULT_USER, OAuthConfig, OAuthEndpoint, OAuthFault, OAuthRecord, oauth_authorize, oauth_register, oauth_token,
+};
 
 const MAX_BODY: usize = 64 * 1024;
 pub(crate) const PRM_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -50,6 +52,8 @@ pub(crate) struct OAuthRequest {
     pub repeated: Option<String>,
     /// `{request_id}` of the decision routes.
     pub arg: Option<String>,
+    /// Who the browser is signed in as here: its `user` cookie, else [`DEFAULT_USER`].
+    pub user: String,
 }
 
 impl OAuthRequest {
@@ -95,6 +99,17 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     r.with_state(app)
 }
 
+/// The person a browser is signed in as at this server: the `user` cookie of its session.
+fn signed_in_user(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|pair| pair.trim().strip_prefix("user=").filter(|u| !u.is_empty()).map(str::to_string))
+        .unwrap_or_else(|| DEFAULT_USER.to_string())
+}
+
 fn parse_pairs(s: &str) -> (HashMap<String, String>, Option<String>) {
     let mut map = HashMap::new();
     let mut repeated = None;
@@ -131,7 +146,8 @@ async fn entry(app: Arc<App>, endpoint: OAuthEndpoint, arg: Option<String>, req:
         fault: None,
         at: Instant::now(),
     };
-    let req = OAuthRequest { rec: rec.clone(), repeated, arg };
+    let user = signed_in_user(&parts.headers);
+    let req = OAuthRequest { rec: rec.clone(), repeated, arg, user };
     let (seq, slow, terminal) = {
         let mut inner = app.lock();
         let st = &mut inner.oauth;

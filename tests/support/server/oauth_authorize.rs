@@ -106,6 +106,7 @@ pub(crate) fn authorize(app: &App, req: &OAuthRequest) -> Answer {
         resource,
         scope,
         decided: false,
+        user: req.user.clone(),
     };
     let id = app.lock().oauth.new_pending(pending.clone());
     if cfg.auto_approve {

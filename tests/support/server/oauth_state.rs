@@ -35,6 +35,8 @@ pub(crate) struct Pending {
     pub resource: String,
     pub scope: String,
     pub decided: bool,
+    /// The person signed in when the request arrived; the code is theirs.
+    pub user: String,
 }
 
 #[derive(Clone, Debug)]
@@ -46,6 +48,8 @@ pub(crate) struct Code {
     pub scope: String,
     pub created: Instant,
     pub used: bool,
+    /// The person who approved it.
+    pub user: String,
     /// The grant its exchange created (revoked if the code is replayed).
     pub grant: Option<usize>,
 }
@@ -67,6 +71,8 @@ pub(crate) struct Grant {
     pub rotated: Vec<String>,
     pub access: Vec<Access>,
     pub revoked: bool,
+    /// The person whose account it opens (the authorization code grant only).
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -151,6 +157,7 @@ impl OAuthState {
             rotated: Vec::new(),
             access: Vec::new(),
             revoked: false,
+            user: None,
         });
         self.grants.len() - 1
     }
@@ -162,6 +169,11 @@ impl OAuthState {
             let a = g.access.iter().find(|a| a.token == token)?;
             (!g.revoked && !a.revoked && now < a.expires).then_some(g.scope.as_str())
         })
+    }
+
+    /// The person whose account an access token opens (valid or not).
+    pub fn access_user(&self, token: &str) -> Option<&str> {
+        self.grants.iter().find(|g| g.access.iter().any(|a| a.token == token))?.user.as_deref()
     }
 
     pub fn refresh_grant(&self, token: &str) -> Option<usize> {
@@ -223,6 +235,7 @@ impl OAuthState {
             scope: p.scope.clone(),
             created: Instant::now(),
             used: false,
+            user: p.user.clone(),
             grant: None,
         };
         self.codes.insert(code.clone(), c);

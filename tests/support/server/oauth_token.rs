@@ -180,6 +180,8 @@ fn code_grant(app: &App, req: &OAuthRequest, client: &Client) -> Response {
         return oauth_error(400, error, why);
     }
     let g = st.new_grant(&client.id, &c.resource, &c.scope);
+    st.grants[g].user = Some(c.user.clone());
+    *st.counts.code_grants_by_user.entry(c.user.clone()).or_default() += 1;
     if let Some(stored) = st.codes.get_mut(code) {
         stored.used = true;
         stored.grant = Some(g);

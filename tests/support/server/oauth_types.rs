@@ -63,6 +63,11 @@ pub struct OAuthConfig {
     pub signing_algs: Vec<String>,
 }
 
+/// Who a browser without a `user` cookie is signed in as at the authorization server. A browser
+/// sending `Cookie: user=<name>` at `GET /authorize` is signed in as `<name>`: the code, the grant
+/// and its tokens are that person's (`TestServer::access_token_user`).
+pub const DEFAULT_USER: &str = "person";
+
 /// An identity provider whose ID-JAGs the authorization server takes: its issuer and keys.
 #[derive(Clone, Debug)]
 pub struct TrustedIdp {
@@ -229,6 +234,8 @@ pub struct OAuthCounts {
     pub token_requests: HashMap<String, usize>,
     /// Tokens issued by the authorization_code grant.
     pub code_grants: usize,
+    /// The same, by the person who approved the authorization (see [`DEFAULT_USER`]).
+    pub code_grants_by_user: HashMap<String, usize>,
     /// Tokens issued by the refresh_token grant.
     pub refresh_grants: usize,
     /// `/revoke` requests answered 200.
