@@ -35,6 +35,10 @@
 //   and iss https://sts.windows.net/<tenant>/; v2.0 tokens (--access-token-version 2) with aud = the
 //   app id and iss = the v2.0 issuer; delegated scopes in `scp` by short name
 //   (https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens).
+// - Asked for OpenID scopes alone, the access token is for Microsoft Graph (aud
+//   00000003-0000-0000-c000-000000000000, scp User.Read), which the API refuses as another audience
+//   (v2-protocols-oidc: the access token that comes with OpenID scopes alone is for the UserInfo
+//   endpoint, which is Microsoft Graph's).
 // - Refresh tokens only with offline_access
 //   (https://learn.microsoft.com/en-us/entra/identity-platform/v2-oauth2-auth-code-flow: "offline_access
 //   ... to receive a refresh token").
@@ -82,6 +86,8 @@ const v1Issuer = `https://sts.windows.net/${tenant}/`;
 const mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
 
 const EXPOSED = ['user_impersonation'];
+const GRAPH = 'https://graph.microsoft.com';
+const GRAPH_APP = '00000003-0000-0000-c000-000000000000';
 const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'];
 // The API's scopes under each name of the app: its identifier URIs and its app id.
 const apiNames = [...identifierUris, appId];
@@ -169,14 +175,18 @@ const provider = await createProvider(issuer, accounts, {
         introspection: { enabled: false },
         resourceIndicators: {
             enabled: true,
-            // No `resource` (what Entra wants): the API whose scopes were asked for.
+            // No `resource` (what Entra wants): the API whose scopes were asked for, else Graph.
             defaultResource: (ctx, _client, oneOf) => {
                 if (oneOf) return oneOf;
                 const name = scopesOf(ctx.oidc.params.scope).map(apiOf).find(Boolean);
+                if (!name) return GRAPH;
                 return name === appId ? identifierUris[0] : name;
             },
             useGrantedResource: () => true,
             getResourceServerInfo: (_ctx, indicator) => {
+                if (indicator === GRAPH) {
+                    return { scope: 'User.Read', audience: GRAPH_APP, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'RS256' } } };
+                }
                 if (!identifierUris.includes(indicator)) throw new errors.InvalidTarget(RESOURCE_MISMATCH().error_description);
                 return {
                     scope: apiScopes.join(' '),
@@ -194,7 +204,8 @@ const provider = await createProvider(issuer, accounts, {
             jwt(_ctx, _token, jwt) {
                 const p = jwt.payload;
                 const client = p.client_id;
-                Object.assign(p, { scp: shortScopes(p.scope).join(' '), tid: tenant, oid: p.sub });
+                const scp = p.aud === GRAPH_APP ? 'User.Read' : shortScopes(p.scope).join(' ');
+                Object.assign(p, { scp, tid: tenant, oid: p.sub });
                 if (tokenVersion === 1) Object.assign(p, { ver: '1.0', iss: v1Issuer, appid: client, appidacr: '0' });
                 else Object.assign(p, { ver: '2.0', azp: client, azpacr: '0' });
                 delete p.scope;
