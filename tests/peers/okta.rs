@@ -129,3 +129,21 @@ fn tokens_are_for_the_servers_audience_and_refresh_needs_offline_access() {
         Visit::Page(status, body) => panic!("{status} {body}"),
     }
 }
+
+/// agentview itself against the model, with an app integration the admin created: its browser
+/// signs in as alice, then (another configuration) as bob; each stored token is for api://default
+/// and names its account at the MCP server.
+#[test]
+fn agentview_signs_in_as_either_account() {
+    let Some(peer) = start() else { return };
+    for (user, login_name) in [("alice", "alice@example.com"), ("bob", "bob@example.com")] {
+        let av = peer.agentview_as(user);
+        let run = login(&av, &peer, &["--client-id", CLIENT, "--redirect-uri", "http://127.0.0.1/callback"]);
+        let token = av.token();
+        run.assert_no_leak(&token);
+        assert_eq!(jwt_claims(&token)["aud"], "api://default");
+        assert_eq!(super::person::whoami(&peer, &token), format!("{login_name} via {CLIENT}"));
+    }
+    let users: Vec<Value> = peer.events("sign-in").into_iter().map(|e| e["user"].clone()).collect();
+    assert_eq!(users, ["alice", "bob"]);
+}
