@@ -8,7 +8,11 @@
 //! agentview's scenario is agentview's. oidc-provider also gets the logins without a person: the
 //! client credentials grant with a secret (HTTP Basic, the form), a private key (RSA, EC), an
 //! assertion file, the client in the environment, a wrong secret. Authlib's JWT-bearer grant,
-//! trusting a workload platform, gets the workload logins.
+//! trusting a workload platform, gets the workload logins. The device authorization grants of
+//! oidc-provider and Authlib, and the models of company identity providers (Entra ID, Google,
+//! Auth0, Okta, on oidc-provider), get smoke tests at the HTTP level: each rule they enforce is
+//! shown refusing what the provider refuses (tests/peers/README.md cites where each rule comes
+//! from).
 #![allow(clippy::unwrap_used)]
 
 pub mod support;
