@@ -11,6 +11,7 @@
 // alice and bob, each with a subject in the provider's own format.
 
 import crypto from 'node:crypto';
+import process from 'node:process';
 
 import Provider from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
