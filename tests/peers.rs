@@ -8,15 +8,31 @@
 //! agentview's scenario is agentview's. oidc-provider also gets the logins without a person: the
 //! client credentials grant with a secret (HTTP Basic, the form), a private key (RSA, EC), an
 //! assertion file, the client in the environment, a wrong secret. Authlib's JWT-bearer grant,
-//! trusting a workload platform, gets the workload logins.
+//! trusting a workload platform, gets the workload logins. The device authorization grants of
+//! oidc-provider and Authlib, and the models of company identity providers (Entra ID, Google,
+//! Auth0, Okta, on oidc-provider), get smoke tests at the HTTP level: each rule they enforce is
+//! shown refusing what the provider refuses (tests/peers/README.md cites where each rule comes
+//! from).
 #![allow(clippy::unwrap_used)]
 
 pub mod support;
 
+#[path = "peers/auth0.rs"]
+mod auth0;
 #[path = "peers/client_credentials.rs"]
 mod client_credentials;
+#[path = "peers/device.rs"]
+mod device;
+#[path = "peers/entra.rs"]
+mod entra;
+#[path = "peers/google.rs"]
+mod google;
 #[path = "peers/login.rs"]
 mod login;
+#[path = "peers/okta.rs"]
+mod okta;
+#[path = "peers/person.rs"]
+mod person;
 #[path = "peers/preregistered.rs"]
 mod preregistered;
 #[path = "peers/reference.rs"]
@@ -146,4 +162,27 @@ mod authlib_workload {
         crate::workload::the_token_endpoint_as_audience_in_the_environment
             => workload_token_endpoint_as_audience_in_the_environment,
         crate::workload::a_forged_token_is_refused_once => workload_forged_token_is_refused_once);
+}
+
+/// The device authorization grant (RFC 8628), the same scenarios for both servers.
+macro_rules! device {
+    ($kind:expr) => {
+        scenarios!($kind;
+            crate::device::registration_decides_who_may_use_the_device_endpoint
+                => registration_decides_who_may_use_the_device_endpoint,
+            crate::device::a_person_approves_and_the_token_works => a_person_approves_and_the_token_works,
+            crate::device::slow_down_lengthens_the_interval => slow_down_lengthens_the_interval,
+            crate::device::a_person_denies => a_person_denies,
+            crate::device::an_unapproved_code_expires => an_unapproved_code_expires);
+    };
+}
+
+mod oidc_device {
+    use crate::support::peers::PeerKind;
+    device!(PeerKind::OidcDevice);
+}
+
+mod authlib_device {
+    use crate::support::peers::PeerKind;
+    device!(PeerKind::AuthlibDevice);
 }

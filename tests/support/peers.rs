@@ -1,9 +1,11 @@
 //! MCP servers and authorization servers nobody here wrote, installed by `.ci/peers` and run as
 //! child processes on free ports of 127.0.0.1: FastMCP (the MCP Python SDK's authorization
 //! server; a pinned and the newest version), the TypeScript SDK's example server in strict mode,
-//! and panva's oidc-provider behind an MCP resource server. Our launchers (tests/peers/python,
-//! tests/peers/node) print `READY <mcp url> <issuer>` when listening and one `peer-log {json}` line
-//! per request on stderr (never a token); a peer is killed when dropped.
+//! panva's oidc-provider behind an MCP resource server (also with the device authorization grant),
+//! Authlib's JWT-bearer and device grants, and models of company identity providers (Entra ID,
+//! Google, Auth0, Okta) on oidc-provider. Our launchers (tests/peers/python, tests/peers/node)
+//! print `READY <mcp url> <issuer>` when listening and one `peer-log {json}` line per request or
+//! event on stderr (never a token); a peer is killed when dropped.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -36,6 +38,18 @@ pub enum PeerKind {
     /// Authlib's JWT-bearer grant (RFC 7523) trusting one workload platform, behind a small MCP
     /// resource server (in the FastMCP 4.2.3 environment, which carries Authlib).
     AuthlibWorkload,
+    /// oidc-provider as `OidcProvider`, with the device authorization grant (RFC 8628).
+    OidcDevice,
+    /// Authlib's device authorization grant (RFC 8628), strict, behind a small MCP resource server.
+    AuthlibDevice,
+    /// A model of Microsoft Entra ID's v2.0 endpoints (tests/peers/node/providers/entra.mjs).
+    Entra,
+    /// A model of Google's OAuth for installed apps (providers/google.mjs).
+    Google,
+    /// A model of an Auth0 tenant (providers/auth0.mjs).
+    Auth0,
+    /// A model of an Okta custom authorization server (providers/okta.mjs).
+    Okta,
 }
 
 impl PeerKind {
@@ -49,6 +63,12 @@ impl PeerKind {
             PeerKind::TsSdkStrict => "the TypeScript SDK's example server (--oauth-strict)",
             PeerKind::OidcProvider => "oidc-provider",
             PeerKind::AuthlibWorkload => "Authlib's JWT-bearer grant",
+            PeerKind::OidcDevice => "oidc-provider's device grant",
+            PeerKind::AuthlibDevice => "Authlib's device grant",
+            PeerKind::Entra => "the Entra ID model",
+            PeerKind::Google => "the Google model",
+            PeerKind::Auth0 => "the Auth0 model",
+            PeerKind::Okta => "the Okta model",
         }
     }
 
@@ -88,8 +108,10 @@ impl PeerKind {
     /// server's.
     fn ports(self) -> usize {
         match self {
-            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest | PeerKind::AuthlibWorkload => 1,
-            PeerKind::TsSdkStrict | PeerKind::OidcProvider => 2,
+            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest | PeerKind::AuthlibWorkload | PeerKind::AuthlibDevice => {
+                1
+            }
+            _ => 2,
         }
     }
 
@@ -97,14 +119,14 @@ impl PeerKind {
     fn install(self) -> (PathBuf, Vec<PathBuf>) {
         let peers = repo().join("tests/peers");
         match self {
-            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest | PeerKind::AuthlibWorkload => {
+            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest | PeerKind::AuthlibWorkload | PeerKind::AuthlibDevice => {
                 let version = self.fastmcp_version();
                 (
                     peers_dir().join(format!("python/fastmcp-{version}")),
                     vec![peers.join(format!("python/fastmcp-{version}.txt"))],
                 )
             }
-            PeerKind::TsSdkStrict | PeerKind::OidcProvider => {
+            _ => {
                 (peers_dir().join("node"), vec![peers.join("node/package.json"), peers.join("node/package-lock.json")])
             }
         }
@@ -141,16 +163,28 @@ impl PeerKind {
                 c.env("FASTMCP_SHOW_SERVER_BANNER", "false").env("FASTMCP_CHECK_FOR_UPDATES", "off");
                 c
             }
-            PeerKind::AuthlibWorkload => {
+            PeerKind::AuthlibWorkload | PeerKind::AuthlibDevice => {
+                let script =
+                    if self == PeerKind::AuthlibWorkload { "authlib_workload.py" } else { "authlib_device.py" };
                 let mut c = Command::new(dir.join("bin/python"));
-                c.arg(peers.join("python/authlib_workload.py"));
+                c.arg(peers.join("python").join(script));
                 c
             }
-            PeerKind::TsSdkStrict | PeerKind::OidcProvider => {
-                let script = if self == PeerKind::TsSdkStrict { "ts_sdk_demo.mjs" } else { "oidc_provider.mjs" };
+            _ => {
+                let script = match self {
+                    PeerKind::TsSdkStrict => "ts_sdk_demo.mjs",
+                    PeerKind::Entra => "providers/entra.mjs",
+                    PeerKind::Google => "providers/google.mjs",
+                    PeerKind::Auth0 => "providers/auth0.mjs",
+                    PeerKind::Okta => "providers/okta.mjs",
+                    _ => "oidc_provider.mjs",
+                };
                 let mut c = Command::new(dir.join("node_modules/.bin/node"));
                 c.arg("--import").arg(peers.join("node/resolve.mjs")).arg(peers.join("node").join(script));
                 c.env("AGENTVIEW_PEERS_NODE_DIR", &dir).env("NODE_ENV", "test");
+                if self == PeerKind::OidcDevice {
+                    c.arg("--device-flow");
+                }
                 c
             }
         };
@@ -165,9 +199,13 @@ impl PeerKind {
             assert_eq!(self, PeerKind::OidcProvider, "only oidc-provider's launcher takes --auth-methods");
             command.arg("--auth-methods").arg(options.auth_methods.join(","));
         }
+        command.args(&options.args);
         command.env("PEER_CLIENTS", Value::from(options.clients.clone()).to_string());
         if let Some(platform) = &options.workload_platform {
             command.env("PEER_WORKLOAD", platform.to_string());
+        }
+        for (name, value) in &options.env {
+            command.env(name, value);
         }
         command
     }
@@ -203,6 +241,10 @@ pub struct PeerOptions {
     pub auth_methods: Vec<&'static str>,
     /// Authlib's peer only: the workload platform it trusts, `{"issuer": ..., "jwks": {"keys": [...]}}`.
     pub workload_platform: Option<Value>,
+    /// More launcher options, as its header documents them (`--dcr`, `--device-interval 1`, ...).
+    pub args: Vec<String>,
+    /// Environment of the launcher (a secret it must know, such as Okta's PEER_ADMIN_TOKEN).
+    pub env: Vec<(String, String)>,
 }
 
 /// A pre-registered client: `client_id`, exactly one redirect URI, and a secret for a
@@ -388,6 +430,12 @@ impl Peer {
             .collect()
     }
 
+    /// The events the peer logged under `name` (a sign-in, a refresh token withheld, a slow_down),
+    /// up to now.
+    pub fn events(&self, name: &str) -> Vec<Value> {
+        self.requests().into_iter().filter(|r| r["event"] == name).collect()
+    }
+
     /// Token-endpoint requests with this `grant_type`.
     pub fn token_requests(&self, grant_type: &str) -> Vec<Value> {
         self.requests()
@@ -441,6 +489,19 @@ impl Peer {
         // curl without a shell (agentview appends the URL), so it runs on every platform.
         let browser =
             format!("curl -sS -L --max-redirs 20 --max-time 20 -b '{0}' -c '{0}' -o {NULL_DEVICE}", jar.display());
+        av.set("AGENTVIEW_BROWSER", &browser);
+        av
+    }
+
+    /// `agentview()` whose browser signs in as `user` (the `X-Peer-User` header the models and the
+    /// oidc-provider peers read; they know alice and bob, oidc-provider any name).
+    pub fn agentview_as(&self, user: &str) -> Agentview {
+        let mut av = self.agentview();
+        let jar = av.dir.path().join("cookies.txt");
+        let browser = format!(
+            "curl -sS -L --max-redirs 20 --max-time 20 -H 'X-Peer-User: {user}' -b '{0}' -c '{0}' -o {NULL_DEVICE}",
+            jar.display()
+        );
         av.set("AGENTVIEW_BROWSER", &browser);
         av
     }

@@ -13,7 +13,14 @@ const LOGGED_VALUES = new Set([
     'resource',
     'scope',
     'redirect_uri',
-    'prompt'
+    'prompt',
+    'response_type',
+    'code_challenge_method',
+    // What company identity providers add to an authorization request.
+    'audience',
+    'access_type',
+    'include_granted_scopes',
+    'login_hint'
 ]);
 
 /** `--name value` options into an object; `--flag` alone is true. */
@@ -53,7 +60,8 @@ function safeFields(record, fields) {
 /**
  * Log every request `server` (a node:http server) answers: method, path, status, the scheme of
  * the Authorization header, the parsed body's field names (express and koa parsers leave the body
- * on the request), a registration's metadata, and the JSON body of a refused request.
+ * on the request), a registration's metadata, the JSON body of a refused request, and whether a
+ * redirect carried an authorization code or an error (with its description).
  * `bodyOf(req)` returns the parsed body where the framework keeps it elsewhere.
  */
 export function logRequests(server, name, bodyOf = (req) => req.body) {
@@ -81,6 +89,16 @@ export function logRequests(server, name, bodyOf = (req) => req.body) {
             if (body && typeof body === 'object' && typeof body.method === 'string') record.rpc = body.method;
             const challenge = res.getHeader('www-authenticate');
             if (challenge) record.www_authenticate = String(challenge);
+            // An authorization answer travels in the redirect: say whether it carried a code (never
+            // the code itself) or an error.
+            const location = res.statusCode >= 300 && res.statusCode < 400 ? res.getHeader('location') : undefined;
+            if (location) {
+                const answer = new URL(String(location), 'http://peer').searchParams;
+                if (answer.has('error')) {
+                    record.redirect_error = { error: answer.get('error'), error_description: answer.get('error_description') };
+                }
+                if (answer.has('code')) record.redirect_code = true;
+            }
             if (chunks.length && url.pathname !== '/mcp') {
                 const text = Buffer.concat(chunks).toString('utf8').slice(0, 2048);
                 try {
@@ -101,6 +119,11 @@ export function exitWithParent() {
     process.stdin.on('end', () => process.exit(0));
     process.stdin.on('error', () => process.exit(0));
     process.stdin.resume();
+}
+
+/** A happening that is no request (a sign-in, a refresh token withheld, a grant revoked). */
+export function event(server, name, details = {}) {
+    log({ server, event: name, ...details });
 }
 
 /** Print the readiness line once `count` servers listen. */

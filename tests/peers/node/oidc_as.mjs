@@ -12,13 +12,19 @@
 // - revocation (RFC 7009), introspection (RFC 7662), client credentials; client authentication
 //   none, client_secret_basic, client_secret_post, private_key_jwt,
 // - an in-memory store: a restart forgets every client, grant and token.
-// Logins are approved by our interaction routes: a fixed test user logs in and consents to what
-// the client asked for, without a page (a browser that follows redirects and keeps cookies).
+// - optionally (`device`) the device authorization grant (RFC 8628, device_flow.mjs), its codes
+//   living `device.expiresIn` seconds.
+// Logins are approved by our interaction routes: a test user logs in and consents to what the
+// client asked for, without a page (a browser that follows redirects and keeps cookies). The user
+// is `test-user` unless the browser names another in an `X-Peer-User` header; `X-Peer-Decision:
+// deny` declines.
 
 import crypto from 'node:crypto';
 
 import Provider, { errors } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
+
+import { deviceFlowFeature } from './device_flow.mjs';
 
 export const RESOURCE_SCOPE = 'mcp:tools';
 export const TEST_USER = 'test-user';
@@ -31,7 +37,7 @@ export const CLIENT_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secre
  * access-token lifetime in seconds (for client credentials too); `clients` are pre-registered
  * client metadata; `authMethods` the client authentication methods, preferred first.
  */
-export async function createAuthorizationServer({ issuer, resource, tokenLifetime, clients, authMethods = CLIENT_AUTH_METHODS }) {
+export async function createAuthorizationServer({ issuer, resource, tokenLifetime, clients, authMethods = CLIENT_AUTH_METHODS, device }) {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
 
@@ -60,6 +66,7 @@ export async function createAuthorizationServer({ issuer, resource, tokenLifetim
             revocation: { enabled: true },
             introspection: { enabled: true },
             clientCredentials: { enabled: true },
+            deviceFlow: device ? deviceFlowFeature() : { enabled: false },
             resourceIndicators: {
                 enabled: true,
                 defaultResource: (_ctx, _client, oneOf) => oneOf,
@@ -84,7 +91,8 @@ export async function createAuthorizationServer({ issuer, resource, tokenLifetim
             IdToken: 3600,
             Interaction: 600,
             RefreshToken: 24 * 3600,
-            Session: 24 * 3600
+            Session: 24 * 3600,
+            ...(device ? { DeviceCode: device.expiresIn } : {})
         },
         interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
         findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
@@ -100,16 +108,24 @@ export async function createAuthorizationServer({ issuer, resource, tokenLifetim
     return provider;
 }
 
+/** The account the browser signs in as: its X-Peer-User header, else the test user. */
+function chosenUser(req) {
+    const header = req.headers['x-peer-user'];
+    return typeof header === 'string' && /^[A-Za-z0-9._@-]{1,64}$/.test(header) ? header : TEST_USER;
+}
+
 /**
- * The interaction routes that stand in for the login and consent pages: the test user logs in,
- * and consents to every scope and resource the client asked for.
+ * The interaction routes that stand in for the login and consent pages: the chosen user logs in,
+ * and consents to every scope and resource the client asked for, or declines.
  */
 export async function interact(provider, req, res) {
     const details = await provider.interactionDetails(req, res);
     const { prompt, params, session, grantId } = details;
     let result;
-    if (prompt.name === 'login') {
-        result = { login: { accountId: TEST_USER } };
+    if (String(req.headers['x-peer-decision'] ?? '').toLowerCase() === 'deny') {
+        result = { error: 'access_denied', error_description: 'The user declined.' };
+    } else if (prompt.name === 'login') {
+        result = { login: { accountId: chosenUser(req) } };
     } else if (prompt.name === 'consent') {
         const grant = grantId
             ? await provider.Grant.find(grantId)

@@ -3,6 +3,8 @@
 //
 //   node oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]
 //                          [--auth-methods METHOD,METHOD,...]
+//                          [--device-flow [--device-expires-in SECONDS] [--device-interval SECONDS]
+//                           [--slow-down-step SECONDS]]
 //
 // Issuer http://127.0.0.1:AS_PORT, MCP endpoint http://127.0.0.1:MCP_PORT/mcp. PEER_CLIENTS
 // (JSON list of client metadata) pre-registers clients, e.g. [{"client_id": "cli",
@@ -11,13 +13,17 @@
 // {"client_id": "ci", "client_secret": "...", "grant_types": ["client_credentials"],
 // "response_types": [], "redirect_uris": []}, or with "token_endpoint_auth_method":
 // "private_key_jwt" and its public keys in "jwks". --auth-methods: the client authentication
-// methods the provider takes, in the order its metadata lists them. Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
+// methods the provider takes, in the order its metadata lists them. --device-flow adds the device
+// authorization grant (RFC 8628, device_flow.mjs): codes living --device-expires-in seconds
+// (default 600), polled every --device-interval seconds (default 5), the interval growing by
+// --slow-down-step seconds (default 5) at each slow_down. Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
 // per request on stderr; exits on SIGTERM, SIGINT or stdin EOF.
 
 import http from 'node:http';
 import process from 'node:process';
 
 import { RESOURCE_SCOPE, createAuthorizationServer, interact } from './oidc_as.mjs';
+import { enforcePolling } from './device_flow.mjs';
 import { createResourceServer } from './resource_server.mjs';
 import { exitWithParent, logRequests, options, preregisteredClients, readyWhen } from './common.mjs';
 
@@ -31,6 +37,13 @@ if (!mcpPort || !asPort) {
 exitWithParent();
 const tokenLifetime = Number(opts['token-lifetime'] ?? 3600);
 const authMethods = typeof opts['auth-methods'] === 'string' ? opts['auth-methods'].split(',') : undefined;
+const device = opts['device-flow']
+    ? {
+          expiresIn: Number(opts['device-expires-in'] ?? 600),
+          interval: Number(opts['device-interval'] ?? 5),
+          slowDownStep: Number(opts['slow-down-step'] ?? 5)
+      }
+    : undefined;
 
 const issuer = `http://127.0.0.1:${asPort}`;
 const resource = `http://127.0.0.1:${mcpPort}/mcp`;
@@ -40,8 +53,10 @@ const provider = await createAuthorizationServer({
     resource,
     tokenLifetime,
     clients: preregisteredClients(),
-    authMethods
+    authMethods,
+    device
 });
+if (device) enforcePolling(provider, { devicePath: '/device/auth', tokenPath: '/token', ...device });
 const handleProvider = provider.callback();
 const asServer = http.createServer((req, res) => {
     // An OpenID provider that publishes OpenID discovery only (oidc-provider also answers the RFC

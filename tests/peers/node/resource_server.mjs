@@ -1,9 +1,13 @@
 // An MCP server (Streamable HTTP, built on @modelcontextprotocol/sdk, one tool) that is only a
-// resource server: it accepts JWT access tokens (RFC 9068) from one authorization server, checked
-// against that server's JWKS, with `iss` = the issuer, `aud` = this server's URL, `exp`, and the
-// scope mcp:tools. A missing or bad token gets 401 with `WWW-Authenticate: Bearer
-// resource_metadata="..."`; the protected-resource metadata (RFC 9728) names the authorization
-// server. Nothing else is served: no authorization-server metadata on this origin.
+// resource server. By default it accepts JWT access tokens (RFC 9068) from one authorization
+// server, checked against that server's JWKS, with `iss` = the issuer, `aud` = this server's URL,
+// `exp`, and the scope mcp:tools; a launcher may instead give the check an API behind a company
+// identity provider would make (`verifyAccessToken`: the provider's own token format, audience and
+// scope claims). A missing or bad token gets 401 with `WWW-Authenticate: Bearer
+// error="invalid_token", ..., resource_metadata="..."` (the SDK's requireBearerAuth), a token
+// without the scope 403 insufficient_scope; the protected-resource metadata (RFC 9728) names the
+// authorization server and the scopes. Nothing else is served: no authorization-server metadata
+// on this origin.
 
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -13,27 +17,48 @@ import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.
 import { getOAuthProtectedResourceMetadataUrl } from '@modelcontextprotocol/sdk/server/auth/router.js';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-/** An express app serving the MCP endpoint `resource` (a URL) for tokens of `issuer`. */
-export function createResourceServer({ resource, issuer, jwksUri, scope }) {
-    const resourceUrl = new URL(resource);
+export { InvalidTokenError };
+
+/** The default check: an RFC 9068 JWT for `resource` from `issuer`, keys at `jwksUri`. */
+function jwtAccessTokens({ resource, issuer, jwksUri }) {
     const jwks = createRemoteJWKSet(new URL(jwksUri));
+    return async (token) => {
+        let payload;
+        try {
+            ({ payload } = await jwtVerify(token, jwks, { issuer, audience: resource, typ: 'at+jwt' }));
+        } catch (err) {
+            throw new InvalidTokenError(`the access token is not valid here: ${err.code ?? err.message}`);
+        }
+        return {
+            clientId: String(payload.client_id ?? ''),
+            scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [],
+            expiresAt: payload.exp,
+            sub: payload.sub
+        };
+    };
+}
+
+/**
+ * An express app serving the MCP endpoint `resource` (a URL) for tokens of `issuer`.
+ * `verifyAccessToken(token)` (optional) returns `{ clientId, scopes, expiresAt, sub }` or throws
+ * InvalidTokenError; `scope` is the scope a token must carry, `scopesSupported` what the metadata
+ * lists (default: `scope` alone), `name` the metadata's resource_name.
+ */
+export function createResourceServer({ resource, issuer, jwksUri, scope, verifyAccessToken, scopesSupported, name }) {
+    const resourceUrl = new URL(resource);
     const metadataUrl = getOAuthProtectedResourceMetadataUrl(resourceUrl);
+    const check = verifyAccessToken ?? jwtAccessTokens({ resource, issuer, jwksUri });
 
     const verifier = {
         async verifyAccessToken(token) {
-            let payload;
-            try {
-                ({ payload } = await jwtVerify(token, jwks, { issuer, audience: resource, typ: 'at+jwt' }));
-            } catch (err) {
-                throw new InvalidTokenError(`the access token is not valid here: ${err.code ?? err.message}`);
-            }
+            const info = await check(token);
             return {
                 token,
-                clientId: String(payload.client_id ?? ''),
-                scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [],
-                expiresAt: payload.exp,
+                clientId: info.clientId,
+                scopes: info.scopes,
+                expiresAt: info.expiresAt,
                 resource: resourceUrl,
-                extra: { sub: payload.sub }
+                extra: { sub: info.sub }
             };
         }
     };
@@ -43,9 +68,9 @@ export function createResourceServer({ resource, issuer, jwksUri, scope }) {
         res.json({
             resource,
             authorization_servers: [issuer],
-            scopes_supported: [scope],
+            scopes_supported: scopesSupported ?? [scope],
             bearer_methods_supported: ['header'],
-            resource_name: 'MCP resource server for the OpenID provider'
+            resource_name: name ?? 'MCP resource server for the OpenID provider'
         });
     });
 

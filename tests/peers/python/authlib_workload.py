@@ -2,9 +2,10 @@
 authlib.oauth2.rfc7523.JWTBearerGrant, which checks the assertion's signature, `iss`, `aud` and
 `exp`), set up for workload identity federation: it trusts one workload platform (its issuer and
 public keys), so a token that platform issued a workload is the grant itself, with no client
-registration. Beside it, on the same origin, a small MCP resource server: protected-resource
-metadata naming the authorization server, and /mcp answering initialize, tools/list and a
-`whoami` tool ("<sub> via <issuer>") for the tokens Authlib issued, 401 with a challenge otherwise.
+registration. Beside it, on the same origin, a small MCP resource server (mcp_resource.py):
+protected-resource metadata naming the authorization server, and /mcp answering initialize,
+tools/list and a `whoami` tool ("<sub> via <issuer>") for the tokens Authlib issued, 401 with a
+challenge otherwise.
 
     python authlib_workload.py --port PORT [--token-lifetime SECONDS]
 
@@ -34,11 +35,12 @@ from authlib.oauth2.rfc7523 import JWTBearerGrant  # noqa: E402
 from joserfc.jwk import KeySet  # noqa: E402
 from starlette.applications import Starlette  # noqa: E402
 from starlette.requests import Request  # noqa: E402
-from starlette.responses import JSONResponse, Response  # noqa: E402
+from starlette.responses import JSONResponse  # noqa: E402
 from starlette.routing import Route  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fastmcp_server import RequestLog, serve  # noqa: E402
+from mcp_resource import resource_routes  # noqa: E402
 
 SCOPE = "mcp:tools"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -164,11 +166,6 @@ def build(base: str, platform: dict, lifetime: int):
             status, body, headers = error.status_code, dict(error.get_body()), error.get_headers()
         return JSONResponse(body, status_code=status, headers=dict(headers or []))
 
-    def resource_metadata(_request: Request):
-        return JSONResponse(
-            {"resource": f"{base}/mcp", "authorization_servers": [base], "scopes_supported": [SCOPE]}
-        )
-
     def server_metadata(_request: Request):
         return JSONResponse(
             {
@@ -181,37 +178,16 @@ def build(base: str, platform: dict, lifetime: int):
             }
         )
 
-    async def mcp(request: Request):
-        auth = request.headers.get("authorization", "")
-        grant = tokens.get(auth[7:]) if auth.lower().startswith("bearer ") else None
-        if grant is None or grant["expires"] <= time.time():
-            challenge = f'Bearer resource_metadata="{base}/.well-known/oauth-protected-resource/mcp"'
-            return JSONResponse({"error": "invalid_token"}, status_code=401, headers={"WWW-Authenticate": challenge})
-        message = await request.json()
-        if "id" not in message:
-            return Response(status_code=202)
-        method = message.get("method")
-        if method == "initialize":
-            result = {
-                "protocolVersion": message.get("params", {}).get("protocolVersion", "2025-06-18"),
-                "capabilities": {"tools": {}},
-                "serverInfo": {"name": "authlib-workload-peer", "version": "1"},
-            }
-        elif method == "tools/list":
-            result = {"tools": [{"name": "whoami", "inputSchema": {"type": "object"}}]}
-        elif method == "tools/call" and message.get("params", {}).get("name") == "whoami":
-            result = {"content": [{"type": "text", "text": f"{grant['sub']} via {grant['iss']}"}]}
-        else:
-            return JSONResponse({"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32601, "message": "no"}})
-        return JSONResponse({"jsonrpc": "2.0", "id": message["id"], "result": result})
+    def lookup(value: str):
+        grant = tokens.get(value)
+        return grant and {**grant, "via": grant["iss"], "scopes": grant["scope"].split()}
 
     return Starlette(
         routes=[
             Route("/token", token, methods=["POST"]),
-            Route("/.well-known/oauth-protected-resource/mcp", resource_metadata),
-            Route("/.well-known/oauth-protected-resource", resource_metadata),
             Route("/.well-known/oauth-authorization-server", server_metadata),
-            Route("/mcp", mcp, methods=["POST"]),
+            # Any token it issued is good: a workload may ask for no scope.
+            *resource_routes(base, lookup, "authlib-workload-peer", SCOPE, require_scope=False),
         ]
     )
 
