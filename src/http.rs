@@ -21,6 +21,10 @@ pub const MAX_BODY: usize = 1024 * 1024;
 
 /// What a network failure should make the user check.
 pub const UNREACHABLE_HINT: &str = "check --server and your network connection";
+/// What to do when https reached a plain-HTTP server on this machine.
+pub const PLAIN_HTTP_HINT: &str = "a server on this machine usually speaks plain HTTP: give --server with http://";
+/// What to do when https reached a plain-HTTP port elsewhere (where only https is allowed).
+pub const NOT_TLS_HINT: &str = "check the port in --server: the server's HTTPS port, not its plain HTTP one";
 /// How to trust a certificate authority this machine does not know.
 pub const UNTRUSTED_HINT: &str = "if a company proxy or an internal CA signs this certificate, add that CA: install it \
 in the system's trust store, or point SSL_CERT_FILE (a PEM file) or SSL_CERT_DIR (a directory) at it";

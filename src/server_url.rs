@@ -48,10 +48,7 @@ impl serde::Serialize for ServerUrl {
 pub(crate) fn normalize(raw: &str) -> Result<Url, Failure> {
     let trimmed = raw.trim();
     if !trimmed.is_empty() && !trimmed.contains("://") {
-        return Err(Failure::usage(format!(
-            "--server \"{raw}\" has no scheme: did you mean https://{}?",
-            trimmed.trim_start_matches('/')
-        )));
+        return Err(no_scheme(raw, trimmed.trim_start_matches('/')));
     }
     let mut url = Url::parse(trimmed).map_err(|e| Failure::usage(format!("--server \"{raw}\" is not a URL ({e})")))?;
     let host = url.host_str().unwrap_or_default().to_string();
@@ -75,6 +72,24 @@ pub(crate) fn normalize(raw: &str) -> Result<Url, Failure> {
     let path = url.path().trim_end_matches('/').to_string();
     url.set_path(if path.is_empty() { "/" } else { &path });
     Ok(url)
+}
+
+/// `--server` without a scheme: the URL it most likely means. A server on this machine
+/// (`localhost`, a loopback address) is nearly always a development server speaking plain HTTP,
+/// and https to it fails in a TLS handshake that says nothing useful; anywhere else only https
+/// is allowed.
+fn no_scheme(raw: &str, bare: &str) -> Failure {
+    let loopback = Url::parse(&format!("http://{bare}"))
+        .ok()
+        .and_then(|url| url.host_str().map(|host| Reach::of(host) == Reach::Loopback))
+        .unwrap_or(false);
+    if loopback {
+        Failure::usage(format!("--server \"{raw}\" has no scheme: did you mean http://{bare}?")).with_hint(format!(
+            "a server on this machine usually speaks plain HTTP; use https://{bare} if it has a TLS certificate"
+        ))
+    } else {
+        Failure::usage(format!("--server \"{raw}\" has no scheme: did you mean https://{bare}?"))
+    }
 }
 
 /// How far inside a network a host is, by its name or literal address alone (no lookup).
@@ -179,5 +194,13 @@ mod tests {
         assert!(ServerUrl::parse("ftp://agentview.de").is_err());
         let err = ServerUrl::parse("agentview.de/mcp").expect_err("no scheme");
         assert!(err.message.contains("did you mean https://agentview.de/mcp"), "{}", err.message);
+        for local in ["localhost:8931/mcp", "127.0.0.1:8931/mcp", "[::1]:8931/mcp", "LOCALHOST/mcp"] {
+            let err = ServerUrl::parse(local).expect_err("no scheme");
+            assert!(err.message.contains(&format!("did you mean http://{local}?")), "{}", err.message);
+        }
+        for elsewhere in ["10.0.0.1:8931/mcp", "a.localhost/mcp", "::1/mcp"] {
+            let err = ServerUrl::parse(elsewhere).expect_err("no scheme");
+            assert!(err.message.contains("did you mean https://"), "{elsewhere}: {}", err.message);
+        }
     }
 }

@@ -69,6 +69,7 @@ fn network(error: &NetworkError) -> String {
         NetworkKind::Broken | NetworkKind::Timeout => format!("the connection broke: {error}"),
         NetworkKind::Untrusted { .. } => format!("the server's TLS certificate is not trusted: {}", error.reason()),
         NetworkKind::Connect | NetworkKind::Setup => format!("cannot reach the server: {error}"),
+        NetworkKind::PlainHttp { .. } => error.to_string(),
     }
 }
 
