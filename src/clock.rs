@@ -155,13 +155,20 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// "9:05" (minutes:seconds) or "1:02:03" for a duration, rounded up to the second.
+/// A duration with a unit on every number, rounded up to the second: "45s", "9m05s",
+/// "1h02m05s", and past a day "3d04h05m". Never "1:02", which reads as minutes or hours
+/// depending on what stands beside it; the units are those `--timeout` takes.
 pub fn countdown(d: Duration) -> String {
-    let secs = d.as_secs() + u64::from(d.subsec_nanos() > 0);
-    if secs >= 3600 {
-        format!("{}:{:02}:{:02}", secs / 3600, secs % 3600 / 60, secs % 60)
+    let secs = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
+    let (days, hours, minutes, seconds) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    if days > 0 {
+        format!("{days}d{hours:02}h{minutes:02}m")
+    } else if hours > 0 {
+        format!("{hours}h{minutes:02}m{seconds:02}s")
+    } else if minutes > 0 {
+        format!("{minutes}m{seconds:02}s")
     } else {
-        format!("{}:{:02}", secs / 60, secs % 60)
+        format!("{seconds}s")
     }
 }
 
@@ -171,9 +178,16 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(countdown(Duration::from_millis(59_001)), "1:00");
-        assert_eq!(countdown(Duration::from_secs(600)), "10:00");
-        assert_eq!(countdown(Duration::from_secs(3725)), "1:02:05");
+        assert_eq!(countdown(Duration::from_millis(59_001)), "1m00s");
+        assert_eq!(countdown(Duration::from_secs(45)), "45s");
+        assert_eq!(countdown(Duration::ZERO), "0s");
+        assert_eq!(countdown(Duration::from_secs(62)), "1m02s");
+        assert_eq!(countdown(Duration::from_secs(600)), "10m00s");
+        assert_eq!(countdown(Duration::from_secs(3600)), "1h00m00s");
+        assert_eq!(countdown(Duration::from_secs(3725)), "1h02m05s");
+        assert_eq!(countdown(Duration::from_secs(3 * 86_400 + 4 * 3600 + 5 * 60 + 6)), "3d04h05m");
+        assert_eq!(countdown(Duration::from_secs(u64::MAX)), "213503982334601d07h00m");
+        assert_eq!(countdown(Duration::MAX), "213503982334601d07h00m");
         assert_eq!(utc_time_of_day(1_893_456_000 + 3 * 3600 + 62), "03:01:02 UTC");
         assert_eq!(iso8601(1_893_456_000), "2030-01-01T00:00:00Z");
         assert_eq!(until_next_minute(120), Duration::from_secs(61));

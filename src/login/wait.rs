@@ -220,8 +220,8 @@ mod tests {
         let d = Duration::from_secs(300);
         let text = |limit: Limit, awaiting| limit.ran_out(awaiting, "agentview login").message;
         assert!(text(Limit::UserTimeout(d), Awaiting::Browser).starts_with("--timeout reached"));
-        assert!(text(Limit::ServerWindow(d), Awaiting::Approval).starts_with("the server's login window (5:00)"));
-        assert!(text(Limit::OwnWindow(d), Awaiting::Browser).starts_with("no answer from the browser within 5:00"));
+        assert!(text(Limit::ServerWindow(d), Awaiting::Approval).starts_with("the server's login window (5m00s)"));
+        assert!(text(Limit::OwnWindow(d), Awaiting::Browser).starts_with("no answer from the browser within 5m00s"));
         assert!(!text(Limit::OwnWindow(d), Awaiting::Approval).contains("login window"));
         for limit in [Limit::UserTimeout(d), Limit::ServerWindow(d), Limit::OwnWindow(d)] {
             assert_eq!(limit.ran_out(Awaiting::Approval, "x").exit, Exit::Expired);
