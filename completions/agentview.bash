@@ -509,7 +509,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__mcp__subcmd__config)
-            opts="-H -q -v -h --name --via --launcher --server --store --config-dir --header --quiet --verbose --color --help claude vscode cursor codex goose mcp-remote"
+            opts="-H -q -v -h --name --via --launcher --server --store --config-dir --header --quiet --verbose --color --help claude claude-desktop vscode cursor codex goose mcp-servers mcp-remote"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

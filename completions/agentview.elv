@@ -38,7 +38,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand logout 'Revoke the credential at the server (OAuth) and remove it from the stores'
             cand mcp-config 'Print a ready-to-paste MCP client configuration for the server'
             cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
-            cand bridge 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
+            cand bridge 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -194,7 +194,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand logout 'Revoke the credential at the server (OAuth) and remove it from the stores'
             cand mcp-config 'Print a ready-to-paste MCP client configuration for the server'
             cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
-            cand bridge 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
+            cand bridge 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
             cand completions 'Print shell completions'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

@@ -43,7 +43,7 @@ complete -c agentview -n "__fish_agentview_needs_command" -f -a "status" -d 'Sho
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
-complete -c agentview -n "__fish_agentview_needs_command" -f -a "bridge" -d 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "bridge" -d 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l timeout -d 'Give up waiting after this long: 90, 90s, 5m, 1h (the server\'s own login window still applies; the shorter one ends the wait)' -r
@@ -189,6 +189,6 @@ complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "bridge" -d 'Serve the MCP server on stdio for clients that start commands, with a fresh token on every request'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "bridge" -d 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "completions" -d 'Print shell completions'
 complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -92,8 +92,8 @@ pub enum Command {
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
     #[command(after_help = crate::cli::help::after_help("exec"))]
     Exec(ExecArgs),
-    /// Serve the MCP server on stdio for clients that start commands, with a fresh token on
-    /// every request
+    /// Serve the MCP server on stdio for MCP clients that start a command (they run it; see
+    /// mcp-config), with a fresh token on every request
     #[command(after_help = crate::cli::help::after_help("bridge"))]
     Bridge(BridgeArgs),
     /// Print shell completions
@@ -333,7 +333,10 @@ pub struct BridgeArgs {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum McpClientArg {
     /// Claude Code: `.mcp.json` with a headersHelper that runs `agentview token --format headers`
+    #[value(alias = "claude-code")]
     Claude,
+    /// Claude Desktop: `claude_desktop_config.json` (`mcpServers`), through `agentview bridge`
+    ClaudeDesktop,
     /// VS Code: `.vscode/mcp.json`, through `agentview bridge`
     Vscode,
     /// Cursor: `~/.cursor/mcp.json`, through `agentview bridge`
@@ -342,7 +345,11 @@ pub enum McpClientArg {
     Codex,
     /// goose: `~/.config/goose/config.yaml`, through `agentview bridge`
     Goose,
-    /// Any client that starts stdio servers (`mcpServers` JSON), through `agentview bridge`
+    /// Any other client that starts stdio servers from an `mcpServers` list (Windsurf, Cline…),
+    /// through `agentview bridge`
+    McpServers,
+    /// Not a client (mcp-remote is a program): refused with what to type instead
+    #[value(hide = true)]
     McpRemote,
 }
 

@@ -1,10 +1,12 @@
 //! The ways people and programs use agentview, on the real binary against the local server:
-//! the two-step login, `exec`, `login --with-token`, colours, `-v` and help.
+//! the two-step login, `exec`, `login --with-token`, colours, `-v`, help, and the first steps.
 
 pub mod support;
 
 #[path = "usage/exec.rs"]
 mod exec;
+#[path = "usage/first_steps.rs"]
+mod first_steps;
 #[path = "usage/messages.rs"]
 mod messages;
 #[path = "usage/stores.rs"]

@@ -62,9 +62,11 @@ const EXEC: &[Example] = &[
 ];
 
 const BRIDGE: &[Example] = &[
-    ex("agentview bridge", "What VS Code, Cursor, goose start"),
+    ex("agentview mcp-config vscode", "A configuration that starts the bridge"),
+    ex("agentview bridge", "What VS Code, Cursor, Claude Desktop start"),
     ex("agentview --server https://example.org/mcp bridge", "…for another server"),
     ex("agentview -v bridge 2> bridge.log", "Methods and statuses to a log"),
+    ex("npx @modelcontextprotocol/inspector agentview bridge", "Try it by hand in the MCP Inspector"),
 ];
 
 const MCP_CONFIG: &[Example] = &[
@@ -101,9 +103,11 @@ pub fn note(sub: &str) -> Option<&'static str> {
     match sub {
         "exec" => Some("The command's exit code becomes agentview's (4 if not logged in)."),
         "bridge" => Some(
-            "JSON-RPC on stdin and stdout, one message a line; stderr only for warnings (-v: each request's \
-             method and status, never a body or a token). Ends with 0 when stdin closes or on SIGTERM, with 4 \
-             when the login is gone for good (the client gets an error naming agentview login first).",
+            "An MCP client starts the bridge, it is not typed: `agentview mcp-config <client>` prints the \
+             configuration that does (typed in a terminal, it says so and waits for messages). JSON-RPC on stdin \
+             and stdout, one message a line; stderr only for warnings (-v: each request's method and status, \
+             never a body or a token). Ends with 0 when stdin closes or on SIGTERM, with 4 when the login is gone \
+             for good (the client gets an error naming agentview login first).",
         ),
         "mcp-config" => Some(
             "The configuration repeats --server, --store and --config-dir (from flags or the environment), so \

@@ -65,7 +65,7 @@ fn assert_flags(flags: &[String]) {
 #[test]
 fn mcp_remote_runs_with_the_credential_in_its_environment() {
     let av = configured();
-    let run = av.run(&["mcp-config", "mcp-remote", "--via", "mcp-remote"]).expect_code(0);
+    let run = av.run(&["mcp-config", "mcp-servers", "--via", "mcp-remote"]).expect_code(0);
     run.assert_no_leak(TOKEN);
     assert!(run.stderr.contains("restart the client"), "says the token is fixed at start: {}", run.stderr);
     let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
@@ -121,9 +121,9 @@ fn vscode_gets_a_stdio_bridge() {
 }
 
 #[test]
-fn cursor_and_mcp_remote_get_an_mcp_servers_entry() {
+fn cursor_claude_desktop_and_any_mcp_servers_client_get_an_entry_that_starts_the_bridge() {
     let av = configured();
-    for client in ["cursor", "mcp-remote"] {
+    for client in ["cursor", "claude-desktop", "mcp-servers"] {
         let doc: Value = serde_json::from_str(&snippet(&av, client)).expect("JSON");
         let server = &doc["mcpServers"]["agentview"];
         let args: Vec<String> = serde_json::from_value(server["args"].clone()).expect("args");
@@ -134,7 +134,7 @@ fn cursor_and_mcp_remote_get_an_mcp_servers_entry() {
 #[test]
 fn every_command_client_can_have_mcp_remote_instead() {
     let av = configured();
-    for client in ["vscode", "cursor", "goose"] {
+    for client in ["vscode", "cursor", "claude-desktop", "mcp-servers", "goose"] {
         let run = av.run(&["mcp-config", client, "--via", "mcp-remote"]).expect_code(0);
         run.assert_no_leak(TOKEN);
         assert!(run.stdout.contains("mcp-remote") && !run.stdout.contains("\"bridge\""), "{}", run.stdout);
@@ -194,7 +194,7 @@ fn a_line_break_in_the_config_dir_cannot_add_a_codex_server() {
 
 /// The command and the arguments of the entry for agentview in `snippet`, the configuration
 /// `mcp-config CLIENT` printed for one of the clients that start a command (vscode, cursor,
-/// mcp-remote: JSON; goose: YAML).
+/// claude-desktop, mcp-servers: JSON; goose: YAML).
 pub fn command_entry(client: &str, snippet: &str) -> (Option<String>, Vec<String>) {
     let doc: Value = if client == "goose" {
         serde_norway::from_str(snippet).expect("YAML")
@@ -216,7 +216,7 @@ fn npx_and_uvx_launchers_name_the_package_at_this_version() {
     let av = configured();
     let package = concat!("agentview@", env!("CARGO_PKG_VERSION"));
     for (launcher, lead) in [("npx", vec!["-y", package]), ("uvx", vec![package])] {
-        for client in ["vscode", "cursor", "mcp-remote", "goose"] {
+        for client in ["vscode", "cursor", "claude-desktop", "mcp-servers", "goose"] {
             let run = av.run(&["mcp-config", client, "--launcher", launcher]).expect_code(0);
             run.assert_no_leak(TOKEN);
             let (command, args) = command_entry(client, &run.stdout);
@@ -235,4 +235,54 @@ fn npx_and_uvx_launchers_name_the_package_at_this_version() {
         assert!(first.starts_with(&format!("# Start Codex with: {start}")), "{first}");
         assert!(first.ends_with(" exec -- codex"), "{first}");
     }
+}
+
+/// Claude Desktop reads `claude_desktop_config.json`: an `mcpServers` entry that starts the
+/// bridge. It starts commands with a PATH of its own (not the login shell's), so agentview is
+/// named by its full path even where `agentview` on the PATH here would find it.
+#[test]
+fn claude_desktop_starts_the_bridge_by_its_full_path() {
+    let mut av = configured();
+    let dir = binary().parent().expect("a directory").display().to_string();
+    av.set("PATH", &format!("{dir}:{}", std::env::var("PATH").unwrap_or_default()));
+    let run = av.run(&["mcp-config", "claude-desktop"]).expect_code(0);
+    run.assert_no_leak(TOKEN);
+    let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let entry = &doc["mcpServers"]["agentview"];
+    assert_eq!(entry.as_object().map(|o| o.len()), Some(2), "command and args only: {}", run.stdout);
+    let args: Vec<String> = serde_json::from_value(entry["args"].clone()).expect("args");
+    assert_bridge(entry["command"].as_str().expect("command"), &args);
+    assert!(run.stderr.contains("claude_desktop_config.json"), "says where it goes: {}", run.stderr);
+    assert!(run.stderr.contains("restart Claude Desktop"), "{}", run.stderr);
+    // Where the PATH finds this agentview, the clients that share the shell's PATH get the name.
+    let vscode: Value = serde_json::from_str(&snippet(&av, "vscode")).expect("JSON");
+    assert_eq!(vscode["servers"]["agentview"]["command"], "agentview");
+}
+
+/// Claude Code and Claude Desktop are told apart, in both directions.
+#[test]
+fn claude_code_and_claude_desktop_are_different_targets() {
+    let av = configured();
+    let code: Value = serde_json::from_str(&snippet(&av, "claude-code")).expect("JSON");
+    assert_eq!(code["mcpServers"]["agentview"]["type"], "http", "claude-code is Claude Code's headersHelper form");
+    let desktop: Value = serde_json::from_str(&snippet(&av, "claude-desktop")).expect("JSON");
+    assert!(desktop["mcpServers"]["agentview"].get("headersHelper").is_none(), "{desktop}");
+    let help = av.run(&["mcp-config", "--help"]).expect_code(0).stdout;
+    assert!(help.contains("claude-desktop") && help.contains("Claude Desktop"), "{help}");
+}
+
+/// `mcp-remote` names a program, not a client: the generic `mcpServers` form is `mcp-servers`
+/// (through the bridge), and mcp-remote comes only with `--via mcp-remote`.
+#[test]
+fn mcp_remote_is_not_a_client_and_the_error_says_what_to_type() {
+    let av = configured();
+    let run = av.run(&["mcp-config", "mcp-remote"]).expect_code(2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    for needle in ["mcp-config mcp-servers", "--via mcp-remote"] {
+        assert!(run.stderr.contains(needle), "names {needle:?}: {}", run.stderr);
+    }
+    let help = av.run(&["mcp-config", "--help"]).expect_code(0).stdout;
+    let clients = help.split("Options:").next().unwrap_or_default();
+    assert!(clients.contains("- mcp-servers:"), "{help}");
+    assert!(!clients.contains("mcp-remote"), "not offered as a client: {help}");
 }

@@ -74,7 +74,7 @@ fn mcp_remote_runs_under_each_launcher() {
     for launcher in ["path", "npx", "uvx"] {
         let want = expected(launcher, &s.config_dir);
         let tail = ["exec", "--", "npx", "-y", "mcp-remote", super::mcp_config_quoting::SERVER, "--header"];
-        for client in ["vscode", "cursor", "mcp-remote", "goose"] {
+        for client in ["vscode", "claude-desktop", "cursor", "mcp-servers", "goose"] {
             let run = mcp_config(&s.av, &[client, "--via", "mcp-remote", "--launcher", launcher]).expect_code(0);
             let (command, args) = super::mcp_config::command_entry(client, &run.stdout);
             assert_eq!(command.as_deref(), Some(want.program.as_str()), "{}", run.stdout);

@@ -16,7 +16,7 @@ use super::{FAR, store_in};
 
 pub(super) const SERVER: &str = "https://agentview.example/mcp";
 pub(super) const TOKEN: &str = "avt_quoting_token";
-pub(super) const CLIENTS: [&str; 6] = ["claude", "vscode", "cursor", "mcp-remote", "codex", "goose"];
+pub(super) const CLIENTS: [&str; 7] = ["claude", "claude-desktop", "vscode", "cursor", "mcp-servers", "codex", "goose"];
 
 /// Printable values every format must quote: the syntax of shells, JSON, TOML and YAML, the
 /// expansions of shells and clients, and the Unicode line and paragraph separators.
@@ -154,7 +154,7 @@ pub(super) fn assert_snippet(client: &str, stdout: &str, want: &Expected, cwd: &
             assert_eq!(doc, expected, "{stdout}");
             None
         }
-        "cursor" | "mcp-remote" => {
+        "claude-desktop" | "cursor" | "mcp-servers" => {
             let doc: Value = serde_json::from_str(stdout).expect("JSON");
             assert_eq!(doc, json!({"mcpServers": {name: {"command": want.program, "args": bridge}}}), "{stdout}");
             None

@@ -4,6 +4,7 @@
 //! rest of `mcp-config` quotes what it gets and never sees a value that failed.
 
 use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{LauncherArg, McpClientArg};
 use crate::error::Failure;
@@ -44,7 +45,11 @@ pub fn check(client: McpClientArg, launcher: LauncherArg, name: &str, settings: 
     let (program, launcher_args) = match launcher {
         LauncherArg::Path => {
             let hint = "install agentview in a directory whose path has none, or use --launcher npx or uvx";
-            (carried("agentview's own path", settings.program.as_os_str(), hint)?, Vec::new())
+            let program = match client {
+                McpClientArg::ClaudeDesktop => full_path(&settings.program),
+                _ => settings.program.clone(),
+            };
+            (carried("agentview's own path", program.as_os_str(), hint)?, Vec::new())
         }
         LauncherArg::Npx => ("npx".to_owned(), vec!["-y".to_owned(), package.to_owned()]),
         LauncherArg::Uvx => ("uvx".to_owned(), vec![package.to_owned()]),
@@ -56,6 +61,19 @@ pub fn check(client: McpClientArg, launcher: LauncherArg, name: &str, settings: 
         server: carried("the server URL", OsStr::new(settings.server.as_str()), "")?,
         name: server_name(client, name)?,
     })
+}
+
+/// This agentview by its full path, even where `agentview` on the PATH is this one: Claude
+/// Desktop starts servers with a PATH of its own (an app's, not the login shell's), which
+/// rarely holds ~/.local/bin or ~/.cargo/bin.
+fn full_path(program: &Path) -> PathBuf {
+    if program.is_absolute() {
+        return program.to_path_buf();
+    }
+    match std::env::current_exe() {
+        Ok(me) => me.canonicalize().unwrap_or(me),
+        Err(_) => program.to_path_buf(),
+    }
 }
 
 fn config_dir(dir: &OsStr) -> Result<String, Failure> {

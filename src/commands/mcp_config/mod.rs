@@ -45,6 +45,9 @@ pub struct Snippet {
 /// The configuration for the client, or a usage error naming a value it cannot carry.
 pub fn render(args: &McpConfigArgs, settings: &Settings) -> Result<Snippet, crate::error::Failure> {
     let McpConfigArgs { client, via, launcher, .. } = *args;
+    if client == McpClientArg::McpRemote {
+        return Err(not_a_client());
+    }
     let values = carry::check(client, launcher, &args.name, settings)?;
     let name = values.name.as_str();
     let url = values.server.as_str();
@@ -66,17 +69,30 @@ pub fn render(args: &McpConfigArgs, settings: &Settings) -> Result<Snippet, crat
             let doc = json!({"servers": {name: {"type": "stdio", "command": command, "args": bridge_args()}}});
             Snippet { text: pretty(&doc), note: format!("Put this in .vscode/mcp.json. {}", bridge_note()) }
         }
+        McpClientArg::ClaudeDesktop => {
+            let doc = json!({"mcpServers": {name: {"command": command, "args": bridge_args()}}});
+            Snippet {
+                text: pretty(&doc),
+                note: format!(
+                    "Merge this into Claude Desktop's claude_desktop_config.json (Settings > Developer > Edit \
+                     Config; on macOS in ~/Library/Application Support/Claude, on Windows in %APPDATA%\\Claude), \
+                     then restart Claude Desktop. {}",
+                    bridge_note()
+                ),
+            }
+        }
         McpClientArg::Cursor => {
             let doc = json!({"mcpServers": {name: {"command": command, "args": bridge_args()}}});
             Snippet { text: pretty(&doc), note: format!("Put this in ~/.cursor/mcp.json. {}", bridge_note()) }
         }
-        McpClientArg::McpRemote => {
+        McpClientArg::McpServers => {
             let doc = json!({"mcpServers": {name: {"command": command, "args": bridge_args()}}});
             Snippet {
                 text: pretty(&doc),
                 note: format!("Merge this into your client's stdio server list (mcpServers). {}", bridge_note()),
             }
         }
+        McpClientArg::McpRemote => return Err(not_a_client()),
         McpClientArg::Codex => {
             // The comment holds a shell line: `carry` let no value with a line break through.
             let exec = command_line(&values, &["exec", "--", "codex"]);
@@ -110,6 +126,16 @@ pub fn render(args: &McpConfigArgs, settings: &Settings) -> Result<Snippet, crat
         snippet.note = format!("{} {note}", snippet.note);
     }
     Ok(snippet)
+}
+
+/// `mcp-config mcp-remote`: mcp-remote is a program a client may start, not a client. The
+/// `mcpServers` form it once stood for starts the bridge now; mcp-remote is `--via mcp-remote`.
+fn not_a_client() -> crate::error::Failure {
+    crate::error::Failure::usage(
+        "mcp-remote is not an MCP client: `agentview mcp-config mcp-servers` prints the mcpServers form for \
+         any client that starts stdio servers (it starts agentview bridge)",
+    )
+    .with_hint("to have the client start mcp-remote instead: agentview mcp-config mcp-servers --via mcp-remote")
 }
 
 /// What the client needs for `--launcher npx|uvx`.
