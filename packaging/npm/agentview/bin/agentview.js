@@ -19,6 +19,16 @@ function candidates() {
   return [`cli-${key}`];
 }
 
+// Whether this Node.js runs on glibc (Node's own report says; musl systems have none). Asked
+// only when something is missing: the report takes a few milliseconds.
+function glibc() {
+  try {
+    return Boolean(process.report.getReport().header.glibcVersionRuntime);
+  } catch {
+    return true;
+  }
+}
+
 function resolveBinary(name) {
   try {
     const manifest = require.resolve(`${SCOPE}/${name}/package.json`);
@@ -34,13 +44,35 @@ function fail(message) {
   process.exit(1);
 }
 
+// Why no binary is here, and what installs one. The platform packages are optional
+// dependencies of this one: npm leaves one out when it does not match (os, cpu, libc), when
+// optional dependencies are omitted, when a lock file made on another platform lacks it, or
+// when fetching it failed (npm only warns about a failed optional dependency).
+function missing() {
+  const manifest = require("../package.json");
+  const platforms = Object.keys(manifest.optionalDependencies || {});
+  const here = `${process.platform}-${process.arch}`;
+  const order = process.platform === "linux" && !glibc() ? candidates().reverse() : candidates();
+  const wanted = order.map((name) => `${SCOPE}/${name}`).filter((name) => platforms.includes(name));
+  if (wanted.length === 0) {
+    const built = platforms.map((name) => name.replace(`${SCOPE}/cli-`, "")).join(", ");
+    return (
+      `there is no agentview binary package for ${here} (binaries exist for ${built}); ` +
+      "build agentview from source: https://github.com/agentview-de/agentview#install"
+    );
+  }
+  return (
+    `the package with agentview's binary for ${here}, ${wanted[0]}, is not installed ` +
+    `beside ${manifest.name} ${manifest.version}. npm installs it as an optional dependency: it is ` +
+    "left out with --omit=optional (or --no-optional), by a package-lock.json made on another " +
+    "platform, or when fetching it failed (npm only warns then). Install it beside agentview: " +
+    `npm install ${wanted[0]}@${manifest.version} (with -g where agentview was installed with -g)`
+  );
+}
+
 const binaries = candidates().map(resolveBinary).filter(Boolean);
 if (binaries.length === 0) {
-  fail(
-    `no agentview binary for ${process.platform}-${process.arch} was installed ` +
-      `(package ${SCOPE}/${candidates()[0]}). Reinstall without --omit=optional or --no-optional, ` +
-      "or use another install method: https://github.com/agentview-de/agentview#install",
-  );
+  fail(missing());
 }
 
 // Ctrl-C on a terminal reaches agentview directly (same process group), and a second SIGINT
