@@ -243,8 +243,10 @@ fn npx_and_uvx_launchers_name_the_package_at_this_version() {
 #[test]
 fn claude_desktop_starts_the_bridge_by_its_full_path() {
     let mut av = configured();
-    let dir = binary().parent().expect("a directory").display().to_string();
-    av.set("PATH", &format!("{dir}:{}", std::env::var("PATH").unwrap_or_default()));
+    let dir = binary().parent().expect("a directory").to_path_buf();
+    let inherited = std::env::var_os("PATH").unwrap_or_default();
+    let path = std::env::join_paths(std::iter::once(dir).chain(std::env::split_paths(&inherited))).expect("PATH");
+    av.set("PATH", path.to_str().expect("a PATH in UTF-8"));
     let run = av.run(&["mcp-config", "claude-desktop"]).expect_code(0);
     run.assert_no_leak(TOKEN);
     let doc: Value = serde_json::from_str(&run.stdout).expect("JSON");
