@@ -71,9 +71,35 @@ fn bridge_typed_in_a_terminal_says_what_it_is_and_still_bridges() {
         assert!(run.stdout.contains(needle), "the notice mentions {needle:?}:\n{}", run.stdout);
     }
     assert!(server.requests().is_empty(), "nothing sent without a message");
+    // A message typed in the terminal is bridged: the server's answer comes back on stdout.
+    let typed = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"typed","version":"1"}}}"#;
+    let out = typed_in_terminal(&av, &["bridge"], &format!("{typed}\n")).expect("script ran before");
+    assert!(out.contains(r#""id":1"#) && out.contains(r#""result""#), "the answer: {out}");
+    assert!(server.requests().iter().any(|r| r.rpc_method.as_deref() == Some("initialize")), "{out}");
     // On a pipe (how clients start it) the bridge stays silent.
     let run = av.run_with_stdin(&["bridge"], b"").expect_code(0);
     assert_eq!(run.stderr, "", "no notice for a client");
+}
+
+/// agentview with a terminal for stdin (util-linux `script`) on which `typed` is typed, then
+/// the end of input; what the terminal showed.
+#[cfg(unix)]
+fn typed_in_terminal(av: &Agentview, args: &[&str], typed: &str) -> Option<String> {
+    use std::io::Write;
+    let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+    let mut line = quote(&super::support::cli::binary().display().to_string());
+    for arg in args {
+        line.push(' ');
+        line.push_str(&quote(arg));
+    }
+    let mut script = av.wrapper("script");
+    script.args(["-q", "-e", "-c", &line, "/dev/null"]).stdin(std::process::Stdio::piped());
+    let mut child = script.spawn().ok()?;
+    let mut stdin = child.stdin.take()?;
+    stdin.write_all(typed.as_bytes()).expect("type");
+    drop(stdin);
+    let run = super::support::cli::wait_with_deadline(child, std::time::Duration::from_secs(60));
+    Some(run.stdout)
 }
 
 #[test]
