@@ -195,3 +195,30 @@ fn the_providers_client_secret_stays_out_of_outputs_and_children() {
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stderr.contains("/nonexistent/id-token"), "{}", run.stderr);
 }
+
+#[test]
+fn the_sign_in_is_no_server_credential() {
+    let idp = TestIdp::start(IdpConfig::default());
+    let server = trusting(&idp);
+    let mut av = with_browser(&server);
+    login(&av, &idp, &[]).expect_code(0);
+    let id_token = stored_for(&av, &sign_in_key(&idp))["token"].as_str().unwrap().to_string();
+    let mut at_idp = Agentview::new(&idp.issuer());
+    at_idp.set("AGENTVIEW_CONFIG_DIR", &av.config_dir().display().to_string());
+    for args in [&["token"][..], &["exec", "--", "env"], &["status"], &["status", "--json"]] {
+        let run = at_idp.run(args);
+        assert_eq!(run.code, 4, "{args:?}\n{}\n{}", run.stdout, run.stderr);
+        run.assert_no_leak(&id_token);
+        assert!(run.stderr.contains("identity provider"), "{args:?}: {}", run.stderr);
+    }
+    // status --all lists the server, and the sign-in apart from it.
+    switch_to(&mut av, &server);
+    let run = av.run(&["status", "--all"]).expect_code(0);
+    let servers = run.stdout.split("Sign-ins at identity providers").next().unwrap();
+    assert!(servers.contains(&server.mcp_url()) && !servers.contains(&sign_in_key(&idp)), "{}", run.stdout);
+    assert!(run.stdout.contains("Sign-ins at identity providers"), "{}", run.stdout);
+    let doc: Value = serde_json::from_str(&av.run(&["status", "--all", "--json"]).expect_code(0).stdout).unwrap();
+    let listed: Vec<&str> = doc["credentials"].as_array().unwrap().iter().map(|e| e["server"].as_str().unwrap()).collect();
+    assert_eq!(listed, [server.mcp_url().as_str()]);
+    assert_eq!(doc["identity_provider_sign_ins"][0]["issuer"], sign_in_key(&idp));
+}
