@@ -172,8 +172,8 @@ fn client_secret_stdin_errors_speak_of_the_secret() {
 fn no_hint_line_is_empty() {
     use std::os::unix::fs::PermissionsExt;
     let mut av = Agentview::new("http://127.0.0.1:9/mcp");
-    std::fs::create_dir_all(av.config_dir()).unwrap();
-    std::fs::set_permissions(av.config_dir(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::fs::create_dir_all(av.config_dir()).expect("config dir");
+    std::fs::set_permissions(av.config_dir(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
     av.set("AGENTVIEW_KEYRING_BACKEND", "secret-service").set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
     let commands: [&[&str]; 7] = [
         &["token"],
