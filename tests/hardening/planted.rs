@@ -28,6 +28,7 @@ fn oauth_server(keys: &[&TestKey]) -> TestServer {
     TestServer::start(ServerConfig {
         oauth: Some(OAuthConfig {
             client_credentials: true,
+            token_auth_methods: ["client_secret_basic", "private_key_jwt"].map(String::from).to_vec(),
             preregistered: vec![(CLIENT.into(), Some(SECRET.into()))],
             key_clients: vec![(KEY_CLIENT.into(), keys.iter().map(|k| k.jwk.clone()).collect())],
             ..OAuthConfig::default()
@@ -278,7 +279,11 @@ fn a_planted_token_endpoint_is_sent_nothing() {
     for args in [&["token"][..], &["logout"]] {
         let run = av.run(args);
         no_panic("a planted token endpoint", &run);
-        assert!(planted.oauth_requests().is_empty(), "{args:?}: the planted endpoint got {:?}", planted.oauth_requests());
+        assert!(
+            planted.oauth_requests().is_empty(),
+            "{args:?}: the planted endpoint got {:?}",
+            planted.oauth_requests()
+        );
         assert!(run.stderr.contains(&planted.base_url()), "{args:?} names where it would have gone: {}", run.stderr);
         assert!(run.stdout.is_empty(), "{}", run.stdout);
     }
