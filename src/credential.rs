@@ -11,6 +11,7 @@
 
 mod client;
 mod state;
+pub(crate) mod vet;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,12 +21,14 @@ use self::state::{Phase, State};
 use crate::clock::{RealClock, SharedClock};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::login::oauth::Tokens;
 use crate::login::oauth::renew::{self, is_due};
+use crate::login::oauth::{OAuthError, Tokens};
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
-use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
+use crate::store::{
+    self, Credential, CredentialKind, OAuthGrant, Source, StoreChoice, StoreConfig, StoreError, UnattendedGrant,
+};
 
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
@@ -50,9 +53,11 @@ pub struct Lookup {
     pub found: Option<Found>,
     /// Stores that failed on read, with their real error (shown by `status` and `-v`).
     pub errors: Vec<(String, StoreError)>,
-    /// What the store that held the credential wants the user told (a credentials file others
-    /// can read, a keyring that forgets at reboot).
+    /// What the store that held the credential wants the user told (a keyring that forgets at
+    /// reboot), or that the server's entry is a sign-in at an identity provider.
     pub notes: Vec<String>,
+    /// The credential was got in this run (by the client in the environment): not due again.
+    pub obtained: bool,
 }
 
 /// The command that logs in, for a hint.
@@ -93,6 +98,8 @@ impl<'a> Door<'a> {
         let lookup = self.current().await?;
         let marked = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
         let lookup = match &lookup.found {
+            // The environment's client got (or kept) its token by the same rule already.
+            _ if lookup.obtained || marked.is_some() => lookup,
             Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
                 self.renew(lookup).await?
             }
@@ -179,6 +186,11 @@ impl<'a> Door<'a> {
     async fn renew_when(&self, seen: Lookup, force: bool) -> anyhow::Result<Lookup> {
         let Door { settings, output, .. } = *self;
         let Some(found) = seen.found.as_ref() else { return Ok(seen) };
+        // The client in the environment runs its grant again where a fresh login would.
+        if let (Some(client), Some(_)) = (&settings.env_client, &found.from_environment) {
+            let rejected = force.then(|| found.credential.secret.clone());
+            return self.env_client_token(client, rejected.as_ref()).await;
+        }
         let since = self.clock.unix_millis();
         let dir = PrivateDir::new(&settings.store.config_dir);
         let _lock = self.lock(&dir, settings.request_timeout + Duration::from_secs(10)).await?;
@@ -193,11 +205,13 @@ impl<'a> Door<'a> {
             Some(now_found) if force || is_due(&now_found.credential, now) => now_found,
             _ => return Ok(again),
         };
-        let Some(tokens) = self.ask(&dir, current, since).await? else { return Ok(again) };
+        let Some((tokens, grant)) = self.ask(&dir, current, since).await? else { return Ok(again) };
         for warning in &tokens.warnings {
             output.warn(warning);
         }
-        let renewed = renew::renewed(&current.credential, tokens, now);
+        let mut base = current.credential.clone();
+        base.oauth = Some(grant);
+        let renewed = renew::renewed(&base, tokens, now);
         self.save(current, &renewed).await?;
         let found = Found {
             credential: renewed,
@@ -205,14 +219,16 @@ impl<'a> Door<'a> {
             location: current.location.clone(),
             from_environment: None,
         };
-        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes, obtained: false })
     }
 
     /// New tokens for `current` from its authorization server, telling the processes queued for
-    /// the lock (`dir`) what happens. `None`: keep using `current` (nothing to renew with, or a
-    /// failed renewal of a token still live). A reader queued since `since` behind a renewal
-    /// that failed meanwhile fails the same way, without asking a server that just did not answer.
-    async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<Tokens>> {
+    /// the lock (`dir`) what happens, and its grant as renewed (what it keeps of an assertion it
+    /// presented). `None`: keep using `current` (nothing to renew with, or a failed renewal of a
+    /// token still live). A reader queued since `since` behind a renewal that failed meanwhile
+    /// fails the same way, without asking a server that just did not answer. Nothing goes to the
+    /// authorization server before the stored grant is vetted ([`vet`]).
+    async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<(Tokens, OAuthGrant)>> {
         let Door { settings, output, .. } = *self;
         let Some(grant) = current.credential.oauth.as_ref() else { return Ok(None) };
         let server = settings.server.as_str();
@@ -224,8 +240,20 @@ impl<'a> Door<'a> {
             self.not_renewed(&current.credential, &why, failure)?;
             return Ok(None);
         }
+        if grant.unattended.as_ref().is_some_and(|u| u.from_environment) {
+            let why = "it was got for a client in the environment (AGENTVIEW_CLIENT_ID with its secret, key or \
+                       assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), which is not set now";
+            let failure = Failure::new(Exit::NotLoggedIn, format!("{EXPIRED}: {why}"))
+                .with_hint(format!("set the client's variables again, or log in: {}", settings.command("login")));
+            self.not_renewed(&current.credential, why, failure)?;
+            return Ok(None);
+        }
         let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
             .map_err(|e| e.into_failure("cannot renew the token"))?;
+        let pinned = settings.auth_server.as_deref();
+        if let Err(distrust) = vet::grant(&http, grant, settings.server.url(), pinned).await {
+            return self.distrusted(&current.credential, distrust).map(|()| None);
+        }
         output.verbose(&format!("renewing the access token at {}", grant.issuer));
         let record = |phase| State {
             server: server.to_owned(),
@@ -236,7 +264,8 @@ impl<'a> Door<'a> {
         if let Err(e) = state::write(dir, &record(Phase::Renewing)) {
             output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
         }
-        let result = renew::renew(&http, grant, &settings.store).await;
+        let mut renewing = grant.clone();
+        let result = renew::renew(&http, &mut renewing, &settings.store, pinned.is_some()).await;
         match &result {
             Err(e) if !e.is_invalid_grant() => {
                 let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
@@ -244,7 +273,7 @@ impl<'a> Door<'a> {
             _ => state::clear(dir),
         }
         match result {
-            Ok(tokens) => Ok(tokens),
+            Ok(tokens) => Ok(tokens.map(|t| (t, renewing))),
             Err(e) if e.is_invalid_grant() => {
                 let server = server.to_owned();
                 self.in_store_of(current, move |store| {
@@ -261,9 +290,44 @@ impl<'a> Door<'a> {
                 .into())
             }
             Err(e) => {
+                // An assertion that went out is spent, answered or not: keep that it was.
+                if renewing != *grant && !never_sent(&e) {
+                    let mut spent = current.credential.clone();
+                    spent.oauth = Some(renewing);
+                    if let Err(failure) = self.save(current, &spent).await {
+                        output.verbose(&format!("could not keep that the assertion was presented: {failure}"));
+                    }
+                }
                 let why = e.to_string();
                 self.not_renewed(&current.credential, &why, e.into_failure(EXPIRED))?;
                 Ok(None)
+            }
+        }
+    }
+
+    /// A stored grant that failed its vetting: one that is not what agentview stored is an error
+    /// whatever its expiry; one the pin excludes, or whose issuer could not confirm an endpoint,
+    /// is not renewed (a live token is used until it expires).
+    fn distrusted(&self, current: &Credential, distrust: vet::Distrust) -> anyhow::Result<()> {
+        let settings = self.settings;
+        match distrust {
+            vet::Distrust::Record(why) => Err(Failure::new(
+                Exit::Store,
+                format!("the stored credential for {} is not renewed: {why}", settings.server),
+            )
+            .with_hint(format!(
+                "agentview did not store it like this (it was copied in, or planted); remove it with `{}` and log in again",
+                settings.command("logout --local")
+            ))
+            .into()),
+            vet::Distrust::Pinned(why) => {
+                let failure = Failure::new(Exit::NotLoggedIn, format!("{EXPIRED}: {why}"))
+                    .with_hint(format!("log in at the pinned authorization server: {}", settings.command("login --force")));
+                Ok(self.not_renewed(current, &why, failure)?)
+            }
+            vet::Distrust::Unconfirmed(e) => {
+                let why = format!("its issuer's metadata, which would vouch for its token endpoint, could not be read: {e}");
+                Ok(self.not_renewed(current, &why, e.into_failure(EXPIRED))?)
             }
         }
     }
@@ -373,12 +437,21 @@ pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
 }
 
 /// Look in the stores in order; the first that holds a credential for `server` wins, and only
-/// it has something to say (a keyring that forgets at reboot, a file others can read): a store
-/// that did not hold the credential is no reader's concern.
+/// it has something to say (a keyring that forgets at reboot): a store that did not hold the
+/// credential is no reader's concern. A sign-in at an identity provider, kept under the
+/// provider's address, is no server's credential: it is said, not found.
 fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
     let mut lookup = Lookup::default();
     for store in store::stores_for_read(config) {
         match store.load(server) {
+            Ok(Some(credential)) if is_sign_in(&credential) => {
+                lookup.notes.push(format!(
+                    "{} holds a sign-in at an identity provider (for `login --idp`), kept in {}: it is no credential \
+                     for a server, and agentview does not hand it out",
+                    crate::sanitize::line(server, 200),
+                    store.describe()
+                ));
+            }
             Ok(Some(credential)) => {
                 lookup.notes = store.notes();
                 lookup.found = Some(Found {
@@ -394,4 +467,16 @@ fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
         }
     }
     lookup
+}
+
+/// Whether `credential` is a sign-in at an identity provider (`login --idp`), not a server's.
+pub fn is_sign_in(credential: &Credential) -> bool {
+    credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
+}
+
+/// A request that failed before anything reached the server: no connection, or a certificate
+/// not trusted here (the TLS handshake ends before a request is written).
+fn never_sent(error: &OAuthError) -> bool {
+    use crate::http::NetworkKind;
+    matches!(error, OAuthError::Network { source, .. } if matches!(source.kind, NetworkKind::Connect | NetworkKind::Untrusted { .. }))
 }

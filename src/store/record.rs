@@ -124,7 +124,7 @@ fn check_unattended(auth: ClientAuth, unattended: Option<&Unattended>) -> Result
             }
             Ok(())
         }
-        (ClientAuth::PrivateKeyJwt, Some(ClientJwt::AssertionFile { path })) if !path.is_absolute() => {
+        (ClientAuth::PrivateKeyJwt, Some(ClientJwt::AssertionFile { path, .. })) if !path.is_absolute() => {
             Err("the stored client assertion path is not absolute".into())
         }
         (ClientAuth::PrivateKeyJwt, Some(_)) => Ok(()),
@@ -274,10 +274,10 @@ mod tests {
         let grant = c.oauth.as_mut().unwrap();
         grant.refresh_token = None;
         grant.client_auth = ClientAuth::PrivateKeyJwt;
-        grant.unattended = Some(Unattended {
-            grant: UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None },
-            client_jwt: Some(ClientJwt::Key { path: "/keys/ci.pem".into(), alg: "ES256".into(), key_id: None }),
-        });
+        grant.unattended = Some(Unattended::new(
+            UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None },
+            Some(ClientJwt::Key { path: "/keys/ci.pem".into(), alg: "ES256".into(), key_id: None }),
+        ));
         let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
         assert!(json.contains(r#""grant":"id_jag","idp":"https://idp.example""#), "{json}");
         assert!(json.contains(r#""kind":"key","path":"/keys/ci.pem","alg":"ES256""#), "{json}");

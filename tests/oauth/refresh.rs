@@ -32,16 +32,29 @@ fn an_expired_token_is_renewed_and_the_old_refresh_token_dies() {
     run.assert_no_leak(new_refresh);
 }
 
+/// Make the stored token one that was issued an hour ago and ends in 30 s: within a minute of
+/// its end, so due.
+fn expire_within_a_minute(av: &Agentview) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let mut entry = stored(av);
+    entry["created_at"] = Value::from(now - 3_570);
+    entry["expires_at"] = Value::from(now + 30);
+    restore(av, entry);
+}
+
 #[test]
 fn a_token_expiring_within_a_minute_is_renewed_by_status_and_exec() {
-    // Tokens that live 30 s are always within the renewal margin.
-    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(30), ..OAuthConfig::default() });
+    let server = oauth_server(OAuthConfig::default());
     let av = with_browser(&server);
     login(&av);
+    av.run(&["status"]).expect_code(0);
+    assert_eq!(server.token_requests("refresh_token"), 0, "an hour's token just got is not due");
+    expire_within_a_minute(&av);
     av.run(&["status"]).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), 1);
     // The child is agentview itself: `token` prints the AGENTVIEW_TOKEN it was given (on every
     // platform, where a shell would not be).
+    expire_within_a_minute(&av);
     let child = support::cli::binary().display().to_string();
     let run = av.run(&["exec", "--", &child, "token"]).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), 2);
