@@ -311,10 +311,7 @@ impl<'a> Door<'a> {
     fn distrusted(&self, current: &Credential, distrust: vet::Distrust) -> anyhow::Result<()> {
         let settings = self.settings;
         match distrust {
-            vet::Distrust::Record(why) => Err(Failure::new(
-                Exit::Store,
-                format!("the stored credential for {} is not renewed: {why}", settings.server),
-            )
+            vet::Distrust::Record(why) => Err(Failure::new(Exit::Store, why)
             .with_hint(format!(
                 "agentview did not store it like this (it was copied in, or planted); remove it with `{}` and log in again",
                 settings.command("logout --local")

@@ -62,7 +62,7 @@ impl Distrust {
 /// MCP server's authorization server).
 pub async fn grant(http: &Http, grant: &OAuthGrant, server: &Url, pinned: Option<&str>) -> Result<(), Distrust> {
     pin(grant, server, pinned)?;
-    endpoint(http, grant, &grant.token_endpoint, "token_endpoint", reach_for(grant, server)).await
+    endpoint(http, grant, &grant.token_endpoint, "token_endpoint", server).await
 }
 
 /// Vet the revocation endpoint of `grant`, stored for `server`, before logout sends it the
@@ -75,7 +75,7 @@ pub async fn revocation(
     pinned: Option<&str>,
 ) -> Result<(), Distrust> {
     pin(grant, server, pinned)?;
-    endpoint(http, grant, url, "revocation_endpoint", reach_for(grant, server)).await
+    endpoint(http, grant, url, "revocation_endpoint", server).await
 }
 
 /// With an authorization server pinned, a grant another one issued gets nothing sent to it.
@@ -107,12 +107,13 @@ fn is_sign_in(grant: &OAuthGrant) -> bool {
     grant.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
 }
 
-/// `url`, stored as the grant's `field`, belongs to the grant's issuer.
-async fn endpoint(http: &Http, grant: &OAuthGrant, url: &Url, field: &str, reach: Reach) -> Result<(), Distrust> {
-    let issuer = grant.issuer.as_str();
+/// `url`, stored as the grant's `field` for `server`, belongs to the grant's issuer.
+async fn endpoint(http: &Http, grant: &OAuthGrant, url: &Url, field: &str, server: &Url) -> Result<(), Distrust> {
+    let (issuer, reach) = (grant.issuer.as_str(), reach_for(grant, server));
     let shown = || sanitize::line(url.as_str(), 200);
+    let stored = format!("the stored credential for {}", sanitize::line(server.as_str(), 200));
     let unusable = |what: String, e: OAuthError| {
-        Distrust::Record(format!("the stored credential names {what}, which no login would use ({e})"))
+        Distrust::Record(format!("{stored} names {what}, which no login would use ({e})"))
     };
     let issuer_url = endpoint_url(issuer, "issuer", reach)
         .map_err(|e| unusable(format!("the issuer {}", sanitize::line(issuer, 200)), e))?;
@@ -126,7 +127,7 @@ async fn endpoint(http: &Http, grant: &OAuthGrant, url: &Url, field: &str, reach
         return Ok(());
     }
     Err(Distrust::Record(format!(
-        "the stored credential names the {field} {}, which is not its issuer's: {} publishes {}; nothing was sent there",
+        "{stored} names the {field} {}, which is not its issuer's: {} publishes {}; nothing was sent there",
         shown(),
         sanitize::line(issuer, 200),
         published.map_or_else(|| "none".to_string(), |p| sanitize::line(p.as_str(), 200))

@@ -318,8 +318,7 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     /// Remove the server's credential; `Ok(false)` when there was none.
     fn delete(&self, server: &str) -> Result<bool, StoreError>;
     /// What the user should be told about this store, learned so far: a keyring
-    /// that forgets at reboot, a credentials file whose loose permissions were
-    /// found (and are fixed on the next save). Shown as warnings; empty by default.
+    /// that forgets at reboot. Shown as warnings; empty by default.
     fn notes(&self) -> Vec<String> {
         Vec::new()
     }

@@ -186,8 +186,17 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
     if !support::cli::require_secret_service() {
         return;
     }
-    // Tokens that live 30 s are always due for renewal.
-    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(30), ..OAuthConfig::default() });
+    // Tokens that live a second: due a second after they are issued (the keyring entry cannot
+    // be made due by hand as the file's can).
+    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(1), ..OAuthConfig::default() });
+    // `token` until a run finds the token due: the run that tried to renew it (or failed).
+    let once_due = |av: &Agentview| {
+        let before = server.token_requests("refresh_token");
+        support::cli::wait_until("the token to be due", std::time::Duration::from_secs(20), || {
+            let run = av.run(&["token"]);
+            (run.code != 0 || server.token_requests("refresh_token") > before).then_some(run)
+        })
+    };
     let mut av = with_browser(&server);
     av.set("AGENTVIEW_STORE", "keyring").set("AGENTVIEW_KEYRING_BACKEND", "secret-service").with_session_bus();
     login(&av);
@@ -197,7 +206,7 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
     let _ = std::fs::remove_file(&lock);
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     symlink(&planted, &lock).unwrap();
-    let run = av.run(&["token"]);
+    let run = once_due(&av);
     assert!(!planted.exists(), "the lock was created through the link\n{}", run.stderr);
     assert_eq!(run.code, 8, "a store failure\n{}", run.stderr);
     assert!(run.stderr.contains(&lock.display().to_string()), "the error names the file\n{}", run.stderr);
@@ -213,12 +222,12 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
 
     // The dir made private again: the link where the lock goes is still refused, by name.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let run = av.run(&["token"]).expect_code(8);
+    let run = once_due(&av).expect_code(8);
     assert!(run.stderr.contains(&lock.display().to_string()) && run.stderr.contains("symbolic link"), "{}", run.stderr);
     assert!(!planted.exists());
     std::fs::remove_file(&lock).unwrap();
     let renewals = server.token_requests("refresh_token");
-    av.run(&["token"]).expect_code(0);
+    once_due(&av).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), renewals + 1, "renewed once the link is gone");
     av.run(&["logout"]).expect_code(0);
 }

@@ -133,8 +133,10 @@ fn jwt_client(client_id: &str, jwt: &mut ClientJwt, to: Audience<'_>, now: u64) 
             let print = fingerprint(&assertion);
             if presented.as_deref() == Some(print.as_str()) {
                 return Err(OAuthError::Proof(format!(
-                    "the client assertion in {} was already presented, and agentview presents an assertion once \
-                     (an authorization server may refuse it again as a replay); the file needs a fresh one",
+                    "the client assertion of \"{}\" in {} was already presented, and agentview presents an \
+                     assertion once (an authorization server may refuse it again as a replay); the file needs a \
+                     fresh one",
+                    crate::sanitize::line(client_id, 200),
                     path.display()
                 )));
             }
