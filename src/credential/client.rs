@@ -77,11 +77,12 @@ impl Door<'_> {
 
     /// A store that holds something it cannot read (a corrupt or refused credentials file) stops
     /// the client in the environment before its grant runs: the token could not be kept, and
-    /// each call would ask again.
+    /// each call would ask again. Under `--store auto` a keyring that fails is no such store:
+    /// the token goes to the file then.
     fn refuse_unreadable(&self, lookup: &Lookup) -> Result<(), Failure> {
         let settings = self.settings;
-        let Some((_, error)) = lookup.errors.iter().find(|(_, e)| {
-            !(settings.store.choice == StoreChoice::Auto && matches!(e, StoreError::Unavailable { .. }))
+        let Some((_, error)) = lookup.errors.iter().find(|(store, _)| {
+            settings.store.choice != StoreChoice::Auto || store.ends_with(crate::store::file::FILE_NAME)
         }) else {
             return Ok(());
         };
@@ -136,7 +137,9 @@ impl Door<'_> {
         };
         let obtained = match obtained {
             Ok(obtained) => {
-                state::clear(dir);
+                if kept.is_some() {
+                    state::clear(dir);
+                }
                 obtained
             }
             Err(e) => {
