@@ -59,17 +59,18 @@ impl Door<'_> {
             if !refused && !is_due(&kept.credential, now) {
                 return Ok(marked(again, Some(how)));
             }
-        } else if again.found.is_some() {
-            self.output.warn(&format!(
-                "the stored credential for {} is not the environment's: replacing it with a token from {how}",
-                self.settings.server,
-            ));
         }
         let credential = match self.obtain(client, &dir, kept, since).await? {
             Some(credential) => credential,
             // Not renewed, and the kept token is still live: it is the answer until it expires.
             None => return Ok(marked(again, Some(how))),
         };
+        if kept.is_none() && again.found.is_some() {
+            self.output.warn(&format!(
+                "the stored credential for {} was not the environment's: replacing it with a token from {how}",
+                self.settings.server,
+            ));
+        }
         let (source, location) = self.cache(&credential).await?;
         let found = Found { credential, source, location, from_environment: Some(how) };
         Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes, obtained: true })

@@ -210,3 +210,21 @@ fn an_unreadable_cache_stops_before_anything_is_sent() {
     }
     assert!(server.oauth_requests().is_empty(), "no grant ran: {:?}", server.oauth_requests());
 }
+
+/// A step without the client's variables uses the token a step with them cached, and renews
+/// nothing: the secret was never stored.
+#[test]
+fn a_step_without_the_client_uses_the_cached_token_and_renews_nothing() {
+    let server = server_with(&[]);
+    let mut av = ci(&server);
+    let token = av.token();
+    av.unset("AGENTVIEW_CLIENT_ID").unset("AGENTVIEW_CLIENT_SECRET");
+    let run = av.run(&["exec", "--", "sh", "-c", "printf %s \"$AGENTVIEW_TOKEN\""]).expect_code(0);
+    assert_eq!(run.stdout, token);
+    let doc: Value = serde_json::from_str(&av.run(&["status", "--json"]).expect_code(0).stdout).unwrap();
+    assert_eq!(doc["renews"], false, "{doc}");
+    expire_locally(&av);
+    let run = av.run(&["token"]).expect_code(4);
+    assert!(run.stderr.contains("AGENTVIEW_CLIENT_ID") && run.stderr.contains("not set now"), "{}", run.stderr);
+    assert_eq!(server.token_requests("client_credentials"), 1, "nothing was renewed");
+}
