@@ -124,6 +124,7 @@ fn a_writable_config_dir_or_file_is_refused() {
         seed(&av, SERVER);
         chmod(&av.config_dir(), dir_mode);
         refused(&av, &av.config_dir(), "writable by");
+        refused(&av, &av.config_dir(), &format!("chmod 700 {}", av.config_dir().display()));
     }
     for file_mode in [0o666, 0o620, 0o602] {
         let av = Agentview::new(SERVER);
@@ -131,6 +132,7 @@ fn a_writable_config_dir_or_file_is_refused() {
         chmod(&av.config_dir(), 0o700);
         chmod(&av.credentials_file(), file_mode);
         refused(&av, &av.credentials_file(), "writable by");
+        refused(&av, &av.credentials_file(), &format!("chmod 600 {}", av.credentials_file().display()));
     }
 }
 
