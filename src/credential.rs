@@ -3,29 +3,30 @@
 //!
 //! 1. the environment: `AGENTVIEW_TOKEN` overrides every store ([`from_environment`]); a client
 //!    in the environment (`AGENTVIEW_CLIENT_ID` and its secret, key or assertion file) gets its
-//!    token with client credentials, cached in the selected store (`client`);
-//! 2. the stores in order (off the async thread: a keyring call may hang until its timeout);
-//! 3. renewal of a credential that is due, by the step its grant calls for, single flight
-//!    across processes: the refresh lock, a second read of the store, a renewal only if nobody
-//!    else did one, and the renewed credential saved at once.
+//!    token with client credentials, cached in the selected store, and gets the next one the
+//!    same way when it is due (`client`);
+//! 2. the stores in order (off the async thread: a keyring call may hang until its timeout); a
+//!    sign-in at an identity provider is no server's credential and is not handed out;
+//! 3. renewal of a credential that is due by the one rule (`renew::due_at`), by the step its
+//!    grant calls for, once the stored grant is vetted (`vet`), single flight across processes:
+//!    the refresh lock, a second read of the store, a renewal only if nobody else did one, and
+//!    the renewed credential saved at once (`renewal`).
 
 mod client;
+mod renewal;
 mod state;
+pub(crate) mod vet;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use self::state::{Phase, State};
-
 use crate::clock::{RealClock, SharedClock};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
-use crate::login::oauth::Tokens;
-use crate::login::oauth::renew::{self, is_due};
+use crate::login::oauth::renew::is_due;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
-use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
+use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError, UnattendedGrant};
 
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
@@ -50,9 +51,11 @@ pub struct Lookup {
     pub found: Option<Found>,
     /// Stores that failed on read, with their real error (shown by `status` and `-v`).
     pub errors: Vec<(String, StoreError)>,
-    /// What the store that held the credential wants the user told (a credentials file others
-    /// can read, a keyring that forgets at reboot).
+    /// What the store that held the credential wants the user told (a keyring that forgets at
+    /// reboot), or that the server's entry is a sign-in at an identity provider.
     pub notes: Vec<String>,
+    /// The credential was got in this run (by the client in the environment): not due again.
+    pub obtained: bool,
 }
 
 /// The command that logs in, for a hint.
@@ -93,6 +96,8 @@ impl<'a> Door<'a> {
         let lookup = self.current().await?;
         let marked = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
         let lookup = match &lookup.found {
+            // The environment's client got (or kept) its token by the same rule already.
+            _ if lookup.obtained || marked.is_some() => lookup,
             Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
                 self.renew(lookup).await?
             }
@@ -158,151 +163,6 @@ impl<'a> Door<'a> {
             }
             _ => own,
         }
-    }
-
-    /// Renew the found credential under the refresh lock.
-    async fn renew(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, false).await
-    }
-
-    /// Renew the credential in `seen` although it is not due yet: the server refused it. Another
-    /// process that renewed it meanwhile still wins (its token is the answer).
-    pub async fn renew_rejected(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, true).await
-    }
-
-    /// Renew the credential in `seen` if it is (still) due once the lock is held.
-    pub async fn renew_due(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, false).await
-    }
-
-    async fn renew_when(&self, seen: Lookup, force: bool) -> anyhow::Result<Lookup> {
-        let Door { settings, output, .. } = *self;
-        let Some(found) = seen.found.as_ref() else { return Ok(seen) };
-        let since = self.clock.unix_millis();
-        let dir = PrivateDir::new(&settings.store.config_dir);
-        let _lock = self.lock(&dir, settings.request_timeout + Duration::from_secs(10)).await?;
-        // Another process may have renewed it while we waited for the lock.
-        let again = self.stored().await;
-        let now = self.clock.unix_now();
-        let current = match again.found.as_ref() {
-            Some(now_found) if now_found.credential.secret != found.credential.secret => {
-                output.verbose("another agentview process renewed the token meanwhile");
-                return Ok(again);
-            }
-            Some(now_found) if force || is_due(&now_found.credential, now) => now_found,
-            _ => return Ok(again),
-        };
-        let Some(tokens) = self.ask(&dir, current, since).await? else { return Ok(again) };
-        for warning in &tokens.warnings {
-            output.warn(warning);
-        }
-        let renewed = renew::renewed(&current.credential, tokens, now);
-        self.save(current, &renewed).await?;
-        let found = Found {
-            credential: renewed,
-            source: current.source,
-            location: current.location.clone(),
-            from_environment: None,
-        };
-        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
-    }
-
-    /// New tokens for `current` from its authorization server, telling the processes queued for
-    /// the lock (`dir`) what happens. `None`: keep using `current` (nothing to renew with, or a
-    /// failed renewal of a token still live). A reader queued since `since` behind a renewal
-    /// that failed meanwhile fails the same way, without asking a server that just did not answer.
-    async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<Tokens>> {
-        let Door { settings, output, .. } = *self;
-        let Some(grant) = current.credential.oauth.as_ref() else { return Ok(None) };
-        let server = settings.server.as_str();
-        let print = state::fingerprint(&current.credential.secret);
-        if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
-            let why = format!("another agentview process could not renew it just now: {reason}");
-            let failure = Failure::new(Exit::Server, format!("{EXPIRED}: {why}"))
-                .with_hint("the authorization server did not answer; try again later");
-            self.not_renewed(&current.credential, &why, failure)?;
-            return Ok(None);
-        }
-        let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
-            .map_err(|e| e.into_failure("cannot renew the token"))?;
-        output.verbose(&format!("renewing the access token at {}", grant.issuer));
-        let record = |phase| State {
-            server: server.to_owned(),
-            at_ms: self.clock.unix_millis(),
-            credential: print.clone(),
-            phase,
-        };
-        if let Err(e) = state::write(dir, &record(Phase::Renewing)) {
-            output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
-        }
-        let result = renew::renew(&http, grant, &settings.store).await;
-        match &result {
-            Err(e) if !e.is_invalid_grant() => {
-                let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
-            }
-            _ => state::clear(dir),
-        }
-        match result {
-            Ok(tokens) => Ok(tokens),
-            Err(e) if e.is_invalid_grant() => {
-                let server = server.to_owned();
-                self.in_store_of(current, move |store| {
-                    let _ = store.delete(&server);
-                })
-                .await;
-                Err(Failure::new(
-                    Exit::NotLoggedIn,
-                    format!(
-                        "the authorization server no longer accepts the stored refresh token ({e}); the credential was removed"
-                    ),
-                )
-                .with_hint(format!("log in again: {}", settings.command("login")))
-                .into())
-            }
-            Err(e) => {
-                let why = e.to_string();
-                self.not_renewed(&current.credential, &why, e.into_failure(EXPIRED))?;
-                Ok(None)
-            }
-        }
-    }
-
-    /// A renewal that did not happen (`why`): a token still live is used until it expires,
-    /// with a warning (`Ok`); an expired one is `failure` (exit 7). The stored credential is kept.
-    fn not_renewed(&self, current: &Credential, why: &str, failure: Failure) -> Result<(), Failure> {
-        if current.is_live(self.clock.unix_now()) {
-            self.output
-                .warn(&format!("could not renew the access token ({why}); using the current one until it expires"));
-            return Ok(());
-        }
-        Err(failure)
-    }
-
-    /// Run `work` on the store `found` came from, off the async thread. `None`: that store is
-    /// not configured (any more).
-    async fn in_store_of<T: Send + 'static>(
-        &self,
-        found: &Found,
-        work: impl FnOnce(Box<dyn store::CredentialStore>) -> T + Send + 'static,
-    ) -> Option<Result<T, tokio::task::JoinError>> {
-        let store = store::stores_for_read(&self.settings.store).into_iter().find(|s| s.source() == found.source)?;
-        Some(tokio::task::spawn_blocking(move || work(store)).await)
-    }
-
-    async fn save(&self, found: &Found, credential: &Credential) -> Result<(), Failure> {
-        let to_save = credential.clone();
-        let saved = self.in_store_of(found, move |store| store.save(&to_save)).await;
-        let saved = match saved {
-            None => return Err(Failure::new(Exit::Store, "the store the credential came from is not configured")),
-            Some(Err(e)) => return Err(Failure::new(Exit::Store, format!("saving the renewed token failed: {e}"))),
-            Some(Ok(saved)) => saved,
-        };
-        saved.map_err(|e| {
-            Failure::new(Exit::Store, format!("the token was renewed but could not be stored: {e}"))
-                .with_source(e)
-                .with_hint("the old refresh token may no longer work; log in again: agentview login")
-        })
     }
 
     /// The refresh lock, for a renewal outside the door (a sign-in at an identity provider
@@ -373,12 +233,21 @@ pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
 }
 
 /// Look in the stores in order; the first that holds a credential for `server` wins, and only
-/// it has something to say (a keyring that forgets at reboot, a file others can read): a store
-/// that did not hold the credential is no reader's concern.
+/// it has something to say (a keyring that forgets at reboot): a store that did not hold the
+/// credential is no reader's concern. A sign-in at an identity provider, kept under the
+/// provider's address, is no server's credential: it is said, not found.
 fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
     let mut lookup = Lookup::default();
     for store in store::stores_for_read(config) {
         match store.load(server) {
+            Ok(Some(credential)) if is_sign_in(&credential) => {
+                lookup.notes.push(format!(
+                    "{} holds a sign-in at an identity provider (for `login --idp`), kept in {}: it is no credential \
+                     for a server, and agentview does not hand it out",
+                    crate::sanitize::line(server, 200),
+                    store.describe()
+                ));
+            }
             Ok(Some(credential)) => {
                 lookup.notes = store.notes();
                 lookup.found = Some(Found {
@@ -394,4 +263,9 @@ fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
         }
     }
     lookup
+}
+
+/// Whether `credential` is a sign-in at an identity provider (`login --idp`), not a server's.
+pub fn is_sign_in(credential: &Credential) -> bool {
+    credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
 }

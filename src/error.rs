@@ -58,8 +58,10 @@ impl Failure {
         self
     }
 
+    /// What to do next; a hint with nothing to say is none (an empty `hint:` line helps nobody).
     pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
-        self.hint = Some(hint.into());
+        let hint = hint.into();
+        self.hint = (!hint.trim().is_empty()).then_some(hint);
         self
     }
 
@@ -122,6 +124,7 @@ mod tests {
         assert_eq!(exit_of(&err), Exit::Denied);
         assert_eq!(hint_of(&err), Some("try again"));
         assert_eq!(exit_of(&anyhow::anyhow!("plain")), Exit::Other);
+        assert_eq!(Failure::usage("x").with_hint(" ").hint, None, "no empty hint");
         assert_eq!(Exit::Interrupted.code(), 130);
     }
 }

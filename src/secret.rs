@@ -38,6 +38,19 @@ pub enum TokenShapeError {
     BadCharacters,
 }
 
+impl TokenShapeError {
+    /// The same refusal, of a value that is not called a token (`what`: "client secret").
+    pub fn about(&self, what: &str) -> String {
+        match self {
+            TokenShapeError::Empty => format!("the {what} is empty"),
+            TokenShapeError::TooLong { max } => format!("the {what} is longer than {max} bytes"),
+            TokenShapeError::BadCharacters => format!(
+                "the {what} contains characters other than printable ASCII (spaces, newlines or control characters)"
+            ),
+        }
+    }
+}
+
 /// Longest token agentview accepts: far above any real Bearer token or JWT.
 pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 

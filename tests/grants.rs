@@ -15,6 +15,8 @@ mod enterprise;
 mod environment;
 #[path = "grants/keys.rs"]
 mod keys;
+#[path = "grants/renewal.rs"]
+mod renewal;
 #[path = "grants/workload.rs"]
 mod workload;
 

@@ -9,7 +9,7 @@ use tokio::sync::Mutex;
 use crate::clock::unix_now;
 use crate::credential::{Door, Lookup};
 use crate::error::{Exit, Failure};
-use crate::login::oauth::renew::{SKEW_SECS, renewable};
+use crate::login::oauth::renew::{due_at, renewable};
 use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::Settings;
@@ -47,12 +47,9 @@ impl Held {
         })
     }
 
-    /// Due for renewal at `now`: within a minute of expiry, or past half of a short lifetime, so a
-    /// token that lives seconds is not renewed before every single request.
+    /// Due for renewal at `now`, by the rule every reader follows ([`due_at`]).
     fn due(&self, now: u64) -> bool {
-        let Some(expires_at) = self.expires_at.filter(|_| self.renewable) else { return false };
-        let lifetime = expires_at.saturating_sub(self.created_at);
-        expires_at <= now.saturating_add(SKEW_SECS.min(lifetime / 2))
+        self.expires_at.filter(|_| self.renewable).is_some_and(|at| due_at(at, self.created_at, now))
     }
 }
 

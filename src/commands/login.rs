@@ -10,6 +10,7 @@ use crate::clock::unix_now;
 use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
+use crate::login::settings::Piped;
 use crate::login::{LoginRequest, Report, preflight_store, report};
 use crate::output::Output;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
@@ -24,8 +25,9 @@ pub async fn run(
     output: &Output,
     env: &Env,
 ) -> anyhow::Result<Exit> {
-    let request =
-        LoginRequest::resolve(args, global, env, |wait| read_stdin_token(wait).map(|s| s.expose().to_string()))?;
+    let request = LoginRequest::resolve(args, global, env, |wait, piped| {
+        read_stdin_token(wait, piped).map(|s| s.expose().to_string())
+    })?;
     match request {
         LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, settings, output).await,
         LoginRequest::Login(login) => {
@@ -47,7 +49,7 @@ pub async fn with_token(
             .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")
             .into());
     }
-    let token = read_stdin_token(stdin_wait)?;
+    let token = read_stdin_token(stdin_wait, Piped::Token)?;
     let selected = preflight_store(settings, output).await?;
     let credential = Credential {
         server: settings.server.to_string(),
@@ -70,35 +72,41 @@ pub async fn with_token(
     Ok(Exit::Ok)
 }
 
-/// A token from the process's stdin, read on a helper thread so a silent pipe
-/// (a CI step whose stdin is an open pipe that never closes) ends in an error
-/// after `wait` instead of blocking forever.
-pub fn read_stdin_token(wait: Duration) -> Result<Secret, Failure> {
+/// A token (or what `piped` says) from the process's stdin, read on a helper thread so a silent
+/// pipe (a CI step whose stdin is an open pipe that never closes) ends in an error after `wait`
+/// instead of blocking forever.
+pub fn read_stdin_token(wait: Duration, piped: Piped) -> Result<Secret, Failure> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let _ = tx.send(read_token(std::io::stdin().lock()));
+        let _ = tx.send(read_token(std::io::stdin().lock(), piped));
     });
     rx.recv_timeout(wait).unwrap_or_else(|_| {
-        Err(Failure::usage(format!("no input arrived on stdin within {} s", wait.as_secs()))
-            .with_hint("pipe the token in and close the pipe, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token"))
+        Err(Failure::usage(format!("no input arrived on stdin within {} s", wait.as_secs())).with_hint(format!(
+            "pipe the {} in and close the pipe, e.g. {}",
+            piped.what(),
+            piped.example()
+        )))
     })
 }
 
-/// Read one token from `input`: bounded, surrounding whitespace trimmed, shape checked.
-pub fn read_token(input: impl Read) -> Result<Secret, Failure> {
+/// Read one token (or what `piped` says) from `input`: bounded, surrounding whitespace trimmed,
+/// shape checked.
+pub fn read_token(input: impl Read, piped: Piped) -> Result<Secret, Failure> {
+    let what = piped.what();
     let mut buffer = Vec::new();
     input
         .take(MAX_TOKEN_LEN as u64 + 2)
         .read_to_end(&mut buffer)
         .map_err(|e| Failure::new(Exit::Other, format!("cannot read stdin: {e}")))?;
-    let text = String::from_utf8(buffer).map_err(|_| Failure::usage("the token on stdin is not valid UTF-8"))?;
-    let token = text.trim();
-    if token.is_empty() {
-        return Err(Failure::usage("stdin was empty: no token to store")
-            .with_hint("pipe the token in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token"));
+    let text =
+        String::from_utf8(buffer).map_err(|_| Failure::usage(format!("the {what} on stdin is not valid UTF-8")))?;
+    let value = text.trim();
+    if value.is_empty() {
+        return Err(Failure::usage(format!("stdin was empty: no {what} to use"))
+            .with_hint(format!("pipe the {what} in, e.g. {}", piped.example())));
     }
-    check_token_shape(token).map_err(|e| Failure::usage(format!("refusing the token on stdin: {e}")))?;
-    Ok(Secret::new(token))
+    check_token_shape(value).map_err(|e| Failure::usage(format!("refusing the {what} on stdin: {}", e.about(what))))?;
+    Ok(Secret::new(value))
 }
 
 #[cfg(test)]
@@ -107,12 +115,25 @@ mod tests {
 
     #[test]
     fn reads_trims_and_checks() {
-        assert_eq!(read_token(&b"  abc.def\n"[..]).expect("ok").expose(), "abc.def");
-        assert!(read_token(&b""[..]).is_err());
-        assert!(read_token(&b" \n"[..]).is_err());
-        assert!(read_token(&b"two\nlines"[..]).is_err());
-        assert!(read_token(&b"\xff\xfe"[..]).is_err());
+        assert_eq!(read_token(&b"  abc.def\n"[..], Piped::Token).expect("ok").expose(), "abc.def");
+        assert!(read_token(&b""[..], Piped::Token).is_err());
+        assert!(read_token(&b" \n"[..], Piped::Token).is_err());
+        assert!(read_token(&b"two\nlines"[..], Piped::Token).is_err());
+        assert!(read_token(&b"\xff\xfe"[..], Piped::Token).is_err());
         let huge = vec![b'a'; MAX_TOKEN_LEN + 10];
-        assert!(read_token(&huge[..]).is_err());
+        assert!(read_token(&huge[..], Piped::Token).is_err());
+    }
+
+    #[test]
+    fn messages_name_what_was_read_and_how_to_pipe_it() {
+        for input in [&b""[..], b"two words", b"\xff"] {
+            let refused = read_token(input, Piped::ClientSecret).expect_err("refused");
+            let said = format!("{} {}", refused.message, refused.hint.unwrap_or_default());
+            assert!(said.contains("client secret") && !said.contains("token"), "{said}");
+        }
+        let empty = read_token(&b""[..], Piped::ClientSecret).expect_err("empty");
+        assert!(empty.hint.is_some_and(|h| h.contains("--client-secret-stdin")));
+        let empty = read_token(&b""[..], Piped::Token).expect_err("empty");
+        assert!(empty.hint.is_some_and(|h| h.contains("--with-token")));
     }
 }

@@ -2,12 +2,16 @@
 //! locally in any case, and say which of the two happened.
 
 use crate::clock::unix_now;
+use crate::credential::vet;
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
 use crate::login::oauth::proof::client_of_grant;
 use crate::login::oauth::revoke::{Revoked, revoke};
+use crate::login::oauth::{ClientProof, OAuthError, trust};
 use crate::output::Output;
+use crate::secret::Secret;
 use crate::settings::Settings;
+use crate::settings::client::EnvClient;
 use crate::store::{
     self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError, UnattendedGrant,
 };
@@ -77,11 +81,8 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
         let sign_in = grant.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn);
         let access_token = (!sign_in).then_some(&credential.secret);
         let result = match Http::new(&user_agent(), settings.request_timeout, output.trace()) {
-            Ok(http) => match client_of_grant(grant, unix_now()) {
-                Ok(client) => revoke(&http, grant, &client, access_token).await,
-                Err(e) => Err(e),
-            },
-            Err(source) => Err(crate::login::oauth::OAuthError::Network { what: "HTTP".into(), source }),
+            Ok(http) => revoke_where_due(&http, grant, access_token, settings).await,
+            Err(source) => Err(OAuthError::Network { what: "HTTP".into(), source }),
         };
         if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
             output.info(&format!(
@@ -116,6 +117,42 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
             }
         }
     }
+}
+
+/// Revoke `grant`'s tokens where a fresh login would send its secrets: its revocation endpoint
+/// vetted like a renewal's token endpoint (the pin, the issuer's own endpoint), and a token the
+/// client in the environment got revoked with that client's secret, only on the server's own
+/// site or at the pinned server.
+async fn revoke_where_due(
+    http: &Http,
+    grant: &crate::store::OAuthGrant,
+    access_token: Option<&Secret>,
+    settings: &Settings,
+) -> Result<Revoked, OAuthError> {
+    let Some(endpoint) = &grant.revocation_endpoint else { return Ok(Revoked::NoEndpoint) };
+    let (server, pinned) = (settings.server.url(), settings.auth_server.as_deref());
+    let mut grant = grant.clone();
+    if grant.unattended.as_ref().is_some_and(|u| u.from_environment) {
+        let secret = match &settings.env_client {
+            Some(EnvClient::Client { client_id, proof: ClientProof::Secret(secret) })
+                if *client_id == grant.client_id =>
+            {
+                Some(secret)
+            }
+            _ => None,
+        };
+        if let Some(secret) = secret {
+            trust::check_home(server, &grant.issuer, pinned, "AGENTVIEW_CLIENT_SECRET")?;
+            grant.client_secret = Some(secret.clone());
+        } else if grant.client_auth.as_str().starts_with("client_secret") {
+            return Err(OAuthError::Proof(
+                "the token was got for the client in the environment, whose secret is not set now".into(),
+            ));
+        }
+    }
+    vet::revocation(http, &grant, endpoint, server, pinned).await.map_err(vet::Distrust::into_oauth)?;
+    let client = client_of_grant(&mut grant, pinned.is_some(), unix_now())?;
+    revoke(http, &grant, &client, access_token).await
 }
 
 /// Remove the server's credential from every store it may be in: where it was removed, and the

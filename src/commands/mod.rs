@@ -52,7 +52,9 @@ pub fn report_read_errors(
         if skippable {
             output.verbose(&format!("skipped {store}: {error}"));
         } else if lookup.found.is_none() {
-            let hint = if settings.store.choice == crate::store::StoreChoice::File {
+            // The file was read (it is the store, or `auto` reads it after the keyring): fix it;
+            // a keyring that failed may not be where the credential is.
+            let hint = if store.ends_with(crate::store::file::FILE_NAME) {
                 "fix what is named above, or remove the credentials file and log in again"
             } else {
                 "if the credential is in the file store, pass --store file (or --store auto)"

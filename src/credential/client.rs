@@ -1,68 +1,178 @@
 //! The client in the environment (CI): `AGENTVIEW_CLIENT_ID` and its secret, key or assertion
 //! file, or a workload's `AGENTVIEW_WORKLOAD_TOKEN_FILE`. Its token comes from the client
-//! credentials grant (or the workload's JWT-bearer grant), is cached in the selected store like
-//! any credential (and renewed there when due, by running the grant again), and is got again
-//! when the stored one belongs to another client or proof. One process gets it while the others
-//! wait for the refresh lock and then read what it stored.
+//! credentials grant (or the workload's JWT-bearer grant) and is cached in the selected store,
+//! without the client's secret. When it is due (by the one renewal rule) the grant runs again
+//! exactly as the first time: discovery from the MCP server, the pin, the client secret's home
+//! and the audience rules, so nothing in a stored record decides where the environment's secret,
+//! key or token goes. A token for another client, proof or pinned server is replaced. One process
+//! gets it while the others wait for the refresh lock and then read what it stored; a store that
+//! cannot be read stops all of this before anything is sent.
 
 use std::time::Duration;
 
-use super::{Door, Found, Lookup};
+use super::state::{self, Phase, State};
+use super::{Door, EXPIRED, Found, Lookup};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::login::oauth::ClientProof;
 use crate::login::oauth::client_credentials;
+use crate::login::oauth::renew::is_due;
 use crate::login::oauth::unattended::Destination;
 use crate::login::oauth::workload::{self, Workload};
+use crate::login::oauth::{ClientProof, trust};
+use crate::secret::Secret;
 use crate::settings::client::EnvClient;
 use crate::store::private::PrivateDir;
-use crate::store::{self, ClientJwt, Credential, StoreError, Unattended, UnattendedGrant};
+use crate::store::{self, ClientJwt, Credential, StoreChoice, StoreError, Unattended, UnattendedGrant};
 
 impl Door<'_> {
-    /// The token kept for the client in the environment, or a new one, got and cached now.
+    /// The token kept for the client in the environment while it is not due, or a new one, got
+    /// and cached now.
     pub(super) async fn for_env_client(&self, client: &EnvClient) -> anyhow::Result<Lookup> {
-        let how = client.describe();
         let lookup = self.stored().await;
-        if lookup.found.as_ref().is_some_and(|f| is_for(&f.credential, client)) {
-            return Ok(marked(lookup, Some(how)));
+        self.refuse_unreadable(&lookup)?;
+        let now = self.clock.unix_now();
+        if lookup.found.as_ref().is_some_and(|f| self.is_for(&f.credential, client) && !is_due(&f.credential, now)) {
+            return Ok(marked(lookup, Some(client.describe())));
         }
+        self.env_client_token(client, None).await
+    }
+
+    /// Under the refresh lock: the kept token when another process got one meanwhile (or it is
+    /// not due after all), else a new one from the grant. `rejected`: the server refused this
+    /// token; a new one is got although it is not due.
+    pub(super) async fn env_client_token(
+        &self,
+        client: &EnvClient,
+        rejected: Option<&Secret>,
+    ) -> anyhow::Result<Lookup> {
+        let how = client.describe();
         let dir = PrivateDir::new(&self.settings.store.config_dir);
+        let since = self.clock.unix_millis();
         let _lock = self.lock(&dir, self.settings.request_timeout + Duration::from_secs(10)).await?;
         // Another process may have got one while this one waited for the lock.
         let again = self.stored().await;
-        if again.found.as_ref().is_some_and(|f| is_for(&f.credential, client)) {
-            return Ok(marked(again, Some(how)));
+        self.refuse_unreadable(&again)?;
+        let now = self.clock.unix_now();
+        let kept = again.found.as_ref().filter(|f| self.is_for(&f.credential, client));
+        if let Some(kept) = kept {
+            let refused = rejected.is_some_and(|r| *r == kept.credential.secret);
+            if !refused && !is_due(&kept.credential, now) {
+                return Ok(marked(again, Some(how)));
+            }
         }
-        if again.found.is_some() {
+        let credential = match self.obtain(client, &dir, kept, since).await? {
+            Some(credential) => credential,
+            // Not renewed, and the kept token is still live: it is the answer until it expires.
+            None => return Ok(marked(again, Some(how))),
+        };
+        if kept.is_none() && again.found.is_some() {
             self.output.warn(&format!(
-                "the stored credential for {} is not the environment's: replacing it with a token from {how}",
+                "the stored credential for {} was not the environment's: replacing it with a token from {how}",
                 self.settings.server,
             ));
         }
-        let credential = self.obtain(client).await?;
         let (source, location) = self.cache(&credential).await?;
         let found = Found { credential, source, location, from_environment: Some(how) };
-        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes, obtained: true })
     }
 
-    async fn obtain(&self, client: &EnvClient) -> Result<Credential, Failure> {
+    /// A store that holds something it cannot read (a corrupt or refused credentials file) stops
+    /// the client in the environment before its grant runs: the token could not be kept, and
+    /// each call would ask again. Under `--store auto` a keyring that fails is no such store:
+    /// the token goes to the file then.
+    fn refuse_unreadable(&self, lookup: &Lookup) -> Result<(), Failure> {
+        let settings = self.settings;
+        let Some((_, error)) = lookup.errors.iter().find(|(store, _)| {
+            settings.store.choice != StoreChoice::Auto || store.ends_with(crate::store::file::FILE_NAME)
+        }) else {
+            return Ok(());
+        };
+        let hint = match settings.store.choice {
+            StoreChoice::File => {
+                "nothing was sent; fix what is named above, or remove the credentials file".to_string()
+            }
+            _ => "nothing was sent; fix what is named above (the token of the client in the environment is kept there)"
+                .to_string(),
+        };
+        Err(Failure::new(Exit::Store, format!("cannot keep a token for the client in the environment: {error}"))
+            .with_hint(hint))
+    }
+
+    /// A new token from the grant, where a fresh login would get it. A failure with a `kept`
+    /// token still live is a warning (`None`: use it); without one it is the error. A reader
+    /// queued since `since` behind a grant that failed meanwhile fails the same way at once.
+    async fn obtain(
+        &self,
+        client: &EnvClient,
+        dir: &PrivateDir,
+        kept: Option<&Found>,
+        since: u64,
+    ) -> anyhow::Result<Option<Credential>> {
         let Door { settings, output, .. } = *self;
+        let server = settings.server.as_str();
+        let print = kept.map(|k| state::fingerprint(&k.credential.secret)).unwrap_or_default();
+        if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
+            let why = format!("another agentview process could not get one just now: {reason}");
+            let failure = Failure::new(Exit::Server, format!("cannot get a token with {}: {why}", client.describe()));
+            return self.not_got(kept, &why, failure);
+        }
         let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
             .map_err(|e| e.into_failure("cannot get a token"))?;
         output.verbose(&format!("getting a token with {}", client.describe()));
-        let (server, now) = (Destination::of(settings), self.clock.unix_now());
+        let to = Destination { secret_from: secret_variable(client), ..Destination::of(settings) };
+        let record = |phase| State {
+            server: server.to_owned(),
+            at_ms: self.clock.unix_millis(),
+            credential: print.clone(),
+            phase,
+        };
+        if kept.is_some() {
+            let _ = state::write(dir, &record(Phase::Renewing));
+        }
+        let now = self.clock.unix_now();
         let obtained = match client {
             EnvClient::Client { client_id, proof } => {
-                client_credentials::obtain(&http, server, client_id, proof, None, now).await
+                client_credentials::obtain(&http, to, client_id, proof, None, now).await
             }
-            EnvClient::Workload(workload) => workload::obtain(&http, server, workload, None, now).await,
-        }
-        .map_err(|e| e.into_failure(&format!("cannot get a token with {}", client.describe())))?;
+            EnvClient::Workload(workload) => workload::obtain(&http, to, workload, None, now).await,
+        };
+        let obtained = match obtained {
+            Ok(obtained) => {
+                if kept.is_some() {
+                    state::clear(dir);
+                }
+                obtained
+            }
+            Err(e) => {
+                if kept.is_some() {
+                    let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
+                }
+                let why = e.to_string();
+                return self.not_got(
+                    kept,
+                    &why,
+                    e.into_failure(&format!("cannot get a token with {}", client.describe())),
+                );
+            }
+        };
         if let Some(note) = &obtained.note {
             output.warn(note);
         }
         output.verbose(&format!("authenticated with {}", obtained.how));
-        Ok(obtained.credential)
+        Ok(Some(cached_form(obtained.credential)))
+    }
+
+    /// No new token (`why`): the kept one while it lives (a warning), else `failure`.
+    fn not_got(&self, kept: Option<&Found>, why: &str, failure: Failure) -> anyhow::Result<Option<Credential>> {
+        match kept {
+            Some(kept) if kept.credential.is_live(self.clock.unix_now()) => {
+                self.output
+                    .warn(&format!("could not renew the access token ({why}); using the current one until it expires"));
+                Ok(None)
+            }
+            Some(_) => Err(Failure { message: format!("{EXPIRED}: {why}"), ..failure }.into()),
+            None => Err(failure.into()),
+        }
     }
 
     /// Keep the new token in the selected store (a keyring that refuses hands over to the file
@@ -78,8 +188,13 @@ impl Door<'_> {
         .await
         .unwrap_or_else(|e| Err(StoreError::Other { store: "the credential store".into(), reason: e.to_string() }));
         let (saved, fallback) = saved.map_err(|e| {
+            let hint = if settings.store.choice == StoreChoice::File {
+                "fix what is named above: the token is kept in the credentials file until it is due"
+            } else {
+                "use --store file (or AGENTVIEW_STORE=file) where no keyring is usable"
+            };
             Failure::new(Exit::Store, format!("got a token, but it could not be stored: {e}"))
-                .with_hint("use --store file (or AGENTVIEW_STORE=file) where no keyring is usable")
+                .with_hint(hint)
                 .with_source(e)
         })?;
         let location = saved.store.describe();
@@ -89,6 +204,68 @@ impl Door<'_> {
         output.verbose(&format!("cached the token in {location}"));
         Ok((saved.store.source(), location))
     }
+
+    /// Whether `credential` is the token of `client`, got with the same grant and proof (a new
+    /// key, assertion or token file in the environment means a new token), from an
+    /// authorization server the pin (if any) names.
+    fn is_for(&self, credential: &Credential, client: &EnvClient) -> bool {
+        let Some(grant) = &credential.oauth else { return false };
+        if self.settings.auth_server.as_deref().is_some_and(|pin| !trust::names(pin, &grant.issuer)) {
+            return false;
+        }
+        let Some(Unattended { grant: kept_grant, client_jwt, from_environment }) = &grant.unattended else {
+            return false;
+        };
+        let (client_id, proof) = match (client, kept_grant) {
+            (EnvClient::Client { client_id, proof }, UnattendedGrant::ClientCredentials) => {
+                (client_id.as_str(), Some(proof))
+            }
+            (
+                EnvClient::Workload(Workload { token_file, client_id, proof }),
+                UnattendedGrant::Workload { token_file: kept },
+            ) if same_path(token_file, kept) => (client_id.as_deref().unwrap_or_default(), proof.as_ref()),
+            _ => return false,
+        };
+        grant.client_id == client_id
+            && match (proof, client_jwt) {
+                (None, None) => grant.client_secret.is_none(),
+                // The cache keeps no secret; a login's record (or an older cache) holds the one
+                // it was got with.
+                (Some(ClientProof::Secret(secret)), None) => match &grant.client_secret {
+                    Some(kept) => kept == secret,
+                    None => *from_environment,
+                },
+                (Some(ClientProof::Key { path, key_id }), Some(ClientJwt::Key { path: kept, key_id: kept_id, .. })) => {
+                    same_path(path, kept) && key_id == kept_id
+                }
+                (Some(ClientProof::AssertionFile(path)), Some(ClientJwt::AssertionFile { path: kept, .. })) => {
+                    same_path(path, kept)
+                }
+                _ => false,
+            }
+    }
+}
+
+/// The variable whose client secret goes with the grant, if one does: it goes only to an
+/// authorization server on the server's own site, or the pinned one.
+fn secret_variable(client: &EnvClient) -> Option<&'static str> {
+    let proof = match client {
+        EnvClient::Client { proof, .. } => Some(proof),
+        EnvClient::Workload(workload) => workload.proof.as_ref(),
+    };
+    matches!(proof, Some(ClientProof::Secret(_))).then_some("AGENTVIEW_CLIENT_SECRET")
+}
+
+/// The credential as the cache keeps it: marked as the environment's, without the client's
+/// secret (the environment holds it; a file or keyring entry need not).
+fn cached_form(mut credential: Credential) -> Credential {
+    if let Some(grant) = credential.oauth.as_mut() {
+        grant.client_secret = None;
+        if let Some(unattended) = grant.unattended.as_mut() {
+            unattended.from_environment = true;
+        }
+    }
+    credential
 }
 
 /// `lookup` with its credential marked as the environment's client's (`how`), if it is.
@@ -99,35 +276,6 @@ pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
         found.from_environment = how;
     }
     lookup
-}
-
-/// Whether `credential` is the token of `client`, got with the same grant and proof (a new
-/// secret, key, assertion or token file in the environment means a new token).
-fn is_for(credential: &Credential, client: &EnvClient) -> bool {
-    let Some(grant) = &credential.oauth else { return false };
-    let Some(Unattended { grant: kept_grant, client_jwt }) = &grant.unattended else { return false };
-    let (client_id, proof) = match (client, kept_grant) {
-        (EnvClient::Client { client_id, proof }, UnattendedGrant::ClientCredentials) => {
-            (client_id.as_str(), Some(proof))
-        }
-        (
-            EnvClient::Workload(Workload { token_file, client_id, proof }),
-            UnattendedGrant::Workload { token_file: kept },
-        ) if same_path(token_file, kept) => (client_id.as_deref().unwrap_or_default(), proof.as_ref()),
-        _ => return false,
-    };
-    grant.client_id == client_id
-        && match (proof, client_jwt) {
-            (None, None) => grant.client_secret.is_none(),
-            (Some(ClientProof::Secret(secret)), None) => grant.client_secret.as_ref() == Some(secret),
-            (Some(ClientProof::Key { path, key_id }), Some(ClientJwt::Key { path: kept, key_id: kept_id, .. })) => {
-                same_path(path, kept) && key_id == kept_id
-            }
-            (Some(ClientProof::AssertionFile(path)), Some(ClientJwt::AssertionFile { path: kept })) => {
-                same_path(path, kept)
-            }
-            _ => false,
-        }
 }
 
 /// Whether the path given in the environment is the one kept (absolute) with the credential.

@@ -102,6 +102,38 @@ pub struct IdpLogin {
     pub proof: Option<ClientProof>,
 }
 
+/// What a login reads from stdin: the words its messages use, and how to pipe it in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Piped {
+    /// `--with-token`.
+    Token,
+    /// `--resume -`.
+    SessionId,
+    /// `--client-secret-stdin`.
+    ClientSecret,
+}
+
+impl Piped {
+    pub fn what(self) -> &'static str {
+        match self {
+            Piped::Token => "token",
+            Piped::SessionId => "session id",
+            Piped::ClientSecret => "client secret",
+        }
+    }
+
+    /// A command line that pipes it in.
+    pub fn example(self) -> &'static str {
+        match self {
+            Piped::Token => "printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token",
+            Piped::SessionId => "printf '%s' \"$SESSION_ID\" | agentview login --resume -",
+            Piped::ClientSecret => {
+                "printf '%s' \"$CLIENT_SECRET\" | agentview login --client-id ID --client-secret-stdin"
+            }
+        }
+    }
+}
+
 /// One-step login, or one of the two steps of the session method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
@@ -120,12 +152,13 @@ pub enum Method {
 }
 
 impl LoginRequest {
-    /// `read_stdin(wait)` reads stdin, giving up when it stays silent for `wait`.
+    /// `read_stdin(wait, piped)` reads `piped` from stdin, giving up when it stays silent for
+    /// `wait`.
     pub fn resolve(
         args: LoginArgs,
         global: &GlobalArgs,
         env: &Env,
-        read_stdin: impl FnOnce(Duration) -> Result<String, Failure>,
+        read_stdin: impl FnOnce(Duration, Piped) -> Result<String, Failure>,
     ) -> Result<LoginRequest, Failure> {
         let report = Report { json: args.json, print_token: args.print_token };
         // How long a piped stdin may stay silent (`--with-token`, `--resume -`, a client secret).
@@ -137,12 +170,13 @@ impl LoginRequest {
             return Err(Failure::usage("--resume - and --client-secret-stdin cannot both read stdin"));
         }
         let mut read_stdin = Some(read_stdin);
-        let mut stdin = || read_stdin.take().map_or_else(|| Ok(String::new()), |read| read(stdin_wait));
-        let grant = crate::settings::client::grant_login(&args, env, &mut stdin)?;
+        let mut stdin =
+            |piped: Piped| read_stdin.take().map_or_else(|| Ok(String::new()), |read| read(stdin_wait, piped));
+        let grant = crate::settings::client::grant_login(&args, env, &mut || stdin(Piped::ClientSecret))?;
         let mode = match (args.no_wait, args.resume) {
             (true, _) => Mode::NoWait,
             (_, Some(id)) => {
-                let id = if id == "-" { stdin()?.trim().to_string() } else { id };
+                let id = if id == "-" { stdin(Piped::SessionId)?.trim().to_string() } else { id };
                 check_token_shape(&id).map_err(|e| Failure::usage(format!("--resume: not a session id ({e})")))?;
                 Mode::Resume(id)
             }
@@ -173,14 +207,17 @@ impl LoginRequest {
             (Some(id), _) => {
                 check_token_shape(&id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
                 let secret = if args.client_secret_stdin {
-                    Some(stdin()?.trim().to_string())
+                    Some(stdin(Piped::ClientSecret)?.trim().to_string())
                 } else {
                     env.get("AGENTVIEW_CLIENT_SECRET").map(|s| s.trim().to_string())
                 };
                 let client_secret = match secret {
                     Some(secret) => {
                         check_token_shape(&secret).map_err(|e| {
-                            Failure::usage(format!("the client secret (AGENTVIEW_CLIENT_SECRET or stdin): {e}"))
+                            Failure::usage(format!(
+                                "refusing the client secret (AGENTVIEW_CLIENT_SECRET or stdin): {}",
+                                e.about("client secret")
+                            ))
                         })?;
                         Some(Secret::new(secret))
                     }

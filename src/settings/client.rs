@@ -108,7 +108,8 @@ pub fn proof_from_env(env: &Env) -> Result<Option<ClientProof>, Failure> {
 }
 
 fn secret_proof(secret: &str, from: &str) -> Result<ClientProof, Failure> {
-    check_token_shape(secret).map_err(|e| Failure::usage(format!("the client secret ({from}): {e}")))?;
+    check_token_shape(secret)
+        .map_err(|e| Failure::usage(format!("refusing the client secret ({from}): {}", e.about("client secret"))))?;
     Ok(ClientProof::Secret(Secret::new(secret)))
 }
 

@@ -8,14 +8,15 @@
 //! gives them either the old or the new file, never a partial one.
 //!
 //! On a shared machine the file is only trusted like ssh's StrictModes would ([`super::private`]):
-//! a planted or loosely owned config dir, credentials file or lock file is refused. A credentials
-//! file that other users could read is reported on every read ([`FileStore::notes`]) and replaced
-//! by a 0600 one on the next save. Temporary files of writers that died before their rename are
-//! removed on the next write or delete.
+//! a planted or loosely owned config dir, credentials file or lock file is refused, and so is a
+//! credentials file that other users can read (the error names the `chmod` that fixes it): such a
+//! file may be one nobody meant to be a credential (copied in, or committed to a repository).
+//! Temporary files of writers that died before their rename are removed on the next write or
+//! delete.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -55,7 +56,6 @@ impl Document {
 pub struct FileStore {
     dir: PrivateDir,
     path: PathBuf,
-    notes: Mutex<Vec<String>>,
     lock_wait: Duration,
     clock: Arc<dyn Clock>,
 }
@@ -64,7 +64,7 @@ impl FileStore {
     pub fn new(config_dir: impl Into<PathBuf>) -> Self {
         let dir = PrivateDir::new(config_dir);
         let path = dir.file(FILE_NAME);
-        FileStore { dir, path, notes: Mutex::new(Vec::new()), lock_wait: LOCK_WAIT, clock: Arc::new(RealClock) }
+        FileStore { dir, path, lock_wait: LOCK_WAIT, clock: Arc::new(RealClock) }
     }
 
     /// How long a save waits for the lock another process holds.
@@ -89,13 +89,6 @@ impl FileStore {
 
     fn corrupt(&self, server: &str, reason: String) -> StoreError {
         StoreError::Corrupt { store: self.store_name(), server: server.to_owned(), reason }
-    }
-
-    fn note(&self, text: String) {
-        let mut notes = self.notes.lock().unwrap_or_else(|e| e.into_inner());
-        if !notes.contains(&text) {
-            notes.push(text);
-        }
     }
 
     /// A private-file failure as this store's error.
@@ -127,11 +120,17 @@ impl FileStore {
             }
             Err(e) => return Err(self.private(e)),
         };
+        // A file others can read may also be one someone else wrote (committed to a repository,
+        // copied in): it is not trusted with where secrets go. Nothing of it is used.
         if let Some(mode) = contents.loose_mode {
-            self.note(format!(
-                "{} is readable by other users (mode {mode:o}); the next login or logout rewrites it with mode 600",
-                self.path.display()
-            ));
+            return Err(StoreError::Other {
+                store: self.store_name(),
+                reason: format!(
+                    "refusing it: it is readable by other users (mode {mode:o}); a credentials file must be yours \
+                     alone: `chmod 600 {}` (or remove it)",
+                    self.path.display()
+                ),
+            });
         }
         let doc: Document = serde_json::from_slice(&contents.bytes).map_err(|e| refuse(describe_json_error(&e)))?;
         if doc.version != FORMAT_VERSION {
@@ -187,9 +186,12 @@ impl FileStore {
             }
         };
         for (server, value) in doc.credentials {
+            let sign_in =
+                value.pointer("/oauth/unattended/grant").and_then(serde_json::Value::as_str) == Some("idp_sign_in");
             match serde_json::from_value::<Entry>(value) {
                 Ok(mut entry) => {
                     entry.server = server;
+                    entry.sign_in = sign_in;
                     listing.entries.push(entry);
                 }
                 Err(_) => listing
@@ -206,6 +208,10 @@ impl FileStore {
 pub struct Entry {
     #[serde(skip)]
     pub server: String,
+    /// A sign-in at an identity provider (`login --idp`), kept under the provider's address: no
+    /// server's credential.
+    #[serde(skip)]
+    pub sign_in: bool,
     pub kind: super::CredentialKind,
     #[serde(default)]
     pub expires_at: Option<u64>,
@@ -287,10 +293,6 @@ impl CredentialStore for FileStore {
             let removed = doc.credentials.remove(server).is_some();
             Ok((removed, removed))
         })
-    }
-
-    fn notes(&self) -> Vec<String> {
-        self.notes.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

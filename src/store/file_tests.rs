@@ -27,6 +27,12 @@ fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// Write `bytes` as a private file (mode 600), as agentview writes it.
+fn write_private(path: &Path, bytes: impl AsRef<[u8]>) {
+    fs::write(path, bytes).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o600)).unwrap();
+}
+
 fn names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> =
         fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
@@ -49,7 +55,6 @@ fn round_trip_creates_private_dir_and_file() {
     // Nothing else is left behind: no temporary file, only the lock file.
     assert_eq!(names(&dir), ["credentials.json", "credentials.json.lock"]);
     assert_eq!(mode(&dir.join("credentials.json.lock")), 0o600);
-    assert!(store.notes().is_empty());
 }
 
 #[test]
@@ -84,7 +89,7 @@ fn replace_keeps_other_servers_and_unknown_entries() {
     // An entry some newer agentview wrote, with fields this one does not know.
     let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
     doc["credentials"]["https://c.example/mcp"] = serde_json::json!({"kind": "dpop", "future": true});
-    fs::write(store.path(), serde_json::to_vec(&doc).unwrap()).unwrap();
+    write_private(store.path(), serde_json::to_vec(&doc).unwrap());
 
     let updated = credential("https://a.example/mcp", "tok-a2");
     store.save(&updated).unwrap();
@@ -101,7 +106,7 @@ fn corrupt_file_is_refused_and_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
     let garbage = format!("{{\"version\": 1, \"credentials\": {{\"x\": {{\"token\": \"{TOKEN}\"");
-    fs::write(store.path(), &garbage).unwrap();
+    write_private(store.path(), &garbage);
 
     let err = store.load("https://a.example/mcp").unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
@@ -121,7 +126,7 @@ fn wrongly_typed_value_does_not_leak_into_the_error() {
     let store = FileStore::new(tmp.path());
     let text =
         format!(r#"{{"version":1,"credentials":{{"s":{{"kind":"bearer","token":"t","created_at":"{TOKEN}"}}}}}}"#);
-    fs::write(store.path(), text).unwrap();
+    write_private(store.path(), text);
     let err = store.load("s").unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }));
     assert!(!err.to_string().contains(TOKEN), "{err}");
@@ -131,7 +136,7 @@ fn wrongly_typed_value_does_not_leak_into_the_error() {
 fn newer_format_version_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
-    fs::write(store.path(), r#"{"version": 2, "credentials": {}}"#).unwrap();
+    write_private(store.path(), r#"{"version": 2, "credentials": {}}"#);
     assert!(matches!(store.load("s"), Err(StoreError::Corrupt { .. })));
     assert!(matches!(store.save(&credential("s", TOKEN)), Err(StoreError::Corrupt { .. })));
 }
@@ -142,23 +147,31 @@ fn oversized_file_is_refused() {
     let store = FileStore::new(tmp.path());
     let mut big = br#"{"version": 1, "credentials": {}}"#.to_vec();
     big.resize(MAX_FILE_SIZE as usize + 1, b' ');
-    fs::write(store.path(), &big).unwrap();
+    write_private(store.path(), &big);
     let err = store.load("s").unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("larger than"), "{err}");
 }
 
 #[test]
-fn loose_permissions_are_reported_and_fixed_on_save() {
+fn a_file_others_can_read_is_refused_and_left_as_it_is() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
-    fs::write(store.path(), r#"{"version": 1, "credentials": {}}"#).unwrap();
-    fs::set_permissions(store.path(), fs::Permissions::from_mode(0o644)).unwrap();
     store.save(&credential("s", TOKEN)).unwrap();
-    assert_eq!(mode(store.path()), 0o600);
-    let notes = store.notes();
-    assert_eq!(notes.len(), 1, "{notes:?}");
-    assert!(notes[0].contains("644"), "{notes:?}");
+    let before = fs::read(store.path()).unwrap();
+    for loose in [0o644, 0o640, 0o604] {
+        fs::set_permissions(store.path(), fs::Permissions::from_mode(loose)).unwrap();
+        for err in [store.load("s").unwrap_err(), store.save(&credential("s", "tok-2")).unwrap_err()] {
+            let said = err.to_string();
+            assert!(said.contains("readable by other users"), "{said}");
+            assert!(said.contains(&format!("chmod 600 {}", store.path().display())), "{said}");
+        }
+        assert!(store.probe().is_err() && store.delete("s").is_err());
+        assert_eq!(fs::read(store.path()).unwrap(), before, "nothing written");
+        assert_eq!(mode(store.path()), loose, "nothing changed");
+    }
+    fs::set_permissions(store.path(), fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(store.load("s").unwrap().is_some());
 }
 
 #[test]

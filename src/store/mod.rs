@@ -160,6 +160,19 @@ pub struct Unattended {
     /// With [`ClientAuth::PrivateKeyJwt`]: where the client's JWT comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_jwt: Option<ClientJwt>,
+    /// Got for the client in the environment (`AGENTVIEW_CLIENT_ID` with its secret, key or
+    /// assertion file, or `AGENTVIEW_WORKLOAD_TOKEN_FILE`) with no login: the token is only
+    /// cached. No client secret is kept with it: the client in the environment gets the next
+    /// token itself, where a fresh login would send it. Records of an older agentview have none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_environment: bool,
+}
+
+impl Unattended {
+    /// A grant a login got (not the environment's cache).
+    pub fn new(grant: UnattendedGrant, client_jwt: Option<ClientJwt>) -> Unattended {
+        Unattended { grant, client_jwt, from_environment: false }
+    }
 }
 
 /// The grants agentview runs again instead of refreshing.
@@ -197,8 +210,14 @@ pub enum ClientJwt {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         key_id: Option<String>,
     },
-    /// A file holding a JWT.
-    AssertionFile { path: PathBuf },
+    /// A file holding a JWT. An assertion is presented once: `presented` is the fingerprint (never
+    /// the assertion) of the last one sent, so the same one is not sent again. Records of an older
+    /// agentview have none.
+    AssertionFile {
+        path: PathBuf,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        presented: Option<String>,
+    },
 }
 
 impl Credential {
@@ -299,8 +318,7 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     /// Remove the server's credential; `Ok(false)` when there was none.
     fn delete(&self, server: &str) -> Result<bool, StoreError>;
     /// What the user should be told about this store, learned so far: a keyring
-    /// that forgets at reboot, a credentials file whose loose permissions were
-    /// found (and are fixed on the next save). Shown as warnings; empty by default.
+    /// that forgets at reboot. Shown as warnings; empty by default.
     fn notes(&self) -> Vec<String> {
         Vec::new()
     }

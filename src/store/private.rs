@@ -234,6 +234,7 @@ pub fn read_user_file(path: &Path, max: u64) -> Result<Contents, PrivateError> {
 fn unsafe_because(path: &Path, meta: &Metadata, want_dir: bool) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let what = if want_dir { "directory" } else { "regular file" };
+    let mut fix = "fix or remove it".to_owned();
     let problem = if meta.file_type().is_symlink() {
         "it is a symbolic link".to_owned()
     } else if (want_dir && !meta.is_dir()) || (!want_dir && !meta.is_file()) {
@@ -241,13 +242,14 @@ fn unsafe_because(path: &Path, meta: &Metadata, want_dir: bool) -> Option<String
     } else if meta.uid() != rustix::process::getuid().as_raw() && meta.uid() != 0 {
         format!("it is owned by uid {}, not by you (uid {})", meta.uid(), rustix::process::getuid().as_raw())
     } else if meta.mode() & 0o022 != 0 {
+        // Only its mode is wrong: say the command that fixes it.
+        fix = format!("`chmod {} {}` fixes it, if it is yours", if want_dir { 700 } else { 600 }, path.display());
         format!("it is writable by other users (mode {:o})", meta.mode() & 0o7777)
     } else {
         return None;
     };
     Some(format!(
-        "refusing {}: {problem}; a {what} others can change or plant is not trusted with credentials \
-         (fix or remove it)",
+        "refusing {}: {problem}; a {what} others can change or plant is not trusted with credentials ({fix})",
         path.display()
     ))
 }

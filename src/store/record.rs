@@ -124,7 +124,7 @@ fn check_unattended(auth: ClientAuth, unattended: Option<&Unattended>) -> Result
             }
             Ok(())
         }
-        (ClientAuth::PrivateKeyJwt, Some(ClientJwt::AssertionFile { path })) if !path.is_absolute() => {
+        (ClientAuth::PrivateKeyJwt, Some(ClientJwt::AssertionFile { path, .. })) if !path.is_absolute() => {
             Err("the stored client assertion path is not absolute".into())
         }
         (ClientAuth::PrivateKeyJwt, Some(_)) => Ok(()),
@@ -274,10 +274,10 @@ mod tests {
         let grant = c.oauth.as_mut().unwrap();
         grant.refresh_token = None;
         grant.client_auth = ClientAuth::PrivateKeyJwt;
-        grant.unattended = Some(Unattended {
-            grant: UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None },
-            client_jwt: Some(ClientJwt::Key { path: "/keys/ci.pem".into(), alg: "ES256".into(), key_id: None }),
-        });
+        grant.unattended = Some(Unattended::new(
+            UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None },
+            Some(ClientJwt::Key { path: "/keys/ci.pem".into(), alg: "ES256".into(), key_id: None }),
+        ));
         let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
         assert!(json.contains(r#""grant":"id_jag","idp":"https://idp.example""#), "{json}");
         assert!(json.contains(r#""kind":"key","path":"/keys/ci.pem","alg":"ES256""#), "{json}");
@@ -305,6 +305,38 @@ mod tests {
         assert!(stored(workload, "none").is_ok());
         let relative = r#","unattended":{"grant":"workload","token_file":"token"}"#;
         assert!(stored(relative, "none").is_err(), "a relative workload token path");
+    }
+
+    #[test]
+    fn the_environments_cache_and_a_presented_assertion_round_trip_and_older_records_still_read() {
+        use crate::store::{Unattended, UnattendedGrant};
+        let mut c = oauth_credential();
+        let grant = c.oauth.as_mut().unwrap();
+        grant.client_auth = ClientAuth::PrivateKeyJwt;
+        let file = ClientJwt::AssertionFile { path: "/run/ci.jwt".into(), presented: Some("a1b2".into()) };
+        grant.unattended = Some(Unattended {
+            from_environment: true,
+            ..Unattended::new(UnattendedGrant::ClientCredentials, Some(file))
+        });
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(json.contains(r#""from_environment":true"#) && json.contains(r#""presented":"a1b2""#), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
+        // Written before either existed: neither is assumed.
+        let older = r#"{"kind":"oauth","token":"t","created_at":1,"oauth":{"issuer":"https://as.example",
+            "client_id":"c","client_auth":"private_key_jwt","token_endpoint":"https://as.example/token",
+            "resource":"r","unattended":{"grant":"client_credentials",
+            "client_jwt":{"kind":"assertion_file","path":"/run/ci.jwt"}}}}"#;
+        let read = serde_json::from_str::<Record>(older).unwrap().into_credential("s").unwrap();
+        let unattended = read.oauth.and_then(|g| g.unattended).unwrap();
+        assert!(!unattended.from_environment);
+        assert_eq!(
+            unattended.client_jwt,
+            Some(ClientJwt::AssertionFile { path: "/run/ci.jwt".into(), presented: None })
+        );
+        // Neither is written when it says nothing: a login's record reads as before.
+        let json = serde_json::to_string(&Record::from_credential(&oauth_credential()).unwrap()).unwrap();
+        assert!(!json.contains("from_environment") && !json.contains("presented"), "{json}");
     }
 
     #[test]

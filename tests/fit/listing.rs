@@ -78,13 +78,15 @@ fn a_corrupt_store_is_a_store_failure_for_status_as_for_token() {
 /// Unix: file modes.
 #[cfg(unix)]
 #[test]
-fn status_warns_about_a_credentials_file_others_can_read() {
+fn status_refuses_a_credentials_file_others_can_read() {
     let av = Agentview::new("https://a.example/mcp");
     av.run_with_stdin(&["login", "--with-token"], b"tok-123").expect_code(0);
     std::fs::set_permissions(av.credentials_file(), std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .expect("chmod");
-    let run = av.run(&["status"]).expect_code(0);
-    assert!(run.stderr.contains("warning:") && run.stderr.contains("readable by other users"), "{}", run.stderr);
+    let run = av.run(&["status"]).expect_code(8);
+    assert!(run.stderr.contains("error:") && run.stderr.contains("readable by other users"), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("chmod 600 {}", av.credentials_file().display())), "{}", run.stderr);
+    assert!(!run.stdout.contains("Logged in"), "{}", run.stdout);
 }
 
 #[test]

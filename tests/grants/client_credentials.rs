@@ -134,3 +134,25 @@ fn without_a_secret_key_or_assertion_it_is_a_usage_error() {
     assert!(run.stderr.contains("needs the client's secret, key or assertion"), "{}", run.stderr);
     assert!(server.oauth_requests().is_empty(), "a usage error sends nothing");
 }
+
+#[test]
+fn a_pin_set_after_the_login_applies_to_the_kept_credential() {
+    let server = server_with(&[]);
+    let mut av = Agentview::new(&server.mcp_url());
+    login_with_secret(&mut av).expect_code(0);
+    av.set("AGENTVIEW_AUTH_SERVER", "https://login.company.example");
+    expire_locally(&av);
+    for args in [&["token"][..], &["exec", "--", "true"]] {
+        let run = av.run(args).expect_code(4);
+        assert!(run.stderr.contains("AGENTVIEW_AUTH_SERVER pins https://login.company.example"), "{}", run.stderr);
+        assert!(run.stderr.contains(&server.oauth_issuer().unwrap()), "{}", run.stderr);
+        run.assert_no_leak(SECRET);
+    }
+    assert_eq!(server.token_requests("client_credentials"), 1, "no renewal at the issuer the pin excludes");
+    assert!(!stored(&av).is_null(), "the credential is kept");
+    // The pin names the issuer in another case and with its default port: the same issuer.
+    let issuer = server.oauth_issuer().unwrap();
+    av.set("AGENTVIEW_AUTH_SERVER", &issuer.replacen("http://", "HTTP://", 1));
+    assert!(server.access_token_valid(&av.token()));
+    assert_eq!(server.token_requests("client_credentials"), 2);
+}

@@ -102,13 +102,21 @@ fn one_sign_in_then_a_second_server_without_a_browser() {
     assert_eq!(second.oauth_counts().jwt_bearer_grants, 2);
 }
 
+/// Mark the kept sign-in's ID token as expired (the provider's copy stays as it is).
+fn expire_sign_in(av: &Agentview, idp: &TestIdp) {
+    let path = av.credentials_file();
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    doc["credentials"][sign_in_key(idp).as_str()]["expires_at"] = json!(1_000_000_000u64);
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+}
+
 #[test]
 fn an_expired_sign_in_is_renewed_with_the_providers_refresh_token() {
-    // ID tokens that live 30 s are always within a minute of expiry: every use renews them.
     let idp = TestIdp::start(IdpConfig { id_token_ttl: std::time::Duration::from_secs(30), ..IdpConfig::default() });
     let first = trusting(&idp);
     let mut av = with_browser(&first);
     login(&av, &idp, &[]).expect_code(0);
+    expire_sign_in(&av, &idp);
     let before = stored_for(&av, &sign_in_key(&idp))["oauth"]["refresh_token"].clone();
     let second = trusting(&idp);
     switch_to(&mut av, &second);
@@ -118,8 +126,9 @@ fn an_expired_sign_in_is_renewed_with_the_providers_refresh_token() {
     assert_eq!((idp.counts().sign_ins, idp.counts().refresh_grants), (1, 1));
     let after = stored_for(&av, &sign_in_key(&idp))["oauth"]["refresh_token"].clone();
     assert_ne!(before, after, "the rotated refresh token is kept");
-    // The renewal of the server's token renews the sign-in too.
+    // The renewal of the server's token renews the sign-in too, when it is due.
     expire_locally(&av);
+    expire_sign_in(&av, &idp);
     assert!(second.access_token_valid(&av.token()));
     assert_eq!(idp.counts().refresh_grants, 2);
 }
@@ -194,4 +203,32 @@ fn the_providers_client_secret_stays_out_of_outputs_and_children() {
     let run = login(&av, &idp, &["--id-token-file", "/nonexistent/id-token"]);
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stderr.contains("/nonexistent/id-token"), "{}", run.stderr);
+}
+
+#[test]
+fn the_sign_in_is_no_server_credential() {
+    let idp = TestIdp::start(IdpConfig::default());
+    let server = trusting(&idp);
+    let mut av = with_browser(&server);
+    login(&av, &idp, &[]).expect_code(0);
+    let id_token = stored_for(&av, &sign_in_key(&idp))["token"].as_str().unwrap().to_string();
+    let mut at_idp = Agentview::new(&idp.issuer());
+    at_idp.set("AGENTVIEW_CONFIG_DIR", &av.config_dir().display().to_string());
+    for args in [&["token"][..], &["exec", "--", "env"], &["status"], &["status", "--json"]] {
+        let run = at_idp.run(args);
+        assert_eq!(run.code, 4, "{args:?}\n{}\n{}", run.stdout, run.stderr);
+        run.assert_no_leak(&id_token);
+        assert!(run.stderr.contains("identity provider"), "{args:?}: {}", run.stderr);
+    }
+    // status --all lists the server, and the sign-in apart from it.
+    switch_to(&mut av, &server);
+    let run = av.run(&["status", "--all"]).expect_code(0);
+    let servers = run.stdout.split("Sign-ins at identity providers").next().unwrap();
+    assert!(servers.contains(&server.mcp_url()) && !servers.contains(&sign_in_key(&idp)), "{}", run.stdout);
+    assert!(run.stdout.contains("Sign-ins at identity providers"), "{}", run.stdout);
+    let doc: Value = serde_json::from_str(&av.run(&["status", "--all", "--json"]).expect_code(0).stdout).unwrap();
+    let listed: Vec<&str> =
+        doc["credentials"].as_array().unwrap().iter().map(|e| e["server"].as_str().unwrap()).collect();
+    assert_eq!(listed, [server.mcp_url().as_str()]);
+    assert_eq!(doc["identity_provider_sign_ins"][0]["issuer"], sign_in_key(&idp));
 }

@@ -215,8 +215,16 @@ fn a_pinned_authorization_server_refuses_another_before_anything_is_sent() {
     assert_eq!(run.code, 7, "{}", run.stderr);
     run.assert_no_leak(SECRET);
     assert!(server.oauth_requests_to(OAuthEndpoint::Token).is_empty());
-    // Pinned to the right one (a trailing slash does not matter), it works.
-    av.set("AGENTVIEW_AUTH_SERVER", &format!("{}/", server.oauth_issuer().unwrap()));
+    // An issuer is compared as written (but for the case of its scheme and host and a default
+    // port): a trailing slash makes another one, and the refusal names the one to pin.
+    let issuer = server.oauth_issuer().unwrap();
+    av.set("AGENTVIEW_AUTH_SERVER", &format!("{issuer}/"));
+    let run = av.run(&["token"]);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("names the authorization server {issuer},")), "{}", run.stderr);
+    assert!(server.oauth_requests_to(OAuthEndpoint::Token).is_empty());
+    // Pinned to the right one, it works.
+    av.set("AGENTVIEW_AUTH_SERVER", &issuer);
     assert!(server.access_token_valid(&av.token()));
     // A pin that is no issuer is a usage error.
     av.set("AGENTVIEW_AUTH_SERVER", "login.company.example");

@@ -10,11 +10,41 @@ use std::time::Duration;
 use super::no_panic;
 use super::support::cli::{Agentview, Run, mode, require_root, wait_with_deadline};
 use super::support::fixture::{OLD_TOKEN, seed};
+use super::support::server::jwt::TestKey;
+use super::support::server::{OAuthConfig, OAuthEndpoint, ServerConfig, TestServer};
+use serde_json::{Value, json};
 
 const SERVER: &str = "https://agentview.example/mcp";
 const NEW_TOKEN: &str = "avt_new_token_from_stdin";
 /// Another account's uid for the ownership cases.
 const NOBODY: u32 = 65534;
+/// A CI client with a secret, and one that signs with a key, known to the authorization server.
+const CLIENT: &str = "ci-pipeline";
+const SECRET: &str = "ci-secret-never-shown-77b1";
+const KEY_CLIENT: &str = "ci-signer";
+
+/// An MCP server with its authorization server: client credentials for the two clients.
+fn oauth_server(keys: &[&TestKey]) -> TestServer {
+    TestServer::start(ServerConfig {
+        oauth: Some(OAuthConfig {
+            client_credentials: true,
+            token_auth_methods: ["client_secret_basic", "private_key_jwt"].map(String::from).to_vec(),
+            preregistered: vec![(CLIENT.into(), Some(SECRET.into()))],
+            key_clients: vec![(KEY_CLIENT.into(), keys.iter().map(|k| k.jwk.clone()).collect())],
+            ..OAuthConfig::default()
+        }),
+        ..ServerConfig::default()
+    })
+}
+
+/// Plant `record` as the (0600, the user's own) credential for `av`'s server.
+fn plant(av: &Agentview, record: Value) {
+    std::fs::create_dir_all(av.config_dir()).unwrap();
+    chmod(&av.config_dir(), 0o700);
+    let doc = json!({"version": 1, "credentials": {av.server.as_str(): record}});
+    std::fs::write(av.credentials_file(), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    chmod(&av.credentials_file(), 0o600);
+}
 
 fn with_token(av: &Agentview, token: &str) -> Run {
     av.run_with_stdin(&["login", "--with-token"], format!("{token}\n").as_bytes())
@@ -88,6 +118,7 @@ fn a_writable_config_dir_or_file_is_refused() {
         seed(&av, SERVER);
         chmod(&av.config_dir(), dir_mode);
         refused(&av, &av.config_dir(), "writable by");
+        refused(&av, &av.config_dir(), &format!("chmod 700 {}", av.config_dir().display()));
     }
     for file_mode in [0o666, 0o620, 0o602] {
         let av = Agentview::new(SERVER);
@@ -95,6 +126,7 @@ fn a_writable_config_dir_or_file_is_refused() {
         chmod(&av.config_dir(), 0o700);
         chmod(&av.credentials_file(), file_mode);
         refused(&av, &av.credentials_file(), "writable by");
+        refused(&av, &av.credentials_file(), &format!("chmod 600 {}", av.credentials_file().display()));
     }
 }
 
@@ -126,21 +158,40 @@ fn files_of_another_user_are_refused() {
 }
 
 #[test]
-fn a_readable_file_is_warned_about_on_every_read_and_fixed_on_write() {
-    let av = Agentview::new(SERVER);
-    seed(&av, SERVER);
+fn a_credentials_file_others_can_read_is_refused() {
+    for file_mode in [0o644, 0o640, 0o604] {
+        let av = Agentview::new(SERVER);
+        seed(&av, SERVER);
+        chmod(&av.config_dir(), 0o700);
+        chmod(&av.credentials_file(), file_mode);
+        refused(&av, &av.credentials_file(), "readable by other users");
+        let run = av.run(&["token"]);
+        let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "one clear error: {}", run.stderr);
+        let fix = format!("chmod 600 {}", av.credentials_file().display());
+        assert!(errors[0].contains(&fix), "names the chmod that fixes it: {}", run.stderr);
+        assert_eq!(mode(&av.credentials_file()), file_mode, "nothing was changed");
+        chmod(&av.credentials_file(), 0o600);
+        assert_eq!(av.run(&["token"]).expect_code(0).stdout.trim(), OLD_TOKEN);
+    }
+}
+
+/// A credentials file others can read, in the config dir of a CI job whose client is in the
+/// environment (the README's GitLab layout, committed to the repository): nothing is sent anywhere.
+#[test]
+fn a_readable_credentials_file_stops_the_environments_client_before_anything_is_sent() {
+    let server = oauth_server(&[]);
+    let mut av = Agentview::new(&server.mcp_url());
+    av.set("AGENTVIEW_CLIENT_ID", CLIENT).set("AGENTVIEW_CLIENT_SECRET", SECRET);
+    seed(&av, "https://other.example/mcp");
     chmod(&av.config_dir(), 0o700);
     chmod(&av.credentials_file(), 0o644);
-    for _ in 0..2 {
-        let run = av.run(&["token"]).expect_code(0);
-        assert_eq!(run.stdout.trim(), OLD_TOKEN);
-        assert!(run.stderr.contains("warning:") && run.stderr.contains("readable by other users"), "{}", run.stderr);
-    }
-    assert_eq!(mode(&av.credentials_file()), 0o644, "reading changes nothing");
-    with_token(&av, NEW_TOKEN).expect_code(0);
-    assert_eq!(mode(&av.credentials_file()), 0o600);
-    let run = av.run(&["token"]).expect_code(0);
-    assert!(!run.stderr.contains("readable by other users"), "{}", run.stderr);
+    let run = av.run(&["token"]);
+    no_panic("a readable credentials file", &run);
+    assert_eq!(run.code, 8, "{}", run.stderr);
+    assert!(run.stderr.contains("readable by other users") && run.stderr.contains("chmod 600"), "{}", run.stderr);
+    run.assert_no_leak(SECRET);
+    assert!(server.oauth_requests().is_empty(), "nothing was sent: {:?}", server.oauth_requests());
 }
 
 /// Every byte of every file in `dir`.
@@ -185,4 +236,52 @@ fn writers_killed_mid_save_leave_no_token_after_logout() {
         let left = files_holding(&av.config_dir(), needle);
         assert!(left.is_empty(), "{needle} is still in {left:?}");
     }
+}
+
+/// A record that names the real issuer but another token endpoint (a planted file, or one
+/// committed to a repository): no secret, assertion or token goes there. The client in the
+/// environment gets its token where a fresh login would; a stored login is refused.
+#[test]
+fn a_planted_token_endpoint_is_sent_nothing() {
+    let key = TestKey::ec_p256("ci-key");
+    let server = oauth_server(&[&key]);
+    let planted = oauth_server(&[]);
+    let mut av = Agentview::new(&server.mcp_url());
+    let key_file = av.dir.path().join("ci.pem");
+    std::fs::write(&key_file, &key.pkcs8_pem).unwrap();
+    chmod(&key_file, 0o600);
+    let record = json!({
+        "kind": "oauth", "token": "planted-access-token", "expires_at": 1_000_000_000u64, "created_at": 999_999_000u64,
+        "oauth": {
+            "issuer": server.oauth_issuer().unwrap(), "client_id": KEY_CLIENT, "client_auth": "private_key_jwt",
+            "token_endpoint": format!("{}/token", planted.base_url()), "resource": server.resource(),
+            "revocation_endpoint": format!("{}/revoke", planted.base_url()),
+            "unattended": {"grant": "client_credentials",
+                "client_jwt": {"kind": "key", "path": key_file.display().to_string(), "alg": "ES256"}},
+        },
+    });
+    plant(&av, record.clone());
+    // The client in the environment: a fresh grant at the server's own authorization server.
+    av.set("AGENTVIEW_CLIENT_ID", KEY_CLIENT).set("AGENTVIEW_CLIENT_KEY", &key_file.display().to_string());
+    let run = av.run(&["token"]);
+    no_panic("a planted token endpoint", &run);
+    assert!(planted.oauth_requests().is_empty(), "the planted endpoint got {:?}", planted.oauth_requests());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(server.access_token_valid(run.stdout.trim()));
+    assert_eq!(server.oauth_requests_to(OAuthEndpoint::Token).len(), 1);
+    // A stored login (no client in the environment) that names it: refused, nothing sent.
+    av.unset("AGENTVIEW_CLIENT_ID").unset("AGENTVIEW_CLIENT_KEY");
+    plant(&av, record);
+    for args in [&["token"][..], &["logout"]] {
+        let run = av.run(args);
+        no_panic("a planted token endpoint", &run);
+        assert!(
+            planted.oauth_requests().is_empty(),
+            "{args:?}: the planted endpoint got {:?}",
+            planted.oauth_requests()
+        );
+        assert!(run.stderr.contains(&planted.base_url()), "{args:?} names where it would have gone: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+    assert_eq!(server.oauth_requests_to(OAuthEndpoint::Token).len(), 1);
 }

@@ -32,16 +32,29 @@ fn an_expired_token_is_renewed_and_the_old_refresh_token_dies() {
     run.assert_no_leak(new_refresh);
 }
 
+/// Make the stored token one that was issued an hour ago and ends in 30 s: within a minute of
+/// its end, so due.
+fn expire_within_a_minute(av: &Agentview) {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let mut entry = stored(av);
+    entry["created_at"] = Value::from(now - 3_570);
+    entry["expires_at"] = Value::from(now + 30);
+    restore(av, entry);
+}
+
 #[test]
 fn a_token_expiring_within_a_minute_is_renewed_by_status_and_exec() {
-    // Tokens that live 30 s are always within the renewal margin.
-    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(30), ..OAuthConfig::default() });
+    let server = oauth_server(OAuthConfig::default());
     let av = with_browser(&server);
     login(&av);
+    av.run(&["status"]).expect_code(0);
+    assert_eq!(server.token_requests("refresh_token"), 0, "an hour's token just got is not due");
+    expire_within_a_minute(&av);
     av.run(&["status"]).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), 1);
     // The child is agentview itself: `token` prints the AGENTVIEW_TOKEN it was given (on every
     // platform, where a shell would not be).
+    expire_within_a_minute(&av);
     let child = support::cli::binary().display().to_string();
     let run = av.run(&["exec", "--", &child, "token"]).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), 2);
@@ -173,8 +186,17 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
     if !support::cli::require_secret_service() {
         return;
     }
-    // Tokens that live 30 s are always due for renewal.
-    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(30), ..OAuthConfig::default() });
+    // Tokens that live a second: due a second after they are issued (the keyring entry cannot
+    // be made due by hand as the file's can).
+    let server = oauth_server(OAuthConfig { access_ttl: std::time::Duration::from_secs(1), ..OAuthConfig::default() });
+    // `token` until a run finds the token due: the run that tried to renew it (or failed).
+    let once_due = |av: &Agentview| {
+        let before = server.token_requests("refresh_token");
+        support::cli::wait_until("the token to be due", std::time::Duration::from_secs(20), || {
+            let run = av.run(&["token"]);
+            (run.code != 0 || server.token_requests("refresh_token") > before).then_some(run)
+        })
+    };
     let mut av = with_browser(&server);
     av.set("AGENTVIEW_STORE", "keyring").set("AGENTVIEW_KEYRING_BACKEND", "secret-service").with_session_bus();
     login(&av);
@@ -184,7 +206,7 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
     let _ = std::fs::remove_file(&lock);
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     symlink(&planted, &lock).unwrap();
-    let run = av.run(&["token"]);
+    let run = once_due(&av);
     assert!(!planted.exists(), "the lock was created through the link\n{}", run.stderr);
     assert_eq!(run.code, 8, "a store failure\n{}", run.stderr);
     assert!(run.stderr.contains(&lock.display().to_string()), "the error names the file\n{}", run.stderr);
@@ -200,12 +222,12 @@ fn files_planted_in_the_config_dir_are_refused_whatever_the_store() {
 
     // The dir made private again: the link where the lock goes is still refused, by name.
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-    let run = av.run(&["token"]).expect_code(8);
+    let run = once_due(&av).expect_code(8);
     assert!(run.stderr.contains(&lock.display().to_string()) && run.stderr.contains("symbolic link"), "{}", run.stderr);
     assert!(!planted.exists());
     std::fs::remove_file(&lock).unwrap();
     let renewals = server.token_requests("refresh_token");
-    av.run(&["token"]).expect_code(0);
+    once_due(&av).expect_code(0);
     assert_eq!(server.token_requests("refresh_token"), renewals + 1, "renewed once the link is gone");
     av.run(&["logout"]).expect_code(0);
 }

@@ -146,3 +146,52 @@ fn a_server_root_that_refuses_posts_is_called_a_wrong_path() {
     assert!(error.contains("root") && error.contains("/mcp"), "{}", run.stderr);
     assert!(!error.contains("HTTP+SSE"), "{}", run.stderr);
 }
+
+/// `--client-secret-stdin` speaks of the client secret and of its own flag, not of a token and
+/// `--with-token`.
+#[test]
+fn client_secret_stdin_errors_speak_of_the_secret() {
+    let mut av = Agentview::new("http://127.0.0.1:9/mcp");
+    av.set("AGENTVIEW_STDIN_TIMEOUT", "0.2");
+    let flows: [&[&str]; 2] = [
+        &["login", "--client-credentials", "--client-id", "ci", "--client-secret-stdin"],
+        &["login", "--client-id", "ci", "--client-secret-stdin"],
+    ];
+    for args in flows {
+        for input in [&b""[..], b"two words", b"\xff\xfe"] {
+            let run = av.run_with_stdin(args, input).expect_code(2);
+            assert!(run.stderr.contains("client secret"), "{input:?}: {}", run.stderr);
+            assert!(!run.stderr.contains("token") && !run.stderr.contains("--with-token"), "{input:?}: {}", run.stderr);
+        }
+    }
+}
+
+/// Every hint says something: a refused config dir, whatever the command and the store.
+#[cfg(unix)]
+#[test]
+fn no_hint_line_is_empty() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut av = Agentview::new("http://127.0.0.1:9/mcp");
+    std::fs::create_dir_all(av.config_dir()).expect("config dir");
+    std::fs::set_permissions(av.config_dir(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    av.set("AGENTVIEW_KEYRING_BACKEND", "secret-service").set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    let commands: [&[&str]; 7] = [
+        &["token"],
+        &["status"],
+        &["status", "--all"],
+        &["exec", "--", "true"],
+        &["logout"],
+        &["login", "--no-browser"],
+        &["login", "--with-token"],
+    ];
+    for store in ["file", "auto", "keyring"] {
+        av.set("AGENTVIEW_STORE", store);
+        for args in commands {
+            let run = av.run_with_stdin(args, b"avt_token\n");
+            for line in run.stderr.lines().filter(|l| l.trim_start().starts_with("hint:")) {
+                assert!(line.trim().len() > "hint:".len(), "{store} {args:?}: an empty hint\n{}", run.stderr);
+                assert!(!line.contains("--store auto") || store != "auto", "{store} {args:?}: {}", run.stderr);
+            }
+        }
+    }
+}

@@ -1,5 +1,6 @@
 //! `status --all`, and what `status` says when this server has no credential: the servers
-//! that have one, and the command that uses it. Never a token.
+//! that have one, and the command that uses it; sign-ins at identity providers apart from
+//! them. Never a token.
 
 use serde_json::{Value, json};
 
@@ -50,14 +51,27 @@ fn entry_line(entry: &Entry, now: u64) -> String {
     format!("  {server}{who} ({}{until})", entry.kind.as_str())
 }
 
-/// `status --all`: every stored credential the stores can list.
+/// A sign-in at an identity provider, for `status --all --json`: no token, and how to end it.
+fn sign_in_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
+    json!({
+        "issuer": entry.server,
+        "expires_at": entry.expires_at.map(iso8601),
+        "expires_at_unix": entry.expires_at,
+        "expired": !entry.is_live(now),
+        "logout_command": settings.command_for(&entry.server, "logout"),
+    })
+}
+
+/// `status --all`: every stored server credential the stores can list, and apart from them the
+/// sign-ins at identity providers (`login --idp`), which are no server's.
 pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     let now = unix_now();
     let (listing, keyring_note) = list(settings);
+    let (sign_ins, servers): (Vec<&Entry>, Vec<&Entry>) = listing.entries.iter().partition(|e| e.sign_in);
     if as_json {
-        let entries: Vec<Value> = listing.entries.iter().map(|e| entry_json(e, now, settings)).collect();
         let doc = json!({
-            "credentials": entries,
+            "credentials": servers.iter().map(|e| entry_json(e, now, settings)).collect::<Vec<_>>(),
+            "identity_provider_sign_ins": sign_ins.iter().map(|e| sign_in_json(e, now, settings)).collect::<Vec<_>>(),
             "file": listing.file,
             "keyring_listed": false,
             "notes": keyring_note.iter().map(|n| n.to_string()).chain(listing.problems.iter().cloned()).collect::<Vec<_>>(),
@@ -65,12 +79,23 @@ pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
         crate::output::write_data(&format!("{doc}\n"))?;
     } else {
         let mut report = Report::default();
-        if listing.entries.is_empty() {
+        if servers.is_empty() {
             report.line(&format!("No credentials in {}.", listing.file));
         } else {
             report.line(&format!("Credentials in {}:", listing.file));
-            for entry in &listing.entries {
+            for entry in &servers {
                 report.line(&entry_line(entry, now));
+            }
+        }
+        if !sign_ins.is_empty() {
+            report.line("Sign-ins at identity providers (for login --idp; no server's credential):");
+            for entry in &sign_ins {
+                let until = match entry.expires_at {
+                    Some(at) if at > now => format!(" (ID token until {})", iso8601(at)),
+                    Some(at) => format!(" (ID token EXPIRED {}; renewed at the next login --idp)", iso8601(at)),
+                    None => String::new(),
+                };
+                report.line(&format!("  {}{until}", crate::sanitize::line(&entry.server, 200)));
             }
         }
         if let Some(note) = keyring_note {
@@ -81,7 +106,7 @@ pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
             output.always(&format!("  note: {problem}"));
         }
     }
-    Ok(if listing.entries.is_empty() { Exit::NotLoggedIn } else { Exit::Ok })
+    Ok(if servers.is_empty() { Exit::NotLoggedIn } else { Exit::Ok })
 }
 
 /// `status` without a credential for this server.
@@ -94,7 +119,8 @@ pub fn not_logged_in(
 ) -> anyhow::Result<Exit> {
     let now = unix_now();
     let (listing, _) = list(settings);
-    let others: Vec<&Entry> = listing.entries.iter().filter(|e| e.server != settings.server.as_str()).collect();
+    let others: Vec<&Entry> =
+        listing.entries.iter().filter(|e| !e.sign_in && e.server != settings.server.as_str()).collect();
     if as_json {
         let doc = json!({
             "logged_in": false,

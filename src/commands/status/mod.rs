@@ -30,6 +30,12 @@ fn grant_name(grant: &OAuthGrant) -> &'static str {
     }
 }
 
+/// A token the client in the environment got and cached, read with no such client set: nothing
+/// renews it (its secret was never stored).
+fn from_absent_environment(found: &Found, grant: &OAuthGrant) -> bool {
+    found.from_environment.is_none() && grant.unattended.as_ref().is_some_and(|u| u.from_environment)
+}
+
 /// The lines of a report, written to stdout at once: the report is the command's answer, so it
 /// goes where data goes; hints and errors stay on stderr.
 #[derive(Debug, Default)]
@@ -107,8 +113,10 @@ fn json_report(
     if let Some(grant) = &credential.oauth {
         doc["issuer"] = json!(grant.issuer);
         doc["scope"] = json!(grant.scope);
-        // A token whose expiry is unknown is never found due: nothing renews it on its own.
-        doc["renews"] = json!(renewable(grant) && credential.expires_at.is_some());
+        // A token whose expiry is unknown is never found due: nothing renews it on its own; the
+        // cache of the client in the environment renews only with that client there.
+        let orphaned = from_absent_environment(found, grant);
+        doc["renews"] = json!(renewable(grant) && credential.expires_at.is_some() && !orphaned);
         doc["grant"] = json!(grant_name(grant));
         if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
             doc["identity_provider"] = json!(idp);
@@ -146,6 +154,10 @@ fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: b
             report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
         }
         let renews = match (renewable(grant), credential.expires_at, grant.unattended.as_ref().map(|u| &u.grant)) {
+            _ if from_absent_environment(found, grant) => "only with the client in the environment that got it \
+                 (AGENTVIEW_CLIENT_ID with its secret, key or assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), \
+                 which is not set now"
+                .to_string(),
             (true, Some(_), Some(UnattendedGrant::ClientCredentials)) => {
                 "automatically, before it expires (the client credentials grant runs again)".to_string()
             }

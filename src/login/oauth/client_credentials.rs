@@ -51,7 +51,7 @@ pub async fn obtain(
     scope: Option<&str>,
     now: u64,
 ) -> Result<Obtained, OAuthError> {
-    let target = unattended::discover(http, server.url, server.pinned).await?;
+    let target = unattended::discover_for(http, server).await?;
     obtain_at(http, &target, server.key, client_id, proof, scope, now).await
 }
 
@@ -76,15 +76,16 @@ pub async fn obtain_at(
         Some(crate::store::ClientJwt::AssertionFile { .. }) => "private_key_jwt (an assertion file)".into(),
         None => settled.client.auth.as_str().into(),
     };
-    let unattended = Unattended { grant: UnattendedGrant::ClientCredentials, client_jwt: settled.jwt };
+    let unattended = Unattended::new(UnattendedGrant::ClientCredentials, settled.jwt);
     let credential = unattended::credential(server_key, target, &settled.client, unattended, tokens, scope, now);
     Ok(Obtained { credential, how, note: settled.note })
 }
 
 /// Run the grant again for a stored credential: its kept secret, or a fresh assertion from its
-/// key or assertion file; the same resource and scope.
-pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, OAuthError> {
-    let client = proof::client_of_grant(grant, now)?;
+/// key or assertion file (`pinned`: the user pinned its authorization server); the same resource
+/// and scope.
+pub async fn renew(http: &Http, grant: &mut OAuthGrant, pinned: bool, now: u64) -> Result<Tokens, OAuthError> {
+    let client = proof::client_of_grant(grant, pinned, now)?;
     request(http, &grant.token_endpoint, &client, &grant.resource, grant.scope.as_deref()).await
 }
 

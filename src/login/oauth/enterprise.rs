@@ -115,7 +115,7 @@ pub async fn login(
     let tokens =
         interrupted_or(ctx, trade(&http, &exchange, &target.server.token_endpoint, &client)).await?.map_err(failed)?;
     let grant = UnattendedGrant::IdJag { idp: issuer.to_string(), id_token_file: id_token_file(idp_login)? };
-    let unattended = Unattended { grant, client_jwt };
+    let unattended = Unattended::new(grant, client_jwt);
     Ok(unattended::credential(settings.server.as_str(), &target, &client, unattended, tokens, scope, now))
 }
 
@@ -220,19 +220,38 @@ async fn keep(ctx: &LoginContext<'_>, selected: &Selected, credential: Credentia
 }
 
 /// Renew a stored grant of enterprise-managed authorization: the sign-in's ID token (from the
-/// kept sign-in, renewed when due, or from its file), then both steps again. Runs under the
+/// kept sign-in, vetted like any stored grant and renewed when due, or from its file), then both
+/// steps again (`pinned`: the user pinned the grant's authorization server). Runs under the
 /// refresh lock the door holds.
-pub async fn renew(http: &Http, grant: &OAuthGrant, stores: &StoreConfig, now: u64) -> Result<Tokens, OAuthError> {
-    let Some(UnattendedGrant::IdJag { idp: issuer, id_token_file }) = grant.unattended.as_ref().map(|u| &u.grant)
+pub async fn renew(
+    http: &Http,
+    grant: &mut OAuthGrant,
+    stores: &StoreConfig,
+    pinned: bool,
+    now: u64,
+) -> Result<Tokens, OAuthError> {
+    let Some(UnattendedGrant::IdJag { idp: issuer, id_token_file }) =
+        grant.unattended.as_ref().map(|u| u.grant.clone())
     else {
         return Err(OAuthError::Proof("the stored grant is not one of enterprise-managed authorization".into()));
     };
-    let shown = crate::sanitize::line(issuer, 200);
-    let (kept, source) = idp::load(stores, issuer).await.ok_or_else(|| {
+    let shown = crate::sanitize::line(&issuer, 200);
+    let (kept, source) = idp::load(stores, &issuer).await.ok_or_else(|| {
         OAuthError::Proof(format!("the sign-in at {shown} is no longer stored; log in again with --idp {shown}"))
     })?;
     let idp_grant = kept.oauth.as_ref().ok_or_else(|| OAuthError::Proof("the kept sign-in is unusable".into()))?;
-    let id_token = match id_token_file {
+    // The ID token, its refresh token and agentview's secret at the provider go only to the
+    // provider's own token endpoint.
+    if idp_grant.issuer != issuer {
+        return Err(OAuthError::Refused(format!(
+            "the sign-in kept for {shown} names another identity provider ({}); nothing was sent",
+            crate::sanitize::line(&idp_grant.issuer, 200)
+        )));
+    }
+    let at_idp = reqwest::Url::parse(&idp::key(&issuer))
+        .map_err(|_| OAuthError::Refused(format!("the identity provider {shown} is not a URL; nothing was sent")))?;
+    crate::credential::vet::grant(http, idp_grant, &at_idp, None).await.map_err(|e| e.into_oauth())?;
+    let id_token = match &id_token_file {
         Some(path) => proof::read_jwt_file(path, "the ID token", now)?,
         None if idp::is_fresh(&kept, now) => kept.secret.clone(),
         None => {
@@ -243,9 +262,9 @@ pub async fn renew(http: &Http, grant: &OAuthGrant, stores: &StoreConfig, now: u
         }
     };
     let idp_client = Client::of_grant(idp_grant);
-    let client = proof::client_of_grant(grant, now)?;
+    let client = proof::client_of_grant(grant, pinned, now)?;
     let exchange = Exchange {
-        idp: issuer,
+        idp: &issuer,
         token_endpoint: &idp_grant.token_endpoint,
         client: &idp_client,
         id_token: &id_token,

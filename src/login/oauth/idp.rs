@@ -14,7 +14,7 @@ use super::loopback::Listener;
 use super::pkce::{Pkce, random_token};
 use super::redirect::{DEFAULT_CALLBACK_PATH, Pending};
 use super::registration::Client;
-use super::renew::SKEW_SECS;
+use super::renew::due_at;
 use super::unattended::TokenServer;
 use crate::http::{Http, Reply};
 use crate::login::LoginContext;
@@ -80,14 +80,15 @@ pub fn credential(issuer: &str, server: &TokenServer, client: &Client, sign_in: 
             revocation_endpoint: server.revocation_endpoint.clone(),
             resource: issuer.to_string(),
             scope: sign_in.scope,
-            unattended: Some(Unattended { grant: UnattendedGrant::IdpSignIn, client_jwt: None }),
+            unattended: Some(Unattended::new(UnattendedGrant::IdpSignIn, None)),
         }),
     }
 }
 
-/// Whether a kept sign-in's ID token can still be exchanged at `now` (a minute to spare).
+/// Whether a kept sign-in's ID token can still be exchanged at `now`: its expiry is known and
+/// it is not due by the one renewal rule.
 pub fn is_fresh(credential: &Credential, now: u64) -> bool {
-    credential.expires_at.is_some_and(|at| at > now.saturating_add(SKEW_SECS))
+    credential.expires_at.is_some_and(|at| !due_at(at, credential.created_at, now))
 }
 
 /// The sign-in kept for `issuer`, and the store that holds it: the first store with one.

@@ -20,6 +20,7 @@ pub(crate) mod revoke;
 mod scope;
 mod serve;
 pub mod token_exchange;
+pub mod trust;
 pub mod unattended;
 pub mod workload;
 
@@ -69,7 +70,7 @@ pub async fn login(
     fixed: Option<Listener>,
 ) -> anyhow::Result<Credential> {
     let LoginContext { login, settings, .. } = *ctx;
-    unattended::check_pinned(settings.server.url(), &discovered.server.issuer, settings.auth_server.as_deref())
+    trust::check_pinned(settings.server.url(), &discovered.server.issuer, settings.auth_server.as_deref())
         .map_err(|e| e.into_failure("cannot log in"))?;
     let scope = choose_scope(discovered, login.scope.as_deref());
     // The `resource` of every request (RFC 8707): the identifier the protected-resource

@@ -2,18 +2,23 @@
 //! its private key (a fresh signed assertion for every request, RFC 7523 `private_key_jwt`), or
 //! an assertion someone else issued (a CI provider's OIDC token: workload identity). Key and
 //! assertion files are read again for every request, so a rotated key or a renewed token file
-//! is what the next renewal uses.
+//! is what the next renewal uses. An assertion from a file is presented once (RFC 7523 lets an
+//! authorization server refuse a replayed one): the grant keeps its fingerprint, and the same
+//! assertion is not sent again; the file needs a fresh one.
 
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 use super::error::OAuthError;
 use super::jwt::{self, SigningKey};
 use super::registration::Client;
-use super::unattended::{TokenServer, check_audience};
+use super::trust::{Audience, check_audience};
+use super::unattended::TokenServer;
 use crate::clock::iso8601;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::store::private::{PrivateError, read_user_file};
-use crate::store::{ClientAuth, ClientJwt};
+use crate::store::{ClientAuth, ClientJwt, OAuthGrant};
 
 /// Larger than any PEM private key agentview reads.
 const MAX_KEY_FILE: u64 = 64 * 1024;
@@ -58,9 +63,10 @@ pub struct Settled {
 /// Settle how `client_id` authenticates at `server` with `proof`, checking before anything is
 /// sent that the server takes it: a secret goes the way the server prefers; a key needs
 /// `private_key_jwt` (when the server lists its methods) and an algorithm both can do; an
-/// assertion must not have expired. `now`: unix seconds.
+/// assertion must not have expired, and must name the server as its audience (unless pinned).
+/// `now`: unix seconds.
 pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u64) -> Result<Settled, OAuthError> {
-    let (jwt, note) = match proof {
+    let (mut jwt, note) = match proof {
         ClientProof::Secret(secret) => {
             let client = Client::with_secret(client_id, secret.clone(), &server.auth_methods);
             return Ok(Settled { client, jwt: None, note: None });
@@ -76,28 +82,26 @@ pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u
         }
         ClientProof::AssertionFile(path) => {
             takes_jwt(server)?;
-            let path = absolute(path)?;
-            // Only to an authorization server the assertion is for (or the one the user pinned).
-            check_audience(&read_assertion(&path, now)?, "the client assertion", &path, server)?;
-            (ClientJwt::AssertionFile { path }, None)
+            (ClientJwt::AssertionFile { path: absolute(path)?, presented: None }, None)
         }
     };
-    let client = jwt_client(client_id, &jwt, &server.issuer, now)?;
+    let client = jwt_client(client_id, &mut jwt, server.audience(), now)?;
     Ok(Settled { client, jwt: Some(jwt), note })
 }
 
 /// The client a stored grant authenticates as, for one request now: its kept secret, or a JWT
-/// made (or read) afresh. `audience`: the authorization server's issuer.
+/// made (or read) afresh for `to`, its authorization server. An assertion read from a file is
+/// marked presented in `jwt`: the caller keeps that with the grant.
 pub fn client_of(
     client_id: &str,
     auth: ClientAuth,
     secret: Option<&Secret>,
-    jwt: Option<&ClientJwt>,
-    audience: &str,
+    jwt: Option<&mut ClientJwt>,
+    to: Audience<'_>,
     now: u64,
 ) -> Result<Client, OAuthError> {
     match (auth, jwt) {
-        (ClientAuth::PrivateKeyJwt, Some(jwt)) => jwt_client(client_id, jwt, audience, now),
+        (ClientAuth::PrivateKeyJwt, Some(jwt)) => jwt_client(client_id, jwt, to, now),
         (ClientAuth::PrivateKeyJwt, None) => Err(OAuthError::Proof("the stored client names no key".into())),
         (auth, _) => {
             Ok(Client { client_id: client_id.to_string(), client_secret: secret.cloned(), auth, redirect_uri: None })
@@ -105,21 +109,42 @@ pub fn client_of(
     }
 }
 
-/// [`client_of`] for a stored grant (its secret, or a fresh JWT for its authorization server).
-pub fn client_of_grant(grant: &crate::store::OAuthGrant, now: u64) -> Result<Client, OAuthError> {
-    let jwt = grant.unattended.as_ref().and_then(|u| u.client_jwt.as_ref());
-    client_of(&grant.client_id, grant.client_auth, grant.client_secret.as_ref(), jwt, &grant.issuer, now)
+/// [`client_of`] for a stored grant: its secret, or a fresh JWT for its authorization server
+/// (`pinned`: the user pinned that server). An assertion from a file is marked presented in
+/// `grant`.
+pub fn client_of_grant(grant: &mut OAuthGrant, pinned: bool, now: u64) -> Result<Client, OAuthError> {
+    let OAuthGrant { client_id, client_auth, client_secret, unattended, issuer, token_endpoint, .. } = grant;
+    let to = Audience { issuer, token_endpoint, pinned };
+    let jwt = unattended.as_mut().and_then(|u| u.client_jwt.as_mut());
+    client_of(client_id, *client_auth, client_secret.as_ref(), jwt, to, now)
 }
 
-fn jwt_client(client_id: &str, jwt: &ClientJwt, audience: &str, now: u64) -> Result<Client, OAuthError> {
+/// The client with a JWT from `jwt`: signed now with its key, or read from its file, once.
+fn jwt_client(client_id: &str, jwt: &mut ClientJwt, to: Audience<'_>, now: u64) -> Result<Client, OAuthError> {
     let assertion = match jwt {
         ClientJwt::Key { path, alg, key_id } => {
             let (key, _) = load_key(path)?;
-            jwt::client_assertion(&key, alg, key_id.as_deref(), client_id, audience, now).map_err(|why| {
+            jwt::client_assertion(&key, alg, key_id.as_deref(), client_id, to.issuer, now).map_err(|why| {
                 OAuthError::Proof(format!("cannot sign with the client key {}: {why}", path.display()))
             })?
         }
-        ClientJwt::AssertionFile { path } => read_assertion(path, now)?,
+        ClientJwt::AssertionFile { path, presented } => {
+            let assertion = read_assertion(path, now)?;
+            let print = fingerprint(&assertion);
+            if presented.as_deref() == Some(print.as_str()) {
+                return Err(OAuthError::Proof(format!(
+                    "the client assertion of \"{}\" in {} was already presented, and agentview presents an \
+                     assertion once (an authorization server may refuse it again as a replay); the file needs a \
+                     fresh one",
+                    crate::sanitize::line(client_id, 200),
+                    path.display()
+                )));
+            }
+            // Only to an authorization server the assertion is for (or the one the user pinned).
+            check_audience(&assertion, "the client assertion", path, to)?;
+            *presented = Some(print);
+            assertion
+        }
     };
     Ok(Client {
         client_id: client_id.to_string(),
@@ -127,6 +152,11 @@ fn jwt_client(client_id: &str, jwt: &ClientJwt, audience: &str, now: u64) -> Res
         auth: ClientAuth::PrivateKeyJwt,
         redirect_uri: None,
     })
+}
+
+/// What a grant keeps of an assertion it presented: enough to know it again, nothing to use it.
+fn fingerprint(assertion: &Secret) -> String {
+    Sha256::digest(assertion.expose().as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 /// A server that lists its authentication methods must list `private_key_jwt`.
@@ -243,20 +273,40 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let path = private_file(dir.path(), "token", &format!("{}\n", jwt_with_exp(2_000)));
         let proof = ClientProof::AssertionFile(path.clone());
-        let settled = settle("ci", &proof, &server(&["private_key_jwt"], &[]), 1_000).expect("fresh");
+        let at = server(&["private_key_jwt"], &[]);
+        let settled = settle("ci", &proof, &at, 1_000).expect("fresh");
         assert_eq!(settled.client.auth, ClientAuth::PrivateKeyJwt);
         assert_eq!(settled.client.client_secret.as_ref().map(Secret::expose), Some(jwt_with_exp(2_000).as_str()));
-        let jwt = settled.jwt.expect("kept");
+        let mut jwt = settled.jwt.expect("kept");
         std::fs::write(&path, jwt_with_exp(3_000)).expect("renewed by the CI");
-        let client = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&jwt), "https://as.example", 2_500)
+        let client = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 2_500)
             .expect("the new one");
         assert_eq!(client.client_secret.as_ref().map(Secret::expose), Some(jwt_with_exp(3_000).as_str()));
-        let expired = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&jwt), "a", 3_000).expect_err("expired");
+        let expired = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 3_000)
+            .expect_err("expired");
         assert!(matches!(expired, OAuthError::Proof(_)));
         let said = expired.to_string();
         assert!(said.contains(&path.display().to_string()) && said.contains("expired"), "{said}");
         std::fs::write(&path, "two words").expect("write");
         assert!(read_assertion(&path, 0).is_err());
+    }
+
+    #[test]
+    fn an_assertion_is_presented_once() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = private_file(dir.path(), "token", &jwt_with_exp(2_000));
+        let at = server(&["private_key_jwt"], &[]);
+        let mut jwt =
+            settle("ci", &ClientProof::AssertionFile(path.clone()), &at, 1_000).expect("fresh").jwt.expect("kept");
+        let ClientJwt::AssertionFile { presented, .. } = &jwt else { panic!("an assertion file: {jwt:?}") };
+        let print = presented.clone().expect("marked presented");
+        assert!(!print.contains(&jwt_with_exp(2_000)) && print.len() == 32, "a fingerprint only: {print}");
+        let again = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 1_100);
+        let said = again.expect_err("the same one again").to_string();
+        assert!(said.contains("already presented") && said.contains(&path.display().to_string()), "{said}");
+        std::fs::write(&path, jwt_with_exp(2_100)).expect("a fresh one");
+        client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 1_100).expect("a new one");
+        assert!(matches!(&jwt, ClientJwt::AssertionFile { presented: Some(p), .. } if *p != print), "{jwt:?}");
     }
 
     #[test]

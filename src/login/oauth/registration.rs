@@ -272,9 +272,12 @@ impl RegistrationCache {
     }
 
     fn read(&self) -> CacheFile {
-        // A cache is only a shortcut: anything odd about it means "register again".
+        // A cache is only a shortcut: anything odd about it means "register again", and that
+        // includes a file others can read (it holds client secrets, and may not be ours).
         match self.dir.read(Self::FILE_NAME, MAX_CACHE) {
-            Ok(Some(contents)) => serde_json::from_slice(&contents.bytes).unwrap_or_default(),
+            Ok(Some(contents)) if contents.loose_mode.is_none() => {
+                serde_json::from_slice(&contents.bytes).unwrap_or_default()
+            }
             _ => CacheFile::default(),
         }
     }

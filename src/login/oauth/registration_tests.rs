@@ -37,6 +37,11 @@ fn a_cache_others_can_write_is_ignored() {
     assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
     fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).expect("chmod");
     assert_eq!(cache.load("https://as.example"), None);
+    // Readable by others is not private either: its secrets may be known, the file not ours.
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
+    assert_eq!(cache.load("https://as.example"), None);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+    assert!(cache.load("https://as.example").is_some());
 }
 
 #[test]

@@ -9,17 +9,17 @@ use super::registration::Client;
 use super::{client_credentials, enterprise, idp, workload};
 use crate::clock::unix_now;
 use crate::http::Http;
-use crate::secret::Secret;
 use crate::store::{Credential, CredentialKind, OAuthGrant, StoreConfig, UnattendedGrant};
 
-/// Renew a token this many seconds before it expires.
-pub const SKEW_SECS: u64 = 60;
+/// Renew a token at most this many seconds before it expires (less for a token that lives less
+/// than twice as long: see [`due_at`]).
+const SKEW_SECS: u64 = 60;
 
 /// How a stored grant gets a new access token.
-#[derive(Debug)]
-pub enum Renewal<'a> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
     /// Trade the refresh token at the token endpoint (RFC 6749 section 6).
-    RefreshToken(&'a Secret),
+    RefreshToken,
     /// Run the client credentials grant again.
     ClientCredentials,
     /// Exchange the sign-in at the identity provider for a new ID-JAG, and that for a token.
@@ -31,12 +31,13 @@ pub enum Renewal<'a> {
 }
 
 /// The renewal step for `grant`; `None` when it cannot be renewed (no refresh token).
-pub fn renewal(grant: &OAuthGrant) -> Option<Renewal<'_>> {
+pub fn renewal(grant: &OAuthGrant) -> Option<Renewal> {
+    let refresh = grant.refresh_token.is_some();
     match grant.unattended.as_ref().map(|u| &u.grant) {
-        None => grant.refresh_token.as_ref().map(Renewal::RefreshToken),
+        None => refresh.then_some(Renewal::RefreshToken),
         Some(UnattendedGrant::ClientCredentials) => Some(Renewal::ClientCredentials),
         Some(UnattendedGrant::IdJag { .. }) => Some(Renewal::IdJag),
-        Some(UnattendedGrant::IdpSignIn) => grant.refresh_token.as_ref().map(|_| Renewal::IdpSignIn),
+        Some(UnattendedGrant::IdpSignIn) => refresh.then_some(Renewal::IdpSignIn),
         Some(UnattendedGrant::Workload { .. }) => Some(Renewal::Workload),
     }
 }
@@ -46,27 +47,54 @@ pub fn renewable(grant: &OAuthGrant) -> bool {
     renewal(grant).is_some()
 }
 
+/// The one renewal rule, for every reader (`token`, `exec`, `status`, the bridge, the client in
+/// the environment, a kept sign-in at an identity provider): a token issued at `created_at` that
+/// expires at `expires_at` is due at `now` when what is left of its life is at most
+/// min(60 s, half of it). So a token that lives an hour is renewed a minute before it expires,
+/// one that lives 30 s after 15 s, and a live token issued this second is never due: a reader
+/// that just got one uses it instead of asking again. One that has expired is always due (a
+/// reader renews at most once per run all the same). All unix seconds.
+pub fn due_at(expires_at: u64, created_at: u64, now: u64) -> bool {
+    if expires_at <= now {
+        return true;
+    }
+    if now == created_at {
+        return false;
+    }
+    let lifetime = expires_at.saturating_sub(created_at);
+    expires_at - now <= SKEW_SECS.min(lifetime / 2)
+}
+
 /// Whether `credential` should be renewed before use at `now`: an OAuth credential that can be
-/// renewed and has expired, or will within [`SKEW_SECS`].
+/// renewed, with a known expiry that is due by [`due_at`].
 pub fn is_due(credential: &Credential, now: u64) -> bool {
     credential.kind == CredentialKind::OAuth
         && credential.oauth.as_ref().is_some_and(|g| renewal(g).is_some())
-        && credential.expires_at.is_some_and(|at| at <= now.saturating_add(SKEW_SECS))
+        && credential.expires_at.is_some_and(|at| due_at(at, credential.created_at, now))
 }
 
-/// New tokens for `grant`, from the step its kind calls for. `Ok(None)`: nothing to renew with.
-/// `stores`: where the sign-in an ID-JAG comes from is kept.
-pub async fn renew(http: &Http, grant: &OAuthGrant, stores: &StoreConfig) -> Result<Option<Tokens>, OAuthError> {
+/// New tokens for `grant`, from the step its kind calls for, sent where the grant says (vetted
+/// by the caller first). `Ok(None)`: nothing to renew with. `stores`: where the sign-in an ID-JAG
+/// comes from is kept. `pinned`: the user pinned the grant's authorization server, which may then
+/// be sent a token someone else issued for another audience. What the grant keeps of a client
+/// assertion it presented is updated in `grant`, sent or refused: the caller keeps it.
+pub async fn renew(
+    http: &Http,
+    grant: &mut OAuthGrant,
+    stores: &StoreConfig,
+    pinned: bool,
+) -> Result<Option<Tokens>, OAuthError> {
     let now = unix_now();
     match renewal(grant) {
-        Some(Renewal::RefreshToken(refresh_token)) => {
+        Some(Renewal::RefreshToken) => {
+            let Some(refresh_token) = grant.refresh_token.as_ref() else { return Ok(None) };
             let client = Client::of_grant(grant);
             grant::refresh(http, &grant.token_endpoint, &client, refresh_token, &grant.resource).await.map(Some)
         }
-        Some(Renewal::ClientCredentials) => client_credentials::renew(http, grant, now).await.map(Some),
-        Some(Renewal::IdJag) => enterprise::renew(http, grant, stores, now).await.map(Some),
+        Some(Renewal::ClientCredentials) => client_credentials::renew(http, grant, pinned, now).await.map(Some),
+        Some(Renewal::IdJag) => enterprise::renew(http, grant, stores, pinned, now).await.map(Some),
         Some(Renewal::IdpSignIn) => idp::refresh(http, grant, now).await.map(Some),
-        Some(Renewal::Workload) => workload::renew(http, grant, now).await.map(Some),
+        Some(Renewal::Workload) => workload::renew(http, grant, pinned, now).await.map(Some),
         None => Ok(None),
     }
 }
@@ -93,6 +121,7 @@ pub fn renewed(credential: &Credential, tokens: Tokens, now: u64) -> Credential 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
     use crate::store::ClientAuth;
 
     fn oauth(expires_at: Option<u64>, refresh: bool) -> Credential {
@@ -122,6 +151,7 @@ mod tests {
     fn due_within_a_minute_of_expiry() {
         assert!(is_due(&oauth(Some(1000), true), 1000));
         assert!(is_due(&oauth(Some(1059), true), 1000));
+        assert!(is_due(&oauth(Some(1060), true), 1000));
         assert!(!is_due(&oauth(Some(1061), true), 1000));
         assert!(!is_due(&oauth(Some(500), false), 1000), "nothing to renew with");
         assert!(!is_due(&oauth(None, true), 1000), "no known expiry");
@@ -132,12 +162,39 @@ mod tests {
     }
 
     #[test]
+    fn short_lives_are_due_after_half_of_them() {
+        // 30 s: used for 15 s, then renewed.
+        assert!(!due_at(1_030, 1_000, 1_001));
+        assert!(!due_at(1_030, 1_000, 1_014));
+        assert!(due_at(1_030, 1_000, 1_015));
+        // 2 s: the second after it was issued.
+        assert!(!due_at(1_002, 1_000, 1_000));
+        assert!(due_at(1_002, 1_000, 1_001));
+        // An hour: a minute before it ends.
+        assert!(!due_at(4_600, 1_000, 4_539));
+        assert!(due_at(4_600, 1_000, 4_540));
+    }
+
+    #[test]
+    fn a_live_token_issued_this_second_is_never_due() {
+        for lifetime in [1, 2, 30, 3_600] {
+            assert!(!due_at(1_000 + lifetime, 1_000, 1_000), "{lifetime}");
+        }
+        // Expired is due, whenever it was issued.
+        assert!(due_at(1_000, 1_000, 1_000));
+        assert!(due_at(900, 1_000, 1_000), "an expiry before the issue");
+        // Issued "later" than now (the clock went back): due only by what is left of it.
+        assert!(!due_at(2_000, 1_500, 1_000));
+        assert!(due_at(1_001, 1_500, 1_001));
+    }
+
+    #[test]
     fn grants_without_a_person_renew_by_running_again() {
         use crate::store::{Unattended, UnattendedGrant};
         let with = |grant: UnattendedGrant, refresh: bool| {
             let mut c = oauth(Some(1000), refresh);
             if let Some(g) = c.oauth.as_mut() {
-                g.unattended = Some(Unattended { grant, client_jwt: None });
+                g.unattended = Some(Unattended::new(grant, None));
             }
             c
         };

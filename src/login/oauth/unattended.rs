@@ -3,19 +3,16 @@
 //! token request, and the credential they make. Such a grant has no refresh token: it renews by
 //! running again.
 
-use std::path::Path;
-
 use reqwest::Url;
 use serde_json::{Map, Value};
 
 use super::discovery::{self, ProtectedResource, endpoint_url, string, strings};
 use super::error::{ErrorCode, OAuthError};
 use super::grant::{Tokens, parse_tokens};
-use super::jwt;
 use super::methods::AuthMethods;
 use super::registration::Client;
+use super::trust::{self, Audience};
 use crate::http::Http;
-use crate::secret::Secret;
 use crate::server_url::Reach;
 use crate::store::{ClientAuth, Credential, CredentialKind, OAuthGrant, Unattended};
 
@@ -79,6 +76,11 @@ impl TokenServer {
         })
     }
 
+    /// Where a token someone else issued would go: this server, as a fresh login vets it.
+    pub fn audience(&self) -> Audience<'_> {
+        Audience { issuer: &self.issuer, token_endpoint: &self.token_endpoint, pinned: self.pinned }
+    }
+
     /// Refuse a grant the server says it does not offer, before anything secret is sent. A server
     /// that lists no grant types may still offer it.
     pub fn require_grant(&self, grant_type: &str, name: &str) -> Result<(), OAuthError> {
@@ -101,6 +103,9 @@ pub struct Destination<'a> {
     pub key: &'a str,
     /// The authorization server (issuer) the user pinned (`AGENTVIEW_AUTH_SERVER`).
     pub pinned: Option<&'a str>,
+    /// A client secret from the environment goes along (the variable that holds it): then only
+    /// to an authorization server on the server's own site, unless one is pinned.
+    pub secret_from: Option<&'static str>,
 }
 
 impl<'a> Destination<'a> {
@@ -110,12 +115,13 @@ impl<'a> Destination<'a> {
             url: settings.server.url(),
             key: settings.server.as_str(),
             pinned: settings.auth_server.as_deref(),
+            secret_from: None,
         }
     }
 
     /// A server at `url`, kept under its own URL, with nothing pinned.
     pub fn unpinned(url: &'a Url) -> Destination<'a> {
-        Destination { url, key: url.as_str(), pinned: None }
+        Destination { url, key: url.as_str(), pinned: None, secret_from: None }
     }
 }
 
@@ -130,6 +136,15 @@ pub struct Target {
 /// login does (the same checks, the same `resource`). With an authorization server pinned,
 /// another one the server names is refused here, before anything secret is sent.
 pub async fn discover(http: &Http, server: &Url, pinned: Option<&str>) -> Result<Target, OAuthError> {
+    let to = Destination { url: server, key: server.as_str(), pinned, secret_from: None };
+    discover_for(http, to).await
+}
+
+/// [`discover`] for `to`: a server that names an authorization server the pin excludes, or one
+/// off its own site while a client secret from the environment would go there, is refused
+/// before that server is asked anything.
+pub async fn discover_for(http: &Http, to: Destination<'_>) -> Result<Target, OAuthError> {
+    let server = to.url;
     let resource = discovery::protected_resource(http, server, None).await?.ok_or_else(|| {
         let urls = discovery::resource_metadata_urls(server).iter().map(|u| u.to_string()).collect::<Vec<_>>();
         OAuthError::NotOffered(format!(
@@ -142,56 +157,13 @@ pub async fn discover(http: &Http, server: &Url, pinned: Option<&str>) -> Result
         resource.authorization_servers.first().cloned().ok_or_else(|| {
             OAuthError::invalid("the protected-resource metadata", "it names no authorization_servers")
         })?;
-    check_pinned(server, &issuer, pinned)?;
+    trust::check_pinned(server, &issuer, to.pinned)?;
+    if let Some(variable) = to.secret_from {
+        trust::check_home(server, &issuer, to.pinned, variable)?;
+    }
     let mut found = TokenServer::discover(http, &issuer, Reach::of(server.host_str().unwrap_or_default())).await?;
-    found.pinned = pinned.is_some();
+    found.pinned = to.pinned.is_some();
     Ok(Target { resource, server: found })
-}
-
-/// With an authorization server pinned (`AGENTVIEW_AUTH_SERVER`), refuse `issuer`, the one
-/// `server` names, when it is another (a trailing slash aside).
-pub fn check_pinned(server: &Url, issuer: &str, pinned: Option<&str>) -> Result<(), OAuthError> {
-    let bare = |issuer: &str| issuer.trim_end_matches('/').to_string();
-    match pinned {
-        Some(pinned) if bare(pinned) != bare(issuer) => Err(OAuthError::Refused(format!(
-            "{} names the authorization server {}, but AGENTVIEW_AUTH_SERVER pins {}; nothing was sent",
-            crate::sanitize::line(server.as_str(), 200),
-            crate::sanitize::line(issuer, 200),
-            crate::sanitize::line(pinned, 200)
-        ))),
-        _ => Ok(()),
-    }
-}
-
-/// The audience a token must name to be sent to `server` unpinned: its issuer (with or without a
-/// trailing slash) or its token endpoint (RFC 7523 section 3). `what` and `file` name the token
-/// in the refusal, which says how to pin a server that takes another audience.
-pub fn check_audience(token: &Secret, what: &str, file: &Path, server: &TokenServer) -> Result<(), OAuthError> {
-    if server.pinned {
-        return Ok(());
-    }
-    let claims =
-        jwt::claims(token.expose()).map_err(|why| OAuthError::Proof(format!("{what} in {}: {why}", file.display())))?;
-    let bare = server.issuer.trim_end_matches('/');
-    let names = [bare.to_string(), format!("{bare}/"), server.token_endpoint.to_string()];
-    if names.iter().any(|name| jwt::has_audience(&claims, name)) {
-        return Ok(());
-    }
-    let audience = match claims.get("aud") {
-        Some(Value::String(aud)) => format!("\"{aud}\""),
-        Some(Value::Array(list)) => {
-            list.iter().filter_map(Value::as_str).map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
-        }
-        _ => "no audience".to_string(),
-    };
-    Err(OAuthError::Proof(format!(
-        "{what} in {} is for {}, not for the authorization server {}; it was not sent (where that server does take \
-         this audience, pin it: AGENTVIEW_AUTH_SERVER={})",
-        file.display(),
-        crate::sanitize::line(&audience, 200),
-        crate::sanitize::line(&server.issuer, 200),
-        crate::sanitize::line(&server.issuer, 200)
-    )))
 }
 
 /// The scope to ask for, as the browser login chooses it (the user's, else everything the

@@ -16,6 +16,7 @@ use super::error::{ErrorCode, OAuthError};
 use super::grant::Tokens;
 use super::proof::{self, ClientProof};
 use super::registration::Client;
+use super::trust::{Audience, check_audience};
 use super::unattended::{self, Destination, JWT_BEARER, Target};
 use crate::http::Http;
 use crate::login::LoginContext;
@@ -74,7 +75,7 @@ pub async fn obtain(
     now: u64,
 ) -> Result<Obtained, OAuthError> {
     read_token(&workload.token_file, now)?;
-    let target = unattended::discover(http, server.url, server.pinned).await?;
+    let target = unattended::discover_for(http, server).await?;
     obtain_at(http, &target, server.key, workload, scope, now).await
 }
 
@@ -93,7 +94,7 @@ pub async fn obtain_at(
         .map_err(|e| OAuthError::Proof(format!("cannot use the path {}: {e}", workload.token_file.display())))?;
     let token = read_token(&token_file, now)?;
     // Only to an authorization server the token is for (or the one the user pinned).
-    unattended::check_audience(&token, "the workload token", &token_file, &target.server)?;
+    check_audience(&token, "the workload token", &token_file, target.server.audience())?;
     let (client, client_jwt, note) = match (&workload.client_id, &workload.proof) {
         (Some(client_id), Some(proof)) => {
             let settled = proof::settle(client_id, proof, &target.server, now)?;
@@ -109,20 +110,23 @@ pub async fn obtain_at(
         (false, ClientAuth::None) => format!("the workload token, as the client \"{}\"", client.client_id),
         (false, auth) => format!("the workload token, as the client \"{}\" ({})", client.client_id, auth.as_str()),
     };
-    let unattended = Unattended { grant: UnattendedGrant::Workload { token_file }, client_jwt };
+    let unattended = Unattended::new(UnattendedGrant::Workload { token_file }, client_jwt);
     let credential = unattended::credential(server_key, target, &client, unattended, tokens, scope, now);
     Ok(Obtained { credential, how: crate::sanitize::line(&how, 300), note })
 }
 
-/// Run the grant again for a stored credential, with what the token file holds now.
-pub async fn renew(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens, OAuthError> {
-    let Some(UnattendedGrant::Workload { token_file }) = grant.unattended.as_ref().map(|u| &u.grant) else {
+/// Run the grant again for a stored credential, with what the token file holds now, and only
+/// where a fresh login would send it: to the grant's authorization server when the token names
+/// it as its audience, or when the user pinned it (`pinned`).
+pub async fn renew(http: &Http, grant: &mut OAuthGrant, pinned: bool, now: u64) -> Result<Tokens, OAuthError> {
+    let Some(UnattendedGrant::Workload { token_file }) = grant.unattended.as_ref().map(|u| u.grant.clone()) else {
         return Err(OAuthError::Proof("the stored grant is not a workload's".into()));
     };
-    // The authorization server was vetted at the login (its audience, or pinned).
-    let token = read_token(token_file, now)?;
-    let client = proof::client_of_grant(grant, now)?;
-    request(http, &grant.token_endpoint, &client, token_file, &token, &grant.resource, grant.scope.as_deref()).await
+    let token = read_token(&token_file, now)?;
+    let to = Audience { issuer: &grant.issuer, token_endpoint: &grant.token_endpoint, pinned };
+    check_audience(&token, "the workload token", &token_file, to)?;
+    let client = proof::client_of_grant(grant, pinned, now)?;
+    request(http, &grant.token_endpoint, &client, &token_file, &token, &grant.resource, grant.scope.as_deref()).await
 }
 
 /// `login --workload-token-file`: the credential, not yet stored.
