@@ -4,19 +4,10 @@
 //! client, notification streams, batches, and the stdio rules.
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
-
-#[path = "bridge/support.rs"]
-pub mod bridge_support;
-#[path = "bridge/independent.rs"]
 mod independent;
-#[path = "bridge/inspector.rs"]
 mod inspector;
-#[path = "bridge/relay.rs"]
 mod relay;
-#[path = "bridge/session.rs"]
 mod session;
-#[path = "bridge/stdio.rs"]
 mod stdio;
-#[path = "bridge/tokens.rs"]
+mod support;
 mod tokens;

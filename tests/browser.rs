@@ -5,9 +5,8 @@
 //! Unix: the launcher is a shell script, and the browser is stopped with SIGTERM.
 #![cfg(unix)]
 
-#[path = "support/cdp.rs"]
-pub mod cdp;
-pub mod support;
+use crate::support;
+use crate::support::cdp;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

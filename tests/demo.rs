@@ -1,8 +1,7 @@
 //! The quick start's first command: `cargo run --example demo` logs in end to end, with OAuth by
 //! default and with the session tools on request, without a display, network or account.
 
-#[path = "support/cli.rs"]
-pub mod cli;
+use crate::support::cli;
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -1,16 +1,9 @@
 //! The committed completions and man pages match what the clap definitions generate, and
-//! README's Quick start and Install hold only commands that work (`docs/readme.rs`).
+//! README's Quick start and Install hold only commands that work (`docs/readme_commands.rs`).
 
-#[path = "support/docs.rs"]
-pub mod docs;
-#[path = "support/readme.rs"]
-pub mod readme;
-pub mod support;
-
-#[path = "docs/readme.rs"]
 mod readme_commands;
 
-use support::cli;
+use crate::support::{cli, docs};
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -3,13 +3,10 @@
 //! holds afterwards, and that create_auth_session reached the tool exactly once.
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
-#[path = "faults/down.rs"]
 mod down;
-#[path = "faults/expiry.rs"]
 mod expiry;
-#[path = "faults/transient.rs"]
 mod transient;
 
 use std::time::Duration;

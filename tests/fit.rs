@@ -2,23 +2,15 @@
 //! the server, the credential listing, and hints that repeat the user's flags. Real binary,
 //! local server.
 
-pub mod support;
+use crate::support;
 
-#[path = "fit/check.rs"]
 mod check;
-#[path = "fit/headers.rs"]
 mod headers;
-#[path = "fit/hints.rs"]
 mod hints;
-#[path = "fit/listing.rs"]
 mod listing;
-#[path = "fit/mcp_config.rs"]
 mod mcp_config;
-#[path = "fit/mcp_config_launchers.rs"]
 mod mcp_config_launchers;
-#[path = "fit/mcp_config_quoting.rs"]
 mod mcp_config_quoting;
-#[path = "fit/progress.rs"]
 mod progress;
 
 use serde_json::json;

@@ -5,19 +5,13 @@
 //! federation (a platform's token as the JWT-bearer grant).
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
-#[path = "grants/client_credentials.rs"]
 mod client_credentials;
-#[path = "grants/enterprise.rs"]
 mod enterprise;
-#[path = "grants/environment.rs"]
 mod environment;
-#[path = "grants/keys.rs"]
 mod keys;
-#[path = "grants/renewal.rs"]
 mod renewal;
-#[path = "grants/workload.rs"]
 mod workload;
 
 use std::path::PathBuf;

@@ -3,23 +3,15 @@
 //! `AGENTVIEW_TOKEN`.
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
-#[path = "hardening/env_token.rs"]
 mod env_token;
-#[path = "hardening/exec_signals.rs"]
 mod exec_signals;
-#[path = "hardening/full_disk.rs"]
 mod full_disk;
-#[path = "hardening/headers.rs"]
 mod headers;
-#[path = "hardening/logout.rs"]
 mod logout;
-#[path = "hardening/planted.rs"]
 mod planted;
-#[path = "hardening/times.rs"]
 mod times;
-#[path = "hardening/tls.rs"]
 mod tls;
 
 use support::cli::Run;

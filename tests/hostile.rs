@@ -3,21 +3,14 @@
 //! reaching the terminal unsanitized.
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
-#[path = "hostile/bodies.rs"]
 mod bodies;
-#[path = "hostile/create_fields.rs"]
 mod create_fields;
-#[path = "hostile/login_urls.rs"]
 mod login_urls;
-#[path = "hostile/poll_fields.rs"]
 mod poll_fields;
-#[path = "hostile/raw_server.rs"]
 mod raw_server;
-#[path = "hostile/transport.rs"]
 mod transport;
-#[path = "hostile/withstood.rs"]
 mod withstood;
 
 use serde_json::Value;

@@ -1,6 +1,6 @@
 //! Interop: the login works against every server shape agentView-compatible servers take.
 
-pub mod support;
+use crate::support;
 
 use support::cli::Agentview;
 use support::server::{IdArg, ResultShape, ServerConfig, TestServer, TokenMode};

@@ -1,6 +1,6 @@
 //! The login flow end to end: the real binary against the local agentView server.
 
-pub mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,21 +2,14 @@
 //! refresh, revocation, hostile answers, the method choice and secrets on stderr.
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
-#[path = "oauth/couser.rs"]
 mod couser;
-#[path = "oauth/handoff.rs"]
 mod handoff;
-#[path = "oauth/hostile.rs"]
 mod hostile;
-#[path = "oauth/login.rs"]
 mod login;
-#[path = "oauth/method.rs"]
 mod method;
-#[path = "oauth/refresh.rs"]
 mod refresh;
-#[path = "oauth/revoke.rs"]
 mod revoke;
 
 use std::process::{Command, Stdio};

@@ -15,35 +15,21 @@
 //! from).
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
-#[path = "peers/auth0.rs"]
 mod auth0;
-#[path = "peers/client_credentials.rs"]
 mod client_credentials;
-#[path = "peers/device.rs"]
 mod device;
-#[path = "peers/entra.rs"]
 mod entra;
-#[path = "peers/google.rs"]
 mod google;
-#[path = "peers/login.rs"]
 mod login;
-#[path = "peers/okta.rs"]
 mod okta;
-#[path = "peers/person.rs"]
 mod person;
-#[path = "peers/preregistered.rs"]
 mod preregistered;
-#[path = "peers/reference.rs"]
 mod reference;
-#[path = "peers/refresh.rs"]
 mod refresh;
-#[path = "peers/restart.rs"]
 mod restart;
-#[path = "peers/revoke.rs"]
 mod revoke;
-#[path = "peers/workload.rs"]
 mod workload;
 
 use support::cli::{Agentview, Run};
@@ -95,13 +81,13 @@ macro_rules! scenarios {
 macro_rules! common {
     ($kind:expr) => {
         scenarios!($kind;
-            crate::reference::a_reference_client_completes_the_flow => the_peer_works_with_a_reference_client,
-            crate::login::login_stores_a_token_the_server_accepts => login_stores_a_token_the_server_accepts,
-            crate::refresh::a_due_token_is_renewed_after_it_expired => a_due_token_is_renewed_after_it_expired,
-            crate::revoke::logout_revokes_at_the_server => logout_revokes_at_the_server,
-            crate::preregistered::a_preregistered_client_logs_in_with_its_redirect_uri
+            super::reference::a_reference_client_completes_the_flow => the_peer_works_with_a_reference_client,
+            super::login::login_stores_a_token_the_server_accepts => login_stores_a_token_the_server_accepts,
+            super::refresh::a_due_token_is_renewed_after_it_expired => a_due_token_is_renewed_after_it_expired,
+            super::revoke::logout_revokes_at_the_server => logout_revokes_at_the_server,
+            super::preregistered::a_preregistered_client_logs_in_with_its_redirect_uri
                 => a_preregistered_client_logs_in_with_its_redirect_uri,
-            crate::restart::a_restarted_server_that_forgot_its_clients => a_restarted_server_that_forgot_its_clients,
+            super::restart::a_restarted_server_that_forgot_its_clients => a_restarted_server_that_forgot_its_clients,
         );
     };
 }
@@ -110,14 +96,14 @@ mod fastmcp_4_1 {
     use crate::support::peers::PeerKind;
     common!(PeerKind::FastMcpPinned);
     scenarios!(PeerKind::FastMcpPinned;
-        crate::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once);
+        super::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once);
 }
 
 mod fastmcp_4_2 {
     use crate::support::peers::PeerKind;
     common!(PeerKind::FastMcpNewest);
     scenarios!(PeerKind::FastMcpNewest;
-        crate::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once);
+        super::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once);
 }
 
 mod ts_sdk_strict {
@@ -130,50 +116,50 @@ mod oidc_provider {
     use crate::support::peers::PeerKind;
     common!(PeerKind::OidcProvider);
     scenarios!(PeerKind::OidcProvider;
-        crate::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once,
-        crate::login::registration_leaves_out_scopes_the_provider_does_not_list
+        super::refresh::eight_concurrent_callers_refresh_once => eight_concurrent_callers_refresh_once,
+        super::login::registration_leaves_out_scopes_the_provider_does_not_list
             => registration_leaves_out_scopes_the_provider_does_not_list);
     // Logins without a person: the client credentials grant for pre-registered clients.
     scenarios!(PeerKind::OidcProvider;
-        crate::client_credentials::a_reference_client_gets_a_token
+        super::client_credentials::a_reference_client_gets_a_token
             => client_credentials_work_with_a_reference_client,
-        crate::client_credentials::a_secret_by_basic_gets_a_token_the_server_accepts
+        super::client_credentials::a_secret_by_basic_gets_a_token_the_server_accepts
             => client_credentials_with_a_secret_by_basic,
-        crate::client_credentials::a_secret_in_the_form_where_the_provider_prefers_it
+        super::client_credentials::a_secret_in_the_form_where_the_provider_prefers_it
             => client_credentials_with_a_secret_in_the_form,
-        crate::client_credentials::an_rsa_key_signs_each_request => client_credentials_with_an_rsa_key,
-        crate::client_credentials::an_ec_key_signs_es256_with_its_kid => client_credentials_with_an_ec_key,
-        crate::client_credentials::a_key_whose_algorithm_the_provider_does_not_take_sends_nothing
+        super::client_credentials::an_rsa_key_signs_each_request => client_credentials_with_an_rsa_key,
+        super::client_credentials::an_ec_key_signs_es256_with_its_kid => client_credentials_with_an_ec_key,
+        super::client_credentials::a_key_whose_algorithm_the_provider_does_not_take_sends_nothing
             => client_credentials_with_a_key_the_provider_cannot_check_send_nothing,
-        crate::client_credentials::the_client_in_the_environment_needs_no_login_and_renews
+        super::client_credentials::the_client_in_the_environment_needs_no_login_and_renews
             => client_credentials_in_the_environment_need_no_login_and_renew,
-        crate::client_credentials::a_wrong_secret_exits_4_and_stores_nothing
+        super::client_credentials::a_wrong_secret_exits_4_and_stores_nothing
             => client_credentials_with_a_wrong_secret_exit_4_and_store_nothing,
-        crate::client_credentials::logout_with_a_key_authenticates_at_the_revocation_endpoint
+        super::client_credentials::logout_with_a_key_authenticates_at_the_revocation_endpoint
             => client_credentials_logout_with_a_key_authenticates_at_revocation,
-        crate::client_credentials::an_assertion_file_is_read_again_at_every_renewal
+        super::client_credentials::an_assertion_file_is_read_again_at_every_renewal
             => client_credentials_with_an_assertion_file_read_again_at_renewal);
 }
 
 mod authlib_workload {
     use crate::support::peers::PeerKind;
     scenarios!(PeerKind::AuthlibWorkload;
-        crate::workload::the_token_alone_logs_in_and_renews => workload_token_alone_logs_in_and_renews,
-        crate::workload::the_token_endpoint_as_audience_in_the_environment
+        super::workload::the_token_alone_logs_in_and_renews => workload_token_alone_logs_in_and_renews,
+        super::workload::the_token_endpoint_as_audience_in_the_environment
             => workload_token_endpoint_as_audience_in_the_environment,
-        crate::workload::a_forged_token_is_refused_once => workload_forged_token_is_refused_once);
+        super::workload::a_forged_token_is_refused_once => workload_forged_token_is_refused_once);
 }
 
 /// The device authorization grant (RFC 8628), the same scenarios for both servers.
 macro_rules! device {
     ($kind:expr) => {
         scenarios!($kind;
-            crate::device::registration_decides_who_may_use_the_device_endpoint
+            super::device::registration_decides_who_may_use_the_device_endpoint
                 => registration_decides_who_may_use_the_device_endpoint,
-            crate::device::a_person_approves_and_the_token_works => a_person_approves_and_the_token_works,
-            crate::device::slow_down_lengthens_the_interval => slow_down_lengthens_the_interval,
-            crate::device::a_person_denies => a_person_denies,
-            crate::device::an_unapproved_code_expires => an_unapproved_code_expires);
+            super::device::a_person_approves_and_the_token_works => a_person_approves_and_the_token_works,
+            super::device::slow_down_lengthens_the_interval => slow_down_lengthens_the_interval,
+            super::device::a_person_denies => a_person_denies,
+            super::device::an_unapproved_code_expires => an_unapproved_code_expires);
     };
 }
 

@@ -2,7 +2,7 @@
 //! `login --print-token`; and `-v` really traces the requests.
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
 use serde_json::json;
 use support::cli::{Agentview, Run};

@@ -6,7 +6,7 @@
 //! step-up). MCP is spoken with agentview's own client; the authorization server with plain HTTP.
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
 use agentview::mcp::{HttpTransport, McpClient, McpError, TransportConfig};
 use serde_json::{Value, json};
@@ -45,13 +45,6 @@ fn init_params() -> Value {
            "clientInfo": {"name": "agentview", "version": "0.1.0"}})
 }
 
-/// A plain reqwest client. reqwest is built without a default crypto provider (agentview
-/// chooses ring in `agentview::http`), so one is installed for the process first.
-pub fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::new()
-}
-
 fn header(resp: &reqwest::Response, name: &str) -> String {
     resp.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
 }
@@ -68,11 +61,7 @@ async fn stateless_mode_in_json_and_sse() {
     }
 }
 
-#[path = "server_selftest/oauth.rs"]
 mod oauth;
-#[path = "server_selftest/oauth_faults.rs"]
 mod oauth_faults;
-#[path = "server_selftest/oauth_flow.rs"]
 mod oauth_flow;
-#[path = "server_selftest/session_tools.rs"]
 mod session_tools;

@@ -5,8 +5,7 @@
 //! `AGENTVIEW_REQUIRE_KEYRING=1` asks for them to fail instead.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-#[path = "support/cli.rs"]
-pub mod cli;
+use crate::support::cli;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -185,7 +184,7 @@ fn child_unreachable_bus() {
 #[test]
 fn keyring_choice_fails_fast_and_closed_without_a_bus() {
     let out = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_unreachable_bus", "--nocapture", "--test-threads=1"])
+        .args(["--exact", "store_keyring::child_unreachable_bus", "--nocapture", "--test-threads=1"])
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")
         .env(CHILD, "1")
         .output()

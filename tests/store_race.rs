@@ -3,7 +3,7 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used)]
 
-pub mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,19 +1,13 @@
 //! The ways people and programs use agentview, on the real binary against the local server:
 //! the two-step login, `exec`, `login --with-token`, colours, `-v`, help, and the first steps.
 
-pub mod support;
+use crate::support;
 
-#[path = "usage/exec.rs"]
 mod exec;
-#[path = "usage/first_steps.rs"]
 mod first_steps;
-#[path = "usage/messages.rs"]
 mod messages;
-#[path = "usage/stores.rs"]
 mod stores;
-#[path = "usage/two_step.rs"]
 mod two_step;
-#[path = "usage/with_token.rs"]
 mod with_token;
 
 use support::cli::Agentview;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::bridge_support::{Clients, Driver};
+use super::support::{Clients, Driver};
 use crate::support::cli::try_wait_until;
 use crate::support::peers::{Peer, PeerKind, PeerOptions, stored};
 

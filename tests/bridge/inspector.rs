@@ -4,7 +4,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::bridge_support::{Clients, local_server, logged_in};
+use super::support::{Clients, local_server, logged_in};
 use crate::support::cli::{binary, wait_with_deadline};
 use crate::support::server::OAuthConfig;
 

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::bridge_support::{Clients, Driver, LOCAL_TOOLS, Raw, Tools, Upstream, local_server};
+use super::support::{Clients, Driver, LOCAL_TOOLS, Raw, Tools, Upstream, local_server};
 use crate::support::cli::{Agentview, wait_until};
 
 fn local(sse: bool) -> (crate::support::server::TestServer, Upstream) {

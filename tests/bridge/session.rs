@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::bridge_support::{Clients, Driver, LOCAL_TOOLS, Raw, local_server, logged_in};
+use super::support::{Clients, Driver, LOCAL_TOOLS, Raw, local_server, logged_in};
 use crate::support::server::{Fault, Match, OAuthConfig, ServerConfig, TestServer};
 
 #[test]

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::bridge_support::{Raw, local_server};
+use super::support::{Raw, local_server};
 use crate::support::cli::Agentview;
 
 #[test]
@@ -101,7 +101,7 @@ fn a_pipe_gets_its_answers_before_the_bridge_exits() {
 #[cfg(target_os = "linux")]
 #[test]
 fn the_token_is_in_no_output_argv_or_environment() {
-    use crate::bridge_support::{logged_in, stored_refresh_token, stored_token};
+    use super::support::{logged_in, stored_refresh_token, stored_token};
     use crate::support::server::OAuthConfig;
     let server = local_server(true, Some(OAuthConfig::default()));
     let av = logged_in(&server);

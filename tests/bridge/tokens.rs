@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::bridge_support::{
-    Clients, Driver, LOCAL_TOOLS, Raw, local_server, logged_in, stored_refresh_token, stored_token,
-};
+use super::support::{Clients, Driver, LOCAL_TOOLS, Raw, local_server, logged_in, stored_refresh_token, stored_token};
 use crate::support::cli::{Agentview, try_wait_until, wait_until};
 use crate::support::server::OAuthConfig;
 

@@ -9,9 +9,9 @@ use std::path::Path;
 
 use clap::Parser;
 
-use crate::docs;
-use crate::readme::{self, Line};
 use crate::support::cli::Agentview;
+use crate::support::docs;
+use crate::support::readme::{self, Line};
 use crate::support::server::{OAuthConfig, ServerConfig, TestServer};
 
 const SECTIONS: [&str; 2] = ["Quick start", "Install"];

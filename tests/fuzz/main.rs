@@ -9,19 +9,12 @@
 //! of the failing case.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-#[path = "fuzz/gen.rs"]
 mod generate;
-#[path = "fuzz/oauth.rs"]
 mod oauth;
-#[path = "fuzz/records.rs"]
 mod records;
-#[path = "fuzz/sse.rs"]
 mod sse;
-#[path = "fuzz/text.rs"]
 mod text;
-#[path = "fuzz/times.rs"]
 mod times;
-#[path = "fuzz/tools.rs"]
 mod tools;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -1,11 +1,14 @@
-//! Shared test support: the local agentView server, running the binary, fixtures.
+//! Shared test support: the local agentView server, running the binary, fixtures, the peers, a
+//! browser over the DevTools Protocol, and the generated docs and README the docs tests read.
 //!
-//! Every test crate declares it `pub mod support;`: what it offers is public, so the test crates
-//! that use only part of it do not call the rest dead, while anything private and unused still is.
+//! Public from the root of the test binary, so what only some tests use is not called dead.
 
+pub mod cdp;
 pub mod cli;
+pub mod docs;
 pub mod fixture;
 pub mod idp;
 pub mod peers;
 pub mod ports;
+pub mod readme;
 pub mod server;

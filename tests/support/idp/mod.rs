@@ -20,8 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use crate::support::server::TrustedIdp;
-use crate::support::server::jwt::{self, TestKey};
+use super::server::TrustedIdp;
+use super::server::jwt::{self, TestKey};
 
 /// How the provider is set up.
 #[derive(Clone, Debug)]
