@@ -1,9 +1,7 @@
 //! The device authorization grant (RFC 8628) of oidc-provider and of Authlib at the HTTP level:
 //! registration for the grant, unauthorized_client without it, pending, slow_down, approval by a
 //! scripted person and a token the MCP server takes, denial, expiry, and refresh tokens. Intervals
-//! and lifetimes are a second or two: no scenario waits longer.
-
-use std::time::Duration;
+//! and lifetimes are a second or two, passed by moving the peer's clock: no scenario waits for them.
 
 use serde_json::{Value, json};
 
@@ -95,10 +93,10 @@ impl<'a> Login<'a> {
     }
 }
 
-/// The interval the RFC lets the server set, waited out between two polls (the server's clock is
-/// what is tested here; there is no event to wait for).
-fn wait_interval(seconds: f64) {
-    std::thread::sleep(Duration::from_secs_f64(seconds + 0.15));
+/// The interval the RFC lets the server set, passed between two polls on the server's clock (what
+/// is tested here), which moves instead of being waited for.
+fn wait_interval(peer: &Peer, seconds: f64) {
+    peer.advance_clock(seconds + 0.15);
 }
 
 /// The metadata lists the device endpoint; a client registered for the grant gets codes, one
@@ -146,7 +144,7 @@ pub fn a_person_approves_and_the_token_works(kind: PeerKind) {
     assert_eq!(login.error().as_deref(), Some("authorization_pending"));
     assert_eq!(login.error().as_deref(), Some("slow_down"), "polled sooner than the interval");
     login.person(dir.path(), "alice", true);
-    wait_interval(1.0);
+    wait_interval(&peer, 1.0);
     let (status, tokens) = login.poll();
     assert_eq!(status, 200, "{tokens}\n{}", peer.log_text());
     let access = tokens["access_token"].as_str().unwrap();
@@ -185,7 +183,7 @@ pub fn slow_down_lengthens_the_interval(kind: PeerKind) {
     let login = Login::start(&peer, &meta, &client);
     assert_eq!(login.error().as_deref(), Some("authorization_pending"));
     assert_eq!(login.error().as_deref(), Some("slow_down"));
-    wait_interval(1.0);
+    wait_interval(&peer, 1.0);
     assert_eq!(login.error().as_deref(), Some("slow_down"), "the interval is 3 s now");
     assert_eq!(peer.events("slow-down").len(), 2, "{}", peer.log_text());
 }
@@ -215,7 +213,7 @@ pub fn an_unapproved_code_expires(kind: PeerKind) {
         if error == "expired_token" {
             break;
         }
-        wait_interval(1.0);
+        wait_interval(&peer, 1.0);
     }
     assert_eq!(errors.last().map(String::as_str), Some("expired_token"), "{errors:?}");
     assert_eq!(errors[0], "authorization_pending", "{errors:?}");

@@ -1,38 +1,35 @@
 //! Renewal when the access token is due: at the peer's own expiry, and once for many callers.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use super::*;
-use support::cli::wait_until;
 use support::peers::{PeerKind, PeerOptions, stored};
 
-/// Short enough to wait for; long enough that the renewed token is still live when checked.
-const SHORT_LIFETIME: u64 = 4;
+/// The peer's access-token lifetime here (not its default hour); no test waits for it: the peer's
+/// clock is moved past it.
+const LIFETIME: u64 = 600;
 
 /// The token expires at the peer; `agentview token` then renews it (one refresh at the
 /// authorization server, the refresh token rotated) and the new token works. A peer that issues
 /// no refresh token: `token` says the credential expired and names `login`, and asks nothing.
 pub fn a_due_token_is_renewed_after_it_expired(kind: PeerKind) {
-    let options = PeerOptions { token_lifetime: Some(SHORT_LIFETIME), ..PeerOptions::default() };
+    let options = PeerOptions { token_lifetime: Some(LIFETIME), ..PeerOptions::default() };
     let Some(peer) = Peer::start_with(kind, options) else { return };
     let av = peer.agentview();
     login(&av, &peer, &[]);
-    // Read from the store: `agentview token` would already renew (the token is due within a minute).
     let entry = stored(&av);
     let old = entry["token"].as_str().unwrap().to_string();
     let old_refresh = entry["oauth"]["refresh_token"].as_str().map(str::to_string);
-    // Wait out the lifetime without showing the peer the expired token: FastMCP's provider, shown
-    // an expired access token, deletes it together with its refresh token.
+    // The lifetime passes without showing the peer the expired token (FastMCP's provider, shown an
+    // expired access token, deletes it together with its refresh token): the peer's clock moves a
+    // second past it, and the stored expiry moves back as far (agentview's clock cannot be moved).
     let expires_at = entry["expires_at"].as_u64().expect("the login stored an expiry");
-    wait_until("the access token's expiry", Duration::from_secs(30), || {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-        if now <= expires_at {
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        (now > expires_at).then_some(())
-    });
+    let shift = expires_at - entry["created_at"].as_u64().expect("the login stored when") + 1;
+    peer.advance_clock(shift as f64);
+    let path = av.credentials_file();
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    doc["credentials"][av.server.as_str()]["expires_at"] = Value::from(expires_at - shift);
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     if !kind.refreshes() {
         assert_eq!(old_refresh, None, "{} issues no refresh token", kind.name());
         let run = av.run(&["token"]);

@@ -5,7 +5,8 @@
 //! Authlib's JWT-bearer and device grants, and models of company identity providers (Entra ID,
 //! Google, Auth0, Okta) on oidc-provider. Our launchers (tests/peers/python, tests/peers/node)
 //! print `READY <mcp url> <issuer>` when listening and one `peer-log {json}` line per request or
-//! event on stderr (never a token); a peer is killed when dropped.
+//! event on stderr (never a token), and move their clock when told (`clock SECONDS` on stdin); a
+//! peer is killed when dropped.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -382,6 +383,18 @@ impl Peer {
         self.stop();
         self.log.lock().expect("peer log").push("peer-restart".to_string());
         self.launch();
+    }
+
+    /// Move the peer's clock `seconds` ahead (the time its libraries read: Python's time.time,
+    /// Node's Date.now), so what it issued expires without waiting for it; returns once the peer
+    /// has logged the move.
+    pub fn advance_clock(&self, seconds: f64) {
+        let moves = self.events("clock").len();
+        let mut stdin = self.process.as_ref().and_then(|p| p.stdin.as_ref()).expect("a running peer");
+        writeln!(stdin, "clock {seconds}").expect("the peer reads its stdin");
+        wait_until(&format!("{} moving its clock", self.kind.name()), Duration::from_secs(10), || {
+            (self.events("clock").len() > moves).then_some(())
+        });
     }
 
     /// The MCP endpoint agentview is pointed at.

@@ -1,6 +1,6 @@
-// What every peer launcher shares: options, the request log, the readiness line, and the exit on
-// SIGTERM or stdin EOF. Nothing here logs a token or a secret: form values are logged only for
-// fields that carry none.
+// What every peer launcher shares: options, the request log, the readiness line, the exit on
+// SIGTERM or stdin EOF, and a clock a test moves (a line `clock SECONDS` on stdin). Nothing here
+// logs a token or a secret: form values are logged only for fields that carry none.
 
 import process from 'node:process';
 
@@ -112,10 +112,31 @@ export function logRequests(server, name, bodyOf = (req) => req.body) {
     });
 }
 
-/** Exit at once on SIGTERM, SIGINT, or when stdin closes (the harness died). */
+/**
+ * Exit at once on SIGTERM, SIGINT, or when stdin closes (the harness died). A line `clock SECONDS`
+ * on stdin moves Date.now that far ahead for everything in this process (oidc-provider's expiry
+ * checks, the SDK's, ours), so what the peer issued expires without a test waiting for it; a
+ * `clock` event says it is done.
+ */
 export function exitWithParent() {
     for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
-    process.stdin.on('data', () => {});
+    const realNow = Date.now;
+    let offset = 0;
+    let pending = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk) => {
+        pending += chunk;
+        let end;
+        while ((end = pending.indexOf('\n')) >= 0) {
+            const [command, seconds] = pending.slice(0, end).trim().split(/\s+/);
+            pending = pending.slice(end + 1);
+            if (command === 'clock' && Number.isFinite(Number(seconds))) {
+                offset += Number(seconds) * 1000;
+                Date.now = () => realNow() + offset;
+                event('peer', 'clock', { offset: offset / 1000 });
+            }
+        }
+    });
     process.stdin.on('end', () => process.exit(0));
     process.stdin.on('error', () => process.exit(0));
     process.stdin.resume();

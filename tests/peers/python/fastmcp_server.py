@@ -13,6 +13,8 @@ operator pre-registers them: [{"client_id": "...", "client_secret": "..." (optio
 Prints `READY <mcp url> <issuer>` on stdout once listening; one `peer-log {json}` line per request
 on stderr (method, path, status, the form's field names, grant_type and client_id, and the error
 body of a refused request; never a token or a secret). Exits on SIGTERM, SIGINT or stdin EOF.
+A line `clock SECONDS` on stdin moves the clock the libraries read (time.time) that far ahead, so
+what the peer issued expires without a test waiting for it; a `clock` event says it is done.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 import sys
 import threading
+import time
 from urllib.parse import parse_qsl
 
 import uvicorn
@@ -41,6 +44,23 @@ LOGGED_VALUES = {"grant_type", "client_id", "token_type_hint", "resource", "scop
 def log(record: dict) -> None:
     sys.stderr.write("peer-log " + json.dumps(record, sort_keys=True) + "\n")
     sys.stderr.flush()
+
+
+_real_time = time.time
+_clock_offset = 0.0
+
+
+def _shifted_time() -> float:
+    return _real_time() + _clock_offset
+
+
+def advance_clock(seconds: float) -> None:
+    """Move time.time `seconds` ahead for everything in this process: the libraries look the
+    function up at each call (`time.time()`), expiry checks included."""
+    global _clock_offset
+    _clock_offset += seconds
+    time.time = _shifted_time
+    log({"event": "clock", "offset": _clock_offset})
 
 
 class RequestLog:
@@ -162,8 +182,10 @@ def serve(app, port: int, ready: str) -> None:
     server = uvicorn.Server(config)
 
     def watch_stdin(loop: asyncio.AbstractEventLoop) -> None:
-        while sys.stdin.buffer.read(4096):
-            pass
+        for line in sys.stdin.buffer:
+            words = line.split()
+            if len(words) == 2 and words[0] == b"clock":
+                loop.call_soon_threadsafe(advance_clock, float(words[1]))
         loop.call_soon_threadsafe(setattr, server, "should_exit", True)
 
     async def run() -> None:
