@@ -7,6 +7,8 @@ pub mod cdp;
 pub mod cli;
 pub mod docs;
 pub mod fixture;
+#[cfg(unix)]
+pub mod forkserver;
 pub mod idp;
 pub mod peers;
 pub mod ports;

@@ -73,6 +73,14 @@ impl PeerKind {
         }
     }
 
+    /// Whether its launcher is a Python one (started from the fork server of its environment).
+    fn python(self) -> bool {
+        matches!(
+            self,
+            PeerKind::FastMcpPinned | PeerKind::FastMcpNewest | PeerKind::AuthlibWorkload | PeerKind::AuthlibDevice
+        )
+    }
+
     /// Whether its authorization server hands out (and rotates) refresh tokens.
     pub fn refreshes(self) -> bool {
         self != PeerKind::TsSdkStrict
@@ -291,10 +299,40 @@ pub struct Peer {
     syncs: AtomicU64,
 }
 
+/// A running launcher: a child process of the test, or one forked from the fork server of its
+/// Python environment (Unix).
 #[derive(Debug)]
-struct Process {
-    child: Child,
-    stdin: Option<ChildStdin>,
+enum Process {
+    Spawned {
+        child: Child,
+        stdin: Option<ChildStdin>,
+    },
+    #[cfg(unix)]
+    Forked(super::forkserver::Forked),
+}
+
+impl Process {
+    /// Tell the launcher `line` (a clock move) on its stdin.
+    fn tell(&self, line: &str) -> std::io::Result<()> {
+        match self {
+            Process::Spawned { stdin, .. } => writeln!(stdin.as_ref().expect("piped stdin"), "{line}"),
+            #[cfg(unix)]
+            Process::Forked(forked) => writeln!(&forked.stream, "{line}"),
+        }
+    }
+
+    /// End it (stdin's EOF, then a kill) and return once it is gone.
+    fn stop(self) {
+        match self {
+            Process::Spawned { mut child, stdin } => {
+                drop(stdin);
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            #[cfg(unix)]
+            Process::Forked(forked) => forked.stop(),
+        }
+    }
 }
 
 impl Peer {
@@ -331,29 +369,13 @@ impl Peer {
     }
 
     fn launch(&mut self) {
-        let mut command = self.kind.command(&self.port_numbers(), &self.options);
-        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("{} does not start: {e}", self.kind.name()));
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().expect("piped stdout");
-        let stderr = child.stderr.take().expect("piped stderr");
-        let log = self.log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                log.lock().expect("peer log").push(line);
-            }
-        });
+        let command = self.kind.command(&self.port_numbers(), &self.options);
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        self.process = Some(Process { child, stdin });
+        match self.kind.python() {
+            #[cfg(unix)]
+            true => self.fork(&command, tx),
+            _ => self.spawn(command, tx),
+        }
         let ready = loop {
             match rx.recv_timeout(START_LIMIT) {
                 Ok(line) if line.starts_with("READY ") => break line,
@@ -369,11 +391,47 @@ impl Peer {
         self.issuer = words.next().expect("READY names the issuer").to_string();
     }
 
+    /// Start the launcher as a child process, its stdout read for READY and its stderr logged.
+    fn spawn(&mut self, mut command: Command, ready: mpsc::Sender<String>) {
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("{} does not start: {e}", self.kind.name()));
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let stderr = child.stderr.take().expect("piped stderr");
+        self.read_output(BufReader::new(stderr), None, mpsc::channel().0);
+        self.read_output(BufReader::new(stdout), Some(()), ready);
+        self.process = Some(Process::Spawned { child, stdin });
+    }
+
+    /// Start the launcher from the fork server of its Python environment: one connection carries
+    /// its stdin, stdout and stderr.
+    #[cfg(unix)]
+    fn fork(&mut self, command: &Command, ready: mpsc::Sender<String>) {
+        let (forked, output) = super::forkserver::spawn(command, &repo().join("tests/peers/python"), START_LIMIT)
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", self.kind.name()));
+        self.read_output(output, None, ready);
+        self.process = Some(Process::Forked(forked));
+    }
+
+    /// Read `output` on a thread of its own: its READY line goes to `ready`; every other line goes
+    /// to the log, except on a stdout of its own (`stdout_only`), whose other lines are dropped.
+    fn read_output(&self, output: impl BufRead + Send + 'static, stdout_only: Option<()>, ready: mpsc::Sender<String>) {
+        let log = self.log.clone();
+        std::thread::spawn(move || {
+            for line in output.lines() {
+                let Ok(line) = line else { break };
+                if line.starts_with("READY ") {
+                    let _ = ready.send(line);
+                } else if stdout_only.is_none() {
+                    log.lock().expect("peer log").push(line);
+                }
+            }
+        });
+    }
+
     fn stop(&mut self) {
-        if let Some(mut process) = self.process.take() {
-            drop(process.stdin.take());
-            let _ = process.child.kill();
-            let _ = process.child.wait();
+        if let Some(process) = self.process.take() {
+            process.stop();
         }
     }
 
@@ -390,8 +448,8 @@ impl Peer {
     /// has logged the move.
     pub fn advance_clock(&self, seconds: f64) {
         let moves = self.events("clock").len();
-        let mut stdin = self.process.as_ref().and_then(|p| p.stdin.as_ref()).expect("a running peer");
-        writeln!(stdin, "clock {seconds}").expect("the peer reads its stdin");
+        let process = self.process.as_ref().expect("a running peer");
+        process.tell(&format!("clock {seconds}")).expect("the peer reads its stdin");
         wait_until(&format!("{} moving its clock", self.kind.name()), Duration::from_secs(10), || {
             (self.events("clock").len() > moves).then_some(())
         });
