@@ -37,10 +37,10 @@ fn interrupt_during_create() {
     let av = Agentview::new(&server.mcp_url());
     let before = seed(&av, &server.mcp_url());
     let live = Live::start(&av, &["login", "--no-browser", "--force"]);
+    // The request reached the server, which holds its answer back: agentview waits for it.
     wait_until("create_auth_session", Duration::from_secs(20), || {
         server.requests().iter().any(|r| r.tool.as_deref() == Some("create_auth_session"))
     });
-    std::thread::sleep(Duration::from_millis(100));
     live.interrupt();
     let run = live.finish(Duration::from_secs(10));
     ended_session(&server, &run);
@@ -90,10 +90,7 @@ fn interrupt_while_waiting_for_the_store_lock() {
     wait_until("approval", Duration::from_secs(20), || {
         server.sessions().first().is_some_and(|s| s.status == "active" && s.polls >= 2)
     });
-    // The approved login now waits for the lock inside the store.
-    std::thread::sleep(Duration::from_millis(400));
-    live.interrupt();
-    std::thread::sleep(Duration::from_millis(300));
+    reach_the_lock_and_interrupt(&live, &av.config_dir().join("credentials.json.lock"));
     lock.unlock().expect("release the store lock");
     let run = live.finish(Duration::from_secs(20));
     ended_session(&server, &run);
@@ -107,6 +104,25 @@ fn interrupt_while_waiting_for_the_store_lock() {
     assert_eq!(tokens, want, "a complete new entry, the other one untouched");
     assert_ne!(token, OLD_TOKEN);
     assert_eq!(av.token(), token, "the stored entry is usable");
+}
+
+/// Wait until the approved login waits for the store's lock at `lock` (its save has begun), then
+/// interrupt it, and return once it has taken the signal. Linux: the save holds the lock file
+/// open while it tries to take the lock (a reader never opens it), and /proc shows the signal
+/// taken (`Live::interrupt_and_wait_until_taken`).
+#[cfg(target_os = "linux")]
+fn reach_the_lock_and_interrupt(live: &Live, lock: &std::path::Path) {
+    wait_until("the save waiting for the lock", Duration::from_secs(20), || live.holds_open(lock));
+    live.interrupt_and_wait_until_taken(Duration::from_secs(10));
+}
+
+/// Elsewhere agentview shows neither state yet (no /proc; a `-v` line for each would do): the
+/// save is given time to reach the lock, and the signal time to be taken.
+#[cfg(not(target_os = "linux"))]
+fn reach_the_lock_and_interrupt(live: &Live, _lock: &std::path::Path) {
+    std::thread::sleep(Duration::from_millis(400));
+    live.interrupt();
+    std::thread::sleep(Duration::from_millis(300));
 }
 
 /// A keyring that takes the connection and never answers (a locked Secret Service waiting on an

@@ -175,6 +175,27 @@ impl Live {
         assert!(super::cli::send_signal(self.pid(), which), "kill {which} failed");
     }
 
+    /// Whether the process holds `path` open (Linux: a link in /proc/PID/fd names it).
+    #[cfg(target_os = "linux")]
+    pub fn holds_open(&self, path: &Path) -> bool {
+        let Ok(path) = path.canonicalize() else { return false };
+        let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", self.pid())) else { return false };
+        fds.filter_map(Result::ok).any(|fd| std::fs::read_link(fd.path()).is_ok_and(|target| target == path))
+    }
+
+    /// Send SIGINT and return once the process has taken it (Linux, from /proc): the signal is
+    /// pending no more, and the main thread, which runs agentview's async runtime and is woken to
+    /// hand the signal to it, has gone back to sleep since. Panics after `limit`.
+    #[cfg(target_os = "linux")]
+    pub fn interrupt_and_wait_until_taken(&self, limit: Duration) {
+        let before = MainThread::read(self.pid()).map_or(0, |t| t.sleeps);
+        self.interrupt();
+        let taken = try_wait_until(limit, || {
+            MainThread::read(self.pid()).filter(|t| !t.interrupt_pending && t.asleep && t.sleeps > before)
+        });
+        assert!(taken.is_some(), "SIGINT not taken within {limit:?}:\n{}", self.stderr());
+    }
+
     /// Wait for the exit and collect everything it printed.
     pub fn finish(mut self, limit: Duration) -> Run {
         let Some(status) = wait_for_exit(&mut self.child, limit) else {
@@ -195,5 +216,35 @@ impl Live {
         #[cfg(not(unix))]
         let code = status.code().unwrap_or(-1);
         Run { code, stdout, stderr: self.stderr() }
+    }
+}
+
+/// What /proc says about a process's main thread.
+#[cfg(target_os = "linux")]
+#[derive(Debug)]
+struct MainThread {
+    /// SIGINT waits to be delivered (to the thread, or to the process).
+    interrupt_pending: bool,
+    /// Sleeping (state S): waiting for something to happen.
+    asleep: bool,
+    /// How often it has gone to sleep (voluntary context switches).
+    sleeps: u64,
+}
+
+#[cfg(target_os = "linux")]
+impl MainThread {
+    fn read(pid: u32) -> Option<MainThread> {
+        let thread = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/status")).ok()?;
+        let process = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let field = |text: &str, name: &str| {
+            text.lines().find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string())).unwrap_or_default()
+        };
+        // Bit 1 of the pending-signal masks is SIGINT (signal 2).
+        let int = |mask: String| u64::from_str_radix(&mask, 16).is_ok_and(|m| m & 0x2 != 0);
+        Some(MainThread {
+            interrupt_pending: int(field(&thread, "SigPnd:")) || int(field(&process, "ShdPnd:")),
+            asleep: field(&thread, "State:").starts_with('S'),
+            sleeps: field(&thread, "voluntary_ctxt_switches:").parse().ok()?,
+        })
     }
 }
