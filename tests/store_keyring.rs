@@ -1,6 +1,6 @@
 //! The keyring store against a real Secret Service (gnome-keyring).
 //!
-//! Run under `.ci/keyring-session cargo test --test store_keyring`. Without a
+//! Run under `.ci/keyring-session cargo test --test integration store_keyring::`. Without a
 //! reachable Secret Service the tests say "skipped" and pass, unless
 //! `AGENTVIEW_REQUIRE_KEYRING=1` asks for them to fail instead.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
