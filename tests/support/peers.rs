@@ -398,8 +398,8 @@ impl Peer {
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().expect("piped stdout");
         let stderr = child.stderr.take().expect("piped stderr");
-        self.read_output(BufReader::new(stderr), None, mpsc::channel().0);
-        self.read_output(BufReader::new(stdout), Some(()), ready);
+        self.read_output(BufReader::new(stderr), None, true);
+        self.read_output(BufReader::new(stdout), Some(ready), false);
         self.process = Some(Process::Spawned { child, stdin });
     }
 
@@ -409,21 +409,23 @@ impl Peer {
     fn fork(&mut self, command: &Command, ready: mpsc::Sender<String>) {
         let (forked, output) = super::forkserver::spawn(command, &repo().join("tests/peers/python"), START_LIMIT)
             .unwrap_or_else(|e| panic!("{} does not start: {e}", self.kind.name()));
-        self.read_output(output, None, ready);
+        self.read_output(output, Some(ready), true);
         self.process = Some(Process::Forked(forked));
     }
 
-    /// Read `output` on a thread of its own: its READY line goes to `ready`; every other line goes
-    /// to the log, except on a stdout of its own (`stdout_only`), whose other lines are dropped.
-    fn read_output(&self, output: impl BufRead + Send + 'static, stdout_only: Option<()>, ready: mpsc::Sender<String>) {
+    /// Read `output` on a thread of its own: its READY line goes to `ready` (where given), and
+    /// where `logged` every other line to the log (a launcher's own stdout holds nothing else).
+    fn read_output(&self, output: impl BufRead + Send + 'static, ready: Option<mpsc::Sender<String>>, logged: bool) {
         let log = self.log.clone();
         std::thread::spawn(move || {
             for line in output.lines() {
                 let Ok(line) = line else { break };
-                if line.starts_with("READY ") {
-                    let _ = ready.send(line);
-                } else if stdout_only.is_none() {
-                    log.lock().expect("peer log").push(line);
+                match &ready {
+                    Some(ready) if line.starts_with("READY ") => {
+                        let _ = ready.send(line);
+                    }
+                    _ if logged => log.lock().expect("peer log").push(line),
+                    _ => {}
                 }
             }
         });
