@@ -13,6 +13,7 @@
 //!    the renewed credential saved at once (`renewal`).
 
 mod client;
+pub(crate) mod renew;
 mod renewal;
 mod state;
 pub(crate) mod vet;
@@ -21,8 +22,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{RealClock, SharedClock};
+use crate::credential::renew::is_due;
 use crate::error::{Exit, Failure};
-use crate::login::oauth::renew::is_due;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use crate::clock::unix_now;
+use crate::credential::renew::{due_at, renewable};
 use crate::credential::{Door, Lookup};
 use crate::error::{Exit, Failure};
-use crate::login::oauth::renew::{due_at, renewable};
 use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::Settings;

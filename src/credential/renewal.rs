@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use super::state::{self, Phase, State};
 use super::{Door, EXPIRED, Found, Lookup, vet};
+use crate::credential::renew::{self, is_due};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::login::oauth::renew::{self, is_due};
-use crate::login::oauth::{OAuthError, Tokens};
+use crate::login::oauth::browser::grant::Tokens;
+use crate::login::oauth::shared::error::OAuthError;
 use crate::store::private::PrivateDir;
 use crate::store::{self, Credential, OAuthGrant};
 

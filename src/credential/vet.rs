@@ -18,8 +18,9 @@ use reqwest::Url;
 use serde_json::Value;
 
 use crate::http::Http;
-use crate::login::oauth::discovery::{auth_server_document, endpoint_url};
-use crate::login::oauth::{OAuthError, trust};
+use crate::login::oauth::shared::discovery::{auth_server_document, endpoint_url};
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::trust;
 use crate::sanitize;
 use crate::server_url::Reach;
 use crate::store::{OAuthGrant, UnattendedGrant};

@@ -5,7 +5,9 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, LoginArgs, MethodArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::{ClientChoice, ClientProof, RedirectUri};
+use crate::login::oauth::browser::loopback::RedirectUri;
+use crate::login::oauth::shared::registration::ClientChoice;
+use crate::login::oauth::unattended::proof::ClientProof;
 use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
 
@@ -63,7 +65,7 @@ pub enum GrantLogin {
     /// `--idp`: enterprise-managed authorization.
     Idp(IdpLogin),
     /// `--workload-token-file`: workload identity federation.
-    Workload(crate::login::oauth::workload::Workload),
+    Workload(crate::login::oauth::unattended::workload::Workload),
 }
 
 impl GrantLogin {

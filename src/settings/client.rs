@@ -11,8 +11,8 @@ use reqwest::Url;
 use crate::cli::LoginArgs;
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::ClientProof;
-use crate::login::oauth::workload::Workload;
+use crate::login::oauth::unattended::proof::ClientProof;
+use crate::login::oauth::unattended::workload::Workload;
 use crate::login::{GrantLogin, IdpLogin};
 use crate::secret::{Secret, check_token_shape};
 

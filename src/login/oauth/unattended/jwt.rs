@@ -14,7 +14,7 @@ use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Map, Value, json};
 
-use super::pkce::random_token;
+use crate::login::oauth::browser::pkce::random_token;
 use crate::secret::{MAX_TOKEN_LEN, Secret};
 
 /// The algorithms agentview signs client assertions with.

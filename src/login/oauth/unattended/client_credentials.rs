@@ -6,14 +6,14 @@
 
 use reqwest::Url;
 
-use super::error::OAuthError;
-use super::grant::Tokens;
 use super::proof::{self, ClientProof};
-use super::registration::Client;
-use super::unattended::{self, CLIENT_CREDENTIALS, Destination, Target};
+use super::target::{self as unattended, CLIENT_CREDENTIALS, Destination, Target};
 use crate::http::Http;
 use crate::login::LoginContext;
 use crate::login::context::interrupted_or;
+use crate::login::oauth::browser::grant::Tokens;
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::Client;
 use crate::store::{Credential, OAuthGrant, Unattended, UnattendedGrant};
 
 /// The grant's token request: `resource` always, `scope` when there is one.

@@ -12,14 +12,14 @@ use reqwest::Url;
 
 use super::client_credentials::{Obtained, login_with};
 use super::enterprise::jwt_bearer;
-use super::error::{ErrorCode, OAuthError};
-use super::grant::Tokens;
 use super::proof::{self, ClientProof};
-use super::registration::Client;
-use super::trust::{Audience, check_audience};
-use super::unattended::{self, Destination, JWT_BEARER, Target};
+use super::target::{self as unattended, Destination, JWT_BEARER, Target};
 use crate::http::Http;
 use crate::login::LoginContext;
+use crate::login::oauth::browser::grant::Tokens;
+use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::Secret;
 use crate::store::{ClientAuth, Credential, OAuthGrant, Unattended, UnattendedGrant};
 

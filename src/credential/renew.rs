@@ -3,12 +3,12 @@
 //! grant of enterprise-managed authorization or of a workload) runs itself again; a sign-in at an identity
 //! provider renews its ID token with the provider's refresh token.
 
-use super::error::OAuthError;
-use super::grant::{self, Tokens};
-use super::registration::Client;
-use super::{client_credentials, enterprise, idp, workload};
 use crate::clock::unix_now;
 use crate::http::Http;
+use crate::login::oauth::browser::grant::{self, Tokens};
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::unattended::{client_credentials, enterprise, idp, workload};
 use crate::store::{Credential, CredentialKind, OAuthGrant, StoreConfig, UnattendedGrant};
 
 /// Renew a token at most this many seconds before it expires (less for a token that lives less

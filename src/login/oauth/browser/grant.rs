@@ -4,12 +4,12 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::discovery::AuthServer;
-use super::error::{ErrorCode, OAuthError, json_object};
 use super::loopback::Params;
 use super::pkce::{Pkce, random_token};
-use super::registration::Client;
 use crate::http::{Http, Reply};
+use crate::login::oauth::shared::discovery::AuthServer;
+use crate::login::oauth::shared::error::{ErrorCode, OAuthError, json_object};
+use crate::login::oauth::shared::registration::Client;
 use crate::secret::{Secret, check_token_shape};
 
 /// The longest authorization code accepted (codes are opaque, but none needs more).

@@ -1,9 +1,9 @@
 use super::*;
 use ring::signature::{KeyPair, UnparsedPublicKey};
 
-const RSA_PKCS8: &[u8] = include_bytes!("../../../tests/support/keys/rsa-2048.pkcs8.pem");
-const RSA_PKCS1: &[u8] = include_bytes!("../../../tests/support/keys/rsa-2048.pkcs1.pem");
-const EC_P384_SEC1: &[u8] = include_bytes!("../../../tests/support/keys/ec-p384.sec1.pem");
+const RSA_PKCS8: &[u8] = include_bytes!("../../../../tests/support/keys/rsa-2048.pkcs8.pem");
+const RSA_PKCS1: &[u8] = include_bytes!("../../../../tests/support/keys/rsa-2048.pkcs1.pem");
+const EC_P384_SEC1: &[u8] = include_bytes!("../../../../tests/support/keys/ec-p384.sec1.pem");
 
 fn pem(label: &str, der: &[u8]) -> Vec<u8> {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);

@@ -7,18 +7,18 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::error::{ErrorCode, OAuthError, json_object};
-use super::grant::{Authorization, Tokens, parse_tokens};
 use super::jwt;
-use super::loopback::Listener;
-use super::pkce::{Pkce, random_token};
-use super::redirect::{DEFAULT_CALLBACK_PATH, Pending};
-use super::registration::Client;
-use super::renew::due_at;
-use super::unattended::TokenServer;
+use super::target::TokenServer;
+use crate::credential::renew::due_at;
 use crate::http::{Http, Reply};
 use crate::login::LoginContext;
 use crate::login::context::interrupted_or;
+use crate::login::oauth::browser::grant::{Authorization, Tokens, parse_tokens};
+use crate::login::oauth::browser::loopback::Listener;
+use crate::login::oauth::browser::pkce::{Pkce, random_token};
+use crate::login::oauth::browser::redirect::{DEFAULT_CALLBACK_PATH, Pending};
+use crate::login::oauth::shared::error::{ErrorCode, OAuthError, json_object};
+use crate::login::oauth::shared::registration::Client;
 use crate::secret::{Secret, check_token_shape};
 use crate::server_url::{Reach, ServerUrl};
 use crate::store::{self, Credential, CredentialKind, OAuthGrant, Source, StoreConfig, Unattended, UnattendedGrant};
@@ -264,7 +264,7 @@ pub async fn sign_in(
     };
     let pending = Pending::new(client.clone(), authorization, server.token_endpoint.clone());
     ctx.output.info(&format!("Signing in at the identity provider {}.", crate::sanitize::line(issuer, 200)));
-    let code = super::browser_round_trip(ctx, issuer, listener, &pending, open_browser).await?;
+    let code = crate::login::browser::browser_round_trip(ctx, issuer, listener, &pending, open_browser).await?;
     let exchanged = interrupted_or(ctx, exchange_code(http, &pending, &code)).await?;
     let (tokens, id_token) =
         exchanged.map_err(|e| e.into_failure("the identity provider did not complete the sign-in"))?;

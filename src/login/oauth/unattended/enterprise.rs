@@ -9,19 +9,19 @@ use std::path::Path;
 
 use reqwest::Url;
 
-use super::error::OAuthError;
-use super::grant::Tokens;
 use super::idp::{self, SignIn};
-use super::loopback::Listener;
 use super::proof::{self, ClientProof};
-use super::registration::Client;
-use super::renew;
+use super::target::{self as unattended, JWT_BEARER, TokenServer};
 use super::token_exchange::{self, Exchange, TOKEN_EXCHANGE};
-use super::unattended::{self, JWT_BEARER, TokenServer};
 use crate::credential::Door;
+use crate::credential::renew;
 use crate::error::{Exit, Failure};
 use crate::http::Http;
 use crate::login::context::interrupted_or;
+use crate::login::oauth::browser::grant::Tokens;
+use crate::login::oauth::browser::loopback::Listener;
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::Client;
 use crate::login::{IdpLogin, LoginContext};
 use crate::secret::Secret;
 use crate::store::{self, Credential, OAuthGrant, Selected, StoreConfig, Unattended, UnattendedGrant};

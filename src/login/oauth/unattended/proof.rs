@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::error::OAuthError;
 use super::jwt::{self, SigningKey};
-use super::registration::Client;
-use super::trust::{Audience, check_audience};
-use super::unattended::TokenServer;
+use super::target::TokenServer;
 use crate::clock::iso8601;
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::store::private::{PrivateError, read_user_file};
 use crate::store::{ClientAuth, ClientJwt, OAuthGrant};
