@@ -8,11 +8,11 @@ use crate::http::{Http, user_agent};
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::revoke::{Revoked, revoke};
 use crate::login::oauth::shared::trust;
-use crate::login::oauth::unattended::proof::ClientProof;
 use crate::login::oauth::unattended::proof::client_of_grant;
 use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::Settings;
+use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
 use crate::store::{
     self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError, UnattendedGrant,

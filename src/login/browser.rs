@@ -3,7 +3,6 @@
 //! exchange, and the credential it makes.
 
 use super::context::{LoginContext, interrupted};
-use super::oauth::browser::grant::Tokens;
 use super::oauth::browser::loopback::{self, Listener};
 use super::oauth::browser::peer::Owner;
 use super::oauth::browser::redirect::{Identity, Pending, Started, begin};
@@ -11,6 +10,7 @@ use super::oauth::browser::scope::choose_scope;
 use super::oauth::shared::discovery::Discovered;
 use super::oauth::shared::error::{self, ErrorCode, OAuthError};
 use super::oauth::shared::registration::{ClientChoice, RegistrationCache};
+use super::oauth::shared::tokens::Tokens;
 use super::oauth::shared::trust;
 use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
 use crate::clock::{countdown, unix_now};

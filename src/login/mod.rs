@@ -9,9 +9,11 @@
 pub mod browser;
 mod choice;
 pub mod context;
+mod idp;
 pub mod oauth;
 pub mod session;
 pub mod settings;
+mod unattended;
 pub mod wait;
 
 pub use choice::{Chosen, choose_method};
@@ -64,13 +66,13 @@ pub async fn run(
     if let Some(grant) = &login.grant {
         let credential = match grant {
             GrantLogin::ClientCredentials { client_id, proof } => {
-                oauth::client_credentials::login(&ctx, client_id, proof).await?
+                unattended::client_credentials(&ctx, client_id, proof).await?
             }
-            GrantLogin::Workload(workload) => oauth::workload::login(&ctx, workload).await?,
+            GrantLogin::Workload(workload) => unattended::workload(&ctx, workload).await?,
             GrantLogin::Idp(idp) => {
                 let browser =
                     !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-                oauth::enterprise::login(&ctx, idp, &selected, fixed, browser).await?
+                idp::login(&ctx, idp, &selected, fixed, browser).await?
             }
         };
         return store_and_report(&ctx, &selected, credential).await;

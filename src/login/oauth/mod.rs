@@ -11,7 +11,7 @@ pub mod unattended;
 // The library's OAuth: find the server's setup, start an authorization for the browser, take
 // the callback, exchange the code. The readers of what servers and browsers send are public
 // too, for fuzzing.
-pub use browser::grant::{Authorization, Tokens, parse_tokens};
+pub use browser::grant::Authorization;
 pub use browser::loopback::{Listener, Params, RedirectUri, parse_query, pasted_params};
 pub use browser::peer::Owner;
 pub use browser::redirect::{Identity, Notes, Pending, Started, begin};
@@ -20,7 +20,7 @@ pub use shared::discovery::{AuthServer, Challenge, Discovered, ProtectedResource
 pub use shared::error::{ErrorCode, OAuthError};
 pub use shared::methods::AuthMethods;
 pub use shared::registration::{CLIENT_ASSERTION_TYPE, Client, ClientChoice, RegistrationCache};
+pub use shared::tokens::{Tokens, parse_tokens};
 pub use shared::{revoke, trust};
-pub use unattended::jwt::SIGNING_ALGS;
 pub use unattended::proof::ClientProof;
 pub use unattended::{client_credentials, enterprise, idp, jwt, proof, token_exchange, workload};

@@ -6,4 +6,5 @@ pub(crate) mod error;
 pub(crate) mod methods;
 pub(crate) mod registration;
 pub mod revoke;
+pub(crate) mod tokens;
 pub mod trust;
