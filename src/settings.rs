@@ -9,7 +9,6 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::cli::{ColorArg, GlobalArgs, StoreArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::session::poll::Pacing;
 use crate::secret::Secret;
 use crate::server_url::ServerUrl;
 use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
@@ -50,6 +49,23 @@ pub struct Settings {
     /// How another program should start agentview: `agentview` when that name on PATH
     /// is this binary, else this binary's full path.
     pub program: PathBuf,
+}
+
+/// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`).
+#[derive(Debug, Clone)]
+pub struct Pacing {
+    /// The shortest gap between two polls (2 s: at most 30 a minute).
+    pub interval: Duration,
+    /// The longest back-off after failures.
+    pub max_backoff: Duration,
+    /// Wait after a policy denial of a poll; `None` = until the next UTC minute.
+    pub policy_wait: Option<Duration>,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing { interval: Duration::from_secs(2), max_backoff: Duration::from_secs(30), policy_wait: None }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::store::{ClientAuth, Unattended};
+use crate::store::{ClientAuth, Unattended, UnattendedGrant};
 
 fn http() -> Http {
     Http::new("agentview-test", Duration::from_secs(2), None).expect("http")

@@ -2,8 +2,8 @@
 //! whether a browser can open on this machine; one line says which and why.
 
 use super::context::LoginContext;
-use super::oauth::OAuthError;
-use super::oauth::discovery::{self, Discovered, parse_challenge};
+use super::oauth::shared::discovery::{self, Discovered, parse_challenge};
+use super::oauth::shared::error::OAuthError;
 use super::settings::{Method, Mode};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};

@@ -6,11 +6,14 @@
 //!    tools ([`session`]), both waiting for the person the same way ([`wait`]).
 //! 4. Store it and read it back, then report (`store_and_report`).
 
+pub mod browser;
 mod choice;
 pub mod context;
+mod idp;
 pub mod oauth;
 pub mod session;
 pub mod settings;
+mod unattended;
 pub mod wait;
 
 pub use choice::{Chosen, choose_method};
@@ -57,19 +60,19 @@ pub async fn run(
         Some(GrantLogin::Idp(_)) => true,
         None => login.method != Method::Session,
     };
-    let fixed = if listens { oauth::bind_fixed_port(login.callback_port).await? } else { None };
+    let fixed = if listens { browser::bind_fixed_port(login.callback_port).await? } else { None };
     let clock: SharedClock = std::sync::Arc::new(RealClock);
     let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
     if let Some(grant) = &login.grant {
         let credential = match grant {
             GrantLogin::ClientCredentials { client_id, proof } => {
-                oauth::client_credentials::login(&ctx, client_id, proof).await?
+                unattended::client_credentials(&ctx, client_id, proof).await?
             }
-            GrantLogin::Workload(workload) => oauth::workload::login(&ctx, workload).await?,
+            GrantLogin::Workload(workload) => unattended::workload(&ctx, workload).await?,
             GrantLogin::Idp(idp) => {
                 let browser =
                     !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-                oauth::enterprise::login(&ctx, idp, &selected, fixed, browser).await?
+                idp::login(&ctx, idp, &selected, fixed, browser).await?
             }
         };
         return store_and_report(&ctx, &selected, credential).await;
@@ -80,7 +83,7 @@ pub async fn run(
     };
     let credential = match chosen {
         Chosen::OAuth { http, discovered, open_browser } => {
-            oauth::login(&ctx, &http, &discovered, open_browser, fixed).await?
+            browser::login(&ctx, &http, &discovered, open_browser, fixed).await?
         }
         Chosen::Session(mut remote) => {
             let result = session::login(&ctx, &mut remote).await;
@@ -132,7 +135,7 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
 async fn moved_to_another_issuer(credential: &Credential, settings: &Settings, output: &Output) -> Option<String> {
     let grant = credential.oauth.as_ref()?;
     let http = crate::http::Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace()).ok()?;
-    let published = oauth::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
+    let published = oauth::shared::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
     if published.authorization_servers.contains(&grant.issuer) {
         return None;
     }

@@ -5,9 +5,14 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, LoginArgs, MethodArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::{ClientChoice, ClientProof, RedirectUri};
+use crate::login::oauth::browser::loopback::RedirectUri;
+use crate::login::oauth::shared::registration::ClientChoice;
 use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
+
+mod grant;
+
+pub use grant::{GrantLogin, IdpLogin};
 
 /// What `login` was asked to do.
 #[derive(Debug, Clone)]
@@ -53,53 +58,6 @@ pub struct LoginSettings {
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
-}
-
-/// A login whose token comes from a grant other than the browser's authorization code.
-#[derive(Debug, Clone)]
-pub enum GrantLogin {
-    /// `--client-credentials`: the client itself, no person.
-    ClientCredentials { client_id: String, proof: ClientProof },
-    /// `--idp`: enterprise-managed authorization.
-    Idp(IdpLogin),
-    /// `--workload-token-file`: workload identity federation.
-    Workload(crate::login::oauth::workload::Workload),
-}
-
-impl GrantLogin {
-    /// Whether `credential` is what this login makes: the same grant, as the same client.
-    pub fn made(&self, credential: &crate::store::Credential) -> bool {
-        use crate::store::UnattendedGrant;
-        let Some(grant) = &credential.oauth else { return false };
-        match (self, grant.unattended.as_ref().map(|u| &u.grant)) {
-            (GrantLogin::ClientCredentials { client_id, .. }, Some(UnattendedGrant::ClientCredentials)) => {
-                &grant.client_id == client_id
-            }
-            (GrantLogin::Idp(idp), Some(UnattendedGrant::IdJag { idp: issuer, .. })) => {
-                grant.client_id == idp.client_id && issuer == &idp.issuer
-            }
-            (GrantLogin::Workload(workload), Some(UnattendedGrant::Workload { token_file })) => {
-                std::path::absolute(&workload.token_file).is_ok_and(|given| &given == token_file)
-                    && grant.client_id == workload.client_id.clone().unwrap_or_default()
-            }
-            _ => false,
-        }
-    }
-}
-
-/// `--idp ISSUER --idp-client-id ID`, and the client at the MCP server's authorization server.
-#[derive(Debug, Clone)]
-pub struct IdpLogin {
-    pub issuer: String,
-    pub idp_client_id: String,
-    /// `AGENTVIEW_IDP_CLIENT_SECRET`, where the provider gave agentview's client one.
-    pub idp_client_secret: Option<Secret>,
-    /// `--id-token-file`: an ID token from elsewhere instead of a sign-in.
-    pub id_token_file: Option<std::path::PathBuf>,
-    /// `--client-id`: agentview's client at the MCP server's authorization server.
-    pub client_id: String,
-    /// Its secret, key or assertion file; none for a public client.
-    pub proof: Option<ClientProof>,
 }
 
 /// What a login reads from stdin: the words its messages use, and how to pipe it in.
@@ -172,7 +130,7 @@ impl LoginRequest {
         let mut read_stdin = Some(read_stdin);
         let mut stdin =
             |piped: Piped| read_stdin.take().map_or_else(|| Ok(String::new()), |read| read(stdin_wait, piped));
-        let grant = crate::settings::client::grant_login(&args, env, &mut || stdin(Piped::ClientSecret))?;
+        let grant = grant::resolve(&args, env, &mut || stdin(Piped::ClientSecret))?;
         let mode = match (args.no_wait, args.resume) {
             (true, _) => Mode::NoWait,
             (_, Some(id)) => {

@@ -152,6 +152,13 @@ pub struct OAuthGrant {
     pub unattended: Option<Unattended>,
 }
 
+impl OAuthGrant {
+    /// Whether the grant is a sign-in at an identity provider (`login --idp`), not a server's.
+    pub fn is_sign_in(&self) -> bool {
+        self.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
+    }
+}
+
 /// How a grant without a person is obtained again, and with what.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Unattended {
@@ -218,6 +225,40 @@ pub enum ClientJwt {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         presented: Option<String>,
     },
+}
+
+/// An algorithm agentview signs client assertions with (RFC 7518 names). A stored client key
+/// names one of these; the store refuses a record that names another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigningAlg {
+    Rs256,
+    Ps256,
+    Es256,
+    Es384,
+}
+
+impl SigningAlg {
+    pub const ALL: [SigningAlg; 4] = [SigningAlg::Rs256, SigningAlg::Ps256, SigningAlg::Es256, SigningAlg::Es384];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::Rs256 => "RS256",
+            SigningAlg::Ps256 => "PS256",
+            SigningAlg::Es256 => "ES256",
+            SigningAlg::Es384 => "ES384",
+        }
+    }
+
+    /// The algorithm of this name (names are case-sensitive).
+    pub fn parse(name: &str) -> Option<SigningAlg> {
+        SigningAlg::ALL.into_iter().find(|alg| alg.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Credential {

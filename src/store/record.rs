@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClientAuth, ClientJwt, Credential, CredentialKind, OAuthGrant, Unattended, UnattendedGrant, UserInfo};
+use super::{
+    ClientAuth, ClientJwt, Credential, CredentialKind, OAuthGrant, SigningAlg, Unattended, UnattendedGrant, UserInfo,
+};
 use crate::secret::{Secret, check_token_shape};
 
 /// One credential as stored: everything but the server, which is the key.
@@ -119,7 +121,7 @@ fn check_unattended(auth: ClientAuth, unattended: Option<&Unattended>) -> Result
             if !path.is_absolute() {
                 return Err("the stored client key path is not absolute".into());
             }
-            if !crate::login::oauth::SIGNING_ALGS.contains(&alg.as_str()) {
+            if SigningAlg::parse(alg).is_none() {
                 return Err("the stored client key's algorithm is not one agentview signs with".into());
             }
             Ok(())

@@ -207,7 +207,7 @@ pub fn to_json(verdict: &Verdict) -> Value {
 }
 
 /// The verdict's lines in the report.
-pub(super) fn print(verdict: &Verdict, report: &mut super::Report) {
+pub(super) fn print(verdict: &Verdict, report: &mut super::report::Report) {
     match verdict {
         Verdict::Accepted(a) => {
             let how = if a.via == AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };

@@ -1,7 +1,6 @@
 //! How a finished wait becomes a credential, or a failure with the right exit code.
 
 use super::poll::{Outcome, PollError};
-use super::remote;
 use super::tools::{Activated, Terminal, ToolFailure};
 use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
@@ -70,7 +69,7 @@ pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> F
         Outcome::Fatal(PollError::Tool(other)) => {
             Failure::new(Exit::Server, format!("while waiting for approval: {other}"))
         }
-        Outcome::Fatal(PollError::Mcp(error)) => remote::server_failure(error, "while waiting for approval"),
+        Outcome::Fatal(PollError::Mcp(error)) => error.into_failure("while waiting for approval"),
         Outcome::Active(_) => Failure::new(Exit::Other, "internal: active is not a failure"),
     }
 }

@@ -6,32 +6,22 @@
 //! Used by `login --workload-token-file`, by `token` and `exec` with
 //! `AGENTVIEW_WORKLOAD_TOKEN_FILE`, and by the renewal, which runs the grant again.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use reqwest::Url;
 
-use super::client_credentials::{Obtained, login_with};
+use super::client_credentials::Obtained;
 use super::enterprise::jwt_bearer;
-use super::error::{ErrorCode, OAuthError};
-use super::grant::Tokens;
-use super::proof::{self, ClientProof};
-use super::registration::Client;
-use super::trust::{Audience, check_audience};
-use super::unattended::{self, Destination, JWT_BEARER, Target};
+use super::proof;
+use super::target::{self as unattended, Destination, JWT_BEARER, Target};
 use crate::http::Http;
-use crate::login::LoginContext;
+use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::shared::tokens::Tokens;
+use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::Secret;
-use crate::store::{ClientAuth, Credential, OAuthGrant, Unattended, UnattendedGrant};
-
-/// What a workload logs in with: the file its platform keeps its token in, and, where the
-/// authorization server wants to know the client too, its id and that client's proof.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Workload {
-    pub token_file: PathBuf,
-    pub client_id: Option<String>,
-    /// Only with a client id.
-    pub proof: Option<ClientProof>,
-}
+pub use crate::settings::client::Workload;
+use crate::store::{ClientAuth, OAuthGrant, Unattended, UnattendedGrant};
 
 /// The workload's token from `path`: one JWT, not expired at `now` (checked before it is sent).
 fn read_token(path: &Path, now: u64) -> Result<Secret, OAuthError> {
@@ -127,17 +117,4 @@ pub async fn renew(http: &Http, grant: &mut OAuthGrant, pinned: bool, now: u64) 
     check_audience(&token, "the workload token", &token_file, to)?;
     let client = proof::client_of_grant(grant, pinned, now)?;
     request(http, &grant.token_endpoint, &client, &token_file, &token, &grant.resource, grant.scope.as_deref()).await
-}
-
-/// `login --workload-token-file`: the credential, not yet stored.
-pub async fn login(ctx: &LoginContext<'_>, workload: &Workload) -> anyhow::Result<Credential> {
-    ctx.output.info(&format!(
-        "Logging in as a workload with the token in {} (no browser, no person).",
-        workload.token_file.display()
-    ));
-    let (server, scope) = (Destination::of(ctx.settings), ctx.login.scope.as_deref());
-    login_with(ctx, "the workload login failed", |http, now| async move {
-        obtain(&http, server, workload, scope, now).await
-    })
-    .await
 }

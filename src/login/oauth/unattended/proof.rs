@@ -10,43 +10,19 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::error::OAuthError;
 use super::jwt::{self, SigningKey};
-use super::registration::Client;
-use super::trust::{Audience, check_audience};
-use super::unattended::TokenServer;
+use super::target::TokenServer;
 use crate::clock::iso8601;
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
+pub use crate::settings::client::ClientProof;
 use crate::store::private::{PrivateError, read_user_file};
-use crate::store::{ClientAuth, ClientJwt, OAuthGrant};
+use crate::store::{ClientAuth, ClientJwt, OAuthGrant, SigningAlg};
 
 /// Larger than any PEM private key agentview reads.
 const MAX_KEY_FILE: u64 = 64 * 1024;
-
-/// The client's own credential, as the user gave it (`AGENTVIEW_CLIENT_SECRET`, stdin,
-/// `--client-key`, `--client-assertion-file` or their variables).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientProof {
-    Secret(Secret),
-    /// A PEM private key file, and the key id its assertions name (`kid`).
-    Key {
-        path: PathBuf,
-        key_id: Option<String>,
-    },
-    /// A file holding a JWT issued by someone else.
-    AssertionFile(PathBuf),
-}
-
-impl ClientProof {
-    /// How the environment variables that gave it are named, for messages.
-    pub fn variable(&self) -> &'static str {
-        match self {
-            ClientProof::Secret(_) => "AGENTVIEW_CLIENT_SECRET",
-            ClientProof::Key { .. } => "AGENTVIEW_CLIENT_KEY",
-            ClientProof::AssertionFile(_) => "AGENTVIEW_CLIENT_ASSERTION_FILE",
-        }
-    }
-}
 
 /// A client settled against its authorization server: how it authenticates, and what a stored
 /// grant keeps of it.
@@ -78,7 +54,7 @@ pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u
             let alg = key
                 .choose_alg(&server.signing_algs)
                 .map_err(|why| OAuthError::Refused(format!("{why}; nothing was sent")))?;
-            (ClientJwt::Key { path, alg: alg.to_string(), key_id: key_id.clone() }, note)
+            (ClientJwt::Key { path, alg: alg.as_str().to_string(), key_id: key_id.clone() }, note)
         }
         ClientProof::AssertionFile(path) => {
             takes_jwt(server)?;
@@ -124,6 +100,9 @@ fn jwt_client(client_id: &str, jwt: &mut ClientJwt, to: Audience<'_>, now: u64) 
     let assertion = match jwt {
         ClientJwt::Key { path, alg, key_id } => {
             let (key, _) = load_key(path)?;
+            let alg = SigningAlg::parse(alg).ok_or_else(|| {
+                OAuthError::Proof("the stored client key's algorithm is not one agentview signs with".into())
+            })?;
             jwt::client_assertion(&key, alg, key_id.as_deref(), client_id, to.issuer, now).map_err(|why| {
                 OAuthError::Proof(format!("cannot sign with the client key {}: {why}", path.display()))
             })?

@@ -1,27 +1,25 @@
 //! The company's identity provider (enterprise-managed authorization): its metadata, the
-//! person's sign-in there (OpenID Connect in the browser: PKCE, a nonce, the same loopback
-//! listener and paste-back as the MCP login), kept as a credential of its own under the
-//! provider's issuer, and renewed with the provider's refresh token, so the next server needs no
-//! browser.
+//! person's sign-in there (OpenID Connect: the authorization request with PKCE and a nonce, the
+//! code exchange, the ID token's checks), the sign-in as a credential of its own under the
+//! provider's issuer, and its renewal with the provider's refresh token, so the next server needs
+//! no browser. The browser's round trip is the MCP login's (`login/idp.rs`); the door keeps the
+//! sign-in (`credential/sign_in.rs`).
 
 use reqwest::Url;
 use serde_json::Value;
 
-use super::error::{ErrorCode, OAuthError, json_object};
-use super::grant::{Authorization, Tokens, parse_tokens};
 use super::jwt;
-use super::loopback::Listener;
-use super::pkce::{Pkce, random_token};
-use super::redirect::{DEFAULT_CALLBACK_PATH, Pending};
-use super::registration::Client;
-use super::renew::due_at;
-use super::unattended::TokenServer;
+use super::target::TokenServer;
 use crate::http::{Http, Reply};
-use crate::login::LoginContext;
-use crate::login::context::interrupted_or;
+use crate::login::oauth::browser::grant::Authorization;
+use crate::login::oauth::browser::pkce::{Pkce, random_token};
+use crate::login::oauth::browser::redirect::Pending;
+use crate::login::oauth::shared::error::{ErrorCode, OAuthError, json_object};
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::shared::tokens::{Tokens, parse_tokens};
 use crate::secret::{Secret, check_token_shape};
 use crate::server_url::{Reach, ServerUrl};
-use crate::store::{self, Credential, CredentialKind, OAuthGrant, Source, StoreConfig, Unattended, UnattendedGrant};
+use crate::store::{Credential, CredentialKind, OAuthGrant, Unattended, UnattendedGrant};
 
 /// The store key of the sign-in at `issuer`: the issuer in the normal form of a server URL, so
 /// `agentview --server ISSUER status` and `logout` reach it too.
@@ -82,45 +80,6 @@ pub fn credential(issuer: &str, server: &TokenServer, client: &Client, sign_in: 
             scope: sign_in.scope,
             unattended: Some(Unattended::new(UnattendedGrant::IdpSignIn, None)),
         }),
-    }
-}
-
-/// Whether a kept sign-in's ID token can still be exchanged at `now`: its expiry is known and
-/// it is not due by the one renewal rule.
-pub fn is_fresh(credential: &Credential, now: u64) -> bool {
-    credential.expires_at.is_some_and(|at| !due_at(at, credential.created_at, now))
-}
-
-/// The sign-in kept for `issuer`, and the store that holds it: the first store with one.
-pub async fn load(stores: &StoreConfig, issuer: &str) -> Option<(Credential, Source)> {
-    let (config, key) = (stores.clone(), key(issuer));
-    tokio::task::spawn_blocking(move || {
-        store::stores_for_read(&config).into_iter().find_map(|store| match store.load(&key) {
-            Ok(Some(credential)) if is_sign_in(&credential) => Some((credential, store.source())),
-            _ => None,
-        })
-    })
-    .await
-    .ok()
-    .flatten()
-}
-
-fn is_sign_in(credential: &Credential) -> bool {
-    credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
-}
-
-/// Keep a renewed sign-in in the store it came from.
-pub async fn save_to(stores: &StoreConfig, source: Source, credential: &Credential) -> Result<(), OAuthError> {
-    let (config, credential) = (stores.clone(), credential.clone());
-    let saved = tokio::task::spawn_blocking(move || {
-        let store = store::stores_for_read(&config).into_iter().find(|s| s.source() == source)?;
-        Some(store.save(&credential).map_err(|e| e.to_string()))
-    })
-    .await;
-    match saved {
-        Ok(Some(Ok(()))) => Ok(()),
-        Ok(Some(Err(why))) => Err(OAuthError::Proof(format!("the renewed sign-in could not be stored: {why}"))),
-        _ => Err(OAuthError::Proof("the store of the sign-in is not configured".into())),
     }
 }
 
@@ -195,46 +154,41 @@ pub fn check_id_token(
     Ok(exp)
 }
 
-/// The person's sign-in at the identity provider in the browser (or the redirect pasted back):
-/// `openid` (and `offline_access` where the provider lists it, for a refresh token), PKCE and
-/// a nonce, at the redirect URI the provider knows for its client (`--redirect-uri`, else
-/// `http://127.0.0.1:<port>/callback`).
-pub async fn sign_in(
-    ctx: &LoginContext<'_>,
-    http: &Http,
-    issuer: &str,
-    server: &TokenServer,
-    client: &Client,
-    fixed: Option<Listener>,
-    open_browser: bool,
-) -> anyhow::Result<SignIn> {
-    let refuse = |why: String| OAuthError::Refused(why).into_failure("cannot sign in at the identity provider");
+/// Where the person signs in at the provider: its authorization endpoint, when it has one and
+/// supports PKCE with S256 (agentview does not sign in without it).
+pub fn sign_in_endpoint(server: &TokenServer, issuer: &str) -> Result<Url, OAuthError> {
     let endpoint = server.authorization_endpoint.clone().ok_or_else(|| {
-        refuse(format!("the identity provider {} has no authorization_endpoint", crate::sanitize::line(issuer, 200)))
-    })?;
-    if !server.s256 {
-        return Err(refuse(format!(
-            "the identity provider {} does not support PKCE with S256; agentview does not sign in without it",
+        OAuthError::Refused(format!(
+            "the identity provider {} has no authorization_endpoint",
             crate::sanitize::line(issuer, 200)
         ))
-        .into());
+    })?;
+    if !server.s256 {
+        return Err(OAuthError::Refused(format!(
+            "the identity provider {} does not support PKCE with S256; agentview does not sign in without it",
+            crate::sanitize::line(issuer, 200)
+        )));
     }
-    let (host, path) = match &ctx.login.redirect_uri {
-        Some(named) => (named.host.clone(), named.path.clone()),
-        None => ("127.0.0.1".to_string(), DEFAULT_CALLBACK_PATH.to_string()),
-    };
-    let listener = match fixed {
-        Some(listener) => listener.at_path(&path),
-        None => Listener::bind(0, &path).await.map_err(|e| OAuthError::Listen(e).into_failure("cannot sign in"))?,
-    }
-    .named(&host);
+    Ok(endpoint)
+}
+
+/// The sign-in's authorization request at `endpoint`, back to `redirect_uri`: `openid` (and
+/// `offline_access` where the provider lists it, for a refresh token, with `prompt=consent`),
+/// PKCE, state and a nonce. The request, the nonce the ID token must carry, and the scope asked
+/// for.
+pub fn sign_in_request(
+    endpoint: Url,
+    server: &TokenServer,
+    client: &Client,
+    issuer: &str,
+    redirect_uri: String,
+) -> Result<(Pending, String, &'static str), OAuthError> {
     let offline = server.scopes_supported.iter().any(|s| s == "offline_access");
     let scope = if offline { "openid offline_access" } else { "openid" };
     let random = |e: getrandom::Error| OAuthError::invalid("the system", format!("no randomness: {e}"));
     let pkce = Pkce::new().map_err(random)?;
     let state = random_token(24).map_err(random)?;
     let nonce = random_token(24).map_err(random)?;
-    let redirect_uri = listener.redirect_uri();
     let mut url = endpoint;
     {
         let mut query = url.query_pairs_mut();
@@ -262,19 +216,11 @@ pub async fn sign_in(
         resource: String::new(),
         scope: Some(scope.to_string()),
     };
-    let pending = Pending::new(client.clone(), authorization, server.token_endpoint.clone());
-    ctx.output.info(&format!("Signing in at the identity provider {}.", crate::sanitize::line(issuer, 200)));
-    let code = super::browser_round_trip(ctx, issuer, listener, &pending, open_browser).await?;
-    let exchanged = interrupted_or(ctx, exchange_code(http, &pending, &code)).await?;
-    let (tokens, id_token) =
-        exchanged.map_err(|e| e.into_failure("the identity provider did not complete the sign-in"))?;
-    let expires_at = check_id_token(&id_token, issuer, &client.client_id, Some(&nonce), ctx.clock.unix_now())
-        .map_err(|e| e.into_failure("the identity provider's sign-in cannot be used"))?;
-    Ok(SignIn { id_token, expires_at, refresh_token: tokens.refresh_token, scope: tokens.scope.or(Some(scope.into())) })
+    Ok((Pending::new(client.clone(), authorization, server.token_endpoint.clone()), nonce, scope))
 }
 
 /// The code for tokens at the provider (no `resource`: the sign-in is for the provider itself).
-async fn exchange_code(http: &Http, pending: &Pending, code: &str) -> Result<(Tokens, Secret), OAuthError> {
+pub async fn exchange_code(http: &Http, pending: &Pending, code: &str) -> Result<(Tokens, Secret), OAuthError> {
     const WHAT: &str = "the identity provider's token endpoint";
     let authorization = &pending.authorization;
     let mut form = vec![

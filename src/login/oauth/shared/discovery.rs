@@ -390,11 +390,11 @@ pub fn endpoint_url(raw: &str, name: &str, reach: Reach) -> Result<Url, OAuthErr
     Ok(url)
 }
 
-pub(super) fn string(doc: &Map<String, Value>, name: &str) -> Option<String> {
+pub(crate) fn string(doc: &Map<String, Value>, name: &str) -> Option<String> {
     doc.get(name).and_then(Value::as_str).map(str::to_string)
 }
 
-pub(super) fn strings(doc: &Map<String, Value>, name: &str) -> Vec<String> {
+pub(crate) fn strings(doc: &Map<String, Value>, name: &str) -> Vec<String> {
     doc.get(name)
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())

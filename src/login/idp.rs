@@ -1,58 +1,29 @@
-//! Enterprise-managed authorization (the MCP extension
-//! `io.modelcontextprotocol/enterprise-managed-authorization`): the person signs in once at the
-//! company's identity provider; for each MCP server, agentview exchanges that sign-in's ID token
-//! for an ID-JAG at the provider (RFC 8693) and trades it at the server's authorization server
-//! with the JWT-bearer grant (RFC 7523), authenticating as its own client there. No browser and
-//! no consent screen per server; a renewal runs both steps again.
+//! `login --idp`: enterprise-managed authorization. The MCP server's authorization server and
+//! the company's identity provider are found and checked; the sign-in at the provider is the one
+//! kept from before (fresh, or renewed by the door), an ID token from `--id-token-file`, or a new
+//! one in the browser, kept at once; then the sign-in is exchanged for an ID-JAG and that for the
+//! server's token.
 
 use std::path::Path;
 
-use reqwest::Url;
-
-use super::error::OAuthError;
-use super::grant::Tokens;
-use super::idp::{self, SignIn};
-use super::loopback::Listener;
-use super::proof::{self, ClientProof};
-use super::registration::Client;
-use super::renew;
-use super::token_exchange::{self, Exchange, TOKEN_EXCHANGE};
-use super::unattended::{self, JWT_BEARER, TokenServer};
+use super::browser::browser_round_trip;
+use super::context::{LoginContext, interrupted_or};
+use super::settings::IdpLogin;
 use crate::credential::Door;
+use crate::credential::sign_in::SignInRenewal;
 use crate::error::{Exit, Failure};
 use crate::http::Http;
-use crate::login::context::interrupted_or;
-use crate::login::{IdpLogin, LoginContext};
+use crate::login::oauth::browser::loopback::Listener;
+use crate::login::oauth::browser::redirect::DEFAULT_CALLBACK_PATH;
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::unattended::enterprise::trade;
+use crate::login::oauth::unattended::idp::{self, SignIn};
+use crate::login::oauth::unattended::target::{self as unattended, JWT_BEARER, TokenServer};
+use crate::login::oauth::unattended::token_exchange::{Exchange, TOKEN_EXCHANGE};
+use crate::login::oauth::unattended::{jwt, proof};
 use crate::secret::Secret;
-use crate::store::{self, Credential, OAuthGrant, Selected, StoreConfig, Unattended, UnattendedGrant};
-
-/// The JWT-bearer grant (RFC 7523 section 2.1) with an ID-JAG as its assertion.
-pub async fn jwt_bearer(
-    http: &Http,
-    token_endpoint: &Url,
-    client: &Client,
-    assertion: &Secret,
-    resource: &str,
-    scope: Option<&str>,
-) -> Result<Tokens, OAuthError> {
-    let mut form = vec![("grant_type", JWT_BEARER), ("assertion", assertion.expose()), ("resource", resource)];
-    if let Some(scope) = scope {
-        form.push(("scope", scope));
-    }
-    unattended::token_request(http, token_endpoint, client, form).await
-}
-
-/// Both steps: the ID token for an ID-JAG at the provider, the ID-JAG for tokens at the
-/// server's authorization server (`token_endpoint`, as `client`).
-pub async fn trade(
-    http: &Http,
-    exchange: &Exchange<'_>,
-    token_endpoint: &Url,
-    client: &Client,
-) -> Result<Tokens, OAuthError> {
-    let id_jag = token_exchange::id_jag(http, exchange).await?;
-    jwt_bearer(http, token_endpoint, client, &id_jag, exchange.resource, exchange.scope).await
-}
+use crate::store::{self, Credential, Selected, Unattended, UnattendedGrant};
 
 /// `login --idp`: the server's authorization server and the provider found and checked, the
 /// sign-in (kept, renewed, read from `--id-token-file`, or made in the browser and kept at once
@@ -141,8 +112,8 @@ async fn from_file(
     let now = ctx.clock.unix_now();
     let failed = |e: OAuthError| e.into_failure("cannot use the ID token file");
     let id_token = proof::read_jwt_file(path, "the ID token", now).map_err(failed)?;
-    let claims = super::jwt::claims(id_token.expose()).map_err(|why| Failure::new(Exit::NotLoggedIn, why))?;
-    if super::jwt::string(&claims, "iss") != Some(server.issuer.as_str()) {
+    let claims = jwt::claims(id_token.expose()).map_err(|why| Failure::new(Exit::NotLoggedIn, why))?;
+    if jwt::string(&claims, "iss") != Some(server.issuer.as_str()) {
         return Err(failed(OAuthError::Proof(format!(
             "the ID token in {} was not issued by {}",
             path.display(),
@@ -150,12 +121,12 @@ async fn from_file(
         )))
         .into());
     }
-    let kept = idp::load(&ctx.settings.store, &server.issuer).await;
+    let kept = Door::new(ctx.settings, ctx.output).kept_sign_in(&server.issuer).await;
     // A refresh token the browser sign-in got stays: the file only stands in for its ID token.
     let refresh_token =
-        kept.and_then(|(c, _)| c.oauth).filter(|g| g.client_id == client.client_id).and_then(|g| g.refresh_token);
+        kept.and_then(|k| k.credential.oauth).filter(|g| g.client_id == client.client_id).and_then(|g| g.refresh_token);
     let sign_in =
-        SignIn { id_token: id_token.clone(), expires_at: super::jwt::date(&claims, "exp"), refresh_token, scope: None };
+        SignIn { id_token: id_token.clone(), expires_at: jwt::date(&claims, "exp"), refresh_token, scope: None };
     keep(ctx, selected, idp::credential(&server.issuer, server, client, sign_in, now)).await?;
     Ok(id_token)
 }
@@ -174,31 +145,29 @@ async fn signed_in(
     let LoginContext { settings, output, .. } = *ctx;
     let issuer = server.issuer.as_str();
     let shown = crate::sanitize::line(issuer, 200);
-    let kept = idp::load(&settings.store, issuer).await.filter(|(c, _)| {
+    let door = Door::new(settings, output);
+    let kept = door.kept_sign_in(issuer).await.filter(|k| {
+        let c = &k.credential;
         c.oauth.as_ref().is_some_and(|g| g.client_id == client.client_id && g.token_endpoint == server.token_endpoint)
     });
-    if let Some((credential, source)) = kept {
-        let now = ctx.clock.unix_now();
-        if idp::is_fresh(&credential, now) {
+    if let Some(kept) = kept {
+        if kept.is_fresh(ctx.clock.unix_now()) {
             output.info(&format!("Using the sign-in at {shown} kept from before (no browser needed)."));
-            return Ok(credential.secret);
+            return Ok(kept.credential.secret);
         }
-        if let Some(grant) = credential.oauth.as_ref().filter(|g| g.refresh_token.is_some()) {
-            let _lock = Door::new(settings, output).refresh_lock().await?;
-            match interrupted_or(ctx, idp::refresh(http, grant, now)).await? {
-                Ok(tokens) => {
-                    let renewed = renew::renewed(&credential, tokens, now);
-                    if let Err(e) = idp::save_to(&settings.store, source, &renewed).await {
-                        output.warn(&e.to_string());
-                    }
+        if kept.credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) {
+            match interrupted_or(ctx, door.renew_sign_in(http, &kept)).await?? {
+                SignInRenewal::Renewed(renewed) => {
                     output.info(&format!("Renewed the sign-in at {shown} kept from before (no browser needed)."));
                     return Ok(renewed.secret);
                 }
-                Err(e) => output.info(&format!("The kept sign-in at {shown} could not be renewed ({e}).")),
+                SignInRenewal::Refused(e) => {
+                    output.info(&format!("The kept sign-in at {shown} could not be renewed ({e})."))
+                }
             }
         }
     }
-    let sign_in = idp::sign_in(ctx, http, issuer, server, client, fixed, open_browser).await?;
+    let sign_in = sign_in(ctx, http, issuer, server, client, fixed, open_browser).await?;
     let id_token = sign_in.id_token.clone();
     keep(ctx, selected, idp::credential(issuer, server, client, sign_in, ctx.clock.unix_now())).await?;
     Ok(id_token)
@@ -219,71 +188,36 @@ async fn keep(ctx: &LoginContext<'_>, selected: &Selected, credential: Credentia
     }
 }
 
-/// Renew a stored grant of enterprise-managed authorization: the sign-in's ID token (from the
-/// kept sign-in, vetted like any stored grant and renewed when due, or from its file), then both
-/// steps again (`pinned`: the user pinned the grant's authorization server). Runs under the
-/// refresh lock the door holds.
-pub async fn renew(
+/// The person's sign-in at the identity provider in the browser (or the redirect pasted back),
+/// at the redirect URI the provider knows for its client (`--redirect-uri`, else
+/// `http://127.0.0.1:<port>/callback`), with the MCP login's round trip.
+async fn sign_in(
+    ctx: &LoginContext<'_>,
     http: &Http,
-    grant: &mut OAuthGrant,
-    stores: &StoreConfig,
-    pinned: bool,
-    now: u64,
-) -> Result<Tokens, OAuthError> {
-    let Some(UnattendedGrant::IdJag { idp: issuer, id_token_file }) =
-        grant.unattended.as_ref().map(|u| u.grant.clone())
-    else {
-        return Err(OAuthError::Proof("the stored grant is not one of enterprise-managed authorization".into()));
-    };
-    let shown = crate::sanitize::line(&issuer, 200);
-    let (kept, source) = idp::load(stores, &issuer).await.ok_or_else(|| {
-        OAuthError::Proof(format!("the sign-in at {shown} is no longer stored; log in again with --idp {shown}"))
-    })?;
-    let idp_grant = kept.oauth.as_ref().ok_or_else(|| OAuthError::Proof("the kept sign-in is unusable".into()))?;
-    // The ID token, its refresh token and agentview's secret at the provider go only to the
-    // provider's own token endpoint.
-    if idp_grant.issuer != issuer {
-        return Err(OAuthError::Refused(format!(
-            "the sign-in kept for {shown} names another identity provider ({}); nothing was sent",
-            crate::sanitize::line(&idp_grant.issuer, 200)
-        )));
-    }
-    let at_idp = reqwest::Url::parse(&idp::key(&issuer))
-        .map_err(|_| OAuthError::Refused(format!("the identity provider {shown} is not a URL; nothing was sent")))?;
-    crate::credential::vet::grant(http, idp_grant, &at_idp, None).await.map_err(|e| e.into_oauth())?;
-    let id_token = match &id_token_file {
-        Some(path) => proof::read_jwt_file(path, "the ID token", now)?,
-        None if idp::is_fresh(&kept, now) => kept.secret.clone(),
-        None => {
-            let tokens = idp::refresh(http, idp_grant, now).await?;
-            let renewed = renew::renewed(&kept, tokens, now);
-            idp::save_to(stores, source, &renewed).await?;
-            renewed.secret
-        }
-    };
-    let idp_client = Client::of_grant(idp_grant);
-    let client = proof::client_of_grant(grant, pinned, now)?;
-    let exchange = Exchange {
-        idp: &issuer,
-        token_endpoint: &idp_grant.token_endpoint,
-        client: &idp_client,
-        id_token: &id_token,
-        audience: &grant.issuer,
-        resource: &grant.resource,
-        scope: grant.scope.as_deref(),
-    };
-    trade(http, &exchange, &grant.token_endpoint, &client).await
-}
-
-/// The login settings' client proof, for callers outside the login (the conformance client).
-pub fn settle_client(
-    client_id: &str,
-    proof: Option<&ClientProof>,
+    issuer: &str,
     server: &TokenServer,
-    now: u64,
-) -> Result<Client, OAuthError> {
-    match proof {
-        Some(proof) => proof::settle(client_id, proof, server, now).map(|s| s.client),
-        None => Ok(Client::public(client_id)),
+    client: &Client,
+    fixed: Option<Listener>,
+    open_browser: bool,
+) -> anyhow::Result<SignIn> {
+    let endpoint =
+        idp::sign_in_endpoint(server, issuer).map_err(|e| e.into_failure("cannot sign in at the identity provider"))?;
+    let (host, path) = match &ctx.login.redirect_uri {
+        Some(named) => (named.host.clone(), named.path.clone()),
+        None => ("127.0.0.1".to_string(), DEFAULT_CALLBACK_PATH.to_string()),
+    };
+    let listener = match fixed {
+        Some(listener) => listener.at_path(&path),
+        None => Listener::bind(0, &path).await.map_err(|e| OAuthError::Listen(e).into_failure("cannot sign in"))?,
     }
+    .named(&host);
+    let (pending, nonce, scope) = idp::sign_in_request(endpoint, server, client, issuer, listener.redirect_uri())?;
+    ctx.output.info(&format!("Signing in at the identity provider {}.", crate::sanitize::line(issuer, 200)));
+    let code = browser_round_trip(ctx, issuer, listener, &pending, open_browser).await?;
+    let exchanged = interrupted_or(ctx, idp::exchange_code(http, &pending, &code)).await?;
+    let (tokens, id_token) =
+        exchanged.map_err(|e| e.into_failure("the identity provider did not complete the sign-in"))?;
+    let expires_at = idp::check_id_token(&id_token, issuer, &client.client_id, Some(&nonce), ctx.clock.unix_now())
+        .map_err(|e| e.into_failure("the identity provider's sign-in cannot be used"))?;
+    Ok(SignIn { id_token, expires_at, refresh_token: tokens.refresh_token, scope: tokens.scope.or(Some(scope.into())) })
 }

@@ -6,9 +6,9 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::error::{ErrorCode, OAuthError, json_object};
-use super::registration::Client;
 use crate::http::Http;
+use crate::login::oauth::shared::error::{ErrorCode, OAuthError, json_object};
+use crate::login::oauth::shared::registration::Client;
 use crate::secret::{Secret, check_token_shape};
 
 /// `grant_type` of a token exchange.

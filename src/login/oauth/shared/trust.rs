@@ -10,7 +10,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use super::error::OAuthError;
-use super::jwt;
+use crate::login::oauth::unattended::jwt;
 use crate::login::session::login_url::registrable_domain;
 use crate::sanitize;
 use crate::secret::Secret;

@@ -19,10 +19,8 @@ use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::peer::{self, Owner};
-use super::serve::{Answer, Event, OwnerOf, accept_loop};
+use super::serve::{Answer, Event, MAX_HEAD, OwnerOf, accept_loop};
 
-/// Largest request head the listener reads, and longest line read on stdin.
-pub(super) const MAX_HEAD: usize = 8 * 1024;
 /// Distinct refused owners the terminal is told about.
 const MAX_TOLD: usize = 8;
 

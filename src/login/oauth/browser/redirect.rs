@@ -4,13 +4,14 @@
 
 use reqwest::Url;
 
-use super::discovery::AuthServer;
-use super::error::OAuthError;
-use super::grant::{self, Authorization, Tokens};
+use super::grant::{self, Authorization};
 use super::loopback::{Listener, Params, RedirectUri};
 use super::pkce;
-use super::registration::{self, Client, ClientChoice, RegistrationCache};
 use crate::http::Http;
+use crate::login::oauth::shared::discovery::AuthServer;
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::{self, Client, ClientChoice, RegistrationCache};
+use crate::login::oauth::shared::tokens::Tokens;
 use crate::store::private::PrivateError;
 
 /// Who agentview is to authorization servers, and where dynamic registrations are kept.

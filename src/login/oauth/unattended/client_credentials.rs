@@ -6,14 +6,13 @@
 
 use reqwest::Url;
 
-use super::error::OAuthError;
-use super::grant::Tokens;
-use super::proof::{self, ClientProof};
-use super::registration::Client;
-use super::unattended::{self, CLIENT_CREDENTIALS, Destination, Target};
+use super::proof;
+use super::target::{self as unattended, CLIENT_CREDENTIALS, Destination, Target};
 use crate::http::Http;
-use crate::login::LoginContext;
-use crate::login::context::interrupted_or;
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::shared::tokens::Tokens;
+use crate::settings::client::ClientProof;
 use crate::store::{Credential, OAuthGrant, Unattended, UnattendedGrant};
 
 /// The grant's token request: `resource` always, `scope` when there is one.
@@ -87,36 +86,4 @@ pub async fn obtain_at(
 pub async fn renew(http: &Http, grant: &mut OAuthGrant, pinned: bool, now: u64) -> Result<Tokens, OAuthError> {
     let client = proof::client_of_grant(grant, pinned, now)?;
     request(http, &grant.token_endpoint, &client, &grant.resource, grant.scope.as_deref()).await
-}
-
-/// `login --client-credentials`: the credential, not yet stored.
-pub async fn login(ctx: &LoginContext<'_>, client_id: &str, proof: &ClientProof) -> anyhow::Result<Credential> {
-    ctx.output.info(&format!(
-        "Logging in as the client \"{}\" with client credentials (no browser, no person).",
-        crate::sanitize::line(client_id, 200)
-    ));
-    let (server, scope) = (Destination::of(ctx.settings), ctx.login.scope.as_deref());
-    login_with(ctx, "the client credentials login failed", |http, now| async move {
-        obtain(&http, server, client_id, proof, scope, now).await
-    })
-    .await
-}
-
-/// What a login without a browser does around its grant: HTTP set up, the grant run (`grant`,
-/// with the clock's time) until it ends or Ctrl-C, its failure said as `failed`, its note warned
-/// of. The credential, not yet stored.
-pub async fn login_with<F, Fut>(ctx: &LoginContext<'_>, failed: &str, grant: F) -> anyhow::Result<Credential>
-where
-    F: FnOnce(Http, u64) -> Fut,
-    Fut: std::future::Future<Output = Result<Obtained, OAuthError>>,
-{
-    let LoginContext { settings, output, .. } = *ctx;
-    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let obtained = interrupted_or(ctx, grant(http, ctx.clock.unix_now())).await?.map_err(|e| e.into_failure(failed))?;
-    if let Some(note) = &obtained.note {
-        output.warn(note);
-    }
-    output.verbose(&format!("authenticated with {}", obtained.how));
-    Ok(obtained.credential)
 }

@@ -1,6 +1,6 @@
 //! Which scopes to ask for (MCP authorization, "scope selection").
 
-use super::discovery::Discovered;
+use crate::login::oauth::shared::discovery::Discovered;
 
 /// The scope to ask for (MCP authorization, "scope selection"): the user's, else the
 /// challenge's, else everything the resource lists, else none. `offline_access` is added
@@ -26,7 +26,7 @@ pub fn choose_scope(discovered: &Discovered, requested: Option<&str>) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::oauth::discovery::{AuthServer, Challenge, ProtectedResource};
+    use crate::login::oauth::shared::discovery::{AuthServer, Challenge, ProtectedResource};
 
     fn discovered(challenge: Option<&str>, prm: &[&str], auth_server: &[&str]) -> Discovered {
         let url = |p: &str| reqwest::Url::parse(&format!("https://as.example{p}")).expect("url");

@@ -1,9 +1,9 @@
 use super::*;
 use ring::signature::{KeyPair, UnparsedPublicKey};
 
-const RSA_PKCS8: &[u8] = include_bytes!("../../../tests/support/keys/rsa-2048.pkcs8.pem");
-const RSA_PKCS1: &[u8] = include_bytes!("../../../tests/support/keys/rsa-2048.pkcs1.pem");
-const EC_P384_SEC1: &[u8] = include_bytes!("../../../tests/support/keys/ec-p384.sec1.pem");
+const RSA_PKCS8: &[u8] = include_bytes!("../../../../tests/support/keys/rsa-2048.pkcs8.pem");
+const RSA_PKCS1: &[u8] = include_bytes!("../../../../tests/support/keys/rsa-2048.pkcs1.pem");
+const EC_P384_SEC1: &[u8] = include_bytes!("../../../../tests/support/keys/ec-p384.sec1.pem");
 
 fn pem(label: &str, der: &[u8]) -> Vec<u8> {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
@@ -57,8 +57,9 @@ fn ec_keys_sign_assertions_the_server_can_check() {
     let sec1 = pem("EC PRIVATE KEY", &sec1_of(&pkcs8));
     for pem in [pem("PRIVATE KEY", &pkcs8), sec1] {
         let key = SigningKey::from_pem(&pem).expect("an EC P-256 key");
-        assert_eq!(key.algs(), ["ES256"]);
-        let token = client_assertion(&key, "ES256", Some("k1"), "ci-bot", "https://as.example", 1_000).expect("signed");
+        assert_eq!(key.algs(), [SigningAlg::Es256]);
+        let token = client_assertion(&key, SigningAlg::Es256, Some("k1"), "ci-bot", "https://as.example", 1_000)
+            .expect("signed");
         let (input, header, claims, signature) = split(&token);
         assert_eq!(header, json!({"alg": "ES256", "typ": "JWT", "kid": "k1"}));
         assert_eq!((claims["iss"].as_str(), claims["sub"].as_str()), (Some("ci-bot"), Some("ci-bot")));
@@ -71,7 +72,7 @@ fn ec_keys_sign_assertions_the_server_can_check() {
     }
     let (pkcs8, public) = ec_key(&signature::ECDSA_P384_SHA384_FIXED_SIGNING);
     let key = SigningKey::from_pem(&pem("PRIVATE KEY", &pkcs8)).expect("an EC P-384 key");
-    let token = client_assertion(&key, "ES384", None, "c", "https://as.example", 5).expect("signed");
+    let token = client_assertion(&key, SigningAlg::Es384, None, "c", "https://as.example", 5).expect("signed");
     let (input, header, _, signature) = split(&token);
     assert_eq!(header, json!({"alg": "ES384", "typ": "JWT"}));
     UnparsedPublicKey::new(&signature::ECDSA_P384_SHA384_FIXED, &public)
@@ -82,8 +83,8 @@ fn ec_keys_sign_assertions_the_server_can_check() {
 #[test]
 fn openssl_sec1_keys_with_curve_parameters_load() {
     let key = SigningKey::from_pem(EC_P384_SEC1).expect("SEC1 with parameters");
-    assert_eq!(key.algs(), ["ES384"]);
-    client_assertion(&key, "ES384", None, "c", "https://as.example", 5).expect("signed");
+    assert_eq!(key.algs(), [SigningAlg::Es384]);
+    client_assertion(&key, SigningAlg::Es384, None, "c", "https://as.example", 5).expect("signed");
 }
 
 #[test]
@@ -93,12 +94,13 @@ fn rsa_keys_sign_rs256_and_ps256() {
     let public = signature::RsaPublicKeyComponents::<Vec<u8>>::from(pair.public());
     for pem in [RSA_PKCS8, RSA_PKCS1] {
         let key = SigningKey::from_pem(pem).expect("an RSA key");
-        for (alg, check) in
-            [("RS256", &signature::RSA_PKCS1_2048_8192_SHA256), ("PS256", &signature::RSA_PSS_2048_8192_SHA256)]
-        {
+        for (alg, check) in [
+            (SigningAlg::Rs256, &signature::RSA_PKCS1_2048_8192_SHA256),
+            (SigningAlg::Ps256, &signature::RSA_PSS_2048_8192_SHA256),
+        ] {
             let token = client_assertion(&key, alg, None, "c", "https://as.example", 5).expect("signed");
             let (input, header, _, signature) = split(&token);
-            assert_eq!(header["alg"], alg);
+            assert_eq!(header["alg"], alg.as_str());
             public.verify(check, input.as_bytes(), &signature).expect("the signature verifies");
         }
     }
@@ -110,12 +112,15 @@ fn the_algorithm_follows_the_server_and_the_key() {
     let (pkcs8, _) = ec_key(&signature::ECDSA_P256_SHA256_FIXED_SIGNING);
     let ec = SigningKey::from_pem(&pem("PRIVATE KEY", &pkcs8)).expect("ec");
     let listed = |algs: &[&str]| algs.iter().map(|a| a.to_string()).collect::<Vec<_>>();
-    assert_eq!(rsa.choose_alg(&[]), Ok("RS256"));
-    assert_eq!(rsa.choose_alg(&listed(&["PS256", "ES256"])), Ok("PS256"));
-    assert_eq!(ec.choose_alg(&listed(&["RS256", "ES256"])), Ok("ES256"));
+    assert_eq!(rsa.choose_alg(&[]), Ok(SigningAlg::Rs256));
+    assert_eq!(rsa.choose_alg(&listed(&["PS256", "ES256"])), Ok(SigningAlg::Ps256));
+    assert_eq!(ec.choose_alg(&listed(&["RS256", "ES256"])), Ok(SigningAlg::Es256));
     let refused = ec.choose_alg(&listed(&["RS256", "PS256"])).expect_err("no EC algorithm listed");
     assert!(refused.contains("RS256, PS256") && refused.contains("ES256"), "{refused}");
-    assert!(client_assertion(&ec, "RS256", None, "c", "a", 1).is_err(), "a key signs only its own algorithms");
+    assert!(
+        client_assertion(&ec, SigningAlg::Rs256, None, "c", "a", 1).is_err(),
+        "a key signs only its own algorithms"
+    );
 }
 
 #[test]

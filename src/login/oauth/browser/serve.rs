@@ -9,8 +9,10 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
-use super::loopback::MAX_HEAD;
 use super::peer::Owner;
+
+/// Largest request head the listener reads, and longest line read on stdin.
+pub(super) const MAX_HEAD: usize = 8 * 1024;
 
 /// How long one connection may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);

@@ -1,15 +1,9 @@
-//! Renewing a stored OAuth grant: the step is chosen by what the grant is. A browser login's
-//! grant trades its refresh token; a grant without a person (client credentials, the JWT-bearer
-//! grant of enterprise-managed authorization or of a workload) runs itself again; a sign-in at an identity
-//! provider renews its ID token with the provider's refresh token.
+//! The one renewal rule, for every reader of a credential (`token`, `exec`, `status`, the
+//! bridge, the client in the environment, a kept sign-in at an identity provider): when a
+//! credential is due, which step renews its grant, and what a renewal changes in it.
 
-use super::error::OAuthError;
-use super::grant::{self, Tokens};
-use super::registration::Client;
-use super::{client_credentials, enterprise, idp, workload};
-use crate::clock::unix_now;
-use crate::http::Http;
-use crate::store::{Credential, CredentialKind, OAuthGrant, StoreConfig, UnattendedGrant};
+use crate::login::oauth::shared::tokens::Tokens;
+use crate::store::{Credential, CredentialKind, OAuthGrant, UnattendedGrant};
 
 /// Renew a token at most this many seconds before it expires (less for a token that lives less
 /// than twice as long: see [`due_at`]).
@@ -73,32 +67,6 @@ pub fn is_due(credential: &Credential, now: u64) -> bool {
         && credential.expires_at.is_some_and(|at| due_at(at, credential.created_at, now))
 }
 
-/// New tokens for `grant`, from the step its kind calls for, sent where the grant says (vetted
-/// by the caller first). `Ok(None)`: nothing to renew with. `stores`: where the sign-in an ID-JAG
-/// comes from is kept. `pinned`: the user pinned the grant's authorization server, which may then
-/// be sent a token someone else issued for another audience. What the grant keeps of a client
-/// assertion it presented is updated in `grant`, sent or refused: the caller keeps it.
-pub async fn renew(
-    http: &Http,
-    grant: &mut OAuthGrant,
-    stores: &StoreConfig,
-    pinned: bool,
-) -> Result<Option<Tokens>, OAuthError> {
-    let now = unix_now();
-    match renewal(grant) {
-        Some(Renewal::RefreshToken) => {
-            let Some(refresh_token) = grant.refresh_token.as_ref() else { return Ok(None) };
-            let client = Client::of_grant(grant);
-            grant::refresh(http, &grant.token_endpoint, &client, refresh_token, &grant.resource).await.map(Some)
-        }
-        Some(Renewal::ClientCredentials) => client_credentials::renew(http, grant, pinned, now).await.map(Some),
-        Some(Renewal::IdJag) => enterprise::renew(http, grant, stores, pinned, now).await.map(Some),
-        Some(Renewal::IdpSignIn) => idp::refresh(http, grant, now).await.map(Some),
-        Some(Renewal::Workload) => workload::renew(http, grant, pinned, now).await.map(Some),
-        None => Ok(None),
-    }
-}
-
 /// `credential` with the renewed tokens: a new access token and expiry; the refresh token and
 /// scope replaced only when the server sent new ones (a response without a refresh token
 /// keeps the old one).
@@ -116,6 +84,11 @@ pub fn renewed(credential: &Credential, tokens: Tokens, now: u64) -> Credential 
         }
     }
     renewed
+}
+
+/// Whether `credential` is a sign-in at an identity provider (`login --idp`), not a server's.
+pub fn is_sign_in(credential: &Credential) -> bool {
+    credential.oauth.as_ref().is_some_and(OAuthGrant::is_sign_in)
 }
 
 #[cfg(test)]

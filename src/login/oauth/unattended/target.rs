@@ -6,13 +6,13 @@
 use reqwest::Url;
 use serde_json::{Map, Value};
 
-use super::discovery::{self, ProtectedResource, endpoint_url, string, strings};
-use super::error::{ErrorCode, OAuthError};
-use super::grant::{Tokens, parse_tokens};
-use super::methods::AuthMethods;
-use super::registration::Client;
-use super::trust::{self, Audience};
 use crate::http::Http;
+use crate::login::oauth::shared::discovery::{self, ProtectedResource, endpoint_url, string, strings};
+use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
+use crate::login::oauth::shared::methods::AuthMethods;
+use crate::login::oauth::shared::registration::Client;
+use crate::login::oauth::shared::tokens::{Tokens, parse_tokens};
+use crate::login::oauth::shared::trust::{self, Audience};
 use crate::server_url::Reach;
 use crate::store::{ClientAuth, Credential, CredentialKind, OAuthGrant, Unattended};
 

@@ -14,11 +14,9 @@ use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::{Map, Value, json};
 
-use super::pkce::random_token;
+use crate::login::oauth::browser::pkce::random_token;
 use crate::secret::{MAX_TOKEN_LEN, Secret};
-
-/// The algorithms agentview signs client assertions with.
-pub const SIGNING_ALGS: &[&str] = &["RS256", "PS256", "ES256", "ES384"];
+use crate::store::SigningAlg;
 
 /// How long a client assertion is valid: long enough for one request, no longer.
 pub const ASSERTION_LIFETIME_SECS: u64 = 60;
@@ -84,42 +82,42 @@ impl SigningKey {
     }
 
     /// The algorithms this key can sign with, preferred first.
-    pub fn algs(&self) -> &'static [&'static str] {
+    pub fn algs(&self) -> &'static [SigningAlg] {
         match self.key {
-            Key::Rsa(_) => &["RS256", "PS256"],
-            Key::P256(_) => &["ES256"],
-            Key::P384(_) => &["ES384"],
+            Key::Rsa(_) => &[SigningAlg::Rs256, SigningAlg::Ps256],
+            Key::P256(_) => &[SigningAlg::Es256],
+            Key::P384(_) => &[SigningAlg::Es384],
         }
     }
 
     /// The algorithm to sign with: the first the authorization server lists
     /// (`token_endpoint_auth_signing_alg_values_supported`) that this key can do; this key's
     /// first when the server lists none.
-    pub fn choose_alg(&self, supported: &[String]) -> Result<&'static str, String> {
+    pub fn choose_alg(&self, supported: &[String]) -> Result<SigningAlg, String> {
         if supported.is_empty() {
             return Ok(self.algs()[0]);
         }
-        supported.iter().find_map(|s| self.algs().iter().find(|a| *a == s)).copied().ok_or_else(|| {
+        supported.iter().find_map(|s| self.algs().iter().find(|a| a.as_str() == s)).copied().ok_or_else(|| {
             format!(
                 "the authorization server takes client assertions signed with {}, and {} signs {}",
                 crate::sanitize::line(&supported.join(", "), 200),
                 self.describe(),
-                self.algs().join(" or ")
+                self.algs().iter().map(|a| a.as_str()).collect::<Vec<_>>().join(" or ")
             )
         })
     }
 
-    fn sign(&self, alg: &str, message: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, alg: SigningAlg, message: &[u8]) -> Result<Vec<u8>, String> {
         let failed = |_| format!("signing with {alg} failed");
         match (&self.key, alg) {
-            (Key::Rsa(key), "RS256" | "PS256") => {
+            (Key::Rsa(key), SigningAlg::Rs256 | SigningAlg::Ps256) => {
                 let padding: &'static dyn signature::RsaEncoding =
-                    if alg == "RS256" { &signature::RSA_PKCS1_SHA256 } else { &signature::RSA_PSS_SHA256 };
+                    if alg == SigningAlg::Rs256 { &signature::RSA_PKCS1_SHA256 } else { &signature::RSA_PSS_SHA256 };
                 let mut out = vec![0; key.public().modulus_len()];
                 key.sign(padding, &self.rng, message, &mut out).map_err(failed)?;
                 Ok(out)
             }
-            (Key::P256(key), "ES256") | (Key::P384(key), "ES384") => {
+            (Key::P256(key), SigningAlg::Es256) | (Key::P384(key), SigningAlg::Es384) => {
                 Ok(key.sign(&self.rng, message).map_err(failed)?.as_ref().to_vec())
             }
             _ => Err(format!("{} cannot sign {alg}", self.describe())),
@@ -171,13 +169,13 @@ fn der(tag: u8, contents: &[u8]) -> Vec<u8> {
 /// authorization server's issuer, valid for [`ASSERTION_LIFETIME_SECS`], with a unique `jti`.
 pub fn client_assertion(
     key: &SigningKey,
-    alg: &str,
+    alg: SigningAlg,
     key_id: Option<&str>,
     client_id: &str,
     audience: &str,
     now: u64,
 ) -> Result<Secret, String> {
-    let mut header = json!({"alg": alg, "typ": "JWT"});
+    let mut header = json!({"alg": alg.as_str(), "typ": "JWT"});
     if let Some(kid) = key_id {
         header["kid"] = json!(kid);
     }
