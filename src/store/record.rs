@@ -40,7 +40,10 @@ pub(crate) struct OAuthRecord {
     pub token_endpoint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
-    pub resource: String,
+    /// Always written by logins before `--resource omit`: a record without one is a grant
+    /// that sends none (an older agentview refuses it as incomplete rather than sending another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Grants without a person; records written before them have none.
@@ -227,7 +230,7 @@ mod tests {
                 client_auth: ClientAuth::None,
                 token_endpoint: reqwest::Url::parse("https://as.example/token").unwrap(),
                 revocation_endpoint: Some(reqwest::Url::parse("https://as.example/revoke").unwrap()),
-                resource: "https://a.example/mcp".into(),
+                resource: Some("https://a.example/mcp".into()),
                 scope: Some("mcp:read".into()),
                 unattended: None,
             }),
