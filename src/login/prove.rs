@@ -1,10 +1,13 @@
 //! A login proves its token: before it says "Logged in", one authenticated request to the MCP
 //! endpoint, as `status --check` makes. A token the server refuses is not kept: the login says
 //! why (from the server's `WWW-Authenticate`) and what to set, revokes the new tokens where the
-//! authorization server can, stores nothing and fails. A server that cannot be asked fails the
-//! login too, naming `--no-verify` (for a server out of reach from where the login runs).
+//! authorization server can, stores nothing and fails. A server that cannot be asked (after a
+//! short retry: a person just approved this login) fails the login too, naming `--no-verify`
+//! (for a server out of reach from where the login runs).
 
 mod cause;
+
+use std::time::Duration;
 
 use super::context::{LoginContext, interrupted_or};
 use crate::clock::unix_now;
@@ -15,13 +18,18 @@ use crate::login::oauth::shared::identity;
 use crate::login::oauth::shared::provider::Provider;
 use crate::login::oauth::shared::revoke::revoke_one;
 use crate::login::oauth::unattended::proof::client_of_grant;
+use crate::retry::Policy;
 use crate::secret::Secret;
 use crate::store::{Credential, CredentialKind};
+
+/// Asking again when the server gave no usable answer: three times in all, the wait doubling from
+/// `AGENTVIEW_RETRY_WAIT`.
+const ASK: Policy = Policy { attempts: 3, first_wait: Duration::from_secs(1), max_wait: Duration::from_secs(8) };
 
 /// Prove an OAuth `credential` at the server before it is stored; who it belongs to is filled in
 /// where the login did not learn it (the access token's subject, or the server's answer).
 pub async fn prove(ctx: &LoginContext<'_>, credential: &mut Credential) -> anyhow::Result<()> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+    let LoginContext { login, output, .. } = *ctx;
     let Some(grant) = credential.oauth.as_ref().filter(|_| credential.kind == CredentialKind::OAuth) else {
         return Ok(());
     };
@@ -33,7 +41,7 @@ pub async fn prove(ctx: &LoginContext<'_>, credential: &mut Credential) -> anyho
         return Ok(());
     }
     let provider = Provider::resolve(login.provider, &grant.issuer);
-    match interrupted_or(ctx, check::check(settings, credential, output)).await? {
+    match ask(ctx, credential).await? {
         Verdict::Accepted(accepted) => {
             output.verbose("the server accepts the new token");
             if credential.user.as_ref().is_none_or(|u| !u.is_named()) && accepted.user.is_some() {
@@ -42,8 +50,8 @@ pub async fn prove(ctx: &LoginContext<'_>, credential: &mut Credential) -> anyho
             Ok(())
         }
         Verdict::Rejected { reason, challenge } => {
-            let diagnosis =
-                cause::diagnose(challenge.as_ref(), provider, &credential.secret, grant.resource.as_deref());
+            let sent = cause::Sent { resource: grant.resource.as_deref(), scope: grant.scope.as_deref() };
+            let diagnosis = cause::diagnose(challenge.as_ref(), provider, &credential.secret, sent);
             output.verbose(&format!("the server's answer: {reason}"));
             discard(ctx, credential).await;
             Err(Failure::new(Exit::NotLoggedIn, format!("the server refused the new token: {}", diagnosis.said))
@@ -61,6 +69,24 @@ pub async fn prove(ctx: &LoginContext<'_>, credential: &mut Credential) -> anyho
                      --no-verify",
             )
             .into())
+        }
+    }
+}
+
+/// The server's verdict on the new token; no answer is asked again, a verdict is final.
+async fn ask(ctx: &LoginContext<'_>, credential: &Credential) -> anyhow::Result<Verdict> {
+    let policy = Policy { first_wait: ctx.settings.retry_wait, ..ASK };
+    let mut attempt = 1;
+    loop {
+        let verdict = interrupted_or(ctx, check::check(ctx.settings, credential, ctx.output)).await?;
+        match verdict {
+            Verdict::Unreachable { ref reason } if attempt < policy.attempts => {
+                let wait = policy.wait(attempt, None);
+                ctx.output.verbose(&format!("no answer from the server ({reason}); asking again in {wait:?}"));
+                interrupted_or(ctx, ctx.clock.sleep(wait)).await?;
+                attempt += 1;
+            }
+            verdict => return Ok(verdict),
         }
     }
 }

@@ -30,13 +30,15 @@ pub struct Diagnosis {
     pub fix: String,
 }
 
-/// Read the refusal of `token` (what the login got from `provider`, for `resource`).
-pub fn diagnose(
-    challenge: Option<&Challenge>,
-    provider: Provider,
-    token: &Secret,
-    resource: Option<&str>,
-) -> Diagnosis {
+/// What the login asked for: the `resource` sent (or none), the scope granted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sent<'a> {
+    pub resource: Option<&'a str>,
+    pub scope: Option<&'a str>,
+}
+
+/// Read the refusal of `token` (what the login got from `provider`, as `sent` says).
+pub fn diagnose(challenge: Option<&Challenge>, provider: Provider, token: &Secret, sent: Sent<'_>) -> Diagnosis {
     let description = challenge.and_then(|c| c.description.clone());
     let claims = jwt::claims(token.expose()).ok();
     let audiences: Vec<String> = match claims.as_ref().and_then(|c| c.get("aud")) {
@@ -70,19 +72,27 @@ pub fn diagnose(
         Cause::InvalidToken => format!("invalid token{server_says}{token_for}"),
         Cause::Refused => format!("the server gave no reason{token_for}"),
     };
-    Diagnosis { fix: fix(&cause, provider, resource), cause, said }
+    Diagnosis { fix: fix(&cause, provider, sent), cause, said }
 }
 
 /// The setting that fixes `cause` at `provider`.
-fn fix(cause: &Cause, provider: Provider, resource: Option<&str>) -> String {
-    let resource = resource.map(|r| crate::sanitize::line(r, 200)).unwrap_or_else(|| "the API's identifier".into());
+fn fix(cause: &Cause, provider: Provider, sent: Sent<'_>) -> String {
+    let resource =
+        sent.resource.map(|r| crate::sanitize::line(r, 200)).unwrap_or_else(|| "the API's identifier".into());
     let audience = format!(
         "name the API as the audience: --authorize-param audience=IDENTIFIER (authorize_params = {{ audience = \"…\" }} \
          in config.toml; the API's identifier as the provider shows it, often {resource})"
     );
     match (cause, provider) {
-        (Cause::MissingScope(scope), _) => {
-            let scope = scope.as_deref().map(|s| crate::sanitize::line(s, 200)).unwrap_or_else(|| "…".into());
+        (Cause::MissingScope(wanted), _) => {
+            // What was granted and what the server wants (MCP authorization, step-up).
+            let mut union: Vec<&str> = sent.scope.unwrap_or_default().split_whitespace().collect();
+            for scope in wanted.as_deref().unwrap_or("…").split_whitespace() {
+                if !union.contains(&scope) {
+                    union.push(scope);
+                }
+            }
+            let scope = crate::sanitize::line(&union.join(" "), 300);
             format!("ask for it: --scope \"{scope}\" (scope = \"…\" in config.toml)")
         }
         (_, Provider::Auth0) => audience,
@@ -128,6 +138,10 @@ mod tests {
         }
     }
 
+    fn sent(resource: Option<&str>) -> Sent<'_> {
+        Sent { resource, scope: None }
+    }
+
     fn jwt_for(aud: &str) -> Secret {
         let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
         Secret::new(format!(
@@ -141,12 +155,12 @@ mod tests {
     fn an_opaque_token_at_auth0_wants_an_audience() {
         let refused = challenge("invalid_token", Some("the access token is not valid here: ERR_JWS_INVALID"), None);
         let opaque = Secret::new("opaque-token");
-        let d = diagnose(Some(&refused), Provider::Auth0, &opaque, Some("https://mcp.example/mcp"));
+        let d = diagnose(Some(&refused), Provider::Auth0, &opaque, sent(Some("https://mcp.example/mcp")));
         assert_eq!(d.cause, Cause::WrongAudience);
         assert!(d.fix.contains("--authorize-param audience=") && d.fix.contains("https://mcp.example/mcp"), "{d:?}");
         assert!(d.said.contains("opaque"), "{d:?}");
         // Without the profile the same refusal still points at the audience, among the causes.
-        let d = diagnose(Some(&refused), Provider::Generic, &opaque, Some("https://mcp.example/mcp"));
+        let d = diagnose(Some(&refused), Provider::Generic, &opaque, sent(Some("https://mcp.example/mcp")));
         assert_eq!(d.cause, Cause::InvalidToken);
         assert!(d.fix.contains("audience"), "{d:?}");
     }
@@ -154,19 +168,25 @@ mod tests {
     #[test]
     fn the_servers_words_decide_the_cause() {
         let audience = challenge("invalid_token", Some("the access token is for another audience (api://x)"), None);
-        let d = diagnose(Some(&audience), Provider::Entra, &jwt_for("00000003-0000-0000-c000-000000000000"), None);
+        let d =
+            diagnose(Some(&audience), Provider::Entra, &jwt_for("00000003-0000-0000-c000-000000000000"), sent(None));
         assert_eq!(d.cause, Cause::WrongAudience);
         assert!(d.fix.contains("/.default"), "{d:?}");
         assert!(d.said.contains("00000003-0000-0000-c000-000000000000"), "the token's audience: {d:?}");
         let scope = challenge("insufficient_scope", None, Some("mcp:tools"));
-        let d = diagnose(Some(&scope), Provider::Okta, &jwt_for("api://default"), None);
+        let granted = Sent { scope: Some("openid mcp:read"), ..Sent::default() };
+        let d = diagnose(Some(&scope), Provider::Okta, &jwt_for("api://default"), granted);
         assert_eq!(d.cause, Cause::MissingScope(Some("mcp:tools".into())));
-        assert!(d.fix.contains("--scope \"mcp:tools\""), "{d:?}");
-        let d = diagnose(None, Provider::Generic, &jwt_for("x"), None);
+        assert!(d.fix.contains("--scope \"openid mcp:read mcp:tools\""), "granted and wanted: {d:?}");
+        let d = diagnose(None, Provider::Generic, &jwt_for("x"), sent(None));
         assert_eq!(d.cause, Cause::Refused);
         let wrong = challenge("invalid_token", Some("audience mismatch"), None);
-        let d =
-            diagnose(Some(&wrong), Provider::Generic, &jwt_for("https://other.example"), Some("https://mcp.example"));
+        let d = diagnose(
+            Some(&wrong),
+            Provider::Generic,
+            &jwt_for("https://other.example"),
+            sent(Some("https://mcp.example")),
+        );
         assert!(d.fix.contains("--resource URI"), "{d:?}");
     }
 }
