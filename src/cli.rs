@@ -186,18 +186,18 @@ pub struct LoginArgs {
     /// OAuth: the `resource` the requests carry (RFC 8707): `omit` leaves it out (Microsoft Entra
     /// ID refuses it beside its scopes), a URI sends that one [default: the one the server's
     /// metadata publishes; none at Microsoft Entra ID]
-    #[arg(long, value_name = "omit|URI")]
+    #[arg(long, value_name = "omit|URI", conflicts_with_all = WITHOUT_A_BROWSER)]
     pub resource: Option<String>,
 
     /// OAuth: an extra parameter of the authorization request, over those the provider's profile
     /// adds (audience=API for Auth0, access_type=offline for Google, domain_hint=…); an empty
     /// VALUE leaves the parameter out; repeatable
-    #[arg(long = "authorize-param", value_name = "KEY=VALUE")]
+    #[arg(long = "authorize-param", value_name = "KEY=VALUE", conflicts_with_all = WITHOUT_A_BROWSER)]
     pub authorize_params: Vec<String>,
 
     /// OAuth: the account to sign in as, offered by the sign-in page (login_hint: an e-mail
     /// address or user name)
-    #[arg(long, value_name = "ACCOUNT")]
+    #[arg(long, value_name = "ACCOUNT", conflicts_with_all = WITHOUT_A_BROWSER)]
     pub login_hint: Option<String>,
 
     /// Do not check the new token at the server before saying "Logged in" (for a server that
@@ -254,6 +254,10 @@ pub struct LoginArgs {
     #[arg(long, value_name = "FILE", requires = "idp")]
     pub id_token_file: Option<PathBuf>,
 }
+
+/// The logins whose token comes without an authorization request at the MCP server's
+/// authorization server (their `resource` is the published one).
+const WITHOUT_A_BROWSER: [&str; 3] = ["client_credentials", "workload_token_file", "idp"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MethodArg {

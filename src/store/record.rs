@@ -248,6 +248,16 @@ mod tests {
     }
 
     #[test]
+    fn a_grant_that_sends_no_resource_round_trips() {
+        let mut c = oauth_credential();
+        c.oauth.as_mut().unwrap().resource = None;
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(!json.contains("\"resource\""), "none written: {json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
+    }
+
+    #[test]
     fn records_of_the_first_release_still_read() {
         let json = r#"{"kind":"bearer","token":"tok","expires_at":20,"created_at":10}"#;
         let rec: Record = serde_json::from_str(json).unwrap();
