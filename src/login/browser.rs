@@ -6,13 +6,12 @@
 use super::context::{LoginContext, interrupted};
 use super::oauth::browser::loopback::{self, Listener};
 use super::oauth::browser::peer::Owner;
-use super::oauth::browser::profile::{Request, Wanted, plan};
+use super::oauth::browser::profile::{Request, Wanted, advice, plan};
 use super::oauth::browser::redirect::{Identity, Pending, Started, begin};
 use super::oauth::browser::refusal;
 use super::oauth::shared::discovery::Discovered;
 use super::oauth::shared::error::{self, ErrorCode, OAuthError};
 use super::oauth::shared::identity;
-use super::oauth::shared::provider::Provider;
 use super::oauth::shared::registration::{ClientChoice, RegistrationCache};
 use super::oauth::shared::tokens::Tokens;
 use super::oauth::shared::trust;
@@ -58,8 +57,10 @@ pub async fn login(
         login_hint: login.login_hint.as_deref(),
     };
     let request = plan(discovered, &wanted)?;
-    check_client(discovered.provider, &login.client)?;
-    tell_profile(ctx, discovered.provider, &request);
+    advice::check_client(discovered.provider, &login.client)?;
+    if let Some(line) = advice::describe(discovered.provider, login.provider.is_some(), &request) {
+        ctx.output.info(&line);
+    }
     let mut identity = Identity {
         choice: login.client.clone(),
         cache: RegistrationCache::new(&settings.store.config_dir),
@@ -98,71 +99,6 @@ pub async fn login(
     Ok(credential(ctx, discovered, &pending, request, tokens, user))
 }
 
-/// A client the provider cannot take ends the login before anything is sent: Google's desktop
-/// clients authenticate with their secret (Google does not keep it secret, but requires it).
-fn check_client(provider: Provider, client: &ClientChoice) -> Result<(), Failure> {
-    match client {
-        ClientChoice::PreRegistered { client_secret: None, .. } if provider == Provider::Google => Err(Failure::usage(
-            "Google's token endpoint takes a desktop client only with its client secret (Google does not treat it \
-             as a secret, but requires it)",
-        )
-        .with_hint(
-            "set AGENTVIEW_CLIENT_SECRET to the secret the Google Cloud console shows for the client, or pipe it: \
-             printf '%s' \"$SECRET\" | agentview login --client-id ID --client-secret-stdin",
-        )),
-        _ => Ok(()),
-    }
-}
-
-/// Say which provider's profile the login follows, and what it changes.
-fn tell_profile(ctx: &LoginContext<'_>, provider: Provider, request: &Request) {
-    if provider == Provider::Generic {
-        return;
-    }
-    let why = if ctx.login.provider.is_some() { "as set" } else { "by the issuer's address" };
-    let mut changes = Vec::new();
-    if request.resource.is_none() {
-        changes.push("no resource parameter".to_string());
-    }
-    for (key, value) in &request.params {
-        if key != "login_hint" {
-            changes.push(format!("{key}={}", crate::sanitize::line(value, 200)));
-        }
-    }
-    if let Some(scope) = &request.scope {
-        changes.push(format!("scope \"{}\"", crate::sanitize::line(scope, 300)));
-    }
-    ctx.output.info(&format!(
-        "The authorization server is {} ({why}): asking with {}.",
-        provider.title(),
-        changes.join(", ")
-    ));
-}
-
-/// What to register where a provider offers agentview no registration of its own.
-fn registration_hint(provider: Provider) -> Option<&'static str> {
-    Some(match provider {
-        Provider::Entra => {
-            "register an application in the Microsoft Entra admin center (platform \"Mobile and desktop \
-             applications\", redirect URI http://localhost/callback) with the API's permission, then: agentview login \
-             --client-id <application (client) id> --redirect-uri http://localhost/callback"
-        }
-        Provider::Google => {
-            "create an OAuth client of type \"Desktop app\" in the Google Cloud console, then: agentview login \
-             --client-id ID, with its secret in AGENTVIEW_CLIENT_SECRET"
-        }
-        Provider::Auth0 => {
-            "create a Native application in the Auth0 dashboard (allowed callback URL http://127.0.0.1/callback), \
-             then: agentview login --client-id ID (or enable the tenant's Dynamic Application Registration)"
-        }
-        Provider::Okta => {
-            "create an OIDC Native application integration in the Okta admin console (sign-in redirect URI \
-             http://127.0.0.1/callback), then: agentview login --client-id ID"
-        }
-        Provider::Generic => return None,
-    })
-}
-
 /// Settle who agentview is and build the request, saying what happened on the way.
 async fn start(
     ctx: &LoginContext<'_>,
@@ -177,8 +113,8 @@ async fn start(
     let started = begin(http, server, request, identity, fixed).await.map_err(|e| match e {
         OAuthError::Listen(_) => Failure::new(Exit::Other, e.to_string()).with_source(e),
         OAuthError::Invalid { ref what, .. } if what == "the system" => e.into_failure("cannot start the login"),
-        OAuthError::NoRegistration(_) if registration_hint(discovered.provider).is_some() => {
-            let hint = registration_hint(discovered.provider).unwrap_or_default();
+        OAuthError::NoRegistration(_) if advice::registration_hint(discovered.provider).is_some() => {
+            let hint = advice::registration_hint(discovered.provider).unwrap_or_default();
             e.into_failure("cannot register agentview with the authorization server").with_hint(hint)
         }
         e => e.into_failure("cannot register agentview with the authorization server"),

@@ -117,3 +117,17 @@ fn without_the_profile_entras_metadata_is_refused() {
     assert!(peer.requests_to(&path("authorize")).is_empty());
     assert!(!av.credentials_file().exists());
 }
+
+/// Entra has no dynamic registration: without --client-id the login says what to register in
+/// the portal and the command that then logs in.
+#[test]
+fn without_a_client_the_error_says_what_to_register() {
+    let Some(peer) = start() else { return };
+    let av = agentview_with(&peer, "alice", "entra");
+    let run = av.run(&["login", "--method", "oauth", "--timeout", LOGIN_TIMEOUT]);
+    assert_eq!(run.code, 7, "{}", explain(&run, &peer));
+    let (error, hint) = error_and_hint(&run);
+    assert!(error.contains("no dynamic client registration"), "{}", run.stderr);
+    assert!(hint.contains("Microsoft Entra admin center") && hint.contains("--client-id"), "{}", run.stderr);
+    assert!(peer.requests_to(&path("authorize")).is_empty());
+}

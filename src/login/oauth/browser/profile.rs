@@ -14,6 +14,8 @@
 //! `status`. Without a profile: the MCP specification's rules alone (`scope.rs`), and
 //! `prompt=consent` beside `offline_access` at an OpenID provider (OpenID Connect Core §11).
 
+pub mod advice;
+
 use super::scope::choose_scope;
 use crate::error::Failure;
 use crate::login::oauth::shared::discovery::Discovered;
