@@ -55,8 +55,8 @@ fn auth0_names_the_audience_and_the_api_takes_the_token() {
     assert_eq!((status, answer["error"].as_str()), (400, Some("invalid_grant")), "{answer}");
 }
 
-/// What the review saw: "Logged in", exit 0, and a stored token the server refuses (opaque, no
-/// `audience` asked for). Without the profile the login now asks the server first, hears the
+/// The worst outcome a login can have: "Logged in", exit 0, and a stored token the server refuses
+/// (opaque, no `audience` asked for). Without the profile the login now asks the server first, hears the
 /// refusal, says why and which setting fixes it (`audience`), revokes the new refresh token,
 /// stores nothing and exits 4.
 #[test]

@@ -24,8 +24,8 @@ fn path(endpoint: &str) -> String {
     format!("/{TENANT}/oauth2/v2.0/{endpoint}")
 }
 
-/// The review's Entra login (exit 5, AADSTS9010010: `resource` beside the API's scope), now a
-/// login: no `resource` anywhere, the API's scope from the server's metadata with `openid` and
+/// An Entra login as the MCP specification alone would make it (`resource` beside the API's
+/// scope: AADSTS9010010; and no login at all for metadata without PKCE methods), now a login: no `resource` anywhere, the API's scope from the server's metadata with `openid` and
 /// `offline_access`; the token (for api://<app>, not the MCP URL) is checked by the login and
 /// taken by the API; `status` names the person; renewal sends no `resource` either; logout says
 /// Entra revokes nothing.

@@ -21,8 +21,8 @@ fn agentview(peer: &Peer) -> Agentview {
     av
 }
 
-/// What the review saw: a Google login without a refresh token (no `access_type=offline`), so a
-/// new login every hour. Now the login asks for offline access Google's way and keeps the refresh
+/// A Google login without a refresh token (no `access_type=offline`) means a new login every
+/// hour. Now the login asks for offline access Google's way and keeps the refresh
 /// token; the API takes the token; the person is named (Google's UserInfo endpoint); renewal
 /// works without a new refresh token (Google does not rotate them); a second login gets one
 /// again (`prompt=consent`); logout revokes the grant.

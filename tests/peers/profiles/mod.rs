@@ -2,7 +2,8 @@
 //! provider's profile set by `AGENTVIEW_PROVIDER` (the models run on 127.0.0.1, where no host
 //! names a provider; the unit tests of `provider.rs` show the hosts that do): the login, its own
 //! check of the new token at the MCP endpoint, a tools call with the stored token, renewal,
-//! logout; and what the review saw fail, each now a login or a clear refusal.
+//! logout; and what fails at each provider without its profile, each now a login or a clear
+//! refusal.
 
 use serde_json::Value;
 
