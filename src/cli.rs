@@ -135,7 +135,8 @@ pub struct LoginArgs {
     pub resume: Option<String>,
 
     /// Read a token from stdin and store it (for CI secrets); no server call
-    #[arg(long, conflicts_with_all = ["no_browser", "timeout", "agent", "scope"])]
+    #[arg(long, conflicts_with_all = ["no_browser", "timeout", "agent", "scope", "resource", "authorize_params",
+        "login_hint", "no_verify"])]
     pub with_token: bool,
 
     /// Agent identifier sent to the server [default: agentview/<version>]
@@ -181,6 +182,28 @@ pub struct LoginArgs {
     /// (after the server was reset and no longer knows agentview)
     #[arg(long)]
     pub fresh_client: bool,
+
+    /// OAuth: the `resource` the requests carry (RFC 8707): `omit` leaves it out (Microsoft Entra
+    /// ID refuses it beside its scopes), a URI sends that one [default: the one the server's
+    /// metadata publishes; none at Microsoft Entra ID]
+    #[arg(long, value_name = "omit|URI", conflicts_with_all = WITHOUT_A_BROWSER)]
+    pub resource: Option<String>,
+
+    /// OAuth: an extra parameter of the authorization request, over those the provider's profile
+    /// adds (audience=API for Auth0, access_type=offline for Google, domain_hint=…); an empty
+    /// VALUE leaves the parameter out; repeatable
+    #[arg(long = "authorize-param", value_name = "KEY=VALUE", conflicts_with_all = WITHOUT_A_BROWSER)]
+    pub authorize_params: Vec<String>,
+
+    /// OAuth: the account to sign in as, offered by the sign-in page (login_hint: an e-mail
+    /// address or user name)
+    #[arg(long, value_name = "ACCOUNT", conflicts_with_all = WITHOUT_A_BROWSER)]
+    pub login_hint: Option<String>,
+
+    /// Do not check the new token at the server before saying "Logged in" (for a server that
+    /// cannot be reached from where the login runs)
+    #[arg(long)]
+    pub no_verify: bool,
 
     /// Log in as the client --client-id itself, with no person and no browser: the OAuth client
     /// credentials grant (CI, services); the secret from AGENTVIEW_CLIENT_SECRET or
@@ -231,6 +254,10 @@ pub struct LoginArgs {
     #[arg(long, value_name = "FILE", requires = "idp")]
     pub id_token_file: Option<PathBuf>,
 }
+
+/// The logins whose token comes without an authorization request at the MCP server's
+/// authorization server (their `resource` is the published one).
+const WITHOUT_A_BROWSER: [&str; 3] = ["client_credentials", "workload_token_file", "idp"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MethodArg {

@@ -35,6 +35,8 @@ mod okta;
 mod person;
 #[path = "peers/preregistered.rs"]
 mod preregistered;
+#[path = "peers/profiles/mod.rs"]
+mod profiles;
 #[path = "peers/reference.rs"]
 mod reference;
 #[path = "peers/refresh.rs"]

@@ -30,6 +30,8 @@ const LOGIN: &[Example] = &[
     ex("agentview login --no-browser --timeout 5m", "Print the URL; wait at most 5 minutes"),
     ex("agentview login --method oauth --callback-port 8765", "Over ssh -L 8765:127.0.0.1:8765"),
     ex("agentview login --client-id my-app", "A pre-registered OAuth client"),
+    ex("agentview login --client-id ID --resource omit", "No resource parameter (Entra ID)"),
+    ex("agentview login --authorize-param audience=API", "Name the API (Auth0's audience)"),
     ex("agentview login --json --print-token | jq .", "A JSON summary, the token included"),
     ex("agentview login --no-wait --json", "Two steps (agents, CI): start, exit"),
     ex("agentview login --resume <SESSION_ID>", "…then wait for approval and store"),
@@ -124,7 +126,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (1, "other failure"),
     (2, "usage"),
     (3, "login window expired or --timeout reached"),
-    (4, "not logged in, or (status --check) the server refused it"),
+    (4, "not logged in, or the server refused the token"),
     (5, "login denied or cancelled"),
     (6, "refused by policy (PolicyLayer), or rate limited too long"),
     (7, "server unreachable, or a protocol error after retries"),
@@ -145,6 +147,7 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("AGENTVIEW_CLIENT_ID", "+ _SECRET, _KEY or _ASSERTION_FILE: no login"),
     ("AGENTVIEW_WORKLOAD_TOKEN_FILE", "a workload's token file: no login needed"),
     ("AGENTVIEW_AUTH_SERVER", "the one authorization server logins may use"),
+    ("AGENTVIEW_PROVIDER", "entra | google | auth0 | okta | generic: its login profile"),
     ("NO_COLOR", "no colours in messages"),
 ];
 

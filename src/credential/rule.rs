@@ -113,7 +113,7 @@ mod tests {
                 client_auth: ClientAuth::None,
                 token_endpoint: reqwest::Url::parse("https://as.example/token").expect("url"),
                 revocation_endpoint: None,
-                resource: "https://a.example/mcp".into(),
+                resource: Some("https://a.example/mcp".into()),
                 scope: None,
                 unattended: None,
             }),
@@ -191,6 +191,7 @@ mod tests {
             refresh_token: refresh.map(Secret::new),
             expires_in: Some(60),
             scope: None,
+            id_token: None,
             warnings: Vec::new(),
         };
         let kept = renewed(&old, tokens(None), 100);

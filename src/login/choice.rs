@@ -95,7 +95,8 @@ async fn session_only(ctx: &LoginContext<'_>, http: &Http) -> anyhow::Result<Cho
             Ok(Chosen::Session(Box::new(remote)))
         }
         Err(ConnectError::NoTools(failure)) => {
-            let offers = matches!(discovery::discover(http, settings.server.url(), None).await, Ok(Some(_)));
+            let discovered = discovery::discover(http, settings.server.url(), None, ctx.login.provider).await;
+            let offers = matches!(discovered, Ok(Some(_)));
             let failure =
                 if offers { failure.with_hint("the server offers OAuth: use --method oauth") } else { failure };
             Err(failure.into())
@@ -113,7 +114,7 @@ async fn first_discovery(
     http: &Http,
 ) -> anyhow::Result<(Option<Discovered>, Option<OAuthError>)> {
     let auto = ctx.login.method == Method::Auto;
-    match discovery::discover(http, ctx.settings.server.url(), None).await {
+    match discovery::discover(http, ctx.settings.server.url(), None, ctx.login.provider).await {
         Ok(discovered) => Ok((discovered, None)),
         Err(e) if auto && e.is_unreachable() => Ok((None, None)),
         Err(e) if auto && !e.is_untrusted() => Ok((None, Some(e))),
@@ -130,9 +131,10 @@ async fn connect_tools(ctx: &LoginContext<'_>, http: &Http, offers: &mut Offers)
         Err(ConnectError::AuthRequired { failure, challenge }) => {
             if offers.discovered.is_none() {
                 let challenge = challenge.as_deref().and_then(parse_challenge);
-                offers.discovered = discovery::discover(http, settings.server.url(), challenge.as_ref())
-                    .await
-                    .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?;
+                offers.discovered =
+                    discovery::discover(http, settings.server.url(), challenge.as_ref(), ctx.login.provider)
+                        .await
+                        .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?;
             }
             offers.no_tools = Some(failure);
         }

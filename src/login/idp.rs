@@ -79,7 +79,7 @@ pub async fn login(
         client: &idp_client,
         id_token: &id_token,
         audience: &target.server.issuer,
-        resource: &target.resource.resource,
+        resource: Some(&target.resource.resource),
         scope: scope.as_deref(),
     };
     let (client, client_jwt) = settled;

@@ -4,13 +4,15 @@
 //! 2. Choose the method from what the server offers and what this machine can do (`choice`).
 //! 3. The method gets a credential: OAuth in the browser ([`oauth`]) or agentView's session
 //!    tools ([`session`]), both waiting for the person the same way ([`wait`]).
-//! 4. Store it and read it back, then report (`store_and_report`).
+//! 4. An OAuth credential proves itself at the server first ([`prove`]).
+//! 5. Store it and read it back, then report (`store_and_report`).
 
 pub mod browser;
 mod choice;
 pub mod context;
 mod idp;
 pub mod oauth;
+mod prove;
 pub mod session;
 pub mod settings;
 mod unattended;
@@ -64,7 +66,7 @@ pub async fn run(
     let clock: SharedClock = std::sync::Arc::new(RealClock);
     let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
     if let Some(grant) = &login.grant {
-        let credential = match grant {
+        let mut credential = match grant {
             GrantLogin::ClientCredentials { client_id, proof } => {
                 unattended::client_credentials(&ctx, client_id, proof).await?
             }
@@ -75,6 +77,7 @@ pub async fn run(
                 idp::login(&ctx, idp, &selected, fixed, browser).await?
             }
         };
+        prove::prove(&ctx, &mut credential).await?;
         return store_and_report(&ctx, &selected, credential).await;
     }
     let chosen = tokio::select! {
@@ -83,7 +86,9 @@ pub async fn run(
     };
     let credential = match chosen {
         Chosen::OAuth { http, discovered, open_browser } => {
-            browser::login(&ctx, &http, &discovered, open_browser, fixed).await?
+            let mut credential = browser::login(&ctx, &http, &discovered, open_browser, fixed).await?;
+            prove::prove(&ctx, &mut credential).await?;
+            credential
         }
         Chosen::Session(mut remote) => {
             let result = session::login(&ctx, &mut remote).await;

@@ -11,8 +11,11 @@ use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
 
 mod grant;
+mod request;
 
+pub use crate::login::oauth::shared::provider::Provider;
 pub use grant::{GrantLogin, IdpLogin};
+pub use request::ResourceChoice;
 
 /// What `login` was asked to do.
 #[derive(Debug, Clone)]
@@ -58,6 +61,18 @@ pub struct LoginSettings {
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
+    /// `--resource`: the `resource` the OAuth requests carry (RFC 8707).
+    pub resource: ResourceChoice,
+    /// `--authorize-param KEY=VALUE`, in order: extra parameters of the authorization request,
+    /// over those a provider's profile adds; an empty value leaves the parameter out.
+    pub authorize_params: Vec<(String, String)>,
+    /// The provider whose profile applies (`AGENTVIEW_PROVIDER`, the config file's `provider`);
+    /// `None`: the issuer's host decides.
+    pub provider: Option<Provider>,
+    /// `--login-hint`: the account the sign-in page should offer.
+    pub login_hint: Option<String>,
+    /// Check the new token at the server before saying "Logged in" (`--no-verify`: false).
+    pub verify: bool,
 }
 
 /// What a login reads from stdin: the words its messages use, and how to pipe it in.
@@ -197,6 +212,12 @@ impl LoginRequest {
             Some(raw) => Some(RedirectUri::parse(raw).map_err(|why| Failure::usage(format!("--redirect-uri: {why}")))?),
             None => None,
         };
+        let resource = match args.resource.as_deref() {
+            Some(raw) => ResourceChoice::parse(raw).map_err(|why| Failure::usage(format!("--resource: {why}")))?,
+            None => ResourceChoice::Published,
+        };
+        let authorize_params =
+            args.authorize_params.iter().map(|raw| request::authorize_param(raw)).collect::<Result<Vec<_>, _>>()?;
         let callback_port = match (args.callback_port, redirect_uri.as_ref().and_then(|r| r.port)) {
             (Some(flag), Some(uri)) if flag != uri => {
                 return Err(Failure::usage(format!(
@@ -221,6 +242,11 @@ impl LoginRequest {
             grant,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),
+            resource,
+            authorize_params,
+            provider: request::provider(env)?,
+            login_hint: request::login_hint(args.login_hint)?,
+            verify: !args.no_verify,
         })))
     }
 }

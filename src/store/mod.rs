@@ -73,6 +73,18 @@ impl UserInfo {
         }
     }
 
+    /// Whether it names the person (a name or an address), not only a subject id.
+    pub fn is_named(&self) -> bool {
+        self.name.is_some() || self.email.is_some()
+    }
+
+    /// Take from `other` what this one does not say.
+    pub fn fill(&mut self, other: UserInfo) {
+        self.name = self.name.take().or(other.name);
+        self.email = self.email.take().or(other.email);
+        self.id = self.id.take().or(other.id);
+    }
+
     /// The JSON form `--json` outputs carry.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({"name": self.name, "email": self.email, "id": self.id})
@@ -144,8 +156,9 @@ pub struct OAuthGrant {
     pub client_auth: ClientAuth,
     pub token_endpoint: reqwest::Url,
     pub revocation_endpoint: Option<reqwest::Url>,
-    /// The canonical server URL the token was issued for (RFC 8707).
-    pub resource: String,
+    /// The `resource` its token requests carry (RFC 8707): the protected resource as published,
+    /// another the user named, or none (Microsoft Entra ID refuses one beside its scopes).
+    pub resource: Option<String>,
     /// The scopes granted, space-separated, when the server said.
     pub scope: Option<String>,
     /// A grant obtained without a person (it has no refresh token): how to obtain it again.

@@ -40,7 +40,10 @@ pub(crate) struct OAuthRecord {
     pub token_endpoint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
-    pub resource: String,
+    /// Always written by logins before `--resource omit`: a record without one is a grant
+    /// that sends none (an older agentview refuses it as incomplete rather than sending another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Grants without a person; records written before them have none.
@@ -227,7 +230,7 @@ mod tests {
                 client_auth: ClientAuth::None,
                 token_endpoint: reqwest::Url::parse("https://as.example/token").unwrap(),
                 revocation_endpoint: Some(reqwest::Url::parse("https://as.example/revoke").unwrap()),
-                resource: "https://a.example/mcp".into(),
+                resource: Some("https://a.example/mcp".into()),
                 scope: Some("mcp:read".into()),
                 unattended: None,
             }),
@@ -240,6 +243,16 @@ mod tests {
         let c = oauth_credential();
         let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
         assert!(json.contains(r#""kind":"oauth""#), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
+    }
+
+    #[test]
+    fn a_grant_that_sends_no_resource_round_trips() {
+        let mut c = oauth_credential();
+        c.oauth.as_mut().unwrap().resource = None;
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(!json.contains("\"resource\""), "none written: {json}");
         let back: Record = serde_json::from_str(&json).unwrap();
         assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
     }

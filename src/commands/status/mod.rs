@@ -14,7 +14,7 @@ use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::{OAuthGrant, UnattendedGrant, UserInfo};
 
-mod check;
+pub(crate) mod check;
 mod list;
 mod report;
 

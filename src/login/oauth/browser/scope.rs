@@ -42,6 +42,7 @@ mod tests {
                 token_endpoint: url("/token"),
                 registration_endpoint: None,
                 revocation_endpoint: None,
+                userinfo_endpoint: None,
                 scopes_supported: auth_server.iter().map(|s| s.to_string()).collect(),
                 token_auth_methods: Default::default(),
                 iss_supported: false,
@@ -49,6 +50,7 @@ mod tests {
                 openid: false,
             },
             challenge: challenge.map(|s| Challenge { scope: Some(s.into()), ..Challenge::default() }),
+            provider: crate::login::oauth::shared::provider::Provider::Generic,
         }
     }
 

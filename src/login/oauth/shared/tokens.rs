@@ -18,19 +18,24 @@ pub struct Tokens {
     /// Seconds, when the server said and the value is sane.
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
+    /// An OpenID Connect ID token, where the answer carries a usable one: who signed in.
+    pub id_token: Option<Secret>,
     /// Problems worth a warning (an absurd `expires_in`).
     pub warnings: Vec<String>,
 }
 
-/// Trade a refresh token for new tokens (same resource; the scope is kept).
+/// Trade a refresh token for new tokens (the login's resource, if it sent one; the scope is kept).
 pub async fn refresh(
     http: &Http,
     token_endpoint: &Url,
     client: &Client,
     refresh_token: &Secret,
-    resource: &str,
+    resource: Option<&str>,
 ) -> Result<Tokens, OAuthError> {
-    let form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose()), ("resource", resource)];
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+    if let Some(resource) = resource {
+        form.push(("resource", resource));
+    }
     token_request(http, token_endpoint, client, form).await
 }
 
@@ -110,7 +115,10 @@ pub fn parse_tokens(reply: &Reply) -> Result<Tokens, OAuthError> {
         }
     };
     let scope = doc.get("scope").and_then(Value::as_str).map(|s| crate::sanitize::line(s, 1000));
-    Ok(Tokens { access_token: Secret::new(access), refresh_token, expires_in, scope, warnings })
+    // Who signed in, for display: an ID token that could not be sent as a header is no token.
+    let id_token =
+        doc.get("id_token").and_then(Value::as_str).filter(|t| check_token_shape(t).is_ok()).map(Secret::new);
+    Ok(Tokens { access_token: Secret::new(access), refresh_token, expires_in, scope, id_token, warnings })
 }
 
 #[cfg(test)]

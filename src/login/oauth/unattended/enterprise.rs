@@ -24,10 +24,13 @@ pub async fn jwt_bearer(
     token_endpoint: &Url,
     client: &Client,
     assertion: &Secret,
-    resource: &str,
+    resource: Option<&str>,
     scope: Option<&str>,
 ) -> Result<Tokens, OAuthError> {
-    let mut form = vec![("grant_type", JWT_BEARER), ("assertion", assertion.expose()), ("resource", resource)];
+    let mut form = vec![("grant_type", JWT_BEARER), ("assertion", assertion.expose())];
+    if let Some(resource) = resource {
+        form.push(("resource", resource));
+    }
     if let Some(scope) = scope {
         form.push(("scope", scope));
     }

@@ -231,7 +231,7 @@ pub fn credential(
             client_auth: client.auth,
             token_endpoint: target.server.token_endpoint.clone(),
             revocation_endpoint: target.server.revocation_endpoint.clone(),
-            resource: target.resource.resource.clone(),
+            resource: Some(target.resource.resource.clone()),
             scope: tokens.scope.or(scope),
             unattended: Some(unattended),
         }),
