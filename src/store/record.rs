@@ -46,6 +46,9 @@ pub(crate) struct OAuthRecord {
     /// Grants without a person; records written before them have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unattended: Option<Unattended>,
+    /// Got with the device grant; records written before it have none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
 }
 
 impl OAuthRecord {
@@ -69,6 +72,7 @@ impl OAuthRecord {
             resource: grant.resource.clone(),
             scope: grant.scope.clone(),
             unattended: grant.unattended.clone(),
+            device: grant.device,
         })
     }
 
@@ -102,6 +106,7 @@ impl OAuthRecord {
             resource: self.resource,
             scope: self.scope,
             unattended: self.unattended,
+            device: self.device,
         })
     }
 }
@@ -230,6 +235,7 @@ mod tests {
                 resource: "https://a.example/mcp".into(),
                 scope: Some("mcp:read".into()),
                 unattended: None,
+                device: false,
             }),
             ..credential("at-1")
         }
