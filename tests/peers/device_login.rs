@@ -91,8 +91,8 @@ fn scanned(stderr: &str) -> Vec<String> {
     let (w, h, scale) = (rows[0].len(), rows.len() * 2, 4);
     let light = |x: usize, y: usize| match rows[y / 2].get(x) {
         Some('█') => true,
-        Some('▀') => y % 2 == 0,
-        Some('▄') => y % 2 == 1,
+        Some('▀') => y.is_multiple_of(2),
+        Some('▄') => !y.is_multiple_of(2),
         _ => false,
     };
     let mut image = rqrr::PreparedImage::prepare_from_bitmap(w * scale, h * scale, |x, y| !light(x / scale, y / scale));
@@ -134,7 +134,7 @@ pub fn a_person_approves_and_the_token_works_renews_and_is_revoked(kind: PeerKin
     let (live, shown) = started(&av, &["--qr"]);
     let complete = shown.complete.clone().expect("both servers give the address with the code");
     assert!(complete.contains(&shown.code) || complete.contains(&shown.code.replace('-', "")), "{complete}");
-    assert_eq!(scanned(&live.stderr()), [complete.clone()], "the QR code is the address with the code");
+    assert_eq!(scanned(&live.stderr()), [complete], "the QR code is the address with the code");
     person(&av, &shown, "alice", true);
     let run = live.finish(LIMIT);
     assert_eq!(run.code, 0, "{}", explain(&run, &peer));

@@ -52,8 +52,8 @@ mod tests {
         let (w, h) = (rows[0].len(), rows.len() * 2);
         let light = |x: usize, y: usize| match rows[y / 2][x] {
             '█' => true,
-            '▀' => y % 2 == 0,
-            '▄' => y % 2 == 1,
+            '▀' => y.is_multiple_of(2),
+            '▄' => !y.is_multiple_of(2),
             _ => false,
         };
         // Four pixels a module, as a camera would see it at least.

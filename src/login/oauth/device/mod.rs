@@ -18,7 +18,7 @@ use crate::server_url::Reach;
 pub mod pace;
 
 /// `grant_type` of the device grant, and what a registration asks for to use it.
-pub const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub use super::shared::discovery::DEVICE_CODE_GRANT as GRANT_TYPE;
 /// RFC 8628 section 3.2: the polling interval when the server names none.
 pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(5);
 /// The longest interval taken from a server: a longer one would leave a person waiting for

@@ -10,6 +10,10 @@ use super::methods::AuthMethods;
 use crate::http::Http;
 use crate::server_url::Reach;
 
+/// `grant_type` of the device authorization grant (RFC 8628), as metadata and registrations name
+/// it (the grant itself is `login::oauth::device`).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Challenge {
@@ -130,7 +134,7 @@ impl AuthServer {
     /// Whether the server offers the device authorization grant (RFC 8628): it names a device
     /// endpoint, and does not leave the grant out of the grant types it lists.
     pub fn offers_device(&self) -> bool {
-        self.device_authorization_endpoint.is_some() && self.lists_grant(crate::login::oauth::device::GRANT_TYPE)
+        self.device_authorization_endpoint.is_some() && self.lists_grant(DEVICE_CODE_GRANT)
     }
 
     /// Whether `grant_type` may be asked for: listed, or no list at all.

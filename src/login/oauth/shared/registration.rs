@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::discovery::AuthServer;
+use super::discovery::{AuthServer, DEVICE_CODE_GRANT};
 use super::error::{ErrorCode, OAuthError, json_object};
 use super::methods::AuthMethods;
 use crate::http::Http;
@@ -138,7 +138,7 @@ impl Registered {
 /// URI, and the device grant beside it where the server offers it (one registration serves both
 /// logins); without a redirect URI the device grant alone; refresh tokens either way.
 pub fn grant_types(server: &AuthServer, redirect: bool) -> Vec<String> {
-    let device = crate::login::oauth::device::GRANT_TYPE;
+    let device = DEVICE_CODE_GRANT;
     let mut grants = Vec::new();
     if redirect {
         grants.push("authorization_code");
@@ -200,7 +200,7 @@ pub async fn register(
     }
     // The device grant beside the browser's is a convenience: a server that refuses it in a
     // registration gets one for the browser alone.
-    let device = crate::login::oauth::device::GRANT_TYPE;
+    let device = DEVICE_CODE_GRANT;
     if redirect_uri.is_some()
         && grants.iter().any(|g| g == device)
         && matches!(refusal(&reply), Some((ErrorCode::InvalidClientMetadata, _)))
