@@ -197,6 +197,10 @@ macro_rules! device {
 mod oidc_device {
     use crate::support::peers::PeerKind;
     device!(PeerKind::OidcDevice);
+    // Authlib's has no authorization endpoint: no browser login to register for.
+    scenarios!(PeerKind::OidcDevice;
+        crate::device_login::a_browser_login_registers_for_the_device_grant_too
+            => login_in_the_browser_registers_for_the_device_grant_too);
 }
 
 mod authlib_device {

@@ -327,3 +327,29 @@ pub fn auto_picks_the_device_grant_without_a_browser(kind: PeerKind) {
     assert_eq!(run.code, 0, "{}", explain(&run, &peer));
     assert_eq!(stored(&av)["oauth"]["device"], true);
 }
+
+/// One registration serves both logins: the browser's asks for the device grant beside its own
+/// where the server offers it, and a device login after it reuses that registration.
+pub fn a_browser_login_registers_for_the_device_grant_too(kind: PeerKind) {
+    let Some(peer) = start(kind, 30, &[], None) else { return };
+    let browser = peer.agentview();
+    let run = browser.run(&["login", "--method", "oauth", "--timeout", "15"]);
+    assert_eq!(run.code, 0, "{}", explain(&run, &peer));
+    let registrations = || -> Vec<Value> {
+        peer.requests().into_iter().filter(|r| r["registration"].is_object() && r["status"] == 201).collect()
+    };
+    let first = registrations();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let grants = &first[0]["registration"]["grant_types"];
+    assert!(grants.as_array().is_some_and(|g| g.iter().any(|g| g == DEVICE_CODE)), "{grants}");
+    let client_id = stored(&browser)["oauth"]["client_id"].as_str().unwrap().to_string();
+    let mut av = agentview(&peer);
+    av.set("AGENTVIEW_CONFIG_DIR", &browser.config_dir().display().to_string());
+    let (live, shown) = started(&av, &["--force"]);
+    person(&av, &shown, "alice", true);
+    let run = live.finish(LIMIT);
+    assert_eq!(run.code, 0, "{}", explain(&run, &peer));
+    assert_eq!(registrations().len(), 1, "the device login reused the browser's registration");
+    assert_eq!(stored(&browser)["oauth"]["client_id"], client_id.as_str());
+    assert_eq!(stored(&browser)["oauth"]["device"], true);
+}

@@ -106,11 +106,16 @@ async fn identify(
 /// for, and of whom.
 fn refusal(error: OAuthError, client: &Client, source: Source) -> Failure {
     let id = crate::sanitize::line(&client.client_id, 200);
+    let said = match &error {
+        OAuthError::Rejected { error, description: Some(description) } => format!("{error}: {description}"),
+        OAuthError::Rejected { error, description: None } => error.to_string(),
+        other => other.to_string(),
+    };
     match (&error, source) {
         (OAuthError::Rejected { error: ErrorCode::UnauthorizedClient, .. }, Source::Users) => Failure::new(
             Exit::NotLoggedIn,
             format!(
-                "the authorization server does not let the client \"{id}\" use the device authorization grant ({error})"
+                "the authorization server does not let the client \"{id}\" use the device authorization grant ({said})"
             ),
         )
         .with_hint(format!(
@@ -122,7 +127,7 @@ fn refusal(error: OAuthError, client: &Client, source: Source) -> Failure {
         (OAuthError::Rejected { error: ErrorCode::UnauthorizedClient, .. }, _) => Failure::new(
             Exit::Server,
             format!(
-                "the authorization server refuses the device grant to the client agentview registered for it ({error})"
+                "the authorization server refuses the device grant to the client agentview registered for it ({said})"
             ),
         )
         .with_hint("ask the authorization server's operator, or log in in a browser: --method oauth")
