@@ -113,11 +113,11 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
         }
         .into());
     }
+    // What is decided before the login tools are asked: the first two ways in need nothing of them.
+    let early = decide(offer, false, here);
     let discovered = match discovered {
         // OAuth in a browser (or asked for) needs nothing from the login tools: don't even connect.
-        Some(discovered)
-            if (offer.browser && browser && !(here.remote_shell && offer.device)) || login.method == Method::OAuth =>
-        {
+        Some(discovered) if early == Decision::OAuthBrowser || login.method == Method::OAuth => {
             output.info(match (browser, login.method) {
                 (true, Method::OAuth) => "Logging in with OAuth (--method oauth).",
                 (true, _) => "Logging in with OAuth: the server offers it and a browser can open here.",
@@ -128,7 +128,7 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
             return Ok(Chosen::OAuth { http, discovered: Box::new(discovered), open_browser: browser });
         }
         // The device grant where no browser here can reach the person: nor the login tools.
-        Some(discovered) if offer.device => {
+        Some(discovered) if early == Decision::OAuthDevice => {
             output.info(if here.remote_shell && browser {
                 "Logging in with a code on another device (the OAuth device grant): this is an SSH session, so a \
                  browser opened here would not be yours (--method oauth opens one anyway)."

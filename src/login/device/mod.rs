@@ -70,7 +70,7 @@ pub async fn login(
         show::handshake(ctx, &code, &handle, wait.closes_at, window.duration())?;
         return Ok(None);
     }
-    show::codes(ctx, &wait, &code, &server.issuer);
+    show::codes(ctx, window.duration(), &code, &server.issuer);
     if open_browser && !login.no_browser {
         wait.open_browser(code.verification_uri_complete.as_ref().unwrap_or(&code.verification_uri)).await;
     }
@@ -160,10 +160,11 @@ pub async fn resume(ctx: &LoginContext<'_>, handle: &str) -> anyhow::Result<Cred
     Ok(person_credential(ctx, issued, tokens))
 }
 
-/// `login --device` as the user would type it again.
+/// The login to run again: `login --device` when the user asked for the device login (or
+/// resumes one), else `login`, whose auto chose it.
 fn login_command(ctx: &LoginContext<'_>) -> String {
-    let sub = if ctx.login.method == Method::Device { "login --device" } else { "login" };
-    ctx.settings.command(sub)
+    let asked = ctx.login.method == Method::Device || matches!(ctx.login.mode, Mode::Resume(_));
+    ctx.settings.command(if asked { "login --device" } else { "login" })
 }
 
 /// What a poll sends.

@@ -8,15 +8,15 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::qr;
-use crate::clock::{countdown, iso8601, utc_time_of_day};
+use crate::clock::{iso8601, utc_time_of_day};
 use crate::login::context::LoginContext;
 use crate::login::oauth::device::DeviceCode;
 use crate::login::session::handshake::{resume_command, warn_of_headers};
-use crate::login::wait::Wait;
+use crate::login::wait::limit_note;
 
-/// The codes for the person, while the wait runs.
-pub(super) fn codes(ctx: &LoginContext<'_>, wait: &Wait<'_>, code: &DeviceCode, issuer: &str) {
-    let LoginContext { login, output, .. } = *ctx;
+/// The codes for the person, while the wait runs; `window`: how long the codes live.
+pub(super) fn codes(ctx: &LoginContext<'_>, window: Duration, code: &DeviceCode, issuer: &str) {
+    let LoginContext { login, output, clock, .. } = *ctx;
     output.always(&format!(
         "To log in, open this address on any device (a phone, a laptop):\n\n    {}\n\nand enter the code:\n\n    {}\n",
         code.verification_uri, code.user_code
@@ -32,10 +32,9 @@ pub(super) fn codes(ctx: &LoginContext<'_>, wait: &Wait<'_>, code: &DeviceCode, 
         }
     }
     output.info(&format!(
-        "Approve only a login you started yourself. The authorization server is {}; the code expires at {} (in {}).",
+        "Approve only a login you started yourself. The authorization server is {}; {}.",
         crate::sanitize::line(issuer, 200),
-        wait.closes_at_text(),
-        countdown(wait.limit.duration())
+        limit_note(login.timeout, window, clock.unix_now())
     ));
 }
 
