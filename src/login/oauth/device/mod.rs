@@ -8,7 +8,7 @@ use reqwest::Url;
 use serde_json::{Map, Value};
 
 use super::shared::discovery::endpoint_url;
-use super::shared::error::{ErrorCode, OAuthError, json_object};
+use super::shared::error::{ErrorCode, OAuthError, answer_object};
 use super::shared::registration::Client;
 use super::shared::tokens::{Tokens, token_request};
 use crate::http::Http;
@@ -64,24 +64,7 @@ pub async fn request(
     }
     let basic = client.authenticate(&mut form);
     let reply = http.post_form(endpoint, &form, basic, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
-    if reply.status >= 500 {
-        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
-    }
-    let doc = match json_object(&reply, WHAT) {
-        Ok(doc) => doc,
-        Err(_) if reply.status != 200 => return Err(OAuthError::Status { what: WHAT.into(), status: reply.status }),
-        Err(e) => return Err(e),
-    };
-    if let Some(error) = doc.get("error").and_then(Value::as_str) {
-        return Err(OAuthError::Rejected {
-            error: ErrorCode::parse(error),
-            description: doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300)),
-        });
-    }
-    if reply.status != 200 {
-        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
-    }
-    parse_device_code(&doc, reach)
+    parse_device_code(&answer_object(&reply, WHAT)?, reach)
 }
 
 /// The device endpoint's answer, checked: the device code's shape, a user code a person can
