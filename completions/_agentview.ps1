@@ -48,7 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         }
         'agentview;login' {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Give up waiting after this long: 90, 90s, 5m, 1h (the server''s own login window still applies; the shorter one ends the wait)')
-            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)')
+            [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'Finish a login started with --no-wait: wait for approval and store the credential (a session id, or a device login''s handle; "-" reads it from stdin, keeping it out of `ps`)')
             [CompletionResult]::new('--agent', '--agent', [CompletionResultType]::ParameterName, 'Agent identifier sent to the server [default: agentview/<version>]')
             [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'Scope to request, when the server supports scopes')
             [CompletionResult]::new('--method', '--method', [CompletionResultType]::ParameterName, 'How to log in: OAuth 2.1 in the browser, the server''s login tools, or the best the server and this machine allow [env: AGENTVIEW_LOGIN_METHOD] [default: auto]')
@@ -76,7 +76,9 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Log in again even if a valid credential is stored')
             [CompletionResult]::new('--print-token', '--print-token', [CompletionResultType]::ParameterName, 'After storing, print the token (only) on stdout')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON summary on stdout (never the token unless --print-token)')
-            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Start the login (the session tools'', or with --device a device login), print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Log in with a code entered on another device (a phone, a laptop): the OAuth device authorization grant, for machines no browser can reach (SSH, containers); the same as --method device')
+            [CompletionResult]::new('--qr', '--qr', [CompletionResultType]::ParameterName, 'Device login: also draw the address as a QR code in the terminal, for a phone''s camera')
             [CompletionResult]::new('--with-token', '--with-token', [CompletionResultType]::ParameterName, 'Read a token from stdin and store it (for CI secrets); no server call')
             [CompletionResult]::new('--client-secret-stdin', '--client-secret-stdin', [CompletionResultType]::ParameterName, 'OAuth: read the --client-id''s secret from stdin (never from argv)')
             [CompletionResult]::new('--fresh-client', '--fresh-client', [CompletionResultType]::ParameterName, 'OAuth: forget the registration kept for the authorization server and register again (after the server was reset and no longer knows agentview)')

@@ -44,7 +44,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         }
         &'agentview;login'= {
             cand --timeout 'Give up waiting after this long: 90, 90s, 5m, 1h (the server''s own login window still applies; the shorter one ends the wait)'
-            cand --resume 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)'
+            cand --resume 'Finish a login started with --no-wait: wait for approval and store the credential (a session id, or a device login''s handle; "-" reads it from stdin, keeping it out of `ps`)'
             cand --agent 'Agent identifier sent to the server [default: agentview/<version>]'
             cand --scope 'Scope to request, when the server supports scopes'
             cand --method 'How to log in: OAuth 2.1 in the browser, the server''s login tools, or the best the server and this machine allow [env: AGENTVIEW_LOGIN_METHOD] [default: auto]'
@@ -72,7 +72,9 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand --force 'Log in again even if a valid credential is stored'
             cand --print-token 'After storing, print the token (only) on stdout'
             cand --json 'Print a JSON summary on stdout (never the token unless --print-token)'
-            cand --no-wait 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
+            cand --no-wait 'Start the login (the session tools'', or with --device a device login), print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
+            cand --device 'Log in with a code entered on another device (a phone, a laptop): the OAuth device authorization grant, for machines no browser can reach (SSH, containers); the same as --method device'
+            cand --qr 'Device login: also draw the address as a QR code in the terminal, for a phone''s camera'
             cand --with-token 'Read a token from stdin and store it (for CI secrets); no server call'
             cand --client-secret-stdin 'OAuth: read the --client-id''s secret from stdin (never from argv)'
             cand --fresh-client 'OAuth: forget the registration kept for the authorization server and register again (after the server was reset and no longer knows agentview)'

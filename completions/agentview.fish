@@ -47,11 +47,12 @@ complete -c agentview -n "__fish_agentview_needs_command" -f -a "bridge" -d 'Ser
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "completions" -d 'Print shell completions'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l timeout -d 'Give up waiting after this long: 90, 90s, 5m, 1h (the server\'s own login window still applies; the shorter one ends the wait)' -r
-complete -c agentview -n "__fish_agentview_using_subcommand login" -l resume -d 'Finish a login started with --no-wait: wait for approval and store the credential ("-" reads the id from stdin, keeping it out of `ps`)' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l resume -d 'Finish a login started with --no-wait: wait for approval and store the credential (a session id, or a device login\'s handle; "-" reads it from stdin, keeping it out of `ps`)' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l agent -d 'Agent identifier sent to the server [default: agentview/<version>]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l scope -d 'Scope to request, when the server supports scopes' -r
-complete -c agentview -n "__fish_agentview_using_subcommand login" -l method -d 'How to log in: OAuth 2.1 in the browser, the server\'s login tools, or the best the server and this machine allow [env: AGENTVIEW_LOGIN_METHOD] [default: auto]' -r -f -a "auto\t'OAuth when the server offers it and a browser can open here; else the login tools'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l method -d 'How to log in: OAuth 2.1 in the browser, the server\'s login tools, or the best the server and this machine allow [env: AGENTVIEW_LOGIN_METHOD] [default: auto]' -r -f -a "auto\t'OAuth in the browser when the server offers it and a browser can open here; else the device login where the server offers it; else the login tools'
 oauth\t'MCP authorization: OAuth 2.1 with PKCE, a browser and a redirect to 127.0.0.1'
+device\t'OAuth\'s device authorization grant: a code entered on another device'
 session\t'agentView\'s login tools: create_auth_session, then wait for approval'"
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-id -d 'OAuth: a client id registered with the authorization server beforehand (a confidential client\'s secret comes from AGENTVIEW_CLIENT_SECRET or --client-secret-stdin) [env: AGENTVIEW_CLIENT_ID, with --client-credentials]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-metadata-url -d 'OAuth: an https URL of agentview\'s Client ID Metadata Document, used as the client id where the authorization server supports it' -r
@@ -80,7 +81,9 @@ complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-browser
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l force -d 'Log in again even if a valid credential is stored'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l print-token -d 'After storing, print the token (only) on stdout'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l json -d 'Print a JSON summary on stdout (never the token unless --print-token)'
-complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-wait -d 'Create the login session, print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-wait -d 'Start the login (the session tools\', or with --device a device login), print a handshake (with --json: a JSON document on stdout) and exit at once; finish later with --resume'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l device -d 'Log in with a code entered on another device (a phone, a laptop): the OAuth device authorization grant, for machines no browser can reach (SSH, containers); the same as --method device'
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l qr -d 'Device login: also draw the address as a QR code in the terminal, for a phone\'s camera'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l with-token -d 'Read a token from stdin and store it (for CI secrets); no server call'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l client-secret-stdin -d 'OAuth: read the --client-id\'s secret from stdin (never from argv)'
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l fresh-client -d 'OAuth: forget the registration kept for the authorization server and register again (after the server was reset and no longer knows agentview)'

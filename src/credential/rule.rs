@@ -116,6 +116,7 @@ mod tests {
                 resource: Some("https://a.example/mcp".into()),
                 scope: None,
                 unattended: None,
+                device: false,
             }),
         }
     }

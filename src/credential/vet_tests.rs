@@ -23,6 +23,7 @@ fn stored(issuer: &str, token_endpoint: &str) -> OAuthGrant {
         resource: Some("https://mcp.example/mcp".into()),
         scope: None,
         unattended: None,
+        device: false,
     }
 }
 

@@ -12,7 +12,7 @@ use super::oauth::browser::refusal;
 use super::oauth::shared::discovery::Discovered;
 use super::oauth::shared::error::{self, ErrorCode, OAuthError};
 use super::oauth::shared::identity;
-use super::oauth::shared::registration::{ClientChoice, RegistrationCache};
+use super::oauth::shared::registration::{Client, ClientChoice, RegistrationCache};
 use super::oauth::shared::tokens::Tokens;
 use super::oauth::shared::trust;
 use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
@@ -291,7 +291,39 @@ fn credential(
     user: Option<UserInfo>,
 ) -> Credential {
     let server = &discovered.server;
-    let client = &pending.client;
+    let issued = Issued {
+        issuer: &server.issuer,
+        token_endpoint: &server.token_endpoint,
+        revocation_endpoint: server.revocation_endpoint.as_ref(),
+        client: &pending.client,
+        resource: request.resource,
+        scope: request.scope,
+        device: false,
+        user,
+    };
+    person_credential(ctx, issued, tokens)
+}
+
+/// Where a person's tokens came from and for what: what renewing and revoking them takes.
+#[derive(Debug)]
+pub(crate) struct Issued<'a> {
+    pub issuer: &'a str,
+    pub token_endpoint: &'a reqwest::Url,
+    pub revocation_endpoint: Option<&'a reqwest::Url>,
+    pub client: &'a Client,
+    /// The `resource` the requests carried (renewals repeat it), or none.
+    pub resource: Option<String>,
+    /// The scope asked for (the tokens' own, when they name one, wins).
+    pub scope: Option<String>,
+    /// Got with the device grant rather than in the browser.
+    pub device: bool,
+    /// Who signed in, where known.
+    pub user: Option<UserInfo>,
+}
+
+/// The credential of a person's login (in the browser, or with the device grant).
+pub(crate) fn person_credential(ctx: &LoginContext<'_>, issued: Issued<'_>, tokens: Tokens) -> Credential {
+    let Issued { issuer, token_endpoint, revocation_endpoint, client, resource, scope, device, user } = issued;
     let now = unix_now();
     Credential {
         server: ctx.settings.server.to_string(),
@@ -302,15 +334,16 @@ fn credential(
         created_at: now,
         oauth: Some(OAuthGrant {
             refresh_token: tokens.refresh_token,
-            issuer: server.issuer.clone(),
+            issuer: issuer.to_string(),
             client_id: client.client_id.clone(),
             client_secret: client.client_secret.clone(),
             client_auth: client.auth,
-            token_endpoint: server.token_endpoint.clone(),
-            revocation_endpoint: server.revocation_endpoint.clone(),
-            resource: request.resource,
-            scope: tokens.scope.or(request.scope),
+            token_endpoint: token_endpoint.clone(),
+            revocation_endpoint: revocation_endpoint.cloned(),
+            resource,
+            scope: tokens.scope.or(scope),
             unattended: None,
+            device,
         }),
     }
 }

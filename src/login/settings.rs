@@ -53,6 +53,8 @@ pub struct LoginSettings {
     pub redirect_uri: Option<RedirectUri>,
     /// `--fresh-client`: register again instead of reusing the kept registration.
     pub fresh_client: bool,
+    /// `--qr`: a device login draws its address as a QR code too.
+    pub qr: bool,
     /// A grant instead of the browser's authorization code: `--client-credentials`, `--idp` or
     /// `--workload-token-file`.
     pub grant: Option<GrantLogin>,
@@ -80,7 +82,7 @@ pub struct LoginSettings {
 pub enum Piped {
     /// `--with-token`.
     Token,
-    /// `--resume -`.
+    /// `--resume -`: a session id or a device login's handle.
     SessionId,
     /// `--client-secret-stdin`.
     ClientSecret,
@@ -90,7 +92,7 @@ impl Piped {
     pub fn what(self) -> &'static str {
         match self {
             Piped::Token => "token",
-            Piped::SessionId => "session id",
+            Piped::SessionId => "session id or login handle",
             Piped::ClientSecret => "client secret",
         }
     }
@@ -107,20 +109,22 @@ impl Piped {
     }
 }
 
-/// One-step login, or one of the two steps of the session method.
+/// One-step login, or one of the two steps of the session or device method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Wait,
     NoWait,
-    /// The session request id (already read from stdin when "-" was given).
+    /// The session request id or the device login's handle (already read from stdin when "-"
+    /// was given).
     Resume(String),
 }
 
-/// `--method`.
+/// `--method` (`--device` is `--method device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Auto,
     OAuth,
+    Device,
     Session,
 }
 
@@ -155,25 +159,31 @@ impl LoginRequest {
             }
             _ => Mode::Wait,
         };
-        let method = match args.method {
-            Some(arg) => arg,
-            None => match env.get("AGENTVIEW_LOGIN_METHOD") {
+        let method = match (args.method, args.device) {
+            (_, true) => MethodArg::Device,
+            (Some(arg), false) => arg,
+            (None, false) => match env.get("AGENTVIEW_LOGIN_METHOD") {
                 None => MethodArg::Auto,
                 Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
-                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, session"))
+                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, device, session"))
                 })?,
             },
         };
         let method = match (method, &mode) {
             (MethodArg::Oauth, Mode::NoWait | Mode::Resume(_)) => {
                 return Err(Failure::usage(
-                    "--no-wait and --resume belong to the session method; an OAuth login finishes in one step",
+                    "--no-wait and --resume belong to the session tools and the device login (--device); an OAuth \
+                     login in the browser finishes in one step",
                 ));
             }
+            (MethodArg::Device, _) => Method::Device,
             (_, Mode::NoWait | Mode::Resume(_)) | (MethodArg::Session, _) => Method::Session,
             (MethodArg::Oauth, _) => Method::OAuth,
             (MethodArg::Auto, _) => Method::Auto,
         };
+        if args.qr && matches!(method, Method::OAuth | Method::Session) {
+            return Err(Failure::usage("--qr draws a device login's address: use it with --device (or --method auto)"));
+        }
         let client = match (args.client_id, args.client_metadata_url) {
             // The grants without a browser settle their client themselves.
             _ if grant.is_some() => ClientChoice::Dynamic,
@@ -239,6 +249,7 @@ impl LoginRequest {
             callback_port,
             redirect_uri,
             fresh_client: args.fresh_client,
+            qr: args.qr,
             grant,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),

@@ -163,6 +163,9 @@ pub struct OAuthGrant {
     pub scope: Option<String>,
     /// A grant obtained without a person (it has no refresh token): how to obtain it again.
     pub unattended: Option<Unattended>,
+    /// A person's grant got with the device authorization grant (RFC 8628: a code entered on
+    /// another device) rather than in the browser; renewed and revoked the same way.
+    pub device: bool,
 }
 
 impl OAuthGrant {

@@ -49,6 +49,9 @@ pub(crate) struct OAuthRecord {
     /// Grants without a person; records written before them have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unattended: Option<Unattended>,
+    /// Got with the device grant; records written before it have none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
 }
 
 impl OAuthRecord {
@@ -72,6 +75,7 @@ impl OAuthRecord {
             resource: grant.resource.clone(),
             scope: grant.scope.clone(),
             unattended: grant.unattended.clone(),
+            device: grant.device,
         })
     }
 
@@ -105,6 +109,7 @@ impl OAuthRecord {
             resource: self.resource,
             scope: self.scope,
             unattended: self.unattended,
+            device: self.device,
         })
     }
 }
@@ -233,6 +238,7 @@ mod tests {
                 resource: Some("https://a.example/mcp".into()),
                 scope: Some("mcp:read".into()),
                 unattended: None,
+                device: false,
             }),
             ..credential("at-1")
         }

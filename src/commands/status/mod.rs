@@ -20,11 +20,12 @@ mod report;
 
 use report::Report;
 
-/// How the grant got its token: `authorization_code` (a login in the browser),
-/// `client_credentials`, `jwt_bearer` (an ID-JAG), `idp_sign_in`, or `workload` (the JWT-bearer
-/// grant with a workload's own token).
+/// How the grant got its token: `authorization_code` (a login in the browser), `device_code` (a
+/// code entered on another device), `client_credentials`, `jwt_bearer` (an ID-JAG),
+/// `idp_sign_in`, or `workload` (the JWT-bearer grant with a workload's own token).
 fn grant_name(grant: &OAuthGrant) -> &'static str {
     match grant.unattended.as_ref().map(|u| &u.grant) {
+        None if grant.device => "device_code",
         None => "authorization_code",
         Some(UnattendedGrant::ClientCredentials) => "client_credentials",
         Some(UnattendedGrant::IdJag { .. }) => "jwt_bearer",
@@ -140,6 +141,7 @@ fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: b
         if let Some(scope) = &grant.scope {
             report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
         }
+        report.line(&format!("  grant:   {}", grant_name(grant)));
         let renews = match (renewable(grant), credential.expires_at, grant.unattended.as_ref().map(|u| &u.grant)) {
             _ if from_absent_environment(found, grant) => "only with the client in the environment that got it \
                  (AGENTVIEW_CLIENT_ID with its secret, key or assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), \

@@ -43,7 +43,9 @@ impl Authorization {
         let random = |e: getrandom::Error| OAuthError::invalid("the system", format!("no randomness: {e}"));
         let pkce = Pkce::new().map_err(random)?;
         let state = random_token(24).map_err(random)?;
-        let mut url = server.authorization_endpoint.clone();
+        let mut url = server.authorization_endpoint.clone().ok_or_else(|| {
+            OAuthError::invalid("the authorization server metadata", "it has no authorization_endpoint")
+        })?;
         {
             let mut query = url.query_pairs_mut();
             query

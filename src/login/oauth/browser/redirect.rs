@@ -186,11 +186,11 @@ async fn identify(
         ClientChoice::MetadataDocument(url) if server.cimd_supported => Ok(Client::public(url)),
         other => {
             notes.registered_instead_of_metadata_document = matches!(other, ClientChoice::MetadataDocument(_));
-            let client = registration::register(http, server, &listener.redirect_uri(), scope).await?;
-            if client.client_secret.is_none() || identity.cache_secrets {
-                notes.not_kept = identity.cache.save(&server.issuer, &client).err();
+            let registered = registration::register(http, server, Some(&listener.redirect_uri()), scope).await?;
+            if registered.client.client_secret.is_none() || identity.cache_secrets {
+                notes.not_kept = identity.cache.save(&server.issuer, &registered).err();
             }
-            Ok(client)
+            Ok(registered.client)
         }
     }
 }

@@ -11,6 +11,10 @@ use super::provider::{Provider, issuer_matches};
 use crate::http::Http;
 use crate::server_url::Reach;
 
+/// `grant_type` of the device authorization grant (RFC 8628), as metadata and registrations name
+/// it (the grant itself is `login::oauth::device`).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Challenge {
@@ -80,17 +84,26 @@ pub struct ProtectedResource {
     pub scopes_supported: Vec<String>,
 }
 
-/// Authorization-server metadata, checked.
+/// Authorization-server metadata, checked. What a login in the browser needs of it (an
+/// authorization endpoint, PKCE with S256) is checked by [`AuthServer::browser_refusal`]: a
+/// server with only the device grant (RFC 8628) has neither, and is usable for that.
 #[derive(Debug, Clone)]
 pub struct AuthServer {
     pub issuer: String,
-    pub authorization_endpoint: Url,
+    pub authorization_endpoint: Option<Url>,
     pub token_endpoint: Url,
     pub registration_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
     /// OpenID Connect's UserInfo endpoint, where it passes the checks every endpoint does (who
     /// the person is, for display only).
     pub userinfo_endpoint: Option<Url>,
+    /// RFC 8628: where a device login asks for its codes.
+    pub device_authorization_endpoint: Option<Url>,
+    /// `grant_types_supported`, when the server lists it.
+    pub grant_types: Option<Vec<String>>,
+    /// `code_challenge_methods_supported`; `None` where PKCE is assumed (the default endpoints
+    /// of a server from before protected-resource metadata).
+    pub pkce_methods: Option<Vec<String>>,
     pub scopes_supported: Vec<String>,
     pub token_auth_methods: AuthMethods,
     /// RFC 9207: the redirect carries `iss`.
@@ -99,6 +112,42 @@ pub struct AuthServer {
     /// An OpenID Connect provider (its metadata names ID token algorithms, as OpenID Connect
     /// Discovery requires): `offline_access` there needs `prompt=consent` (OIDC Core §11).
     pub openid: bool,
+}
+
+impl AuthServer {
+    /// Why a login in the browser cannot use this server: no PKCE with S256 (agentview does not
+    /// log in without it), or no authorization endpoint. `None`: it can.
+    pub fn browser_refusal(&self) -> Option<OAuthError> {
+        if let Some(methods) = &self.pkce_methods
+            && !methods.iter().any(|m| m == "S256")
+        {
+            return Some(OAuthError::Refused(format!(
+                "the authorization server {} does not support PKCE with S256 (code_challenge_methods_supported: {}); \
+                 agentview does not log in without it",
+                crate::sanitize::line(&self.issuer, 200),
+                if methods.is_empty() {
+                    "missing".to_string()
+                } else {
+                    crate::sanitize::line(&methods.join(", "), 100)
+                }
+            )));
+        }
+        if self.authorization_endpoint.is_none() {
+            return Some(OAuthError::invalid("the authorization server metadata", "it has no authorization_endpoint"));
+        }
+        None
+    }
+
+    /// Whether the server offers the device authorization grant (RFC 8628): it names a device
+    /// endpoint, and does not leave the grant out of the grant types it lists.
+    pub fn offers_device(&self) -> bool {
+        self.device_authorization_endpoint.is_some() && self.lists_grant(DEVICE_CODE_GRANT)
+    }
+
+    /// Whether `grant_type` may be asked for: listed, or no list at all.
+    pub fn lists_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.as_ref().is_none_or(|listed| listed.iter().any(|g| g == grant_type))
+    }
 }
 
 /// Everything discovery found: the resource, its authorization server, the challenged scope.
@@ -169,11 +218,28 @@ pub fn auth_server_metadata_urls(issuer: &Url) -> Vec<Url> {
     }
 }
 
-/// Find the server's OAuth setup. `Ok(None)`: the server offers no OAuth (no metadata found).
-/// A server that asked for credentials (`challenge`) but publishes no protected-resource
-/// metadata gets the 2025-03-26 discovery: see [`before_resource_metadata`]. `provider`: the
-/// user's setting, which wins over what the issuer's host says.
+/// Find the server's OAuth setup for a login in the browser. `Ok(None)`: the server offers no
+/// OAuth (no metadata found). An authorization server the browser's login cannot use (no PKCE
+/// with S256, no authorization endpoint) is refused: [`AuthServer::browser_refusal`]. `provider`:
+/// the user's setting, which wins over what the issuer's host says.
 pub async fn discover(
+    http: &Http,
+    server: &Url,
+    challenge: Option<&Challenge>,
+    provider: Option<Provider>,
+) -> Result<Option<Discovered>, OAuthError> {
+    let discovered = discover_any(http, server, challenge, provider).await?;
+    if let Some(refusal) = discovered.as_ref().and_then(|d| d.server.browser_refusal()) {
+        return Err(refusal);
+    }
+    Ok(discovered)
+}
+
+/// Find the server's OAuth setup, whatever its authorization server offers (the browser's
+/// grant, the device grant, or both): the caller checks what its login needs. A server that
+/// asked for credentials (`challenge`) but publishes no protected-resource metadata gets the
+/// 2025-03-26 discovery: see [`before_resource_metadata`]. `provider`: the user's setting.
+pub async fn discover_any(
     http: &Http,
     server: &Url,
     challenge: Option<&Challenge>,
@@ -224,11 +290,14 @@ async fn before_resource_metadata(
             }
             AuthServer {
                 issuer: issuer.clone(),
-                authorization_endpoint: authorize,
+                authorization_endpoint: Some(authorize),
                 token_endpoint: at("/token")?,
                 registration_endpoint: Some(at("/register")?),
                 revocation_endpoint: None,
                 userinfo_endpoint: None,
+                device_authorization_endpoint: None,
+                grant_types: None,
+                pkce_methods: None,
                 scopes_supported: Vec::new(),
                 token_auth_methods: AuthMethods::default(),
                 iss_supported: false,
@@ -300,7 +369,7 @@ pub async fn auth_server(
     provider: Provider,
 ) -> Result<AuthServer, OAuthError> {
     let doc = auth_server_document_of(http, issuer, reach, provider).await?;
-    parse_auth_server(&doc, issuer, reach, provider)
+    read_auth_server(&doc, issuer, reach, provider)
 }
 
 /// The authorization server's metadata document, from the first well-known URL that has one;
@@ -349,38 +418,50 @@ async fn auth_server_document_of(
     )))
 }
 
+/// The metadata as the browser's login needs it: refused without PKCE S256 or an authorization
+/// endpoint.
+#[cfg(test)]
 fn parse_auth_server(
     doc: &Map<String, Value>,
     issuer: &str,
     reach: Reach,
     provider: Provider,
 ) -> Result<AuthServer, OAuthError> {
+    let server = read_auth_server(doc, issuer, reach, provider)?;
+    match server.browser_refusal() {
+        Some(refusal) => Err(refusal),
+        None => Ok(server),
+    }
+}
+
+/// The metadata, its endpoints checked; what a login needs of it is the login's to check. A
+/// provider whose documents never list PKCE methods although it takes S256 (Entra ID) leaves
+/// them unknown rather than empty.
+fn read_auth_server(
+    doc: &Map<String, Value>,
+    issuer: &str,
+    reach: Reach,
+    provider: Provider,
+) -> Result<AuthServer, OAuthError> {
     const WHAT: &str = "the authorization server metadata";
-    let required = |name: &str| -> Result<Url, OAuthError> {
-        let raw = string(doc, name).ok_or_else(|| OAuthError::invalid(WHAT, format!("it has no {name}")))?;
-        endpoint_url(&raw, name, reach)
-    };
     let optional = |name: &str| -> Result<Option<Url>, OAuthError> {
         string(doc, name).map(|raw| endpoint_url(&raw, name, reach)).transpose()
     };
-    let methods = strings(doc, "code_challenge_methods_supported");
+    let token_endpoint =
+        optional("token_endpoint")?.ok_or_else(|| OAuthError::invalid(WHAT, "it has no token_endpoint"))?;
     let unlisted = !doc.contains_key("code_challenge_methods_supported") && provider.s256_unlisted();
-    if !methods.iter().any(|m| m == "S256") && !unlisted {
-        return Err(OAuthError::Refused(format!(
-            "the authorization server {} does not support PKCE with S256 (code_challenge_methods_supported: {}); \
-             agentview does not log in without it",
-            crate::sanitize::line(issuer, 200),
-            if methods.is_empty() { "missing".to_string() } else { crate::sanitize::line(&methods.join(", "), 100) }
-        )));
-    }
+    let pkce_methods = (!unlisted).then(|| strings(doc, "code_challenge_methods_supported"));
     Ok(AuthServer {
         issuer: issuer.to_string(),
-        authorization_endpoint: required("authorization_endpoint")?,
-        token_endpoint: required("token_endpoint")?,
+        authorization_endpoint: optional("authorization_endpoint")?,
+        token_endpoint,
         registration_endpoint: optional("registration_endpoint")?,
         revocation_endpoint: optional("revocation_endpoint")?,
         // For display only: one that fails the checks is left unused rather than failing the login.
         userinfo_endpoint: optional("userinfo_endpoint").ok().flatten(),
+        device_authorization_endpoint: optional("device_authorization_endpoint")?,
+        grant_types: doc.get("grant_types_supported").map(|_| strings(doc, "grant_types_supported")),
+        pkce_methods,
         scopes_supported: strings(doc, "scopes_supported"),
         token_auth_methods: AuthMethods::parse(&strings(doc, "token_endpoint_auth_methods_supported")),
         iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),

@@ -15,11 +15,14 @@ fn server(issuer: &str, token: &str, userinfo: Option<&str>) -> AuthServer {
     let url = |u: &str| reqwest::Url::parse(u).expect("url");
     AuthServer {
         issuer: issuer.into(),
-        authorization_endpoint: url(&format!("{issuer}/authorize")),
+        authorization_endpoint: Some(url(&format!("{issuer}/authorize"))),
         token_endpoint: url(token),
         registration_endpoint: None,
         revocation_endpoint: None,
         userinfo_endpoint: userinfo.map(url),
+        device_authorization_endpoint: None,
+        grant_types: None,
+        pkce_methods: Some(vec!["S256".into()]),
         scopes_supported: Vec::new(),
         token_auth_methods: Default::default(),
         iss_supported: false,

@@ -5,7 +5,7 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::error::{ErrorCode, OAuthError, json_object};
+use super::error::{OAuthError, answer_object};
 use super::registration::Client;
 use crate::http::{Http, Reply};
 use crate::secret::{Secret, check_token_shape};
@@ -54,23 +54,7 @@ pub(crate) async fn token_request<'a>(
 /// A token endpoint response, checked: errors (also with HTTP 200), Bearer only, shapes.
 pub fn parse_tokens(reply: &Reply) -> Result<Tokens, OAuthError> {
     const WHAT: &str = "the token endpoint";
-    if reply.status >= 500 {
-        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
-    }
-    let doc = match json_object(reply, WHAT) {
-        Ok(doc) => doc,
-        Err(_) if reply.status != 200 => return Err(OAuthError::Status { what: WHAT.into(), status: reply.status }),
-        Err(e) => return Err(e),
-    };
-    if let Some(error) = doc.get("error").and_then(Value::as_str) {
-        return Err(OAuthError::Rejected {
-            error: ErrorCode::parse(error),
-            description: doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300)),
-        });
-    }
-    if reply.status != 200 {
-        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
-    }
+    let doc = answer_object(reply, WHAT)?;
     let access = doc
         .get("access_token")
         .and_then(Value::as_str)

@@ -79,6 +79,7 @@ pub fn credential(issuer: &str, server: &TokenServer, client: &Client, sign_in: 
             resource: Some(issuer.to_string()),
             scope: sign_in.scope,
             unattended: Some(Unattended::new(UnattendedGrant::IdpSignIn, None)),
+            device: false,
         }),
     }
 }

@@ -234,6 +234,7 @@ pub fn credential(
             resource: Some(target.resource.resource.clone()),
             scope: tokens.scope.or(scope),
             unattended: Some(unattended),
+            device: false,
         }),
     }
 }
