@@ -7,13 +7,17 @@
 //!    same way when it is due (`client`);
 //! 2. the stores in order (off the async thread: a keyring call may hang until its timeout); a
 //!    sign-in at an identity provider is no server's credential and is not handed out;
-//! 3. renewal of a credential that is due by the one rule (`renew::due_at`), by the step its
+//! 3. renewal of a credential that is due by the one rule (`rule::due_at`), by the step its
 //!    grant calls for, once the stored grant is vetted (`vet`), single flight across processes:
 //!    the refresh lock, a second read of the store, a renewal only if nobody else did one, and
 //!    the renewed credential saved at once (`renewal`).
 
 mod client;
+mod id_jag;
+pub(crate) mod renew;
 mod renewal;
+pub(crate) mod rule;
+pub(crate) mod sign_in;
 mod state;
 pub(crate) mod vet;
 
@@ -22,11 +26,11 @@ use std::time::Duration;
 
 use crate::clock::{RealClock, SharedClock};
 use crate::error::{Exit, Failure};
-use crate::login::oauth::renew::is_due;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
-use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError, UnattendedGrant};
+use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
+use rule::{is_due, is_sign_in};
 
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
@@ -94,16 +98,16 @@ impl<'a> Door<'a> {
     /// one, renewed first when it is due.
     pub async fn usable(&self) -> anyhow::Result<Lookup> {
         let lookup = self.current().await?;
-        let marked = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
+        let how = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
         let lookup = match &lookup.found {
             // The environment's client got (or kept) its token by the same rule already.
-            _ if lookup.obtained || marked.is_some() => lookup,
+            _ if lookup.obtained || how.is_some() => lookup,
             Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
                 self.renew(lookup).await?
             }
             _ => lookup,
         };
-        Ok(client::marked(lookup, marked))
+        Ok(marked(lookup, how))
     }
 
     /// The credential as it is, not renewed: `AGENTVIEW_TOKEN`; else, with a client in the
@@ -217,6 +221,43 @@ impl<'a> Door<'a> {
     }
 }
 
+/// Store read failures: shown with `-v`; fatal unless the store is merely
+/// unavailable under `--store auto` (a headless machine without a keyring).
+pub fn report_read_errors(lookup: &Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
+    for note in &lookup.notes {
+        output.warn(note);
+    }
+    for (store, error) in &lookup.errors {
+        let skippable = settings.store.choice == crate::store::StoreChoice::Auto
+            && matches!(error, crate::store::StoreError::Unavailable { .. });
+        if skippable {
+            output.verbose(&format!("skipped {store}: {error}"));
+        } else if lookup.found.is_none() {
+            // The file was read (it is the store, or `auto` reads it after the keyring): fix it;
+            // a keyring that failed may not be where the credential is.
+            let hint = if store.ends_with(crate::store::file::FILE_NAME) {
+                "fix what is named above, or remove the credentials file and log in again"
+            } else {
+                "if the credential is in the file store, pass --store file (or --store auto)"
+            };
+            return Err(Failure::new(Exit::Store, error.to_string()).with_hint(hint).into());
+        } else {
+            output.warn(&format!("could not read {store}: {error}"));
+        }
+    }
+    Ok(())
+}
+
+/// `lookup` with its credential marked as the environment's client's (`how`), if it is.
+pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
+    if let Some(found) = lookup.found.as_mut()
+        && how.is_some()
+    {
+        found.from_environment = how;
+    }
+    lookup
+}
+
 /// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
 pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
     let secret = settings.env_token.as_ref()?;
@@ -263,9 +304,4 @@ fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
         }
     }
     lookup
-}
-
-/// Whether `credential` is a sign-in at an identity provider (`login --idp`), not a server's.
-pub fn is_sign_in(credential: &Credential) -> bool {
-    credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
 }

@@ -91,9 +91,6 @@ pub fn exit_of(error: &anyhow::Error) -> Exit {
         if cause.downcast_ref::<crate::store::StoreError>().is_some() {
             return Exit::Store;
         }
-        if cause.downcast_ref::<crate::mcp::McpError>().is_some() {
-            return Exit::Server;
-        }
     }
     Exit::Other
 }

@@ -54,7 +54,7 @@ pub(crate) fn normalize(raw: &str) -> Result<Url, Failure> {
     let host = url.host_str().unwrap_or_default().to_string();
     match url.scheme() {
         "https" => {}
-        "http" if crate::login::session::login_url::is_loopback(&host) => {}
+        "http" if Reach::of(&host) == Reach::Loopback => {}
         "http" => {
             return Err(Failure::usage(format!(
                 "--server {raw} uses plain http; use https (http is allowed only for localhost)"

@@ -9,7 +9,6 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::cli::{ColorArg, GlobalArgs, StoreArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::session::poll::Pacing;
 use crate::secret::Secret;
 use crate::server_url::ServerUrl;
 use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
@@ -52,12 +51,41 @@ pub struct Settings {
     pub program: PathBuf,
 }
 
+/// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`),
+/// and what a device login's `slow_down` adds (`AGENTVIEW_SLOW_DOWN_STEP`; the device login
+/// otherwise polls at the authorization server's interval).
+#[derive(Debug, Clone)]
+pub struct Pacing {
+    /// The shortest gap between two polls (2 s: at most 30 a minute).
+    pub interval: Duration,
+    /// The longest back-off after failures.
+    pub max_backoff: Duration,
+    /// Wait after a policy denial of a poll; `None` = until the next UTC minute.
+    pub policy_wait: Option<Duration>,
+    /// What each `slow_down` adds to a device login's interval (RFC 8628: 5 s).
+    pub slow_down_step: Duration,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Pacing {
+            interval: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(30),
+            policy_wait: None,
+            slow_down_step: crate::login::oauth::device::pace::SLOW_DOWN_STEP,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BrowserSettings {
     /// `AGENTVIEW_BROWSER`, else `BROWSER`: a command line; the URL is appended.
     pub launcher: Option<String>,
     /// Whether the platform opener may be used (false on Linux with no display, not WSL).
     pub has_display: bool,
+    /// A shell over SSH (`SSH_CONNECTION` or `SSH_TTY` set): a browser opened here, if any, is
+    /// not the one in front of the person, unless a launcher is named.
+    pub ssh: bool,
     /// Variables the browser must not inherit: agentview's own (`AGENTVIEW_TOKEN`, client
     /// secrets, …) and those `--header` values name with `{env:VAR}`.
     pub hidden_env: Vec<String>,
@@ -154,6 +182,8 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         interval: seconds(env, "AGENTVIEW_POLL_INTERVAL")?.unwrap_or(Duration::from_secs(2)),
         max_backoff: Duration::from_secs(30),
         policy_wait: seconds(env, "AGENTVIEW_POLICY_WAIT")?,
+        slow_down_step: seconds(env, "AGENTVIEW_SLOW_DOWN_STEP")?
+            .unwrap_or(crate::login::oauth::device::pace::SLOW_DOWN_STEP),
     };
     let launcher = env.get("AGENTVIEW_BROWSER").or_else(|| env.get("BROWSER")).map(str::to_string);
     let wsl = env.is_set("WSL_DISTRO_NAME") || env.is_set("WSL_INTEROP");
@@ -168,7 +198,12 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         env_token: env_token(env)?,
         env_client: client::env_client(env)?,
         auth_server: client::pinned_auth_server(env)?,
-        browser: BrowserSettings { launcher, has_display, hidden_env: hidden_env(env, &args.headers) },
+        browser: BrowserSettings {
+            launcher,
+            has_display,
+            ssh: env.is_set("SSH_CONNECTION") || env.is_set("SSH_TTY"),
+            hidden_env: hidden_env(env, &args.headers),
+        },
         ui,
         given_flags: given,
         pinned_flags: pinned,

@@ -9,6 +9,7 @@ mod handoff;
 mod hostile;
 mod login;
 mod method;
+mod prove;
 mod refresh;
 mod revoke;
 

@@ -12,7 +12,7 @@
 //! oidc-provider and Authlib, and the models of company identity providers (Entra ID, Google,
 //! Auth0, Okta, on oidc-provider), get smoke tests at the HTTP level: each rule they enforce is
 //! shown refusing what the provider refuses (tests/peers/README.md cites where each rule comes
-//! from).
+//! from); both device grants also get `agentview login --device` end to end.
 #![allow(clippy::unwrap_used)]
 
 use crate::support;
@@ -20,12 +20,14 @@ use crate::support;
 mod auth0;
 mod client_credentials;
 mod device;
+mod device_login;
 mod entra;
 mod google;
 mod login;
 mod okta;
 mod person;
 mod preregistered;
+mod profiles;
 mod reference;
 mod refresh;
 mod restart;
@@ -160,12 +162,31 @@ macro_rules! device {
             super::device::slow_down_lengthens_the_interval => slow_down_lengthens_the_interval,
             super::device::a_person_denies => a_person_denies,
             super::device::an_unapproved_code_expires => an_unapproved_code_expires);
+        // agentview's device login, end to end.
+        scenarios!($kind;
+            super::device_login::a_person_approves_and_the_token_works_renews_and_is_revoked
+                => login_device_approved_token_works_renews_and_is_revoked,
+            super::device_login::a_person_denies => login_device_denied,
+            super::device_login::slow_down_lengthens_the_interval => login_device_slow_down,
+            super::device_login::an_unapproved_code_expires => login_device_expires,
+            super::device_login::a_client_registered_without_the_grant_says_what_to_ask_for
+                => login_device_client_without_the_grant,
+            super::device_login::a_kept_registration_without_the_grant_is_registered_again
+                => login_device_kept_registration_without_the_grant,
+            super::device_login::no_wait_then_resume => login_device_no_wait_then_resume,
+            super::device_login::auto_picks_the_device_grant_without_a_browser => login_auto_picks_the_device_grant);
+        #[cfg(unix)]
+        scenarios!($kind; super::device_login::ctrl_c_during_the_wait => login_device_ctrl_c);
     };
 }
 
 mod oidc_device {
     use crate::support::peers::PeerKind;
     device!(PeerKind::OidcDevice);
+    // Authlib's has no authorization endpoint: no browser login to register for.
+    scenarios!(PeerKind::OidcDevice;
+        crate::device_login::a_browser_login_registers_for_the_device_grant_too
+            => login_in_the_browser_registers_for_the_device_grant_too);
 }
 
 mod authlib_device {

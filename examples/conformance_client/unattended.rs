@@ -140,7 +140,7 @@ async fn enterprise_token(http: &Http, endpoint: &Url, context: &Context, files:
         client: &idp_client,
         id_token: &id_token,
         audience: &target.server.issuer,
-        resource: &target.resource.resource,
+        resource: Some(&target.resource.resource),
         scope: scope.as_deref(),
     };
     eprintln!(

@@ -6,9 +6,9 @@ use serde_json::Value;
 use super::Bridge;
 use super::exchange::Message;
 use super::message::{self, INVALID_REQUEST, Kind};
+use super::relay::Deliver;
 use super::relay::Refusal;
 use super::stdio;
-use super::stream::Deliver;
 
 impl Bridge {
     /// A batch (protocol revision 2025-03-26): each message is sent on its own; the answers go

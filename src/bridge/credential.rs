@@ -7,9 +7,9 @@ use std::sync::Arc;
 use tokio::sync::Mutex;
 
 use crate::clock::unix_now;
+use crate::credential::rule::{due_at, renewable};
 use crate::credential::{Door, Lookup};
 use crate::error::{Exit, Failure};
-use crate::login::oauth::renew::{due_at, renewable};
 use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::Settings;
@@ -126,7 +126,7 @@ impl Credentials {
         // AGENTVIEW_TOKEN, the token of the client in the environment (got now if need be), or
         // the stored credential.
         let lookup = self.door().current().await.map_err(classify)?;
-        crate::commands::report_read_errors(&lookup, &self.settings, &self.output)
+        crate::credential::report_read_errors(&lookup, &self.settings, &self.output)
             .map_err(|e| CredentialError::Unusable(failure_of(e)))?;
         self.loaded.store(true, std::sync::atomic::Ordering::Release);
         Ok(lookup)

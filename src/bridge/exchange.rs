@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 use tokio::sync::OwnedRwLockWriteGuard;
 
 use super::message;
+use super::relay::Deliver;
 use super::relay::{Refusal, Relay};
 use super::session::Session;
-use super::stream::Deliver;
 
 /// A message from the client: its parsed form and the text it came as (sent on unchanged).
 #[derive(Debug, Clone)]

@@ -30,10 +30,9 @@ use crate::output::Output;
 use crate::settings::Settings;
 use exchange::Message;
 use message::{INVALID_REQUEST, Kind, LOGIN_REQUIRED, PARSE_ERROR};
-use relay::{Refusal, Relay};
+use relay::{Deliver, Refusal, Relay};
 use signals::Signals;
 use stdio::{Input, Stdout};
-use stream::Deliver;
 
 pub use credential::{CredentialError, Credentials};
 

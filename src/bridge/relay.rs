@@ -7,14 +7,12 @@ use std::time::Duration;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use reqwest::{Method, Response, StatusCode, Url};
 use serde_json::Value;
-use tokio::sync::{RwLock, mpsc};
+use tokio::sync::{RwLock, mpsc, oneshot};
 
 use super::credential::{CredentialError, Credentials};
 use super::message::{self, LOGIN_REQUIRED, UPSTREAM_ERROR};
 use super::session::Session;
 use super::stdio::{MAX_LINE, Stdout};
-use super::stream::Deliver;
-use super::stream::content_type;
 use crate::error::Failure;
 use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
 use crate::output::Output;
@@ -35,6 +33,18 @@ impl Refusal {
         Refusal::Error { code: UPSTREAM_ERROR, message: message.into() }
     }
 }
+
+/// Who gets the answer to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deliver {
+    /// Written to the client (and returned).
+    Client,
+    /// Only returned: a batch collects it, a replayed initialize keeps it to itself.
+    Keep,
+}
+
+/// An answer found on another stream: the message and its line for the client.
+pub type Answered = oneshot::Sender<(Value, String)>;
 
 /// Everything the tasks of one bridge share.
 #[derive(Debug, Clone)]
@@ -64,7 +74,7 @@ pub(super) struct Inner {
     /// `x-mcp-header` annotations learnt from `tools/list` answers.
     pub params: std::sync::Mutex<super::params::ParamHeaders>,
     /// Requests whose stream is being resumed, by id: their answer may come on another stream.
-    pub waiting: std::sync::Mutex<std::collections::HashMap<String, super::stream::Answered>>,
+    pub waiting: std::sync::Mutex<std::collections::HashMap<String, Answered>>,
 }
 
 impl Relay {
@@ -289,4 +299,9 @@ pub async fn read_capped(mut response: Response) -> Option<Vec<u8>> {
         body.extend_from_slice(&chunk);
     }
     Some(body)
+}
+
+/// The response's media type alone, lowercase.
+pub fn content_type(response: &reqwest::Response) -> String {
+    crate::http::content_type(response.headers())
 }

@@ -9,23 +9,10 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::message::{self, Kind};
-use super::relay::{Refusal, Relay, read_capped};
+use super::relay::{Answered, Deliver, Refusal, Relay, content_type, read_capped};
 use super::session::Session;
 use super::stdio::MAX_LINE;
-/// The response's media type alone, lowercase.
-pub fn content_type(response: &reqwest::Response) -> String {
-    crate::http::content_type(response.headers())
-}
 use crate::mcp::sse::Decoder;
-
-/// Who gets the answer to a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deliver {
-    /// Written to the client (and returned).
-    Client,
-    /// Only returned: a batch collects it, a replayed initialize keeps it to itself.
-    Keep,
-}
 
 /// Wait before resuming when the server named no `retry:`.
 const DEFAULT_RETRY: Duration = Duration::from_secs(1);
@@ -33,9 +20,6 @@ const DEFAULT_RETRY: Duration = Duration::from_secs(1);
 const MAX_RETRY: Duration = Duration::from_secs(30);
 /// Resumptions in a row that bring no event before giving up on a stream.
 const RESUME_ATTEMPTS: u32 = 5;
-
-/// An answer found on another stream: the message and its line for the client.
-pub type Answered = oneshot::Sender<(Value, String)>;
 
 /// A request waiting for its answer while its stream is resumed; unregistered when dropped.
 struct Waiting<'a> {

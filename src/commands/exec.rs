@@ -21,7 +21,7 @@ pub async fn run(command: &[OsString], settings: &Settings, output: &Output) -> 
     let door = Door::new(settings, output);
     let lookup = door.usable().await?;
     let now = unix_now();
-    super::report_read_errors(&lookup, settings, output)?;
+    crate::credential::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found.filter(|f| f.credential.is_live(now)) else {
         output.error(&format!("not logged in to {} (or the credential expired)", settings.server));
         door.login_hint().await.tell(output, "run ", " first");

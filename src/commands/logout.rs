@@ -5,12 +5,14 @@ use crate::clock::unix_now;
 use crate::credential::vet;
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::login::oauth::proof::client_of_grant;
-use crate::login::oauth::revoke::{Revoked, revoke};
-use crate::login::oauth::{ClientProof, OAuthError, trust};
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::revoke::{Revoked, revoke};
+use crate::login::oauth::shared::trust;
+use crate::login::oauth::unattended::proof::client_of_grant;
 use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::Settings;
+use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
 use crate::store::{
     self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError, UnattendedGrant,
@@ -88,7 +90,7 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
             output.info(&format!(
                 "The sign-in at the identity provider {} stays for other servers; `{}` ends it too.",
                 crate::sanitize::line(idp, 200),
-                settings.command_for(&crate::login::oauth::idp::key(idp), "logout")
+                settings.command_for(&crate::login::oauth::unattended::idp::key(idp), "logout")
             ));
         }
         match result {

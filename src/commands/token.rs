@@ -13,7 +13,7 @@ pub async fn run(format: TokenFormat, settings: &Settings, output: &Output) -> a
     let door = Door::new(settings, output);
     let lookup = door.usable().await?;
     let now = unix_now();
-    super::report_read_errors(&lookup, settings, output)?;
+    crate::credential::report_read_errors(&lookup, settings, output)?;
     let Some(found) = lookup.found else {
         output.error(&format!("not logged in to {}", settings.server));
         door.login_hint().await.tell(output, "run ", " first (or set AGENTVIEW_TOKEN)");

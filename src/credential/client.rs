@@ -10,17 +10,19 @@
 
 use std::time::Duration;
 
+use super::rule::is_due;
 use super::state::{self, Phase, State};
-use super::{Door, EXPIRED, Found, Lookup};
+use super::{Door, EXPIRED, Found, Lookup, marked};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::login::oauth::client_credentials;
-use crate::login::oauth::renew::is_due;
-use crate::login::oauth::unattended::Destination;
-use crate::login::oauth::workload::{self, Workload};
-use crate::login::oauth::{ClientProof, trust};
+use crate::login::oauth::shared::trust;
+use crate::login::oauth::unattended::client_credentials;
+use crate::login::oauth::unattended::target::Destination;
+use crate::login::oauth::unattended::workload;
 use crate::secret::Secret;
+use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
+use crate::settings::client::Workload;
 use crate::store::private::PrivateDir;
 use crate::store::{self, ClientJwt, Credential, StoreChoice, StoreError, Unattended, UnattendedGrant};
 
@@ -266,16 +268,6 @@ fn cached_form(mut credential: Credential) -> Credential {
         }
     }
     credential
-}
-
-/// `lookup` with its credential marked as the environment's client's (`how`), if it is.
-pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
-    if let Some(found) = lookup.found.as_mut()
-        && how.is_some()
-    {
-        found.from_environment = how;
-    }
-    lookup
 }
 
 /// Whether the path given in the environment is the one kept (absolute) with the credential.

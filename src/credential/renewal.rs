@@ -5,12 +5,14 @@
 
 use std::time::Duration;
 
+use super::renew;
+use super::rule::{is_due, renewed};
 use super::state::{self, Phase, State};
 use super::{Door, EXPIRED, Found, Lookup, vet};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
-use crate::login::oauth::renew::{self, is_due};
-use crate::login::oauth::{OAuthError, Tokens};
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::tokens::Tokens;
 use crate::store::private::PrivateDir;
 use crate::store::{self, Credential, OAuthGrant};
 
@@ -59,7 +61,7 @@ impl Door<'_> {
         }
         let mut base = current.credential.clone();
         base.oauth = Some(grant);
-        let renewed = renew::renewed(&base, tokens, now);
+        let renewed = renewed(&base, tokens, now);
         self.save(current, &renewed).await?;
         let found = Found {
             credential: renewed,

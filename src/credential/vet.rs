@@ -18,11 +18,12 @@ use reqwest::Url;
 use serde_json::Value;
 
 use crate::http::Http;
-use crate::login::oauth::discovery::{auth_server_document, endpoint_url};
-use crate::login::oauth::{OAuthError, trust};
+use crate::login::oauth::shared::discovery::{auth_server_document, endpoint_url};
+use crate::login::oauth::shared::error::OAuthError;
+use crate::login::oauth::shared::trust;
 use crate::sanitize;
 use crate::server_url::Reach;
-use crate::store::{OAuthGrant, UnattendedGrant};
+use crate::store::OAuthGrant;
 
 /// Why a stored grant is not used.
 #[derive(Debug)]
@@ -81,7 +82,7 @@ pub async fn revocation(
 /// With an authorization server pinned, a grant another one issued gets nothing sent to it.
 fn pin(grant: &OAuthGrant, server: &Url, pinned: Option<&str>) -> Result<(), Distrust> {
     match pinned {
-        Some(pinned) if !is_sign_in(grant) && !trust::names(pinned, &grant.issuer) => Err(Distrust::Pinned(format!(
+        Some(pinned) if !grant.is_sign_in() && !trust::names(pinned, &grant.issuer) => Err(Distrust::Pinned(format!(
             "the stored credential for {} is from the authorization server {}, but AGENTVIEW_AUTH_SERVER pins {}; \
              nothing was sent there",
             sanitize::line(server.as_str(), 200),
@@ -95,16 +96,12 @@ fn pin(grant: &OAuthGrant, server: &Url, pinned: Option<&str>) -> Result<(), Dis
 /// How far in the grant's endpoints may be: no closer than the server it is for; a sign-in at an
 /// identity provider is for the provider itself.
 fn reach_for(grant: &OAuthGrant, server: &Url) -> Reach {
-    let host = if is_sign_in(grant) {
+    let host = if grant.is_sign_in() {
         Url::parse(&grant.issuer).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default()
     } else {
         server.host_str().unwrap_or_default().to_string()
     };
     Reach::of(&host)
-}
-
-fn is_sign_in(grant: &OAuthGrant) -> bool {
-    grant.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
 }
 
 /// `url`, stored as the grant's `field` for `server`, belongs to the grant's issuer.

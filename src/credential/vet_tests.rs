@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::store::{ClientAuth, Unattended};
+use crate::store::{ClientAuth, Unattended, UnattendedGrant};
 
 fn http() -> Http {
     Http::new("agentview-test", Duration::from_secs(2), None).expect("http")
@@ -20,9 +20,10 @@ fn stored(issuer: &str, token_endpoint: &str) -> OAuthGrant {
         client_auth: ClientAuth::None,
         token_endpoint: url(token_endpoint),
         revocation_endpoint: None,
-        resource: "https://mcp.example/mcp".into(),
+        resource: Some("https://mcp.example/mcp".into()),
         scope: None,
         unattended: None,
+        device: false,
     }
 }
 

@@ -2,15 +2,22 @@
 //!
 //! 1. Pick the store, before anything is sent ([`preflight_store`]).
 //! 2. Choose the method from what the server offers and what this machine can do (`choice`).
-//! 3. The method gets a credential: OAuth in the browser ([`oauth`]) or agentView's session
-//!    tools ([`session`]), both waiting for the person the same way ([`wait`]).
-//! 4. Store it and read it back, then report (`store_and_report`).
+//! 3. The method gets a credential: OAuth in the browser ([`browser`]), OAuth's device grant
+//!    with a code entered on another device ([`device`]), or agentView's session tools
+//!    ([`session`]), all waiting for the person the same way ([`wait`]).
+//! 4. An OAuth credential proves itself at the server first ([`prove`]).
+//! 5. Store it and read it back, then report (`store_and_report`).
 
+pub mod browser;
 mod choice;
 pub mod context;
+pub mod device;
+mod idp;
 pub mod oauth;
+mod prove;
 pub mod session;
 pub mod settings;
+mod unattended;
 pub mod wait;
 
 pub use choice::{Chosen, choose_method};
@@ -55,23 +62,32 @@ pub async fn run(
     let listens = match &login.grant {
         Some(GrantLogin::ClientCredentials { .. } | GrantLogin::Workload(_)) => false,
         Some(GrantLogin::Idp(_)) => true,
-        None => login.method != Method::Session,
+        None => !matches!(login.method, Method::Session | Method::Device),
     };
-    let fixed = if listens { oauth::bind_fixed_port(login.callback_port).await? } else { None };
+    let fixed = if listens { browser::bind_fixed_port(login.callback_port).await? } else { None };
     let clock: SharedClock = std::sync::Arc::new(RealClock);
     let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
     if let Some(grant) = &login.grant {
-        let credential = match grant {
+        let mut credential = match grant {
             GrantLogin::ClientCredentials { client_id, proof } => {
-                oauth::client_credentials::login(&ctx, client_id, proof).await?
+                unattended::client_credentials(&ctx, client_id, proof).await?
             }
-            GrantLogin::Workload(workload) => oauth::workload::login(&ctx, workload).await?,
+            GrantLogin::Workload(workload) => unattended::workload(&ctx, workload).await?,
             GrantLogin::Idp(idp) => {
                 let browser =
                     !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-                oauth::enterprise::login(&ctx, idp, &selected, fixed, browser).await?
+                idp::login(&ctx, idp, &selected, fixed, browser).await?
             }
         };
+        prove::prove(&ctx, &mut credential).await?;
+        return store_and_report(&ctx, &selected, credential).await;
+    }
+    if let Mode::Resume(handle) = &login.mode
+        && (login.method == Method::Device
+            || device::pending::PendingLogins::new(&settings.store.config_dir).has(handle, settings.server.as_str()))
+    {
+        let mut credential = device::resume(&ctx, handle).await?;
+        prove::prove(&ctx, &mut credential).await?;
         return store_and_report(&ctx, &selected, credential).await;
     }
     let chosen = tokio::select! {
@@ -80,7 +96,18 @@ pub async fn run(
     };
     let credential = match chosen {
         Chosen::OAuth { http, discovered, open_browser } => {
-            oauth::login(&ctx, &http, &discovered, open_browser, fixed).await?
+            let mut credential = browser::login(&ctx, &http, &discovered, open_browser, fixed).await?;
+            prove::prove(&ctx, &mut credential).await?;
+            credential
+        }
+        Chosen::Device { http, discovered, open_browser } => {
+            match device::login(&ctx, &http, &discovered, open_browser).await? {
+                Some(mut credential) => {
+                    prove::prove(&ctx, &mut credential).await?;
+                    credential
+                }
+                None => return Ok(Exit::Ok),
+            }
         }
         Chosen::Session(mut remote) => {
             let result = session::login(&ctx, &mut remote).await;
@@ -132,7 +159,7 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
 async fn moved_to_another_issuer(credential: &Credential, settings: &Settings, output: &Output) -> Option<String> {
     let grant = credential.oauth.as_ref()?;
     let http = crate::http::Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace()).ok()?;
-    let published = oauth::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
+    let published = oauth::shared::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
     if published.authorization_servers.contains(&grant.issuer) {
         return None;
     }
@@ -210,6 +237,9 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
                 }
                 Some(UnattendedGrant::Workload { .. }) => {
                     "OAuth access token (renewed automatically: the workload token is presented again)"
+                }
+                _ if credential.oauth.as_ref().is_some_and(|g| g.device && g.refresh_token.is_some()) => {
+                    "OAuth access token from the device login (renewed automatically with its refresh token)"
                 }
                 _ if credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) => {
                     "OAuth access token (renewed automatically with its refresh token)"

@@ -5,9 +5,17 @@ use std::time::Duration;
 use crate::cli::{GlobalArgs, LoginArgs, MethodArg};
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::{ClientChoice, ClientProof, RedirectUri};
+use crate::login::oauth::browser::loopback::RedirectUri;
+use crate::login::oauth::shared::registration::ClientChoice;
 use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
+
+mod grant;
+mod request;
+
+pub use crate::login::oauth::shared::provider::Provider;
+pub use grant::{GrantLogin, IdpLogin};
+pub use request::ResourceChoice;
 
 /// What `login` was asked to do.
 #[derive(Debug, Clone)]
@@ -45,6 +53,8 @@ pub struct LoginSettings {
     pub redirect_uri: Option<RedirectUri>,
     /// `--fresh-client`: register again instead of reusing the kept registration.
     pub fresh_client: bool,
+    /// `--qr`: a device login draws its address as a QR code too.
+    pub qr: bool,
     /// A grant instead of the browser's authorization code: `--client-credentials`, `--idp` or
     /// `--workload-token-file`.
     pub grant: Option<GrantLogin>,
@@ -53,53 +63,18 @@ pub struct LoginSettings {
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
-}
-
-/// A login whose token comes from a grant other than the browser's authorization code.
-#[derive(Debug, Clone)]
-pub enum GrantLogin {
-    /// `--client-credentials`: the client itself, no person.
-    ClientCredentials { client_id: String, proof: ClientProof },
-    /// `--idp`: enterprise-managed authorization.
-    Idp(IdpLogin),
-    /// `--workload-token-file`: workload identity federation.
-    Workload(crate::login::oauth::workload::Workload),
-}
-
-impl GrantLogin {
-    /// Whether `credential` is what this login makes: the same grant, as the same client.
-    pub fn made(&self, credential: &crate::store::Credential) -> bool {
-        use crate::store::UnattendedGrant;
-        let Some(grant) = &credential.oauth else { return false };
-        match (self, grant.unattended.as_ref().map(|u| &u.grant)) {
-            (GrantLogin::ClientCredentials { client_id, .. }, Some(UnattendedGrant::ClientCredentials)) => {
-                &grant.client_id == client_id
-            }
-            (GrantLogin::Idp(idp), Some(UnattendedGrant::IdJag { idp: issuer, .. })) => {
-                grant.client_id == idp.client_id && issuer == &idp.issuer
-            }
-            (GrantLogin::Workload(workload), Some(UnattendedGrant::Workload { token_file })) => {
-                std::path::absolute(&workload.token_file).is_ok_and(|given| &given == token_file)
-                    && grant.client_id == workload.client_id.clone().unwrap_or_default()
-            }
-            _ => false,
-        }
-    }
-}
-
-/// `--idp ISSUER --idp-client-id ID`, and the client at the MCP server's authorization server.
-#[derive(Debug, Clone)]
-pub struct IdpLogin {
-    pub issuer: String,
-    pub idp_client_id: String,
-    /// `AGENTVIEW_IDP_CLIENT_SECRET`, where the provider gave agentview's client one.
-    pub idp_client_secret: Option<Secret>,
-    /// `--id-token-file`: an ID token from elsewhere instead of a sign-in.
-    pub id_token_file: Option<std::path::PathBuf>,
-    /// `--client-id`: agentview's client at the MCP server's authorization server.
-    pub client_id: String,
-    /// Its secret, key or assertion file; none for a public client.
-    pub proof: Option<ClientProof>,
+    /// `--resource`: the `resource` the OAuth requests carry (RFC 8707).
+    pub resource: ResourceChoice,
+    /// `--authorize-param KEY=VALUE`, in order: extra parameters of the authorization request,
+    /// over those a provider's profile adds; an empty value leaves the parameter out.
+    pub authorize_params: Vec<(String, String)>,
+    /// The provider whose profile applies (`AGENTVIEW_PROVIDER`, the config file's `provider`);
+    /// `None`: the issuer's host decides.
+    pub provider: Option<Provider>,
+    /// `--login-hint`: the account the sign-in page should offer.
+    pub login_hint: Option<String>,
+    /// Check the new token at the server before saying "Logged in" (`--no-verify`: false).
+    pub verify: bool,
 }
 
 /// What a login reads from stdin: the words its messages use, and how to pipe it in.
@@ -107,7 +82,7 @@ pub struct IdpLogin {
 pub enum Piped {
     /// `--with-token`.
     Token,
-    /// `--resume -`.
+    /// `--resume -`: a session id or a device login's handle.
     SessionId,
     /// `--client-secret-stdin`.
     ClientSecret,
@@ -117,7 +92,7 @@ impl Piped {
     pub fn what(self) -> &'static str {
         match self {
             Piped::Token => "token",
-            Piped::SessionId => "session id",
+            Piped::SessionId => "session id or login handle",
             Piped::ClientSecret => "client secret",
         }
     }
@@ -134,20 +109,22 @@ impl Piped {
     }
 }
 
-/// One-step login, or one of the two steps of the session method.
+/// One-step login, or one of the two steps of the session or device method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Wait,
     NoWait,
-    /// The session request id (already read from stdin when "-" was given).
+    /// The session request id or the device login's handle (already read from stdin when "-"
+    /// was given).
     Resume(String),
 }
 
-/// `--method`.
+/// `--method` (`--device` is `--method device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Auto,
     OAuth,
+    Device,
     Session,
 }
 
@@ -172,7 +149,7 @@ impl LoginRequest {
         let mut read_stdin = Some(read_stdin);
         let mut stdin =
             |piped: Piped| read_stdin.take().map_or_else(|| Ok(String::new()), |read| read(stdin_wait, piped));
-        let grant = crate::settings::client::grant_login(&args, env, &mut || stdin(Piped::ClientSecret))?;
+        let grant = grant::resolve(&args, env, &mut || stdin(Piped::ClientSecret))?;
         let mode = match (args.no_wait, args.resume) {
             (true, _) => Mode::NoWait,
             (_, Some(id)) => {
@@ -182,25 +159,31 @@ impl LoginRequest {
             }
             _ => Mode::Wait,
         };
-        let method = match args.method {
-            Some(arg) => arg,
-            None => match env.get("AGENTVIEW_LOGIN_METHOD") {
+        let method = match (args.method, args.device) {
+            (_, true) => MethodArg::Device,
+            (Some(arg), false) => arg,
+            (None, false) => match env.get("AGENTVIEW_LOGIN_METHOD") {
                 None => MethodArg::Auto,
                 Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
-                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, session"))
+                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, device, session"))
                 })?,
             },
         };
         let method = match (method, &mode) {
             (MethodArg::Oauth, Mode::NoWait | Mode::Resume(_)) => {
                 return Err(Failure::usage(
-                    "--no-wait and --resume belong to the session method; an OAuth login finishes in one step",
+                    "--no-wait and --resume belong to the session tools and the device login (--device); an OAuth \
+                     login in the browser finishes in one step",
                 ));
             }
+            (MethodArg::Device, _) => Method::Device,
             (_, Mode::NoWait | Mode::Resume(_)) | (MethodArg::Session, _) => Method::Session,
             (MethodArg::Oauth, _) => Method::OAuth,
             (MethodArg::Auto, _) => Method::Auto,
         };
+        if args.qr && matches!(method, Method::OAuth | Method::Session) {
+            return Err(Failure::usage("--qr draws a device login's address: use it with --device (or --method auto)"));
+        }
         let client = match (args.client_id, args.client_metadata_url) {
             // The grants without a browser settle their client themselves.
             _ if grant.is_some() => ClientChoice::Dynamic,
@@ -239,6 +222,12 @@ impl LoginRequest {
             Some(raw) => Some(RedirectUri::parse(raw).map_err(|why| Failure::usage(format!("--redirect-uri: {why}")))?),
             None => None,
         };
+        let resource = match args.resource.as_deref() {
+            Some(raw) => ResourceChoice::parse(raw).map_err(|why| Failure::usage(format!("--resource: {why}")))?,
+            None => ResourceChoice::Published,
+        };
+        let authorize_params =
+            args.authorize_params.iter().map(|raw| request::authorize_param(raw)).collect::<Result<Vec<_>, _>>()?;
         let callback_port = match (args.callback_port, redirect_uri.as_ref().and_then(|r| r.port)) {
             (Some(flag), Some(uri)) if flag != uri => {
                 return Err(Failure::usage(format!(
@@ -260,9 +249,15 @@ impl LoginRequest {
             callback_port,
             redirect_uri,
             fresh_client: args.fresh_client,
+            qr: args.qr,
             grant,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),
+            resource,
+            authorize_params,
+            provider: request::provider(env)?,
+            login_hint: request::login_hint(args.login_hint)?,
+            verify: !args.no_verify,
         })))
     }
 }

@@ -18,7 +18,12 @@ pub const SUPPORTED_VERSIONS: [&str; 3] = ["2025-11-25", "2025-06-18", "2025-03-
 /// request carries its version and the client's capabilities in `_meta`.
 pub const MODERN_VERSION: &str = "2026-07-28";
 
+use crate::error::{Exit, Failure};
 use crate::http::{NetworkError, NetworkKind};
+
+/// Hint for 401 / 403 on initialize.
+pub const GRANT_HINT: &str = "if a proxy such as PolicyLayer sits in front of the server, pass its grant without \
+putting it in argv: --header 'Authorization: Bearer {env:POLICYLAYER_GRANT}'";
 
 /// Why an MCP exchange failed. The login flow branches on these kinds.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +90,23 @@ fn retry_note(retry_after: Option<Duration>) -> String {
 }
 
 impl McpError {
+    /// The failure for a user (exit 7), with what to check: `doing` says what failed.
+    pub fn into_failure(self, doing: &str) -> Failure {
+        let failure = Failure::new(Exit::Server, format!("{doing}: {self}"));
+        let failure = match self {
+            McpError::AuthRequired { .. } => failure.with_hint(GRANT_HINT),
+            McpError::Network(ref e) => match e.hint() {
+                Some(hint) => failure.with_hint(hint),
+                None => failure,
+            },
+            McpError::NotStreamableHttp(_) => {
+                failure.with_hint("--server must be the server's MCP endpoint URL, e.g. https://agentview.de/mcp")
+            }
+            _ => failure,
+        };
+        failure.with_source(self)
+    }
+
     /// Worth trying again later: the server may answer next time.
     pub fn is_transient(&self) -> bool {
         match self {

@@ -1,20 +1,51 @@
-//! The client a login without a browser runs as, from flags and the environment: a client id
-//! and its secret, private key or assertion file (`--client-credentials`, `--idp`), a
-//! workload's token file (`--workload-token-file`), and the environment-only client of CI
-//! (`AGENTVIEW_CLIENT_ID` and one of `AGENTVIEW_CLIENT_SECRET`, `AGENTVIEW_CLIENT_KEY`,
-//! `AGENTVIEW_CLIENT_ASSERTION_FILE`; or `AGENTVIEW_WORKLOAD_TOKEN_FILE`).
+//! The client a login without a browser runs as, as the user gave it: a client id and its
+//! secret, private key or assertion file, or a workload's token file; the environment-only client
+//! of CI (`AGENTVIEW_CLIENT_ID` and one of `AGENTVIEW_CLIENT_SECRET`, `AGENTVIEW_CLIENT_KEY`,
+//! `AGENTVIEW_CLIENT_ASSERTION_FILE`; or `AGENTVIEW_WORKLOAD_TOKEN_FILE`), and the authorization
+//! server logins are pinned to. `login`'s own flags for them are read in `login/settings/grant.rs`.
 
 use std::path::PathBuf;
 
 use reqwest::Url;
 
-use crate::cli::LoginArgs;
 use crate::env::Env;
 use crate::error::Failure;
-use crate::login::oauth::ClientProof;
-use crate::login::oauth::workload::Workload;
-use crate::login::{GrantLogin, IdpLogin};
 use crate::secret::{Secret, check_token_shape};
+
+/// The client's own credential, as the user gave it (`AGENTVIEW_CLIENT_SECRET`, stdin,
+/// `--client-key`, `--client-assertion-file` or their variables).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientProof {
+    Secret(Secret),
+    /// A PEM private key file, and the key id its assertions name (`kid`).
+    Key {
+        path: PathBuf,
+        key_id: Option<String>,
+    },
+    /// A file holding a JWT issued by someone else.
+    AssertionFile(PathBuf),
+}
+
+impl ClientProof {
+    /// How the environment variables that gave it are named, for messages.
+    pub fn variable(&self) -> &'static str {
+        match self {
+            ClientProof::Secret(_) => "AGENTVIEW_CLIENT_SECRET",
+            ClientProof::Key { .. } => "AGENTVIEW_CLIENT_KEY",
+            ClientProof::AssertionFile(_) => "AGENTVIEW_CLIENT_ASSERTION_FILE",
+        }
+    }
+}
+
+/// What a workload logs in with: the file its platform keeps its token in, and, where the
+/// authorization server wants to know the client too, its id and that client's proof.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workload {
+    pub token_file: PathBuf,
+    pub client_id: Option<String>,
+    /// Only with a client id.
+    pub proof: Option<ClientProof>,
+}
 
 /// The variables that hold a client's secret: a child of `exec` does not inherit them (it gets
 /// the token, not what makes tokens).
@@ -70,7 +101,7 @@ pub fn env_client(env: &Env) -> Result<Option<EnvClient>, Failure> {
 
 /// A workload, checked: a proof is a client's, so it needs the client's id (`id_from` names where
 /// the id would have come from).
-fn workload(
+pub(crate) fn workload(
     token_file: PathBuf,
     client_id: Option<String>,
     proof: Option<ClientProof>,
@@ -107,98 +138,10 @@ pub fn proof_from_env(env: &Env) -> Result<Option<ClientProof>, Failure> {
     Ok(set("AGENTVIEW_CLIENT_ASSERTION_FILE").map(|path| ClientProof::AssertionFile(PathBuf::from(path))))
 }
 
-fn secret_proof(secret: &str, from: &str) -> Result<ClientProof, Failure> {
+pub(crate) fn secret_proof(secret: &str, from: &str) -> Result<ClientProof, Failure> {
     check_token_shape(secret)
         .map_err(|e| Failure::usage(format!("refusing the client secret ({from}): {}", e.about("client secret"))))?;
     Ok(ClientProof::Secret(Secret::new(secret)))
-}
-
-/// The client's proof from `login`'s flags (a key, an assertion file, a secret on stdin), else
-/// from the environment.
-fn proof_of(
-    args: &LoginArgs,
-    env: &Env,
-    stdin: &mut impl FnMut() -> Result<String, Failure>,
-) -> Result<Option<ClientProof>, Failure> {
-    if let Some(path) = &args.client_key {
-        let key_id = args.client_key_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_KEY_ID").map(str::to_string));
-        return Ok(Some(ClientProof::Key { path: path.clone(), key_id }));
-    }
-    if let Some(path) = &args.client_assertion_file {
-        return Ok(Some(ClientProof::AssertionFile(path.clone())));
-    }
-    if args.client_secret_stdin {
-        return secret_proof(stdin()?.trim(), "stdin").map(Some);
-    }
-    proof_from_env(env)
-}
-
-/// `login --client-credentials`, `--idp` or `--workload-token-file`, resolved; `None` for the other logins, which
-/// take none of their flags.
-pub fn grant_login(
-    args: &LoginArgs,
-    env: &Env,
-    stdin: &mut impl FnMut() -> Result<String, Failure>,
-) -> Result<Option<GrantLogin>, Failure> {
-    let client_id = || -> Option<String> {
-        args.client_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_ID").map(|id| id.trim().to_string()))
-    };
-    if args.client_credentials {
-        let client_id = client_id().filter(|id| !id.is_empty()).ok_or_else(|| {
-            Failure::usage("--client-credentials needs the client's id: --client-id ID (or AGENTVIEW_CLIENT_ID)")
-        })?;
-        check_token_shape(&client_id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
-        let proof = proof_of(args, env, stdin)?.ok_or_else(|| {
-            Failure::usage("--client-credentials needs the client's secret, key or assertion").with_hint(
-                "set AGENTVIEW_CLIENT_SECRET (or pipe it in with --client-secret-stdin), or pass --client-key FILE \
-                 or --client-assertion-file FILE",
-            )
-        })?;
-        return Ok(Some(GrantLogin::ClientCredentials { client_id, proof }));
-    }
-    if let Some(token_file) = &args.workload_token_file {
-        let client_id = client_id().filter(|id| !id.is_empty());
-        if let Some(id) = &client_id {
-            check_token_shape(id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
-        }
-        let proof = proof_of(args, env, stdin)?;
-        let workload = workload(token_file.clone(), client_id, proof, "--client-id")?;
-        return Ok(Some(GrantLogin::Workload(workload)));
-    }
-    if let Some(issuer) = &args.idp {
-        let issuer = issuer.trim().to_string();
-        check_issuer(&issuer)?;
-        let client_id = client_id().filter(|id| !id.is_empty()).ok_or_else(|| {
-            Failure::usage("--idp needs --client-id: agentview's client at the MCP server's authorization server")
-        })?;
-        check_token_shape(&client_id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
-        let idp_client_id = args.idp_client_id.clone().unwrap_or_default();
-        check_token_shape(&idp_client_id).map_err(|e| Failure::usage(format!("--idp-client-id: {e}")))?;
-        let idp_client_secret = match env.get("AGENTVIEW_IDP_CLIENT_SECRET").map(str::trim).filter(|s| !s.is_empty()) {
-            Some(secret) => {
-                check_token_shape(secret).map_err(|e| Failure::usage(format!("AGENTVIEW_IDP_CLIENT_SECRET: {e}")))?;
-                Some(Secret::new(secret))
-            }
-            None => None,
-        };
-        return Ok(Some(GrantLogin::Idp(IdpLogin {
-            issuer,
-            idp_client_id,
-            idp_client_secret,
-            id_token_file: args.id_token_file.clone(),
-            client_id,
-            proof: proof_of(args, env, stdin)?,
-        })));
-    }
-    let stray = [
-        (args.client_key.is_some(), "--client-key"),
-        (args.client_key_id.is_some(), "--client-key-id"),
-        (args.client_assertion_file.is_some(), "--client-assertion-file"),
-    ];
-    if let Some((_, flag)) = stray.iter().find(|(given, _)| *given) {
-        return Err(Failure::usage(format!("{flag} belongs to --client-credentials, --idp or --workload-token-file")));
-    }
-    Ok(None)
 }
 
 /// `AGENTVIEW_AUTH_SERVER`: the one authorization server a login may send the client's secret,
@@ -211,13 +154,8 @@ pub fn pinned_auth_server(env: &Env) -> Result<Option<String>, Failure> {
     Ok(Some(issuer.to_string()))
 }
 
-/// An identity provider's issuer: an https URL (http only on this machine), no query or fragment.
-fn check_issuer(issuer: &str) -> Result<(), Failure> {
-    check_issuer_named(issuer, "--idp")
-}
-
 /// An issuer given as `name`: an https URL (http only on this machine), no query or fragment.
-fn check_issuer_named(issuer: &str, name: &str) -> Result<(), Failure> {
+pub(crate) fn check_issuer_named(issuer: &str, name: &str) -> Result<(), Failure> {
     let refused = |why: &str| Failure::usage(format!("{name} \"{}\" {why}", crate::sanitize::line(issuer, 200)));
     let url = Url::parse(issuer).map_err(|_| refused("is not a URL"))?;
     let loopback = crate::login::session::login_url::is_loopback(url.host_str().unwrap_or_default());
@@ -291,14 +229,5 @@ mod tests {
         assert!(!nameless.message.contains("not-shown-anywhere"));
         let stray = env_client(&env(&[("AGENTVIEW_CLIENT_SECRET", "s"), ("AGENTVIEW_CLIENT_KEY", "/k")]));
         assert_eq!(stray.expect("no client, nothing read"), None);
-    }
-
-    #[test]
-    fn issuers_are_https_urls() {
-        assert!(check_issuer("https://login.example.com/tenant").is_ok());
-        assert!(check_issuer("http://127.0.0.1:9000").is_ok());
-        assert!(check_issuer("http://idp.example.com").is_err());
-        assert!(check_issuer("https://idp.example.com/?x=1").is_err());
-        assert!(check_issuer("idp.example.com").is_err());
     }
 }

@@ -73,6 +73,18 @@ impl UserInfo {
         }
     }
 
+    /// Whether it names the person (a name or an address), not only a subject id.
+    pub fn is_named(&self) -> bool {
+        self.name.is_some() || self.email.is_some()
+    }
+
+    /// Take from `other` what this one does not say.
+    pub fn fill(&mut self, other: UserInfo) {
+        self.name = self.name.take().or(other.name);
+        self.email = self.email.take().or(other.email);
+        self.id = self.id.take().or(other.id);
+    }
+
     /// The JSON form `--json` outputs carry.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({"name": self.name, "email": self.email, "id": self.id})
@@ -144,12 +156,23 @@ pub struct OAuthGrant {
     pub client_auth: ClientAuth,
     pub token_endpoint: reqwest::Url,
     pub revocation_endpoint: Option<reqwest::Url>,
-    /// The canonical server URL the token was issued for (RFC 8707).
-    pub resource: String,
+    /// The `resource` its token requests carry (RFC 8707): the protected resource as published,
+    /// another the user named, or none (Microsoft Entra ID refuses one beside its scopes).
+    pub resource: Option<String>,
     /// The scopes granted, space-separated, when the server said.
     pub scope: Option<String>,
     /// A grant obtained without a person (it has no refresh token): how to obtain it again.
     pub unattended: Option<Unattended>,
+    /// A person's grant got with the device authorization grant (RFC 8628: a code entered on
+    /// another device) rather than in the browser; renewed and revoked the same way.
+    pub device: bool,
+}
+
+impl OAuthGrant {
+    /// Whether the grant is a sign-in at an identity provider (`login --idp`), not a server's.
+    pub fn is_sign_in(&self) -> bool {
+        self.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn)
+    }
 }
 
 /// How a grant without a person is obtained again, and with what.
@@ -218,6 +241,40 @@ pub enum ClientJwt {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         presented: Option<String>,
     },
+}
+
+/// An algorithm agentview signs client assertions with (RFC 7518 names). A stored client key
+/// names one of these; the store refuses a record that names another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SigningAlg {
+    Rs256,
+    Ps256,
+    Es256,
+    Es384,
+}
+
+impl SigningAlg {
+    pub const ALL: [SigningAlg; 4] = [SigningAlg::Rs256, SigningAlg::Ps256, SigningAlg::Es256, SigningAlg::Es384];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::Rs256 => "RS256",
+            SigningAlg::Ps256 => "PS256",
+            SigningAlg::Es256 => "ES256",
+            SigningAlg::Es384 => "ES384",
+        }
+    }
+
+    /// The algorithm of this name (names are case-sensitive).
+    pub fn parse(name: &str) -> Option<SigningAlg> {
+        SigningAlg::ALL.into_iter().find(|alg| alg.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for SigningAlg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Credential {

@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{ClientAuth, ClientJwt, Credential, CredentialKind, OAuthGrant, Unattended, UnattendedGrant, UserInfo};
+use super::{
+    ClientAuth, ClientJwt, Credential, CredentialKind, OAuthGrant, SigningAlg, Unattended, UnattendedGrant, UserInfo,
+};
 use crate::secret::{Secret, check_token_shape};
 
 /// One credential as stored: everything but the server, which is the key.
@@ -38,12 +40,18 @@ pub(crate) struct OAuthRecord {
     pub token_endpoint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
-    pub resource: String,
+    /// Always written by logins before `--resource omit`: a record without one is a grant
+    /// that sends none (an older agentview refuses it as incomplete rather than sending another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Grants without a person; records written before them have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unattended: Option<Unattended>,
+    /// Got with the device grant; records written before it have none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
 }
 
 impl OAuthRecord {
@@ -67,6 +75,7 @@ impl OAuthRecord {
             resource: grant.resource.clone(),
             scope: grant.scope.clone(),
             unattended: grant.unattended.clone(),
+            device: grant.device,
         })
     }
 
@@ -100,6 +109,7 @@ impl OAuthRecord {
             resource: self.resource,
             scope: self.scope,
             unattended: self.unattended,
+            device: self.device,
         })
     }
 }
@@ -119,7 +129,7 @@ fn check_unattended(auth: ClientAuth, unattended: Option<&Unattended>) -> Result
             if !path.is_absolute() {
                 return Err("the stored client key path is not absolute".into());
             }
-            if !crate::login::oauth::SIGNING_ALGS.contains(&alg.as_str()) {
+            if SigningAlg::parse(alg).is_none() {
                 return Err("the stored client key's algorithm is not one agentview signs with".into());
             }
             Ok(())
@@ -225,9 +235,10 @@ mod tests {
                 client_auth: ClientAuth::None,
                 token_endpoint: reqwest::Url::parse("https://as.example/token").unwrap(),
                 revocation_endpoint: Some(reqwest::Url::parse("https://as.example/revoke").unwrap()),
-                resource: "https://a.example/mcp".into(),
+                resource: Some("https://a.example/mcp".into()),
                 scope: Some("mcp:read".into()),
                 unattended: None,
+                device: false,
             }),
             ..credential("at-1")
         }
@@ -238,6 +249,16 @@ mod tests {
         let c = oauth_credential();
         let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
         assert!(json.contains(r#""kind":"oauth""#), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
+    }
+
+    #[test]
+    fn a_grant_that_sends_no_resource_round_trips() {
+        let mut c = oauth_credential();
+        c.oauth.as_mut().unwrap().resource = None;
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(!json.contains("\"resource\""), "none written: {json}");
         let back: Record = serde_json::from_str(&json).unwrap();
         assert_eq!(back.into_credential("https://a.example/mcp").unwrap(), c);
     }

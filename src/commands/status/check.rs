@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::clock::iso8601;
 use crate::error::Exit;
 
+use crate::login::oauth::shared::discovery::{Challenge, parse_challenge};
 use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
 use crate::output::Output;
@@ -31,9 +32,11 @@ const SESSION_ARGS: [&str; 2] = ["session_request_id", "sessionRequestId"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Accepted(Accepted),
-    /// The server refused the credential; the reason is sanitized for the terminal.
+    /// The server refused the credential; the reason is sanitized for the terminal, the
+    /// challenge (`WWW-Authenticate`) says why where the server said.
     Rejected {
         reason: String,
+        challenge: Option<Challenge>,
     },
     /// No usable answer: unreachable, or not speaking MCP as expected.
     Unreachable {
@@ -63,7 +66,10 @@ pub async fn check(settings: &Settings, credential: &Credential, output: &Output
                 value.set_sensitive(true);
                 headers.insert(AUTHORIZATION, value);
             }
-            Err(_) => return Verdict::Rejected { reason: "the stored token cannot be sent as a header".into() },
+            Err(_) => {
+                let reason = "the stored token cannot be sent as a header".into();
+                return Verdict::Rejected { reason, challenge: None };
+            }
         }
     }
     let config =
@@ -111,9 +117,10 @@ fn arguments(tool: &Tool, credential: &Credential) -> Value {
 
 fn verdict_of(error: McpError) -> Verdict {
     match error {
-        McpError::AuthRequired { status, .. } => {
-            Verdict::Rejected { reason: format!("the server refused the credential (HTTP {status})") }
-        }
+        McpError::AuthRequired { status, challenge } => Verdict::Rejected {
+            reason: format!("the server refused the credential (HTTP {status})"),
+            challenge: challenge.as_deref().and_then(parse_challenge),
+        },
         other => Verdict::Unreachable { reason: other.to_string() },
     }
 }
@@ -128,12 +135,12 @@ pub fn read_answer(result: &Value) -> Verdict {
     if result.get("isError").and_then(Value::as_bool) == Some(true) {
         let reason =
             if text.is_empty() { "the server refused the credential".into() } else { sanitize::line(text, 200) };
-        return Verdict::Rejected { reason };
+        return Verdict::Rejected { reason, challenge: None };
     }
     let fields = fields_of(result, text);
     for flag in ["valid", "authenticated", "active"] {
         if fields.get(flag).and_then(Value::as_bool) == Some(false) {
-            return Verdict::Rejected { reason: format!("the server answered {flag}: false") };
+            return Verdict::Rejected { reason: format!("the server answered {flag}: false"), challenge: None };
         }
     }
     let text_of =
@@ -201,13 +208,13 @@ pub fn to_json(verdict: &Verdict) -> Value {
             "expires_at": a.expires_at.map(iso8601),
             "expires_at_unix": a.expires_at,
         }),
-        Verdict::Rejected { reason } => json!({"result": "rejected", "reason": reason}),
+        Verdict::Rejected { reason, .. } => json!({"result": "rejected", "reason": reason}),
         Verdict::Unreachable { reason } => json!({"result": "unreachable", "reason": reason}),
     }
 }
 
 /// The verdict's lines in the report.
-pub(super) fn print(verdict: &Verdict, report: &mut super::Report) {
+pub(super) fn print(verdict: &Verdict, report: &mut super::report::Report) {
     match verdict {
         Verdict::Accepted(a) => {
             let how = if a.via == AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };
@@ -222,7 +229,7 @@ pub(super) fn print(verdict: &Verdict, report: &mut super::Report) {
                 report.line(&format!("  server says expires: {}", iso8601(at)));
             }
         }
-        Verdict::Rejected { reason } => {
+        Verdict::Rejected { reason, .. } => {
             report.line(&format!("  check:   REJECTED by the server: {reason}"));
         }
         Verdict::Unreachable { reason } => {
@@ -238,7 +245,7 @@ mod tests {
     #[test]
     fn an_error_result_is_a_refusal() {
         let result = json!({"content": [{"type": "text", "text": "invalid token"}], "isError": true});
-        assert_eq!(read_answer(&result), Verdict::Rejected { reason: "invalid token".into() });
+        assert_eq!(read_answer(&result), Verdict::Rejected { reason: "invalid token".into(), challenge: None });
         let result = json!({"content": [], "structuredContent": {"valid": false}});
         assert!(matches!(read_answer(&result), Verdict::Rejected { .. }));
     }

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::Report;
+use super::report::Report;
 use crate::clock::{iso8601, unix_now};
 use crate::credential::LoginHint;
 use crate::error::Exit;

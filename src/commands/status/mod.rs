@@ -7,21 +7,25 @@ use serde_json::{Value, json};
 use self::check::Verdict;
 use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601, unix_now};
+use crate::credential::rule::renewable;
 use crate::credential::{Door, Found};
 use crate::error::Exit;
-use crate::login::oauth::renew::renewable;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::{OAuthGrant, UnattendedGrant, UserInfo};
 
-mod check;
+pub(crate) mod check;
 mod list;
+mod report;
 
-/// How the grant got its token: `authorization_code` (a login in the browser),
-/// `client_credentials`, `jwt_bearer` (an ID-JAG), `idp_sign_in`, or `workload` (the JWT-bearer
-/// grant with a workload's own token).
+use report::Report;
+
+/// How the grant got its token: `authorization_code` (a login in the browser), `device_code` (a
+/// code entered on another device), `client_credentials`, `jwt_bearer` (an ID-JAG),
+/// `idp_sign_in`, or `workload` (the JWT-bearer grant with a workload's own token).
 fn grant_name(grant: &OAuthGrant) -> &'static str {
     match grant.unattended.as_ref().map(|u| &u.grant) {
+        None if grant.device => "device_code",
         None => "authorization_code",
         Some(UnattendedGrant::ClientCredentials) => "client_credentials",
         Some(UnattendedGrant::IdJag { .. }) => "jwt_bearer",
@@ -36,22 +40,6 @@ fn from_absent_environment(found: &Found, grant: &OAuthGrant) -> bool {
     found.from_environment.is_none() && grant.unattended.as_ref().is_some_and(|u| u.from_environment)
 }
 
-/// The lines of a report, written to stdout at once: the report is the command's answer, so it
-/// goes where data goes; hints and errors stay on stderr.
-#[derive(Debug, Default)]
-struct Report(String);
-
-impl Report {
-    fn line(&mut self, text: &str) {
-        self.0.push_str(text);
-        self.0.push('\n');
-    }
-
-    fn write(&self) -> anyhow::Result<()> {
-        crate::output::write_data(&self.0)
-    }
-}
-
 pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
     if args.all {
         return list::all(args.json, settings, output);
@@ -59,7 +47,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
     let door = Door::new(settings, output);
     let lookup = door.usable().await?;
     // A store that cannot be read is a store failure here as for `token` (exit 8).
-    crate::commands::report_read_errors(&lookup, settings, output)?;
+    crate::credential::report_read_errors(&lookup, settings, output)?;
     let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
     let Some(found) = &lookup.found else {
         return list::not_logged_in(args.json, &store_errors, &door.login_hint().await, settings, output);
@@ -153,6 +141,7 @@ fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: b
         if let Some(scope) = &grant.scope {
             report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
         }
+        report.line(&format!("  grant:   {}", grant_name(grant)));
         let renews = match (renewable(grant), credential.expires_at, grant.unattended.as_ref().map(|u| &u.grant)) {
             _ if from_absent_environment(found, grant) => "only with the client in the environment that got it \
                  (AGENTVIEW_CLIENT_ID with its secret, key or assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), \

@@ -4,6 +4,8 @@
 use reqwest::Url;
 use reqwest::Url as ServerUrl;
 
+use crate::server_url::Reach;
+
 /// Longest loginUrl agentview accepts.
 const MAX_LEN: usize = 2048;
 
@@ -59,8 +61,9 @@ fn is_format(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}')
 }
 
+/// Whether `host` is this machine (see [`Reach`]).
 pub fn is_loopback(host: &str) -> bool {
-    crate::server_url::Reach::of(host) == crate::server_url::Reach::Loopback
+    Reach::of(host) == Reach::Loopback
 }
 
 /// The domain a site owner controls, by the Public Suffix List (its private section too, so

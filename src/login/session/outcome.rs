@@ -1,7 +1,6 @@
 //! How a finished wait becomes a credential, or a failure with the right exit code.
 
 use super::poll::{Outcome, PollError};
-use super::remote;
 use super::tools::{Activated, Terminal, ToolFailure};
 use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
@@ -43,9 +42,7 @@ pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> F
         Outcome::Ended(terminal) => match terminal {
             Terminal::Expired => Failure::new(Exit::Expired, "the login window expired before the login was approved")
                 .with_hint(format!("run `{login_command}` again and approve within the window")),
-            Terminal::Denied => Failure::new(Exit::Denied, "the login was denied").with_hint(format!(
-                "nothing was stored; if that was a mistake, run `{login_command}` again and approve"
-            )),
+            Terminal::Denied => crate::login::wait::denied(login_command),
             Terminal::Cancelled => Failure::new(Exit::Denied, "the login was cancelled")
                 .with_hint(format!("nothing was stored; to log in after all, run `{login_command}` again")),
             Terminal::Consumed => Failure::new(
@@ -70,7 +67,7 @@ pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> F
         Outcome::Fatal(PollError::Tool(other)) => {
             Failure::new(Exit::Server, format!("while waiting for approval: {other}"))
         }
-        Outcome::Fatal(PollError::Mcp(error)) => remote::server_failure(error, "while waiting for approval"),
+        Outcome::Fatal(PollError::Mcp(error)) => error.into_failure("while waiting for approval"),
         Outcome::Active(_) => Failure::new(Exit::Other, "internal: active is not a failure"),
     }
 }

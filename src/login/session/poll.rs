@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::tools::{Activated, Polled, Terminal, ToolFailure};
 use crate::clock::{Clock, until_next_minute};
 use crate::mcp::McpError;
+use crate::settings::Pacing;
 
 /// One poll's failure.
 #[derive(Debug)]
@@ -17,23 +18,6 @@ pub enum PollError {
 /// Something that asks the server once.
 pub trait Poller {
     fn poll(&mut self) -> impl Future<Output = Result<Polled, PollError>>;
-}
-
-/// Pacing of the loop.
-#[derive(Debug, Clone)]
-pub struct Pacing {
-    /// The shortest gap between two polls (2 s: at most 30 a minute).
-    pub interval: Duration,
-    /// The longest back-off after failures.
-    pub max_backoff: Duration,
-    /// Wait after a policy denial of a poll; `None` = until the next UTC minute.
-    pub policy_wait: Option<Duration>,
-}
-
-impl Default for Pacing {
-    fn default() -> Self {
-        Pacing { interval: Duration::from_secs(2), max_backoff: Duration::from_secs(30), policy_wait: None }
-    }
 }
 
 /// How the wait ended.

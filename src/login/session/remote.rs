@@ -55,27 +55,6 @@ impl From<ConnectError> for anyhow::Error {
     }
 }
 
-/// Hint for 401 / 403 on initialize.
-pub const GRANT_HINT: &str = "if a proxy such as PolicyLayer sits in front of the server, pass its grant without \
-putting it in argv: --header 'Authorization: Bearer {env:POLICYLAYER_GRANT}'";
-
-/// Turn an MCP failure into a user-facing failure (exit 7 unless said otherwise).
-pub fn server_failure(error: McpError, doing: &str) -> Failure {
-    let failure = Failure::new(Exit::Server, format!("{doing}: {error}"));
-    let failure = match error {
-        McpError::AuthRequired { .. } => failure.with_hint(GRANT_HINT),
-        McpError::Network(ref e) => match e.hint() {
-            Some(hint) => failure.with_hint(hint),
-            None => failure,
-        },
-        McpError::NotStreamableHttp(_) => {
-            failure.with_hint("--server must be the server's MCP endpoint URL, e.g. https://agentview.de/mcp")
-        }
-        _ => failure,
-    };
-    failure.with_source(error)
-}
-
 /// Whether a failed setup request is worth another attempt. An unreachable host (DNS,
 /// refused) gets one more try, not a long wait before a typo is reported.
 pub fn setup_decision(error: &McpError, attempt: u32) -> Decision {
@@ -108,7 +87,7 @@ impl Remote {
             request_timeout: settings.request_timeout,
         };
         let http =
-            HttpTransport::new(config, trace).map_err(|e| ConnectError::Other(server_failure(e, "cannot connect")))?;
+            HttpTransport::new(config, trace).map_err(|e| ConnectError::Other(e.into_failure("cannot connect")))?;
         let setup = Policy { first_wait: settings.retry_wait, ..SETUP };
         let connected = retry(
             clock.as_ref(),
@@ -122,12 +101,12 @@ impl Remote {
             Ok(client) => client,
             Err(McpError::AuthRequired { status, challenge }) => {
                 let e = McpError::AuthRequired { status, challenge: challenge.clone() };
-                let failure = server_failure(e, &format!("cannot start an MCP session with {}", settings.server));
+                let failure = e.into_failure(&format!("cannot start an MCP session with {}", settings.server));
                 return Err(ConnectError::AuthRequired { failure, challenge });
             }
             Err(e) => {
                 let doing = format!("cannot start an MCP session with {}", settings.server);
-                return Err(ConnectError::Other(server_failure(e, &doing)));
+                return Err(ConnectError::Other(e.into_failure(&doing)));
             }
         };
         output.verbose(&format!("MCP session started (protocol {})", client.protocol_version()));
@@ -143,7 +122,7 @@ impl Remote {
             Ok(tools) => tools,
             Err(e) => {
                 client.close().await;
-                return Err(ConnectError::Other(server_failure(e, "cannot list the server's tools")));
+                return Err(ConnectError::Other(e.into_failure("cannot list the server's tools")));
             }
         };
         match ToolPlan::from_tools(&tools) {
@@ -185,7 +164,7 @@ impl Remote {
                 return Err(Failure::new(Exit::Policy, format!("the server is rate-limiting logins: {e}"))
                     .with_hint("wait a minute and try again"));
             }
-            Err(e) => return Err(server_failure(e, "cannot start a login")),
+            Err(e) => return Err(e.into_failure("cannot start a login")),
         };
         fields::parse_created(&result).map_err(|failure| match failure {
             ToolFailure::Policy(message) => Failure::new(Exit::Policy, format!("the login was refused by policy: {message}"))
