@@ -82,14 +82,13 @@ impl std::error::Error for Failure {
     }
 }
 
-/// The exit code an error chain maps to: the first kind found wins, else 1.
+/// The exit code an error chain maps to: the first [`Failure`] in it decides, else 1. Every
+/// module's errors make their own `Failure` (`OAuthError::into_failure`, `McpError::into_failure`,
+/// a store error wrapped where it is met), so this module knows no other kind.
 pub fn exit_of(error: &anyhow::Error) -> Exit {
     for cause in error.chain() {
         if let Some(failure) = cause.downcast_ref::<Failure>() {
             return failure.exit;
-        }
-        if cause.downcast_ref::<crate::store::StoreError>().is_some() {
-            return Exit::Store;
         }
     }
     Exit::Other

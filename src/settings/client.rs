@@ -11,6 +11,7 @@ use reqwest::Url;
 use crate::env::Env;
 use crate::error::Failure;
 use crate::secret::{Secret, check_token_shape};
+use crate::server_url::Reach;
 
 /// The client's own credential, as the user gave it (`AGENTVIEW_CLIENT_SECRET`, stdin,
 /// `--client-key`, `--client-assertion-file` or their variables).
@@ -158,7 +159,7 @@ pub fn pinned_auth_server(env: &Env) -> Result<Option<String>, Failure> {
 pub(crate) fn check_issuer_named(issuer: &str, name: &str) -> Result<(), Failure> {
     let refused = |why: &str| Failure::usage(format!("{name} \"{}\" {why}", crate::sanitize::line(issuer, 200)));
     let url = Url::parse(issuer).map_err(|_| refused("is not a URL"))?;
-    let loopback = crate::login::session::login_url::is_loopback(url.host_str().unwrap_or_default());
+    let loopback = Reach::of(url.host_str().unwrap_or_default()) == Reach::Loopback;
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

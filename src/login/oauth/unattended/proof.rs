@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::audience::{Audience, check_audience};
 use super::jwt::{self, SigningKey};
 use super::target::TokenServer;
 use crate::clock::iso8601;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::registration::Client;
-use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 pub use crate::settings::client::ClientProof;
 use crate::store::private::{PrivateError, read_user_file};

@@ -6,13 +6,14 @@
 use reqwest::Url;
 use serde_json::{Map, Value};
 
+use super::audience::Audience;
 use crate::http::Http;
 use crate::login::oauth::shared::discovery::{self, ProtectedResource, endpoint_url, string, strings};
 use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
 use crate::login::oauth::shared::methods::AuthMethods;
 use crate::login::oauth::shared::registration::Client;
 use crate::login::oauth::shared::tokens::{Tokens, parse_tokens};
-use crate::login::oauth::shared::trust::{self, Audience};
+use crate::login::oauth::shared::trust;
 use crate::server_url::Reach;
 use crate::store::{ClientAuth, Credential, CredentialKind, OAuthGrant, Unattended};
 

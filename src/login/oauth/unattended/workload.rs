@@ -10,6 +10,7 @@ use std::path::Path;
 
 use reqwest::Url;
 
+use super::audience::{Audience, check_audience};
 use super::client_credentials::Obtained;
 use super::enterprise::jwt_bearer;
 use super::proof;
@@ -18,7 +19,6 @@ use crate::http::Http;
 use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
 use crate::login::oauth::shared::registration::Client;
 use crate::login::oauth::shared::tokens::Tokens;
-use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::Secret;
 pub use crate::settings::client::Workload;
 use crate::store::{ClientAuth, OAuthGrant, Unattended, UnattendedGrant};
