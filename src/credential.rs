@@ -29,8 +29,8 @@ use crate::error::{Exit, Failure};
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
-use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
-use rule::{is_due, is_sign_in};
+use crate::store::{self, Credential, Source, StoreChoice, StoreConfig, StoreError};
+use rule::is_due;
 
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
@@ -261,15 +261,7 @@ pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
 /// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
 pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
     let secret = settings.env_token.as_ref()?;
-    let credential = Credential {
-        server: settings.server.to_string(),
-        kind: CredentialKind::Bearer,
-        secret: secret.clone(),
-        expires_at: None,
-        user: None,
-        created_at: now,
-        oauth: None,
-    };
+    let credential = Credential::bearer(settings.server.clone(), secret.clone(), now);
     Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into(), from_environment: None })
 }
 
@@ -281,7 +273,7 @@ fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
     let mut lookup = Lookup::default();
     for store in store::stores_for_read(config) {
         match store.load(server) {
-            Ok(Some(credential)) if is_sign_in(&credential) => {
+            Ok(Some(credential)) if credential.is_sign_in() => {
                 lookup.notes.push(format!(
                     "{} holds a sign-in at an identity provider (for `login --idp`), kept in {}: it is no credential \
                      for a server, and agentview does not hand it out",

@@ -23,6 +23,8 @@ pub(crate) mod server_url;
 pub(crate) mod settings;
 pub mod store;
 
+pub use server_url::ServerUrl;
+
 use cli::{Cli, Command};
 use error::{Exit, exit_of, hint_of};
 use output::Output;

@@ -91,19 +91,25 @@ async fn client_credentials_token(
     alg: Option<&str>,
 ) -> Result<Secret, String> {
     let client_id = context.string("client_id")?;
-    let obtained =
-        client_credentials::obtain(http, Destination::unpinned(endpoint), &client_id, proof, None, unix_now())
-            .await
-            .map_err(|e| format!("the client credentials grant failed: {e}"))?;
+    let obtained = client_credentials::obtain(
+        http,
+        Destination::unpinned(&server_url(endpoint)?),
+        &client_id,
+        proof,
+        None,
+        unix_now(),
+    )
+    .await
+    .map_err(|e| format!("the client credentials grant failed: {e}"))?;
     eprintln!("client credentials: authenticated with {}", obtained.how);
     if let Some(note) = &obtained.note {
         eprintln!("warning: {note}");
     }
     if let Some(wanted) = alg {
         // What the stored grant keeps for its renewals: the algorithm agentview chose.
-        let unattended = obtained.credential.oauth.as_ref().and_then(|g| g.unattended.as_ref());
-        match unattended.and_then(|u| u.client_jwt.as_ref()) {
-            Some(ClientJwt::Key { alg, .. }) if alg == wanted => {}
+        let grant = obtained.credential.oauth_grant();
+        match grant.and_then(|g| g.client_auth.jwt()) {
+            Some(ClientJwt::Key { alg, .. }) if alg.as_str() == wanted => {}
             chosen => return Err(format!("the assertions are not signed with {wanted}: {chosen:?}")),
         }
     }
@@ -118,7 +124,7 @@ async fn enterprise_token(http: &Http, endpoint: &Url, context: &Context, files:
     let now = unix_now();
     let failed =
         |e: agentview::login::oauth::OAuthError| format!("the login through the identity provider failed: {e}");
-    let target = unattended::discover(http, endpoint, None).await.map_err(failed)?;
+    let target = unattended::discover(http, &server_url(endpoint)?, None).await.map_err(failed)?;
     target.server.require_grant(JWT_BEARER, "the JWT-bearer grant").map_err(failed)?;
     let secret = ClientProof::Secret(Secret::new(context.string("client_secret")?));
     let client =
@@ -161,7 +167,7 @@ async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &
             client_id: client_id.clone(),
             proof: None,
         };
-        match workload::obtain(http, Destination::unpinned(endpoint), &refused, None, unix_now()).await {
+        match workload::obtain(http, Destination::unpinned(&server_url(endpoint)?), &refused, None, unix_now()).await {
             Err(OAuthError::Proof(said)) if said.contains(why) => eprintln!("refused before sending: {said}"),
             other => return Err(format!("the {field} workload token was not refused before it was sent: {other:?}")),
         }
@@ -171,7 +177,7 @@ async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &
         client_id,
         proof: None,
     };
-    let obtained = workload::obtain(http, Destination::unpinned(endpoint), &workload, None, unix_now())
+    let obtained = workload::obtain(http, Destination::unpinned(&server_url(endpoint)?), &workload, None, unix_now())
         .await
         .map_err(|e| format!("the workload login failed: {e}"))?;
     eprintln!("workload identity: authenticated with {}", obtained.how);
@@ -217,6 +223,11 @@ fn http() -> Result<Http, String> {
     let user_agent = format!("agentview-conformance/{}", env!("CARGO_PKG_VERSION"));
     let trace: Trace = Arc::new(|line: &str| eprintln!("{line}"));
     Http::new(&user_agent, Duration::from_secs(10), Some(trace)).map_err(|e| e.to_string())
+}
+
+/// The server as agentview keys its credential.
+fn server_url(endpoint: &Url) -> Result<agentview::ServerUrl, String> {
+    agentview::ServerUrl::parse(endpoint.as_str()).map_err(|e| e.to_string())
 }
 
 fn unix_now() -> u64 {

@@ -36,14 +36,14 @@ struct Held {
 impl Held {
     fn of(credential: &Credential, source: Source) -> Option<Held> {
         // A session id is not a header value: those servers take it as a tool argument.
-        if credential.kind == CredentialKind::Session {
+        if credential.kind() == CredentialKind::Session {
             return None;
         }
         Some(Held {
             token: credential.secret.clone(),
             expires_at: credential.expires_at,
             created_at: credential.created_at,
-            renewable: source != Source::Env && credential.oauth.as_ref().is_some_and(renewable),
+            renewable: source != Source::Env && credential.oauth_grant().is_some_and(renewable),
         })
     }
 

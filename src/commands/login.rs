@@ -15,7 +15,7 @@ use crate::login::{LoginRequest, Report, preflight_store, report};
 use crate::output::Output;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::settings::Settings;
-use crate::store::{Credential, CredentialKind};
+use crate::store::Credential;
 
 /// `agentview login`, as the arguments ask: a login with a method, or a token from stdin.
 pub async fn run(
@@ -51,15 +51,7 @@ pub async fn with_token(
     }
     let token = read_stdin_token(stdin_wait, Piped::Token)?;
     let selected = preflight_store(settings, output).await?;
-    let credential = Credential {
-        server: settings.server.to_string(),
-        kind: CredentialKind::Bearer,
-        secret: token,
-        expires_at: None,
-        user: None,
-        created_at: unix_now(),
-        oauth: None,
-    };
+    let credential = Credential::bearer(settings.server.clone(), token, unix_now());
     let location = selected.store.describe();
     // Off the async thread: the file store may wait for its lock, a keyring for its timeout.
     let (store, to_save) = (selected.store.clone(), credential.clone());

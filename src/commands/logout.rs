@@ -15,7 +15,7 @@ use crate::settings::Settings;
 use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
 use crate::store::{
-    self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError, UnattendedGrant,
+    self, CredentialStore, FileStore, Flow, GrantAuth, KeyringStore, StoreChoice, StoreConfig, StoreError,
 };
 
 pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
@@ -65,7 +65,7 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
     .unwrap_or_else(|_| Vec::new());
     let mut done = Vec::new();
     for credential in stored {
-        let Some(grant) = &credential.oauth else { continue };
+        let Some(grant) = credential.oauth_grant() else { continue };
         if done.contains(&credential.secret) {
             continue;
         }
@@ -80,13 +80,13 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
             continue;
         }
         // A sign-in at an identity provider holds its ID token, which is no access token.
-        let sign_in = grant.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn);
+        let sign_in = grant.is_sign_in();
         let access_token = (!sign_in).then_some(&credential.secret);
         let result = match Http::new(&user_agent(), settings.request_timeout, output.trace()) {
             Ok(http) => revoke_where_due(&http, grant, access_token, settings).await,
             Err(source) => Err(OAuthError::Network { what: "HTTP".into(), source }),
         };
-        if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
+        if let Flow::IdJag { idp, .. } = &grant.flow {
             output.info(&format!(
                 "The sign-in at the identity provider {} stays for other servers; `{}` ends it too.",
                 crate::sanitize::line(idp, 200),
@@ -134,7 +134,7 @@ async fn revoke_where_due(
     let Some(endpoint) = &grant.revocation_endpoint else { return Ok(Revoked::NoEndpoint) };
     let (server, pinned) = (settings.server.url(), settings.auth_server.as_deref());
     let mut grant = grant.clone();
-    if grant.unattended.as_ref().is_some_and(|u| u.from_environment) {
+    if grant.from_environment {
         let secret = match &settings.env_client {
             Some(EnvClient::Client { client_id, proof: ClientProof::Secret(secret) })
                 if *client_id == grant.client_id =>
@@ -146,7 +146,7 @@ async fn revoke_where_due(
         if let Some(secret) = secret {
             trust::check_home(server, &grant.issuer, pinned, "AGENTVIEW_CLIENT_SECRET")?;
             grant.client_secret = Some(secret.clone());
-        } else if grant.client_auth.as_str().starts_with("client_secret") {
+        } else if matches!(grant.client_auth, GrantAuth::ClientSecretBasic | GrantAuth::ClientSecretPost) {
             return Err(OAuthError::Proof(
                 "the token was got for the client in the environment, whose secret is not set now".into(),
             ));

@@ -34,7 +34,7 @@ pub async fn run(format: TokenFormat, settings: &Settings, output: &Output) -> a
         TokenFormat::Json => {
             let doc = json!({
                 "token": token,
-                "kind": credential.kind.as_str(),
+                "kind": credential.kind().as_str(),
                 "server": settings.server,
                 "source": found.source.as_str(),
                 "expires_at": credential.expires_at.map(iso8601),

@@ -24,7 +24,7 @@ use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
 use crate::settings::client::Workload;
 use crate::store::private::PrivateDir;
-use crate::store::{self, ClientJwt, Credential, StoreChoice, StoreError, Unattended, UnattendedGrant};
+use crate::store::{self, ClientJwt, Credential, Flow, StoreChoice, StoreError};
 
 impl Door<'_> {
     /// The token kept for the client in the environment while it is not due, or a new one, got
@@ -211,31 +211,27 @@ impl Door<'_> {
     /// key, assertion or token file in the environment means a new token), from an
     /// authorization server the pin (if any) names.
     fn is_for(&self, credential: &Credential, client: &EnvClient) -> bool {
-        let Some(grant) = &credential.oauth else { return false };
+        let Some(grant) = credential.oauth_grant() else { return false };
         if self.settings.auth_server.as_deref().is_some_and(|pin| !trust::names(pin, &grant.issuer)) {
             return false;
         }
-        let Some(Unattended { grant: kept_grant, client_jwt, from_environment }) = &grant.unattended else {
-            return false;
-        };
-        let (client_id, proof) = match (client, kept_grant) {
-            (EnvClient::Client { client_id, proof }, UnattendedGrant::ClientCredentials) => {
-                (client_id.as_str(), Some(proof))
+        let (client_id, proof) = match (client, &grant.flow) {
+            (EnvClient::Client { client_id, proof }, Flow::ClientCredentials) => (client_id.as_str(), Some(proof)),
+            (EnvClient::Workload(Workload { token_file, client_id, proof }), Flow::Workload { token_file: kept })
+                if same_path(token_file, kept) =>
+            {
+                (client_id.as_deref().unwrap_or_default(), proof.as_ref())
             }
-            (
-                EnvClient::Workload(Workload { token_file, client_id, proof }),
-                UnattendedGrant::Workload { token_file: kept },
-            ) if same_path(token_file, kept) => (client_id.as_deref().unwrap_or_default(), proof.as_ref()),
             _ => return false,
         };
         grant.client_id == client_id
-            && match (proof, client_jwt) {
+            && match (proof, grant.client_auth.jwt()) {
                 (None, None) => grant.client_secret.is_none(),
                 // The cache keeps no secret; a login's record (or an older cache) holds the one
                 // it was got with.
                 (Some(ClientProof::Secret(secret)), None) => match &grant.client_secret {
                     Some(kept) => kept == secret,
-                    None => *from_environment,
+                    None => grant.from_environment,
                 },
                 (Some(ClientProof::Key { path, key_id }), Some(ClientJwt::Key { path: kept, key_id: kept_id, .. })) => {
                     same_path(path, kept) && key_id == kept_id
@@ -261,11 +257,9 @@ fn secret_variable(client: &EnvClient) -> Option<&'static str> {
 /// The credential as the cache keeps it: marked as the environment's, without the client's
 /// secret (the environment holds it; a file or keyring entry need not).
 fn cached_form(mut credential: Credential) -> Credential {
-    if let Some(grant) = credential.oauth.as_mut() {
+    if let Some(grant) = credential.oauth_grant_mut() {
         grant.client_secret = None;
-        if let Some(unattended) = grant.unattended.as_mut() {
-            unattended.from_environment = true;
-        }
+        grant.from_environment = !grant.is_browser_login();
     }
     credential
 }

@@ -14,7 +14,7 @@ use crate::http::{Http, user_agent};
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::tokens::Tokens;
 use crate::store::private::PrivateDir;
-use crate::store::{self, Credential, OAuthGrant};
+use crate::store::{self, Credential, Grant, OAuthGrant};
 
 impl Door<'_> {
     /// Renew the found credential under the refresh lock.
@@ -60,7 +60,7 @@ impl Door<'_> {
             output.warn(warning);
         }
         let mut base = current.credential.clone();
-        base.oauth = Some(grant);
+        base.grant = Grant::OAuth(Box::new(grant));
         let renewed = renewed(&base, tokens, now);
         self.save(current, &renewed).await?;
         let found = Found {
@@ -80,7 +80,7 @@ impl Door<'_> {
     /// authorization server before the stored grant is vetted ([`vet`]).
     async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<(Tokens, OAuthGrant)>> {
         let Door { settings, output, .. } = *self;
-        let Some(grant) = current.credential.oauth.as_ref() else { return Ok(None) };
+        let Some(grant) = current.credential.oauth_grant() else { return Ok(None) };
         let server = settings.server.as_str();
         let print = state::fingerprint(&current.credential.secret);
         if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
@@ -90,7 +90,7 @@ impl Door<'_> {
             self.not_renewed(&current.credential, &why, failure)?;
             return Ok(None);
         }
-        if grant.unattended.as_ref().is_some_and(|u| u.from_environment) {
+        if grant.from_environment {
             let why = "it was got for a client in the environment (AGENTVIEW_CLIENT_ID with its secret, key or \
                        assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), which is not set now";
             let failure = Failure::new(Exit::NotLoggedIn, format!("{EXPIRED}: {why}"))
@@ -143,7 +143,7 @@ impl Door<'_> {
                 // An assertion that went out is spent, answered or not: keep that it was.
                 if renewing != *grant && !never_sent(&e) {
                     let mut spent = current.credential.clone();
-                    spent.oauth = Some(renewing);
+                    spent.grant = Grant::OAuth(Box::new(renewing));
                     if let Err(failure) = self.save(current, &spent).await {
                         output.verbose(&format!("could not keep that the assertion was presented: {failure}"));
                     }

@@ -16,7 +16,7 @@ use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
 use crate::clock::{countdown, unix_now};
 use crate::error::{Exit, Failure};
 use crate::http::Http;
-use crate::store::{Credential, CredentialKind, OAuthGrant, StoreChoice};
+use crate::store::{Credential, Flow, GrantAuth, OAuthGrant, StoreChoice};
 
 /// Listen on the user's `--callback-port` before anything is sent anywhere: a port that is
 /// taken ends the login at once. `None` without a fixed port.
@@ -263,26 +263,22 @@ fn credential(
     let server = &discovered.server;
     let client = &pending.client;
     let now = unix_now();
-    Credential {
-        server: ctx.settings.server.to_string(),
-        kind: CredentialKind::OAuth,
-        secret: tokens.access_token,
-        expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
-        user: None,
-        created_at: now,
-        oauth: Some(OAuthGrant {
-            refresh_token: tokens.refresh_token,
-            issuer: server.issuer.clone(),
-            client_id: client.client_id.clone(),
-            client_secret: client.client_secret.clone(),
-            client_auth: client.auth,
-            token_endpoint: server.token_endpoint.clone(),
-            revocation_endpoint: server.revocation_endpoint.clone(),
-            resource,
-            scope: tokens.scope.or(scope),
-            unattended: None,
-        }),
-    }
+    let grant = OAuthGrant {
+        refresh_token: tokens.refresh_token,
+        issuer: server.issuer.clone(),
+        client_id: client.client_id.clone(),
+        client_secret: client.client_secret.clone(),
+        // A client in the browser's flow authenticates with its secret, or not at all.
+        client_auth: GrantAuth::of_method(client.auth).unwrap_or(GrantAuth::None),
+        token_endpoint: server.token_endpoint.clone(),
+        revocation_endpoint: server.revocation_endpoint.clone(),
+        resource,
+        scope: tokens.scope.or(scope),
+        flow: Flow::AuthorizationCode,
+        from_environment: false,
+    };
+    let expires_at = tokens.expires_in.map(|s| now.saturating_add(s));
+    Credential::oauth(ctx.settings.server.clone(), tokens.access_token, expires_at, grant, now)
 }
 
 async fn next_line(lines: &mut Option<tokio::sync::mpsc::Receiver<String>>) -> Option<String> {

@@ -23,7 +23,7 @@ use crate::login::oauth::unattended::target::{self as unattended, JWT_BEARER, To
 use crate::login::oauth::unattended::token_exchange::{Exchange, TOKEN_EXCHANGE};
 use crate::login::oauth::unattended::{jwt, proof};
 use crate::secret::Secret;
-use crate::store::{self, Credential, Selected, Unattended, UnattendedGrant};
+use crate::store::{self, Credential, Flow, GrantAuth, Selected};
 
 /// `login --idp`: the server's authorization server and the provider found and checked, the
 /// sign-in (kept, renewed, read from `--id-token-file`, or made in the browser and kept at once
@@ -39,10 +39,9 @@ pub async fn login(
     let failed = |e: OAuthError| e.into_failure("the login through the identity provider failed");
     let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
         .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let target =
-        interrupted_or(ctx, unattended::discover(&http, settings.server.url(), settings.auth_server.as_deref()))
-            .await?
-            .map_err(failed)?;
+    let target = interrupted_or(ctx, unattended::discover(&http, &settings.server, settings.auth_server.as_deref()))
+        .await?
+        .map_err(failed)?;
     target
         .server
         .require_grant(JWT_BEARER, "the JWT-bearer grant (enterprise-managed authorization)")
@@ -54,9 +53,9 @@ pub async fn login(
             if let Some(note) = &settled.note {
                 output.warn(note);
             }
-            (settled.client, settled.jwt)
+            (settled.client, settled.auth)
         }
-        None => (Client::public(&idp_login.client_id), None),
+        None => (Client::public(&idp_login.client_id), GrantAuth::None),
     };
     let issuer = idp_login.issuer.as_str();
     let idp_server = interrupted_or(ctx, idp::discover(&http, issuer)).await?.map_err(failed)?;
@@ -82,12 +81,11 @@ pub async fn login(
         resource: &target.resource.resource,
         scope: scope.as_deref(),
     };
-    let (client, client_jwt) = settled;
+    let (client, auth) = settled;
     let tokens =
         interrupted_or(ctx, trade(&http, &exchange, &target.server.token_endpoint, &client)).await?.map_err(failed)?;
-    let grant = UnattendedGrant::IdJag { idp: issuer.to_string(), id_token_file: id_token_file(idp_login)? };
-    let unattended = Unattended::new(grant, client_jwt);
-    Ok(unattended::credential(settings.server.as_str(), &target, &client, unattended, tokens, scope, now))
+    let flow = Flow::IdJag { idp: issuer.to_string(), id_token_file: id_token_file(idp_login)? };
+    Ok(unattended::credential(&settings.server, &target, &client, auth, flow, tokens, scope, now))
 }
 
 /// The absolute path of `--id-token-file`, read again at every renewal.
@@ -123,11 +121,14 @@ async fn from_file(
     }
     let kept = Door::new(ctx.settings, ctx.output).kept_sign_in(&server.issuer).await;
     // A refresh token the browser sign-in got stays: the file only stands in for its ID token.
-    let refresh_token =
-        kept.and_then(|k| k.credential.oauth).filter(|g| g.client_id == client.client_id).and_then(|g| g.refresh_token);
+    let refresh_token = kept.and_then(|k| {
+        k.credential.oauth_grant().filter(|g| g.client_id == client.client_id).and_then(|g| g.refresh_token.clone())
+    });
     let sign_in =
         SignIn { id_token: id_token.clone(), expires_at: jwt::date(&claims, "exp"), refresh_token, scope: None };
-    keep(ctx, selected, idp::credential(&server.issuer, server, client, sign_in, now)).await?;
+    let credential = idp::credential(&server.issuer, server, client, sign_in, now)
+        .map_err(|e| e.into_failure("cannot keep the sign-in"))?;
+    keep(ctx, selected, credential).await?;
     Ok(id_token)
 }
 
@@ -148,14 +149,14 @@ async fn signed_in(
     let door = Door::new(settings, output);
     let kept = door.kept_sign_in(issuer).await.filter(|k| {
         let c = &k.credential;
-        c.oauth.as_ref().is_some_and(|g| g.client_id == client.client_id && g.token_endpoint == server.token_endpoint)
+        c.oauth_grant().is_some_and(|g| g.client_id == client.client_id && g.token_endpoint == server.token_endpoint)
     });
     if let Some(kept) = kept {
         if kept.is_fresh(ctx.clock.unix_now()) {
             output.info(&format!("Using the sign-in at {shown} kept from before (no browser needed)."));
             return Ok(kept.credential.secret);
         }
-        if kept.credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) {
+        if kept.credential.oauth_grant().is_some_and(|g| g.refresh_token.is_some()) {
             match interrupted_or(ctx, door.renew_sign_in(http, &kept)).await?? {
                 SignInRenewal::Renewed(renewed) => {
                     output.info(&format!("Renewed the sign-in at {shown} kept from before (no browser needed)."));
@@ -169,7 +170,9 @@ async fn signed_in(
     }
     let sign_in = sign_in(ctx, http, issuer, server, client, fixed, open_browser).await?;
     let id_token = sign_in.id_token.clone();
-    keep(ctx, selected, idp::credential(issuer, server, client, sign_in, ctx.clock.unix_now())).await?;
+    let credential = idp::credential(issuer, server, client, sign_in, ctx.clock.unix_now())
+        .map_err(|e| e.into_failure("cannot keep the sign-in"))?;
+    keep(ctx, selected, credential).await?;
     Ok(id_token)
 }
 

@@ -30,7 +30,7 @@ use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::store::UserInfo;
-use crate::store::{self, Credential, CredentialKind, Selected, Source, UnattendedGrant};
+use crate::store::{self, Credential, CredentialKind, Flow, Selected, Source};
 
 pub async fn run(
     login: LoginSettings,
@@ -112,7 +112,7 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
         return Ok(false);
     }
     if let Some(moved_to) = moved_to_another_issuer(&found.credential, settings, output).await {
-        let from = found.credential.oauth.as_ref().map(|g| g.issuer.as_str()).unwrap_or_default();
+        let from = found.credential.oauth_grant().map(|g| g.issuer.as_str()).unwrap_or_default();
         output.info(&format!(
             "The server now names the authorization server {} (the stored credential came from {}); logging in again.",
             crate::sanitize::line(&moved_to, 200),
@@ -133,7 +133,7 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
 /// another one (the server moved to a new authorization server: its tokens are no longer the
 /// ones it takes). Nothing when the server cannot be asked: the stored credential stands.
 async fn moved_to_another_issuer(credential: &Credential, settings: &Settings, output: &Output) -> Option<String> {
-    let grant = credential.oauth.as_ref()?;
+    let grant = credential.oauth_grant()?;
     let http = crate::http::Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace()).ok()?;
     let published = oauth::shared::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
     if published.authorization_servers.contains(&grant.issuer) {
@@ -199,27 +199,25 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
     }
     let who = credential.user.as_ref().and_then(UserInfo::describe).map(|u| format!(" as {u}")).unwrap_or_default();
     output.success(&format!("Logged in to {}{who}.", settings.server));
-    let kind_note = match credential.kind {
+    let kind_note = match credential.kind() {
         CredentialKind::Session => {
             "session id (this server binds your identity to the login session; `token` prints it)"
         }
-        CredentialKind::OAuth => {
-            match credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).map(|u| &u.grant) {
-                Some(UnattendedGrant::ClientCredentials) => {
-                    "OAuth access token (renewed automatically: the client credentials grant runs again)"
-                }
-                Some(UnattendedGrant::IdJag { .. }) => {
-                    "OAuth access token (renewed automatically: a new ID-JAG from the identity provider)"
-                }
-                Some(UnattendedGrant::Workload { .. }) => {
-                    "OAuth access token (renewed automatically: the workload token is presented again)"
-                }
-                _ if credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) => {
-                    "OAuth access token (renewed automatically with its refresh token)"
-                }
-                _ => CredentialKind::OAuth.describe(),
+        CredentialKind::OAuth => match credential.oauth_grant().map(|g| &g.flow) {
+            Some(Flow::ClientCredentials) => {
+                "OAuth access token (renewed automatically: the client credentials grant runs again)"
             }
-        }
+            Some(Flow::IdJag { .. }) => {
+                "OAuth access token (renewed automatically: a new ID-JAG from the identity provider)"
+            }
+            Some(Flow::Workload { .. }) => {
+                "OAuth access token (renewed automatically: the workload token is presented again)"
+            }
+            _ if credential.oauth_grant().is_some_and(|g| g.refresh_token.is_some()) => {
+                "OAuth access token (renewed automatically with its refresh token)"
+            }
+            _ => CredentialKind::OAuth.describe(),
+        },
         kind => kind.describe(),
     };
     output.info(&format!("Stored the {kind_note} in {location}."));
@@ -241,7 +239,7 @@ pub fn report(
     if report.json {
         let mut doc = json!({
             "server": credential.server,
-            "kind": credential.kind.as_str(),
+            "kind": credential.kind().as_str(),
             "store": source.as_str(),
             "location": location,
             "expires_at": credential.expires_at.map(iso8601),
@@ -249,7 +247,7 @@ pub fn report(
             "user": credential.user.as_ref().map_or(Value::Null, |u| json!({"name": u.name, "email": u.email, "id": u.id})),
             "already_logged_in": already,
         });
-        if let Some(grant) = &credential.oauth {
+        if let Some(grant) = credential.oauth_grant() {
             doc["issuer"] = json!(grant.issuer);
             doc["scope"] = json!(grant.scope);
         }

@@ -57,7 +57,7 @@ pub async fn check(settings: &Settings, credential: &Credential, output: &Output
     let trace = output.trace();
     let mut headers = settings.headers.clone();
     // Both are Bearer tokens; a session id is not a header value, the tool takes it.
-    if matches!(credential.kind, CredentialKind::Bearer | CredentialKind::OAuth) {
+    if matches!(credential.kind(), CredentialKind::Bearer | CredentialKind::OAuth) {
         match HeaderValue::from_str(&format!("Bearer {}", credential.secret.expose())) {
             Ok(mut value) => {
                 value.set_sensitive(true);
@@ -98,7 +98,7 @@ async fn ask(client: &mut McpClient, credential: &Credential) -> Verdict {
 /// The credential under the argument name the tool's schema declares.
 fn arguments(tool: &Tool, credential: &Credential) -> Value {
     let declared = tool.arguments();
-    let names: &[&str] = match credential.kind {
+    let names: &[&str] = match credential.kind() {
         CredentialKind::Bearer | CredentialKind::OAuth => &TOKEN_ARGS,
         CredentialKind::Session => &SESSION_ARGS,
     };

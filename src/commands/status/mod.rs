@@ -12,7 +12,7 @@ use crate::credential::{Door, Found};
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
-use crate::store::{OAuthGrant, UnattendedGrant, UserInfo};
+use crate::store::{Flow, OAuthGrant, UserInfo};
 
 mod check;
 mod list;
@@ -24,19 +24,19 @@ use report::Report;
 /// `client_credentials`, `jwt_bearer` (an ID-JAG), `idp_sign_in`, or `workload` (the JWT-bearer
 /// grant with a workload's own token).
 fn grant_name(grant: &OAuthGrant) -> &'static str {
-    match grant.unattended.as_ref().map(|u| &u.grant) {
-        None => "authorization_code",
-        Some(UnattendedGrant::ClientCredentials) => "client_credentials",
-        Some(UnattendedGrant::IdJag { .. }) => "jwt_bearer",
-        Some(UnattendedGrant::IdpSignIn) => "idp_sign_in",
-        Some(UnattendedGrant::Workload { .. }) => "workload",
+    match grant.flow {
+        Flow::AuthorizationCode => "authorization_code",
+        Flow::ClientCredentials => "client_credentials",
+        Flow::IdJag { .. } => "jwt_bearer",
+        Flow::IdpSignIn => "idp_sign_in",
+        Flow::Workload { .. } => "workload",
     }
 }
 
 /// A token the client in the environment got and cached, read with no such client set: nothing
 /// renews it (its secret was never stored).
 fn from_absent_environment(found: &Found, grant: &OAuthGrant) -> bool {
-    found.from_environment.is_none() && grant.unattended.as_ref().is_some_and(|u| u.from_environment)
+    found.from_environment.is_none() && grant.from_environment
 }
 
 pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
@@ -88,7 +88,7 @@ fn json_report(
         "server": settings.server,
         "source": found.source.as_str(),
         "location": found.location,
-        "kind": credential.kind.as_str(),
+        "kind": credential.kind().as_str(),
         "expires_at": credential.expires_at.map(iso8601),
         "expires_at_unix": credential.expires_at,
         "expired": !live,
@@ -97,7 +97,7 @@ fn json_report(
         "stored_at_unix": credential.created_at,
         "store_errors": store_errors,
     });
-    if let Some(grant) = &credential.oauth {
+    if let Some(grant) = credential.oauth_grant() {
         doc["issuer"] = json!(grant.issuer);
         doc["scope"] = json!(grant.scope);
         // A token whose expiry is unknown is never found due: nothing renews it on its own; the
@@ -105,7 +105,7 @@ fn json_report(
         let orphaned = from_absent_environment(found, grant);
         doc["renews"] = json!(renewable(grant) && credential.expires_at.is_some() && !orphaned);
         doc["grant"] = json!(grant_name(grant));
-        if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
+        if let Flow::IdJag { idp, .. } = &grant.flow {
             doc["identity_provider"] = json!(idp);
         }
     }
@@ -134,25 +134,25 @@ fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: b
     if let Some(user) = credential.user.as_ref().and_then(UserInfo::describe) {
         report.line(&format!("  account: {user}"));
     }
-    report.line(&format!("  kind:    {}", credential.kind.describe()));
-    if let Some(grant) = &credential.oauth {
+    report.line(&format!("  kind:    {}", credential.kind().describe()));
+    if let Some(grant) = credential.oauth_grant() {
         report.line(&format!("  issuer:  {}", crate::sanitize::line(&grant.issuer, 200)));
         if let Some(scope) = &grant.scope {
             report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
         }
-        let renews = match (renewable(grant), credential.expires_at, grant.unattended.as_ref().map(|u| &u.grant)) {
+        let renews = match (renewable(grant), credential.expires_at, &grant.flow) {
             _ if from_absent_environment(found, grant) => "only with the client in the environment that got it \
                  (AGENTVIEW_CLIENT_ID with its secret, key or assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), \
                  which is not set now"
                 .to_string(),
-            (true, Some(_), Some(UnattendedGrant::ClientCredentials)) => {
+            (true, Some(_), Flow::ClientCredentials) => {
                 "automatically, before it expires (the client credentials grant runs again)".to_string()
             }
-            (true, Some(_), Some(UnattendedGrant::IdJag { idp, .. })) => format!(
+            (true, Some(_), Flow::IdJag { idp, .. }) => format!(
                 "automatically, before it expires (a new ID-JAG from the identity provider {})",
                 crate::sanitize::line(idp, 200)
             ),
-            (true, Some(_), Some(UnattendedGrant::Workload { token_file })) => format!(
+            (true, Some(_), Flow::Workload { token_file }) => format!(
                 "automatically, before it expires (the workload token in {} is presented again)",
                 token_file.display()
             ),

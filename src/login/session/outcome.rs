@@ -6,9 +6,8 @@ use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
 use crate::login::wait::{Awaiting, Limit};
 use crate::output::Output;
-use crate::secret::Secret;
 use crate::settings::Settings;
-use crate::store::{Credential, CredentialKind};
+use crate::store::Credential;
 
 /// The credential of an approved login: the token, or the session id the server bound.
 pub fn credential_from(
@@ -21,19 +20,15 @@ pub fn credential_from(
         output.warn(warning);
     }
     let now = unix_now();
-    let (kind, secret) = match activated.token {
-        Some(token) => (CredentialKind::Bearer, token),
-        None => (CredentialKind::Session, Secret::new(session_request_id)),
-    };
-    Credential {
-        server: settings.server.to_string(),
-        kind,
-        secret,
-        expires_at: activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s))),
-        user: activated.user,
-        created_at: now,
-        oauth: None,
-    }
+    let expires_at = activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s)));
+    Credential::session_login(
+        settings.server.clone(),
+        activated.token,
+        session_request_id,
+        expires_at,
+        activated.user,
+        now,
+    )
 }
 
 /// A wait that did not end in approval.

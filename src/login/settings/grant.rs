@@ -22,16 +22,14 @@ pub enum GrantLogin {
 impl GrantLogin {
     /// Whether `credential` is what this login makes: the same grant, as the same client.
     pub fn made(&self, credential: &crate::store::Credential) -> bool {
-        use crate::store::UnattendedGrant;
-        let Some(grant) = &credential.oauth else { return false };
-        match (self, grant.unattended.as_ref().map(|u| &u.grant)) {
-            (GrantLogin::ClientCredentials { client_id, .. }, Some(UnattendedGrant::ClientCredentials)) => {
-                &grant.client_id == client_id
-            }
-            (GrantLogin::Idp(idp), Some(UnattendedGrant::IdJag { idp: issuer, .. })) => {
+        use crate::store::Flow;
+        let Some(grant) = credential.oauth_grant() else { return false };
+        match (self, &grant.flow) {
+            (GrantLogin::ClientCredentials { client_id, .. }, Flow::ClientCredentials) => &grant.client_id == client_id,
+            (GrantLogin::Idp(idp), Flow::IdJag { idp: issuer, .. }) => {
                 grant.client_id == idp.client_id && issuer == &idp.issuer
             }
-            (GrantLogin::Workload(workload), Some(UnattendedGrant::Workload { token_file })) => {
+            (GrantLogin::Workload(workload), Flow::Workload { token_file }) => {
                 std::path::absolute(&workload.token_file).is_ok_and(|given| &given == token_file)
                     && grant.client_id == workload.client_id.clone().unwrap_or_default()
             }
