@@ -27,10 +27,11 @@ use std::time::Duration;
 use crate::clock::{RealClock, SharedClock};
 use crate::error::{Exit, Failure};
 use crate::output::Output;
+use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
 use crate::store::{self, Credential, Source, StoreChoice, StoreConfig, StoreError};
-use rule::is_due;
+use rule::{is_due, renewable};
 
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
@@ -49,17 +50,45 @@ pub struct Found {
     pub from_environment: Option<String>,
 }
 
+/// A credential the door hands out, with the stores that could not be read on the way (not
+/// fatal, as [`Closed::Failed`] would be: `status` shows them).
+#[derive(Debug)]
+pub struct Usable {
+    pub found: Found,
+    pub store_errors: Vec<String>,
+}
+
+/// Why the door hands out no usable credential: a kind the caller branches on, carrying what
+/// to tell the user (cargo-credential's error kinds are the model).
+#[derive(Debug)]
+pub enum Closed {
+    /// No credential for the server: how to log in, and the stores that could not be read.
+    NotLoggedIn(NotLoggedIn),
+    /// The credential has expired and could not be renewed; it is shown as it is.
+    Expired(Box<Usable>),
+    /// Something failed on the way (a store that cannot be read, a renewal refused): its exit code
+    /// and hint are in it.
+    Failed(anyhow::Error),
+}
+
+/// "Not logged in", with the command that logs in.
+#[derive(Debug)]
+pub struct NotLoggedIn {
+    pub hint: LoginHint,
+    pub store_errors: Vec<String>,
+}
+
 /// The result of a lookup: what was found, and stores that could not be read.
 #[derive(Debug, Default)]
-pub struct Lookup {
-    pub found: Option<Found>,
+struct Lookup {
+    found: Option<Found>,
     /// Stores that failed on read, with their real error (shown by `status` and `-v`).
-    pub errors: Vec<(String, StoreError)>,
+    errors: Vec<(String, StoreError)>,
     /// What the store that held the credential wants the user told (a keyring that forgets at
     /// reboot), or that the server's entry is a sign-in at an identity provider.
-    pub notes: Vec<String>,
+    notes: Vec<String>,
     /// The credential was got in this run (by the client in the environment): not due again.
-    pub obtained: bool,
+    obtained: bool,
 }
 
 /// The command that logs in, for a hint.
@@ -81,6 +110,15 @@ impl LoginHint {
     }
 }
 
+/// Why a credential is renewed although it may not be due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renew {
+    /// It is due by the one rule (checked again once the lock is held).
+    Due,
+    /// The server refused it: renewed even if not due, unless another process already did.
+    Rejected,
+}
+
 /// The door, for one run.
 #[derive(Debug)]
 pub struct Door<'a> {
@@ -94,25 +132,57 @@ impl<'a> Door<'a> {
         Door { settings, output, clock: Arc::new(RealClock) }
     }
 
-    /// What `token`, `exec` and `status` use: the environment's credential, else the stored
-    /// one, renewed first when it is due.
-    pub async fn usable(&self) -> anyhow::Result<Lookup> {
-        let lookup = self.current().await?;
-        let how = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
+    /// The one call every reader makes (`token`, `exec`, `status`, the bridge): the environment's
+    /// credential, else the stored one, renewed first when it is due; the stores' notes and read
+    /// errors said on the way; or why there is none to hand out.
+    pub async fn usable(&self) -> Result<Usable, Closed> {
+        let lookup = self.current().await.map_err(Closed::Failed)?;
+        let lookup = self.renewed_if_due(lookup).await.map_err(Closed::Failed)?;
+        self.settle(lookup).await
+    }
+
+    /// What `login` checks before it logs in again: the stored credential (not the
+    /// environment's), renewed first when it is due, if it is live. A renewal that fails is the
+    /// error; stores that cannot be read are for the login's own store check to say.
+    pub async fn stored_usable(&self) -> anyhow::Result<Option<Found>> {
+        let lookup = self.stored().await;
         let lookup = match &lookup.found {
-            // The environment's client got (or kept) its token by the same rule already.
-            _ if lookup.obtained || how.is_some() => lookup,
-            Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
-                self.renew(lookup).await?
-            }
+            Some(found) if is_due(&found.credential, self.clock.unix_now()) => self.renew(lookup, Renew::Due).await?,
             _ => lookup,
         };
-        Ok(marked(lookup, how))
+        Ok(lookup.found.filter(|f| f.credential.is_live(self.clock.unix_now())))
+    }
+
+    /// The server refused `rejected`: a credential other than it (another request or another
+    /// agentview process got a new one meanwhile), else it renewed once although it is not due.
+    /// `Ok(None)`: there is nothing to renew with (none, `AGENTVIEW_TOKEN`, no grant that renews).
+    pub async fn renewed_after_rejection(&self, rejected: Option<&Secret>) -> Result<Option<Usable>, Closed> {
+        let lookup = self.current().await.map_err(Closed::Failed)?;
+        let stored = lookup.found.as_ref().map(|f| (&f.credential, f.source));
+        let lookup = match stored {
+            Some((credential, _)) if Some(&credential.secret) != rejected => lookup,
+            Some((credential, source)) if source != Source::Env && credential.oauth_grant().is_some_and(renewable) => {
+                self.output.verbose("the server refused the access token; renewing it");
+                self.renew(lookup, Renew::Rejected).await.map_err(Closed::Failed)?
+            }
+            _ => return Ok(None),
+        };
+        match self.settle(lookup).await {
+            Ok(usable) => Ok(Some(usable)),
+            Err(Closed::Expired(usable)) => Ok(Some(*usable)),
+            Err(Closed::NotLoggedIn(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether a store holds a credential for the server (`AGENTVIEW_TOKEN` set or not).
+    pub async fn has_stored(&self) -> bool {
+        self.stored().await.found.is_some()
     }
 
     /// The credential as it is, not renewed: `AGENTVIEW_TOKEN`; else, with a client in the
     /// environment, the token kept for it (obtained now when there is none); else the stored one.
-    pub async fn current(&self) -> anyhow::Result<Lookup> {
+    async fn current(&self) -> anyhow::Result<Lookup> {
         if let Some(found) = from_environment(self.settings, self.clock.unix_now()) {
             return Ok(Lookup { found: Some(found), ..Lookup::default() });
         }
@@ -122,18 +192,38 @@ impl<'a> Door<'a> {
         Ok(self.stored().await)
     }
 
-    /// The stored credential, renewed first when it is due (what `login` checks before it
-    /// logs in again). A renewal that fails is the error.
-    pub async fn stored_fresh(&self) -> anyhow::Result<Lookup> {
-        let lookup = self.stored().await;
-        match &lookup.found {
-            Some(found) if is_due(&found.credential, self.clock.unix_now()) => self.renew(lookup).await,
-            _ => Ok(lookup),
+    /// `lookup`, its credential renewed first when it is due. The client in the environment got
+    /// (or kept) its token by the same rule already; `AGENTVIEW_TOKEN` is never renewed.
+    async fn renewed_if_due(&self, lookup: Lookup) -> anyhow::Result<Lookup> {
+        let how = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
+        let lookup = match &lookup.found {
+            _ if lookup.obtained || how.is_some() => lookup,
+            Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
+                self.renew(lookup, Renew::Due).await?
+            }
+            _ => lookup,
+        };
+        Ok(marked(lookup, how))
+    }
+
+    /// The stores' notes and read errors said; the credential handed out if it is live, or
+    /// why not.
+    async fn settle(&self, lookup: Lookup) -> Result<Usable, Closed> {
+        report_read_errors(&lookup, self.settings, self.output).map_err(Closed::Failed)?;
+        let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
+        let Some(found) = lookup.found else {
+            return Err(Closed::NotLoggedIn(NotLoggedIn { hint: self.login_hint().await, store_errors }));
+        };
+        let usable = Usable { found, store_errors };
+        if usable.found.credential.is_live(self.clock.unix_now()) {
+            Ok(usable)
+        } else {
+            Err(Closed::Expired(Box::new(usable)))
         }
     }
 
     /// The stored credential as it is, looked up off the async thread.
-    pub async fn stored(&self) -> Lookup {
+    async fn stored(&self) -> Lookup {
         let config = self.settings.store.clone();
         let server = self.settings.server.as_str().to_owned();
         tokio::task::spawn_blocking(move || look_in_stores(&config, &server)).await.unwrap_or_else(|e| Lookup {
@@ -223,7 +313,7 @@ impl<'a> Door<'a> {
 
 /// Store read failures: shown with `-v`; fatal unless the store is merely
 /// unavailable under `--store auto` (a headless machine without a keyring).
-pub fn report_read_errors(lookup: &Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
+fn report_read_errors(lookup: &Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
     for note in &lookup.notes {
         output.warn(note);
     }
@@ -249,7 +339,7 @@ pub fn report_read_errors(lookup: &Lookup, settings: &Settings, output: &Output)
 }
 
 /// `lookup` with its credential marked as the environment's client's (`how`), if it is.
-pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
+fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
     if let Some(found) = lookup.found.as_mut()
         && how.is_some()
     {
@@ -259,7 +349,7 @@ pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
 }
 
 /// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
-pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
+fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
     let secret = settings.env_token.as_ref()?;
     let credential = Credential::bearer(settings.server.clone(), secret.clone(), now);
     Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into(), from_environment: None })

@@ -8,7 +8,7 @@ use tokio::sync::Mutex;
 
 use crate::clock::unix_now;
 use crate::credential::rule::{due_at, renewable};
-use crate::credential::{Door, Lookup};
+use crate::credential::{Closed, Door, Found};
 use crate::error::{Exit, Failure};
 use crate::output::Output;
 use crate::secret::Secret;
@@ -79,12 +79,15 @@ impl Credentials {
             None if loaded => return Ok(None),
             _ => {}
         }
-        let lookup = self.read().await?;
-        let lookup = match lookup.found.as_ref().and_then(|f| Held::of(&f.credential, f.source)) {
-            Some(h) if h.due(now) => self.door().renew_due(lookup).await.map_err(classify)?,
-            _ => lookup,
+        let usable = match self.door().usable().await {
+            Ok(usable) => Some(usable),
+            // An expired token is sent all the same: the server's refusal renews it once.
+            Err(Closed::Expired(usable)) => Some(*usable),
+            Err(Closed::NotLoggedIn(_)) => None,
+            Err(Closed::Failed(e)) => return Err(classify(e)),
         };
-        *held = self.keep(&lookup);
+        self.loaded.store(true, std::sync::atomic::Ordering::Release);
+        *held = usable.and_then(|u| self.keep(&u.found));
         Ok(held.as_ref().map(|h| h.token.clone()))
     }
 
@@ -98,21 +101,14 @@ impl Credentials {
         {
             return Ok(Some(h.token.clone()));
         }
-        let lookup = self.read().await?;
-        let stored = lookup.found.as_ref().and_then(|f| Held::of(&f.credential, f.source));
-        let lookup = match stored {
-            // Someone logged in, or renewed, since this token was sent.
-            Some(h) if Some(&h.token) != rejected => lookup,
-            Some(h) if h.renewable => {
-                self.output.verbose("the server refused the access token; renewing it");
-                self.door().renew_rejected(lookup).await.map_err(classify)?
-            }
-            _ => {
-                *held = stored;
-                return Ok(None);
-            }
+        let renewed = match self.door().renewed_after_rejection(rejected).await {
+            Ok(renewed) => renewed,
+            Err(Closed::Failed(e)) => return Err(classify(e)),
+            Err(Closed::Expired(usable)) => Some(*usable),
+            Err(Closed::NotLoggedIn(_)) => None,
         };
-        *held = self.keep(&lookup);
+        self.loaded.store(true, std::sync::atomic::Ordering::Release);
+        *held = renewed.and_then(|u| self.keep(&u.found));
         Ok(held.as_ref().map(|h| h.token.clone()).filter(|t| Some(t) != rejected))
     }
 
@@ -120,20 +116,7 @@ impl Credentials {
         Door::new(&self.settings, &self.output)
     }
 
-    /// `AGENTVIEW_TOKEN`, else the environment's client's token or the stored credential as it
-    /// is (renewal is the caller's call).
-    async fn read(&self) -> Result<Lookup, CredentialError> {
-        // AGENTVIEW_TOKEN, the token of the client in the environment (got now if need be), or
-        // the stored credential.
-        let lookup = self.door().current().await.map_err(classify)?;
-        crate::credential::report_read_errors(&lookup, &self.settings, &self.output)
-            .map_err(|e| CredentialError::Unusable(failure_of(e)))?;
-        self.loaded.store(true, std::sync::atomic::Ordering::Release);
-        Ok(lookup)
-    }
-
-    fn keep(&self, lookup: &Lookup) -> Option<Held> {
-        let found = lookup.found.as_ref()?;
+    fn keep(&self, found: &Found) -> Option<Held> {
         let held = Held::of(&found.credential, found.source);
         if held.is_none() {
             self.output.verbose("the stored credential is a login session id, which is not sent as a header");

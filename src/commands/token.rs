@@ -3,29 +3,29 @@
 use serde_json::json;
 
 use crate::cli::TokenFormat;
-use crate::clock::{iso8601, unix_now};
-use crate::credential::Door;
+use crate::clock::iso8601;
+use crate::credential::{Closed, Door};
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
 
 pub async fn run(format: TokenFormat, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let door = Door::new(settings, output);
-    let lookup = door.usable().await?;
-    let now = unix_now();
-    crate::credential::report_read_errors(&lookup, settings, output)?;
-    let Some(found) = lookup.found else {
-        output.error(&format!("not logged in to {}", settings.server));
-        door.login_hint().await.tell(output, "run ", " first (or set AGENTVIEW_TOKEN)");
-        return Ok(Exit::NotLoggedIn);
+    let found = match Door::new(settings, output).usable().await {
+        Ok(usable) => usable.found,
+        Err(Closed::NotLoggedIn(not)) => {
+            output.error(&format!("not logged in to {}", settings.server));
+            not.hint.tell(output, "run ", " first (or set AGENTVIEW_TOKEN)");
+            return Ok(Exit::NotLoggedIn);
+        }
+        Err(Closed::Expired(usable)) => {
+            let at = usable.found.credential.expires_at.map(iso8601).unwrap_or_default();
+            output.error(&format!("the credential for {} expired at {at}", settings.server));
+            output.info(&format!("run `{}` to get a new one", settings.command("login")));
+            return Ok(Exit::NotLoggedIn);
+        }
+        Err(Closed::Failed(e)) => return Err(e),
     };
     let credential = &found.credential;
-    if !credential.is_live(now) {
-        let at = credential.expires_at.map(iso8601).unwrap_or_default();
-        output.error(&format!("the credential for {} expired at {at}", settings.server));
-        output.info(&format!("run `{}` to get a new one", settings.command("login")));
-        return Ok(Exit::NotLoggedIn);
-    }
     let token = credential.secret.expose();
     let text = match format {
         TokenFormat::Raw => format!("{token}\n"),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::renew;
 use super::rule::{is_due, renewed};
 use super::state::{self, Phase, State};
-use super::{Door, EXPIRED, Found, Lookup, vet};
+use super::{Door, EXPIRED, Found, Lookup, Renew, vet};
 use crate::error::{Exit, Failure};
 use crate::http::{Http, user_agent};
 use crate::login::oauth::shared::error::OAuthError;
@@ -17,23 +17,12 @@ use crate::store::private::PrivateDir;
 use crate::store::{self, Credential, Grant, OAuthGrant};
 
 impl Door<'_> {
-    /// Renew the found credential under the refresh lock.
-    pub(super) async fn renew(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, false).await
-    }
-
-    /// Renew the credential in `seen` although it is not due yet: the server refused it. Another
-    /// process that renewed it meanwhile still wins (its token is the answer).
-    pub async fn renew_rejected(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, true).await
-    }
-
-    /// Renew the credential in `seen` if it is (still) due once the lock is held.
-    pub async fn renew_due(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, false).await
-    }
-
-    async fn renew_when(&self, seen: Lookup, force: bool) -> anyhow::Result<Lookup> {
+    /// Renew the credential in `seen` under the refresh lock, if it is (still) due once the lock
+    /// is held (`Renew::Due`), or although it is not, because the server refused it
+    /// (`Renew::Rejected`). Another process that renewed it meanwhile wins either way: its token
+    /// is the answer.
+    pub(super) async fn renew(&self, seen: Lookup, why: Renew) -> anyhow::Result<Lookup> {
+        let force = why == Renew::Rejected;
         let Door { settings, output, .. } = *self;
         let Some(found) = seen.found.as_ref() else { return Ok(seen) };
         // The client in the environment runs its grant again where a fresh login would.

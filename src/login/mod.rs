@@ -23,7 +23,7 @@ pub use settings::{GrantLogin, IdpLogin, LoginRequest, LoginSettings, Method, Mo
 
 use serde_json::{Value, json};
 
-use crate::clock::{RealClock, SharedClock, iso8601, unix_now};
+use crate::clock::{RealClock, SharedClock, iso8601};
 use crate::credential::Door;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
@@ -99,14 +99,14 @@ pub async fn run(
 
 /// A live stored credential ends the login at once; an OAuth one that is due is renewed.
 async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<bool> {
-    let found = match Door::new(settings, output).stored_fresh().await {
-        Ok(found) => found,
+    let found = match Door::new(settings, output).stored_usable().await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(false),
         Err(e) => {
             output.info(&format!("The stored OAuth credential could not be renewed ({e}); logging in again."));
             return Ok(false);
         }
     };
-    let Some(found) = found.found.filter(|f| f.credential.is_live(unix_now())) else { return Ok(false) };
     if login.grant.as_ref().is_some_and(|grant| !grant.made(&found.credential)) {
         output.info("The stored credential was not made by this kind of login; logging in again.");
         return Ok(false);

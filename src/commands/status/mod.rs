@@ -8,7 +8,7 @@ use self::check::Verdict;
 use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601, unix_now};
 use crate::credential::rule::renewable;
-use crate::credential::{Door, Found};
+use crate::credential::{Closed, Door, Found, Usable};
 use crate::error::Exit;
 use crate::output::Output;
 use crate::settings::Settings;
@@ -44,22 +44,24 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
         return list::all(args.json, settings, output);
     }
     let door = Door::new(settings, output);
-    let lookup = door.usable().await?;
     // A store that cannot be read is a store failure here as for `token` (exit 8).
-    crate::credential::report_read_errors(&lookup, settings, output)?;
-    let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
-    let Some(found) = &lookup.found else {
-        return list::not_logged_in(args.json, &store_errors, &door.login_hint().await, settings, output);
+    let (usable, live) = match door.usable().await {
+        Ok(usable) => (usable, true),
+        Err(Closed::Expired(usable)) => (*usable, false),
+        Err(Closed::NotLoggedIn(not)) => {
+            return list::not_logged_in(args.json, &not.store_errors, &not.hint, settings, output);
+        }
+        Err(Closed::Failed(e)) => return Err(e),
     };
-    let live = found.credential.is_live(unix_now());
+    let Usable { found, store_errors } = &usable;
     let check = if args.check && live { Some(check::check(settings, &found.credential, output).await) } else { None };
     if args.json {
-        crate::output::write_data(&format!("{}\n", json_report(found, live, check.as_ref(), &store_errors, settings)))?;
+        crate::output::write_data(&format!("{}\n", json_report(found, live, check.as_ref(), store_errors, settings)))?;
     } else {
-        for error in &store_errors {
+        for error in store_errors {
             output.always(&format!("  note: {error}"));
         }
-        let overridden = found.source == crate::store::Source::Env && door.stored().await.found.is_some();
+        let overridden = found.source == crate::store::Source::Env && door.has_stored().await;
         text_report(found, live, check.as_ref(), overridden, settings).write()?;
         if matches!(check, Some(Verdict::Rejected { .. })) {
             output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
