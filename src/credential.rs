@@ -21,12 +21,12 @@ pub(crate) mod sign_in;
 mod state;
 pub(crate) mod vet;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::clock::{RealClock, SharedClock};
+use crate::clock::SharedClock;
 use crate::error::{Exit, Failure};
 use crate::output::Output;
+use crate::run::Run;
 use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
@@ -122,14 +122,16 @@ enum Renew {
 /// The door, for one run.
 #[derive(Debug)]
 pub struct Door<'a> {
+    run: &'a Run,
     settings: &'a Settings,
     output: &'a Output,
-    clock: SharedClock,
+    clock: &'a SharedClock,
 }
 
 impl<'a> Door<'a> {
-    pub fn new(settings: &'a Settings, output: &'a Output) -> Door<'a> {
-        Door { settings, output, clock: Arc::new(RealClock) }
+    /// The door of `run`: its settings, output, clock and HTTP client.
+    pub fn new(run: &'a Run) -> Door<'a> {
+        Door { run, settings: &run.settings, output: &run.output, clock: &run.clock }
     }
 
     /// The one call every reader makes (`token`, `exec`, `status`, the bridge): the environment's

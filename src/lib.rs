@@ -17,6 +17,7 @@ pub mod login;
 pub mod mcp;
 pub(crate) mod output;
 pub(crate) mod retry;
+pub(crate) mod run;
 pub mod sanitize;
 pub mod secret;
 pub(crate) mod server_url;
@@ -53,14 +54,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         Err(failure) => return finish(Err(failure.into()), &Output::new(settings::resolve_ui(&cli.global, env))),
     };
     let output = Output::new(settings.ui);
+    let run = run::Run::new(settings, output);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &output),
+        Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &run.output),
     };
-    let result = runtime.block_on(commands::dispatch(cli.command, &cli.global, &settings, &output, env));
+    let result = runtime.block_on(commands::dispatch(cli.command, &cli.global, &run, env));
     // Don't wait for a hung keyring thread or an open connection on the way out.
     runtime.shutdown_background();
-    finish(result, &output)
+    finish(result, &run.output)
 }
 
 /// The one place that prints errors and maps them to exit codes.

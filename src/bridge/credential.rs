@@ -6,13 +6,11 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::clock::unix_now;
 use crate::credential::rule::{due_at, renewable};
 use crate::credential::{Closed, Door, Found};
 use crate::error::{Exit, Failure};
-use crate::output::Output;
+use crate::run::Run;
 use crate::secret::Secret;
-use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind, Source};
 
 /// Why no token can be had. `Dead` ends the bridge (exit 4); `Unusable` fails one request.
@@ -57,22 +55,21 @@ impl Held {
 /// in memory, the store is read again only when it is due or was refused.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    settings: Arc<Settings>,
-    output: Output,
+    run: Arc<Run>,
     held: Arc<Mutex<Option<Held>>>,
     /// The store has been read at least once.
     loaded: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Credentials {
-    pub fn new(settings: Arc<Settings>, output: Output) -> Credentials {
-        Credentials { settings, output, held: Arc::default(), loaded: Arc::default() }
+    pub fn new(run: Arc<Run>) -> Credentials {
+        Credentials { run, held: Arc::default(), loaded: Arc::default() }
     }
 
     /// The token to send now, renewed first when due; `None` when there is no credential.
     pub async fn current(&self) -> Result<Option<Secret>, CredentialError> {
         let mut held = self.held.lock().await;
-        let now = unix_now();
+        let now = self.run.clock.unix_now();
         let loaded = self.loaded.load(std::sync::atomic::Ordering::Acquire);
         match held.as_ref() {
             Some(h) if !h.due(now) => return Ok(Some(h.token.clone())),
@@ -113,13 +110,13 @@ impl Credentials {
     }
 
     fn door(&self) -> Door<'_> {
-        Door::new(&self.settings, &self.output)
+        Door::new(&self.run)
     }
 
     fn keep(&self, found: &Found) -> Option<Held> {
         let held = Held::of(&found.credential, found.source);
         if held.is_none() {
-            self.output.verbose("the stored credential is a login session id, which is not sent as a header");
+            self.run.output.verbose("the stored credential is a login session id, which is not sent as a header");
         }
         held
     }

@@ -26,8 +26,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
 use crate::error::{Exit, Failure};
-use crate::output::Output;
-use crate::settings::Settings;
+use crate::run::Run;
 use exchange::Message;
 use message::{INVALID_REQUEST, Kind, LOGIN_REQUIRED, PARSE_ERROR};
 use relay::{Deliver, Refusal, Relay};
@@ -43,13 +42,14 @@ const IN_FLIGHT: usize = 64;
 type Pending = Arc<Mutex<HashMap<String, (Value, AbortHandle)>>>;
 
 /// Run the bridge until stdin ends or a signal arrives (exit 0), or the credential is gone (4).
-pub async fn run(settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let settings = Arc::new(settings.clone());
+pub async fn run(run: &Run) -> anyhow::Result<Exit> {
+    let run = Arc::new(run.clone());
+    let settings = &run.settings;
     let (closed_tx, mut closed) = mpsc::channel(1);
     let stdout = Stdout::start(closed_tx);
     let mut input = stdio::read_stdin();
     let (fatal_tx, mut fatal) = mpsc::channel::<Failure>(4);
-    let relay = Relay::new(settings.clone(), *output, stdout.clone(), fatal_tx)?;
+    let relay = Relay::new(run.clone(), stdout.clone(), fatal_tx)?;
     let mut bridge = Bridge { relay, pending: Pending::default(), slots: Arc::new(Semaphore::new(IN_FLIGHT)) };
     let mut signals = Signals::listen();
     let outcome = loop {

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, Response, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::{RwLock, mpsc, oneshot};
@@ -16,8 +16,11 @@ use super::stdio::{MAX_LINE, Stdout};
 use crate::error::Failure;
 use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
 use crate::output::Output;
+use crate::run::Run;
 use crate::secret::Secret;
-use crate::settings::Settings;
+
+/// How the bridge introduces itself to the server.
+const BRIDGE_AGENT: &str = concat!("agentview/", env!("CARGO_PKG_VERSION"), " (bridge)");
 
 /// Why a message could not be delivered: an error for the client, or the end of the bridge.
 #[derive(Debug)]
@@ -78,23 +81,18 @@ pub(super) struct Inner {
 }
 
 impl Relay {
-    pub fn new(
-        settings: Arc<Settings>,
-        output: Output,
-        out: Stdout,
-        fatal: mpsc::Sender<Failure>,
-    ) -> anyhow::Result<Relay> {
-        let user_agent = format!("agentview/{} (bridge)", env!("CARGO_PKG_VERSION"));
-        let connect = settings.request_timeout.min(Duration::from_secs(10));
-        // No overall timeout: a tool may work for minutes while its event stream stays open.
-        let http = crate::http::Http::new(&user_agent, connect, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    pub fn new(run: Arc<Run>, out: Stdout, fatal: mpsc::Sender<Failure>) -> anyhow::Result<Relay> {
+        let (settings, output) = (&run.settings, run.output);
+        // The run's client, with no overall timeout: a tool may work for minutes while its event
+        // stream stays open.
+        let http = run.http()?.clone();
         let client = http.client().clone();
         let inner = Inner {
             client,
             http,
             endpoint: settings.server.url().clone(),
             headers: settings.headers.clone(),
-            credentials: Credentials::new(settings.clone(), output),
+            credentials: Credentials::new(run.clone()),
             session: Arc::default(),
             out,
             output,
@@ -201,6 +199,7 @@ impl Relay {
     /// such as a proxy's grant), the session id and the protocol version.
     fn headers(&self, session: &Session, version: Option<&str>, token: Option<&Secret>) -> HeaderMap {
         let mut headers = self.inner.headers.clone();
+        headers.insert(USER_AGENT, HeaderValue::from_static(BRIDGE_AGENT));
         if let Some(token) = token.filter(|_| !headers.contains_key(AUTHORIZATION))
             && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
         {

@@ -12,12 +12,12 @@ use std::process::{Command, ExitStatus};
 
 use crate::credential::{Closed, Door};
 use crate::error::{Exit, Failure};
-use crate::output::Output;
-use crate::settings::Settings;
+use crate::run::Run;
 
 /// The child's exit code, or agentview's own for failures before it ran.
-pub async fn run(command: &[OsString], settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let door = Door::new(settings, output);
+pub async fn run(command: &[OsString], run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
+    let door = Door::new(run);
     let hint = match door.usable().await {
         Ok(usable) => Ok(usable.found),
         Err(Closed::NotLoggedIn(not)) => Err(not.hint),

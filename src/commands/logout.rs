@@ -1,26 +1,25 @@
 //! `agentview logout`: revoke an OAuth credential at its authorization server, then forget it
 //! locally in any case, and say which of the two happened.
 
-use crate::clock::unix_now;
 use crate::credential::vet;
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
+use crate::http::Http;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::revoke::{Revoked, revoke};
 use crate::login::oauth::shared::trust;
 use crate::login::oauth::unattended::proof::client_of_grant;
-use crate::output::Output;
+use crate::run::Run;
 use crate::secret::Secret;
-use crate::settings::Settings;
 use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
 use crate::store::{
     self, CredentialStore, FileStore, Flow, GrantAuth, KeyringStore, StoreChoice, StoreConfig, StoreError,
 };
 
-pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(local: bool, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     if !local {
-        revoke_stored(settings, output).await;
+        revoke_stored(run).await;
     }
     // Off the async thread: a store waits for its lock, a keyring call for its timeout.
     let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
@@ -56,7 +55,8 @@ pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::R
 
 /// Revoke every stored OAuth grant for the server (RFC 7009). A failure is a warning: the
 /// local copy goes either way.
-async fn revoke_stored(settings: &Settings, output: &Output) {
+async fn revoke_stored(run: &Run) {
+    let (settings, output) = (&run.settings, &run.output);
     let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
     let stored = tokio::task::spawn_blocking(move || {
         store::stores_for_read(&config).into_iter().filter_map(|store| store.load(&server).ok().flatten()).collect()
@@ -82,9 +82,9 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
         // A sign-in at an identity provider holds its ID token, which is no access token.
         let sign_in = grant.is_sign_in();
         let access_token = (!sign_in).then_some(&credential.secret);
-        let result = match Http::new(&user_agent(), settings.request_timeout, output.trace()) {
-            Ok(http) => revoke_where_due(&http, grant, access_token, settings).await,
-            Err(source) => Err(OAuthError::Network { what: "HTTP".into(), source }),
+        let result = match run.http() {
+            Ok(http) => revoke_where_due(http, grant, access_token, run).await,
+            Err(failure) => Err(OAuthError::Refused(failure.message)),
         };
         if let Flow::IdJag { idp, .. } = &grant.flow {
             output.info(&format!(
@@ -129,8 +129,9 @@ async fn revoke_where_due(
     http: &Http,
     grant: &crate::store::OAuthGrant,
     access_token: Option<&Secret>,
-    settings: &Settings,
+    run: &Run,
 ) -> Result<Revoked, OAuthError> {
+    let settings = &run.settings;
     let Some(endpoint) = &grant.revocation_endpoint else { return Ok(Revoked::NoEndpoint) };
     let (server, pinned) = (settings.server.url(), settings.auth_server.as_deref());
     let mut grant = grant.clone();
@@ -153,7 +154,7 @@ async fn revoke_where_due(
         }
     }
     vet::revocation(http, &grant, endpoint, server, pinned).await.map_err(vet::Distrust::into_oauth)?;
-    let client = client_of_grant(&mut grant, pinned.is_some(), unix_now())?;
+    let client = client_of_grant(&mut grant, pinned.is_some(), run.clock.unix_now())?;
     revoke(http, &grant, &client, access_token).await
 }
 

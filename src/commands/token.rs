@@ -6,11 +6,11 @@ use crate::cli::TokenFormat;
 use crate::clock::iso8601;
 use crate::credential::{Closed, Door};
 use crate::error::Exit;
-use crate::output::Output;
-use crate::settings::Settings;
+use crate::run::Run;
 
-pub async fn run(format: TokenFormat, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let found = match Door::new(settings, output).usable().await {
+pub async fn run(format: TokenFormat, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
+    let found = match Door::new(run).usable().await {
         Ok(usable) => usable.found,
         Err(Closed::NotLoggedIn(not)) => {
             output.error(&format!("not logged in to {}", settings.server));

@@ -14,7 +14,6 @@ use super::rule::is_due;
 use super::state::{self, Phase, State};
 use super::{Door, EXPIRED, Found, Lookup, marked};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
 use crate::login::oauth::shared::trust;
 use crate::login::oauth::unattended::client_credentials;
 use crate::login::oauth::unattended::target::Destination;
@@ -118,8 +117,7 @@ impl Door<'_> {
             let failure = Failure::new(Exit::Server, format!("cannot get a token with {}: {why}", client.describe()));
             return self.not_got(kept, &why, failure);
         }
-        let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
-            .map_err(|e| e.into_failure("cannot get a token"))?;
+        let http = self.run.http()?;
         output.verbose(&format!("getting a token with {}", client.describe()));
         let to = Destination { secret_from: secret_variable(client), ..Destination::of(settings) };
         let record = |phase| State {
@@ -134,9 +132,9 @@ impl Door<'_> {
         let now = self.clock.unix_now();
         let obtained = match client {
             EnvClient::Client { client_id, proof } => {
-                client_credentials::obtain(&http, to, client_id, proof, None, now).await
+                client_credentials::obtain(http, to, client_id, proof, None, now).await
             }
-            EnvClient::Workload(workload) => workload::obtain(&http, to, workload, None, now).await,
+            EnvClient::Workload(workload) => workload::obtain(http, to, workload, None, now).await,
         };
         let obtained = match obtained {
             Ok(obtained) => {

@@ -10,7 +10,6 @@ use super::rule::{is_due, renewed};
 use super::state::{self, Phase, State};
 use super::{Door, EXPIRED, Found, Lookup, Renew, vet};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::tokens::Tokens;
 use crate::store::private::PrivateDir;
@@ -87,10 +86,9 @@ impl Door<'_> {
             self.not_renewed(&current.credential, why, failure)?;
             return Ok(None);
         }
-        let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
-            .map_err(|e| e.into_failure("cannot renew the token"))?;
+        let http = self.run.http()?;
         let pinned = settings.auth_server.as_deref();
-        if let Err(distrust) = vet::grant(&http, grant, settings.server.url(), pinned).await {
+        if let Err(distrust) = vet::grant(http, grant, settings.server.url(), pinned).await {
             return self.distrusted(&current.credential, distrust).map(|()| None);
         }
         output.verbose(&format!("renewing the access token at {}", grant.issuer));
@@ -104,7 +102,7 @@ impl Door<'_> {
             output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
         }
         let mut renewing = grant.clone();
-        let result = renew::renew(&http, &mut renewing, &settings.store, pinned.is_some()).await;
+        let result = renew::renew(http, &mut renewing, &settings.store, pinned.is_some(), self.clock.unix_now()).await;
         match &result {
             Err(e) if !e.is_invalid_grant() => {
                 let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));

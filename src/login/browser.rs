@@ -13,7 +13,7 @@ use super::oauth::shared::registration::{ClientChoice, RegistrationCache};
 use super::oauth::shared::tokens::Tokens;
 use super::oauth::shared::trust;
 use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
-use crate::clock::{countdown, unix_now};
+use crate::clock::countdown;
 use crate::error::{Exit, Failure};
 use crate::http::Http;
 use crate::store::{Credential, Flow, GrantAuth, OAuthGrant, StoreChoice};
@@ -41,7 +41,7 @@ pub async fn login(
     open_browser: bool,
     fixed: Option<Listener>,
 ) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, .. } = *ctx;
+    let (login, settings) = (ctx.login, &ctx.settings);
     trust::check_pinned(settings.server.url(), &discovered.server.issuer, settings.auth_server.as_deref())
         .map_err(|e| e.into_failure("cannot log in"))?;
     let scope = choose_scope(discovered, login.scope.as_deref());
@@ -165,7 +165,7 @@ pub(crate) async fn browser_round_trip(
     pending: &Pending,
     open_browser: bool,
 ) -> anyhow::Result<String> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
     let wait = Wait::new(ctx, Limit::own_unless(login.timeout, OAUTH_WINDOW));
     wait.show_url("To log in, open:", pending.url());
     output.info(&format!(
@@ -262,7 +262,7 @@ fn credential(
 ) -> Credential {
     let server = &discovered.server;
     let client = &pending.client;
-    let now = unix_now();
+    let now = ctx.clock.unix_now();
     let grant = OAuthGrant {
         refresh_token: tokens.refresh_token,
         issuer: server.issuer.clone(),

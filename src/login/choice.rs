@@ -6,7 +6,7 @@ use super::oauth::shared::discovery::{self, Discovered, parse_challenge};
 use super::oauth::shared::error::OAuthError;
 use super::settings::{Method, Mode};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
+use crate::http::Http;
 use crate::login::session::remote::{ConnectError, Remote};
 
 /// The method a login goes on with.
@@ -48,10 +48,9 @@ struct Offers {
 }
 
 pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
     let browser = !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-    let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
+    let http = ctx.http()?.clone();
     if login.method == Method::Session {
         return session_only(ctx, &http).await;
     }
@@ -82,8 +81,8 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
 
 /// `--method session`: the login tools or nothing (with a hint when the server offers OAuth).
 async fn session_only(ctx: &LoginContext<'_>, http: &Http) -> anyhow::Result<Chosen> {
-    let LoginContext { settings, output, .. } = *ctx;
-    match Remote::connect(settings, output, ctx.clock).await {
+    let (settings, output) = (&ctx.settings, &ctx.output);
+    match Remote::connect(ctx.run).await {
         Ok(remote) => {
             output.info(match ctx.login.mode {
                 Mode::NoWait => {
@@ -123,8 +122,8 @@ async fn first_discovery(
 
 /// Connect to the login tools. A 401 / 403 that points at an OAuth setup is discovered now.
 async fn connect_tools(ctx: &LoginContext<'_>, http: &Http, offers: &mut Offers) -> anyhow::Result<()> {
-    let LoginContext { settings, output, .. } = *ctx;
-    match Remote::connect(settings, output, ctx.clock).await {
+    let settings = &ctx.settings;
+    match Remote::connect(ctx.run).await {
         Ok(remote) => offers.remote = Some(remote),
         Err(ConnectError::NoTools(failure)) => offers.no_tools = Some(failure),
         Err(ConnectError::AuthRequired { failure, challenge }) => {
@@ -149,7 +148,7 @@ async fn settle(
     http: Http,
     browser: bool,
 ) -> anyhow::Result<Chosen> {
-    let LoginContext { login, output, .. } = *ctx;
+    let (login, output) = (ctx.login, &ctx.output);
     let Offers { discovered, unusable_oauth, remote, no_tools } = offers;
     let offered = discovered.is_some();
     match (decision, remote, discovered) {
@@ -186,7 +185,7 @@ async fn settle(
 
 /// Neither way in: the OAuth problem, or what is missing.
 fn neither(ctx: &LoginContext<'_>, unusable_oauth: Option<OAuthError>, no_tools: Option<Failure>) -> anyhow::Error {
-    let LoginContext { login, settings, .. } = *ctx;
+    let (login, settings) = (ctx.login, &ctx.settings);
     if let Some(problem) = unusable_oauth {
         return problem.into_failure("cannot use the server's OAuth setup").into();
     }

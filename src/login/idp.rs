@@ -35,11 +35,10 @@ pub async fn login(
     fixed: Option<Listener>,
     open_browser: bool,
 ) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
     let failed = |e: OAuthError| e.into_failure("the login through the identity provider failed");
-    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let target = interrupted_or(ctx, unattended::discover(&http, &settings.server, settings.auth_server.as_deref()))
+    let http = ctx.http()?;
+    let target = interrupted_or(ctx, unattended::discover(http, &settings.server, settings.auth_server.as_deref()))
         .await?
         .map_err(failed)?;
     target
@@ -58,12 +57,12 @@ pub async fn login(
         None => (Client::public(&idp_login.client_id), GrantAuth::None),
     };
     let issuer = idp_login.issuer.as_str();
-    let idp_server = interrupted_or(ctx, idp::discover(&http, issuer)).await?.map_err(failed)?;
+    let idp_server = interrupted_or(ctx, idp::discover(http, issuer)).await?.map_err(failed)?;
     idp_server.require_grant(TOKEN_EXCHANGE, "token exchange (RFC 8693)").map_err(failed)?;
     let idp_client = idp::client(&idp_login.idp_client_id, idp_login.idp_client_secret.clone(), &idp_server);
     let id_token = match &idp_login.id_token_file {
         Some(path) => from_file(ctx, &idp_server, &idp_client, path, selected).await?,
-        None => signed_in(ctx, &http, &idp_server, &idp_client, selected, fixed, open_browser).await?,
+        None => signed_in(ctx, http, &idp_server, &idp_client, selected, fixed, open_browser).await?,
     };
     output.info(&format!(
         "Exchanging the sign-in for access to {} (token exchange at {}, then the JWT-bearer grant at {}).",
@@ -83,7 +82,7 @@ pub async fn login(
     };
     let (client, auth) = settled;
     let tokens =
-        interrupted_or(ctx, trade(&http, &exchange, &target.server.token_endpoint, &client)).await?.map_err(failed)?;
+        interrupted_or(ctx, trade(http, &exchange, &target.server.token_endpoint, &client)).await?.map_err(failed)?;
     let flow = Flow::IdJag { idp: issuer.to_string(), id_token_file: id_token_file(idp_login)? };
     Ok(unattended::credential(&settings.server, &target, &client, auth, flow, tokens, scope, now))
 }
@@ -119,7 +118,7 @@ async fn from_file(
         )))
         .into());
     }
-    let kept = Door::new(ctx.settings, ctx.output).kept_sign_in(&server.issuer).await;
+    let kept = Door::new(ctx.run).kept_sign_in(&server.issuer).await;
     // A refresh token the browser sign-in got stays: the file only stands in for its ID token.
     let refresh_token = kept.and_then(|k| {
         k.credential.oauth_grant().filter(|g| g.client_id == client.client_id).and_then(|g| g.refresh_token.clone())
@@ -143,10 +142,10 @@ async fn signed_in(
     fixed: Option<Listener>,
     open_browser: bool,
 ) -> anyhow::Result<Secret> {
-    let LoginContext { settings, output, .. } = *ctx;
+    let output = &ctx.output;
     let issuer = server.issuer.as_str();
     let shown = crate::sanitize::line(issuer, 200);
-    let door = Door::new(settings, output);
+    let door = Door::new(ctx.run);
     let kept = door.kept_sign_in(issuer).await.filter(|k| {
         let c = &k.credential;
         c.oauth_grant().is_some_and(|g| g.client_id == client.client_id && g.token_endpoint == server.token_endpoint)

@@ -23,27 +23,24 @@ pub use settings::{GrantLogin, IdpLogin, LoginRequest, LoginSettings, Method, Mo
 
 use serde_json::{Value, json};
 
-use crate::clock::{RealClock, SharedClock, iso8601};
+use crate::clock::iso8601;
 use crate::credential::Door;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
+use crate::run::Run;
 use crate::settings::Settings;
 use crate::store::UserInfo;
 use crate::store::{self, Credential, CredentialKind, Flow, Selected, Source};
 
-pub async fn run(
-    login: LoginSettings,
-    settings: &Settings,
-    output: &Output,
-    interrupt: &Interrupt,
-) -> anyhow::Result<Exit> {
+pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     // Only a fresh one-step login may stop early: a --resume names a login the user has
     // already approved (or is approving), and dropping its token would waste that approval.
     // Reading the store may wait on a keyring's unlock prompt: Ctrl-C is seen meanwhile.
     if !login.force && login.mode == Mode::Wait {
         let logged_in = tokio::select! {
-            logged_in = already_logged_in(&login, settings, output) => logged_in?,
+            logged_in = already_logged_in(&login, run) => logged_in?,
             () = interrupt.wait() => return Err(interrupted()),
         };
         if logged_in {
@@ -61,8 +58,7 @@ pub async fn run(
         None => login.method != Method::Session,
     };
     let fixed = if listens { browser::bind_fixed_port(login.callback_port).await? } else { None };
-    let clock: SharedClock = std::sync::Arc::new(RealClock);
-    let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
+    let ctx = LoginContext { run, login: &login, interrupt };
     if let Some(grant) = &login.grant {
         let credential = match grant {
             GrantLogin::ClientCredentials { client_id, proof } => {
@@ -98,8 +94,9 @@ pub async fn run(
 }
 
 /// A live stored credential ends the login at once; an OAuth one that is due is renewed.
-async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<bool> {
-    let found = match Door::new(settings, output).stored_usable().await {
+async fn already_logged_in(login: &LoginSettings, run: &Run) -> anyhow::Result<bool> {
+    let (settings, output) = (&run.settings, &run.output);
+    let found = match Door::new(run).stored_usable().await {
         Ok(Some(found)) => found,
         Ok(None) => return Ok(false),
         Err(e) => {
@@ -111,7 +108,7 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
         output.info("The stored credential was not made by this kind of login; logging in again.");
         return Ok(false);
     }
-    if let Some(moved_to) = moved_to_another_issuer(&found.credential, settings, output).await {
+    if let Some(moved_to) = moved_to_another_issuer(&found.credential, run).await {
         let from = found.credential.oauth_grant().map(|g| g.issuer.as_str()).unwrap_or_default();
         output.info(&format!(
             "The server now names the authorization server {} (the stored credential came from {}); logging in again.",
@@ -132,10 +129,11 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
 /// The authorization server the server names now, when a stored OAuth credential came from
 /// another one (the server moved to a new authorization server: its tokens are no longer the
 /// ones it takes). Nothing when the server cannot be asked: the stored credential stands.
-async fn moved_to_another_issuer(credential: &Credential, settings: &Settings, output: &Output) -> Option<String> {
+async fn moved_to_another_issuer(credential: &Credential, run: &Run) -> Option<String> {
     let grant = credential.oauth_grant()?;
-    let http = crate::http::Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace()).ok()?;
-    let published = oauth::shared::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
+    let http = run.http().ok()?;
+    let published =
+        oauth::shared::discovery::protected_resource(http, run.settings.server.url(), None).await.ok()??;
     if published.authorization_servers.contains(&grant.issuer) {
         return None;
     }
@@ -176,7 +174,7 @@ pub async fn preflight_store(settings: &Settings, output: &Output) -> Result<Sel
 /// Save off the async thread (a store waiting for its lock must not keep Ctrl-C from being
 /// seen), then say what happened.
 async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credential: Credential) -> anyhow::Result<Exit> {
-    let LoginContext { login, settings, output, interrupt, .. } = *ctx;
+    let (login, settings, output, interrupt) = (ctx.login, &ctx.settings, &ctx.output, ctx.interrupt);
     let (config, chosen, to_save) = (settings.store.clone(), selected.clone(), credential.clone());
     let saved = tokio::task::spawn_blocking(move || store::save_selected(&config, &chosen, &to_save))
         .await

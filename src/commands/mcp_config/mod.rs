@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{LauncherArg, McpClientArg, McpConfigArgs, ViaArg};
 use crate::error::Exit;
-use crate::output::Output;
+use crate::run::Run;
 use crate::settings::Settings;
 use crate::settings::invocation::shell_quote;
 
@@ -27,7 +27,8 @@ use carry::Values;
 /// with that variable, and the value has no space, which some clients would split.
 pub const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
-pub fn run(args: &McpConfigArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub fn run(args: &McpConfigArgs, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     let snippet = render(args, settings)?;
     crate::output::write_data(&snippet.text)?;
     output.info(&snippet.note);

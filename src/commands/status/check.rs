@@ -16,9 +16,8 @@ use crate::error::Exit;
 
 use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
-use crate::output::Output;
+use crate::run::Run;
 use crate::sanitize;
-use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind, UserInfo};
 
 /// The tool an agentView server answers "who is this credential?" with.
@@ -53,8 +52,8 @@ pub struct Accepted {
 }
 
 /// Ask the server about `credential`. Never retried: a check is a question, not a login.
-pub async fn check(settings: &Settings, credential: &Credential, output: &Output) -> Verdict {
-    let trace = output.trace();
+pub async fn check(run: &Run, credential: &Credential) -> Verdict {
+    let settings = &run.settings;
     let mut headers = settings.headers.clone();
     // Both are Bearer tokens; a session id is not a header value, the tool takes it.
     if matches!(credential.kind(), CredentialKind::Bearer | CredentialKind::OAuth) {
@@ -68,11 +67,11 @@ pub async fn check(settings: &Settings, credential: &Credential, output: &Output
     }
     let config =
         TransportConfig { endpoint: settings.server.url().clone(), headers, request_timeout: settings.request_timeout };
-    let http = match HttpTransport::new(config, trace) {
-        Ok(http) => http,
-        Err(e) => return verdict_of(e),
+    let http = match run.http() {
+        Ok(http) => HttpTransport::on(http.clone(), config),
+        Err(failure) => return Verdict::Unreachable { reason: failure.message },
     };
-    let mut client = match McpClient::connect(http, VERSION).await {
+    let mut client = match McpClient::connect_on(run.clock.clone(), http, VERSION).await {
         Ok(client) => client,
         Err(e) => return verdict_of(e),
     };

@@ -6,11 +6,11 @@ use serde_json::{Value, json};
 
 use self::check::Verdict;
 use crate::cli::StatusArgs;
-use crate::clock::{countdown, iso8601, unix_now};
+use crate::clock::{countdown, iso8601};
 use crate::credential::rule::renewable;
 use crate::credential::{Closed, Door, Found, Usable};
 use crate::error::Exit;
-use crate::output::Output;
+use crate::run::Run;
 use crate::settings::Settings;
 use crate::store::{Flow, OAuthGrant, UserInfo};
 
@@ -39,22 +39,23 @@ fn from_absent_environment(found: &Found, grant: &OAuthGrant) -> bool {
     found.from_environment.is_none() && grant.from_environment
 }
 
-pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     if args.all {
-        return list::all(args.json, settings, output);
+        return list::all(args.json, run);
     }
-    let door = Door::new(settings, output);
+    let door = Door::new(run);
     // A store that cannot be read is a store failure here as for `token` (exit 8).
     let (usable, live) = match door.usable().await {
         Ok(usable) => (usable, true),
         Err(Closed::Expired(usable)) => (*usable, false),
         Err(Closed::NotLoggedIn(not)) => {
-            return list::not_logged_in(args.json, &not.store_errors, &not.hint, settings, output);
+            return list::not_logged_in(args.json, &not.store_errors, &not.hint, run);
         }
         Err(Closed::Failed(e)) => return Err(e),
     };
     let Usable { found, store_errors } = &usable;
-    let check = if args.check && live { Some(check::check(settings, &found.credential, output).await) } else { None };
+    let check = if args.check && live { Some(check::check(run, &found.credential).await) } else { None };
     if args.json {
         crate::output::write_data(&format!("{}\n", json_report(found, live, check.as_ref(), store_errors, settings)))?;
     } else {
@@ -62,7 +63,7 @@ pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> any
             output.always(&format!("  note: {error}"));
         }
         let overridden = found.source == crate::store::Source::Env && door.has_stored().await;
-        text_report(found, live, check.as_ref(), overridden, settings).write()?;
+        text_report(found, live, check.as_ref(), overridden, settings, run.clock.unix_now()).write()?;
         if matches!(check, Some(Verdict::Rejected { .. })) {
             output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
         } else if !live {
@@ -123,9 +124,15 @@ fn json_report(
 }
 
 /// The report for people: who, what, from where, until when, and what the server said.
-fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: bool, settings: &Settings) -> Report {
+fn text_report(
+    found: &Found,
+    live: bool,
+    check: Option<&Verdict>,
+    overridden: bool,
+    settings: &Settings,
+    now: u64,
+) -> Report {
     let credential = &found.credential;
-    let now = unix_now();
     let mut report = Report::default();
     let state = match check {
         _ if !live => "The credential has EXPIRED for",

@@ -2,7 +2,6 @@
 
 use super::poll::{Outcome, PollError};
 use super::tools::{Activated, Terminal, ToolFailure};
-use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
 use crate::login::wait::{Awaiting, Limit};
 use crate::output::Output;
@@ -15,11 +14,11 @@ pub fn credential_from(
     settings: &Settings,
     session_request_id: &str,
     output: &Output,
+    now: u64,
 ) -> Credential {
     for warning in &activated.warnings {
         output.warn(warning);
     }
-    let now = unix_now();
     let expires_at = activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s)));
     Credential::session_login(
         settings.server.clone(),

@@ -12,9 +12,10 @@ use crate::login::wait::{Limit, Wait, limit_note};
 /// Create the login and show it. `Some((id, limit))`: wait for approval of `id`; `None`:
 /// `--no-wait` printed its handshake.
 pub async fn start(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::Result<Option<(String, Limit)>> {
-    let LoginContext { login, settings, output, interrupt, clock } = *ctx;
+    let (login, settings, output, interrupt, clock) =
+        (ctx.login, &ctx.settings, &ctx.output, ctx.interrupt, &ctx.clock);
     let created = tokio::select! {
-        r = remote.create(clock, &login.agent, login.scope.as_deref()) => r?,
+        r = remote.create(&login.agent, login.scope.as_deref()) => r?,
         () = interrupt.wait() => return Err(interrupted()),
     };
     let url = login_url::check(&created.login_url, settings.server.url()).map_err(|refused| {
