@@ -4,15 +4,32 @@
 use super::context::LoginContext;
 use super::oauth::shared::discovery::{self, Discovered, parse_challenge};
 use super::oauth::shared::error::OAuthError;
-use super::settings::{Method, Mode};
+use super::settings::{GrantLogin, IdpLogin, Method, Mode};
 use crate::error::{Exit, Failure};
 use crate::http::Http;
 use crate::login::session::remote::{ConnectError, Remote};
+use crate::settings::client::{ClientProof, Workload};
 
-/// The method a login goes on with.
+/// The way a login goes on: a grant the user named, OAuth in the browser, or the session tools.
 #[derive(Debug)]
-pub enum Chosen {
-    OAuth { http: Http, discovered: Box<Discovered>, open_browser: bool },
+pub enum Chosen<'a> {
+    /// `--client-credentials`: the client itself, no person.
+    ClientCredentials {
+        client_id: &'a str,
+        proof: &'a ClientProof,
+    },
+    /// `--workload-token-file`: the workload's own token.
+    Workload(&'a Workload),
+    /// `--idp`: the company identity provider's sign-in (in a browser, when one can open here).
+    Idp {
+        idp: &'a IdpLogin,
+        open_browser: bool,
+    },
+    OAuth {
+        http: Http,
+        discovered: Box<Discovered>,
+        open_browser: bool,
+    },
     Session(Box<Remote>),
 }
 
@@ -47,9 +64,27 @@ struct Offers {
     no_tools: Option<Failure>,
 }
 
-pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
-    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
-    let browser = !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
+/// The way in: the grant the user named (`--client-credentials`, `--workload-token-file`,
+/// `--idp`), else the `--method` rule on what the server offers.
+pub async fn choose<'a>(ctx: &LoginContext<'a>) -> anyhow::Result<Chosen<'a>> {
+    let login = ctx.login;
+    match &login.grant {
+        Some(GrantLogin::ClientCredentials { client_id, proof }) => Ok(Chosen::ClientCredentials { client_id, proof }),
+        Some(GrantLogin::Workload(workload)) => Ok(Chosen::Workload(workload)),
+        Some(GrantLogin::Idp(idp)) => Ok(Chosen::Idp { idp, open_browser: browser_possible(ctx) }),
+        None => choose_method(ctx).await,
+    }
+}
+
+/// Whether a browser may open here: not `--no-browser`, and a launcher or a display.
+fn browser_possible(ctx: &LoginContext<'_>) -> bool {
+    let browser = &ctx.settings.browser;
+    !ctx.login.no_browser && (browser.launcher.is_some() || browser.has_display)
+}
+
+async fn choose_method<'a>(ctx: &LoginContext<'a>) -> anyhow::Result<Chosen<'a>> {
+    let (login, output) = (ctx.login, &ctx.output);
+    let browser = browser_possible(ctx);
     let http = ctx.http()?.clone();
     if login.method == Method::Session {
         return session_only(ctx, &http).await;
@@ -80,7 +115,7 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
 }
 
 /// `--method session`: the login tools or nothing (with a hint when the server offers OAuth).
-async fn session_only(ctx: &LoginContext<'_>, http: &Http) -> anyhow::Result<Chosen> {
+async fn session_only<'a>(ctx: &LoginContext<'a>, http: &Http) -> anyhow::Result<Chosen<'a>> {
     let (settings, output) = (&ctx.settings, &ctx.output);
     match Remote::connect(ctx.run).await {
         Ok(remote) => {
@@ -141,13 +176,13 @@ async fn connect_tools(ctx: &LoginContext<'_>, http: &Http, offers: &mut Offers)
 }
 
 /// Go on with what `decision` says, and say which way and why.
-async fn settle(
-    ctx: &LoginContext<'_>,
+async fn settle<'a>(
+    ctx: &LoginContext<'a>,
     decision: Decision,
     offers: Offers,
     http: Http,
     browser: bool,
-) -> anyhow::Result<Chosen> {
+) -> anyhow::Result<Chosen<'a>> {
     let (login, output) = (ctx.login, &ctx.output);
     let Offers { discovered, unusable_oauth, remote, no_tools } = offers;
     let offered = discovered.is_some();

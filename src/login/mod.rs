@@ -16,7 +16,7 @@ pub mod settings;
 mod unattended;
 pub mod wait;
 
-pub use choice::{Chosen, choose_method};
+pub use choice::{Chosen, choose};
 pub use context::LoginContext;
 use context::interrupted;
 pub use settings::{GrantLogin, IdpLogin, LoginRequest, LoginSettings, Method, Mode, Report};
@@ -59,25 +59,16 @@ pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyh
     };
     let fixed = if listens { browser::bind_fixed_port(login.callback_port).await? } else { None };
     let ctx = LoginContext { run, login: &login, interrupt };
-    if let Some(grant) = &login.grant {
-        let credential = match grant {
-            GrantLogin::ClientCredentials { client_id, proof } => {
-                unattended::client_credentials(&ctx, client_id, proof).await?
-            }
-            GrantLogin::Workload(workload) => unattended::workload(&ctx, workload).await?,
-            GrantLogin::Idp(idp) => {
-                let browser =
-                    !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-                idp::login(&ctx, idp, &selected, fixed, browser).await?
-            }
-        };
-        return store_and_report(&ctx, &selected, credential).await;
-    }
     let chosen = tokio::select! {
-        c = choose_method(&ctx) => c?,
+        c = choose(&ctx) => c?,
         () = interrupt.wait() => return Err(interrupted()),
     };
     let credential = match chosen {
+        Chosen::ClientCredentials { client_id, proof } => {
+            unattended::client_credentials(&ctx, client_id, proof).await?
+        }
+        Chosen::Workload(workload) => unattended::workload(&ctx, workload).await?,
+        Chosen::Idp { idp, open_browser } => idp::login(&ctx, idp, &selected, fixed, open_browser).await?,
         Chosen::OAuth { http, discovered, open_browser } => {
             browser::login(&ctx, &http, &discovered, open_browser, fixed).await?
         }
