@@ -3,27 +3,34 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-pub mod bridge;
-pub(crate) mod browser;
+mod bridge;
+mod browser;
 pub mod cli;
-pub mod clock;
-pub(crate) mod commands;
-pub(crate) mod credential;
-pub mod env;
-pub(crate) mod error;
+mod clock;
+mod commands;
+mod credential;
+mod env;
+mod error;
+pub mod fuzzing;
 pub mod http;
-pub(crate) mod interrupt;
-pub mod login;
+mod interrupt;
+mod login;
 pub mod mcp;
-pub(crate) mod output;
-pub(crate) mod retry;
-pub(crate) mod run;
-pub mod sanitize;
-pub mod secret;
-pub(crate) mod server_url;
-pub(crate) mod settings;
+pub mod oauth;
+mod output;
+mod retry;
+mod run;
+mod sanitize;
+mod secret;
+mod server_url;
+mod settings;
 pub mod store;
 
+// The library is the binary's; what else is public is what the docs generator (`cli`), the
+// benchmarks (`http`), the fuzz tests (`fuzzing`), the store tests (`store`) and the MCP
+// conformance client (`mcp`, `oauth`) build on.
+pub use env::Env;
+pub use secret::Secret;
 pub use server_url::ServerUrl;
 
 use cli::{Cli, Command};
@@ -32,11 +39,11 @@ use output::Output;
 
 /// The binary's entry point.
 pub fn main() -> ExitCode {
-    run(std::env::args_os(), &env::Env::from_process())
+    run(std::env::args_os(), &Env::from_process())
 }
 
 /// Run agentview with these arguments and environment; returns the exit code.
-pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode {
+pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
     let cli = match Cli::parse_from_args(args) {
         Ok(cli) => cli,
         Err(e) => {

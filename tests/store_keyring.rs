@@ -11,7 +11,7 @@ pub mod cli;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use agentview::secret::Secret;
+use agentview::Secret;
 use agentview::store::{
     Credential, CredentialStore, KeyringBackend, KeyringStore, Source, StoreChoice, StoreConfig, StoreError, UserInfo,
     select_for_write,

@@ -33,8 +33,6 @@ use relay::{Deliver, Refusal, Relay};
 use signals::Signals;
 use stdio::{Input, Stdout};
 
-pub use credential::{CredentialError, Credentials};
-
 /// Requests in flight at once; the client waits (stdin is not read) beyond that.
 const IN_FLIGHT: usize = 64;
 

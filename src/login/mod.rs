@@ -19,7 +19,7 @@ pub mod wait;
 pub use choice::{Chosen, choose};
 pub use context::LoginContext;
 use context::interrupted;
-pub use settings::{GrantLogin, IdpLogin, LoginRequest, LoginSettings, Method, Mode, Report};
+pub use settings::{GrantLogin, LoginRequest, LoginSettings, Method, Mode, Report};
 
 use serde_json::{Value, json};
 

@@ -23,7 +23,6 @@ use super::backend::{Backend, Opened, connect, error_text};
 use super::record::{Record, describe_json_error};
 use super::{Credential, CredentialStore, KeyringBackend, Source, StoreError};
 
-pub use super::backend::SERVICE;
 const FORMAT_VERSION: u32 = 1;
 /// The account `probe` looks up; it is never written.
 const PROBE_ACCOUNT: &str = "agentview-probe";

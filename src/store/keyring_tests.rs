@@ -10,6 +10,7 @@ use keyring_core::api::{Credential as PlatformCredential, CredentialApi, Credent
 use keyring_core::mock;
 
 use super::*;
+use crate::store::backend::SERVICE;
 use crate::secret::Secret;
 use crate::store::UserInfo;
 

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 mod backend;
 mod credential;
-pub mod file;
-pub mod keyring;
+pub(crate) mod file;
+pub(crate) mod keyring;
 mod lock;
-pub mod private;
+pub(crate) mod private;
 mod record;
 
 pub use credential::{

@@ -51,7 +51,7 @@ pub async fn obtain(
     scope: Option<&str>,
     now: u64,
 ) -> Result<Obtained, OAuthError> {
-    let target = unattended::discover_for(http, server).await?;
+    let target = unattended::discover(http, server).await?;
     obtain_at(http, &target, server.server, client_id, proof, scope, now).await
 }
 

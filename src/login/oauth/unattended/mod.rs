@@ -11,8 +11,3 @@ pub mod proof;
 pub(crate) mod target;
 pub mod token_exchange;
 pub mod workload;
-
-pub use target::{
-    CLIENT_CREDENTIALS, Destination, JWT_BEARER, Target, TokenServer, choose_scope, credential, discover, discover_for,
-    token_request,
-};

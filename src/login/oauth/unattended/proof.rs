@@ -200,7 +200,7 @@ pub fn read_jwt_file(path: &Path, what: &str, now: u64) -> Result<Secret, OAuthE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::oauth::AuthMethods;
+    use crate::login::oauth::shared::methods::AuthMethods;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 

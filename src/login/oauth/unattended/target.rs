@@ -131,14 +131,10 @@ pub struct Target {
 /// Find the server's protected-resource metadata and its authorization server, as the browser
 /// login does (the same checks, the same `resource`). With an authorization server pinned,
 /// another one the server names is refused here, before anything secret is sent.
-pub async fn discover(http: &Http, server: &ServerUrl, pinned: Option<&str>) -> Result<Target, OAuthError> {
-    discover_for(http, Destination { server, pinned, secret_from: None }).await
-}
-
-/// [`discover`] for `to`: a server that names an authorization server the pin excludes, or one
-/// off its own site while a client secret from the environment would go there, is refused
-/// before that server is asked anything.
-pub async fn discover_for(http: &Http, to: Destination<'_>) -> Result<Target, OAuthError> {
+/// A server that names an authorization server the pin excludes, or one off its own site while a
+/// client secret from the environment would go there, is refused before that server is asked
+/// anything.
+pub async fn discover(http: &Http, to: Destination<'_>) -> Result<Target, OAuthError> {
     let server = to.server.url();
     let resource = discovery::protected_resource(http, server, None).await?.ok_or_else(|| {
         let urls = discovery::resource_metadata_urls(server).iter().map(|u| u.to_string()).collect::<Vec<_>>();

@@ -66,7 +66,7 @@ pub async fn obtain(
     now: u64,
 ) -> Result<Obtained, OAuthError> {
     read_token(&workload.token_file, now)?;
-    let target = unattended::discover_for(http, server).await?;
+    let target = unattended::discover(http, server).await?;
     obtain_at(http, &target, server.server, workload, scope, now).await
 }
 
