@@ -20,7 +20,7 @@ pub enum Exit {
 }
 
 impl Exit {
-    pub fn code(self) -> u8 {
+    pub const fn code(self) -> u8 {
         match self {
             Exit::Ok => 0,
             Exit::Other => 1,
@@ -36,6 +36,21 @@ impl Exit {
         }
     }
 }
+
+/// The exit codes `--help` and the man pages list, with what each means: the numbers come from
+/// [`Exit::code`], the one place that has them.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (Exit::Ok.code(), "ok"),
+    (Exit::Other.code(), "other failure"),
+    (Exit::Usage.code(), "usage"),
+    (Exit::Expired.code(), "login window expired or --timeout reached"),
+    (Exit::NotLoggedIn.code(), "not logged in, or (status --check) the server refused it"),
+    (Exit::Denied.code(), "login denied or cancelled"),
+    (Exit::Policy.code(), "refused by policy (PolicyLayer), or rate limited too long"),
+    (Exit::Server.code(), "server unreachable, or a protocol error after retries"),
+    (Exit::Store.code(), "credential store failure"),
+    (Exit::Interrupted.code(), "interrupted (Ctrl-C or SIGTERM)"),
+];
 
 /// An error whose kind decides the exit code, with an optional "what to do next" and the
 /// underlying error it came from (shown as a chain with `-v`).

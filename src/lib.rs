@@ -61,12 +61,16 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
         Err(failure) => return finish(Err(failure.into()), &Output::new(settings::resolve_ui(&cli.global, env))),
     };
     let output = Output::new(settings.ui);
+    let request = match commands::resolve(cli.command, &cli.global, env) {
+        Ok(request) => request,
+        Err(failure) => return finish(Err(failure.into()), &output),
+    };
     let run = run::Run::new(settings, output);
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &run.output),
     };
-    let result = runtime.block_on(commands::dispatch(cli.command, &cli.global, &run, env));
+    let result = runtime.block_on(commands::dispatch(request, &run));
     // Don't wait for a hung keyring thread or an open connection on the way out.
     runtime.shutdown_background();
     finish(result, &run.output)

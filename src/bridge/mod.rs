@@ -194,14 +194,14 @@ impl Bridge {
         }
     }
 
-    /// Wait (at most `limit`) for the requests in flight to be answered.
+    /// Wait (at most `limit`) for the requests in flight to be answered: each holds a slot until
+    /// it is done, so all slots free means none is left.
     async fn finish_in_flight(&mut self, limit: Duration) {
-        let wait = async {
-            while !self.pending.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        };
-        let _ = tokio::time::timeout(limit, wait).await;
+        let all_done = self.slots.acquire_many(IN_FLIGHT as u32);
+        tokio::select! {
+            _ = all_done => {}
+            () = self.relay.inner.clock.sleep(limit) => {}
+        }
     }
 
     /// Stop every request in flight; returns their ids.

@@ -13,6 +13,7 @@ use super::credential::{CredentialError, Credentials};
 use super::message::{self, LOGIN_REQUIRED, UPSTREAM_ERROR};
 use super::session::Session;
 use super::stdio::{MAX_LINE, Stdout};
+use crate::clock::SharedClock;
 use crate::error::Failure;
 use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
 use crate::output::Output;
@@ -59,7 +60,7 @@ pub struct Relay {
 pub(super) struct Inner {
     client: reqwest::Client,
     /// The HTTP layer the client came from: it names a refused certificate's issuer.
-    http: crate::http::Http,
+    pub http: crate::http::Http,
     endpoint: Url,
     /// `--header` values.
     headers: HeaderMap,
@@ -72,6 +73,8 @@ pub(super) struct Inner {
     login: String,
     server: String,
     pub request_timeout: Duration,
+    /// The run's clock: the waits before resuming a stream, and the bound on ending the session.
+    pub clock: SharedClock,
     /// The standalone GET stream, while one is open.
     pub listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
     /// `x-mcp-header` annotations learnt from `tools/list` answers.
@@ -100,6 +103,7 @@ impl Relay {
             login: settings.command("login"),
             server: settings.server.to_string(),
             request_timeout: settings.request_timeout,
+            clock: run.clock.clone(),
             listener: std::sync::Mutex::default(),
             waiting: std::sync::Mutex::default(),
             params: std::sync::Mutex::default(),
@@ -244,7 +248,7 @@ impl Relay {
     pub async fn failed(&self, response: Response, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
         let status = response.status().as_u16();
         if content_type(&response) == "application/json"
-            && let Some(body) = read_capped(response).await
+            && let Some(body) = self.read_capped(response).await
             && let Ok(answer) = serde_json::from_slice::<Value>(&body)
             && answer.get("id") == Some(id)
             && answer.get("error").is_some()
@@ -284,20 +288,17 @@ impl Relay {
                 self.trace(|| format!("← {}", response.status().as_u16()));
             }
         };
-        let _ = tokio::time::timeout(self.inner.request_timeout.min(Duration::from_secs(5)), attempt).await;
-    }
-}
-
-/// A whole JSON body, or None when it is over the cap or breaks off.
-pub async fn read_capped(mut response: Response) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.ok()? {
-        if body.len() + chunk.len() > MAX_LINE {
-            return None;
+        let bound = self.inner.clock.sleep(self.inner.request_timeout.min(Duration::from_secs(5)));
+        tokio::select! {
+            () = attempt => {}
+            () = bound => {}
         }
-        body.extend_from_slice(&chunk);
     }
-    Some(body)
+
+    /// A whole JSON body, or None when it is over the cap or breaks off.
+    pub async fn read_capped(&self, response: Response) -> Option<Vec<u8>> {
+        self.inner.http.body(response, MAX_LINE).await.ok()
+    }
 }
 
 /// The response's media type alone, lowercase.

@@ -5,8 +5,6 @@ use std::io::Read;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::cli::{GlobalArgs, LoginArgs};
-use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
 use crate::login::settings::Piped;
@@ -15,11 +13,8 @@ use crate::run::Run;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::store::Credential;
 
-/// `agentview login`, as the arguments ask: a login with a method, or a token from stdin.
-pub async fn run(args: LoginArgs, global: &GlobalArgs, run: &Run, env: &Env) -> anyhow::Result<Exit> {
-    let request = LoginRequest::resolve(args, global, env, |wait, piped| {
-        read_stdin_token(wait, piped).map(|s| s.expose().to_string())
-    })?;
+/// `agentview login`, as its settings ask: a login with a method, or a token from stdin.
+pub async fn run(request: LoginRequest, run: &Run) -> anyhow::Result<Exit> {
     match request {
         LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, run).await,
         LoginRequest::Login(login) => {

@@ -1,8 +1,12 @@
-//! One module per subcommand; `dispatch` runs the chosen one.
+//! One module per subcommand; `resolve` settles what the chosen one is asked to do (from its
+//! arguments and the environment, once), `dispatch` runs it.
 
-use crate::cli::{Command, GlobalArgs};
+use std::ffi::OsString;
+
+use crate::cli::{Command, GlobalArgs, McpConfigArgs, StatusArgs, TokenFormat};
 use crate::env::Env;
-use crate::error::Exit;
+use crate::error::{Exit, Failure};
+use crate::login::LoginRequest;
 use crate::run::Run;
 
 pub mod bridge;
@@ -14,17 +18,48 @@ pub mod mcp_config;
 pub mod status;
 pub mod token;
 
+/// A command with its own settings resolved: no command reads the environment or stdin for them
+/// after this.
+#[derive(Debug)]
+pub enum Request {
+    Login(Box<LoginRequest>),
+    Exec(Vec<OsString>),
+    Token(TokenFormat),
+    Status(StatusArgs),
+    McpConfig(McpConfigArgs),
+    Bridge,
+    Logout { local: bool },
+    Completions(clap_complete::Shell),
+}
+
+/// What `command` asks for, with `login`'s settings resolved from its flags, the environment and
+/// stdin (a client secret or session id piped in).
+pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Request, Failure> {
+    Ok(match command {
+        Command::Login(args) => {
+            Request::Login(Box::new(LoginRequest::resolve(*args, global, env, login::read_stdin_token)?))
+        }
+        Command::Exec(args) => Request::Exec(args.command),
+        Command::Token(args) => Request::Token(args.format),
+        Command::Status(args) => Request::Status(args),
+        Command::McpConfig(args) => Request::McpConfig(args),
+        Command::Bridge(_) => Request::Bridge,
+        Command::Logout(args) => Request::Logout { local: args.local },
+        Command::Completions(args) => Request::Completions(args.shell),
+    })
+}
+
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
 /// failures as errors for `lib::finish` to print.
-pub async fn dispatch(command: Command, global: &GlobalArgs, run: &Run, env: &Env) -> anyhow::Result<Exit> {
-    match command {
-        Command::Login(args) => login::run(*args, global, run, env).await,
-        Command::Exec(args) => exec::run(&args.command, run).await,
-        Command::Token(args) => token::run(args.format, run).await,
-        Command::Status(args) => status::run(&args, run).await,
-        Command::McpConfig(args) => mcp_config::run(&args, run),
-        Command::Bridge(_) => bridge::run(run).await,
-        Command::Logout(args) => logout::run(args.local, run).await,
-        Command::Completions(args) => completions::run(args.shell),
+pub async fn dispatch(request: Request, run: &Run) -> anyhow::Result<Exit> {
+    match request {
+        Request::Login(login) => login::run(*login, run).await,
+        Request::Exec(command) => exec::run(&command, run).await,
+        Request::Token(format) => token::run(format, run).await,
+        Request::Status(args) => status::run(&args, run).await,
+        Request::McpConfig(args) => mcp_config::run(&args, run),
+        Request::Bridge => bridge::run(run).await,
+        Request::Logout { local } => logout::run(local, run).await,
+        Request::Completions(shell) => completions::run(shell),
     }
 }

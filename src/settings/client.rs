@@ -130,7 +130,7 @@ pub fn proof_from_env(env: &Env) -> Result<Option<ClientProof>, Failure> {
             .with_hint("the client proves itself with a secret, a private key or an assertion file, not several"));
     }
     if let Some(secret) = set("AGENTVIEW_CLIENT_SECRET") {
-        return secret_proof(secret, "AGENTVIEW_CLIENT_SECRET").map(Some);
+        return secret_proof(Secret::new(secret), "AGENTVIEW_CLIENT_SECRET").map(Some);
     }
     if let Some(path) = set("AGENTVIEW_CLIENT_KEY") {
         let key_id = set("AGENTVIEW_CLIENT_KEY_ID").map(str::to_string);
@@ -139,10 +139,11 @@ pub fn proof_from_env(env: &Env) -> Result<Option<ClientProof>, Failure> {
     Ok(set("AGENTVIEW_CLIENT_ASSERTION_FILE").map(|path| ClientProof::AssertionFile(PathBuf::from(path))))
 }
 
-pub(crate) fn secret_proof(secret: &str, from: &str) -> Result<ClientProof, Failure> {
-    check_token_shape(secret)
+/// A client secret, from `from`, checked: it goes into headers and forms.
+pub(crate) fn secret_proof(secret: Secret, from: &str) -> Result<ClientProof, Failure> {
+    check_token_shape(secret.expose())
         .map_err(|e| Failure::usage(format!("refusing the client secret ({from}): {}", e.about("client secret"))))?;
-    Ok(ClientProof::Secret(Secret::new(secret)))
+    Ok(ClientProof::Secret(secret))
 }
 
 /// `AGENTVIEW_AUTH_SERVER`: the one authorization server a login may send the client's secret,

@@ -110,14 +110,14 @@ impl Credential {
     pub fn session_login(
         server: ServerUrl,
         token: Option<Secret>,
-        session_request_id: &str,
+        session_request_id: &Secret,
         expires_at: Option<u64>,
         user: Option<UserInfo>,
         now: u64,
     ) -> Credential {
         let (grant, secret) = match token {
             Some(token) => (Grant::Bearer, token),
-            None => (Grant::Session, Secret::new(session_request_id)),
+            None => (Grant::Session, session_request_id.clone()),
         };
         Credential { server, secret, expires_at, user, created_at: now, grant }
     }

@@ -10,9 +10,9 @@ use keyring_core::api::{Credential as PlatformCredential, CredentialApi, Credent
 use keyring_core::mock;
 
 use super::*;
-use crate::store::backend::SERVICE;
 use crate::secret::Secret;
 use crate::store::UserInfo;
+use crate::store::backend::SERVICE;
 
 const SERVER: &str = "https://a.example/mcp";
 const TOKEN: &str = "tok-5be1d2-secret";

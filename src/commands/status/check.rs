@@ -14,10 +14,10 @@ use serde_json::{Map, Value, json};
 use crate::clock::iso8601;
 use crate::error::Exit;
 
+use crate::login::session::fields::{Authenticated, parse_authenticated};
 use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
 use crate::run::Run;
-use crate::sanitize;
 use crate::store::{Credential, CredentialKind, UserInfo};
 
 /// The tool an agentView server answers "who is this credential?" with.
@@ -75,12 +75,12 @@ pub async fn check(run: &Run, credential: &Credential) -> Verdict {
         Ok(client) => client,
         Err(e) => return verdict_of(e),
     };
-    let verdict = ask(&mut client, credential).await;
+    let verdict = ask(&mut client, credential, run.clock.unix_now()).await;
     let _ = tokio::time::timeout(Duration::from_secs(3), client.close()).await;
     verdict
 }
 
-async fn ask(client: &mut McpClient, credential: &Credential) -> Verdict {
+async fn ask(client: &mut McpClient, credential: &Credential, now: u64) -> Verdict {
     let tools = match client.list_tools().await {
         Ok(tools) => tools,
         Err(e) => return verdict_of(e),
@@ -89,7 +89,7 @@ async fn ask(client: &mut McpClient, credential: &Credential) -> Verdict {
         return Verdict::Accepted(Accepted { via: "tools/list", ..Accepted::default() });
     };
     match client.call_tool(AUTHENTICATE, arguments(tool, credential)).await {
-        Ok(result) => read_answer(&result),
+        Ok(result) => read_answer(&result, now),
         Err(e) => verdict_of(e),
     }
 }
@@ -117,68 +117,15 @@ fn verdict_of(error: McpError) -> Verdict {
     }
 }
 
-/// Read an `authenticate` result: `isError` or `valid: false` means refused.
-pub fn read_answer(result: &Value) -> Verdict {
-    let text = result
-        .get("content")
-        .and_then(Value::as_array)
-        .and_then(|blocks| blocks.iter().find_map(|b| b.get("text").and_then(Value::as_str)))
-        .unwrap_or_default();
-    if result.get("isError").and_then(Value::as_bool) == Some(true) {
-        let reason =
-            if text.is_empty() { "the server refused the credential".into() } else { sanitize::line(text, 200) };
-        return Verdict::Rejected { reason };
-    }
-    let fields = fields_of(result, text);
-    for flag in ["valid", "authenticated", "active"] {
-        if fields.get(flag).and_then(Value::as_bool) == Some(false) {
-            return Verdict::Rejected { reason: format!("the server answered {flag}: false") };
+/// Read an `authenticate` result (the session tools' reader reads it): a refusal, or what the
+/// server said about the credential.
+pub fn read_answer(result: &Value, now: u64) -> Verdict {
+    match parse_authenticated(result, now) {
+        Authenticated::Refused(reason) => Verdict::Rejected { reason },
+        Authenticated::Accepted { user, scope, expires_at } => {
+            Verdict::Accepted(Accepted { via: AUTHENTICATE, user, scope, expires_at })
         }
     }
-    let text_of =
-        |names: &[&str]| names.iter().find_map(|n| fields.get(*n).and_then(Value::as_str)).map(str::to_string);
-    let user = match fields.get("user") {
-        Some(Value::Object(u)) => Some(UserInfo {
-            name: u.get("name").and_then(Value::as_str).map(str::to_string),
-            email: u.get("email").and_then(Value::as_str).map(str::to_string),
-            id: u.get("id").and_then(Value::as_str).map(str::to_string),
-        }),
-        Some(Value::String(name)) => Some(UserInfo { name: Some(name.clone()), ..UserInfo::default() }),
-        _ => {
-            let user = UserInfo {
-                name: text_of(&["name", "userName", "user_name"]),
-                email: text_of(&["email"]),
-                id: text_of(&["userId", "user_id", "sub"]),
-            };
-            (user != UserInfo::default()).then_some(user)
-        }
-    };
-    let scope = match fields.get("scope").or_else(|| fields.get("scopes")) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")),
-        _ => None,
-    };
-    let expires_at = text_of(&["expiresAt", "expires_at", "tokenExpiresAt", "token_expires_at"])
-        .and_then(|at| humantime::parse_rfc3339_weak(&at).ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-        .or_else(|| {
-            let secs = ["expiresIn", "expires_in"].iter().find_map(|n| fields.get(*n).and_then(Value::as_u64))?;
-            Some(crate::clock::unix_now() + secs)
-        });
-    Verdict::Accepted(Accepted { via: AUTHENTICATE, user, scope, expires_at })
-}
-
-/// The answer's fields: `structuredContent` (unwrapping `{"result": {...}}`), else the text as JSON.
-fn fields_of(result: &Value, text: &str) -> Map<String, Value> {
-    let structured = match result.get("structuredContent") {
-        Some(Value::Object(o)) if o.len() == 1 && o.get("result").is_some_and(Value::is_object) => {
-            o.get("result").and_then(Value::as_object).cloned()
-        }
-        Some(Value::Object(o)) => Some(o.clone()),
-        _ => None,
-    };
-    structured.or_else(|| serde_json::from_str::<Map<String, Value>>(text).ok()).unwrap_or_default()
 }
 
 /// The exit code of a check: accepted → 0, refused → 4 (not logged in), no answer → 7 (server).
@@ -237,9 +184,9 @@ mod tests {
     #[test]
     fn an_error_result_is_a_refusal() {
         let result = json!({"content": [{"type": "text", "text": "invalid token"}], "isError": true});
-        assert_eq!(read_answer(&result), Verdict::Rejected { reason: "invalid token".into() });
+        assert_eq!(read_answer(&result, 0), Verdict::Rejected { reason: "invalid token".into() });
         let result = json!({"content": [], "structuredContent": {"valid": false}});
-        assert!(matches!(read_answer(&result), Verdict::Rejected { .. }));
+        assert!(matches!(read_answer(&result, 0), Verdict::Rejected { .. }));
     }
 
     #[test]
@@ -247,12 +194,12 @@ mod tests {
         let answer = json!({"user": {"name": "Ada", "email": "ada@example.com"}, "scope": ["read", "write"],
             "expiresAt": "2030-01-01T00:00:00Z"});
         let result = json!({"content": [{"type": "text", "text": answer.to_string()}]});
-        let Verdict::Accepted(accepted) = read_answer(&result) else { panic!("accepted") };
+        let Verdict::Accepted(accepted) = read_answer(&result, 0) else { panic!("accepted") };
         assert_eq!(accepted.user.and_then(|u| u.email).as_deref(), Some("ada@example.com"));
         assert_eq!(accepted.scope.as_deref(), Some("read write"));
         assert_eq!(accepted.expires_at, Some(1_893_456_000));
         let wrapped = json!({"content": [], "structuredContent": {"result": {"email": "b@example.com"}}});
-        let Verdict::Accepted(accepted) = read_answer(&wrapped) else { panic!("accepted") };
+        let Verdict::Accepted(accepted) = read_answer(&wrapped, 0) else { panic!("accepted") };
         assert_eq!(accepted.user.and_then(|u| u.email).as_deref(), Some("b@example.com"));
     }
 }

@@ -17,6 +17,7 @@ use super::context::LoginContext;
 use super::settings::Mode;
 use super::wait::{Limit, SESSION_WINDOW, Wait};
 use crate::clock::countdown;
+use crate::secret::Secret;
 use crate::store::Credential;
 
 /// Run the session method on a connected server. `None`: `--no-wait` printed its handshake.
@@ -43,11 +44,11 @@ fn resume_limit(timeout: Option<std::time::Duration>) -> Limit {
 }
 
 /// Poll until decided; the approved login's credential.
-async fn wait(ctx: &LoginContext<'_>, remote: &mut Remote, id: &str, limit: Limit) -> anyhow::Result<Credential> {
+async fn wait(ctx: &LoginContext<'_>, remote: &mut Remote, id: &Secret, limit: Limit) -> anyhow::Result<Credential> {
     let (settings, output, clock) = (&ctx.settings, &ctx.output, &ctx.clock);
     let wait = Wait::new(ctx, limit);
     let outcome = {
-        let mut poller = remote.poller(id);
+        let mut poller = remote.poller(id.expose());
         wait.watch(wait_for_approval(clock.as_ref(), &mut poller, wait.deadline, &settings.pacing)).await?
     };
     match outcome {

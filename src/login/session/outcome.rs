@@ -5,6 +5,7 @@ use super::tools::{Activated, Terminal, ToolFailure};
 use crate::error::{Exit, Failure};
 use crate::login::wait::{Awaiting, Limit};
 use crate::output::Output;
+use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::Credential;
 
@@ -12,7 +13,7 @@ use crate::store::Credential;
 pub fn credential_from(
     activated: Activated,
     settings: &Settings,
-    session_request_id: &str,
+    session_request_id: &Secret,
     output: &Output,
     now: u64,
 ) -> Credential {

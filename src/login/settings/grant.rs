@@ -58,7 +58,7 @@ pub struct IdpLogin {
 fn proof_of(
     args: &LoginArgs,
     env: &Env,
-    stdin: &mut impl FnMut() -> Result<String, Failure>,
+    stdin: &mut impl FnMut() -> Result<Secret, Failure>,
 ) -> Result<Option<ClientProof>, Failure> {
     if let Some(path) = &args.client_key {
         let key_id = args.client_key_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_KEY_ID").map(str::to_string));
@@ -68,7 +68,7 @@ fn proof_of(
         return Ok(Some(ClientProof::AssertionFile(path.clone())));
     }
     if args.client_secret_stdin {
-        return secret_proof(stdin()?.trim(), "stdin").map(Some);
+        return secret_proof(stdin()?, "stdin").map(Some);
     }
     proof_from_env(env)
 }
@@ -78,7 +78,7 @@ fn proof_of(
 pub fn resolve(
     args: &LoginArgs,
     env: &Env,
-    stdin: &mut impl FnMut() -> Result<String, Failure>,
+    stdin: &mut impl FnMut() -> Result<Secret, Failure>,
 ) -> Result<Option<GrantLogin>, Failure> {
     let client_id = || -> Option<String> {
         args.client_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_ID").map(|id| id.trim().to_string()))
