@@ -12,7 +12,7 @@ pub mod help;
 
 /// Log in to an agentView MCP server and keep the token safe.
 #[derive(Debug, Parser)]
-#[command(name = "agentview", version, about, after_help = crate::cli::help::after_help(""))]
+#[command(name = "agentview", version, about)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -75,29 +75,22 @@ pub enum ColorArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
-    #[command(after_help = crate::cli::help::after_help("login"))]
     Login(Box<LoginArgs>),
     /// Print the stored credential for the server on stdout
-    #[command(after_help = crate::cli::help::after_help("token"))]
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
-    #[command(after_help = crate::cli::help::after_help("status"))]
     Status(StatusArgs),
     /// Revoke the credential at the server (OAuth) and remove it from the stores
-    #[command(after_help = crate::cli::help::after_help("logout"))]
     Logout(LogoutArgs),
     /// Print a ready-to-paste MCP client configuration for the server
-    #[command(name = "mcp-config", after_help = crate::cli::help::after_help("mcp-config"))]
+    #[command(name = "mcp-config")]
     McpConfig(McpConfigArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
-    #[command(after_help = crate::cli::help::after_help("exec"))]
     Exec(ExecArgs),
     /// Serve the MCP server on stdio for MCP clients that start a command (they run it; see
     /// mcp-config), with a fresh token on every request
-    #[command(after_help = crate::cli::help::after_help("bridge"))]
     Bridge(BridgeArgs),
     /// Print shell completions
-    #[command(after_help = crate::cli::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
 
@@ -366,8 +359,33 @@ impl Cli {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        Cli::try_parse_from(args)
+        use clap::{CommandFactory, FromArgMatches};
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // The examples, exit codes and environment after the options are for a person asking
+        // for help, and are put together only then: they cost more than the rest of a `token`.
+        let matches = match Cli::command().try_get_matches_from(&args) {
+            Err(e) if shows_help(e.kind()) => with_after_help(Cli::command()).try_get_matches_from(args)?,
+            parsed => parsed?,
+        };
+        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))
     }
+}
+
+/// Whether clap answers with a help text (`--help`, `help`, no subcommand at all).
+fn shows_help(kind: clap::error::ErrorKind) -> bool {
+    use clap::error::ErrorKind;
+    matches!(kind, ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
+}
+
+/// `command` with the text `--help` shows after the options: examples, and for agentview itself
+/// the exit codes and environment ([`help::after_help`]).
+fn with_after_help(command: clap::Command) -> clap::Command {
+    let subcommands: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    let mut command = command.after_help(help::after_help(""));
+    for sub in &subcommands {
+        command = command.mut_subcommand(sub, |c| c.after_help(help::after_help(sub)));
+    }
+    command
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 mod client;
 mod id_jag;
+mod look;
 pub(crate) mod renew;
 mod renewal;
 pub(crate) mod rule;
@@ -30,25 +31,17 @@ use crate::run::Run;
 use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
-use crate::store::{self, Credential, Source, StoreChoice, StoreConfig, StoreError};
+use crate::store::{self, Source, StoreChoice};
+use look::{Looked, Lookup, look, look_in_stores, report_read_errors};
 use rule::{is_due, renewable};
+
+pub use look::Found;
 
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
 
 /// The lock renewals of every agentview process take, in the config dir.
 const LOCK_FILE: &str = "refresh.lock";
-
-/// A credential and where it came from.
-#[derive(Debug)]
-pub struct Found {
-    pub credential: Credential,
-    pub source: Source,
-    /// "the Secret Service keyring", a file path, or "AGENTVIEW_TOKEN".
-    pub location: String,
-    /// Set when the client in the environment got it: the variables, for `status`.
-    pub from_environment: Option<String>,
-}
 
 /// A credential the door hands out, with the stores that could not be read on the way (not
 /// fatal, as [`Closed::Failed`] would be: `status` shows them).
@@ -78,19 +71,6 @@ pub struct NotLoggedIn {
     pub store_errors: Vec<String>,
 }
 
-/// The result of a lookup: what was found, and stores that could not be read.
-#[derive(Debug, Default)]
-struct Lookup {
-    found: Option<Found>,
-    /// Stores that failed on read, with their real error (shown by `status` and `-v`).
-    errors: Vec<(String, StoreError)>,
-    /// What the store that held the credential wants the user told (a keyring that forgets at
-    /// reboot), or that the server's entry is a sign-in at an identity provider.
-    notes: Vec<String>,
-    /// The credential was got in this run (by the client in the environment): not due again.
-    obtained: bool,
-}
-
 /// The command that logs in, for a hint.
 #[derive(Debug)]
 pub struct LoginHint {
@@ -109,6 +89,10 @@ impl LoginHint {
         }
     }
 }
+
+/// What the runtime-free door found but could not finish: a credential to renew or get.
+#[derive(Debug)]
+pub struct Later(Box<Looked>);
 
 /// Why a credential is renewed although it may not be due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,8 +122,37 @@ impl<'a> Door<'a> {
     /// credential, else the stored one, renewed first when it is due; the stores' notes and read
     /// errors said on the way; or why there is none to hand out.
     pub async fn usable(&self) -> Result<Usable, Closed> {
-        let lookup = self.current().await.map_err(Closed::Failed)?;
-        let lookup = self.renewed_if_due(lookup).await.map_err(Closed::Failed)?;
+        let looked = self.look().await.map_err(|e| Closed::Failed(e.into()))?;
+        self.usable_after(looked).await
+    }
+
+    /// The door without an async runtime (`token`'s way in): the same answer as
+    /// [`Door::usable`] when nothing has to be renewed or got first, read in this thread. Else
+    /// what was found, for [`Door::usable_later`] to finish.
+    pub fn usable_at_once(&self) -> Result<Result<Usable, Closed>, Later> {
+        let looked = match look(self.settings, self.clock.unix_now()) {
+            Ok(Looked::Settled(lookup)) => lookup,
+            Ok(looked) => return Err(Later(Box::new(looked))),
+            Err(failure) => return Ok(Err(Closed::Failed(failure.into()))),
+        };
+        if let Err(e) = report_read_errors(&looked, self.settings, self.output) {
+            return Ok(Err(Closed::Failed(e)));
+        }
+        let hint = looked.found.is_none().then(|| login_hint(self.settings, probe_keyring(&self.settings.store)));
+        Ok(self.handed_out(looked, hint))
+    }
+
+    /// [`Door::usable`], after [`Door::usable_at_once`] found the credential must be renewed or got.
+    pub async fn usable_later(&self, later: Later) -> Result<Usable, Closed> {
+        self.usable_after(*later.0).await
+    }
+
+    async fn usable_after(&self, looked: Looked) -> Result<Usable, Closed> {
+        let lookup = match looked {
+            Looked::Settled(lookup) => lookup,
+            Looked::EnvClient(client) => self.env_client_token(&client, None).await.map_err(Closed::Failed)?,
+            Looked::Due(lookup) => self.renew(lookup, Renew::Due).await.map_err(Closed::Failed)?,
+        };
         self.settle(lookup).await
     }
 
@@ -159,7 +172,10 @@ impl<'a> Door<'a> {
     /// agentview process got a new one meanwhile), else it renewed once although it is not due.
     /// `Ok(None)`: there is nothing to renew with (none, `AGENTVIEW_TOKEN`, no grant that renews).
     pub async fn renewed_after_rejection(&self, rejected: Option<&Secret>) -> Result<Option<Usable>, Closed> {
-        let lookup = self.current().await.map_err(Closed::Failed)?;
+        let lookup = match self.look().await.map_err(|e| Closed::Failed(e.into()))? {
+            Looked::Settled(lookup) | Looked::Due(lookup) => lookup,
+            Looked::EnvClient(client) => self.env_client_token(&client, None).await.map_err(Closed::Failed)?,
+        };
         let stored = lookup.found.as_ref().map(|f| (&f.credential, f.source));
         let lookup = match stored {
             Some((credential, _)) if Some(&credential.secret) != rejected => lookup,
@@ -182,39 +198,32 @@ impl<'a> Door<'a> {
         self.stored().await.found.is_some()
     }
 
-    /// The credential as it is, not renewed: `AGENTVIEW_TOKEN`; else, with a client in the
-    /// environment, the token kept for it (obtained now when there is none); else the stored one.
-    async fn current(&self) -> anyhow::Result<Lookup> {
-        if let Some(found) = from_environment(self.settings, self.clock.unix_now()) {
-            return Ok(Lookup { found: Some(found), ..Lookup::default() });
-        }
-        if let Some(client) = &self.settings.env_client {
-            return self.for_env_client(client).await;
-        }
-        Ok(self.stored().await)
-    }
-
-    /// `lookup`, its credential renewed first when it is due. The client in the environment got
-    /// (or kept) its token by the same rule already; `AGENTVIEW_TOKEN` is never renewed.
-    async fn renewed_if_due(&self, lookup: Lookup) -> anyhow::Result<Lookup> {
-        let how = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
-        let lookup = match &lookup.found {
-            _ if lookup.obtained || how.is_some() => lookup,
-            Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
-                self.renew(lookup, Renew::Due).await?
-            }
-            _ => lookup,
-        };
-        Ok(marked(lookup, how))
+    /// [`look`], off the async thread: a keyring call may wait until its timeout, and the rest
+    /// of the run (Ctrl-C, the bridge's other requests) goes on meanwhile.
+    async fn look(&self) -> Result<Looked, Failure> {
+        let (settings, now) = (self.settings.clone(), self.clock.unix_now());
+        tokio::task::spawn_blocking(move || look(&settings, now))
+            .await
+            .unwrap_or_else(|e| Err(Failure::new(Exit::Store, format!("the credential lookup failed: {e}"))))
     }
 
     /// The stores' notes and read errors said; the credential handed out if it is live, or
     /// why not.
     async fn settle(&self, lookup: Lookup) -> Result<Usable, Closed> {
         report_read_errors(&lookup, self.settings, self.output).map_err(Closed::Failed)?;
+        let hint = match lookup.found {
+            Some(_) => None,
+            None => Some(self.login_hint().await),
+        };
+        self.handed_out(lookup, hint)
+    }
+
+    /// The credential if it is live; else expired, or not there at all (with `hint`).
+    fn handed_out(&self, lookup: Lookup, hint: Option<LoginHint>) -> Result<Usable, Closed> {
         let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
         let Some(found) = lookup.found else {
-            return Err(Closed::NotLoggedIn(NotLoggedIn { hint: self.login_hint().await, store_errors }));
+            let hint = hint.unwrap_or_else(|| login_hint(self.settings, None));
+            return Err(Closed::NotLoggedIn(NotLoggedIn { hint, store_errors }));
         };
         let usable = Usable { found, store_errors };
         if usable.found.credential.is_live(self.clock.unix_now()) {
@@ -231,34 +240,21 @@ impl<'a> Door<'a> {
         tokio::task::spawn_blocking(move || look_in_stores(&config, &server)).await.unwrap_or_else(|e| Lookup {
             errors: vec![(
                 "the credential store".into(),
-                StoreError::Other { store: "the credential store".into(), reason: format!("the lookup failed: {e}") },
+                store::StoreError::Other {
+                    store: "the credential store".into(),
+                    reason: format!("the lookup failed: {e}"),
+                },
             )],
             ..Lookup::default()
         })
     }
 
-    /// How a hint tells the user to log in when there is no credential: the command with their
-    /// own flags, unless `--store keyring` names a keyring that cannot keep a credential here (it
-    /// may answer reads and still refuse every write); then the file store, and why not the
-    /// keyring.
+    /// How a hint tells the user to log in when there is no credential (see [`login_hint`]),
+    /// the keyring probed off the async thread.
     pub async fn login_hint(&self) -> LoginHint {
-        let settings = self.settings;
-        let own = LoginHint { command: settings.command("login"), why_not_keyring: None };
-        if settings.store.choice != StoreChoice::Keyring {
-            return own;
-        }
-        let config = settings.store.clone();
-        let probed = tokio::task::spawn_blocking(move || {
-            let keyring = store::stores_for_read(&config).into_iter().next()?;
-            keyring.probe().err().map(|e| format!("the keyring cannot keep a credential here: {e}"))
-        })
-        .await;
-        match probed {
-            Ok(Some(why)) => {
-                LoginHint { command: settings.command_in_store("file", "login"), why_not_keyring: Some(why) }
-            }
-            _ => own,
-        }
+        let config = self.settings.store.clone();
+        let probed = tokio::task::spawn_blocking(move || probe_keyring(&config)).await.ok().flatten();
+        login_hint(self.settings, probed)
     }
 
     /// The refresh lock, for a renewal outside the door (a sign-in at an identity provider
@@ -313,79 +309,22 @@ impl<'a> Door<'a> {
     }
 }
 
-/// Store read failures: shown with `-v`; fatal unless the store is merely
-/// unavailable under `--store auto` (a headless machine without a keyring).
-fn report_read_errors(lookup: &Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
-    for note in &lookup.notes {
-        output.warn(note);
+/// The command with the user's own flags, unless `--store keyring` names a keyring that cannot
+/// keep a credential here (`probed`: why; it may answer reads and still refuse every write): then
+/// the file store, and why not the keyring.
+fn login_hint(settings: &Settings, probed: Option<String>) -> LoginHint {
+    match probed {
+        Some(why) => LoginHint { command: settings.command_in_store("file", "login"), why_not_keyring: Some(why) },
+        None => LoginHint { command: settings.command("login"), why_not_keyring: None },
     }
-    for (store, error) in &lookup.errors {
-        let skippable = settings.store.choice == crate::store::StoreChoice::Auto
-            && matches!(error, crate::store::StoreError::Unavailable { .. });
-        if skippable {
-            output.verbose(&format!("skipped {store}: {error}"));
-        } else if lookup.found.is_none() {
-            // The file was read (it is the store, or `auto` reads it after the keyring): fix it;
-            // a keyring that failed may not be where the credential is.
-            let hint = if store.ends_with(crate::store::file::FILE_NAME) {
-                "fix what is named above, or remove the credentials file and log in again"
-            } else {
-                "if the credential is in the file store, pass --store file (or --store auto)"
-            };
-            return Err(Failure::new(Exit::Store, error.to_string()).with_hint(hint).into());
-        } else {
-            output.warn(&format!("could not read {store}: {error}"));
-        }
-    }
-    Ok(())
 }
 
-/// `lookup` with its credential marked as the environment's client's (`how`), if it is.
-fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
-    if let Some(found) = lookup.found.as_mut()
-        && how.is_some()
-    {
-        found.from_environment = how;
+/// With `--store keyring`: why the keyring cannot keep a credential here, if it cannot.
+/// Blocking (the keyring call waits at most its timeout).
+fn probe_keyring(config: &store::StoreConfig) -> Option<String> {
+    if config.choice != StoreChoice::Keyring {
+        return None;
     }
-    lookup
-}
-
-/// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
-fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
-    let secret = settings.env_token.as_ref()?;
-    let credential = Credential::bearer(settings.server.clone(), secret.clone(), now);
-    Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into(), from_environment: None })
-}
-
-/// Look in the stores in order; the first that holds a credential for `server` wins, and only
-/// it has something to say (a keyring that forgets at reboot): a store that did not hold the
-/// credential is no reader's concern. A sign-in at an identity provider, kept under the
-/// provider's address, is no server's credential: it is said, not found.
-fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
-    let mut lookup = Lookup::default();
-    for store in store::stores_for_read(config) {
-        match store.load(server) {
-            Ok(Some(credential)) if credential.is_sign_in() => {
-                lookup.notes.push(format!(
-                    "{} holds a sign-in at an identity provider (for `login --idp`), kept in {}: it is no credential \
-                     for a server, and agentview does not hand it out",
-                    crate::sanitize::line(server, 200),
-                    store.describe()
-                ));
-            }
-            Ok(Some(credential)) => {
-                lookup.notes = store.notes();
-                lookup.found = Some(Found {
-                    credential,
-                    source: store.source(),
-                    location: store.describe(),
-                    from_environment: None,
-                });
-                return lookup;
-            }
-            Ok(None) => {}
-            Err(e) => lookup.errors.push((store.describe(), e)),
-        }
-    }
-    lookup
+    let keyring = store::stores_for_read(config).into_iter().next()?;
+    keyring.probe().err().map(|e| format!("the keyring cannot keep a credential here: {e}"))
 }

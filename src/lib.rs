@@ -66,6 +66,12 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
         Err(failure) => return finish(Err(failure.into()), &output),
     };
     let run = run::Run::new(settings, output);
+    // `token` with a credential that needs no renewal (and what needs no network at all) starts
+    // no runtime: a script may call it before every request.
+    let request = match commands::at_once(request, &run) {
+        Ok(result) => return finish(result, &run.output),
+        Err(request) => request,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &run.output),

@@ -46,9 +46,6 @@ pub struct Settings {
     /// The same three, pinned to what is in effect (flags or environment), for a
     /// configuration that runs agentview later from another program's environment.
     pub pinned_flags: Vec<std::ffi::OsString>,
-    /// How another program should start agentview: `agentview` when that name on PATH
-    /// is this binary, else this binary's full path.
-    pub program: PathBuf,
 }
 
 /// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`).
@@ -188,7 +185,6 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         ui,
         given_flags: given,
         pinned_flags: pinned,
-        program: crate::settings::invocation::program(env),
     })
 }
 

@@ -2,8 +2,10 @@
 //! arguments and the environment, once), `dispatch` runs it.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use crate::cli::{Command, GlobalArgs, McpConfigArgs, StatusArgs, TokenFormat};
+use crate::credential::Later;
 use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::login::LoginRequest;
@@ -25,10 +27,16 @@ pub enum Request {
     Login(Box<LoginRequest>),
     Exec(Vec<OsString>),
     Token(TokenFormat),
+    /// `token`, with what the door found before it needed the async runtime.
+    TokenLater(TokenFormat, Later),
     Status(StatusArgs),
-    McpConfig(McpConfigArgs),
+    /// `mcp-config`, and how another program starts agentview: `agentview` when that name on
+    /// PATH is this binary, else this binary's full path.
+    McpConfig(McpConfigArgs, PathBuf),
     Bridge,
-    Logout { local: bool },
+    Logout {
+        local: bool,
+    },
     Completions(clap_complete::Shell),
 }
 
@@ -42,11 +50,22 @@ pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Reque
         Command::Exec(args) => Request::Exec(args.command),
         Command::Token(args) => Request::Token(args.format),
         Command::Status(args) => Request::Status(args),
-        Command::McpConfig(args) => Request::McpConfig(args),
+        Command::McpConfig(args) => Request::McpConfig(args, crate::settings::invocation::program(env)),
         Command::Bridge(_) => Request::Bridge,
         Command::Logout(args) => Request::Logout { local: args.local },
         Command::Completions(args) => Request::Completions(args.shell),
     })
+}
+
+/// Run what needs no async runtime at once: `token` with a credential that needs no renewal,
+/// `mcp-config`, `completions`. Anything else comes back, to run on the runtime.
+pub fn at_once(request: Request, run: &Run) -> Result<anyhow::Result<Exit>, Request> {
+    match request {
+        Request::Token(format) => token::at_once(format, run).map_err(|later| Request::TokenLater(format, later)),
+        Request::McpConfig(args, agentview) => Ok(mcp_config::run(&args, &agentview, run)),
+        Request::Completions(shell) => Ok(completions::run(shell)),
+        other => Err(other),
+    }
 }
 
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
@@ -56,8 +75,9 @@ pub async fn dispatch(request: Request, run: &Run) -> anyhow::Result<Exit> {
         Request::Login(login) => login::run(*login, run).await,
         Request::Exec(command) => exec::run(&command, run).await,
         Request::Token(format) => token::run(format, run).await,
+        Request::TokenLater(format, later) => token::later(format, run, later).await,
         Request::Status(args) => status::run(&args, run).await,
-        Request::McpConfig(args) => mcp_config::run(&args, run),
+        Request::McpConfig(args, agentview) => mcp_config::run(&args, &agentview, run),
         Request::Bridge => bridge::run(run).await,
         Request::Logout { local } => logout::run(local, run).await,
         Request::Completions(shell) => completions::run(shell),

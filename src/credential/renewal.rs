@@ -57,7 +57,7 @@ impl Door<'_> {
             location: current.location.clone(),
             from_environment: None,
         };
-        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes, obtained: false })
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
     }
 
     /// New tokens for `current` from its authorization server, telling the processes queued for

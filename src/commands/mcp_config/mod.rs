@@ -10,6 +10,8 @@
 //! with its format's own quoting: serde_json for JSON, `quote` for TOML and YAML, and
 //! `shell_quote` for the command lines in the headersHelper and the Codex comment.
 
+use std::path::Path;
+
 use serde_json::{Value, json};
 
 use crate::cli::{LauncherArg, McpClientArg, McpConfigArgs, ViaArg};
@@ -27,9 +29,11 @@ use carry::Values;
 /// with that variable, and the value has no space, which some clients would split.
 pub const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
-pub fn run(args: &McpConfigArgs, run: &Run) -> anyhow::Result<Exit> {
+/// `mcp-config`; `agentview`: how another program starts agentview (see
+/// `settings::invocation::program`).
+pub fn run(args: &McpConfigArgs, agentview: &Path, run: &Run) -> anyhow::Result<Exit> {
     let (settings, output) = (&run.settings, &run.output);
-    let snippet = render(args, settings)?;
+    let snippet = render(args, settings, agentview)?;
     crate::output::write_data(&snippet.text)?;
     output.info(&snippet.note);
     Ok(Exit::Ok)
@@ -44,12 +48,12 @@ pub struct Snippet {
 }
 
 /// The configuration for the client, or a usage error naming a value it cannot carry.
-pub fn render(args: &McpConfigArgs, settings: &Settings) -> Result<Snippet, crate::error::Failure> {
+pub fn render(args: &McpConfigArgs, settings: &Settings, agentview: &Path) -> Result<Snippet, crate::error::Failure> {
     let McpConfigArgs { client, via, launcher, .. } = *args;
     if client == McpClientArg::McpRemote {
         return Err(not_a_client());
     }
-    let values = carry::check(client, launcher, &args.name, settings)?;
+    let values = carry::check(client, launcher, &args.name, settings, agentview)?;
     let name = values.name.as_str();
     let url = values.server.as_str();
     let command = values.program.as_str();
