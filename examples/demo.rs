@@ -16,7 +16,7 @@ pub mod server;
 use std::ffi::OsString;
 use std::time::Duration;
 
-use agentview::env::Env;
+use agentview::Env;
 use server::{OAuthConfig, ServerConfig, TestServer};
 
 /// Run as the stand-in browser: wait like a person reading the page, then follow the

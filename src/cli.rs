@@ -11,8 +11,12 @@ pub(crate) mod duration;
 pub mod help;
 
 /// Log in to an agentView MCP server and keep the token safe.
-#[derive(Debug, Parser)]
-#[command(name = "agentview", version, about, after_help = crate::cli::help::after_help(""))]
+///
+/// [`Cli::command`] is the whole command (for completions and man pages); a run parses with
+/// [`Cli::deferred`], which builds a subcommand's options only when it is the one given.
+// The description is the package's (`about`); this comment is not help text (`long_about`).
+#[derive(Debug, Args)]
+#[command(name = "agentview", version, about, long_about = None)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -72,32 +76,28 @@ pub enum ColorArg {
     Never,
 }
 
+// Each subcommand's options are added when clap builds it (`defer`): a `token` does not pay
+// for the options of `login`. `Cli::command` adds them all at once (`undeferred`).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Log in: open the login page, wait for approval, store the credential
-    #[command(after_help = crate::cli::help::after_help("login"))]
     Login(Box<LoginArgs>),
     /// Print the stored credential for the server on stdout
-    #[command(after_help = crate::cli::help::after_help("token"))]
     Token(TokenArgs),
     /// Show whether you are logged in, where the credential comes from, and until when
-    #[command(after_help = crate::cli::help::after_help("status"))]
     Status(StatusArgs),
     /// Revoke the credential at the server (OAuth) and remove it from the stores
-    #[command(after_help = crate::cli::help::after_help("logout"))]
     Logout(LogoutArgs),
     /// Print a ready-to-paste MCP client configuration for the server
-    #[command(name = "mcp-config", after_help = crate::cli::help::after_help("mcp-config"))]
+    #[command(name = "mcp-config")]
     McpConfig(McpConfigArgs),
     /// Run a command with the credential in its environment as AGENTVIEW_TOKEN
-    #[command(after_help = crate::cli::help::after_help("exec"))]
     Exec(ExecArgs),
     /// Serve the MCP server on stdio for MCP clients that start a command (they run it; see
     /// mcp-config), with a fresh token on every request
-    #[command(after_help = crate::cli::help::after_help("bridge"))]
     Bridge(BridgeArgs),
     /// Print shell completions
-    #[command(after_help = crate::cli::help::after_help("completions"))]
     Completions(CompletionsArgs),
 }
 
@@ -402,14 +402,75 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+impl clap::CommandFactory for Cli {
+    fn command() -> clap::Command {
+        undeferred(Cli::deferred())
+    }
+
+    fn command_for_update() -> clap::Command {
+        undeferred(<Cli as Args>::augment_args_for_update(clap::Command::new("agentview")))
+    }
+}
+
+impl Parser for Cli {}
+
+/// `command` with every subcommand's options added now, as clap builds a command without
+/// `defer`: its options in the same order (a subcommand's own, then the global ones), so the
+/// generated completions and man pages are those of the whole command.
+fn undeferred(command: clap::Command) -> clap::Command {
+    // The identity `defer` replaces the one the derive set, which would add the options again.
+    fn now<A: Args>(sub: clap::Command) -> clap::Command {
+        A::augment_args(sub).defer(|sub| sub)
+    }
+    command
+        .mut_subcommand("login", now::<Box<LoginArgs>>)
+        .mut_subcommand("token", now::<TokenArgs>)
+        .mut_subcommand("status", now::<StatusArgs>)
+        .mut_subcommand("logout", now::<LogoutArgs>)
+        .mut_subcommand("mcp-config", now::<McpConfigArgs>)
+        .mut_subcommand("exec", now::<ExecArgs>)
+        .mut_subcommand("bridge", now::<BridgeArgs>)
+        .mut_subcommand("completions", now::<CompletionsArgs>)
+}
+
 impl Cli {
+    /// The command a run parses with: a subcommand's options are built only once it is given.
+    pub fn deferred() -> clap::Command {
+        <Cli as Args>::augment_args(clap::Command::new("agentview"))
+    }
+
     pub fn parse_from_args<I, T>(args: I) -> Result<Cli, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        Cli::try_parse_from(args)
+        use clap::{CommandFactory, FromArgMatches};
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // The examples, exit codes and environment after the options are for a person asking
+        // for help, and are put together only then: they cost more than the rest of a `token`.
+        let matches = match Cli::deferred().try_get_matches_from(&args) {
+            Err(e) if shows_help(e.kind()) => with_after_help(Cli::deferred()).try_get_matches_from(args)?,
+            parsed => parsed?,
+        };
+        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))
     }
+}
+
+/// Whether clap answers with a help text (`--help`, `help`, no subcommand at all).
+fn shows_help(kind: clap::error::ErrorKind) -> bool {
+    use clap::error::ErrorKind;
+    matches!(kind, ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand)
+}
+
+/// `command` with the text `--help` shows after the options: examples, and for agentview itself
+/// the exit codes and environment ([`help::after_help`]).
+fn with_after_help(command: clap::Command) -> clap::Command {
+    let subcommands: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
+    let mut command = command.after_help(help::after_help(""));
+    for sub in &subcommands {
+        command = command.mut_subcommand(sub, |c| c.after_help(help::after_help(sub)));
+    }
+    command
 }
 
 #[cfg(test)]
@@ -420,6 +481,29 @@ mod tests {
     #[test]
     fn cli_is_consistent() {
         Cli::command().debug_assert();
+        Cli::deferred().debug_assert();
+    }
+
+    /// What completions and man pages show: every subcommand with the options a run accepts, its
+    /// own before the global ones (as clap orders them without `defer`).
+    #[test]
+    fn the_whole_command_has_every_option_in_order() {
+        let (mut whole, mut deferred) = (Cli::command(), Cli::deferred());
+        whole.build();
+        deferred.build();
+        let ids = |c: &clap::Command| c.get_arguments().map(|a| a.get_id().to_string()).collect::<Vec<_>>();
+        for run in deferred.get_subcommands().filter(|c| c.get_name() != "help") {
+            let shown = whole.find_subcommand(run.get_name()).expect("every subcommand is shown");
+            let (mut accepted, mut listed) = (ids(run), ids(shown));
+            let globals = shown.get_arguments().filter(|a| a.is_global_set()).count();
+            let first_global = shown.get_arguments().position(|a| a.is_global_set()).unwrap_or(listed.len());
+            let own = shown.get_arguments().filter(|a| !a.is_global_set() && a.get_id() != "help").count();
+            assert_eq!(first_global, own, "{}: its own options come first", run.get_name());
+            assert_eq!(first_global + globals, listed.len() - 1, "{}: then the global ones, then help", run.get_name());
+            accepted.sort();
+            listed.sort();
+            assert_eq!(accepted, listed, "{}", run.get_name());
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 mod client;
 mod id_jag;
+mod look;
 pub(crate) mod renew;
 mod renewal;
 pub(crate) mod rule;
@@ -21,16 +22,20 @@ pub(crate) mod sign_in;
 mod state;
 pub(crate) mod vet;
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::clock::{RealClock, SharedClock};
+use crate::clock::SharedClock;
 use crate::error::{Exit, Failure};
 use crate::output::Output;
+use crate::run::Run;
+use crate::secret::Secret;
 use crate::settings::Settings;
 use crate::store::private::{LockError, Locked, PrivateDir, PrivateError};
-use crate::store::{self, Credential, CredentialKind, Source, StoreChoice, StoreConfig, StoreError};
-use rule::{is_due, is_sign_in};
+use crate::store::{self, Source, StoreChoice};
+use look::{Looked, Lookup, look, look_in_stores, report_read_errors};
+use rule::{is_due, renewable};
+
+pub use look::Found;
 
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
@@ -38,28 +43,32 @@ const EXPIRED: &str = "the access token expired and could not be renewed (the st
 /// The lock renewals of every agentview process take, in the config dir.
 const LOCK_FILE: &str = "refresh.lock";
 
-/// A credential and where it came from.
+/// A credential the door hands out, with the stores that could not be read on the way (not
+/// fatal, as [`Closed::Failed`] would be: `status` shows them).
 #[derive(Debug)]
-pub struct Found {
-    pub credential: Credential,
-    pub source: Source,
-    /// "the Secret Service keyring", a file path, or "AGENTVIEW_TOKEN".
-    pub location: String,
-    /// Set when the client in the environment got it: the variables, for `status`.
-    pub from_environment: Option<String>,
+pub struct Usable {
+    pub found: Found,
+    pub store_errors: Vec<String>,
 }
 
-/// The result of a lookup: what was found, and stores that could not be read.
-#[derive(Debug, Default)]
-pub struct Lookup {
-    pub found: Option<Found>,
-    /// Stores that failed on read, with their real error (shown by `status` and `-v`).
-    pub errors: Vec<(String, StoreError)>,
-    /// What the store that held the credential wants the user told (a keyring that forgets at
-    /// reboot), or that the server's entry is a sign-in at an identity provider.
-    pub notes: Vec<String>,
-    /// The credential was got in this run (by the client in the environment): not due again.
-    pub obtained: bool,
+/// Why the door hands out no usable credential: a kind the caller branches on, carrying what
+/// to tell the user (cargo-credential's error kinds are the model).
+#[derive(Debug)]
+pub enum Closed {
+    /// No credential for the server: how to log in, and the stores that could not be read.
+    NotLoggedIn(NotLoggedIn),
+    /// The credential has expired and could not be renewed; it is shown as it is.
+    Expired(Box<Usable>),
+    /// Something failed on the way (a store that cannot be read, a renewal refused): its exit code
+    /// and hint are in it.
+    Failed(anyhow::Error),
+}
+
+/// "Not logged in", with the command that logs in.
+#[derive(Debug)]
+pub struct NotLoggedIn {
+    pub hint: LoginHint,
+    pub store_errors: Vec<String>,
 }
 
 /// The command that logs in, for a hint.
@@ -81,92 +90,176 @@ impl LoginHint {
     }
 }
 
+/// What the runtime-free door found but could not finish: a credential to renew or get, and
+/// when it was looked at (unix seconds).
+#[derive(Debug)]
+pub struct Later(Box<Looked>, u64);
+
+/// Why a credential is renewed although it may not be due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Renew {
+    /// It is due by the one rule (checked again once the lock is held).
+    Due,
+    /// The server refused it: renewed even if not due, unless another process already did.
+    Rejected,
+}
+
 /// The door, for one run.
 #[derive(Debug)]
 pub struct Door<'a> {
+    run: &'a Run,
     settings: &'a Settings,
     output: &'a Output,
-    clock: SharedClock,
+    clock: &'a SharedClock,
 }
 
 impl<'a> Door<'a> {
-    pub fn new(settings: &'a Settings, output: &'a Output) -> Door<'a> {
-        Door { settings, output, clock: Arc::new(RealClock) }
+    /// The door of `run`: its settings, output, clock and HTTP client.
+    pub fn new(run: &'a Run) -> Door<'a> {
+        Door { run, settings: &run.settings, output: &run.output, clock: &run.clock }
     }
 
-    /// What `token`, `exec` and `status` use: the environment's credential, else the stored
-    /// one, renewed first when it is due.
-    pub async fn usable(&self) -> anyhow::Result<Lookup> {
-        let lookup = self.current().await?;
-        let how = lookup.found.as_ref().and_then(|f| f.from_environment.clone());
+    /// The one call every reader makes (`token`, `exec`, `status`, the bridge): the environment's
+    /// credential, else the stored one, renewed first when it is due; the stores' notes and read
+    /// errors said on the way; or why there is none to hand out.
+    pub async fn usable(&self) -> Result<Usable, Closed> {
+        let now = self.clock.unix_now();
+        let looked = self.look(now).await.map_err(|e| Closed::Failed(e.into()))?;
+        self.usable_after(looked, now).await
+    }
+
+    /// The door without an async runtime (`token`'s way in): the same answer as
+    /// [`Door::usable`] when nothing has to be renewed or got first, read in this thread. Else
+    /// what was found, for [`Door::usable_later`] to finish.
+    /// What was found is judged at the one moment it was looked at: a credential that was not
+    /// due then is handed out, even if the second turns before it is.
+    pub fn usable_at_once(&self) -> Result<Result<Usable, Closed>, Later> {
+        let now = self.clock.unix_now();
+        let looked = match look(self.settings, now) {
+            Ok(Looked::Settled(lookup)) => lookup,
+            Ok(looked) => return Err(Later(Box::new(looked), now)),
+            Err(failure) => return Ok(Err(Closed::Failed(failure.into()))),
+        };
+        if let Err(e) = report_read_errors(&looked, self.settings, self.output) {
+            return Ok(Err(Closed::Failed(e)));
+        }
+        let hint = looked.found.is_none().then(|| login_hint(self.settings, probe_keyring(&self.settings.store)));
+        Ok(self.handed_out(looked, hint, now))
+    }
+
+    /// [`Door::usable`], after [`Door::usable_at_once`] found the credential must be renewed or got.
+    pub async fn usable_later(&self, later: Later) -> Result<Usable, Closed> {
+        self.usable_after(*later.0, later.1).await
+    }
+
+    /// Finish what was looked at `now` (unix seconds): renewed or got first where it had to be,
+    /// then handed out as live or expired at that same moment.
+    async fn usable_after(&self, looked: Looked, now: u64) -> Result<Usable, Closed> {
+        let lookup = match looked {
+            Looked::Settled(lookup) => lookup,
+            Looked::EnvClient(client) => self.env_client_token(&client, None).await.map_err(Closed::Failed)?,
+            Looked::Due(lookup) => self.renew(lookup, Renew::Due).await.map_err(Closed::Failed)?,
+        };
+        self.settle(lookup, now).await
+    }
+
+    /// What `login` checks before it logs in again: the stored credential (not the
+    /// environment's), renewed first when it is due, if it is live. A renewal that fails is the
+    /// error; stores that cannot be read are for the login's own store check to say.
+    pub async fn stored_usable(&self) -> anyhow::Result<Option<Found>> {
+        let lookup = self.stored().await;
+        let now = self.clock.unix_now();
         let lookup = match &lookup.found {
-            // The environment's client got (or kept) its token by the same rule already.
-            _ if lookup.obtained || how.is_some() => lookup,
-            Some(found) if found.source != Source::Env && is_due(&found.credential, self.clock.unix_now()) => {
-                self.renew(lookup).await?
-            }
+            Some(found) if is_due(&found.credential, now) => self.renew(lookup, Renew::Due).await?,
             _ => lookup,
         };
-        Ok(marked(lookup, how))
+        Ok(lookup.found.filter(|f| f.credential.is_live(now)))
     }
 
-    /// The credential as it is, not renewed: `AGENTVIEW_TOKEN`; else, with a client in the
-    /// environment, the token kept for it (obtained now when there is none); else the stored one.
-    pub async fn current(&self) -> anyhow::Result<Lookup> {
-        if let Some(found) = from_environment(self.settings, self.clock.unix_now()) {
-            return Ok(Lookup { found: Some(found), ..Lookup::default() });
+    /// The server refused `rejected`: a credential other than it (another request or another
+    /// agentview process got a new one meanwhile), else it renewed once although it is not due.
+    /// `Ok(None)`: there is nothing to renew with (none, `AGENTVIEW_TOKEN`, no grant that renews).
+    pub async fn renewed_after_rejection(&self, rejected: Option<&Secret>) -> Result<Option<Usable>, Closed> {
+        let now = self.clock.unix_now();
+        let lookup = match self.look(now).await.map_err(|e| Closed::Failed(e.into()))? {
+            Looked::Settled(lookup) | Looked::Due(lookup) => lookup,
+            Looked::EnvClient(client) => self.env_client_token(&client, None).await.map_err(Closed::Failed)?,
+        };
+        let stored = lookup.found.as_ref().map(|f| (&f.credential, f.source));
+        let lookup = match stored {
+            Some((credential, _)) if Some(&credential.secret) != rejected => lookup,
+            Some((credential, source)) if source != Source::Env && credential.oauth_grant().is_some_and(renewable) => {
+                self.output.verbose("the server refused the access token; renewing it");
+                self.renew(lookup, Renew::Rejected).await.map_err(Closed::Failed)?
+            }
+            _ => return Ok(None),
+        };
+        match self.settle(lookup, now).await {
+            Ok(usable) => Ok(Some(usable)),
+            Err(Closed::Expired(usable)) => Ok(Some(*usable)),
+            Err(Closed::NotLoggedIn(_)) => Ok(None),
+            Err(e) => Err(e),
         }
-        if let Some(client) = &self.settings.env_client {
-            return self.for_env_client(client).await;
-        }
-        Ok(self.stored().await)
     }
 
-    /// The stored credential, renewed first when it is due (what `login` checks before it
-    /// logs in again). A renewal that fails is the error.
-    pub async fn stored_fresh(&self) -> anyhow::Result<Lookup> {
-        let lookup = self.stored().await;
-        match &lookup.found {
-            Some(found) if is_due(&found.credential, self.clock.unix_now()) => self.renew(lookup).await,
-            _ => Ok(lookup),
-        }
+    /// Whether a store holds a credential for the server (`AGENTVIEW_TOKEN` set or not).
+    pub async fn has_stored(&self) -> bool {
+        self.stored().await.found.is_some()
+    }
+
+    /// [`look`], off the async thread: a keyring call may wait until its timeout, and the rest
+    /// of the run (Ctrl-C, the bridge's other requests) goes on meanwhile.
+    async fn look(&self, now: u64) -> Result<Looked, Failure> {
+        let settings = self.settings.clone();
+        tokio::task::spawn_blocking(move || look(&settings, now))
+            .await
+            .unwrap_or_else(|e| Err(Failure::new(Exit::Store, format!("the credential lookup failed: {e}"))))
+    }
+
+    /// The stores' notes and read errors said; the credential handed out if it is live at `now`
+    /// (when it was looked at), or why not.
+    async fn settle(&self, lookup: Lookup, now: u64) -> Result<Usable, Closed> {
+        report_read_errors(&lookup, self.settings, self.output).map_err(Closed::Failed)?;
+        let hint = match lookup.found {
+            Some(_) => None,
+            None => Some(self.login_hint().await),
+        };
+        self.handed_out(lookup, hint, now)
+    }
+
+    /// The credential if it is live at `now`; else expired, or not there at all (with `hint`).
+    fn handed_out(&self, lookup: Lookup, hint: Option<LoginHint>, now: u64) -> Result<Usable, Closed> {
+        let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
+        let Some(found) = lookup.found else {
+            let hint = hint.unwrap_or_else(|| login_hint(self.settings, None));
+            return Err(Closed::NotLoggedIn(NotLoggedIn { hint, store_errors }));
+        };
+        let usable = Usable { found, store_errors };
+        if usable.found.credential.is_live(now) { Ok(usable) } else { Err(Closed::Expired(Box::new(usable))) }
     }
 
     /// The stored credential as it is, looked up off the async thread.
-    pub async fn stored(&self) -> Lookup {
+    async fn stored(&self) -> Lookup {
         let config = self.settings.store.clone();
         let server = self.settings.server.as_str().to_owned();
         tokio::task::spawn_blocking(move || look_in_stores(&config, &server)).await.unwrap_or_else(|e| Lookup {
             errors: vec![(
                 "the credential store".into(),
-                StoreError::Other { store: "the credential store".into(), reason: format!("the lookup failed: {e}") },
+                store::StoreError::Other {
+                    store: "the credential store".into(),
+                    reason: format!("the lookup failed: {e}"),
+                },
             )],
             ..Lookup::default()
         })
     }
 
-    /// How a hint tells the user to log in when there is no credential: the command with their
-    /// own flags, unless `--store keyring` names a keyring that cannot keep a credential here (it
-    /// may answer reads and still refuse every write); then the file store, and why not the
-    /// keyring.
+    /// How a hint tells the user to log in when there is no credential (see [`login_hint`]),
+    /// the keyring probed off the async thread.
     pub async fn login_hint(&self) -> LoginHint {
-        let settings = self.settings;
-        let own = LoginHint { command: settings.command("login"), why_not_keyring: None };
-        if settings.store.choice != StoreChoice::Keyring {
-            return own;
-        }
-        let config = settings.store.clone();
-        let probed = tokio::task::spawn_blocking(move || {
-            let keyring = store::stores_for_read(&config).into_iter().next()?;
-            keyring.probe().err().map(|e| format!("the keyring cannot keep a credential here: {e}"))
-        })
-        .await;
-        match probed {
-            Ok(Some(why)) => {
-                LoginHint { command: settings.command_in_store("file", "login"), why_not_keyring: Some(why) }
-            }
-            _ => own,
-        }
+        let config = self.settings.store.clone();
+        let probed = tokio::task::spawn_blocking(move || probe_keyring(&config)).await.ok().flatten();
+        login_hint(self.settings, probed)
     }
 
     /// The refresh lock, for a renewal outside the door (a sign-in at an identity provider
@@ -221,87 +314,26 @@ impl<'a> Door<'a> {
     }
 }
 
-/// Store read failures: shown with `-v`; fatal unless the store is merely
-/// unavailable under `--store auto` (a headless machine without a keyring).
-pub fn report_read_errors(lookup: &Lookup, settings: &Settings, output: &Output) -> anyhow::Result<()> {
-    for note in &lookup.notes {
-        output.warn(note);
+/// The command with the user's own flags, unless `--store keyring` names a keyring that cannot
+/// keep a credential here (`probed`: why; it may answer reads and still refuse every write): then
+/// the file store, and why not the keyring.
+fn login_hint(settings: &Settings, probed: Option<String>) -> LoginHint {
+    match probed {
+        Some(why) => LoginHint { command: settings.command_in_store("file", "login"), why_not_keyring: Some(why) },
+        None => LoginHint { command: settings.command("login"), why_not_keyring: None },
     }
-    for (store, error) in &lookup.errors {
-        let skippable = settings.store.choice == crate::store::StoreChoice::Auto
-            && matches!(error, crate::store::StoreError::Unavailable { .. });
-        if skippable {
-            output.verbose(&format!("skipped {store}: {error}"));
-        } else if lookup.found.is_none() {
-            // The file was read (it is the store, or `auto` reads it after the keyring): fix it;
-            // a keyring that failed may not be where the credential is.
-            let hint = if store.ends_with(crate::store::file::FILE_NAME) {
-                "fix what is named above, or remove the credentials file and log in again"
-            } else {
-                "if the credential is in the file store, pass --store file (or --store auto)"
-            };
-            return Err(Failure::new(Exit::Store, error.to_string()).with_hint(hint).into());
-        } else {
-            output.warn(&format!("could not read {store}: {error}"));
-        }
-    }
-    Ok(())
 }
 
-/// `lookup` with its credential marked as the environment's client's (`how`), if it is.
-pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
-    if let Some(found) = lookup.found.as_mut()
-        && how.is_some()
-    {
-        found.from_environment = how;
+/// With `--store keyring`: why the keyring cannot keep a credential here, if it cannot.
+/// Blocking (the keyring call waits at most its timeout).
+fn probe_keyring(config: &store::StoreConfig) -> Option<String> {
+    if config.choice != StoreChoice::Keyring {
+        return None;
     }
-    lookup
+    let keyring = store::stores_for_read(config).into_iter().next()?;
+    keyring.probe().err().map(|e| format!("the keyring cannot keep a credential here: {e}"))
 }
 
-/// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
-pub fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
-    let secret = settings.env_token.as_ref()?;
-    let credential = Credential {
-        server: settings.server.to_string(),
-        kind: CredentialKind::Bearer,
-        secret: secret.clone(),
-        expires_at: None,
-        user: None,
-        created_at: now,
-        oauth: None,
-    };
-    Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into(), from_environment: None })
-}
-
-/// Look in the stores in order; the first that holds a credential for `server` wins, and only
-/// it has something to say (a keyring that forgets at reboot): a store that did not hold the
-/// credential is no reader's concern. A sign-in at an identity provider, kept under the
-/// provider's address, is no server's credential: it is said, not found.
-fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
-    let mut lookup = Lookup::default();
-    for store in store::stores_for_read(config) {
-        match store.load(server) {
-            Ok(Some(credential)) if is_sign_in(&credential) => {
-                lookup.notes.push(format!(
-                    "{} holds a sign-in at an identity provider (for `login --idp`), kept in {}: it is no credential \
-                     for a server, and agentview does not hand it out",
-                    crate::sanitize::line(server, 200),
-                    store.describe()
-                ));
-            }
-            Ok(Some(credential)) => {
-                lookup.notes = store.notes();
-                lookup.found = Some(Found {
-                    credential,
-                    source: store.source(),
-                    location: store.describe(),
-                    from_environment: None,
-                });
-                return lookup;
-            }
-            Ok(None) => {}
-            Err(e) => lookup.errors.push((store.describe(), e)),
-        }
-    }
-    lookup
-}
+#[cfg(test)]
+#[path = "credential/door_tests.rs"]
+mod door_tests;

@@ -20,7 +20,7 @@ pub enum Exit {
 }
 
 impl Exit {
-    pub fn code(self) -> u8 {
+    pub const fn code(self) -> u8 {
         match self {
             Exit::Ok => 0,
             Exit::Other => 1,
@@ -36,6 +36,21 @@ impl Exit {
         }
     }
 }
+
+/// The exit codes `--help` and the man pages list, with what each means: the numbers come from
+/// [`Exit::code`], the one place that has them.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (Exit::Ok.code(), "ok"),
+    (Exit::Other.code(), "other failure"),
+    (Exit::Usage.code(), "usage"),
+    (Exit::Expired.code(), "login window expired or --timeout reached"),
+    (Exit::NotLoggedIn.code(), "not logged in, or the server refused the token"),
+    (Exit::Denied.code(), "login denied or cancelled"),
+    (Exit::Policy.code(), "refused by policy (PolicyLayer), or rate limited too long"),
+    (Exit::Server.code(), "server unreachable, or a protocol error after retries"),
+    (Exit::Store.code(), "credential store failure"),
+    (Exit::Interrupted.code(), "interrupted (Ctrl-C or SIGTERM)"),
+];
 
 /// An error whose kind decides the exit code, with an optional "what to do next" and the
 /// underlying error it came from (shown as a chain with `-v`).
@@ -82,14 +97,13 @@ impl std::error::Error for Failure {
     }
 }
 
-/// The exit code an error chain maps to: the first kind found wins, else 1.
+/// The exit code an error chain maps to: the first [`Failure`] in it decides, else 1. Every
+/// module's errors make their own `Failure` (`OAuthError::into_failure`, `McpError::into_failure`,
+/// a store error wrapped where it is met), so this module knows no other kind.
 pub fn exit_of(error: &anyhow::Error) -> Exit {
     for cause in error.chain() {
         if let Some(failure) = cause.downcast_ref::<Failure>() {
             return failure.exit;
-        }
-        if cause.downcast_ref::<crate::store::StoreError>().is_some() {
-            return Exit::Store;
         }
     }
     Exit::Other

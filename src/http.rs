@@ -169,20 +169,27 @@ impl Http {
 
     /// One whole exchange within the timeout: the head, then the body up to [`MAX_BODY`].
     async fn fetch(&self, request: RequestBuilder, method: &str, url: &Url, what: &str) -> Result<Reply, FetchError> {
-        let mut response =
+        let response =
             self.send(request.timeout(self.timeout), method, url, what).await.map_err(FetchError::Network)?;
         let status = response.status().as_u16();
         let content_type = content_type(response.headers());
         let www_authenticate =
             response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let body = self.body(response, MAX_BODY).await?;
+        Ok(Reply { status, content_type, body, www_authenticate })
+    }
+
+    /// A whole body of at most `cap` bytes; a larger one is refused as it arrives, so memory
+    /// stays bounded.
+    pub async fn body(&self, mut response: Response, cap: usize) -> Result<Vec<u8>, FetchError> {
         let mut body = Vec::new();
         while let Some(chunk) = self.chunk(&mut response).await.map_err(FetchError::Network)? {
-            if body.len() + chunk.len() > MAX_BODY {
+            if body.len() + chunk.len() > cap {
                 return Err(FetchError::TooLarge);
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Reply { status, content_type, body, www_authenticate })
+        Ok(body)
     }
 }
 

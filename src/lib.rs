@@ -3,25 +3,35 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-pub mod bridge;
-pub(crate) mod browser;
+mod bridge;
+mod browser;
 pub mod cli;
-pub mod clock;
-pub(crate) mod commands;
-pub(crate) mod credential;
-pub mod env;
-pub(crate) mod error;
+mod clock;
+mod commands;
+mod credential;
+mod env;
+mod error;
+pub mod fuzzing;
 pub mod http;
-pub(crate) mod interrupt;
-pub mod login;
+mod interrupt;
+mod login;
 pub mod mcp;
-pub(crate) mod output;
-pub(crate) mod retry;
-pub mod sanitize;
-pub mod secret;
-pub(crate) mod server_url;
-pub(crate) mod settings;
+pub mod oauth;
+mod output;
+mod retry;
+mod run;
+mod sanitize;
+mod secret;
+mod server_url;
+mod settings;
 pub mod store;
+
+// The library is the binary's; what else is public is what the docs generator (`cli`), the
+// benchmarks (`http`), the fuzz tests (`fuzzing`), the store tests (`store`) and the MCP
+// conformance client (`mcp`, `oauth`) build on.
+pub use env::Env;
+pub use secret::Secret;
+pub use server_url::ServerUrl;
 
 use cli::{Cli, Command};
 use error::{Exit, exit_of, hint_of};
@@ -29,11 +39,11 @@ use output::Output;
 
 /// The binary's entry point.
 pub fn main() -> ExitCode {
-    run(std::env::args_os(), &env::Env::from_process())
+    run(std::env::args_os(), &Env::from_process())
 }
 
 /// Run agentview with these arguments and environment; returns the exit code.
-pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode {
+pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
     let cli = match Cli::parse_from_args(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -51,14 +61,25 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &env::Env) -> ExitCode
         Err(failure) => return finish(Err(failure.into()), &Output::new(settings::resolve_ui(&cli.global, env))),
     };
     let output = Output::new(settings.ui);
+    let request = match commands::resolve(cli.command, &cli.global, env) {
+        Ok(request) => request,
+        Err(failure) => return finish(Err(failure.into()), &output),
+    };
+    let run = run::Run::new(settings, output);
+    // `token` with a credential that needs no renewal (and what needs no network at all) starts
+    // no runtime: a script may call it before every request.
+    let request = match commands::at_once(request, &run) {
+        Ok(result) => return finish(result, &run.output),
+        Err(request) => request,
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
-        Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &output),
+        Err(e) => return finish(Err(anyhow::anyhow!("cannot start the async runtime: {e}")), &run.output),
     };
-    let result = runtime.block_on(commands::dispatch(cli.command, &cli.global, &settings, &output, env));
+    let result = runtime.block_on(commands::dispatch(request, &run));
     // Don't wait for a hung keyring thread or an open connection on the way out.
     runtime.shutdown_background();
-    finish(result, &output)
+    finish(result, &run.output)
 }
 
 /// The one place that prints errors and maps them to exit codes.

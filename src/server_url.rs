@@ -152,6 +152,17 @@ impl Reach {
     }
 }
 
+/// The domain a site owner controls, by the Public Suffix List (its private section too, so
+/// `x.github.io` owns only `x.github.io`, and `example.co.uk` sits under `co.uk`). IP
+/// addresses, single labels and hosts that are themselves a public suffix stand for themselves.
+pub fn registrable_domain(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
+        return host;
+    }
+    psl::domain_str(&host).map_or_else(|| host.clone(), str::to_owned)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,10 +46,10 @@ pub struct Settings {
     /// The same three, pinned to what is in effect (flags or environment), for a
     /// configuration that runs agentview later from another program's environment.
     pub pinned_flags: Vec<std::ffi::OsString>,
-    /// How another program should start agentview: `agentview` when that name on PATH
-    /// is this binary, else this binary's full path.
-    pub program: PathBuf,
 }
+
+/// RFC 8628 section 3.5: what each `slow_down` adds to a device login's interval.
+pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
 
 /// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`),
 /// and what a device login's `slow_down` adds (`AGENTVIEW_SLOW_DOWN_STEP`; the device login
@@ -72,7 +72,7 @@ impl Default for Pacing {
             interval: Duration::from_secs(2),
             max_backoff: Duration::from_secs(30),
             policy_wait: None,
-            slow_down_step: crate::login::oauth::device::pace::SLOW_DOWN_STEP,
+            slow_down_step: SLOW_DOWN_STEP,
         }
     }
 }
@@ -182,8 +182,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         interval: seconds(env, "AGENTVIEW_POLL_INTERVAL")?.unwrap_or(Duration::from_secs(2)),
         max_backoff: Duration::from_secs(30),
         policy_wait: seconds(env, "AGENTVIEW_POLICY_WAIT")?,
-        slow_down_step: seconds(env, "AGENTVIEW_SLOW_DOWN_STEP")?
-            .unwrap_or(crate::login::oauth::device::pace::SLOW_DOWN_STEP),
+        slow_down_step: seconds(env, "AGENTVIEW_SLOW_DOWN_STEP")?.unwrap_or(SLOW_DOWN_STEP),
     };
     let launcher = env.get("AGENTVIEW_BROWSER").or_else(|| env.get("BROWSER")).map(str::to_string);
     let wsl = env.is_set("WSL_DISTRO_NAME") || env.is_set("WSL_INTEROP");
@@ -207,7 +206,6 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         ui,
         given_flags: given,
         pinned_flags: pinned,
-        program: crate::settings::invocation::program(env),
     })
 }
 

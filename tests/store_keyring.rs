@@ -10,10 +10,10 @@ use crate::support::cli;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use agentview::secret::Secret;
+use agentview::Secret;
 use agentview::store::{
-    Credential, CredentialKind, CredentialStore, KeyringBackend, KeyringStore, Source, StoreChoice, StoreConfig,
-    StoreError, UserInfo, select_for_write,
+    Credential, CredentialStore, KeyringBackend, KeyringStore, Source, StoreChoice, StoreConfig, StoreError, UserInfo,
+    select_for_write,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,14 +39,11 @@ fn secret_service() -> Option<(KeyringStore, std::sync::MutexGuard<'static, ()>)
 }
 
 fn credential(server: &str, token: &str) -> Credential {
+    let server = agentview::ServerUrl::parse(server).unwrap();
     Credential {
-        server: server.to_owned(),
-        kind: CredentialKind::Bearer,
-        secret: Secret::new(token),
         expires_at: Some(2_000_000_000),
         user: Some(UserInfo { email: Some("ann@example.com".into()), ..UserInfo::default() }),
-        created_at: 1_700_000_000,
-        oauth: None,
+        ..Credential::bearer(server, Secret::new(token), 1_700_000_000)
     }
 }
 

@@ -19,28 +19,29 @@
 //! - `http-standard-headers` (2026-07-28): connect, list tools and call each one; the server
 //!   judges the `Mcp-Method` and `Mcp-Name` headers.
 //!
-//! Authorization scenarios (`auth/…`, `oauth.rs`): initialize, list tools and call `test-tool`
+//! Authorization scenarios (`auth/…`, `oauth.rs`): connect, list tools and call `test-tool`
 //! when the server lists it; a 401 or a 403 `insufficient_scope` challenge starts an OAuth 2.1
 //! authorization code flow with PKCE (discovery, registration, the loopback redirect through a
 //! "browser" that follows redirects, the code exchange), and the requests are repeated with the
-//! Bearer token. With protocol version 2026-07-28 the requests are stateless (`stateless.rs`):
-//! no `initialize`, the version in a header and in every request's `_meta`.
+//! Bearer token. agentview's MCP client speaks whichever protocol the server does: the handshake
+//! revisions, or the stateless 2026-07-28 one (the version in a header and in every request's
+//! `_meta`), which it switches to when the server asks.
 //!
 //! Extension scenarios of logins without a person (`unattended.rs`): client credentials with a
-//! secret (`auth/client-credentials-basic`) or a private key (`auth/client-credentials-jwt`), and
+//! secret (`auth/client-credentials-basic`) or a private key (`auth/client-credentials-jwt`),
 //! enterprise-managed authorization (`auth/enterprise-managed-authorization`: token exchange for
-//! an ID-JAG at the identity provider, then the JWT-bearer grant). The token comes first, from
-//! the grant code `agentview login` runs, with the context's client id, secret, key or ID token;
-//! then the requests as above.
+//! an ID-JAG at the identity provider, then the JWT-bearer grant), and workload identity
+//! (`auth/wif-jwt-bearer`). The token comes first, from the grant code `agentview login` runs,
+//! with the context's client id, secret, key or ID token; then the requests as above.
 //!
-//! Progress goes to stderr; tokens and secrets are never printed. `.ci/conformance` builds this
-//! and runs the suite against it.
+//! Everything above is agentview's library: its MCP client (`agentview::mcp`) and its OAuth
+//! (`agentview::oauth`); this client only chooses the steps. Progress goes to stderr; tokens and
+//! secrets are never printed. `.ci/conformance` builds this and runs the suite against it.
 
 #![allow(clippy::print_stderr, reason = "a command-line test client reports on stderr")]
 
 mod oauth;
 mod session;
-mod stateless;
 mod unattended;
 
 use std::process::ExitCode;
@@ -86,11 +87,10 @@ async fn main() -> ExitCode {
 
 async fn run(scenario: &str, url: &str) -> Result<(), String> {
     let endpoint = Url::parse(url).map_err(|e| format!("bad server URL {url:?}: {e}"))?;
-    let stateless = std::env::var("MCP_CONFORMANCE_PROTOCOL_VERSION").is_ok_and(|v| v == stateless::VERSION);
     if unattended::SCENARIOS.contains(&scenario) {
-        unattended::run(scenario, &endpoint, stateless).await
+        unattended::run(scenario, &endpoint).await
     } else if scenario.starts_with("auth/") {
-        oauth::run(&endpoint, stateless).await
+        oauth::run(&endpoint).await
     } else {
         session::run(scenario, &endpoint).await
     }

@@ -7,17 +7,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentview::Secret;
 use agentview::http::{Http, Trace};
-use agentview::login::oauth::{
-    self, AuthServer, ClientChoice, ErrorCode, Identity, Listener, Owner, Pending, RegistrationCache, Wanted,
-    parse_challenge,
+use agentview::oauth::{
+    self, AuthServer, ClientChoice, ErrorCode, Identity, Listener, Owner, Pending, RegistrationCache, ResourceChoice,
+    Wanted, parse_challenge,
 };
-use agentview::login::settings::ResourceChoice;
-use agentview::secret::Secret;
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::{Stop, session, stateless};
+use crate::{Stop, session};
 
 /// The client id when the authorization server accepts Client ID Metadata Documents.
 const METADATA_DOCUMENT: &str = "https://conformance-test.local/client-metadata.json";
@@ -27,15 +26,10 @@ const MAX_AUTHORIZATIONS: usize = 3;
 const CALLBACK_GRACE: Duration = Duration::from_secs(5);
 
 /// Run the scenario's requests, authorizing whenever the server challenges.
-pub async fn run(endpoint: &Url, stateless: bool) -> Result<(), String> {
+pub async fn run(endpoint: &Url) -> Result<(), String> {
     let mut oauth = OAuth::new(endpoint)?;
     loop {
-        let pass = if stateless {
-            stateless::authorized(endpoint, oauth.token.as_ref()).await
-        } else {
-            session::authorized(endpoint, oauth.token.as_ref()).await
-        };
-        match pass {
+        match session::authorized(endpoint, oauth.token.as_ref()).await {
             Ok(()) => return Ok(()),
             Err(Stop::Failed(why)) => return Err(why),
             Err(Stop::Auth { status, challenge }) => oauth.authorize(status, challenge.as_deref()).await?,

@@ -1,12 +1,12 @@
-//! MCP sessions with agentview's own client: the core scenarios, and the authorization
-//! scenarios' requests before 2026-07-28 (initialize, tools/list, tools/call).
+//! MCP sessions with agentview's own client, in whichever protocol revision the server speaks:
+//! the core scenarios, and the authorization scenarios' requests (tools/list, tools/call).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentview::mcp::transport::Trace;
+use agentview::Secret;
+use agentview::http::Trace;
 use agentview::mcp::{HttpTransport, McpClient, McpError, TransportConfig};
-use agentview::secret::Secret;
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde_json::{Value, json};

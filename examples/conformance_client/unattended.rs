@@ -1,6 +1,6 @@
 //! The extension scenarios of logins without a person, on the grant code `agentview login`
-//! runs (`agentview::login::oauth::{client_credentials, enterprise, idp, proof}`): the token is
-//! obtained first, as `agentview login --client-credentials` or `--idp` would, and the
+//! runs (`agentview::oauth::unattended`): the token is obtained first, as
+//! `agentview login --client-credentials`, `--idp` or `--workload-token-file` would, and the
 //! scenario's requests are then made with it.
 //!
 //! - `auth/client-credentials-basic`: `client_id` and `client_secret` from the context, as
@@ -26,16 +26,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agentview::http::{Http, Trace};
-use agentview::login::oauth::token_exchange::{Exchange, TOKEN_EXCHANGE};
-use agentview::login::oauth::unattended::{self, Destination, JWT_BEARER};
-use agentview::login::oauth::workload::{self, Workload};
-use agentview::login::oauth::{ClientProof, OAuthError, client_credentials, enterprise, idp, jwt, proof};
-use agentview::secret::Secret;
-use agentview::store::ClientJwt;
+use agentview::oauth::unattended::{self, Destination, Provider};
+use agentview::oauth::{ClientJwt, ClientProof, OAuthError, Workload};
+use agentview::{Secret, ServerUrl};
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::{Stop, session, stateless};
+use crate::{Stop, session};
 
 /// The scenarios this module runs.
 pub const SCENARIOS: &[&str] = &[
@@ -46,32 +43,28 @@ pub const SCENARIOS: &[&str] = &[
 ];
 
 /// Get the token the scenario's grant gives, then make the scenario's requests with it.
-pub async fn run(scenario: &str, endpoint: &Url, stateless: bool) -> Result<(), String> {
+pub async fn run(scenario: &str, endpoint: &Url) -> Result<(), String> {
     let context = Context::from_environment()?;
     let http = http()?;
+    let server = ServerUrl::parse(endpoint.as_str()).map_err(|e| e.to_string())?;
     // Private files (the key, the ID token) live in here, and go with it at the end of the run.
     let files = tempfile::tempdir().map_err(|e| format!("no private directory: {e}"))?;
     let token = match scenario {
         "auth/client-credentials-basic" => {
             let secret = Secret::new(context.string("client_secret")?);
-            client_credentials_token(&http, endpoint, &context, &ClientProof::Secret(secret), None).await?
+            client_credentials_token(&http, &server, &context, &ClientProof::Secret(secret), None).await?
         }
         "auth/client-credentials-jwt" => {
             let path = private_file(files.path(), "client-key.pem", &context.string("private_key_pem")?)?;
             let alg = context.string("signing_algorithm")?;
             let proof = ClientProof::Key { path, key_id: None };
-            client_credentials_token(&http, endpoint, &context, &proof, Some(&alg)).await?
+            client_credentials_token(&http, &server, &context, &proof, Some(&alg)).await?
         }
-        "auth/enterprise-managed-authorization" => enterprise_token(&http, endpoint, &context, files.path()).await?,
-        "auth/wif-jwt-bearer" => workload_token(&http, endpoint, &context, files.path()).await?,
+        "auth/enterprise-managed-authorization" => enterprise_token(&http, &server, &context, files.path()).await?,
+        "auth/wif-jwt-bearer" => workload_token(&http, &server, &context, files.path()).await?,
         other => return Err(format!("unknown scenario {other:?}")),
     };
-    let pass = if stateless {
-        stateless::authorized(endpoint, Some(&token)).await
-    } else {
-        session::authorized(endpoint, Some(&token)).await
-    };
-    match pass {
+    match session::authorized(endpoint, Some(&token)).await {
         Ok(()) => Ok(()),
         Err(Stop::Failed(why)) => Err(why),
         Err(Stop::Auth { status, challenge }) => Err(format!(
@@ -85,25 +78,23 @@ pub async fn run(scenario: &str, endpoint: &Url, stateless: bool) -> Result<(), 
 /// authorization server, the grant. `alg`: the algorithm the scenario expects a key to sign with.
 async fn client_credentials_token(
     http: &Http,
-    endpoint: &Url,
+    server: &ServerUrl,
     context: &Context,
     proof: &ClientProof,
     alg: Option<&str>,
 ) -> Result<Secret, String> {
     let client_id = context.string("client_id")?;
-    let obtained =
-        client_credentials::obtain(http, Destination::unpinned(endpoint), &client_id, proof, None, unix_now())
-            .await
-            .map_err(|e| format!("the client credentials grant failed: {e}"))?;
+    let obtained = unattended::client_credentials(http, Destination::unpinned(server), &client_id, proof, None, now())
+        .await
+        .map_err(|e| format!("the client credentials grant failed: {e}"))?;
     eprintln!("client credentials: authenticated with {}", obtained.how);
     if let Some(note) = &obtained.note {
         eprintln!("warning: {note}");
     }
     if let Some(wanted) = alg {
         // What the stored grant keeps for its renewals: the algorithm agentview chose.
-        let unattended = obtained.credential.oauth.as_ref().and_then(|g| g.unattended.as_ref());
-        match unattended.and_then(|u| u.client_jwt.as_ref()) {
-            Some(ClientJwt::Key { alg, .. }) if alg == wanted => {}
+        match obtained.credential.oauth_grant().and_then(|g| g.client_auth.jwt()) {
+            Some(ClientJwt::Key { alg, .. }) if alg.as_str() == wanted => {}
             chosen => return Err(format!("the assertions are not signed with {wanted}: {chosen:?}")),
         }
     }
@@ -111,49 +102,30 @@ async fn client_credentials_token(
 }
 
 /// `agentview login --idp ISSUER --idp-client-id ID --client-id ID --id-token-file FILE`, with
-/// the client secret from the environment: the MCP server's authorization server found and
-/// checked for the JWT-bearer grant, the provider found and checked for token exchange, the ID
-/// token read from its file, then both steps.
-async fn enterprise_token(http: &Http, endpoint: &Url, context: &Context, files: &Path) -> Result<Secret, String> {
-    let now = unix_now();
-    let failed =
-        |e: agentview::login::oauth::OAuthError| format!("the login through the identity provider failed: {e}");
-    let target = unattended::discover(http, endpoint, None).await.map_err(failed)?;
-    target.server.require_grant(JWT_BEARER, "the JWT-bearer grant").map_err(failed)?;
+/// the client secret from the environment: both authorization servers found and checked, the ID
+/// token read from its file and checked as that option checks it, then both steps.
+async fn enterprise_token(http: &Http, server: &ServerUrl, context: &Context, files: &Path) -> Result<Secret, String> {
+    let failed = |e: OAuthError| format!("the login through the identity provider failed: {e}");
     let secret = ClientProof::Secret(Secret::new(context.string("client_secret")?));
-    let client =
-        enterprise::settle_client(&context.string("client_id")?, Some(&secret), &target.server, now).map_err(failed)?;
-    let issuer = context.string("idp_issuer")?;
-    let idp_server = idp::discover(http, &issuer).await.map_err(failed)?;
-    idp_server.require_grant(TOKEN_EXCHANGE, "token exchange (RFC 8693)").map_err(failed)?;
-    let idp_client = idp::client(&context.string("idp_client_id")?, None, &idp_server);
+    let (issuer, idp_client_id) = (context.string("idp_issuer")?, context.string("idp_client_id")?);
+    let provider = Provider { issuer: &issuer, client_id: &idp_client_id, client_secret: None };
+    let client_id = context.string("client_id")?;
+    let to = Destination::unpinned(server);
+    let prepared = unattended::prepare(http, to, &client_id, Some(&secret), provider, now()).await.map_err(failed)?;
     let id_token_file = private_file(files, "id-token", &context.string("idp_id_token")?)?;
-    let id_token = proof::read_jwt_file(&id_token_file, "the ID token", now).map_err(failed)?;
-    let claims = jwt::claims(id_token.expose()).map_err(|why| format!("the ID token: {why}"))?;
-    if jwt::string(&claims, "iss") != Some(idp_server.issuer.as_str()) {
-        return Err(format!("the ID token was not issued by {}", idp_server.issuer));
-    }
-    let scope = unattended::choose_scope(None, &target.resource);
-    let exchange = Exchange {
-        idp: &issuer,
-        token_endpoint: &idp_server.token_endpoint,
-        client: &idp_client,
-        id_token: &id_token,
-        audience: &target.server.issuer,
-        resource: Some(&target.resource.resource),
-        scope: scope.as_deref(),
-    };
+    let (id_token, _) = unattended::read_id_token(&id_token_file, &prepared.idp, now()).map_err(failed)?;
     eprintln!(
         "token exchange at {} for {}, then the JWT-bearer grant at {}",
-        idp_server.token_endpoint, target.resource.resource, target.server.token_endpoint
+        prepared.idp.token_endpoint, prepared.target.resource.resource, prepared.target.server.token_endpoint
     );
-    let tokens = enterprise::trade(http, &exchange, &target.server.token_endpoint, &client).await.map_err(failed)?;
-    Ok(tokens.access_token)
+    let credential =
+        unattended::exchange(http, &prepared, &id_token, None, server, None, now()).await.map_err(failed)?;
+    Ok(credential.secret)
 }
 
 /// `agentview login --workload-token-file FILE --client-id ID`: the workload's token from a private
 /// file as the JWT-bearer grant, after an expired one was refused without a request.
-async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &Path) -> Result<Secret, String> {
+async fn workload_token(http: &Http, server: &ServerUrl, context: &Context, files: &Path) -> Result<Secret, String> {
     let client_id = Some(context.string("client_id")?);
     for (field, why) in [("expired_jwt", "expired"), ("wrong_audience_jwt", "not sent")] {
         let refused = Workload {
@@ -161,7 +133,7 @@ async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &
             client_id: client_id.clone(),
             proof: None,
         };
-        match workload::obtain(http, Destination::unpinned(endpoint), &refused, None, unix_now()).await {
+        match unattended::workload(http, Destination::unpinned(server), &refused, None, now()).await {
             Err(OAuthError::Proof(said)) if said.contains(why) => eprintln!("refused before sending: {said}"),
             other => return Err(format!("the {field} workload token was not refused before it was sent: {other:?}")),
         }
@@ -171,7 +143,7 @@ async fn workload_token(http: &Http, endpoint: &Url, context: &Context, files: &
         client_id,
         proof: None,
     };
-    let obtained = workload::obtain(http, Destination::unpinned(endpoint), &workload, None, unix_now())
+    let obtained = unattended::workload(http, Destination::unpinned(server), &workload, None, now())
         .await
         .map_err(|e| format!("the workload login failed: {e}"))?;
     eprintln!("workload identity: authenticated with {}", obtained.how);
@@ -219,6 +191,6 @@ fn http() -> Result<Http, String> {
     Http::new(&user_agent, Duration::from_secs(10), Some(trace)).map_err(|e| e.to_string())
 }
 
-fn unix_now() -> u64 {
-    agentview::clock::unix_now()
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

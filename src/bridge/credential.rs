@@ -6,13 +6,11 @@ use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
-use crate::clock::unix_now;
 use crate::credential::rule::{due_at, renewable};
-use crate::credential::{Door, Lookup};
+use crate::credential::{Closed, Door, Found};
 use crate::error::{Exit, Failure};
-use crate::output::Output;
+use crate::run::Run;
 use crate::secret::Secret;
-use crate::settings::Settings;
 use crate::store::{Credential, CredentialKind, Source};
 
 /// Why no token can be had. `Dead` ends the bridge (exit 4); `Unusable` fails one request.
@@ -36,14 +34,14 @@ struct Held {
 impl Held {
     fn of(credential: &Credential, source: Source) -> Option<Held> {
         // A session id is not a header value: those servers take it as a tool argument.
-        if credential.kind == CredentialKind::Session {
+        if credential.kind() == CredentialKind::Session {
             return None;
         }
         Some(Held {
             token: credential.secret.clone(),
             expires_at: credential.expires_at,
             created_at: credential.created_at,
-            renewable: source != Source::Env && credential.oauth.as_ref().is_some_and(renewable),
+            renewable: source != Source::Env && credential.oauth_grant().is_some_and(renewable),
         })
     }
 
@@ -57,34 +55,36 @@ impl Held {
 /// in memory, the store is read again only when it is due or was refused.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    settings: Arc<Settings>,
-    output: Output,
+    run: Arc<Run>,
     held: Arc<Mutex<Option<Held>>>,
     /// The store has been read at least once.
     loaded: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Credentials {
-    pub fn new(settings: Arc<Settings>, output: Output) -> Credentials {
-        Credentials { settings, output, held: Arc::default(), loaded: Arc::default() }
+    pub fn new(run: Arc<Run>) -> Credentials {
+        Credentials { run, held: Arc::default(), loaded: Arc::default() }
     }
 
     /// The token to send now, renewed first when due; `None` when there is no credential.
     pub async fn current(&self) -> Result<Option<Secret>, CredentialError> {
         let mut held = self.held.lock().await;
-        let now = unix_now();
+        let now = self.run.clock.unix_now();
         let loaded = self.loaded.load(std::sync::atomic::Ordering::Acquire);
         match held.as_ref() {
             Some(h) if !h.due(now) => return Ok(Some(h.token.clone())),
             None if loaded => return Ok(None),
             _ => {}
         }
-        let lookup = self.read().await?;
-        let lookup = match lookup.found.as_ref().and_then(|f| Held::of(&f.credential, f.source)) {
-            Some(h) if h.due(now) => self.door().renew_due(lookup).await.map_err(classify)?,
-            _ => lookup,
+        let usable = match self.door().usable().await {
+            Ok(usable) => Some(usable),
+            // An expired token is sent all the same: the server's refusal renews it once.
+            Err(Closed::Expired(usable)) => Some(*usable),
+            Err(Closed::NotLoggedIn(_)) => None,
+            Err(Closed::Failed(e)) => return Err(classify(e)),
         };
-        *held = self.keep(&lookup);
+        self.loaded.store(true, std::sync::atomic::Ordering::Release);
+        *held = usable.and_then(|u| self.keep(&u.found));
         Ok(held.as_ref().map(|h| h.token.clone()))
     }
 
@@ -98,45 +98,25 @@ impl Credentials {
         {
             return Ok(Some(h.token.clone()));
         }
-        let lookup = self.read().await?;
-        let stored = lookup.found.as_ref().and_then(|f| Held::of(&f.credential, f.source));
-        let lookup = match stored {
-            // Someone logged in, or renewed, since this token was sent.
-            Some(h) if Some(&h.token) != rejected => lookup,
-            Some(h) if h.renewable => {
-                self.output.verbose("the server refused the access token; renewing it");
-                self.door().renew_rejected(lookup).await.map_err(classify)?
-            }
-            _ => {
-                *held = stored;
-                return Ok(None);
-            }
+        let renewed = match self.door().renewed_after_rejection(rejected).await {
+            Ok(renewed) => renewed,
+            Err(Closed::Failed(e)) => return Err(classify(e)),
+            Err(Closed::Expired(usable)) => Some(*usable),
+            Err(Closed::NotLoggedIn(_)) => None,
         };
-        *held = self.keep(&lookup);
+        self.loaded.store(true, std::sync::atomic::Ordering::Release);
+        *held = renewed.and_then(|u| self.keep(&u.found));
         Ok(held.as_ref().map(|h| h.token.clone()).filter(|t| Some(t) != rejected))
     }
 
     fn door(&self) -> Door<'_> {
-        Door::new(&self.settings, &self.output)
+        Door::new(&self.run)
     }
 
-    /// `AGENTVIEW_TOKEN`, else the environment's client's token or the stored credential as it
-    /// is (renewal is the caller's call).
-    async fn read(&self) -> Result<Lookup, CredentialError> {
-        // AGENTVIEW_TOKEN, the token of the client in the environment (got now if need be), or
-        // the stored credential.
-        let lookup = self.door().current().await.map_err(classify)?;
-        crate::credential::report_read_errors(&lookup, &self.settings, &self.output)
-            .map_err(|e| CredentialError::Unusable(failure_of(e)))?;
-        self.loaded.store(true, std::sync::atomic::Ordering::Release);
-        Ok(lookup)
-    }
-
-    fn keep(&self, lookup: &Lookup) -> Option<Held> {
-        let found = lookup.found.as_ref()?;
+    fn keep(&self, found: &Found) -> Option<Held> {
         let held = Held::of(&found.credential, found.source);
         if held.is_none() {
-            self.output.verbose("the stored credential is a login session id, which is not sent as a header");
+            self.run.output.verbose("the stored credential is a login session id, which is not sent as a header");
         }
         held
     }

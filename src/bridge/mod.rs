@@ -26,15 +26,12 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::AbortHandle;
 
 use crate::error::{Exit, Failure};
-use crate::output::Output;
-use crate::settings::Settings;
+use crate::run::Run;
 use exchange::Message;
 use message::{INVALID_REQUEST, Kind, LOGIN_REQUIRED, PARSE_ERROR};
 use relay::{Deliver, Refusal, Relay};
 use signals::Signals;
 use stdio::{Input, Stdout};
-
-pub use credential::{CredentialError, Credentials};
 
 /// Requests in flight at once; the client waits (stdin is not read) beyond that.
 const IN_FLIGHT: usize = 64;
@@ -43,13 +40,14 @@ const IN_FLIGHT: usize = 64;
 type Pending = Arc<Mutex<HashMap<String, (Value, AbortHandle)>>>;
 
 /// Run the bridge until stdin ends or a signal arrives (exit 0), or the credential is gone (4).
-pub async fn run(settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let settings = Arc::new(settings.clone());
+pub async fn run(run: &Run) -> anyhow::Result<Exit> {
+    let run = Arc::new(run.clone());
+    let settings = &run.settings;
     let (closed_tx, mut closed) = mpsc::channel(1);
     let stdout = Stdout::start(closed_tx);
     let mut input = stdio::read_stdin();
     let (fatal_tx, mut fatal) = mpsc::channel::<Failure>(4);
-    let relay = Relay::new(settings.clone(), *output, stdout.clone(), fatal_tx)?;
+    let relay = Relay::new(run.clone(), stdout.clone(), fatal_tx)?;
     let mut bridge = Bridge { relay, pending: Pending::default(), slots: Arc::new(Semaphore::new(IN_FLIGHT)) };
     let mut signals = Signals::listen();
     let outcome = loop {
@@ -196,14 +194,14 @@ impl Bridge {
         }
     }
 
-    /// Wait (at most `limit`) for the requests in flight to be answered.
+    /// Wait (at most `limit`) for the requests in flight to be answered: each holds a slot until
+    /// it is done, so all slots free means none is left.
     async fn finish_in_flight(&mut self, limit: Duration) {
-        let wait = async {
-            while !self.pending.lock().unwrap_or_else(|e| e.into_inner()).is_empty() {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
-        };
-        let _ = tokio::time::timeout(limit, wait).await;
+        let all_done = self.slots.acquire_many(IN_FLIGHT as u32);
+        tokio::select! {
+            _ = all_done => {}
+            () = self.relay.inner.clock.sleep(limit) => {}
+        }
     }
 
     /// Stop every request in flight; returns their ids.

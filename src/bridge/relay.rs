@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, USER_AGENT};
 use reqwest::{Method, Response, StatusCode, Url};
 use serde_json::Value;
 use tokio::sync::{RwLock, mpsc, oneshot};
@@ -13,11 +13,15 @@ use super::credential::{CredentialError, Credentials};
 use super::message::{self, LOGIN_REQUIRED, UPSTREAM_ERROR};
 use super::session::Session;
 use super::stdio::{MAX_LINE, Stdout};
+use crate::clock::SharedClock;
 use crate::error::Failure;
 use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
 use crate::output::Output;
+use crate::run::Run;
 use crate::secret::Secret;
-use crate::settings::Settings;
+
+/// How the bridge introduces itself to the server.
+const BRIDGE_AGENT: &str = concat!("agentview/", env!("CARGO_PKG_VERSION"), " (bridge)");
 
 /// Why a message could not be delivered: an error for the client, or the end of the bridge.
 #[derive(Debug)]
@@ -56,7 +60,7 @@ pub struct Relay {
 pub(super) struct Inner {
     client: reqwest::Client,
     /// The HTTP layer the client came from: it names a refused certificate's issuer.
-    http: crate::http::Http,
+    pub http: crate::http::Http,
     endpoint: Url,
     /// `--header` values.
     headers: HeaderMap,
@@ -69,6 +73,8 @@ pub(super) struct Inner {
     login: String,
     server: String,
     pub request_timeout: Duration,
+    /// The run's clock: the waits before resuming a stream, and the bound on ending the session.
+    pub clock: SharedClock,
     /// The standalone GET stream, while one is open.
     pub listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
     /// `x-mcp-header` annotations learnt from `tools/list` answers.
@@ -78,23 +84,18 @@ pub(super) struct Inner {
 }
 
 impl Relay {
-    pub fn new(
-        settings: Arc<Settings>,
-        output: Output,
-        out: Stdout,
-        fatal: mpsc::Sender<Failure>,
-    ) -> anyhow::Result<Relay> {
-        let user_agent = format!("agentview/{} (bridge)", env!("CARGO_PKG_VERSION"));
-        let connect = settings.request_timeout.min(Duration::from_secs(10));
-        // No overall timeout: a tool may work for minutes while its event stream stays open.
-        let http = crate::http::Http::new(&user_agent, connect, None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    pub fn new(run: Arc<Run>, out: Stdout, fatal: mpsc::Sender<Failure>) -> anyhow::Result<Relay> {
+        let (settings, output) = (&run.settings, run.output);
+        // The run's client, with no overall timeout: a tool may work for minutes while its event
+        // stream stays open.
+        let http = run.http()?.clone();
         let client = http.client().clone();
         let inner = Inner {
             client,
             http,
             endpoint: settings.server.url().clone(),
             headers: settings.headers.clone(),
-            credentials: Credentials::new(settings.clone(), output),
+            credentials: Credentials::new(run.clone()),
             session: Arc::default(),
             out,
             output,
@@ -102,6 +103,7 @@ impl Relay {
             login: settings.command("login"),
             server: settings.server.to_string(),
             request_timeout: settings.request_timeout,
+            clock: run.clock.clone(),
             listener: std::sync::Mutex::default(),
             waiting: std::sync::Mutex::default(),
             params: std::sync::Mutex::default(),
@@ -201,6 +203,7 @@ impl Relay {
     /// such as a proxy's grant), the session id and the protocol version.
     fn headers(&self, session: &Session, version: Option<&str>, token: Option<&Secret>) -> HeaderMap {
         let mut headers = self.inner.headers.clone();
+        headers.insert(USER_AGENT, HeaderValue::from_static(BRIDGE_AGENT));
         if let Some(token) = token.filter(|_| !headers.contains_key(AUTHORIZATION))
             && let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
         {
@@ -245,7 +248,7 @@ impl Relay {
     pub async fn failed(&self, response: Response, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
         let status = response.status().as_u16();
         if content_type(&response) == "application/json"
-            && let Some(body) = read_capped(response).await
+            && let Some(body) = self.read_capped(response).await
             && let Ok(answer) = serde_json::from_slice::<Value>(&body)
             && answer.get("id") == Some(id)
             && answer.get("error").is_some()
@@ -285,20 +288,17 @@ impl Relay {
                 self.trace(|| format!("← {}", response.status().as_u16()));
             }
         };
-        let _ = tokio::time::timeout(self.inner.request_timeout.min(Duration::from_secs(5)), attempt).await;
-    }
-}
-
-/// A whole JSON body, or None when it is over the cap or breaks off.
-pub async fn read_capped(mut response: Response) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.ok()? {
-        if body.len() + chunk.len() > MAX_LINE {
-            return None;
+        let bound = self.inner.clock.sleep(self.inner.request_timeout.min(Duration::from_secs(5)));
+        tokio::select! {
+            () = attempt => {}
+            () = bound => {}
         }
-        body.extend_from_slice(&chunk);
     }
-    Some(body)
+
+    /// A whole JSON body, or None when it is over the cap or breaks off.
+    pub async fn read_capped(&self, response: Response) -> Option<Vec<u8>> {
+        self.inner.http.body(response, MAX_LINE).await.ok()
+    }
 }
 
 /// The response's media type alone, lowercase.

@@ -9,7 +9,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use super::message::{self, Kind};
-use super::relay::{Answered, Deliver, Refusal, Relay, content_type, read_capped};
+use super::relay::{Answered, Deliver, Refusal, Relay, content_type};
 use super::session::Session;
 use super::stdio::MAX_LINE;
 use crate::mcp::sse::Decoder;
@@ -60,7 +60,8 @@ impl Relay {
     ) -> Result<Value, Refusal> {
         match content_type(&response).as_str() {
             "application/json" => {
-                let body = read_capped(response)
+                let body = self
+                    .read_capped(response)
                     .await
                     .ok_or_else(|| Refusal::upstream("the server's answer is larger than 1 MiB or broke off"))?;
                 let answer: Value =
@@ -111,7 +112,7 @@ impl Relay {
                 return Err(Refusal::upstream("the server's event stream keeps closing before it answers"));
             }
             let resume = async {
-                tokio::time::sleep(retry.unwrap_or(DEFAULT_RETRY).min(MAX_RETRY)).await;
+                self.inner.clock.sleep(retry.unwrap_or(DEFAULT_RETRY).min(MAX_RETRY)).await;
                 let resumed = self.get(session, Some(&last_event_id)).await?;
                 if !resumed.status().is_success() || content_type(&resumed) != "text/event-stream" {
                     return Err(Refusal::upstream(format!(
@@ -144,7 +145,7 @@ impl Relay {
         let mut decoder = Decoder::new(MAX_LINE);
         let mut progress = false;
         loop {
-            let chunk = match response.chunk().await {
+            let chunk = match self.inner.http.chunk(&mut response).await {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) | Err(_) => break,
             };
@@ -228,7 +229,7 @@ impl Relay {
                 }
                 Ok(End::Answered(_)) | Err(_) => failures += 1,
             }
-            tokio::time::sleep(retry).await;
+            self.inner.clock.sleep(retry).await;
         }
     }
 }

@@ -123,19 +123,8 @@ pub fn note(sub: &str) -> Option<&'static str> {
     }
 }
 
-/// The documented exit codes.
-pub const EXIT_CODES: &[(u8, &str)] = &[
-    (0, "ok"),
-    (1, "other failure"),
-    (2, "usage"),
-    (3, "login window expired or --timeout reached"),
-    (4, "not logged in, or the server refused the token"),
-    (5, "login denied or cancelled"),
-    (6, "refused by policy (PolicyLayer), or rate limited too long"),
-    (7, "server unreachable, or a protocol error after retries"),
-    (8, "credential store failure"),
-    (130, "interrupted (Ctrl-C or SIGTERM)"),
-];
+/// The documented exit codes (listed beside the failure kinds that make them).
+pub use crate::error::EXIT_CODES;
 
 /// Environment variables agentview reads.
 pub const ENVIRONMENT: &[(&str, &str)] = &[

@@ -10,22 +10,27 @@
 use std::ffi::OsString;
 use std::process::{Command, ExitStatus};
 
-use crate::clock::unix_now;
-use crate::credential::Door;
+use crate::credential::{Closed, Door};
 use crate::error::{Exit, Failure};
-use crate::output::Output;
-use crate::settings::Settings;
+use crate::run::Run;
 
 /// The child's exit code, or agentview's own for failures before it ran.
-pub async fn run(command: &[OsString], settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let door = Door::new(settings, output);
-    let lookup = door.usable().await?;
-    let now = unix_now();
-    crate::credential::report_read_errors(&lookup, settings, output)?;
-    let Some(found) = lookup.found.filter(|f| f.credential.is_live(now)) else {
-        output.error(&format!("not logged in to {} (or the credential expired)", settings.server));
-        door.login_hint().await.tell(output, "run ", " first");
-        return Ok(Exit::NotLoggedIn);
+pub async fn run(command: &[OsString], run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
+    let door = Door::new(run);
+    let hint = match door.usable().await {
+        Ok(usable) => Ok(usable.found),
+        Err(Closed::NotLoggedIn(not)) => Err(not.hint),
+        Err(Closed::Expired(_)) => Err(door.login_hint().await),
+        Err(Closed::Failed(e)) => return Err(e),
+    };
+    let found = match hint {
+        Ok(found) => found,
+        Err(hint) => {
+            output.error(&format!("not logged in to {} (or the credential expired)", settings.server));
+            hint.tell(output, "run ", " first");
+            return Ok(Exit::NotLoggedIn);
+        }
     };
     let (program, args) = command.split_first().ok_or_else(|| Failure::usage("exec needs a command"))?;
     output.verbose(&format!("running {} with AGENTVIEW_TOKEN from {}", program.to_string_lossy(), found.location));

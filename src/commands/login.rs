@@ -5,45 +5,28 @@ use std::io::Read;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::cli::{GlobalArgs, LoginArgs};
-use crate::clock::unix_now;
-use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
 use crate::login::settings::Piped;
 use crate::login::{LoginRequest, Report, preflight_store, report};
-use crate::output::Output;
+use crate::run::Run;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
-use crate::settings::Settings;
-use crate::store::{Credential, CredentialKind};
+use crate::store::Credential;
 
-/// `agentview login`, as the arguments ask: a login with a method, or a token from stdin.
-pub async fn run(
-    args: LoginArgs,
-    global: &GlobalArgs,
-    settings: &Settings,
-    output: &Output,
-    env: &Env,
-) -> anyhow::Result<Exit> {
-    let request = LoginRequest::resolve(args, global, env, |wait, piped| {
-        read_stdin_token(wait, piped).map(|s| s.expose().to_string())
-    })?;
+/// `agentview login`, as its settings ask: a login with a method, or a token from stdin.
+pub async fn run(request: LoginRequest, run: &Run) -> anyhow::Result<Exit> {
     match request {
-        LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, settings, output).await,
+        LoginRequest::WithToken { report, stdin_wait } => with_token(report, stdin_wait, run).await,
         LoginRequest::Login(login) => {
             let interrupt = Interrupt::install();
-            crate::login::run(*login, settings, output, &interrupt).await
+            crate::login::run(*login, run, &interrupt).await
         }
     }
 }
 
 /// `--with-token`: store the token read from stdin; no server call.
-pub async fn with_token(
-    wanted: Report,
-    stdin_wait: Duration,
-    settings: &Settings,
-    output: &Output,
-) -> anyhow::Result<Exit> {
+pub async fn with_token(wanted: Report, stdin_wait: Duration, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     if settings.ui.stdin_tty {
         return Err(Failure::usage("--with-token reads the token from stdin, but stdin is a terminal")
             .with_hint("pipe it in, e.g. printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token")
@@ -51,15 +34,7 @@ pub async fn with_token(
     }
     let token = read_stdin_token(stdin_wait, Piped::Token)?;
     let selected = preflight_store(settings, output).await?;
-    let credential = Credential {
-        server: settings.server.to_string(),
-        kind: CredentialKind::Bearer,
-        secret: token,
-        expires_at: None,
-        user: None,
-        created_at: unix_now(),
-        oauth: None,
-    };
+    let credential = Credential::bearer(settings.server.clone(), token, run.clock.unix_now());
     let location = selected.store.describe();
     // Off the async thread: the file store may wait for its lock, a keyring for its timeout.
     let (store, to_save) = (selected.store.clone(), credential.clone());

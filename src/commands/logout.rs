@@ -1,26 +1,25 @@
 //! `agentview logout`: revoke an OAuth credential at its authorization server, then forget it
 //! locally in any case, and say which of the two happened.
 
-use crate::clock::unix_now;
 use crate::credential::vet;
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
+use crate::http::Http;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::revoke::{Revoked, revoke};
 use crate::login::oauth::shared::trust;
 use crate::login::oauth::unattended::proof::client_of_grant;
-use crate::output::Output;
+use crate::run::Run;
 use crate::secret::Secret;
-use crate::settings::Settings;
 use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
 use crate::store::{
-    self, CredentialStore, FileStore, KeyringStore, StoreChoice, StoreConfig, StoreError, UnattendedGrant,
+    self, CredentialStore, FileStore, Flow, GrantAuth, KeyringStore, StoreChoice, StoreConfig, StoreError,
 };
 
-pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(local: bool, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     if !local {
-        revoke_stored(settings, output).await;
+        revoke_stored(run).await;
     }
     // Off the async thread: a store waits for its lock, a keyring call for its timeout.
     let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
@@ -56,7 +55,8 @@ pub async fn run(local: bool, settings: &Settings, output: &Output) -> anyhow::R
 
 /// Revoke every stored OAuth grant for the server (RFC 7009). A failure is a warning: the
 /// local copy goes either way.
-async fn revoke_stored(settings: &Settings, output: &Output) {
+async fn revoke_stored(run: &Run) {
+    let (settings, output) = (&run.settings, &run.output);
     let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
     let stored = tokio::task::spawn_blocking(move || {
         store::stores_for_read(&config).into_iter().filter_map(|store| store.load(&server).ok().flatten()).collect()
@@ -65,7 +65,7 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
     .unwrap_or_else(|_| Vec::new());
     let mut done = Vec::new();
     for credential in stored {
-        let Some(grant) = &credential.oauth else { continue };
+        let Some(grant) = credential.oauth_grant() else { continue };
         if done.contains(&credential.secret) {
             continue;
         }
@@ -80,13 +80,13 @@ async fn revoke_stored(settings: &Settings, output: &Output) {
             continue;
         }
         // A sign-in at an identity provider holds its ID token, which is no access token.
-        let sign_in = grant.unattended.as_ref().is_some_and(|u| u.grant == UnattendedGrant::IdpSignIn);
+        let sign_in = grant.is_sign_in();
         let access_token = (!sign_in).then_some(&credential.secret);
-        let result = match Http::new(&user_agent(), settings.request_timeout, output.trace()) {
-            Ok(http) => revoke_where_due(&http, grant, access_token, settings).await,
-            Err(source) => Err(OAuthError::Network { what: "HTTP".into(), source }),
+        let result = match run.http() {
+            Ok(http) => revoke_where_due(http, grant, access_token, run).await,
+            Err(failure) => Err(OAuthError::Refused(failure.message)),
         };
-        if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
+        if let Flow::IdJag { idp, .. } = &grant.flow {
             output.info(&format!(
                 "The sign-in at the identity provider {} stays for other servers; `{}` ends it too.",
                 crate::sanitize::line(idp, 200),
@@ -129,12 +129,13 @@ async fn revoke_where_due(
     http: &Http,
     grant: &crate::store::OAuthGrant,
     access_token: Option<&Secret>,
-    settings: &Settings,
+    run: &Run,
 ) -> Result<Revoked, OAuthError> {
+    let settings = &run.settings;
     let Some(endpoint) = &grant.revocation_endpoint else { return Ok(Revoked::NoEndpoint) };
     let (server, pinned) = (settings.server.url(), settings.auth_server.as_deref());
     let mut grant = grant.clone();
-    if grant.unattended.as_ref().is_some_and(|u| u.from_environment) {
+    if grant.from_environment {
         let secret = match &settings.env_client {
             Some(EnvClient::Client { client_id, proof: ClientProof::Secret(secret) })
                 if *client_id == grant.client_id =>
@@ -146,14 +147,14 @@ async fn revoke_where_due(
         if let Some(secret) = secret {
             trust::check_home(server, &grant.issuer, pinned, "AGENTVIEW_CLIENT_SECRET")?;
             grant.client_secret = Some(secret.clone());
-        } else if grant.client_auth.as_str().starts_with("client_secret") {
+        } else if matches!(grant.client_auth, GrantAuth::ClientSecretBasic | GrantAuth::ClientSecretPost) {
             return Err(OAuthError::Proof(
                 "the token was got for the client in the environment, whose secret is not set now".into(),
             ));
         }
     }
     vet::revocation(http, &grant, endpoint, server, pinned).await.map_err(vet::Distrust::into_oauth)?;
-    let client = client_of_grant(&mut grant, pinned.is_some(), unix_now())?;
+    let client = client_of_grant(&mut grant, pinned.is_some(), run.clock.unix_now())?;
     revoke(http, &grant, &client, access_token).await
 }
 

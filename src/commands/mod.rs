@@ -1,10 +1,15 @@
-//! One module per subcommand; `dispatch` runs the chosen one.
+//! One module per subcommand; `resolve` settles what the chosen one is asked to do (from its
+//! arguments and the environment, once), `dispatch` runs it.
 
-use crate::cli::{Command, GlobalArgs};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use crate::cli::{Command, GlobalArgs, McpConfigArgs, StatusArgs, TokenFormat};
+use crate::credential::Later;
 use crate::env::Env;
-use crate::error::Exit;
-use crate::output::Output;
-use crate::settings::Settings;
+use crate::error::{Exit, Failure};
+use crate::login::LoginRequest;
+use crate::run::Run;
 
 pub mod bridge;
 pub mod completions;
@@ -15,23 +20,66 @@ pub mod mcp_config;
 pub mod status;
 pub mod token;
 
+/// A command with its own settings resolved: no command reads the environment or stdin for them
+/// after this.
+#[derive(Debug)]
+pub enum Request {
+    Login(Box<LoginRequest>),
+    Exec(Vec<OsString>),
+    Token(TokenFormat),
+    /// `token`, with what the door found before it needed the async runtime.
+    TokenLater(TokenFormat, Later),
+    Status(StatusArgs),
+    /// `mcp-config`, and how another program starts agentview: `agentview` when that name on
+    /// PATH is this binary, else this binary's full path.
+    McpConfig(McpConfigArgs, PathBuf),
+    Bridge,
+    Logout {
+        local: bool,
+    },
+    Completions(clap_complete::Shell),
+}
+
+/// What `command` asks for, with `login`'s settings resolved from its flags, the environment and
+/// stdin (a client secret or session id piped in).
+pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Request, Failure> {
+    Ok(match command {
+        Command::Login(args) => {
+            Request::Login(Box::new(LoginRequest::resolve(*args, global, env, login::read_stdin_token)?))
+        }
+        Command::Exec(args) => Request::Exec(args.command),
+        Command::Token(args) => Request::Token(args.format),
+        Command::Status(args) => Request::Status(args),
+        Command::McpConfig(args) => Request::McpConfig(args, crate::settings::invocation::program(env)),
+        Command::Bridge(_) => Request::Bridge,
+        Command::Logout(args) => Request::Logout { local: args.local },
+        Command::Completions(args) => Request::Completions(args.shell),
+    })
+}
+
+/// Run what needs no async runtime at once: `token` with a credential that needs no renewal,
+/// `mcp-config`, `completions`. Anything else comes back, to run on the runtime.
+pub fn at_once(request: Request, run: &Run) -> Result<anyhow::Result<Exit>, Request> {
+    match request {
+        Request::Token(format) => token::at_once(format, run).map_err(|later| Request::TokenLater(format, later)),
+        Request::McpConfig(args, agentview) => Ok(mcp_config::run(&args, &agentview, run)),
+        Request::Completions(shell) => Ok(completions::run(shell)),
+        other => Err(other),
+    }
+}
+
 /// Run a command that needs settings. Expected outcomes come back as `Exit`;
 /// failures as errors for `lib::finish` to print.
-pub async fn dispatch(
-    command: Command,
-    global: &GlobalArgs,
-    settings: &Settings,
-    output: &Output,
-    env: &Env,
-) -> anyhow::Result<Exit> {
-    match command {
-        Command::Login(args) => login::run(*args, global, settings, output, env).await,
-        Command::Exec(args) => exec::run(&args.command, settings, output).await,
-        Command::Token(args) => token::run(args.format, settings, output).await,
-        Command::Status(args) => status::run(&args, settings, output).await,
-        Command::McpConfig(args) => mcp_config::run(&args, settings, output),
-        Command::Bridge(_) => bridge::run(settings, output).await,
-        Command::Logout(args) => logout::run(args.local, settings, output).await,
-        Command::Completions(args) => completions::run(args.shell),
+pub async fn dispatch(request: Request, run: &Run) -> anyhow::Result<Exit> {
+    match request {
+        Request::Login(login) => login::run(*login, run).await,
+        Request::Exec(command) => exec::run(&command, run).await,
+        Request::Token(format) => token::run(format, run).await,
+        Request::TokenLater(format, later) => token::later(format, run, later).await,
+        Request::Status(args) => status::run(&args, run).await,
+        Request::McpConfig(args, agentview) => mcp_config::run(&args, &agentview, run),
+        Request::Bridge => bridge::run(run).await,
+        Request::Logout { local } => logout::run(local, run).await,
+        Request::Completions(shell) => completions::run(shell),
     }
 }

@@ -10,35 +10,21 @@
 
 use std::time::Duration;
 
+use super::look::{Found, Lookup, is_for, marked, refuse_unreadable};
 use super::rule::is_due;
 use super::state::{self, Phase, State};
-use super::{Door, EXPIRED, Found, Lookup, marked};
+use super::{Door, EXPIRED};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
-use crate::login::oauth::shared::trust;
 use crate::login::oauth::unattended::client_credentials;
 use crate::login::oauth::unattended::target::Destination;
 use crate::login::oauth::unattended::workload;
 use crate::secret::Secret;
 use crate::settings::client::ClientProof;
 use crate::settings::client::EnvClient;
-use crate::settings::client::Workload;
 use crate::store::private::PrivateDir;
-use crate::store::{self, ClientJwt, Credential, StoreChoice, StoreError, Unattended, UnattendedGrant};
+use crate::store::{self, Credential, StoreChoice, StoreError};
 
 impl Door<'_> {
-    /// The token kept for the client in the environment while it is not due, or a new one, got
-    /// and cached now.
-    pub(super) async fn for_env_client(&self, client: &EnvClient) -> anyhow::Result<Lookup> {
-        let lookup = self.stored().await;
-        self.refuse_unreadable(&lookup)?;
-        let now = self.clock.unix_now();
-        if lookup.found.as_ref().is_some_and(|f| self.is_for(&f.credential, client) && !is_due(&f.credential, now)) {
-            return Ok(marked(lookup, Some(client.describe())));
-        }
-        self.env_client_token(client, None).await
-    }
-
     /// Under the refresh lock: the kept token when another process got one meanwhile (or it is
     /// not due after all), else a new one from the grant. `rejected`: the server refused this
     /// token; a new one is got although it is not due.
@@ -53,9 +39,9 @@ impl Door<'_> {
         let _lock = self.lock(&dir, self.settings.request_timeout + Duration::from_secs(10)).await?;
         // Another process may have got one while this one waited for the lock.
         let again = self.stored().await;
-        self.refuse_unreadable(&again)?;
+        refuse_unreadable(self.settings, &again)?;
         let now = self.clock.unix_now();
-        let kept = again.found.as_ref().filter(|f| self.is_for(&f.credential, client));
+        let kept = again.found.as_ref().filter(|f| is_for(self.settings, &f.credential, client));
         if let Some(kept) = kept {
             let refused = rejected.is_some_and(|r| *r == kept.credential.secret);
             if !refused && !is_due(&kept.credential, now) {
@@ -75,29 +61,7 @@ impl Door<'_> {
         }
         let (source, location) = self.cache(&credential).await?;
         let found = Found { credential, source, location, from_environment: Some(how) };
-        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes, obtained: true })
-    }
-
-    /// A store that holds something it cannot read (a corrupt or refused credentials file) stops
-    /// the client in the environment before its grant runs: the token could not be kept, and
-    /// each call would ask again. Under `--store auto` a keyring that fails is no such store:
-    /// the token goes to the file then.
-    fn refuse_unreadable(&self, lookup: &Lookup) -> Result<(), Failure> {
-        let settings = self.settings;
-        let Some((_, error)) = lookup.errors.iter().find(|(store, _)| {
-            settings.store.choice != StoreChoice::Auto || store.ends_with(crate::store::file::FILE_NAME)
-        }) else {
-            return Ok(());
-        };
-        let hint = match settings.store.choice {
-            StoreChoice::File => {
-                "nothing was sent; fix what is named above, or remove the credentials file".to_string()
-            }
-            _ => "nothing was sent; fix what is named above (the token of the client in the environment is kept there)"
-                .to_string(),
-        };
-        Err(Failure::new(Exit::Store, format!("cannot keep a token for the client in the environment: {error}"))
-            .with_hint(hint))
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
     }
 
     /// A new token from the grant, where a fresh login would get it. A failure with a `kept`
@@ -118,8 +82,7 @@ impl Door<'_> {
             let failure = Failure::new(Exit::Server, format!("cannot get a token with {}: {why}", client.describe()));
             return self.not_got(kept, &why, failure);
         }
-        let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
-            .map_err(|e| e.into_failure("cannot get a token"))?;
+        let http = self.run.http()?;
         output.verbose(&format!("getting a token with {}", client.describe()));
         let to = Destination { secret_from: secret_variable(client), ..Destination::of(settings) };
         let record = |phase| State {
@@ -134,9 +97,9 @@ impl Door<'_> {
         let now = self.clock.unix_now();
         let obtained = match client {
             EnvClient::Client { client_id, proof } => {
-                client_credentials::obtain(&http, to, client_id, proof, None, now).await
+                client_credentials::obtain(http, to, client_id, proof, None, now).await
             }
-            EnvClient::Workload(workload) => workload::obtain(&http, to, workload, None, now).await,
+            EnvClient::Workload(workload) => workload::obtain(http, to, workload, None, now).await,
         };
         let obtained = match obtained {
             Ok(obtained) => {
@@ -206,46 +169,6 @@ impl Door<'_> {
         output.verbose(&format!("cached the token in {location}"));
         Ok((saved.store.source(), location))
     }
-
-    /// Whether `credential` is the token of `client`, got with the same grant and proof (a new
-    /// key, assertion or token file in the environment means a new token), from an
-    /// authorization server the pin (if any) names.
-    fn is_for(&self, credential: &Credential, client: &EnvClient) -> bool {
-        let Some(grant) = &credential.oauth else { return false };
-        if self.settings.auth_server.as_deref().is_some_and(|pin| !trust::names(pin, &grant.issuer)) {
-            return false;
-        }
-        let Some(Unattended { grant: kept_grant, client_jwt, from_environment }) = &grant.unattended else {
-            return false;
-        };
-        let (client_id, proof) = match (client, kept_grant) {
-            (EnvClient::Client { client_id, proof }, UnattendedGrant::ClientCredentials) => {
-                (client_id.as_str(), Some(proof))
-            }
-            (
-                EnvClient::Workload(Workload { token_file, client_id, proof }),
-                UnattendedGrant::Workload { token_file: kept },
-            ) if same_path(token_file, kept) => (client_id.as_deref().unwrap_or_default(), proof.as_ref()),
-            _ => return false,
-        };
-        grant.client_id == client_id
-            && match (proof, client_jwt) {
-                (None, None) => grant.client_secret.is_none(),
-                // The cache keeps no secret; a login's record (or an older cache) holds the one
-                // it was got with.
-                (Some(ClientProof::Secret(secret)), None) => match &grant.client_secret {
-                    Some(kept) => kept == secret,
-                    None => *from_environment,
-                },
-                (Some(ClientProof::Key { path, key_id }), Some(ClientJwt::Key { path: kept, key_id: kept_id, .. })) => {
-                    same_path(path, kept) && key_id == kept_id
-                }
-                (Some(ClientProof::AssertionFile(path)), Some(ClientJwt::AssertionFile { path: kept, .. })) => {
-                    same_path(path, kept)
-                }
-                _ => false,
-            }
-    }
 }
 
 /// The variable whose client secret goes with the grant, if one does: it goes only to an
@@ -261,16 +184,9 @@ fn secret_variable(client: &EnvClient) -> Option<&'static str> {
 /// The credential as the cache keeps it: marked as the environment's, without the client's
 /// secret (the environment holds it; a file or keyring entry need not).
 fn cached_form(mut credential: Credential) -> Credential {
-    if let Some(grant) = credential.oauth.as_mut() {
+    if let Some(grant) = credential.oauth_grant_mut() {
         grant.client_secret = None;
-        if let Some(unattended) = grant.unattended.as_mut() {
-            unattended.from_environment = true;
-        }
+        grant.from_environment = !grant.is_person_login();
     }
     credential
-}
-
-/// Whether the path given in the environment is the one kept (absolute) with the credential.
-fn same_path(given: &std::path::Path, kept: &std::path::Path) -> bool {
-    std::path::absolute(given).is_ok_and(|g| g == kept)
 }

@@ -2,7 +2,7 @@
 //! the identity provider's issuer (vetted like any stored grant, renewed when due and saved where
 //! it came from, or read from its file), exchanged for a new ID-JAG, traded for a new token.
 
-use super::rule::{due_at, is_sign_in, renewed};
+use super::rule::{due_at, renewed};
 use super::vet;
 use crate::http::Http;
 use crate::login::oauth::shared::error::OAuthError;
@@ -12,7 +12,7 @@ use crate::login::oauth::unattended::enterprise::trade;
 use crate::login::oauth::unattended::token_exchange::Exchange;
 use crate::login::oauth::unattended::{idp, proof};
 use crate::secret::Secret;
-use crate::store::{self, Credential, OAuthGrant, Source, StoreConfig, UnattendedGrant};
+use crate::store::{self, Credential, Flow, OAuthGrant, Source, StoreConfig};
 
 /// New tokens for a stored grant of enterprise-managed authorization: the sign-in's ID token
 /// (from the kept sign-in, vetted like any stored grant and renewed when due, or from its file),
@@ -25,16 +25,14 @@ pub async fn renew_id_jag(
     pinned: bool,
     now: u64,
 ) -> Result<Tokens, OAuthError> {
-    let Some(UnattendedGrant::IdJag { idp: issuer, id_token_file }) =
-        grant.unattended.as_ref().map(|u| u.grant.clone())
-    else {
+    let Flow::IdJag { idp: issuer, id_token_file } = grant.flow.clone() else {
         return Err(OAuthError::Proof("the stored grant is not one of enterprise-managed authorization".into()));
     };
     let shown = crate::sanitize::line(&issuer, 200);
     let (kept, source) = load(stores, &issuer).await.ok_or_else(|| {
         OAuthError::Proof(format!("the sign-in at {shown} is no longer stored; log in again with --idp {shown}"))
     })?;
-    let idp_grant = kept.oauth.as_ref().ok_or_else(|| OAuthError::Proof("the kept sign-in is unusable".into()))?;
+    let idp_grant = kept.oauth_grant().ok_or_else(|| OAuthError::Proof("the kept sign-in is unusable".into()))?;
     // The ID token, its refresh token and agentview's secret at the provider go only to the
     // provider's own token endpoint.
     if idp_grant.issuer != issuer {
@@ -75,7 +73,7 @@ pub(super) async fn load(stores: &StoreConfig, issuer: &str) -> Option<(Credenti
     let (config, key) = (stores.clone(), idp::key(issuer));
     tokio::task::spawn_blocking(move || {
         store::stores_for_read(&config).into_iter().find_map(|store| match store.load(&key) {
-            Ok(Some(credential)) if is_sign_in(&credential) => Some((credential, store.source())),
+            Ok(Some(credential)) if credential.is_sign_in() => Some((credential, store.source())),
             _ => None,
         })
     })

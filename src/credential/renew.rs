@@ -5,7 +5,6 @@
 
 use super::id_jag::renew_id_jag;
 use super::rule::{Renewal, renewal};
-use crate::clock::unix_now;
 use crate::http::Http;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::registration::Client;
@@ -23,8 +22,8 @@ pub async fn renew(
     grant: &mut OAuthGrant,
     stores: &StoreConfig,
     pinned: bool,
+    now: u64,
 ) -> Result<Option<Tokens>, OAuthError> {
-    let now = unix_now();
     match renewal(grant) {
         Some(Renewal::RefreshToken) => {
             let Some(refresh_token) = grant.refresh_token.as_ref() else { return Ok(None) };

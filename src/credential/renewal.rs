@@ -8,32 +8,20 @@ use std::time::Duration;
 use super::renew;
 use super::rule::{is_due, renewed};
 use super::state::{self, Phase, State};
-use super::{Door, EXPIRED, Found, Lookup, vet};
+use super::{Door, EXPIRED, Found, Lookup, Renew, vet};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::tokens::Tokens;
 use crate::store::private::PrivateDir;
-use crate::store::{self, Credential, OAuthGrant};
+use crate::store::{self, Credential, Grant, OAuthGrant};
 
 impl Door<'_> {
-    /// Renew the found credential under the refresh lock.
-    pub(super) async fn renew(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, false).await
-    }
-
-    /// Renew the credential in `seen` although it is not due yet: the server refused it. Another
-    /// process that renewed it meanwhile still wins (its token is the answer).
-    pub async fn renew_rejected(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, true).await
-    }
-
-    /// Renew the credential in `seen` if it is (still) due once the lock is held.
-    pub async fn renew_due(&self, seen: Lookup) -> anyhow::Result<Lookup> {
-        self.renew_when(seen, false).await
-    }
-
-    async fn renew_when(&self, seen: Lookup, force: bool) -> anyhow::Result<Lookup> {
+    /// Renew the credential in `seen` under the refresh lock, if it is (still) due once the lock
+    /// is held (`Renew::Due`), or although it is not, because the server refused it
+    /// (`Renew::Rejected`). Another process that renewed it meanwhile wins either way: its token
+    /// is the answer.
+    pub(super) async fn renew(&self, seen: Lookup, why: Renew) -> anyhow::Result<Lookup> {
+        let force = why == Renew::Rejected;
         let Door { settings, output, .. } = *self;
         let Some(found) = seen.found.as_ref() else { return Ok(seen) };
         // The client in the environment runs its grant again where a fresh login would.
@@ -60,7 +48,7 @@ impl Door<'_> {
             output.warn(warning);
         }
         let mut base = current.credential.clone();
-        base.oauth = Some(grant);
+        base.grant = Grant::OAuth(Box::new(grant));
         let renewed = renewed(&base, tokens, now);
         self.save(current, &renewed).await?;
         let found = Found {
@@ -69,7 +57,7 @@ impl Door<'_> {
             location: current.location.clone(),
             from_environment: None,
         };
-        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes, obtained: false })
+        Ok(Lookup { found: Some(found), errors: again.errors, notes: again.notes })
     }
 
     /// New tokens for `current` from its authorization server, telling the processes queued for
@@ -80,7 +68,7 @@ impl Door<'_> {
     /// authorization server before the stored grant is vetted ([`vet`]).
     async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<(Tokens, OAuthGrant)>> {
         let Door { settings, output, .. } = *self;
-        let Some(grant) = current.credential.oauth.as_ref() else { return Ok(None) };
+        let Some(grant) = current.credential.oauth_grant() else { return Ok(None) };
         let server = settings.server.as_str();
         let print = state::fingerprint(&current.credential.secret);
         if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
@@ -90,7 +78,7 @@ impl Door<'_> {
             self.not_renewed(&current.credential, &why, failure)?;
             return Ok(None);
         }
-        if grant.unattended.as_ref().is_some_and(|u| u.from_environment) {
+        if grant.from_environment {
             let why = "it was got for a client in the environment (AGENTVIEW_CLIENT_ID with its secret, key or \
                        assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), which is not set now";
             let failure = Failure::new(Exit::NotLoggedIn, format!("{EXPIRED}: {why}"))
@@ -98,10 +86,9 @@ impl Door<'_> {
             self.not_renewed(&current.credential, why, failure)?;
             return Ok(None);
         }
-        let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
-            .map_err(|e| e.into_failure("cannot renew the token"))?;
+        let http = self.run.http()?;
         let pinned = settings.auth_server.as_deref();
-        if let Err(distrust) = vet::grant(&http, grant, settings.server.url(), pinned).await {
+        if let Err(distrust) = vet::grant(http, grant, settings.server.url(), pinned).await {
             return self.distrusted(&current.credential, distrust).map(|()| None);
         }
         output.verbose(&format!("renewing the access token at {}", grant.issuer));
@@ -115,7 +102,7 @@ impl Door<'_> {
             output.verbose(&format!("could not tell other agentview processes about the renewal: {e}"));
         }
         let mut renewing = grant.clone();
-        let result = renew::renew(&http, &mut renewing, &settings.store, pinned.is_some()).await;
+        let result = renew::renew(http, &mut renewing, &settings.store, pinned.is_some(), self.clock.unix_now()).await;
         match &result {
             Err(e) if !e.is_invalid_grant() => {
                 let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
@@ -143,7 +130,7 @@ impl Door<'_> {
                 // An assertion that went out is spent, answered or not: keep that it was.
                 if renewing != *grant && !never_sent(&e) {
                     let mut spent = current.credential.clone();
-                    spent.oauth = Some(renewing);
+                    spent.grant = Grant::OAuth(Box::new(renewing));
                     if let Err(failure) = self.save(current, &spent).await {
                         output.verbose(&format!("could not keep that the assertion was presented: {failure}"));
                     }

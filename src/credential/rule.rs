@@ -3,7 +3,7 @@
 //! credential is due, which step renews its grant, and what a renewal changes in it.
 
 use crate::login::oauth::shared::tokens::Tokens;
-use crate::store::{Credential, CredentialKind, OAuthGrant, UnattendedGrant};
+use crate::store::{Credential, Flow, OAuthGrant};
 
 /// Renew a token at most this many seconds before it expires (less for a token that lives less
 /// than twice as long: see [`due_at`]).
@@ -27,12 +27,12 @@ pub enum Renewal {
 /// The renewal step for `grant`; `None` when it cannot be renewed (no refresh token).
 pub fn renewal(grant: &OAuthGrant) -> Option<Renewal> {
     let refresh = grant.refresh_token.is_some();
-    match grant.unattended.as_ref().map(|u| &u.grant) {
-        None => refresh.then_some(Renewal::RefreshToken),
-        Some(UnattendedGrant::ClientCredentials) => Some(Renewal::ClientCredentials),
-        Some(UnattendedGrant::IdJag { .. }) => Some(Renewal::IdJag),
-        Some(UnattendedGrant::IdpSignIn) => refresh.then_some(Renewal::IdpSignIn),
-        Some(UnattendedGrant::Workload { .. }) => Some(Renewal::Workload),
+    match grant.flow {
+        Flow::AuthorizationCode | Flow::Device => refresh.then_some(Renewal::RefreshToken),
+        Flow::ClientCredentials => Some(Renewal::ClientCredentials),
+        Flow::IdJag { .. } => Some(Renewal::IdJag),
+        Flow::IdpSignIn => refresh.then_some(Renewal::IdpSignIn),
+        Flow::Workload { .. } => Some(Renewal::Workload),
     }
 }
 
@@ -62,8 +62,7 @@ pub fn due_at(expires_at: u64, created_at: u64, now: u64) -> bool {
 /// Whether `credential` should be renewed before use at `now`: an OAuth credential that can be
 /// renewed, with a known expiry that is due by [`due_at`].
 pub fn is_due(credential: &Credential, now: u64) -> bool {
-    credential.kind == CredentialKind::OAuth
-        && credential.oauth.as_ref().is_some_and(|g| renewal(g).is_some())
+    credential.oauth_grant().is_some_and(|g| renewal(g).is_some())
         && credential.expires_at.is_some_and(|at| due_at(at, credential.created_at, now))
 }
 
@@ -75,7 +74,7 @@ pub fn renewed(credential: &Credential, tokens: Tokens, now: u64) -> Credential 
     renewed.secret = tokens.access_token;
     renewed.expires_at = tokens.expires_in.map(|s| now.saturating_add(s));
     renewed.created_at = now;
-    if let Some(oauth) = renewed.oauth.as_mut() {
+    if let Some(oauth) = renewed.oauth_grant_mut() {
         if tokens.refresh_token.is_some() {
             oauth.refresh_token = tokens.refresh_token;
         }
@@ -86,39 +85,29 @@ pub fn renewed(credential: &Credential, tokens: Tokens, now: u64) -> Credential 
     renewed
 }
 
-/// Whether `credential` is a sign-in at an identity provider (`login --idp`), not a server's.
-pub fn is_sign_in(credential: &Credential) -> bool {
-    credential.oauth.as_ref().is_some_and(OAuthGrant::is_sign_in)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::secret::Secret;
-    use crate::store::ClientAuth;
+    use crate::server_url::ServerUrl;
+    use crate::store::GrantAuth;
 
     fn oauth(expires_at: Option<u64>, refresh: bool) -> Credential {
-        Credential {
-            server: "https://a.example/mcp".into(),
-            kind: CredentialKind::OAuth,
-            secret: Secret::new("at"),
-            expires_at,
-            user: None,
-            created_at: 0,
-            oauth: Some(OAuthGrant {
-                refresh_token: refresh.then(|| Secret::new("rt")),
-                issuer: "https://as.example".into(),
-                client_id: "c".into(),
-                client_secret: None,
-                client_auth: ClientAuth::None,
-                token_endpoint: reqwest::Url::parse("https://as.example/token").expect("url"),
-                revocation_endpoint: None,
-                resource: Some("https://a.example/mcp".into()),
-                scope: None,
-                unattended: None,
-                device: false,
-            }),
-        }
+        let grant = OAuthGrant {
+            refresh_token: refresh.then(|| Secret::new("rt")),
+            issuer: "https://as.example".into(),
+            client_id: "c".into(),
+            client_secret: None,
+            client_auth: GrantAuth::None,
+            token_endpoint: reqwest::Url::parse("https://as.example/token").expect("url"),
+            revocation_endpoint: None,
+            resource: Some("https://a.example/mcp".into()),
+            scope: None,
+            flow: Flow::AuthorizationCode,
+            from_environment: false,
+        };
+        let server = ServerUrl::parse("https://a.example/mcp").expect("url");
+        Credential::oauth(server, Secret::new("at"), expires_at, grant, 0)
     }
 
     #[test]
@@ -131,7 +120,7 @@ mod tests {
         assert!(!is_due(&oauth(None, true), 1000), "no known expiry");
         assert!(is_due(&oauth(Some(u64::MAX), true), u64::MAX), "no overflow");
         let mut bearer = oauth(Some(0), true);
-        bearer.kind = CredentialKind::Bearer;
+        bearer.grant = crate::store::Grant::Bearer;
         assert!(!is_due(&bearer, 1000));
     }
 
@@ -164,24 +153,23 @@ mod tests {
 
     #[test]
     fn grants_without_a_person_renew_by_running_again() {
-        use crate::store::{Unattended, UnattendedGrant};
-        let with = |grant: UnattendedGrant, refresh: bool| {
+        let with = |flow: Flow, refresh: bool| {
             let mut c = oauth(Some(1000), refresh);
-            if let Some(g) = c.oauth.as_mut() {
-                g.unattended = Some(Unattended::new(grant, None));
+            if let Some(g) = c.oauth_grant_mut() {
+                g.flow = flow;
             }
             c
         };
-        let cc = with(UnattendedGrant::ClientCredentials, false);
+        let cc = with(Flow::ClientCredentials, false);
         assert!(is_due(&cc, 1000), "no refresh token, and still renewable");
-        assert!(matches!(cc.oauth.as_ref().and_then(renewal), Some(Renewal::ClientCredentials)));
-        let id_jag = with(UnattendedGrant::IdJag { idp: "https://idp.example".into(), id_token_file: None }, false);
-        assert!(matches!(id_jag.oauth.as_ref().and_then(renewal), Some(Renewal::IdJag)));
-        let workload = with(UnattendedGrant::Workload { token_file: "/run/token".into() }, false);
+        assert!(matches!(cc.oauth_grant().and_then(renewal), Some(Renewal::ClientCredentials)));
+        let id_jag = with(Flow::IdJag { idp: "https://idp.example".into(), id_token_file: None }, false);
+        assert!(matches!(id_jag.oauth_grant().and_then(renewal), Some(Renewal::IdJag)));
+        let workload = with(Flow::Workload { token_file: "/run/token".into() }, false);
         assert!(is_due(&workload, 1000), "a workload presents its token again");
-        assert!(matches!(workload.oauth.as_ref().and_then(renewal), Some(Renewal::Workload)));
-        assert!(is_due(&with(UnattendedGrant::IdpSignIn, true), 1000));
-        assert!(!is_due(&with(UnattendedGrant::IdpSignIn, false), 0), "a sign-in without a refresh token");
+        assert!(matches!(workload.oauth_grant().and_then(renewal), Some(Renewal::Workload)));
+        assert!(is_due(&with(Flow::IdpSignIn, true), 1000));
+        assert!(!is_due(&with(Flow::IdpSignIn, false), 0), "a sign-in without a refresh token");
     }
 
     #[test]
@@ -197,8 +185,8 @@ mod tests {
         };
         let kept = renewed(&old, tokens(None), 100);
         assert_eq!((kept.secret.expose(), kept.expires_at, kept.created_at), ("at-2", Some(160), 100));
-        assert_eq!(kept.oauth.as_ref().and_then(|g| g.refresh_token.clone()), Some(Secret::new("rt")));
+        assert_eq!(kept.oauth_grant().and_then(|g| g.refresh_token.clone()), Some(Secret::new("rt")));
         let rotated = renewed(&old, tokens(Some("rt-2")), 100);
-        assert_eq!(rotated.oauth.and_then(|g| g.refresh_token), Some(Secret::new("rt-2")));
+        assert_eq!(rotated.oauth_grant().and_then(|g| g.refresh_token.clone()), Some(Secret::new("rt-2")));
     }
 }

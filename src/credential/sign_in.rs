@@ -46,7 +46,7 @@ impl Door<'_> {
     /// and keep the renewed sign-in where it came from (a store that refuses it is a warning: the
     /// renewed ID token is used all the same). A lock that cannot be had is the error.
     pub async fn renew_sign_in(&self, http: &Http, kept: &KeptSignIn) -> Result<SignInRenewal, Failure> {
-        let Some(grant) = kept.credential.oauth.as_ref() else {
+        let Some(grant) = kept.credential.oauth_grant() else {
             return Ok(SignInRenewal::Refused(OAuthError::Proof("the kept sign-in is unusable".into())));
         };
         let _lock = self.refresh_lock().await?;

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::store::{ClientAuth, Unattended, UnattendedGrant};
+use crate::store::{Flow, GrantAuth};
 
 fn http() -> Http {
     Http::new("agentview-test", Duration::from_secs(2), None).expect("http")
@@ -17,13 +17,13 @@ fn stored(issuer: &str, token_endpoint: &str) -> OAuthGrant {
         issuer: issuer.into(),
         client_id: "c".into(),
         client_secret: None,
-        client_auth: ClientAuth::None,
+        client_auth: GrantAuth::None,
         token_endpoint: url(token_endpoint),
         revocation_endpoint: None,
         resource: Some("https://mcp.example/mcp".into()),
         scope: None,
-        unattended: None,
-        device: false,
+        flow: Flow::AuthorizationCode,
+        from_environment: false,
     }
 }
 
@@ -69,7 +69,7 @@ async fn a_pin_applies_to_a_kept_grant() {
     grant(&http(), &kept, &server, Some("HTTPS://B.example:443")).await.expect("the same issuer");
     // A sign-in at an identity provider is not held to the MCP server's pin.
     let mut sign_in = stored("https://idp.example", "https://idp.example/token");
-    sign_in.unattended = Some(Unattended::new(UnattendedGrant::IdpSignIn, None));
+    sign_in.flow = Flow::IdpSignIn;
     grant(&http(), &sign_in, &url("https://idp.example/"), Some("https://a.example")).await.expect("a sign-in");
 }
 

@@ -16,10 +16,10 @@ use super::oauth::shared::registration::{Client, ClientChoice, RegistrationCache
 use super::oauth::shared::tokens::Tokens;
 use super::oauth::shared::trust;
 use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
-use crate::clock::{countdown, unix_now};
+use crate::clock::countdown;
 use crate::error::{Exit, Failure};
 use crate::http::Http;
-use crate::store::{Credential, CredentialKind, OAuthGrant, StoreChoice, UserInfo};
+use crate::store::{Credential, Flow, GrantAuth, OAuthGrant, StoreChoice, UserInfo};
 
 /// Listen on the user's `--callback-port` before anything is sent anywhere: a port that is
 /// taken ends the login at once. `None` without a fixed port.
@@ -44,7 +44,7 @@ pub async fn login(
     open_browser: bool,
     fixed: Option<Listener>,
 ) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, .. } = *ctx;
+    let (login, settings) = (ctx.login, &ctx.settings);
     trust::check_pinned(settings.server.url(), &discovered.server.issuer, settings.auth_server.as_deref())
         .map_err(|e| e.into_failure("cannot log in"))?;
     // The `resource` of every request (RFC 8707: the identifier the protected-resource metadata
@@ -188,7 +188,7 @@ pub(crate) async fn browser_round_trip(
     pending: &Pending,
     open_browser: bool,
 ) -> anyhow::Result<String> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
     let wait = Wait::new(ctx, Limit::own_unless(login.timeout, OAUTH_WINDOW));
     wait.show_url("To log in, open:", pending.url());
     output.info(&format!(
@@ -298,10 +298,27 @@ fn credential(
         client: &pending.client,
         resource: request.resource,
         scope: request.scope,
-        device: false,
+        approved: Approved::InBrowser,
         user,
     };
     person_credential(ctx, issued, tokens)
+}
+
+/// Where a person approved a login: in the browser (the authorization code grant), or on another
+/// device with a code (the device authorization grant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Approved {
+    InBrowser,
+    OnAnotherDevice,
+}
+
+impl Approved {
+    fn flow(self) -> Flow {
+        match self {
+            Approved::InBrowser => Flow::AuthorizationCode,
+            Approved::OnAnotherDevice => Flow::Device,
+        }
+    }
 }
 
 /// Where a person's tokens came from and for what: what renewing and revoking them takes.
@@ -315,37 +332,35 @@ pub(crate) struct Issued<'a> {
     pub resource: Option<String>,
     /// The scope asked for (the tokens' own, when they name one, wins).
     pub scope: Option<String>,
-    /// Got with the device grant rather than in the browser.
-    pub device: bool,
+    /// Where the person approved it.
+    pub approved: Approved,
     /// Who signed in, where known.
     pub user: Option<UserInfo>,
 }
 
-/// The credential of a person's login (in the browser, or with the device grant).
+/// The credential of a person's login (in the browser, or with the device grant): the one place
+/// a person's OAuth credential is made.
 pub(crate) fn person_credential(ctx: &LoginContext<'_>, issued: Issued<'_>, tokens: Tokens) -> Credential {
-    let Issued { issuer, token_endpoint, revocation_endpoint, client, resource, scope, device, user } = issued;
-    let now = unix_now();
-    Credential {
-        server: ctx.settings.server.to_string(),
-        kind: CredentialKind::OAuth,
-        secret: tokens.access_token,
-        expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
-        user,
-        created_at: now,
-        oauth: Some(OAuthGrant {
-            refresh_token: tokens.refresh_token,
-            issuer: issuer.to_string(),
-            client_id: client.client_id.clone(),
-            client_secret: client.client_secret.clone(),
-            client_auth: client.auth,
-            token_endpoint: token_endpoint.clone(),
-            revocation_endpoint: revocation_endpoint.cloned(),
-            resource,
-            scope: tokens.scope.or(scope),
-            unattended: None,
-            device,
-        }),
-    }
+    let Issued { issuer, token_endpoint, revocation_endpoint, client, resource, scope, approved, user } = issued;
+    let now = ctx.clock.unix_now();
+    let grant = OAuthGrant {
+        refresh_token: tokens.refresh_token,
+        issuer: issuer.to_string(),
+        client_id: client.client_id.clone(),
+        client_secret: client.client_secret.clone(),
+        // A person's client authenticates with its secret, or not at all.
+        client_auth: GrantAuth::of_method(client.auth).unwrap_or(GrantAuth::None),
+        token_endpoint: token_endpoint.clone(),
+        revocation_endpoint: revocation_endpoint.cloned(),
+        resource,
+        scope: tokens.scope.or(scope),
+        flow: approved.flow(),
+        from_environment: false,
+    };
+    let expires_at = tokens.expires_in.map(|s| now.saturating_add(s));
+    let mut credential = Credential::oauth(ctx.settings.server.clone(), tokens.access_token, expires_at, grant, now);
+    credential.user = user;
+    credential
 }
 
 async fn next_line(lines: &mut Option<tokio::sync::mpsc::Receiver<String>>) -> Option<String> {

@@ -4,14 +4,30 @@
 use super::context::LoginContext;
 use super::oauth::shared::discovery::{self, Discovered, parse_challenge};
 use super::oauth::shared::error::OAuthError;
-use super::settings::{Method, Mode};
+use super::settings::{GrantLogin, IdpLogin, Method, Mode};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
+use crate::http::Http;
 use crate::login::session::remote::{ConnectError, Remote};
+use crate::settings::client::{ClientProof, Workload};
 
-/// The method a login goes on with.
+/// The way a login goes on: a grant the user named, a device login started before and now
+/// resumed, OAuth in the browser, OAuth's device grant, or the session tools.
 #[derive(Debug)]
-pub enum Chosen {
+pub enum Chosen<'a> {
+    /// `--client-credentials`: the client itself, no person.
+    ClientCredentials {
+        client_id: &'a str,
+        proof: &'a ClientProof,
+    },
+    /// `--workload-token-file`: the workload's own token.
+    Workload(&'a Workload),
+    /// `--idp`: the company identity provider's sign-in (in a browser, when one can open here).
+    Idp {
+        idp: &'a IdpLogin,
+        open_browser: bool,
+    },
+    /// `--resume` of a device login started with `--no-wait`: its handle.
+    DeviceResume(&'a str),
     OAuth {
         http: Http,
         discovered: Box<Discovered>,
@@ -86,13 +102,48 @@ fn offer_of(discovered: Option<&Discovered>) -> OAuthOffer {
     })
 }
 
-pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+/// The way in: the grant the user named (`--client-credentials`, `--workload-token-file`,
+/// `--idp`), a device login to resume, else the `--method` rule on what the server offers.
+pub async fn choose<'a>(ctx: &LoginContext<'a>) -> anyhow::Result<Chosen<'a>> {
+    let login = ctx.login;
+    match &login.grant {
+        Some(GrantLogin::ClientCredentials { client_id, proof }) => {
+            return Ok(Chosen::ClientCredentials { client_id, proof });
+        }
+        Some(GrantLogin::Workload(workload)) => return Ok(Chosen::Workload(workload)),
+        Some(GrantLogin::Idp(idp)) => return Ok(Chosen::Idp { idp, open_browser: browser_possible(ctx) }),
+        None => {}
+    }
+    if let Mode::Resume(handle) = &login.mode
+        && (login.method == Method::Device || device_pending(ctx, handle.expose()).await)
+    {
+        return Ok(Chosen::DeviceResume(handle.expose()));
+    }
+    choose_method(ctx).await
+}
+
+/// Whether `handle` names a device login started here with `--no-wait` for this server (read off
+/// the async thread: the file sits behind the store's lock).
+async fn device_pending(ctx: &LoginContext<'_>, handle: &str) -> bool {
+    let (dir, handle, server) =
+        (ctx.settings.store.config_dir.clone(), handle.to_owned(), ctx.settings.server.as_str().to_owned());
+    tokio::task::spawn_blocking(move || super::device::pending::PendingLogins::new(&dir).has(&handle, &server))
+        .await
+        .unwrap_or(false)
+}
+
+/// Whether a browser may open here: not `--no-browser`, and a launcher or a display.
+fn browser_possible(ctx: &LoginContext<'_>) -> bool {
+    let browser = &ctx.settings.browser;
+    !ctx.login.no_browser && (browser.launcher.is_some() || browser.has_display)
+}
+
+async fn choose_method<'a>(ctx: &LoginContext<'a>) -> anyhow::Result<Chosen<'a>> {
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
     let launcher = settings.browser.launcher.is_some();
-    let browser = !login.no_browser && (launcher || settings.browser.has_display);
+    let browser = browser_possible(ctx);
     let here = Here { browser, remote_shell: settings.browser.ssh && !launcher };
-    let http = Http::new(&user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
+    let http = ctx.http()?.clone();
     if login.method == Method::Session {
         return session_only(ctx, &http).await;
     }
@@ -154,8 +205,8 @@ pub async fn choose_method(ctx: &LoginContext<'_>) -> anyhow::Result<Chosen> {
 }
 
 /// `--method device` (`--device`): the authorization server's device grant, or why not.
-async fn device_only(ctx: &LoginContext<'_>, http: Http, browser: bool) -> anyhow::Result<Chosen> {
-    let LoginContext { settings, output, .. } = *ctx;
+async fn device_only<'a>(ctx: &LoginContext<'a>, http: Http, browser: bool) -> anyhow::Result<Chosen<'a>> {
+    let (settings, output) = (&ctx.settings, &ctx.output);
     let found = discovery::discover_any(&http, settings.server.url(), None, ctx.login.provider)
         .await
         .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?;
@@ -186,9 +237,9 @@ async fn device_only(ctx: &LoginContext<'_>, http: Http, browser: bool) -> anyho
 }
 
 /// `--method session`: the login tools or nothing (with a hint when the server offers OAuth).
-async fn session_only(ctx: &LoginContext<'_>, http: &Http) -> anyhow::Result<Chosen> {
-    let LoginContext { settings, output, .. } = *ctx;
-    match Remote::connect(settings, output, ctx.clock).await {
+async fn session_only<'a>(ctx: &LoginContext<'a>, http: &Http) -> anyhow::Result<Chosen<'a>> {
+    let (settings, output) = (&ctx.settings, &ctx.output);
+    match Remote::connect(ctx.run).await {
         Ok(remote) => {
             output.info(match ctx.login.mode {
                 Mode::NoWait => {
@@ -233,8 +284,8 @@ async fn first_discovery(
 
 /// Connect to the login tools. A 401 / 403 that points at an OAuth setup is discovered now.
 async fn connect_tools(ctx: &LoginContext<'_>, http: &Http, offers: &mut Offers) -> anyhow::Result<()> {
-    let LoginContext { settings, output, .. } = *ctx;
-    match Remote::connect(settings, output, ctx.clock).await {
+    let settings = &ctx.settings;
+    match Remote::connect(ctx.run).await {
         Ok(remote) => offers.remote = Some(remote),
         Err(ConnectError::NoTools(failure)) => offers.no_tools = Some(failure),
         Err(ConnectError::AuthRequired { failure, challenge }) => {
@@ -259,14 +310,14 @@ async fn connect_tools(ctx: &LoginContext<'_>, http: &Http, offers: &mut Offers)
 }
 
 /// Go on with what `decision` says, and say which way and why.
-async fn settle(
-    ctx: &LoginContext<'_>,
+async fn settle<'a>(
+    ctx: &LoginContext<'a>,
     decision: Decision,
     offers: Offers,
     http: Http,
     browser: bool,
-) -> anyhow::Result<Chosen> {
-    let LoginContext { login, output, .. } = *ctx;
+) -> anyhow::Result<Chosen<'a>> {
+    let (login, output) = (ctx.login, &ctx.output);
     let Offers { discovered, unusable_oauth, remote, no_tools } = offers;
     let offered = discovered.is_some();
     match (decision, remote, discovered) {
@@ -318,7 +369,7 @@ fn no_oauth_text(ctx: &LoginContext<'_>) -> String {
 
 /// Neither way in: the OAuth problem, or what is missing.
 fn neither(ctx: &LoginContext<'_>, unusable_oauth: Option<OAuthError>, no_tools: Option<Failure>) -> anyhow::Error {
-    let LoginContext { login, .. } = *ctx;
+    let login = ctx.login;
     if let Some(problem) = unusable_oauth {
         return problem.into_failure("cannot use the server's OAuth setup").into();
     }

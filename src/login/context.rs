@@ -1,21 +1,26 @@
-//! What every step of a login shares: the request, the settings, the output, Ctrl-C, the clock.
+//! What every step of a login shares: the run (settings, output, clock, HTTP client), the
+//! login's own settings, and Ctrl-C.
 
 use super::settings::LoginSettings;
-use crate::clock::SharedClock;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
-use crate::output::Output;
-use crate::settings::Settings;
+use crate::run::Run;
 
-/// What every step of a login needs.
+/// What every step of a login needs. It reads as the run it belongs to (`ctx.settings`,
+/// `ctx.output`, `ctx.clock`, `ctx.http()`).
 #[derive(Debug, Clone, Copy)]
 pub struct LoginContext<'a> {
+    pub run: &'a Run,
     pub login: &'a LoginSettings,
-    pub settings: &'a Settings,
-    pub output: &'a Output,
     pub interrupt: &'a Interrupt,
-    /// Every wait of the login runs on it.
-    pub clock: &'a SharedClock,
+}
+
+impl std::ops::Deref for LoginContext<'_> {
+    type Target = Run;
+
+    fn deref(&self) -> &Run {
+        self.run
+    }
 }
 
 pub fn interrupted() -> anyhow::Error {

@@ -17,13 +17,11 @@ use crate::login::oauth::browser::loopback::Listener;
 use crate::login::oauth::browser::redirect::DEFAULT_CALLBACK_PATH;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::registration::Client;
-use crate::login::oauth::unattended::enterprise::trade;
+use crate::login::oauth::unattended::enterprise::{self, Provider};
 use crate::login::oauth::unattended::idp::{self, SignIn};
-use crate::login::oauth::unattended::target::{self as unattended, JWT_BEARER, TokenServer};
-use crate::login::oauth::unattended::token_exchange::{Exchange, TOKEN_EXCHANGE};
-use crate::login::oauth::unattended::{jwt, proof};
+use crate::login::oauth::unattended::target::{Destination, TokenServer};
 use crate::secret::Secret;
-use crate::store::{self, Credential, Selected, Unattended, UnattendedGrant};
+use crate::store::{self, Credential, Selected};
 
 /// `login --idp`: the server's authorization server and the provider found and checked, the
 /// sign-in (kept, renewed, read from `--id-token-file`, or made in the browser and kept at once
@@ -35,59 +33,36 @@ pub async fn login(
     fixed: Option<Listener>,
     open_browser: bool,
 ) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
     let failed = |e: OAuthError| e.into_failure("the login through the identity provider failed");
-    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
-    let target =
-        interrupted_or(ctx, unattended::discover(&http, settings.server.url(), settings.auth_server.as_deref()))
-            .await?
-            .map_err(failed)?;
-    target
-        .server
-        .require_grant(JWT_BEARER, "the JWT-bearer grant (enterprise-managed authorization)")
-        .map_err(failed)?;
-    let now = ctx.clock.unix_now();
-    let settled = match &idp_login.proof {
-        Some(proof) => {
-            let settled = proof::settle(&idp_login.client_id, proof, &target.server, now).map_err(failed)?;
-            if let Some(note) = &settled.note {
-                output.warn(note);
-            }
-            (settled.client, settled.jwt)
-        }
-        None => (Client::public(&idp_login.client_id), None),
+    let http = ctx.http()?;
+    let provider = Provider {
+        issuer: &idp_login.issuer,
+        client_id: &idp_login.idp_client_id,
+        client_secret: idp_login.idp_client_secret.as_ref(),
     };
-    let issuer = idp_login.issuer.as_str();
-    let idp_server = interrupted_or(ctx, idp::discover(&http, issuer)).await?.map_err(failed)?;
-    idp_server.require_grant(TOKEN_EXCHANGE, "token exchange (RFC 8693)").map_err(failed)?;
-    let idp_client = idp::client(&idp_login.idp_client_id, idp_login.idp_client_secret.clone(), &idp_server);
+    let (to, now) = (Destination::of(settings), ctx.clock.unix_now());
+    let proof = idp_login.proof.as_ref();
+    let prepared = interrupted_or(ctx, enterprise::prepare(http, to, &idp_login.client_id, proof, provider, now))
+        .await?
+        .map_err(failed)?;
+    if let Some(note) = &prepared.note {
+        output.warn(note);
+    }
+    let (idp_server, idp_client) = (&prepared.idp, &prepared.idp_client);
     let id_token = match &idp_login.id_token_file {
-        Some(path) => from_file(ctx, &idp_server, &idp_client, path, selected).await?,
-        None => signed_in(ctx, &http, &idp_server, &idp_client, selected, fixed, open_browser).await?,
+        Some(path) => from_file(ctx, idp_server, idp_client, path, selected).await?,
+        None => signed_in(ctx, http, idp_server, idp_client, selected, fixed, open_browser).await?,
     };
     output.info(&format!(
         "Exchanging the sign-in for access to {} (token exchange at {}, then the JWT-bearer grant at {}).",
         settings.server,
-        crate::sanitize::line(issuer, 200),
-        crate::sanitize::line(&target.server.issuer, 200)
+        crate::sanitize::line(&idp_login.issuer, 200),
+        crate::sanitize::line(&prepared.target.server.issuer, 200)
     ));
-    let scope = unattended::choose_scope(login.scope.as_deref(), &target.resource);
-    let exchange = Exchange {
-        idp: issuer,
-        token_endpoint: &idp_server.token_endpoint,
-        client: &idp_client,
-        id_token: &id_token,
-        audience: &target.server.issuer,
-        resource: Some(&target.resource.resource),
-        scope: scope.as_deref(),
-    };
-    let (client, client_jwt) = settled;
-    let tokens =
-        interrupted_or(ctx, trade(&http, &exchange, &target.server.token_endpoint, &client)).await?.map_err(failed)?;
-    let grant = UnattendedGrant::IdJag { idp: issuer.to_string(), id_token_file: id_token_file(idp_login)? };
-    let unattended = Unattended::new(grant, client_jwt);
-    Ok(unattended::credential(settings.server.as_str(), &target, &client, unattended, tokens, scope, now))
+    let (scope, file) = (login.scope.as_deref(), id_token_file(idp_login)?);
+    let exchanged = enterprise::exchange(http, &prepared, &id_token, scope, &settings.server, file, now);
+    Ok(interrupted_or(ctx, exchanged).await?.map_err(failed)?)
 }
 
 /// The absolute path of `--id-token-file`, read again at every renewal.
@@ -110,24 +85,17 @@ async fn from_file(
     selected: &Selected,
 ) -> anyhow::Result<Secret> {
     let now = ctx.clock.unix_now();
-    let failed = |e: OAuthError| e.into_failure("cannot use the ID token file");
-    let id_token = proof::read_jwt_file(path, "the ID token", now).map_err(failed)?;
-    let claims = jwt::claims(id_token.expose()).map_err(|why| Failure::new(Exit::NotLoggedIn, why))?;
-    if jwt::string(&claims, "iss") != Some(server.issuer.as_str()) {
-        return Err(failed(OAuthError::Proof(format!(
-            "the ID token in {} was not issued by {}",
-            path.display(),
-            crate::sanitize::line(&server.issuer, 200)
-        )))
-        .into());
-    }
-    let kept = Door::new(ctx.settings, ctx.output).kept_sign_in(&server.issuer).await;
+    let (id_token, expires_at) =
+        enterprise::read_id_token(path, server, now).map_err(|e| e.into_failure("cannot use the ID token file"))?;
+    let kept = Door::new(ctx.run).kept_sign_in(&server.issuer).await;
     // A refresh token the browser sign-in got stays: the file only stands in for its ID token.
-    let refresh_token =
-        kept.and_then(|k| k.credential.oauth).filter(|g| g.client_id == client.client_id).and_then(|g| g.refresh_token);
-    let sign_in =
-        SignIn { id_token: id_token.clone(), expires_at: jwt::date(&claims, "exp"), refresh_token, scope: None };
-    keep(ctx, selected, idp::credential(&server.issuer, server, client, sign_in, now)).await?;
+    let refresh_token = kept.and_then(|k| {
+        k.credential.oauth_grant().filter(|g| g.client_id == client.client_id).and_then(|g| g.refresh_token.clone())
+    });
+    let sign_in = SignIn { id_token: id_token.clone(), expires_at, refresh_token, scope: None };
+    let credential = idp::credential(&server.issuer, server, client, sign_in, now)
+        .map_err(|e| e.into_failure("cannot keep the sign-in"))?;
+    keep(ctx, selected, credential).await?;
     Ok(id_token)
 }
 
@@ -142,20 +110,20 @@ async fn signed_in(
     fixed: Option<Listener>,
     open_browser: bool,
 ) -> anyhow::Result<Secret> {
-    let LoginContext { settings, output, .. } = *ctx;
+    let output = &ctx.output;
     let issuer = server.issuer.as_str();
     let shown = crate::sanitize::line(issuer, 200);
-    let door = Door::new(settings, output);
+    let door = Door::new(ctx.run);
     let kept = door.kept_sign_in(issuer).await.filter(|k| {
         let c = &k.credential;
-        c.oauth.as_ref().is_some_and(|g| g.client_id == client.client_id && g.token_endpoint == server.token_endpoint)
+        c.oauth_grant().is_some_and(|g| g.client_id == client.client_id && g.token_endpoint == server.token_endpoint)
     });
     if let Some(kept) = kept {
         if kept.is_fresh(ctx.clock.unix_now()) {
             output.info(&format!("Using the sign-in at {shown} kept from before (no browser needed)."));
             return Ok(kept.credential.secret);
         }
-        if kept.credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) {
+        if kept.credential.oauth_grant().is_some_and(|g| g.refresh_token.is_some()) {
             match interrupted_or(ctx, door.renew_sign_in(http, &kept)).await?? {
                 SignInRenewal::Renewed(renewed) => {
                     output.info(&format!("Renewed the sign-in at {shown} kept from before (no browser needed)."));
@@ -169,7 +137,9 @@ async fn signed_in(
     }
     let sign_in = sign_in(ctx, http, issuer, server, client, fixed, open_browser).await?;
     let id_token = sign_in.id_token.clone();
-    keep(ctx, selected, idp::credential(issuer, server, client, sign_in, ctx.clock.unix_now())).await?;
+    let credential = idp::credential(issuer, server, client, sign_in, ctx.clock.unix_now())
+        .map_err(|e| e.into_failure("cannot keep the sign-in"))?;
+    keep(ctx, selected, credential).await?;
     Ok(id_token)
 }
 

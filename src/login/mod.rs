@@ -20,34 +20,31 @@ pub mod settings;
 mod unattended;
 pub mod wait;
 
-pub use choice::{Chosen, choose_method};
+pub use choice::{Chosen, choose};
 pub use context::LoginContext;
 use context::interrupted;
-pub use settings::{GrantLogin, IdpLogin, LoginRequest, LoginSettings, Method, Mode, Report};
+pub use settings::{GrantLogin, LoginRequest, LoginSettings, Method, Mode, Report};
 
 use serde_json::{Value, json};
 
-use crate::clock::{RealClock, SharedClock, iso8601, unix_now};
+use crate::clock::iso8601;
 use crate::credential::Door;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
 use crate::output::Output;
+use crate::run::Run;
 use crate::settings::Settings;
 use crate::store::UserInfo;
-use crate::store::{self, Credential, CredentialKind, Selected, Source, UnattendedGrant};
+use crate::store::{self, Credential, CredentialKind, Flow, Selected, Source};
 
-pub async fn run(
-    login: LoginSettings,
-    settings: &Settings,
-    output: &Output,
-    interrupt: &Interrupt,
-) -> anyhow::Result<Exit> {
+pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     // Only a fresh one-step login may stop early: a --resume names a login the user has
     // already approved (or is approving), and dropping its token would waste that approval.
     // Reading the store may wait on a keyring's unlock prompt: Ctrl-C is seen meanwhile.
     if !login.force && login.mode == Mode::Wait {
         let logged_in = tokio::select! {
-            logged_in = already_logged_in(&login, settings, output) => logged_in?,
+            logged_in = already_logged_in(&login, run) => logged_in?,
             () = interrupt.wait() => return Err(interrupted()),
         };
         if logged_in {
@@ -65,47 +62,24 @@ pub async fn run(
         None => !matches!(login.method, Method::Session | Method::Device),
     };
     let fixed = if listens { browser::bind_fixed_port(login.callback_port).await? } else { None };
-    let clock: SharedClock = std::sync::Arc::new(RealClock);
-    let ctx = LoginContext { login: &login, settings, output, interrupt, clock: &clock };
-    if let Some(grant) = &login.grant {
-        let mut credential = match grant {
-            GrantLogin::ClientCredentials { client_id, proof } => {
-                unattended::client_credentials(&ctx, client_id, proof).await?
-            }
-            GrantLogin::Workload(workload) => unattended::workload(&ctx, workload).await?,
-            GrantLogin::Idp(idp) => {
-                let browser =
-                    !login.no_browser && (settings.browser.launcher.is_some() || settings.browser.has_display);
-                idp::login(&ctx, idp, &selected, fixed, browser).await?
-            }
-        };
-        prove::prove(&ctx, &mut credential).await?;
-        return store_and_report(&ctx, &selected, credential).await;
-    }
-    if let Mode::Resume(handle) = &login.mode
-        && (login.method == Method::Device
-            || device::pending::PendingLogins::new(&settings.store.config_dir).has(handle, settings.server.as_str()))
-    {
-        let mut credential = device::resume(&ctx, handle).await?;
-        prove::prove(&ctx, &mut credential).await?;
-        return store_and_report(&ctx, &selected, credential).await;
-    }
+    let ctx = LoginContext { run, login: &login, interrupt };
     let chosen = tokio::select! {
-        c = choose_method(&ctx) => c?,
+        c = choose(&ctx) => c?,
         () = interrupt.wait() => return Err(interrupted()),
     };
-    let credential = match chosen {
+    let mut credential = match chosen {
+        Chosen::ClientCredentials { client_id, proof } => {
+            unattended::client_credentials(&ctx, client_id, proof).await?
+        }
+        Chosen::Workload(workload) => unattended::workload(&ctx, workload).await?,
+        Chosen::Idp { idp, open_browser } => idp::login(&ctx, idp, &selected, fixed, open_browser).await?,
+        Chosen::DeviceResume(handle) => device::resume(&ctx, handle).await?,
         Chosen::OAuth { http, discovered, open_browser } => {
-            let mut credential = browser::login(&ctx, &http, &discovered, open_browser, fixed).await?;
-            prove::prove(&ctx, &mut credential).await?;
-            credential
+            browser::login(&ctx, &http, &discovered, open_browser, fixed).await?
         }
         Chosen::Device { http, discovered, open_browser } => {
             match device::login(&ctx, &http, &discovered, open_browser).await? {
-                Some(mut credential) => {
-                    prove::prove(&ctx, &mut credential).await?;
-                    credential
-                }
+                Some(credential) => credential,
                 None => return Ok(Exit::Ok),
             }
         }
@@ -118,25 +92,28 @@ pub async fn run(
             }
         }
     };
+    // Every OAuth credential proves itself at the server before it is kept (unless --no-verify).
+    prove::prove(&ctx, &mut credential).await?;
     store_and_report(&ctx, &selected, credential).await
 }
 
 /// A live stored credential ends the login at once; an OAuth one that is due is renewed.
-async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &Output) -> anyhow::Result<bool> {
-    let found = match Door::new(settings, output).stored_fresh().await {
-        Ok(found) => found,
+async fn already_logged_in(login: &LoginSettings, run: &Run) -> anyhow::Result<bool> {
+    let (settings, output) = (&run.settings, &run.output);
+    let found = match Door::new(run).stored_usable().await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(false),
         Err(e) => {
             output.info(&format!("The stored OAuth credential could not be renewed ({e}); logging in again."));
             return Ok(false);
         }
     };
-    let Some(found) = found.found.filter(|f| f.credential.is_live(unix_now())) else { return Ok(false) };
     if login.grant.as_ref().is_some_and(|grant| !grant.made(&found.credential)) {
         output.info("The stored credential was not made by this kind of login; logging in again.");
         return Ok(false);
     }
-    if let Some(moved_to) = moved_to_another_issuer(&found.credential, settings, output).await {
-        let from = found.credential.oauth.as_ref().map(|g| g.issuer.as_str()).unwrap_or_default();
+    if let Some(moved_to) = moved_to_another_issuer(&found.credential, run).await {
+        let from = found.credential.oauth_grant().map(|g| g.issuer.as_str()).unwrap_or_default();
         output.info(&format!(
             "The server now names the authorization server {} (the stored credential came from {}); logging in again.",
             crate::sanitize::line(&moved_to, 200),
@@ -156,10 +133,11 @@ async fn already_logged_in(login: &LoginSettings, settings: &Settings, output: &
 /// The authorization server the server names now, when a stored OAuth credential came from
 /// another one (the server moved to a new authorization server: its tokens are no longer the
 /// ones it takes). Nothing when the server cannot be asked: the stored credential stands.
-async fn moved_to_another_issuer(credential: &Credential, settings: &Settings, output: &Output) -> Option<String> {
-    let grant = credential.oauth.as_ref()?;
-    let http = crate::http::Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace()).ok()?;
-    let published = oauth::shared::discovery::protected_resource(&http, settings.server.url(), None).await.ok()??;
+async fn moved_to_another_issuer(credential: &Credential, run: &Run) -> Option<String> {
+    let grant = credential.oauth_grant()?;
+    let http = run.http().ok()?;
+    let published =
+        oauth::shared::discovery::protected_resource(http, run.settings.server.url(), None).await.ok()??;
     if published.authorization_servers.contains(&grant.issuer) {
         return None;
     }
@@ -200,7 +178,7 @@ pub async fn preflight_store(settings: &Settings, output: &Output) -> Result<Sel
 /// Save off the async thread (a store waiting for its lock must not keep Ctrl-C from being
 /// seen), then say what happened.
 async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credential: Credential) -> anyhow::Result<Exit> {
-    let LoginContext { login, settings, output, interrupt, .. } = *ctx;
+    let (login, settings, output, interrupt) = (ctx.login, &ctx.settings, &ctx.output, ctx.interrupt);
     let (config, chosen, to_save) = (settings.store.clone(), selected.clone(), credential.clone());
     let saved = tokio::task::spawn_blocking(move || store::save_selected(&config, &chosen, &to_save))
         .await
@@ -223,30 +201,28 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
     }
     let who = credential.user.as_ref().and_then(UserInfo::describe).map(|u| format!(" as {u}")).unwrap_or_default();
     output.success(&format!("Logged in to {}{who}.", settings.server));
-    let kind_note = match credential.kind {
+    let kind_note = match credential.kind() {
         CredentialKind::Session => {
             "session id (this server binds your identity to the login session; `token` prints it)"
         }
-        CredentialKind::OAuth => {
-            match credential.oauth.as_ref().and_then(|g| g.unattended.as_ref()).map(|u| &u.grant) {
-                Some(UnattendedGrant::ClientCredentials) => {
-                    "OAuth access token (renewed automatically: the client credentials grant runs again)"
-                }
-                Some(UnattendedGrant::IdJag { .. }) => {
-                    "OAuth access token (renewed automatically: a new ID-JAG from the identity provider)"
-                }
-                Some(UnattendedGrant::Workload { .. }) => {
-                    "OAuth access token (renewed automatically: the workload token is presented again)"
-                }
-                _ if credential.oauth.as_ref().is_some_and(|g| g.device && g.refresh_token.is_some()) => {
-                    "OAuth access token from the device login (renewed automatically with its refresh token)"
-                }
-                _ if credential.oauth.as_ref().is_some_and(|g| g.refresh_token.is_some()) => {
-                    "OAuth access token (renewed automatically with its refresh token)"
-                }
-                _ => CredentialKind::OAuth.describe(),
+        CredentialKind::OAuth => match credential.oauth_grant().map(|g| &g.flow) {
+            Some(Flow::ClientCredentials) => {
+                "OAuth access token (renewed automatically: the client credentials grant runs again)"
             }
-        }
+            Some(Flow::IdJag { .. }) => {
+                "OAuth access token (renewed automatically: a new ID-JAG from the identity provider)"
+            }
+            Some(Flow::Workload { .. }) => {
+                "OAuth access token (renewed automatically: the workload token is presented again)"
+            }
+            Some(Flow::Device) if credential.oauth_grant().is_some_and(|g| g.refresh_token.is_some()) => {
+                "OAuth access token from the device login (renewed automatically with its refresh token)"
+            }
+            _ if credential.oauth_grant().is_some_and(|g| g.refresh_token.is_some()) => {
+                "OAuth access token (renewed automatically with its refresh token)"
+            }
+            _ => CredentialKind::OAuth.describe(),
+        },
         kind => kind.describe(),
     };
     output.info(&format!("Stored the {kind_note} in {location}."));
@@ -268,7 +244,7 @@ pub fn report(
     if report.json {
         let mut doc = json!({
             "server": credential.server,
-            "kind": credential.kind.as_str(),
+            "kind": credential.kind().as_str(),
             "store": source.as_str(),
             "location": location,
             "expires_at": credential.expires_at.map(iso8601),
@@ -276,7 +252,7 @@ pub fn report(
             "user": credential.user.as_ref().map_or(Value::Null, |u| json!({"name": u.name, "email": u.email, "id": u.id})),
             "already_logged_in": already,
         });
-        if let Some(grant) = &credential.oauth {
+        if let Some(grant) = credential.oauth_grant() {
             doc["issuer"] = json!(grant.issuer);
             doc["scope"] = json!(grant.scope);
         }

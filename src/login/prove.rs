@@ -10,17 +10,15 @@ mod cause;
 use std::time::Duration;
 
 use super::context::{LoginContext, interrupted_or};
-use crate::clock::unix_now;
 use crate::commands::status::check::{self, Verdict};
 use crate::error::{Exit, Failure};
-use crate::http::{Http, user_agent};
 use crate::login::oauth::shared::identity;
 use crate::login::oauth::shared::provider::Provider;
 use crate::login::oauth::shared::revoke::revoke_one;
 use crate::login::oauth::unattended::proof::client_of_grant;
 use crate::retry::Policy;
 use crate::secret::Secret;
-use crate::store::{Credential, CredentialKind};
+use crate::store::Credential;
 
 /// Asking again when the server gave no usable answer: three times in all, the wait doubling from
 /// `AGENTVIEW_RETRY_WAIT`.
@@ -29,8 +27,8 @@ const ASK: Policy = Policy { attempts: 3, first_wait: Duration::from_secs(1), ma
 /// Prove an OAuth `credential` at the server before it is stored; who it belongs to is filled in
 /// where the login did not learn it (the access token's subject, or the server's answer).
 pub async fn prove(ctx: &LoginContext<'_>, credential: &mut Credential) -> anyhow::Result<()> {
-    let LoginContext { login, output, .. } = *ctx;
-    let Some(grant) = credential.oauth.as_ref().filter(|_| credential.kind == CredentialKind::OAuth) else {
+    let (login, output) = (ctx.login, &ctx.output);
+    let Some(grant) = credential.oauth_grant().cloned() else {
         return Ok(());
     };
     if credential.user.is_none() {
@@ -78,7 +76,7 @@ async fn ask(ctx: &LoginContext<'_>, credential: &Credential) -> anyhow::Result<
     let policy = Policy { first_wait: ctx.settings.retry_wait, ..ASK };
     let mut attempt = 1;
     loop {
-        let verdict = interrupted_or(ctx, check::check(ctx.settings, credential, ctx.output)).await?;
+        let verdict = interrupted_or(ctx, check::check(ctx.run, credential)).await?;
         match verdict {
             Verdict::Unreachable { ref reason } if attempt < policy.attempts => {
                 let wait = policy.wait(attempt, None);
@@ -94,8 +92,8 @@ async fn ask(ctx: &LoginContext<'_>, credential: &Credential) -> anyhow::Result<
 /// Revoke the new tokens where the authorization server can, saying for each what happened:
 /// nothing of a login that failed may stay usable.
 async fn discard(ctx: &LoginContext<'_>, credential: &Credential) {
-    let LoginContext { settings, output, .. } = *ctx;
-    let Some(grant) = &credential.oauth else { return };
+    let (settings, output) = (&ctx.settings, &ctx.output);
+    let Some(grant) = credential.oauth_grant() else { return };
     let issuer = crate::sanitize::line(&grant.issuer, 200);
     let tokens: Vec<(&Secret, &str, &str)> = grant
         .refresh_token
@@ -114,10 +112,9 @@ async fn discard(ctx: &LoginContext<'_>, credential: &Credential) {
         return;
     };
     let mut grant = grant.clone();
-    let revoked = match (Http::new(&user_agent(), settings.request_timeout, output.trace()), grant.client_id.is_empty())
-    {
+    let revoked = match (ctx.http(), grant.client_id.is_empty()) {
         (_, true) => Err("it was issued to no client".to_string()),
-        (Ok(http), false) => match client_of_grant(&mut grant, settings.auth_server.is_some(), unix_now()) {
+        (Ok(http), false) => match client_of_grant(&mut grant, settings.auth_server.is_some(), ctx.clock.unix_now()) {
             Ok(client) => Ok((http, client)),
             Err(e) => Err(e.to_string()),
         },
@@ -136,7 +133,7 @@ async fn discard(ctx: &LoginContext<'_>, credential: &Credential) {
         }
     };
     for (token, hint, what) in tokens {
-        match revoke_one(&http, endpoint, &client, token, hint).await {
+        match revoke_one(http, endpoint, &client, token, hint).await {
             Ok(true) => output.info(&format!("Revoked the new {what} at {issuer}.")),
             Ok(false) => output.info(&format!(
                 "{issuer} does not revoke {what}s of this kind: the new one stays valid there {}.",

@@ -115,8 +115,8 @@ pub enum Mode {
     Wait,
     NoWait,
     /// The session request id or the device login's handle (already read from stdin when "-"
-    /// was given).
-    Resume(String),
+    /// was given): a session id may be the credential of a server that binds the identity to it.
+    Resume(Secret),
 }
 
 /// `--method` (`--device` is `--method device`).
@@ -130,12 +130,12 @@ pub enum Method {
 
 impl LoginRequest {
     /// `read_stdin(wait, piped)` reads `piped` from stdin, giving up when it stays silent for
-    /// `wait`.
+    /// `wait`; what it reads (a client secret, a session id) stays a [`Secret`].
     pub fn resolve(
         args: LoginArgs,
         global: &GlobalArgs,
         env: &Env,
-        read_stdin: impl FnOnce(Duration, Piped) -> Result<String, Failure>,
+        read_stdin: impl FnOnce(Duration, Piped) -> Result<Secret, Failure>,
     ) -> Result<LoginRequest, Failure> {
         let report = Report { json: args.json, print_token: args.print_token };
         // How long a piped stdin may stay silent (`--with-token`, `--resume -`, a client secret).
@@ -148,13 +148,14 @@ impl LoginRequest {
         }
         let mut read_stdin = Some(read_stdin);
         let mut stdin =
-            |piped: Piped| read_stdin.take().map_or_else(|| Ok(String::new()), |read| read(stdin_wait, piped));
+            |piped: Piped| read_stdin.take().map_or_else(|| Ok(Secret::new("")), |read| read(stdin_wait, piped));
         let grant = grant::resolve(&args, env, &mut || stdin(Piped::ClientSecret))?;
         let mode = match (args.no_wait, args.resume) {
             (true, _) => Mode::NoWait,
             (_, Some(id)) => {
-                let id = if id == "-" { stdin(Piped::SessionId)?.trim().to_string() } else { id };
-                check_token_shape(&id).map_err(|e| Failure::usage(format!("--resume: not a session id ({e})")))?;
+                let id = if id == "-" { stdin(Piped::SessionId)? } else { Secret::new(id) };
+                check_token_shape(id.expose())
+                    .map_err(|e| Failure::usage(format!("--resume: not a session id ({e})")))?;
                 Mode::Resume(id)
             }
             _ => Mode::Wait,
@@ -190,22 +191,19 @@ impl LoginRequest {
             (Some(id), _) => {
                 check_token_shape(&id).map_err(|e| Failure::usage(format!("--client-id: {e}")))?;
                 let secret = if args.client_secret_stdin {
-                    Some(stdin(Piped::ClientSecret)?.trim().to_string())
+                    Some(stdin(Piped::ClientSecret)?)
                 } else {
-                    env.get("AGENTVIEW_CLIENT_SECRET").map(|s| s.trim().to_string())
+                    env.get("AGENTVIEW_CLIENT_SECRET").map(|s| Secret::new(s.trim()))
                 };
-                let client_secret = match secret {
-                    Some(secret) => {
-                        check_token_shape(&secret).map_err(|e| {
-                            Failure::usage(format!(
-                                "refusing the client secret (AGENTVIEW_CLIENT_SECRET or stdin): {}",
-                                e.about("client secret")
-                            ))
-                        })?;
-                        Some(Secret::new(secret))
-                    }
-                    None => None,
-                };
+                if let Some(secret) = &secret {
+                    check_token_shape(secret.expose()).map_err(|e| {
+                        Failure::usage(format!(
+                            "refusing the client secret (AGENTVIEW_CLIENT_SECRET or stdin): {}",
+                            e.about("client secret")
+                        ))
+                    })?;
+                }
+                let client_secret = secret;
                 ClientChoice::PreRegistered { client_id: id, client_secret }
             }
             (None, Some(url)) => {

@@ -21,7 +21,7 @@ pub async fn client_credentials(
         "Logging in as the client \"{}\" with client credentials (no browser, no person).",
         crate::sanitize::line(client_id, 200)
     ));
-    let (server, scope) = (Destination::of(ctx.settings), ctx.login.scope.as_deref());
+    let (server, scope) = (Destination::of(&ctx.settings), ctx.login.scope.as_deref());
     login_with(ctx, "the client credentials login failed", |http, now| async move {
         client_credentials::obtain(&http, server, client_id, proof, scope, now).await
     })
@@ -34,7 +34,7 @@ pub async fn workload(ctx: &LoginContext<'_>, workload: &Workload) -> anyhow::Re
         "Logging in as a workload with the token in {} (no browser, no person).",
         workload.token_file.display()
     ));
-    let (server, scope) = (Destination::of(ctx.settings), ctx.login.scope.as_deref());
+    let (server, scope) = (Destination::of(&ctx.settings), ctx.login.scope.as_deref());
     login_with(ctx, "the workload login failed", |http, now| async move {
         workload::obtain(&http, server, workload, scope, now).await
     })
@@ -49,9 +49,8 @@ where
     F: FnOnce(Http, u64) -> Fut,
     Fut: std::future::Future<Output = Result<Obtained, OAuthError>>,
 {
-    let LoginContext { settings, output, .. } = *ctx;
-    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
+    let output = &ctx.output;
+    let http = ctx.http()?.clone();
     let obtained = interrupted_or(ctx, grant(http, ctx.clock.unix_now())).await?.map_err(|e| e.into_failure(failed))?;
     if let Some(note) = &obtained.note {
         output.warn(note);

@@ -190,9 +190,9 @@ impl<'a> Wait<'a> {
     /// Run `work` with the progress display on, until it is done; Ctrl-C ends it with
     /// "interrupted; nothing was stored".
     pub async fn watch<T>(&self, work: impl Future<Output = T>) -> anyhow::Result<T> {
-        let mut progress = Progress::start(self.ctx.output, self.deadline, &self.closes_at_text());
+        let mut progress = Progress::start(&self.ctx.output, self.deadline, &self.closes_at_text());
         tokio::pin!(work);
-        let clock = self.ctx.clock;
+        let clock = &self.ctx.clock;
         loop {
             tokio::select! {
                 done = &mut work => return Ok(done),
@@ -204,7 +204,7 @@ impl<'a> Wait<'a> {
 
     /// Resolves when the limit has run out.
     pub async fn expired(&self) {
-        let clock = self.ctx.clock;
+        let clock = &self.ctx.clock;
         let left = self.deadline.saturating_duration_since(clock.now());
         clock.sleep(left).await;
     }

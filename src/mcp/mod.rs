@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 mod body;
-pub mod client;
-pub mod jsonrpc;
-pub mod sse;
-pub mod transport;
+mod client;
+pub(crate) mod jsonrpc;
+pub(crate) mod sse;
+pub(crate) mod transport;
 
 pub use client::{McpClient, Tool};
 pub use transport::{HttpTransport, TransportConfig};

@@ -63,6 +63,11 @@ impl std::fmt::Debug for HttpTransport {
 }
 
 impl HttpTransport {
+    /// A transport on `http` (the run's client: its pool, timeouts and tracing).
+    pub fn on(http: Http, config: TransportConfig) -> HttpTransport {
+        HttpTransport { http, config }
+    }
+
     pub fn new(config: TransportConfig, trace: Option<Trace>) -> Result<HttpTransport, McpError> {
         Self::with_user_agent(config, &crate::http::user_agent(), trace)
     }

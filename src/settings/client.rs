@@ -11,6 +11,7 @@ use reqwest::Url;
 use crate::env::Env;
 use crate::error::Failure;
 use crate::secret::{Secret, check_token_shape};
+use crate::server_url::Reach;
 
 /// The client's own credential, as the user gave it (`AGENTVIEW_CLIENT_SECRET`, stdin,
 /// `--client-key`, `--client-assertion-file` or their variables).
@@ -129,7 +130,7 @@ pub fn proof_from_env(env: &Env) -> Result<Option<ClientProof>, Failure> {
             .with_hint("the client proves itself with a secret, a private key or an assertion file, not several"));
     }
     if let Some(secret) = set("AGENTVIEW_CLIENT_SECRET") {
-        return secret_proof(secret, "AGENTVIEW_CLIENT_SECRET").map(Some);
+        return secret_proof(Secret::new(secret), "AGENTVIEW_CLIENT_SECRET").map(Some);
     }
     if let Some(path) = set("AGENTVIEW_CLIENT_KEY") {
         let key_id = set("AGENTVIEW_CLIENT_KEY_ID").map(str::to_string);
@@ -138,10 +139,11 @@ pub fn proof_from_env(env: &Env) -> Result<Option<ClientProof>, Failure> {
     Ok(set("AGENTVIEW_CLIENT_ASSERTION_FILE").map(|path| ClientProof::AssertionFile(PathBuf::from(path))))
 }
 
-pub(crate) fn secret_proof(secret: &str, from: &str) -> Result<ClientProof, Failure> {
-    check_token_shape(secret)
+/// A client secret, from `from`, checked: it goes into headers and forms.
+pub(crate) fn secret_proof(secret: Secret, from: &str) -> Result<ClientProof, Failure> {
+    check_token_shape(secret.expose())
         .map_err(|e| Failure::usage(format!("refusing the client secret ({from}): {}", e.about("client secret"))))?;
-    Ok(ClientProof::Secret(Secret::new(secret)))
+    Ok(ClientProof::Secret(secret))
 }
 
 /// `AGENTVIEW_AUTH_SERVER`: the one authorization server a login may send the client's secret,
@@ -158,7 +160,7 @@ pub fn pinned_auth_server(env: &Env) -> Result<Option<String>, Failure> {
 pub(crate) fn check_issuer_named(issuer: &str, name: &str) -> Result<(), Failure> {
     let refused = |why: &str| Failure::usage(format!("{name} \"{}\" {why}", crate::sanitize::line(issuer, 200)));
     let url = Url::parse(issuer).map_err(|_| refused("is not a URL"))?;
-    let loopback = crate::login::session::login_url::is_loopback(url.host_str().unwrap_or_default());
+    let loopback = Reach::of(url.host_str().unwrap_or_default()) == Reach::Loopback;
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}

@@ -7,19 +7,17 @@ use std::process::Command;
 
 use super::*;
 use crate::secret::Secret;
-use crate::store::{CredentialKind, UserInfo};
+use crate::store::UserInfo;
 
 const TOKEN: &str = "tok-7f3a9c-secret";
+const S: &str = "https://s.example/mcp";
 
 fn credential(server: &str, token: &str) -> Credential {
+    let server = crate::server_url::ServerUrl::parse(server).unwrap();
     Credential {
-        server: server.to_owned(),
-        kind: CredentialKind::Bearer,
-        secret: Secret::new(token),
         expires_at: Some(2_000_000_000),
         user: Some(UserInfo { email: Some("ann@example.com".into()), ..UserInfo::default() }),
-        created_at: 1_700_000_000,
-        oauth: None,
+        ..Credential::bearer(server, Secret::new(token), 1_700_000_000)
     }
 }
 
@@ -125,9 +123,9 @@ fn wrongly_typed_value_does_not_leak_into_the_error() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
     let text =
-        format!(r#"{{"version":1,"credentials":{{"s":{{"kind":"bearer","token":"t","created_at":"{TOKEN}"}}}}}}"#);
+        format!(r#"{{"version":1,"credentials":{{"{S}":{{"kind":"bearer","token":"t","created_at":"{TOKEN}"}}}}}}"#);
     write_private(store.path(), text);
-    let err = store.load("s").unwrap_err();
+    let err = store.load(S).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }));
     assert!(!err.to_string().contains(TOKEN), "{err}");
 }
@@ -137,8 +135,8 @@ fn newer_format_version_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
     write_private(store.path(), r#"{"version": 2, "credentials": {}}"#);
-    assert!(matches!(store.load("s"), Err(StoreError::Corrupt { .. })));
-    assert!(matches!(store.save(&credential("s", TOKEN)), Err(StoreError::Corrupt { .. })));
+    assert!(matches!(store.load(S), Err(StoreError::Corrupt { .. })));
+    assert!(matches!(store.save(&credential(S, TOKEN)), Err(StoreError::Corrupt { .. })));
 }
 
 #[test]
@@ -148,7 +146,7 @@ fn oversized_file_is_refused() {
     let mut big = br#"{"version": 1, "credentials": {}}"#.to_vec();
     big.resize(MAX_FILE_SIZE as usize + 1, b' ');
     write_private(store.path(), &big);
-    let err = store.load("s").unwrap_err();
+    let err = store.load(S).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("larger than"), "{err}");
 }
@@ -157,21 +155,21 @@ fn oversized_file_is_refused() {
 fn a_file_others_can_read_is_refused_and_left_as_it_is() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
-    store.save(&credential("s", TOKEN)).unwrap();
+    store.save(&credential(S, TOKEN)).unwrap();
     let before = fs::read(store.path()).unwrap();
     for loose in [0o644, 0o640, 0o604] {
         fs::set_permissions(store.path(), fs::Permissions::from_mode(loose)).unwrap();
-        for err in [store.load("s").unwrap_err(), store.save(&credential("s", "tok-2")).unwrap_err()] {
+        for err in [store.load(S).unwrap_err(), store.save(&credential(S, "tok-2")).unwrap_err()] {
             let said = err.to_string();
             assert!(said.contains("readable by other users"), "{said}");
             assert!(said.contains(&format!("chmod 600 {}", store.path().display())), "{said}");
         }
-        assert!(store.probe().is_err() && store.delete("s").is_err());
+        assert!(store.probe().is_err() && store.delete(S).is_err());
         assert_eq!(fs::read(store.path()).unwrap(), before, "nothing written");
         assert_eq!(mode(store.path()), loose, "nothing changed");
     }
     fs::set_permissions(store.path(), fs::Permissions::from_mode(0o600)).unwrap();
-    assert!(store.load("s").unwrap().is_some());
+    assert!(store.load(S).unwrap().is_some());
 }
 
 #[test]
@@ -192,7 +190,7 @@ fn delete_reports_whether_there_was_one() {
 fn bad_token_is_never_written() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());
-    let err = store.save(&credential("s", "two\nlines")).unwrap_err();
+    let err = store.save(&credential(S, "two\nlines")).unwrap_err();
     assert!(!err.to_string().contains("two\nlines"));
     assert!(!store.path().exists());
 }

@@ -23,7 +23,6 @@ use super::backend::{Backend, Opened, connect, error_text};
 use super::record::{Record, describe_json_error};
 use super::{Credential, CredentialStore, KeyringBackend, Source, StoreError};
 
-pub use super::backend::SERVICE;
 const FORMAT_VERSION: u32 = 1;
 /// The account `probe` looks up; it is never written.
 const PROBE_ACCOUNT: &str = "agentview-probe";
@@ -147,7 +146,7 @@ impl KeyringStore {
             if attempt == 1 {
                 record.user = None;
             }
-            let doc = Document { version: FORMAT_VERSION, server: credential.server.clone(), record };
+            let doc = Document { version: FORMAT_VERSION, server: credential.server.to_string(), record };
             text = serde_json::to_string(&doc).map_err(|e| other(e.to_string()))?;
             record = doc.record;
             match limit {
@@ -267,13 +266,13 @@ impl CredentialStore for KeyringStore {
     fn save(&self, credential: &Credential) -> Result<(), StoreError> {
         let backend = self.call(|o| Ok(o.backend))?;
         let text = self.encode(credential, backend.secret_limit())?;
-        let server = credential.server.clone();
+        let server = credential.server.to_string();
         let written = text.clone();
         self.call(move |o| {
             let entry = o.backend.entry(&*o.store, &server)?;
             if o.backend.stores_bytes() { entry.set_secret(written.as_bytes()) } else { entry.set_password(&written) }
         })?;
-        match self.read_raw(&credential.server) {
+        match self.read_raw(credential.server.as_str()) {
             Ok(Some(Ok(back))) if back == text => Ok(()),
             Ok(Some(_)) => Err(self.mismatch("a different entry")),
             Ok(None) => Err(self.mismatch("no entry at all")),

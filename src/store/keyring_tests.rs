@@ -11,20 +11,18 @@ use keyring_core::mock;
 
 use super::*;
 use crate::secret::Secret;
-use crate::store::{CredentialKind, UserInfo};
+use crate::store::UserInfo;
+use crate::store::backend::SERVICE;
 
 const SERVER: &str = "https://a.example/mcp";
 const TOKEN: &str = "tok-5be1d2-secret";
 
 fn credential(token: &str) -> Credential {
+    let server = crate::server_url::ServerUrl::parse(SERVER).unwrap();
     Credential {
-        server: SERVER.to_owned(),
-        kind: CredentialKind::Bearer,
-        secret: Secret::new(token),
         expires_at: Some(2_000_000_000),
         user: Some(UserInfo { name: Some("Ann".into()), ..UserInfo::default() }),
-        created_at: 1_700_000_000,
-        oauth: None,
+        ..Credential::bearer(server, Secret::new(token), 1_700_000_000)
     }
 }
 
@@ -209,7 +207,7 @@ fn keyutils_round_trip_when_available() {
     }
     let server = format!("https://keyutils-test-{}.example/mcp", std::process::id());
     let mut c = credential("tok-k1");
-    c.server = server.clone();
+    c.server = crate::server_url::ServerUrl::parse(&server).unwrap();
     store.save(&c).unwrap();
     c.secret = Secret::new("tok-k2");
     store.save(&c).unwrap();

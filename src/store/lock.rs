@@ -4,7 +4,7 @@
 
 use std::fs::{self, File};
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::clock::Clock;
@@ -42,10 +42,6 @@ pub enum LockError {
 impl LockFile {
     pub(super) fn new(file: File, path: PathBuf) -> LockFile {
         LockFile { file, path }
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Take the lock, or `None` when another process holds it.

@@ -58,6 +58,7 @@ impl PrivateDir {
         PrivateDir { dir: dir.into() }
     }
 
+    #[cfg(test)]
     pub fn path(&self) -> &Path {
         &self.dir
     }

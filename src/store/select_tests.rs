@@ -119,15 +119,8 @@ fn read_order() {
 }
 
 fn credential() -> Credential {
-    Credential {
-        server: "https://a.example/mcp".into(),
-        kind: CredentialKind::Bearer,
-        secret: crate::secret::Secret::new("tok-1"),
-        expires_at: None,
-        user: None,
-        created_at: 1,
-        oauth: None,
-    }
+    let server = crate::server_url::ServerUrl::parse("https://a.example/mcp").unwrap();
+    Credential::bearer(server, crate::secret::Secret::new("tok-1"), 1)
 }
 
 fn refusing_keyring() -> Selected {

@@ -2,11 +2,11 @@
 //! token endpoint answers, callbacks and pasted redirect lines. None may panic; an accepted token
 //! has a usable shape; everything shown on a terminal is safe.
 
-use agentview::http::Reply;
-use agentview::login::oauth::{
-    AuthServer, Authorization, Client, Request, parse_challenge, parse_query, parse_tokens, pasted_params,
+use agentview::fuzzing::{
+    AuthServer, Authorization, Client, Request, check_token_shape, parse_challenge, parse_query, parse_tokens,
+    pasted_params,
 };
-use agentview::secret::check_token_shape;
+use agentview::http::Reply;
 use agentview::store::ClientAuth;
 use reqwest::Url;
 

@@ -1,8 +1,7 @@
 //! The stored-record reader (the credentials file) on arbitrary and mutated documents: no
 //! panic, a refusal is a store error, and whatever loads is usable by `status` and `token`.
 
-use agentview::clock::iso8601;
-use agentview::secret::check_token_shape;
+use agentview::fuzzing::{check_token_shape, iso8601};
 use agentview::store::{CredentialStore, FileStore};
 use serde_json::{Value, json};
 
@@ -63,12 +62,12 @@ pub fn one_case(rng: &mut Rng) {
     match store.load(SERVER) {
         Ok(Some(credential)) => {
             assert!(check_token_shape(credential.secret.expose()).is_ok());
-            let now = agentview::clock::unix_now();
+            let now = agentview::fuzzing::unix_now();
             let _ = credential.is_live(now);
             assert!(!iso8601(credential.created_at).is_empty());
             if let Some(at) = credential.expires_at {
                 assert!(!iso8601(at).is_empty());
-                let _ = agentview::clock::countdown(std::time::Duration::from_secs(at.saturating_sub(now)));
+                let _ = agentview::fuzzing::countdown(std::time::Duration::from_secs(at.saturating_sub(now)));
             }
         }
         Ok(None) => {}

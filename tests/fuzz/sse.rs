@@ -1,7 +1,7 @@
 //! The SSE decoder: no panic on any bytes in any chunking, bounded output, and for valid
 //! streams exactly the events that were written, whatever the chunking and line endings.
 
-use agentview::mcp::sse::{Decoder, Event, SseError};
+use agentview::fuzzing::{Decoder, Event, SseError};
 
 use super::generate::Rng;
 

@@ -1,7 +1,7 @@
 //! The loginUrl guard and the terminal sanitizer on hostile text.
 
-use agentview::login::session::login_url::{check, is_loopback, registrable_domain};
-use agentview::sanitize;
+use agentview::fuzzing::login_url::{check, is_loopback, registrable_domain};
+use agentview::fuzzing::sanitize;
 use reqwest::Url;
 
 use super::generate::Rng;

@@ -6,9 +6,9 @@
 
 use std::time::UNIX_EPOCH;
 
-use agentview::clock::{MAX_UNIX, iso8601, parse_rfc3339};
-use agentview::login::session::fields::{parse_created, parse_polled_at};
-use agentview::login::session::tools::{MAX_LIFETIME_SECS, MAX_WINDOW, Polled};
+use agentview::fuzzing::{
+    MAX_LIFETIME_SECS, MAX_UNIX, MAX_WINDOW, Polled, iso8601, parse_created, parse_polled_at, parse_rfc3339,
+};
 use serde_json::{Value, json};
 
 use super::generate::Rng;

@@ -1,9 +1,7 @@
 //! The tool-result reader on arbitrary JSON and on mutated valid results: no panic, and whatever
 //! it accepts is usable (a storable token, a sane window, terminal-safe text).
 
-use agentview::login::session::fields::{parse_created, parse_polled};
-use agentview::login::session::tools::{Polled, Terminal, ToolFailure};
-use agentview::secret::check_token_shape;
+use agentview::fuzzing::{Polled, Terminal, ToolFailure, check_token_shape, parse_created, parse_polled};
 use serde_json::{Value, json};
 
 use super::generate::Rng;

@@ -27,7 +27,13 @@ pub struct Values {
     pub name: String,
 }
 
-pub fn check(client: McpClientArg, launcher: LauncherArg, name: &str, settings: &Settings) -> Result<Values, Failure> {
+pub fn check(
+    client: McpClientArg,
+    launcher: LauncherArg,
+    name: &str,
+    settings: &Settings,
+    agentview: &Path,
+) -> Result<Values, Failure> {
     let mut flags = Vec::with_capacity(settings.pinned_flags.len());
     let mut words = settings.pinned_flags.iter();
     while let Some(flag) = words.next() {
@@ -46,8 +52,8 @@ pub fn check(client: McpClientArg, launcher: LauncherArg, name: &str, settings: 
         LauncherArg::Path => {
             let hint = "install agentview in a directory whose path has none, or use --launcher npx or uvx";
             let program = match client {
-                McpClientArg::ClaudeDesktop => full_path(&settings.program),
-                _ => settings.program.clone(),
+                McpClientArg::ClaudeDesktop => full_path(agentview),
+                _ => agentview.to_path_buf(),
             };
             (carried("agentview's own path", program.as_os_str(), hint)?, Vec::new())
         }

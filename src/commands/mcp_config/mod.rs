@@ -10,11 +10,13 @@
 //! with its format's own quoting: serde_json for JSON, `quote` for TOML and YAML, and
 //! `shell_quote` for the command lines in the headersHelper and the Codex comment.
 
+use std::path::Path;
+
 use serde_json::{Value, json};
 
 use crate::cli::{LauncherArg, McpClientArg, McpConfigArgs, ViaArg};
 use crate::error::Exit;
-use crate::output::Output;
+use crate::run::Run;
 use crate::settings::Settings;
 use crate::settings::invocation::shell_quote;
 
@@ -27,8 +29,11 @@ use carry::Values;
 /// with that variable, and the value has no space, which some clients would split.
 pub const BRIDGE_HEADER: &str = "Authorization:${AGENTVIEW_AUTHORIZATION}";
 
-pub fn run(args: &McpConfigArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let snippet = render(args, settings)?;
+/// `mcp-config`; `agentview`: how another program starts agentview (see
+/// `settings::invocation::program`).
+pub fn run(args: &McpConfigArgs, agentview: &Path, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
+    let snippet = render(args, settings, agentview)?;
     crate::output::write_data(&snippet.text)?;
     output.info(&snippet.note);
     Ok(Exit::Ok)
@@ -43,12 +48,12 @@ pub struct Snippet {
 }
 
 /// The configuration for the client, or a usage error naming a value it cannot carry.
-pub fn render(args: &McpConfigArgs, settings: &Settings) -> Result<Snippet, crate::error::Failure> {
+pub fn render(args: &McpConfigArgs, settings: &Settings, agentview: &Path) -> Result<Snippet, crate::error::Failure> {
     let McpConfigArgs { client, via, launcher, .. } = *args;
     if client == McpClientArg::McpRemote {
         return Err(not_a_client());
     }
-    let values = carry::check(client, launcher, &args.name, settings)?;
+    let values = carry::check(client, launcher, &args.name, settings, agentview)?;
     let name = values.name.as_str();
     let url = values.server.as_str();
     let command = values.program.as_str();

@@ -15,11 +15,10 @@ use crate::clock::iso8601;
 use crate::error::Exit;
 
 use crate::login::oauth::shared::discovery::{Challenge, parse_challenge};
+use crate::login::session::fields::{Authenticated, parse_authenticated};
 use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
-use crate::output::Output;
-use crate::sanitize;
-use crate::settings::Settings;
+use crate::run::Run;
 use crate::store::{Credential, CredentialKind, UserInfo};
 
 /// The tool an agentView server answers "who is this credential?" with.
@@ -56,11 +55,11 @@ pub struct Accepted {
 }
 
 /// Ask the server about `credential`. Never retried: a check is a question, not a login.
-pub async fn check(settings: &Settings, credential: &Credential, output: &Output) -> Verdict {
-    let trace = output.trace();
+pub async fn check(run: &Run, credential: &Credential) -> Verdict {
+    let settings = &run.settings;
     let mut headers = settings.headers.clone();
     // Both are Bearer tokens; a session id is not a header value, the tool takes it.
-    if matches!(credential.kind, CredentialKind::Bearer | CredentialKind::OAuth) {
+    if matches!(credential.kind(), CredentialKind::Bearer | CredentialKind::OAuth) {
         match HeaderValue::from_str(&format!("Bearer {}", credential.secret.expose())) {
             Ok(mut value) => {
                 value.set_sensitive(true);
@@ -74,20 +73,20 @@ pub async fn check(settings: &Settings, credential: &Credential, output: &Output
     }
     let config =
         TransportConfig { endpoint: settings.server.url().clone(), headers, request_timeout: settings.request_timeout };
-    let http = match HttpTransport::new(config, trace) {
-        Ok(http) => http,
-        Err(e) => return verdict_of(e),
+    let http = match run.http() {
+        Ok(http) => HttpTransport::on(http.clone(), config),
+        Err(failure) => return Verdict::Unreachable { reason: failure.message },
     };
-    let mut client = match McpClient::connect(http, VERSION).await {
+    let mut client = match McpClient::connect_on(run.clock.clone(), http, VERSION).await {
         Ok(client) => client,
         Err(e) => return verdict_of(e),
     };
-    let verdict = ask(&mut client, credential).await;
+    let verdict = ask(&mut client, credential, run.clock.unix_now()).await;
     let _ = tokio::time::timeout(Duration::from_secs(3), client.close()).await;
     verdict
 }
 
-async fn ask(client: &mut McpClient, credential: &Credential) -> Verdict {
+async fn ask(client: &mut McpClient, credential: &Credential, now: u64) -> Verdict {
     let tools = match client.list_tools().await {
         Ok(tools) => tools,
         Err(e) => return verdict_of(e),
@@ -96,7 +95,7 @@ async fn ask(client: &mut McpClient, credential: &Credential) -> Verdict {
         return Verdict::Accepted(Accepted { via: "tools/list", ..Accepted::default() });
     };
     match client.call_tool(AUTHENTICATE, arguments(tool, credential)).await {
-        Ok(result) => read_answer(&result),
+        Ok(result) => read_answer(&result, now),
         Err(e) => verdict_of(e),
     }
 }
@@ -104,7 +103,7 @@ async fn ask(client: &mut McpClient, credential: &Credential) -> Verdict {
 /// The credential under the argument name the tool's schema declares.
 fn arguments(tool: &Tool, credential: &Credential) -> Value {
     let declared = tool.arguments();
-    let names: &[&str] = match credential.kind {
+    let names: &[&str] = match credential.kind() {
         CredentialKind::Bearer | CredentialKind::OAuth => &TOKEN_ARGS,
         CredentialKind::Session => &SESSION_ARGS,
     };
@@ -125,68 +124,15 @@ fn verdict_of(error: McpError) -> Verdict {
     }
 }
 
-/// Read an `authenticate` result: `isError` or `valid: false` means refused.
-pub fn read_answer(result: &Value) -> Verdict {
-    let text = result
-        .get("content")
-        .and_then(Value::as_array)
-        .and_then(|blocks| blocks.iter().find_map(|b| b.get("text").and_then(Value::as_str)))
-        .unwrap_or_default();
-    if result.get("isError").and_then(Value::as_bool) == Some(true) {
-        let reason =
-            if text.is_empty() { "the server refused the credential".into() } else { sanitize::line(text, 200) };
-        return Verdict::Rejected { reason, challenge: None };
-    }
-    let fields = fields_of(result, text);
-    for flag in ["valid", "authenticated", "active"] {
-        if fields.get(flag).and_then(Value::as_bool) == Some(false) {
-            return Verdict::Rejected { reason: format!("the server answered {flag}: false"), challenge: None };
+/// Read an `authenticate` result (the session tools' reader reads it): a refusal, or what the
+/// server said about the credential.
+pub fn read_answer(result: &Value, now: u64) -> Verdict {
+    match parse_authenticated(result, now) {
+        Authenticated::Refused(reason) => Verdict::Rejected { reason, challenge: None },
+        Authenticated::Accepted { user, scope, expires_at } => {
+            Verdict::Accepted(Accepted { via: AUTHENTICATE, user, scope, expires_at })
         }
     }
-    let text_of =
-        |names: &[&str]| names.iter().find_map(|n| fields.get(*n).and_then(Value::as_str)).map(str::to_string);
-    let user = match fields.get("user") {
-        Some(Value::Object(u)) => Some(UserInfo {
-            name: u.get("name").and_then(Value::as_str).map(str::to_string),
-            email: u.get("email").and_then(Value::as_str).map(str::to_string),
-            id: u.get("id").and_then(Value::as_str).map(str::to_string),
-        }),
-        Some(Value::String(name)) => Some(UserInfo { name: Some(name.clone()), ..UserInfo::default() }),
-        _ => {
-            let user = UserInfo {
-                name: text_of(&["name", "userName", "user_name"]),
-                email: text_of(&["email"]),
-                id: text_of(&["userId", "user_id", "sub"]),
-            };
-            (user != UserInfo::default()).then_some(user)
-        }
-    };
-    let scope = match fields.get("scope").or_else(|| fields.get("scopes")) {
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")),
-        _ => None,
-    };
-    let expires_at = text_of(&["expiresAt", "expires_at", "tokenExpiresAt", "token_expires_at"])
-        .and_then(|at| humantime::parse_rfc3339_weak(&at).ok())
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|d| d.as_secs())
-        .or_else(|| {
-            let secs = ["expiresIn", "expires_in"].iter().find_map(|n| fields.get(*n).and_then(Value::as_u64))?;
-            Some(crate::clock::unix_now() + secs)
-        });
-    Verdict::Accepted(Accepted { via: AUTHENTICATE, user, scope, expires_at })
-}
-
-/// The answer's fields: `structuredContent` (unwrapping `{"result": {...}}`), else the text as JSON.
-fn fields_of(result: &Value, text: &str) -> Map<String, Value> {
-    let structured = match result.get("structuredContent") {
-        Some(Value::Object(o)) if o.len() == 1 && o.get("result").is_some_and(Value::is_object) => {
-            o.get("result").and_then(Value::as_object).cloned()
-        }
-        Some(Value::Object(o)) => Some(o.clone()),
-        _ => None,
-    };
-    structured.or_else(|| serde_json::from_str::<Map<String, Value>>(text).ok()).unwrap_or_default()
 }
 
 /// The exit code of a check: accepted → 0, refused → 4 (not logged in), no answer → 7 (server).
@@ -245,9 +191,9 @@ mod tests {
     #[test]
     fn an_error_result_is_a_refusal() {
         let result = json!({"content": [{"type": "text", "text": "invalid token"}], "isError": true});
-        assert_eq!(read_answer(&result), Verdict::Rejected { reason: "invalid token".into(), challenge: None });
+        assert_eq!(read_answer(&result, 0), Verdict::Rejected { reason: "invalid token".into(), challenge: None });
         let result = json!({"content": [], "structuredContent": {"valid": false}});
-        assert!(matches!(read_answer(&result), Verdict::Rejected { .. }));
+        assert!(matches!(read_answer(&result, 0), Verdict::Rejected { .. }));
     }
 
     #[test]
@@ -255,12 +201,12 @@ mod tests {
         let answer = json!({"user": {"name": "Ada", "email": "ada@example.com"}, "scope": ["read", "write"],
             "expiresAt": "2030-01-01T00:00:00Z"});
         let result = json!({"content": [{"type": "text", "text": answer.to_string()}]});
-        let Verdict::Accepted(accepted) = read_answer(&result) else { panic!("accepted") };
+        let Verdict::Accepted(accepted) = read_answer(&result, 0) else { panic!("accepted") };
         assert_eq!(accepted.user.and_then(|u| u.email).as_deref(), Some("ada@example.com"));
         assert_eq!(accepted.scope.as_deref(), Some("read write"));
         assert_eq!(accepted.expires_at, Some(1_893_456_000));
         let wrapped = json!({"content": [], "structuredContent": {"result": {"email": "b@example.com"}}});
-        let Verdict::Accepted(accepted) = read_answer(&wrapped) else { panic!("accepted") };
+        let Verdict::Accepted(accepted) = read_answer(&wrapped, 0) else { panic!("accepted") };
         assert_eq!(accepted.user.and_then(|u| u.email).as_deref(), Some("b@example.com"));
     }
 }

@@ -5,10 +5,10 @@
 use serde_json::{Value, json};
 
 use super::report::Report;
-use crate::clock::{iso8601, unix_now};
+use crate::clock::iso8601;
 use crate::credential::LoginHint;
 use crate::error::Exit;
-use crate::output::Output;
+use crate::run::Run;
 use crate::settings::Settings;
 use crate::store::file::{Entry, Listing};
 use crate::store::{FileStore, StoreChoice, UserInfo};
@@ -64,8 +64,8 @@ fn sign_in_json(entry: &Entry, now: u64, settings: &Settings) -> Value {
 
 /// `status --all`: every stored server credential the stores can list, and apart from them the
 /// sign-ins at identity providers (`login --idp`), which are no server's.
-pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
-    let now = unix_now();
+pub fn all(as_json: bool, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output, now) = (&run.settings, &run.output, run.clock.unix_now());
     let (listing, keyring_note) = list(settings);
     let (sign_ins, servers): (Vec<&Entry>, Vec<&Entry>) = listing.entries.iter().partition(|e| e.sign_in);
     if as_json {
@@ -110,14 +110,8 @@ pub fn all(as_json: bool, settings: &Settings, output: &Output) -> anyhow::Resul
 }
 
 /// `status` without a credential for this server.
-pub fn not_logged_in(
-    as_json: bool,
-    store_errors: &[String],
-    login: &LoginHint,
-    settings: &Settings,
-    output: &Output,
-) -> anyhow::Result<Exit> {
-    let now = unix_now();
+pub fn not_logged_in(as_json: bool, store_errors: &[String], login: &LoginHint, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output, now) = (&run.settings, &run.output, run.clock.unix_now());
     let (listing, _) = list(settings);
     let others: Vec<&Entry> =
         listing.entries.iter().filter(|e| !e.sign_in && e.server != settings.server.as_str()).collect();

@@ -6,13 +6,13 @@ use serde_json::{Value, json};
 
 use self::check::Verdict;
 use crate::cli::StatusArgs;
-use crate::clock::{countdown, iso8601, unix_now};
+use crate::clock::{countdown, iso8601};
 use crate::credential::rule::renewable;
-use crate::credential::{Door, Found};
+use crate::credential::{Closed, Door, Found, Usable};
 use crate::error::Exit;
-use crate::output::Output;
+use crate::run::Run;
 use crate::settings::Settings;
-use crate::store::{OAuthGrant, UnattendedGrant, UserInfo};
+use crate::store::{Flow, OAuthGrant, UserInfo};
 
 pub(crate) mod check;
 mod list;
@@ -24,44 +24,47 @@ use report::Report;
 /// code entered on another device), `client_credentials`, `jwt_bearer` (an ID-JAG),
 /// `idp_sign_in`, or `workload` (the JWT-bearer grant with a workload's own token).
 fn grant_name(grant: &OAuthGrant) -> &'static str {
-    match grant.unattended.as_ref().map(|u| &u.grant) {
-        None if grant.device => "device_code",
-        None => "authorization_code",
-        Some(UnattendedGrant::ClientCredentials) => "client_credentials",
-        Some(UnattendedGrant::IdJag { .. }) => "jwt_bearer",
-        Some(UnattendedGrant::IdpSignIn) => "idp_sign_in",
-        Some(UnattendedGrant::Workload { .. }) => "workload",
+    match grant.flow {
+        Flow::AuthorizationCode => "authorization_code",
+        Flow::Device => "device_code",
+        Flow::ClientCredentials => "client_credentials",
+        Flow::IdJag { .. } => "jwt_bearer",
+        Flow::IdpSignIn => "idp_sign_in",
+        Flow::Workload { .. } => "workload",
     }
 }
 
 /// A token the client in the environment got and cached, read with no such client set: nothing
 /// renews it (its secret was never stored).
 fn from_absent_environment(found: &Found, grant: &OAuthGrant) -> bool {
-    found.from_environment.is_none() && grant.unattended.as_ref().is_some_and(|u| u.from_environment)
+    found.from_environment.is_none() && grant.from_environment
 }
 
-pub async fn run(args: &StatusArgs, settings: &Settings, output: &Output) -> anyhow::Result<Exit> {
+pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
+    let (settings, output) = (&run.settings, &run.output);
     if args.all {
-        return list::all(args.json, settings, output);
+        return list::all(args.json, run);
     }
-    let door = Door::new(settings, output);
-    let lookup = door.usable().await?;
+    let door = Door::new(run);
     // A store that cannot be read is a store failure here as for `token` (exit 8).
-    crate::credential::report_read_errors(&lookup, settings, output)?;
-    let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
-    let Some(found) = &lookup.found else {
-        return list::not_logged_in(args.json, &store_errors, &door.login_hint().await, settings, output);
+    let (usable, live) = match door.usable().await {
+        Ok(usable) => (usable, true),
+        Err(Closed::Expired(usable)) => (*usable, false),
+        Err(Closed::NotLoggedIn(not)) => {
+            return list::not_logged_in(args.json, &not.store_errors, &not.hint, run);
+        }
+        Err(Closed::Failed(e)) => return Err(e),
     };
-    let live = found.credential.is_live(unix_now());
-    let check = if args.check && live { Some(check::check(settings, &found.credential, output).await) } else { None };
+    let Usable { found, store_errors } = &usable;
+    let check = if args.check && live { Some(check::check(run, &found.credential).await) } else { None };
     if args.json {
-        crate::output::write_data(&format!("{}\n", json_report(found, live, check.as_ref(), &store_errors, settings)))?;
+        crate::output::write_data(&format!("{}\n", json_report(found, live, check.as_ref(), store_errors, settings)))?;
     } else {
-        for error in &store_errors {
+        for error in store_errors {
             output.always(&format!("  note: {error}"));
         }
-        let overridden = found.source == crate::store::Source::Env && door.stored().await.found.is_some();
-        text_report(found, live, check.as_ref(), overridden, settings).write()?;
+        let overridden = found.source == crate::store::Source::Env && door.has_stored().await;
+        text_report(found, live, check.as_ref(), overridden, settings, run.clock.unix_now()).write()?;
         if matches!(check, Some(Verdict::Rejected { .. })) {
             output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
         } else if !live {
@@ -89,7 +92,7 @@ fn json_report(
         "server": settings.server,
         "source": found.source.as_str(),
         "location": found.location,
-        "kind": credential.kind.as_str(),
+        "kind": credential.kind().as_str(),
         "expires_at": credential.expires_at.map(iso8601),
         "expires_at_unix": credential.expires_at,
         "expired": !live,
@@ -98,7 +101,7 @@ fn json_report(
         "stored_at_unix": credential.created_at,
         "store_errors": store_errors,
     });
-    if let Some(grant) = &credential.oauth {
+    if let Some(grant) = credential.oauth_grant() {
         doc["issuer"] = json!(grant.issuer);
         doc["scope"] = json!(grant.scope);
         // A token whose expiry is unknown is never found due: nothing renews it on its own; the
@@ -106,7 +109,7 @@ fn json_report(
         let orphaned = from_absent_environment(found, grant);
         doc["renews"] = json!(renewable(grant) && credential.expires_at.is_some() && !orphaned);
         doc["grant"] = json!(grant_name(grant));
-        if let Some(UnattendedGrant::IdJag { idp, .. }) = grant.unattended.as_ref().map(|u| &u.grant) {
+        if let Flow::IdJag { idp, .. } = &grant.flow {
             doc["identity_provider"] = json!(idp);
         }
     }
@@ -122,9 +125,15 @@ fn json_report(
 }
 
 /// The report for people: who, what, from where, until when, and what the server said.
-fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: bool, settings: &Settings) -> Report {
+fn text_report(
+    found: &Found,
+    live: bool,
+    check: Option<&Verdict>,
+    overridden: bool,
+    settings: &Settings,
+    now: u64,
+) -> Report {
     let credential = &found.credential;
-    let now = unix_now();
     let mut report = Report::default();
     let state = match check {
         _ if !live => "The credential has EXPIRED for",
@@ -135,26 +144,26 @@ fn text_report(found: &Found, live: bool, check: Option<&Verdict>, overridden: b
     if let Some(user) = credential.user.as_ref().and_then(UserInfo::describe) {
         report.line(&format!("  account: {user}"));
     }
-    report.line(&format!("  kind:    {}", credential.kind.describe()));
-    if let Some(grant) = &credential.oauth {
+    report.line(&format!("  kind:    {}", credential.kind().describe()));
+    if let Some(grant) = credential.oauth_grant() {
         report.line(&format!("  issuer:  {}", crate::sanitize::line(&grant.issuer, 200)));
         if let Some(scope) = &grant.scope {
             report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
         }
         report.line(&format!("  grant:   {}", grant_name(grant)));
-        let renews = match (renewable(grant), credential.expires_at, grant.unattended.as_ref().map(|u| &u.grant)) {
+        let renews = match (renewable(grant), credential.expires_at, &grant.flow) {
             _ if from_absent_environment(found, grant) => "only with the client in the environment that got it \
                  (AGENTVIEW_CLIENT_ID with its secret, key or assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), \
                  which is not set now"
                 .to_string(),
-            (true, Some(_), Some(UnattendedGrant::ClientCredentials)) => {
+            (true, Some(_), Flow::ClientCredentials) => {
                 "automatically, before it expires (the client credentials grant runs again)".to_string()
             }
-            (true, Some(_), Some(UnattendedGrant::IdJag { idp, .. })) => format!(
+            (true, Some(_), Flow::IdJag { idp, .. }) => format!(
                 "automatically, before it expires (a new ID-JAG from the identity provider {})",
                 crate::sanitize::line(idp, 200)
             ),
-            (true, Some(_), Some(UnattendedGrant::Workload { token_file })) => format!(
+            (true, Some(_), Flow::Workload { token_file }) => format!(
                 "automatically, before it expires (the workload token in {} is presented again)",
                 token_file.display()
             ),

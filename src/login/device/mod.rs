@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use self::client::codes;
 use self::pending::{PendingLogin, PendingLogins};
-use super::browser::{Issued, person_credential};
+use super::browser::{Approved, Issued, person_credential};
 use super::context::LoginContext;
 use super::oauth::browser::profile::{Wanted, plan};
 use super::oauth::device::pace::{DevicePoller, Outcome, Pace, wait_for_tokens};
@@ -40,7 +40,7 @@ pub async fn login(
     discovered: &Discovered,
     open_browser: bool,
 ) -> anyhow::Result<Option<Credential>> {
-    let LoginContext { login, settings, output, clock, .. } = *ctx;
+    let (login, settings, output, clock) = (ctx.login, &ctx.settings, &ctx.output, &ctx.clock);
     let server = &discovered.server;
     trust::check_pinned(settings.server.url(), &server.issuer, settings.auth_server.as_deref())
         .map_err(|e| e.into_failure("cannot log in"))?;
@@ -68,7 +68,7 @@ pub async fn login(
             clock.unix_now().saturating_add(window.duration().as_secs()),
             settings.store.choice == crate::store::StoreChoice::File,
         );
-        let handle = PendingLogins::new(&settings.store.config_dir).add(kept).map_err(|e| {
+        let handle = PendingLogins::new(&settings.store.config_dir).add(kept, clock.unix_now()).map_err(|e| {
             Failure::new(Exit::Store, format!("cannot keep the device login for --resume: {e}")).with_source(e)
         })?;
         show::handshake(ctx, &code, &handle, wait.closes_at, window.duration())?;
@@ -95,7 +95,7 @@ pub async fn login(
         client: &client,
         resource,
         scope,
-        device: true,
+        approved: Approved::OnAnotherDevice,
         user,
     };
     Ok(Some(person_credential(ctx, issued, tokens)))
@@ -103,7 +103,7 @@ pub async fn login(
 
 /// `login --resume HANDLE` of a device login: poll until decided, with what `--no-wait` kept.
 pub async fn resume(ctx: &LoginContext<'_>, handle: &str) -> anyhow::Result<Credential> {
-    let LoginContext { login, settings, output, clock, .. } = *ctx;
+    let (login, settings, output, clock) = (ctx.login, &ctx.settings, &ctx.output, &ctx.clock);
     let logins = PendingLogins::new(&settings.store.config_dir);
     let kept = logins.get(handle, settings.server.as_str()).ok_or_else(|| {
         Failure::usage(format!(
@@ -136,11 +136,10 @@ pub async fn resume(ctx: &LoginContext<'_>, handle: &str) -> anyhow::Result<Cred
         crate::clock::countdown(limit.duration()),
         crate::sanitize::line(&kept.user_code, 64)
     ));
-    let http = Http::new(&crate::http::user_agent(), settings.request_timeout, output.trace())
-        .map_err(|e| e.into_failure("cannot set up HTTP"))?;
+    let http = ctx.http()?;
     let wait = Wait::new(ctx, limit);
     let polls = Polls {
-        http: &http,
+        http,
         token_endpoint: &parts.token_endpoint,
         client: &client,
         code: &parts.device_code,
@@ -162,7 +161,7 @@ pub async fn resume(ctx: &LoginContext<'_>, handle: &str) -> anyhow::Result<Cred
         client: &client,
         resource: kept.resource.clone(),
         scope: kept.scope.clone(),
-        device: true,
+        approved: Approved::OnAnotherDevice,
         user: None,
     };
     Ok(person_credential(ctx, issued, tokens))
@@ -201,7 +200,7 @@ async fn poll_until_decided(
 ) -> anyhow::Result<Tokens> {
     let pacing = &ctx.settings.pacing;
     let pace = Pace { interval, slow_down_step: pacing.slow_down_step, max_backoff: pacing.max_backoff };
-    let clock = ctx.clock;
+    let clock = &ctx.clock;
     let outcome = wait.watch(wait_for_tokens(clock.as_ref(), &mut polls, wait.deadline, pace)).await?;
     let command = login_command(ctx);
     match outcome {

@@ -205,14 +205,13 @@ impl PendingLogins {
         self.dir.write(Self::FILE_NAME, &bytes)
     }
 
-    /// Keep `login` (dropping those that expired before `login` started); its handle.
-    pub fn add(&self, login: PendingLogin) -> Result<String, PrivateError> {
+    /// Keep `login` (dropping those that expired by `now`, when it started); its handle.
+    pub fn add(&self, login: PendingLogin, now: u64) -> Result<String, PrivateError> {
         let handle = random_token(16).map_err(|e| PrivateError::Io {
             what: "no randomness for a handle".into(),
             source: std::io::Error::other(e.to_string()),
         })?;
         let mut file = self.read();
-        let now = crate::clock::unix_now();
         file.logins.retain(|_, kept| kept.expires_at > now);
         while file.logins.len() >= MAX_LOGINS {
             let oldest = file.logins.iter().min_by_key(|(_, kept)| kept.expires_at).map(|(h, _)| h.clone());

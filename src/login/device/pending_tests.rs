@@ -44,8 +44,8 @@ fn login(server: &str, expires_at: u64) -> PendingLogin {
 fn a_login_is_kept_under_a_handle_that_is_not_its_code() {
     let dir = tempfile::tempdir().expect("tmp");
     let logins = PendingLogins::new(dir.path());
-    let later = crate::clock::unix_now() + 600;
-    let handle = logins.add(login("https://a.example/mcp", later)).expect("kept");
+    let (now, later) = (1_000_000, 1_000_600);
+    let handle = logins.add(login("https://a.example/mcp", later), now).expect("kept");
     assert!(!handle.contains("the-device-code") && handle.len() >= 20, "{handle}");
     assert!(logins.has(&handle, "https://a.example/mcp"));
     assert!(!logins.has(&handle, "https://b.example/mcp"), "another server's login is not this one");
@@ -69,10 +69,10 @@ fn a_login_is_kept_under_a_handle_that_is_not_its_code() {
 fn expired_logins_go_and_the_file_stays_small() {
     let dir = tempfile::tempdir().expect("tmp");
     let logins = PendingLogins::new(dir.path());
-    let old = logins.add(login("https://a.example/mcp", 10)).expect("kept");
-    let later = crate::clock::unix_now() + 600;
+    let (now, later) = (1_000_000, 1_000_600);
+    let old = logins.add(login("https://a.example/mcp", 10), now).expect("kept");
     let handles: Vec<String> =
-        (0..MAX_LOGINS + 3).map(|_| logins.add(login("https://a.example/mcp", later)).expect("kept")).collect();
+        (0..MAX_LOGINS + 3).map(|_| logins.add(login("https://a.example/mcp", later), now).expect("kept")).collect();
     assert!(!logins.has(&old, "https://a.example/mcp"), "expired before the next one started");
     assert_eq!(logins.read().logins.len(), MAX_LOGINS);
     assert!(logins.has(handles.last().expect("one"), "https://a.example/mcp"));

@@ -16,7 +16,7 @@ use crate::login::wait::limit_note;
 
 /// The codes for the person, while the wait runs; `window`: how long the codes live.
 pub(super) fn codes(ctx: &LoginContext<'_>, window: Duration, code: &DeviceCode, issuer: &str) {
-    let LoginContext { login, output, clock, .. } = *ctx;
+    let (login, output, clock) = (ctx.login, &ctx.output, &ctx.clock);
     output.always(&format!(
         "To log in, open this address on any device (a phone, a laptop):\n\n    {}\n\nand enter the code:\n\n    {}\n",
         code.verification_uri, code.user_code
@@ -46,7 +46,7 @@ pub(super) fn handshake(
     closes_at: u64,
     window: Duration,
 ) -> anyhow::Result<()> {
-    let LoginContext { login, settings, output, .. } = *ctx;
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
     let resume = resume_command(login, settings, &["login", "--device", "--resume", handle]);
     let complete = code.verification_uri_complete.as_ref().map(|u| u.to_string());
     if login.report.json {

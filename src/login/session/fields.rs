@@ -1,6 +1,7 @@
-//! Reading the two tools' results: every shape a server sends (structured content, a text block
-//! of JSON, either wrapped in `result`), every spelling of a field, and every field rule (ids,
-//! windows, token shapes, expiry times), each failure naming the field.
+//! Reading agentView's tool results: the two login tools' and `authenticate`'s (what `status
+//! --check` asks). Every shape a server sends (structured content, a text block of JSON, either
+//! wrapped in `result`), every spelling of a field, and every field rule (ids, windows, token
+//! shapes, expiry times), each failure naming the field.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use super::tools::{Activated, Created, MAX_LIFETIME_SECS, MAX_WINDOW, Polled, Te
 use crate::login::wait::SESSION_WINDOW;
 use crate::mcp::jsonrpc::kind_of;
 use crate::sanitize;
+use crate::store::UserInfo;
 
 /// Above this, a numeric time is in epoch milliseconds (seconds reach it in year 5138).
 const EPOCH_MILLIS_FROM: f64 = 1e11;
@@ -123,14 +125,87 @@ fn activated(fields: &Map<String, Value>, session_request_id: &str) -> Result<Ac
         },
     };
     let user = match pick(fields, &["user"]) {
-        Some(Value::Object(user)) => Some(crate::store::UserInfo {
-            name: short_text(user.get("name")),
-            email: short_text(user.get("email")),
-            id: short_text(user.get("id")),
-        }),
+        Some(Value::Object(user)) => Some(user_of(user)),
         _ => None,
     };
     Ok(Activated { token, expires_at, expires_in, user, warnings })
+}
+
+/// What agentView's `authenticate` tool said about a credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authenticated {
+    /// The server refused it: why, safe for a terminal.
+    Refused(String),
+    /// It accepted it, and said what it knows (each only when it did).
+    Accepted { user: Option<UserInfo>, scope: Option<String>, expires_at: Option<u64> },
+}
+
+/// Read an `authenticate` result: `isError`, or `valid` (`authenticated`, `active`) false, is a
+/// refusal; the account, scope and expiry come from wherever the answer has them. `now`: unix
+/// seconds, for a relative expiry.
+pub fn parse_authenticated(result: &Value, now: u64) -> Authenticated {
+    let text = result.as_object().and_then(first_text).unwrap_or_default();
+    if result.get("isError").and_then(Value::as_bool) == Some(true) {
+        let reason =
+            if text.is_empty() { "the server refused the credential".into() } else { sanitize::line(text, 200) };
+        return Authenticated::Refused(reason);
+    }
+    let fields = any_fields(result, text);
+    for flag in ["valid", "authenticated", "active"] {
+        if fields.get(flag).and_then(Value::as_bool) == Some(false) {
+            return Authenticated::Refused(format!("the server answered {flag}: false"));
+        }
+    }
+    let text_of =
+        |names: &[&str]| names.iter().find_map(|n| fields.get(*n).and_then(Value::as_str)).map(str::to_string);
+    let user = match fields.get("user") {
+        Some(Value::Object(u)) => Some(user_of(u)),
+        Some(Value::String(name)) => {
+            Some(UserInfo { name: short_text(Some(&Value::String(name.clone()))), ..UserInfo::default() })
+        }
+        _ => {
+            let user = UserInfo {
+                name: text_of(&["name", "userName", "user_name"]),
+                email: text_of(&["email"]),
+                id: text_of(&["userId", "user_id", "sub"]),
+            };
+            (user != UserInfo::default()).then_some(user)
+        }
+    };
+    let scope = match fields.get("scope").or_else(|| fields.get("scopes")) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")),
+        _ => None,
+    };
+    let expires_at = text_of(&["expiresAt", "expires_at", "tokenExpiresAt", "token_expires_at"])
+        .and_then(|at| crate::clock::parse_rfc3339(&at))
+        .or_else(|| {
+            let secs = ["expiresIn", "expires_in"].iter().find_map(|n| fields.get(*n).and_then(Value::as_u64))?;
+            Some(now.saturating_add(secs))
+        });
+    Authenticated::Accepted { user, scope, expires_at }
+}
+
+/// A result's fields, wherever they are: `structuredContent` (unwrapping `{"result": {...}}`),
+/// else the text as a JSON object; none when neither holds one.
+fn any_fields(result: &Value, text: &str) -> Map<String, Value> {
+    let structured = match result.get("structuredContent") {
+        Some(Value::Object(o)) if o.len() == 1 && o.get("result").is_some_and(Value::is_object) => {
+            o.get("result").and_then(Value::as_object).cloned()
+        }
+        Some(Value::Object(o)) => Some(o.clone()),
+        _ => None,
+    };
+    structured.or_else(|| serde_json::from_str::<Map<String, Value>>(text).ok()).unwrap_or_default()
+}
+
+/// Who the account is, from a `user` object: its name, email and id, each bounded.
+fn user_of(user: &Map<String, Value>) -> UserInfo {
+    UserInfo {
+        name: short_text(user.get("name")),
+        email: short_text(user.get("email")),
+        id: short_text(user.get("id")),
+    }
 }
 
 /// Seconds from a number or a numeric string ("600", " 3600.5 "); `None` for anything else.

@@ -5,6 +5,7 @@ use reqwest::Url;
 use reqwest::Url as ServerUrl;
 
 use crate::server_url::Reach;
+pub use crate::server_url::registrable_domain;
 
 /// Longest loginUrl agentview accepts.
 const MAX_LEN: usize = 2048;
@@ -64,17 +65,6 @@ fn is_format(c: char) -> bool {
 /// Whether `host` is this machine (see [`Reach`]).
 pub fn is_loopback(host: &str) -> bool {
     Reach::of(host) == Reach::Loopback
-}
-
-/// The domain a site owner controls, by the Public Suffix List (its private section too, so
-/// `x.github.io` owns only `x.github.io`, and `example.co.uk` sits under `co.uk`). IP
-/// addresses, single labels and hosts that are themselves a public suffix stand for themselves.
-pub fn registrable_domain(host: &str) -> String {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host.parse::<std::net::IpAddr>().is_ok() || host.starts_with('[') {
-        return host;
-    }
-    psl::domain_str(&host).map_or_else(|| host.clone(), str::to_owned)
 }
 
 #[cfg(test)]

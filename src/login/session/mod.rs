@@ -17,11 +17,12 @@ use super::context::LoginContext;
 use super::settings::Mode;
 use super::wait::{Limit, SESSION_WINDOW, Wait};
 use crate::clock::countdown;
+use crate::secret::Secret;
 use crate::store::Credential;
 
 /// Run the session method on a connected server. `None`: `--no-wait` printed its handshake.
 pub async fn login(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::Result<Option<Credential>> {
-    let LoginContext { login, output, .. } = *ctx;
+    let (login, output) = (ctx.login, &ctx.output);
     let (id, limit) = match &login.mode {
         Mode::Resume(id) => {
             let limit = resume_limit(login.timeout);
@@ -43,15 +44,15 @@ fn resume_limit(timeout: Option<std::time::Duration>) -> Limit {
 }
 
 /// Poll until decided; the approved login's credential.
-async fn wait(ctx: &LoginContext<'_>, remote: &mut Remote, id: &str, limit: Limit) -> anyhow::Result<Credential> {
-    let LoginContext { settings, output, clock, .. } = *ctx;
+async fn wait(ctx: &LoginContext<'_>, remote: &mut Remote, id: &Secret, limit: Limit) -> anyhow::Result<Credential> {
+    let (settings, output, clock) = (&ctx.settings, &ctx.output, &ctx.clock);
     let wait = Wait::new(ctx, limit);
     let outcome = {
-        let mut poller = remote.poller(id);
+        let mut poller = remote.poller(id.expose());
         wait.watch(wait_for_approval(clock.as_ref(), &mut poller, wait.deadline, &settings.pacing)).await?
     };
     match outcome {
-        Outcome::Active(activated) => Ok(credential_from(activated, settings, id, output)),
+        Outcome::Active(activated) => Ok(credential_from(activated, settings, id, output, clock.unix_now())),
         other => Err(outcome_failure(other, limit, &settings.command("login")).into()),
     }
 }

@@ -2,38 +2,33 @@
 
 use super::poll::{Outcome, PollError};
 use super::tools::{Activated, Terminal, ToolFailure};
-use crate::clock::unix_now;
 use crate::error::{Exit, Failure};
 use crate::login::wait::{Awaiting, Limit};
 use crate::output::Output;
 use crate::secret::Secret;
 use crate::settings::Settings;
-use crate::store::{Credential, CredentialKind};
+use crate::store::Credential;
 
 /// The credential of an approved login: the token, or the session id the server bound.
 pub fn credential_from(
     activated: Activated,
     settings: &Settings,
-    session_request_id: &str,
+    session_request_id: &Secret,
     output: &Output,
+    now: u64,
 ) -> Credential {
     for warning in &activated.warnings {
         output.warn(warning);
     }
-    let now = unix_now();
-    let (kind, secret) = match activated.token {
-        Some(token) => (CredentialKind::Bearer, token),
-        None => (CredentialKind::Session, Secret::new(session_request_id)),
-    };
-    Credential {
-        server: settings.server.to_string(),
-        kind,
-        secret,
-        expires_at: activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s))),
-        user: activated.user,
-        created_at: now,
-        oauth: None,
-    }
+    let expires_at = activated.expires_at.or(activated.expires_in.map(|s| now.saturating_add(s)));
+    Credential::session_login(
+        settings.server.clone(),
+        activated.token,
+        session_request_id,
+        expires_at,
+        activated.user,
+        now,
+    )
 }
 
 /// A wait that did not end in approval.

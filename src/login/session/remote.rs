@@ -10,7 +10,7 @@ use crate::error::{Exit, Failure};
 use crate::mcp::{HttpTransport, McpClient, McpError, TransportConfig};
 use crate::output::Output;
 use crate::retry::{Decision, Policy, retry};
-use crate::settings::Settings;
+use crate::run::Run;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -24,6 +24,8 @@ pub const CREATE: Policy =
 #[derive(Debug)]
 pub struct Remote {
     client: McpClient,
+    /// The run's clock: retries wait on it, and a token's expiry is judged by it.
+    clock: SharedClock,
     plan: ToolPlan,
     create_policy: Policy,
 }
@@ -79,15 +81,14 @@ fn retrying(output: &Output, what: &'static str) -> impl FnMut(&McpError, Durati
 
 impl Remote {
     /// Initialize a session and read the tool schemas.
-    pub async fn connect(settings: &Settings, output: &Output, clock: &SharedClock) -> Result<Remote, ConnectError> {
-        let trace = output.trace();
+    pub async fn connect(run: &Run) -> Result<Remote, ConnectError> {
+        let (settings, output, clock) = (&run.settings, &run.output, &run.clock);
         let config = TransportConfig {
             endpoint: settings.server.url().clone(),
             headers: settings.headers.clone(),
             request_timeout: settings.request_timeout,
         };
-        let http =
-            HttpTransport::new(config, trace).map_err(|e| ConnectError::Other(e.into_failure("cannot connect")))?;
+        let http = HttpTransport::on(run.http().map_err(ConnectError::Other)?.clone(), config);
         let setup = Policy { first_wait: settings.retry_wait, ..SETUP };
         let connected = retry(
             clock.as_ref(),
@@ -126,9 +127,12 @@ impl Remote {
             }
         };
         match ToolPlan::from_tools(&tools) {
-            Some(plan) => {
-                Ok(Remote { client, plan, create_policy: Policy { first_wait: settings.retry_wait, ..CREATE } })
-            }
+            Some(plan) => Ok(Remote {
+                client,
+                clock: clock.clone(),
+                plan,
+                create_policy: Policy { first_wait: settings.retry_wait, ..CREATE },
+            }),
             None => {
                 client.close().await;
                 Err(ConnectError::NoTools(Failure::new(
@@ -147,11 +151,11 @@ impl Remote {
     /// Call create_auth_session. Repeated only when the request surely did not
     /// reach the tool: each call opens a new login window and counts against
     /// the proxy's rate limit.
-    pub async fn create(&mut self, clock: &SharedClock, agent: &str, scope: Option<&str>) -> Result<Created, Failure> {
+    pub async fn create(&mut self, agent: &str, scope: Option<&str>) -> Result<Created, Failure> {
         let args = self.plan.create_arguments(agent, scope);
         let client = &mut self.client;
         let called = retry(
-            clock.as_ref(),
+            self.clock.as_ref(),
             &self.create_policy,
             async |_| client.call_tool(tools::CREATE, args.clone()).await,
             create_decision,
@@ -195,7 +199,7 @@ impl Poller for RemotePoller<'_> {
     async fn poll(&mut self) -> Result<Polled, PollError> {
         let args = self.remote.plan.get_arguments(self.session_request_id);
         let result = self.remote.client.call_tool(tools::GET, args).await.map_err(PollError::Mcp)?;
-        fields::parse_polled(&result, self.session_request_id).map_err(PollError::Tool)
+        fields::parse_polled_at(&result, self.session_request_id, self.remote.clock.unix_now()).map_err(PollError::Tool)
     }
 }
 

@@ -8,13 +8,15 @@ use crate::error::{Exit, Failure};
 use crate::login::context::{LoginContext, interrupted};
 use crate::login::settings::Mode;
 use crate::login::wait::{Limit, Wait, limit_note};
+use crate::secret::Secret;
 
 /// Create the login and show it. `Some((id, limit))`: wait for approval of `id`; `None`:
 /// `--no-wait` printed its handshake.
-pub async fn start(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::Result<Option<(String, Limit)>> {
-    let LoginContext { login, settings, output, interrupt, clock } = *ctx;
+pub async fn start(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::Result<Option<(Secret, Limit)>> {
+    let (login, settings, output, interrupt, clock) =
+        (ctx.login, &ctx.settings, &ctx.output, ctx.interrupt, &ctx.clock);
     let created = tokio::select! {
-        r = remote.create(clock, &login.agent, login.scope.as_deref()) => r?,
+        r = remote.create(&login.agent, login.scope.as_deref()) => r?,
         () = interrupt.wait() => return Err(interrupted()),
     };
     let url = login_url::check(&created.login_url, settings.server.url()).map_err(|refused| {
@@ -38,5 +40,5 @@ pub async fn start(ctx: &LoginContext<'_>, remote: &mut Remote) -> anyhow::Resul
     if !login.no_browser {
         wait.open_browser(&url).await;
     }
-    Ok(Some((id, limit)))
+    Ok(Some((Secret::new(id), limit)))
 }

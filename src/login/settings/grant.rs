@@ -22,16 +22,14 @@ pub enum GrantLogin {
 impl GrantLogin {
     /// Whether `credential` is what this login makes: the same grant, as the same client.
     pub fn made(&self, credential: &crate::store::Credential) -> bool {
-        use crate::store::UnattendedGrant;
-        let Some(grant) = &credential.oauth else { return false };
-        match (self, grant.unattended.as_ref().map(|u| &u.grant)) {
-            (GrantLogin::ClientCredentials { client_id, .. }, Some(UnattendedGrant::ClientCredentials)) => {
-                &grant.client_id == client_id
-            }
-            (GrantLogin::Idp(idp), Some(UnattendedGrant::IdJag { idp: issuer, .. })) => {
+        use crate::store::Flow;
+        let Some(grant) = credential.oauth_grant() else { return false };
+        match (self, &grant.flow) {
+            (GrantLogin::ClientCredentials { client_id, .. }, Flow::ClientCredentials) => &grant.client_id == client_id,
+            (GrantLogin::Idp(idp), Flow::IdJag { idp: issuer, .. }) => {
                 grant.client_id == idp.client_id && issuer == &idp.issuer
             }
-            (GrantLogin::Workload(workload), Some(UnattendedGrant::Workload { token_file })) => {
+            (GrantLogin::Workload(workload), Flow::Workload { token_file }) => {
                 std::path::absolute(&workload.token_file).is_ok_and(|given| &given == token_file)
                     && grant.client_id == workload.client_id.clone().unwrap_or_default()
             }
@@ -60,7 +58,7 @@ pub struct IdpLogin {
 fn proof_of(
     args: &LoginArgs,
     env: &Env,
-    stdin: &mut impl FnMut() -> Result<String, Failure>,
+    stdin: &mut impl FnMut() -> Result<Secret, Failure>,
 ) -> Result<Option<ClientProof>, Failure> {
     if let Some(path) = &args.client_key {
         let key_id = args.client_key_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_KEY_ID").map(str::to_string));
@@ -70,7 +68,7 @@ fn proof_of(
         return Ok(Some(ClientProof::AssertionFile(path.clone())));
     }
     if args.client_secret_stdin {
-        return secret_proof(stdin()?.trim(), "stdin").map(Some);
+        return secret_proof(stdin()?, "stdin").map(Some);
     }
     proof_from_env(env)
 }
@@ -80,7 +78,7 @@ fn proof_of(
 pub fn resolve(
     args: &LoginArgs,
     env: &Env,
-    stdin: &mut impl FnMut() -> Result<String, Failure>,
+    stdin: &mut impl FnMut() -> Result<Secret, Failure>,
 ) -> Result<Option<GrantLogin>, Failure> {
     let client_id = || -> Option<String> {
         args.client_id.clone().or_else(|| env.get("AGENTVIEW_CLIENT_ID").map(|id| id.trim().to_string()))

@@ -11,9 +11,6 @@ use crate::clock::Clock;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::tokens::Tokens;
 
-/// RFC 8628 section 3.5: what each `slow_down` adds to the interval.
-pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
-
 /// Something that polls the token endpoint once.
 pub trait DevicePoller {
     fn poll(&mut self) -> impl Future<Output = Polled>;

@@ -37,8 +37,11 @@ fn unavailable() -> Polled {
     Polled::Unavailable(OAuthError::Status { what: "the token endpoint".into(), status: 503 })
 }
 
-const PACE: Pace =
-    Pace { interval: Duration::from_secs(5), slow_down_step: SLOW_DOWN_STEP, max_backoff: Duration::from_secs(30) };
+const PACE: Pace = Pace {
+    interval: Duration::from_secs(5),
+    slow_down_step: crate::settings::SLOW_DOWN_STEP,
+    max_backoff: Duration::from_secs(30),
+};
 
 async fn run(answers: Vec<Polled>, window: u64, pace: Pace) -> (Outcome, Vec<u64>) {
     let clock = FakeClock::new(1_000);

@@ -86,7 +86,7 @@ impl Client {
         Client {
             client_id: grant.client_id.clone(),
             client_secret: grant.client_secret.clone(),
-            auth: grant.client_auth,
+            auth: grant.client_auth.method(),
             redirect_uri: None,
         }
     }

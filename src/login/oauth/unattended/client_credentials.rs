@@ -12,8 +12,9 @@ use crate::http::Http;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::registration::Client;
 use crate::login::oauth::shared::tokens::Tokens;
+use crate::server_url::ServerUrl;
 use crate::settings::client::ClientProof;
-use crate::store::{Credential, OAuthGrant, Unattended, UnattendedGrant};
+use crate::store::{ClientJwt, Credential, Flow, OAuthGrant};
 
 /// The grant's token request: `resource` (a login's always has one), `scope` when there is one.
 pub async fn request(
@@ -44,7 +45,7 @@ pub struct Obtained {
 }
 
 /// Find the server's authorization server, check it offers the grant and takes the client's
-/// proof (before anything secret is sent), and run the grant. `server_key`: the store key.
+/// proof (before anything secret is sent), and run the grant.
 pub async fn obtain(
     http: &Http,
     server: Destination<'_>,
@@ -53,15 +54,15 @@ pub async fn obtain(
     scope: Option<&str>,
     now: u64,
 ) -> Result<Obtained, OAuthError> {
-    let target = unattended::discover_for(http, server).await?;
-    obtain_at(http, &target, server.key, client_id, proof, scope, now).await
+    let target = unattended::discover(http, server).await?;
+    obtain_at(http, &target, server.server, client_id, proof, scope, now).await
 }
 
 /// [`obtain`] with the server already found.
 pub async fn obtain_at(
     http: &Http,
     target: &Target,
-    server_key: &str,
+    server: &ServerUrl,
     client_id: &str,
     proof: &ClientProof,
     scope: Option<&str>,
@@ -78,13 +79,13 @@ pub async fn obtain_at(
         scope.as_deref(),
     )
     .await?;
-    let how = match &settled.jwt {
-        Some(crate::store::ClientJwt::Key { alg, .. }) => format!("private_key_jwt ({alg})"),
-        Some(crate::store::ClientJwt::AssertionFile { .. }) => "private_key_jwt (an assertion file)".into(),
+    let how = match settled.auth.jwt() {
+        Some(ClientJwt::Key { alg, .. }) => format!("private_key_jwt ({alg})"),
+        Some(ClientJwt::AssertionFile { .. }) => "private_key_jwt (an assertion file)".into(),
         None => settled.client.auth.as_str().into(),
     };
-    let unattended = Unattended::new(UnattendedGrant::ClientCredentials, settled.jwt);
-    let credential = unattended::credential(server_key, target, &settled.client, unattended, tokens, scope, now);
+    let (client, auth) = (&settled.client, settled.auth);
+    let credential = unattended::credential(server, target, client, auth, Flow::ClientCredentials, tokens, scope, now);
     Ok(Obtained { credential, how, note: settled.note })
 }
 

@@ -19,7 +19,7 @@ use crate::login::oauth::shared::registration::Client;
 use crate::login::oauth::shared::tokens::{Tokens, parse_tokens};
 use crate::secret::{Secret, check_token_shape};
 use crate::server_url::{Reach, ServerUrl};
-use crate::store::{Credential, CredentialKind, OAuthGrant, Unattended, UnattendedGrant};
+use crate::store::{Credential, Flow, GrantAuth, OAuthGrant};
 
 /// The store key of the sign-in at `issuer`: the issuer in the normal form of a server URL, so
 /// `agentview --server ISSUER status` and `logout` reach it too.
@@ -59,29 +59,30 @@ pub struct SignIn {
     pub scope: Option<String>,
 }
 
-/// The sign-in as a credential to keep under [`key`]`(issuer)`.
-pub fn credential(issuer: &str, server: &TokenServer, client: &Client, sign_in: SignIn, now: u64) -> Credential {
-    Credential {
-        server: key(issuer),
-        kind: CredentialKind::OAuth,
-        secret: sign_in.id_token,
-        expires_at: sign_in.expires_at,
-        user: None,
-        created_at: now,
-        oauth: Some(OAuthGrant {
-            refresh_token: sign_in.refresh_token,
-            issuer: issuer.to_string(),
-            client_id: client.client_id.clone(),
-            client_secret: client.client_secret.clone(),
-            client_auth: client.auth,
-            token_endpoint: server.token_endpoint.clone(),
-            revocation_endpoint: server.revocation_endpoint.clone(),
-            resource: Some(issuer.to_string()),
-            scope: sign_in.scope,
-            unattended: Some(Unattended::new(UnattendedGrant::IdpSignIn, None)),
-            device: false,
-        }),
-    }
+/// The sign-in as a credential to keep under [`key`]`(issuer)`. agentview's client at the
+/// provider has a secret or none (`idp::client`): it never signs.
+pub fn credential(
+    issuer: &str,
+    server: &TokenServer,
+    client: &Client,
+    sign_in: SignIn,
+    now: u64,
+) -> Result<Credential, OAuthError> {
+    let at = ServerUrl::parse(issuer).map_err(|e| OAuthError::invalid("the identity provider", e.message))?;
+    let grant = OAuthGrant {
+        refresh_token: sign_in.refresh_token,
+        issuer: issuer.to_string(),
+        client_id: client.client_id.clone(),
+        client_secret: client.client_secret.clone(),
+        client_auth: GrantAuth::of_method(client.auth).unwrap_or(GrantAuth::None),
+        token_endpoint: server.token_endpoint.clone(),
+        revocation_endpoint: server.revocation_endpoint.clone(),
+        resource: Some(issuer.to_string()),
+        scope: sign_in.scope,
+        flow: Flow::IdpSignIn,
+        from_environment: false,
+    };
+    Ok(Credential::oauth(at, sign_in.id_token, sign_in.expires_at, grant, now))
 }
 
 /// Renew the sign-in `grant` with the provider's refresh token: a new ID token, as [`Tokens`]

@@ -2,6 +2,7 @@
 //! enterprise-managed authorization (the sign-in at the company's identity provider, token
 //! exchange for an ID-JAG, the JWT-bearer grant), with what a client proves itself with.
 
+pub(crate) mod audience;
 pub mod client_credentials;
 pub mod enterprise;
 pub mod idp;
@@ -10,8 +11,3 @@ pub mod proof;
 pub(crate) mod target;
 pub mod token_exchange;
 pub mod workload;
-
-pub use target::{
-    CLIENT_CREDENTIALS, Destination, JWT_BEARER, Target, TokenServer, choose_scope, credential, discover, discover_for,
-    token_request,
-};

@@ -10,16 +10,16 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::audience::{Audience, check_audience};
 use super::jwt::{self, SigningKey};
 use super::target::TokenServer;
 use crate::clock::iso8601;
 use crate::login::oauth::shared::error::OAuthError;
 use crate::login::oauth::shared::registration::Client;
-use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 pub use crate::settings::client::ClientProof;
 use crate::store::private::{PrivateError, read_user_file};
-use crate::store::{ClientAuth, ClientJwt, OAuthGrant, SigningAlg};
+use crate::store::{ClientAuth, ClientJwt, GrantAuth, OAuthGrant};
 
 /// Larger than any PEM private key agentview reads.
 const MAX_KEY_FILE: u64 = 64 * 1024;
@@ -30,8 +30,9 @@ const MAX_KEY_FILE: u64 = 64 * 1024;
 pub struct Settled {
     /// Ready for the first request.
     pub client: Client,
-    /// Where its JWT comes from next time (`private_key_jwt`).
-    pub jwt: Option<ClientJwt>,
+    /// How it authenticates next time: with a secret the way the server prefers, or a JWT from
+    /// its key or assertion file (`private_key_jwt`).
+    pub auth: GrantAuth,
     /// Something the user should know (a key others can read).
     pub note: Option<String>,
 }
@@ -45,7 +46,8 @@ pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u
     let (mut jwt, note) = match proof {
         ClientProof::Secret(secret) => {
             let client = Client::with_secret(client_id, secret.clone(), &server.auth_methods);
-            return Ok(Settled { client, jwt: None, note: None });
+            let auth = GrantAuth::of_method(client.auth).unwrap_or(GrantAuth::ClientSecretBasic);
+            return Ok(Settled { client, auth, note: None });
         }
         ClientProof::Key { path, key_id } => {
             takes_jwt(server)?;
@@ -54,7 +56,7 @@ pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u
             let alg = key
                 .choose_alg(&server.signing_algs)
                 .map_err(|why| OAuthError::Refused(format!("{why}; nothing was sent")))?;
-            (ClientJwt::Key { path, alg: alg.as_str().to_string(), key_id: key_id.clone() }, note)
+            (ClientJwt::Key { path, alg, key_id: key_id.clone() }, note)
         }
         ClientProof::AssertionFile(path) => {
             takes_jwt(server)?;
@@ -62,26 +64,27 @@ pub fn settle(client_id: &str, proof: &ClientProof, server: &TokenServer, now: u
         }
     };
     let client = jwt_client(client_id, &mut jwt, server.audience(), now)?;
-    Ok(Settled { client, jwt: Some(jwt), note })
+    Ok(Settled { client, auth: GrantAuth::PrivateKeyJwt(jwt), note })
 }
 
 /// The client a stored grant authenticates as, for one request now: its kept secret, or a JWT
 /// made (or read) afresh for `to`, its authorization server. An assertion read from a file is
-/// marked presented in `jwt`: the caller keeps that with the grant.
+/// marked presented in `auth`: the caller keeps that with the grant.
 pub fn client_of(
     client_id: &str,
-    auth: ClientAuth,
+    auth: &mut GrantAuth,
     secret: Option<&Secret>,
-    jwt: Option<&mut ClientJwt>,
     to: Audience<'_>,
     now: u64,
 ) -> Result<Client, OAuthError> {
-    match (auth, jwt) {
-        (ClientAuth::PrivateKeyJwt, Some(jwt)) => jwt_client(client_id, jwt, to, now),
-        (ClientAuth::PrivateKeyJwt, None) => Err(OAuthError::Proof("the stored client names no key".into())),
-        (auth, _) => {
-            Ok(Client { client_id: client_id.to_string(), client_secret: secret.cloned(), auth, redirect_uri: None })
-        }
+    match auth {
+        GrantAuth::PrivateKeyJwt(jwt) => jwt_client(client_id, jwt, to, now),
+        other => Ok(Client {
+            client_id: client_id.to_string(),
+            client_secret: secret.cloned(),
+            auth: other.method(),
+            redirect_uri: None,
+        }),
     }
 }
 
@@ -89,10 +92,9 @@ pub fn client_of(
 /// (`pinned`: the user pinned that server). An assertion from a file is marked presented in
 /// `grant`.
 pub fn client_of_grant(grant: &mut OAuthGrant, pinned: bool, now: u64) -> Result<Client, OAuthError> {
-    let OAuthGrant { client_id, client_auth, client_secret, unattended, issuer, token_endpoint, .. } = grant;
+    let OAuthGrant { client_id, client_auth, client_secret, issuer, token_endpoint, .. } = grant;
     let to = Audience { issuer, token_endpoint, pinned };
-    let jwt = unattended.as_mut().and_then(|u| u.client_jwt.as_mut());
-    client_of(client_id, *client_auth, client_secret.as_ref(), jwt, to, now)
+    client_of(client_id, client_auth, client_secret.as_ref(), to, now)
 }
 
 /// The client with a JWT from `jwt`: signed now with its key, or read from its file, once.
@@ -100,10 +102,7 @@ fn jwt_client(client_id: &str, jwt: &mut ClientJwt, to: Audience<'_>, now: u64) 
     let assertion = match jwt {
         ClientJwt::Key { path, alg, key_id } => {
             let (key, _) = load_key(path)?;
-            let alg = SigningAlg::parse(alg).ok_or_else(|| {
-                OAuthError::Proof("the stored client key's algorithm is not one agentview signs with".into())
-            })?;
-            jwt::client_assertion(&key, alg, key_id.as_deref(), client_id, to.issuer, now).map_err(|why| {
+            jwt::client_assertion(&key, *alg, key_id.as_deref(), client_id, to.issuer, now).map_err(|why| {
                 OAuthError::Proof(format!("cannot sign with the client key {}: {why}", path.display()))
             })?
         }
@@ -201,7 +200,7 @@ pub fn read_jwt_file(path: &Path, what: &str, now: u64) -> Result<Secret, OAuthE
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::login::oauth::AuthMethods;
+    use crate::login::oauth::shared::methods::AuthMethods;
     use base64::Engine;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -242,7 +241,7 @@ mod tests {
         let settled =
             settle("ci", &proof, &server(&["client_secret_post", "client_secret_basic"], &[]), 0).expect("ok");
         assert_eq!(settled.client.auth, ClientAuth::ClientSecretPost);
-        assert!(settled.jwt.is_none());
+        assert!(settled.auth.jwt().is_none());
         let settled = settle("ci", &proof, &server(&[], &[]), 0).expect("ok");
         assert_eq!(settled.client.auth, ClientAuth::ClientSecretBasic, "RFC 8414's default");
     }
@@ -256,13 +255,12 @@ mod tests {
         let settled = settle("ci", &proof, &at, 1_000).expect("fresh");
         assert_eq!(settled.client.auth, ClientAuth::PrivateKeyJwt);
         assert_eq!(settled.client.client_secret.as_ref().map(Secret::expose), Some(jwt_with_exp(2_000).as_str()));
-        let mut jwt = settled.jwt.expect("kept");
+        let mut auth = settled.auth;
+        assert!(auth.jwt().is_some(), "kept");
         std::fs::write(&path, jwt_with_exp(3_000)).expect("renewed by the CI");
-        let client = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 2_500)
-            .expect("the new one");
+        let client = client_of("ci", &mut auth, None, at.audience(), 2_500).expect("the new one");
         assert_eq!(client.client_secret.as_ref().map(Secret::expose), Some(jwt_with_exp(3_000).as_str()));
-        let expired = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 3_000)
-            .expect_err("expired");
+        let expired = client_of("ci", &mut auth, None, at.audience(), 3_000).expect_err("expired");
         assert!(matches!(expired, OAuthError::Proof(_)));
         let said = expired.to_string();
         assert!(said.contains(&path.display().to_string()) && said.contains("expired"), "{said}");
@@ -275,17 +273,21 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let path = private_file(dir.path(), "token", &jwt_with_exp(2_000));
         let at = server(&["private_key_jwt"], &[]);
-        let mut jwt =
-            settle("ci", &ClientProof::AssertionFile(path.clone()), &at, 1_000).expect("fresh").jwt.expect("kept");
-        let ClientJwt::AssertionFile { presented, .. } = &jwt else { panic!("an assertion file: {jwt:?}") };
+        let mut auth = settle("ci", &ClientProof::AssertionFile(path.clone()), &at, 1_000).expect("fresh").auth;
+        let Some(ClientJwt::AssertionFile { presented, .. }) = auth.jwt() else {
+            panic!("an assertion file: {auth:?}")
+        };
         let print = presented.clone().expect("marked presented");
         assert!(!print.contains(&jwt_with_exp(2_000)) && print.len() == 32, "a fingerprint only: {print}");
-        let again = client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 1_100);
+        let again = client_of("ci", &mut auth, None, at.audience(), 1_100);
         let said = again.expect_err("the same one again").to_string();
         assert!(said.contains("already presented") && said.contains(&path.display().to_string()), "{said}");
         std::fs::write(&path, jwt_with_exp(2_100)).expect("a fresh one");
-        client_of("ci", ClientAuth::PrivateKeyJwt, None, Some(&mut jwt), at.audience(), 1_100).expect("a new one");
-        assert!(matches!(&jwt, ClientJwt::AssertionFile { presented: Some(p), .. } if *p != print), "{jwt:?}");
+        client_of("ci", &mut auth, None, at.audience(), 1_100).expect("a new one");
+        assert!(
+            matches!(auth.jwt(), Some(ClientJwt::AssertionFile { presented: Some(p), .. }) if *p != print),
+            "{auth:?}"
+        );
     }
 
     #[test]

@@ -6,15 +6,17 @@
 use reqwest::Url;
 use serde_json::{Map, Value};
 
+use super::audience::Audience;
 use crate::http::Http;
 use crate::login::oauth::shared::discovery::{self, ProtectedResource, endpoint_url, string, strings};
 use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
 use crate::login::oauth::shared::methods::AuthMethods;
 use crate::login::oauth::shared::registration::Client;
 use crate::login::oauth::shared::tokens::{Tokens, parse_tokens};
-use crate::login::oauth::shared::trust::{self, Audience};
+use crate::login::oauth::shared::trust;
 use crate::server_url::Reach;
-use crate::store::{ClientAuth, Credential, CredentialKind, OAuthGrant, Unattended};
+use crate::server_url::ServerUrl;
+use crate::store::{Credential, Flow, GrantAuth, OAuthGrant};
 
 /// `grant_type` of OAuth client credentials.
 pub const CLIENT_CREDENTIALS: &str = "client_credentials";
@@ -98,9 +100,8 @@ impl TokenServer {
 /// The MCP server a grant without a person is for.
 #[derive(Debug, Clone, Copy)]
 pub struct Destination<'a> {
-    pub url: &'a Url,
-    /// Where its credential is kept.
-    pub key: &'a str,
+    /// The server, and the key its credential is kept under.
+    pub server: &'a ServerUrl,
     /// The authorization server (issuer) the user pinned (`AGENTVIEW_AUTH_SERVER`).
     pub pinned: Option<&'a str>,
     /// A client secret from the environment goes along (the variable that holds it): then only
@@ -111,17 +112,12 @@ pub struct Destination<'a> {
 impl<'a> Destination<'a> {
     /// The server of `settings`, with the pin they carry.
     pub fn of(settings: &'a crate::settings::Settings) -> Destination<'a> {
-        Destination {
-            url: settings.server.url(),
-            key: settings.server.as_str(),
-            pinned: settings.auth_server.as_deref(),
-            secret_from: None,
-        }
+        Destination { server: &settings.server, pinned: settings.auth_server.as_deref(), secret_from: None }
     }
 
-    /// A server at `url`, kept under its own URL, with nothing pinned.
-    pub fn unpinned(url: &'a Url) -> Destination<'a> {
-        Destination { url, key: url.as_str(), pinned: None, secret_from: None }
+    /// `server`, with nothing pinned.
+    pub fn unpinned(server: &'a ServerUrl) -> Destination<'a> {
+        Destination { server, pinned: None, secret_from: None }
     }
 }
 
@@ -135,16 +131,11 @@ pub struct Target {
 /// Find the server's protected-resource metadata and its authorization server, as the browser
 /// login does (the same checks, the same `resource`). With an authorization server pinned,
 /// another one the server names is refused here, before anything secret is sent.
-pub async fn discover(http: &Http, server: &Url, pinned: Option<&str>) -> Result<Target, OAuthError> {
-    let to = Destination { url: server, key: server.as_str(), pinned, secret_from: None };
-    discover_for(http, to).await
-}
-
-/// [`discover`] for `to`: a server that names an authorization server the pin excludes, or one
-/// off its own site while a client secret from the environment would go there, is refused
-/// before that server is asked anything.
-pub async fn discover_for(http: &Http, to: Destination<'_>) -> Result<Target, OAuthError> {
-    let server = to.url;
+/// A server that names an authorization server the pin excludes, or one off its own site while a
+/// client secret from the environment would go there, is refused before that server is asked
+/// anything.
+pub async fn discover(http: &Http, to: Destination<'_>) -> Result<Target, OAuthError> {
+    let server = to.server.url();
     let resource = discovery::protected_resource(http, server, None).await?.ok_or_else(|| {
         let urls = discovery::resource_metadata_urls(server).iter().map(|u| u.to_string()).collect::<Vec<_>>();
         OAuthError::NotOffered(format!(
@@ -205,38 +196,34 @@ pub async fn token_request(
     }
 }
 
-/// The credential a grant without a person made for `server` (the store key). A client's secret
-/// is kept with it; an assertion made for the one request is not.
+/// The credential a grant without a person (`flow`) made for `server`, its client authenticating
+/// as `auth`. A client's secret is kept with it; an assertion made for the one request is not.
+#[allow(clippy::too_many_arguments, reason = "the parts of one credential, each named")]
 pub fn credential(
-    server: &str,
+    server: &ServerUrl,
     target: &Target,
     client: &Client,
-    unattended: Unattended,
+    auth: GrantAuth,
+    flow: Flow,
     tokens: Tokens,
     scope: Option<String>,
     now: u64,
 ) -> Credential {
-    Credential {
-        server: server.to_string(),
-        kind: CredentialKind::OAuth,
-        secret: tokens.access_token,
-        expires_at: tokens.expires_in.map(|s| now.saturating_add(s)),
-        user: None,
-        created_at: now,
-        oauth: Some(OAuthGrant {
-            refresh_token: None,
-            issuer: target.server.issuer.clone(),
-            client_id: client.client_id.clone(),
-            client_secret: client.client_secret.clone().filter(|_| client.auth != ClientAuth::PrivateKeyJwt),
-            client_auth: client.auth,
-            token_endpoint: target.server.token_endpoint.clone(),
-            revocation_endpoint: target.server.revocation_endpoint.clone(),
-            resource: Some(target.resource.resource.clone()),
-            scope: tokens.scope.or(scope),
-            unattended: Some(unattended),
-            device: false,
-        }),
-    }
+    let grant = OAuthGrant {
+        refresh_token: None,
+        issuer: target.server.issuer.clone(),
+        client_id: client.client_id.clone(),
+        client_secret: client.client_secret.clone().filter(|_| auth.jwt().is_none()),
+        client_auth: auth,
+        token_endpoint: target.server.token_endpoint.clone(),
+        revocation_endpoint: target.server.revocation_endpoint.clone(),
+        resource: Some(target.resource.resource.clone()),
+        scope: tokens.scope.or(scope),
+        flow,
+        from_environment: false,
+    };
+    let expires_at = tokens.expires_in.map(|s| now.saturating_add(s));
+    Credential::oauth(server.clone(), tokens.access_token, expires_at, grant, now)
 }
 
 #[cfg(test)]

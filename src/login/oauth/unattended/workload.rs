@@ -10,6 +10,7 @@ use std::path::Path;
 
 use reqwest::Url;
 
+use super::audience::{Audience, check_audience};
 use super::client_credentials::Obtained;
 use super::enterprise::jwt_bearer;
 use super::proof;
@@ -18,10 +19,10 @@ use crate::http::Http;
 use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
 use crate::login::oauth::shared::registration::Client;
 use crate::login::oauth::shared::tokens::Tokens;
-use crate::login::oauth::shared::trust::{Audience, check_audience};
 use crate::secret::Secret;
+use crate::server_url::ServerUrl;
 pub use crate::settings::client::Workload;
-use crate::store::{ClientAuth, OAuthGrant, Unattended, UnattendedGrant};
+use crate::store::{ClientAuth, Flow, GrantAuth, OAuthGrant};
 
 /// The workload's token from `path`: one JWT, not expired at `now` (checked before it is sent).
 fn read_token(path: &Path, now: u64) -> Result<Secret, OAuthError> {
@@ -57,7 +58,7 @@ pub async fn request(
 
 /// Check the token is usable (a file that cannot be read, or a token that expired, fails before
 /// any request), find the server's authorization server, check it offers the JWT-bearer grant,
-/// and run the grant. `server_key`: the store key.
+/// and run the grant.
 pub async fn obtain(
     http: &Http,
     server: Destination<'_>,
@@ -66,15 +67,15 @@ pub async fn obtain(
     now: u64,
 ) -> Result<Obtained, OAuthError> {
     read_token(&workload.token_file, now)?;
-    let target = unattended::discover_for(http, server).await?;
-    obtain_at(http, &target, server.key, workload, scope, now).await
+    let target = unattended::discover(http, server).await?;
+    obtain_at(http, &target, server.server, workload, scope, now).await
 }
 
 /// [`obtain`] with the server already found.
 pub async fn obtain_at(
     http: &Http,
     target: &Target,
-    server_key: &str,
+    server: &ServerUrl,
     workload: &Workload,
     scope: Option<&str>,
     now: u64,
@@ -86,12 +87,12 @@ pub async fn obtain_at(
     let token = read_token(&token_file, now)?;
     // Only to an authorization server the token is for (or the one the user pinned).
     check_audience(&token, "the workload token", &token_file, target.server.audience())?;
-    let (client, client_jwt, note) = match (&workload.client_id, &workload.proof) {
+    let (client, auth, note) = match (&workload.client_id, &workload.proof) {
         (Some(client_id), Some(proof)) => {
             let settled = proof::settle(client_id, proof, &target.server, now)?;
-            (settled.client, settled.jwt, settled.note)
+            (settled.client, settled.auth, settled.note)
         }
-        (client_id, _) => (Client::public(client_id.as_deref().unwrap_or_default()), None, None),
+        (client_id, _) => (Client::public(client_id.as_deref().unwrap_or_default()), GrantAuth::None, None),
     };
     let scope = unattended::choose_scope(scope, &target.resource);
     let (endpoint, resource) = (&target.server.token_endpoint, Some(target.resource.resource.as_str()));
@@ -101,8 +102,8 @@ pub async fn obtain_at(
         (false, ClientAuth::None) => format!("the workload token, as the client \"{}\"", client.client_id),
         (false, auth) => format!("the workload token, as the client \"{}\" ({})", client.client_id, auth.as_str()),
     };
-    let unattended = Unattended::new(UnattendedGrant::Workload { token_file }, client_jwt);
-    let credential = unattended::credential(server_key, target, &client, unattended, tokens, scope, now);
+    let flow = Flow::Workload { token_file };
+    let credential = unattended::credential(server, target, &client, auth, flow, tokens, scope, now);
     Ok(Obtained { credential, how: crate::sanitize::line(&how, 300), note })
 }
 
@@ -110,7 +111,7 @@ pub async fn obtain_at(
 /// where a fresh login would send it: to the grant's authorization server when the token names
 /// it as its audience, or when the user pinned it (`pinned`).
 pub async fn renew(http: &Http, grant: &mut OAuthGrant, pinned: bool, now: u64) -> Result<Tokens, OAuthError> {
-    let Some(UnattendedGrant::Workload { token_file }) = grant.unattended.as_ref().map(|u| u.grant.clone()) else {
+    let Flow::Workload { token_file } = grant.flow.clone() else {
         return Err(OAuthError::Proof("the stored grant is not a workload's".into()));
     };
     let token = read_token(&token_file, now)?;
