@@ -185,7 +185,7 @@ mod oidc_device {
     device!(PeerKind::OidcDevice);
     // Authlib's has no authorization endpoint: no browser login to register for.
     scenarios!(PeerKind::OidcDevice;
-        crate::device_login::a_browser_login_registers_for_the_device_grant_too
+        super::device_login::a_browser_login_registers_for_the_device_grant_too
             => login_in_the_browser_registers_for_the_device_grant_too);
 }
 
