@@ -6,9 +6,10 @@ use super::context::{LoginContext, interrupted};
 use super::oauth::browser::loopback::{self, Listener};
 use super::oauth::browser::peer::Owner;
 use super::oauth::browser::redirect::{Identity, Pending, Started, begin};
+use super::oauth::browser::refusal::{Refusal, refusal};
 use super::oauth::browser::scope::choose_scope;
 use super::oauth::shared::discovery::Discovered;
-use super::oauth::shared::error::{self, ErrorCode, OAuthError};
+use super::oauth::shared::error::OAuthError;
 use super::oauth::shared::registration::{ClientChoice, RegistrationCache};
 use super::oauth::shared::tokens::Tokens;
 use super::oauth::shared::trust;
@@ -60,22 +61,32 @@ pub async fn login(
     // registration is as fresh as the server's memory, and asking costs an authorization
     // request the server may count.
     let ask_first = started.notes.reused_registration || !matches!(login.client, ClientChoice::Dynamic);
-    if ask_first && let Some(refusal) = refused(http, &started.pending).await {
-        if !started.notes.reused_registration {
-            return Err(refusal_failure(ctx, refusal, &started).into());
+    let checked = if ask_first { asked(http, &started.pending).await } else { Checked::Fine };
+    match checked {
+        Checked::Refused(refusal) if refusal.client_known || !started.notes.reused_registration => {
+            return Err(refusal_failure(ctx, refusal.error, &started).into());
         }
-        // A kept registration the server no longer knows (it was reset, or forgot its clients
-        // when it restarted): register again, at once, instead of a browser showing an error.
-        ctx.output.verbose(&format!("the authorization server refused the kept registration: {refusal}"));
-        ctx.output.info(
-            "The authorization server no longer knows agentview's registration (it was probably reset); registering again.",
-        );
-        identity.fresh = true;
-        let again = Some(started.listener);
-        started = start(ctx, http, discovered, &resource, scope.as_deref(), &identity, again).await?;
-        if let Some(refusal) = refused(http, &started.pending).await {
-            return Err(refusal_failure(ctx, refusal, &started).into());
+        Checked::Refused(refusal) => {
+            // A kept registration the server no longer knows (it was reset, or forgot its clients
+            // when it restarted): register again, at once, instead of a browser showing an error.
+            ctx.output.verbose(&format!("the authorization server refused the kept registration: {}", refusal.error));
+            ctx.output.info(
+                "The authorization server no longer knows agentview's registration (it was probably reset); registering again.",
+            );
+            identity.fresh = true;
+            let again = Some(started.listener);
+            started = start(ctx, http, discovered, &resource, scope.as_deref(), &identity, again).await?;
+            if let Checked::Refused(refusal) = asked(http, &started.pending).await {
+                return Err(refusal_failure(ctx, refusal.error, &started).into());
+            }
         }
+        // The server could not be asked: only the sign-in page will tell whether it still knows
+        // the kept registration.
+        Checked::Unknown if started.notes.reused_registration => ctx.output.info(&format!(
+            "If the sign-in page says it does not know this application, run `{}`.",
+            ctx.settings.command("login --fresh-client")
+        )),
+        Checked::Unknown | Checked::Fine => {}
     }
     let Started { listener, pending, .. } = started;
     let code = browser_round_trip(ctx, &discovered.server.issuer, listener, &pending, open_browser).await?;
@@ -103,10 +114,6 @@ async fn start(
     let notes = &started.notes;
     if notes.reused_registration {
         output.verbose(&format!("reusing the registration with {}", server.issuer));
-        output.info(&format!(
-            "If the sign-in page says it does not know this application, run `{}`.",
-            ctx.settings.command("login --fresh-client")
-        ));
     }
     if notes.registered_instead_of_metadata_document {
         output.info("The authorization server does not accept client metadata documents; registering instead.");
@@ -117,27 +124,27 @@ async fn start(
     Ok(started)
 }
 
+/// What asking the authorization request before a browser is sent there told.
+enum Checked {
+    /// An answer that may be a sign-in page.
+    Fine,
+    /// The server refuses the request itself ([`refusal`] reads every shape it takes).
+    Refused(Refusal),
+    /// The request could not be asked (no answer): the browser will tell.
+    Unknown,
+}
+
 /// Whether the authorization server refuses this request outright, asked before a browser is
 /// sent there: a server that does not know the client (or its redirect URI) answers the
-/// request itself with an error instead of a sign-in page (RFC 6749 section 4.1.2.1: it must
-/// not redirect then). A request that cannot be asked is no refusal: the browser will tell.
-async fn refused(http: &Http, pending: &Pending) -> Option<OAuthError> {
-    const WHAT: &str = "the authorization endpoint";
-    let reply = http.get(pending.url(), WHAT).await.ok()?;
-    if !(400..500).contains(&reply.status) || reply.status == 429 {
-        return None;
+/// request itself with an error instead of a sign-in page.
+async fn asked(http: &Http, pending: &Pending) -> Checked {
+    match http.get(pending.url(), "the authorization endpoint").await {
+        Ok(reply) => match refusal(&reply, pending.url(), &pending.authorization.redirect_uri) {
+            Some(refusal) => Checked::Refused(refusal),
+            None => Checked::Fine,
+        },
+        Err(_) => Checked::Unknown,
     }
-    let doc = error::json_object(&reply, WHAT).ok();
-    let code = doc.as_ref().and_then(|d| d.get("error")).and_then(serde_json::Value::as_str);
-    let description = doc
-        .as_ref()
-        .and_then(|d| d.get("error_description"))
-        .and_then(serde_json::Value::as_str)
-        .map(|d| crate::sanitize::line(d, 300));
-    Some(match code {
-        Some(code) => OAuthError::Rejected { error: ErrorCode::parse(code), description },
-        None => OAuthError::Status { what: WHAT.into(), status: reply.status },
-    })
 }
 
 /// The login ends before any browser opens: the server refused the authorization request.

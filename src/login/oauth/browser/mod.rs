@@ -7,5 +7,6 @@ pub(crate) mod loopback;
 pub(crate) mod peer;
 pub(crate) mod pkce;
 pub(crate) mod redirect;
+pub(crate) mod refusal;
 pub(crate) mod scope;
 mod serve;
