@@ -104,3 +104,19 @@ fn plain_status_sends_nothing() {
     av.run(&["status", "--json"]).expect_code(0);
     assert!(server.requests().is_empty(), "status without --check is offline");
 }
+
+/// A token in AGENTVIEW_TOKEN that the server refuses: logging in again changes nothing while the
+/// variable overrides every store, so the words say to unset or replace it.
+#[test]
+fn a_refused_token_in_agentview_token_says_to_unset_or_replace_it() {
+    let server = checking_server(false);
+    let mut av = with_token(&server.mcp_url(), GOOD);
+    av.set("AGENTVIEW_TOKEN", REVOKED);
+    let run = av.run(&["status", "--check"]).expect_code(4);
+    assert!(run.stdout.contains("REJECTED by the server"), "{}", run.stdout);
+    assert!(run.stdout.contains("source:  env (AGENTVIEW_TOKEN)"), "{}", run.stdout);
+    assert!(run.stderr.contains("The server refuses the token in AGENTVIEW_TOKEN"), "{}", run.stderr);
+    assert!(run.stderr.contains("unset AGENTVIEW_TOKEN"), "{}", run.stderr);
+    assert!(!run.stderr.contains("login --force"), "a login changes nothing here: {}", run.stderr);
+    run.assert_no_leak(REVOKED);
+}
