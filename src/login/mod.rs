@@ -140,10 +140,18 @@ pub async fn preflight_store(settings: &Settings, output: &Output) -> Result<Sel
         Err(store::StoreError::Other { store: "the credential store".into(), reason: e.to_string() })
     });
     let selected = probed.map_err(|e| {
-        let hint = if settings.store.choice == store::StoreChoice::File {
-            "nothing was sent to the server; fix what is named above (or choose another --config-dir)"
-        } else {
-            "nothing was sent to the server; use --store file to keep the credential in a 0600 file instead"
+        let hint = match settings.store.choice {
+            store::StoreChoice::File => {
+                "nothing was sent to the server; fix what is named above (or choose another --config-dir)"
+            }
+            // Under auto the file was tried too, and failed: suggesting it would help nobody.
+            store::StoreChoice::Auto => {
+                "nothing was sent to the server; neither store can keep a credential here: fix the file's problem \
+                 named above (or choose another --config-dir)"
+            }
+            store::StoreChoice::Keyring => {
+                "nothing was sent to the server; use --store file to keep the credential in a 0600 file instead"
+            }
         };
         Failure::new(Exit::Store, format!("cannot use the credential store: {e}")).with_hint(hint).with_source(e)
     })?;
