@@ -222,3 +222,28 @@ fn a_refused_config_dir_is_said_by_logout_and_login() {
     assert!(run.stderr.contains("writable by other users"), "{}", run.stderr);
     assert!(!run.stderr.contains("--store file"), "the file is the refused part: {}", run.stderr);
 }
+
+/// Without a keyring, the plain-text warning comes once the server proved usable, before the
+/// login URL (nothing is approved yet); a login that fails on a bad server says nothing of it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_plain_text_warning_waits_for_a_usable_server_and_comes_before_the_url() {
+    let no_keyring = |av: &mut Agentview| {
+        av.set("AGENTVIEW_STORE", "auto")
+            .set("AGENTVIEW_KEYRING_BACKEND", "secret-service")
+            .set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    };
+    let held = super::support::ports::held_port();
+    let mut av = Agentview::new(&held.dead_server());
+    no_keyring(&mut av);
+    let run = av.run(&["login", "--no-browser"]);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(!run.stderr.contains("no usable OS keyring"), "no warning before a failed login:\n{}", run.stderr);
+    let server = approving_server();
+    let mut av = Agentview::new(&server.mcp_url());
+    no_keyring(&mut av);
+    let run = av.run(&["login", "--no-browser"]).expect_code(0);
+    let warning = run.stderr.find("warning: no usable OS keyring").unwrap_or_else(|| panic!("{}", run.stderr));
+    let url = run.stderr.find(", open:").unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(warning < url, "the warning comes before the login URL:\n{}", run.stderr);
+}
