@@ -1,4 +1,4 @@
-//! Tests of `refusal.rs`: every shape of refusal an authorization server gives, and the answers
+//! Tests of `up_front.rs`: every shape of refusal an authorization server gives, and the answers
 //! that are a sign-in page.
 
 use super::*;
@@ -19,7 +19,7 @@ fn reply(status: u16, content_type: &str, body: &str, location: Option<&str>) ->
     }
 }
 
-fn code(refusal: &Refusal) -> String {
+fn code(refusal: &Refused) -> String {
     match &refusal.error {
         OAuthError::Rejected { error, .. } => error.to_string(),
         other => format!("not rejected: {other}"),
