@@ -168,12 +168,19 @@ async fn asked(http: &Http, pending: &Pending) -> Checked {
 
 /// The login ends before any browser opens: the server refused the authorization request.
 fn refusal_failure(ctx: &LoginContext<'_>, refusal: OAuthError, started: &Started) -> Failure {
-    let refusal = match refusal::failure(Exit::Server, refusal, &started.pending.authorization) {
+    // An answer the server sent to the client's redirect URI ends the login as the callback
+    // would have (5); a request it will not even take is the server's refusal (7).
+    let exit = if matches!(refusal, OAuthError::Denied { .. }) { Exit::Denied } else { Exit::Server };
+    let refusal = match refusal::failure(exit, refusal, &started.pending.authorization) {
         Ok(named) => return named,
         Err(refusal) => refusal,
     };
     let redirect = started.listener.redirect_uri();
     let hint = match &ctx.login.client {
+        _ if exit == Exit::Denied => format!(
+            "the authorization server answered the request itself, before any sign-in, at the redirect URI {redirect}; \
+             nothing was stored"
+        ),
         ClientChoice::Dynamic => format!(
             "agentview registered itself just now; if the server keeps refusing, ask its operator (the redirect URI was {redirect})"
         ),
@@ -183,7 +190,7 @@ fn refusal_failure(ctx: &LoginContext<'_>, refusal: OAuthError, started: &Starte
         ),
     };
     let message = format!("the authorization server refused the login request before the browser opened: {refusal}");
-    Failure::new(Exit::Server, message).with_hint(hint).with_source(refusal)
+    Failure::new(exit, message).with_hint(hint).with_source(refusal)
 }
 
 /// Show the URL, open the browser (or take the redirect pasted back) and wait for the callback;

@@ -43,7 +43,7 @@ pub fn refusal(reply: &Reply, request: &Url, redirect_uri: &str) -> Option<Refus
             let known = to.as_str().starts_with(redirect_uri)
                 && to.as_str()[redirect_uri.len()..].chars().next().is_none_or(|c| c == '?');
             if let Some(error) = error_in_query(&to) {
-                return Some(Refused { error, client_known: known });
+                return Some(Refused { error: as_answer(error, known), client_known: known });
             }
             let error_page = to.path_segments().and_then(|mut s| s.next_back()).is_some_and(|last| {
                 let last = last.to_ascii_lowercase();
@@ -66,9 +66,18 @@ pub fn refusal(reply: &Reply, request: &Url, redirect_uri: &str) -> Option<Refus
                 .and_then(|u| request.join(u).ok())?;
             let error = error_in_query(&to)?;
             let known = to.as_str().starts_with(redirect_uri);
-            Some(Refused { error, client_known: known })
+            Some(Refused { error: as_answer(error, known), client_known: known })
         }
         _ => None,
+    }
+}
+
+/// An error sent to the client's redirect URI is the authorization response itself (RFC 6749
+/// section 4.1.2.1), as the callback would have carried it: the server ended the login.
+fn as_answer(error: OAuthError, to_the_client: bool) -> OAuthError {
+    match error {
+        OAuthError::Rejected { error, description } if to_the_client => OAuthError::Denied { error, description },
+        other => other,
     }
 }
 

@@ -21,7 +21,7 @@ fn reply(status: u16, content_type: &str, body: &str, location: Option<&str>) ->
 
 fn code(refusal: &Refused) -> String {
     match &refusal.error {
-        OAuthError::Rejected { error, .. } => error.to_string(),
+        OAuthError::Rejected { error, .. } | OAuthError::Denied { error, .. } => error.to_string(),
         other => format!("not rejected: {other}"),
     }
 }
@@ -55,6 +55,7 @@ fn an_error_sent_to_the_clients_redirect_uri_is_a_refusal_of_a_known_client() {
     let found = refusal(&reply(302, "", "", Some(&to)), &request(), REDIRECT).expect("refused");
     assert_eq!(code(&found), "invalid_scope");
     assert!(found.client_known);
+    assert!(matches!(found.error, OAuthError::Denied { .. }), "as the callback would say: {:?}", found.error);
 }
 
 #[test]
