@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub(crate) mod duration;
 pub mod help;
+pub(crate) mod server_arg;
 
 /// Log in to an agentView MCP server and keep the token safe.
 ///
@@ -27,6 +28,11 @@ pub struct Cli {
 /// The heading of the options every command takes: a subcommand's own options come first.
 const GLOBAL: &str = "Global options";
 
+/// `login`'s options by what they are for; `-h` shows the common ones, `--help` all.
+const OAUTH: &str = "OAuth options";
+const AGENTS: &str = "Two-step login (agents, CI)";
+const UNATTENDED: &str = "Without a person (client credentials, workloads, a company identity provider)";
+
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]
@@ -38,12 +44,12 @@ pub struct GlobalArgs {
     pub store: Option<StoreArg>,
 
     /// Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DIR")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DIR", hide_short_help = true)]
     pub config_dir: Option<PathBuf>,
 
     /// Extra request header "Name: value" (repeatable), e.g. a proxy grant;
     /// `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv
-    #[arg(short = 'H', long = "header", global = true, help_heading = GLOBAL, value_name = "H")]
+    #[arg(short = 'H', long = "header", global = true, help_heading = GLOBAL, value_name = "H", hide_short_help = true)]
     pub headers: Vec<String>,
 
     /// Hide progress and success messages; errors, warnings and the login URL still show
@@ -55,7 +61,8 @@ pub struct GlobalArgs {
     pub verbose: bool,
 
     /// When to use colours in messages
-    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto,
+        hide_short_help = true)]
     pub color: ColorArg,
 }
 
@@ -103,6 +110,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
+    /// The server's MCP URL, as --server takes it (`agentview login https://host/mcp`)
+    #[arg(value_name = "SERVER_URL")]
+    pub server_url: Option<String>,
     /// Print the login URL but do not open a browser
     #[arg(long)]
     pub no_browser: bool,
@@ -117,7 +127,7 @@ pub struct LoginArgs {
     pub force: bool,
 
     /// After storing, print the token (only) on stdout
-    #[arg(long)]
+    #[arg(long, hide_short_help = true)]
     pub print_token: bool,
 
     /// Print a JSON summary on stdout (never the token unless --print-token)
@@ -127,12 +137,12 @@ pub struct LoginArgs {
     /// Start the login (the session tools', or with --device a device login), print a
     /// handshake (with --json: a JSON document on stdout) and exit at once; finish later with
     /// --resume
-    #[arg(long, conflicts_with_all = ["resume", "with_token", "print_token"])]
+    #[arg(help_heading = AGENTS, hide_short_help = true, long, conflicts_with_all = ["resume", "with_token", "print_token"])]
     pub no_wait: bool,
 
     /// Finish a login started with --no-wait: wait for approval and store the credential
     /// (a session id, or a device login's handle; "-" reads it from stdin, keeping it out of `ps`)
-    #[arg(long, value_name = "ID", conflicts_with = "with_token")]
+    #[arg(help_heading = AGENTS, hide_short_help = true, long, value_name = "ID", conflicts_with = "with_token")]
     pub resume: Option<String>,
 
     /// Log in with a code entered on another device (a phone, a laptop): the OAuth device
@@ -142,7 +152,7 @@ pub struct LoginArgs {
     pub device: bool,
 
     /// Device login: also draw the address as a QR code in the terminal, for a phone's camera
-    #[arg(long)]
+    #[arg(long, hide_short_help = true)]
     pub qr: bool,
 
     /// Read a token from stdin and store it (for CI secrets); no server call
@@ -151,11 +161,11 @@ pub struct LoginArgs {
     pub with_token: bool,
 
     /// Agent identifier sent to the server [default: agentview/<version>]
-    #[arg(long, value_name = "ID")]
+    #[arg(hide_short_help = true, long, value_name = "ID")]
     pub agent: Option<String>,
 
     /// Scope to request, when the server supports scopes
-    #[arg(long, value_name = "SCOPE")]
+    #[arg(hide_short_help = true, long, value_name = "SCOPE")]
     pub scope: Option<String>,
 
     /// How to log in: OAuth 2.1 in the browser, the server's login tools, or the best the
@@ -166,60 +176,61 @@ pub struct LoginArgs {
     /// OAuth: a client id registered with the authorization server beforehand (a confidential
     /// client's secret comes from AGENTVIEW_CLIENT_SECRET or --client-secret-stdin)
     /// [env: AGENTVIEW_CLIENT_ID, with --client-credentials]
-    #[arg(long, value_name = "ID", conflicts_with = "client_metadata_url")]
+    #[arg(help_heading = OAUTH, long, value_name = "ID", conflicts_with = "client_metadata_url")]
     pub client_id: Option<String>,
 
     /// OAuth: read the --client-id's secret from stdin (never from argv)
-    #[arg(long, requires = "client_id")]
+    #[arg(help_heading = OAUTH, hide_short_help = true, long, requires = "client_id")]
     pub client_secret_stdin: bool,
 
     /// OAuth: an https URL of agentview's Client ID Metadata Document, used as the client id
     /// where the authorization server supports it
-    #[arg(long, value_name = "URL")]
+    #[arg(help_heading = OAUTH, hide_short_help = true, long, value_name = "URL")]
     pub client_metadata_url: Option<String>,
 
     /// OAuth: listen for the browser's redirect on this port of 127.0.0.1 (e.g. for ssh -L)
     /// [default: any free port]
-    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(help_heading = OAUTH, long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub callback_port: Option<u16>,
 
     /// OAuth: the exact redirect URI registered for your client, http://127.0.0.1[:PORT]/PATH or
     /// http://localhost[:PORT]/PATH; without a port, any free one [env: AGENTVIEW_REDIRECT_URI]
     /// [default: http://127.0.0.1/callback for --client-id and --client-metadata-url]
-    #[arg(long, value_name = "URI")]
+    #[arg(help_heading = OAUTH, hide_short_help = true, long, value_name = "URI")]
     pub redirect_uri: Option<String>,
 
     /// OAuth: forget the registration kept for the authorization server and register again
     /// (after the server was reset and no longer knows agentview)
-    #[arg(long)]
+    #[arg(long, help_heading = OAUTH)]
     pub fresh_client: bool,
 
     /// OAuth: the `resource` the requests carry (RFC 8707): `omit` leaves it out (Microsoft Entra
     /// ID refuses it beside its scopes), a URI sends that one [default: the one the server's
     /// metadata publishes; none at Microsoft Entra ID]
-    #[arg(long, value_name = "omit|URI", conflicts_with_all = WITHOUT_A_BROWSER)]
+    #[arg(help_heading = OAUTH, hide_short_help = true, long, value_name = "omit|URI", conflicts_with_all = WITHOUT_A_BROWSER)]
     pub resource: Option<String>,
 
     /// OAuth: an extra parameter of the authorization request, over those the provider's profile
     /// adds (audience=API for Auth0, access_type=offline for Google, domain_hint=…); an empty
     /// VALUE leaves the parameter out; repeatable
-    #[arg(long = "authorize-param", value_name = "KEY=VALUE", conflicts_with_all = WITHOUT_A_BROWSER)]
+    #[arg(help_heading = OAUTH, hide_short_help = true, long = "authorize-param", value_name = "KEY=VALUE",
+        conflicts_with_all = WITHOUT_A_BROWSER)]
     pub authorize_params: Vec<String>,
 
     /// OAuth: the account to sign in as, offered by the sign-in page (login_hint: an e-mail
     /// address or user name)
-    #[arg(long, value_name = "ACCOUNT", conflicts_with_all = WITHOUT_A_BROWSER)]
+    #[arg(help_heading = OAUTH, hide_short_help = true, long, value_name = "ACCOUNT", conflicts_with_all = WITHOUT_A_BROWSER)]
     pub login_hint: Option<String>,
 
     /// Do not check the new token at the server before saying "Logged in" (for a server that
     /// cannot be reached from where the login runs)
-    #[arg(long)]
+    #[arg(long, hide_short_help = true)]
     pub no_verify: bool,
 
     /// Log in as the client --client-id itself, with no person and no browser: the OAuth client
     /// credentials grant (CI, services); the secret from AGENTVIEW_CLIENT_SECRET or
     /// --client-secret-stdin, or --client-key, or --client-assertion-file
-    #[arg(long, conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp", "device"])]
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp", "device"])]
     pub client_credentials: bool,
 
     /// Log in as a workload with no person and no browser: the JWT its platform issued it (a CI
@@ -227,7 +238,7 @@ pub struct LoginArgs {
     /// (workload identity federation, RFC 7523); read again at every renewal. --client-id only
     /// where the authorization server wants one (`token` and `exec` need no login with
     /// AGENTVIEW_WORKLOAD_TOKEN_FILE set)
-    #[arg(long, value_name = "FILE",
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "FILE",
         conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp", "client_credentials",
             "device"])]
     pub workload_token_file: Option<PathBuf>,
@@ -235,35 +246,35 @@ pub struct LoginArgs {
     /// Client credentials, --idp: the client's PEM private key (RSA, EC P-256 or P-384), which
     /// signs a short-lived assertion for every request (private_key_jwt); read again at every
     /// renewal [env: AGENTVIEW_CLIENT_KEY]
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["client_secret_stdin", "client_assertion_file"])]
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "FILE", conflicts_with_all = ["client_secret_stdin", "client_assertion_file"])]
     pub client_key: Option<PathBuf>,
 
     /// The key id (kid) the client's assertions name, where the server wants one
     /// [env: AGENTVIEW_CLIENT_KEY_ID]
-    #[arg(long, value_name = "KID")]
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "KID")]
     pub client_key_id: Option<String>,
 
     /// Client credentials, --idp: a file holding a JWT someone else issued for the client (a CI
     /// provider's OIDC token: workload identity), read again at every renewal
     /// [env: AGENTVIEW_CLIENT_ASSERTION_FILE]
-    #[arg(long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "FILE", conflicts_with = "client_secret_stdin")]
     pub client_assertion_file: Option<PathBuf>,
 
     /// Enterprise-managed authorization: sign in once at your company's identity provider
     /// ISSUER; each server's token then comes from it without a browser (token exchange, then
     /// the JWT-bearer grant as --client-id)
-    #[arg(long, value_name = "ISSUER", requires = "idp_client_id",
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "ISSUER", requires = "idp_client_id",
         conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "device"])]
     pub idp: Option<String>,
 
     /// agentview's client id at the identity provider (its secret, where it has one, from
     /// AGENTVIEW_IDP_CLIENT_SECRET)
-    #[arg(long, value_name = "ID", requires = "idp")]
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "ID", requires = "idp")]
     pub idp_client_id: Option<String>,
 
     /// --idp: an ID token from the identity provider obtained elsewhere (an SSO agent) instead of
     /// signing in; read again at every renewal
-    #[arg(long, value_name = "FILE", requires = "idp")]
+    #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "FILE", requires = "idp")]
     pub id_token_file: Option<PathBuf>,
 }
 
@@ -286,6 +297,9 @@ pub enum MethodArg {
 
 #[derive(Debug, Args)]
 pub struct TokenArgs {
+    /// The server's MCP URL, as --server takes it (`agentview token https://host/mcp`)
+    #[arg(value_name = "SERVER_URL")]
+    pub server_url: Option<String>,
     /// Output format
     #[arg(long, value_enum, default_value_t = TokenFormat::Raw)]
     pub format: TokenFormat,
@@ -312,6 +326,9 @@ pub struct ExecArgs {
 
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
+    /// The server's MCP URL, as --server takes it (`agentview logout https://host/mcp`)
+    #[arg(value_name = "SERVER_URL")]
+    pub server_url: Option<String>,
     /// Only remove the local copy; do not revoke the tokens at the authorization server
     #[arg(long)]
     pub local: bool,
@@ -319,6 +336,9 @@ pub struct LogoutArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
+    /// The server's MCP URL, as --server takes it (`agentview status https://host/mcp`)
+    #[arg(value_name = "SERVER_URL")]
+    pub server_url: Option<String>,
     /// Print a JSON document on stdout
     #[arg(long)]
     pub json: bool,
@@ -418,19 +438,31 @@ impl Parser for Cli {}
 /// `defer`: its options in the same order (a subcommand's own, then the global ones), so the
 /// generated completions and man pages are those of the whole command.
 fn undeferred(command: clap::Command) -> clap::Command {
+    // A man page has room for every option's description: what `-h` leaves out is still there.
+    fn every_help(arg: clap::Arg) -> clap::Arg {
+        arg.hide_short_help(false)
+    }
+    let command = command.mut_args(every_help);
+    all_options_now(command, |sub| sub.mut_args(every_help))
+}
+
+/// Every subcommand's options added at once (`then` applied to each subcommand), in the order
+/// clap builds them without `defer`: a subcommand's own, then the global ones.
+fn all_options_now(command: clap::Command, then: fn(clap::Command) -> clap::Command) -> clap::Command {
     // The identity `defer` replaces the one the derive set, which would add the options again.
     fn now<A: Args>(sub: clap::Command) -> clap::Command {
         A::augment_args(sub).defer(|sub| sub)
     }
+    let now_and = |sub: clap::Command, add: fn(clap::Command) -> clap::Command| then(add(sub));
     command
-        .mut_subcommand("login", now::<Box<LoginArgs>>)
-        .mut_subcommand("token", now::<TokenArgs>)
-        .mut_subcommand("status", now::<StatusArgs>)
-        .mut_subcommand("logout", now::<LogoutArgs>)
-        .mut_subcommand("mcp-config", now::<McpConfigArgs>)
-        .mut_subcommand("exec", now::<ExecArgs>)
-        .mut_subcommand("bridge", now::<BridgeArgs>)
-        .mut_subcommand("completions", now::<CompletionsArgs>)
+        .mut_subcommand("login", |c| now_and(c, now::<Box<LoginArgs>>))
+        .mut_subcommand("token", |c| now_and(c, now::<TokenArgs>))
+        .mut_subcommand("status", |c| now_and(c, now::<StatusArgs>))
+        .mut_subcommand("logout", |c| now_and(c, now::<LogoutArgs>))
+        .mut_subcommand("mcp-config", |c| now_and(c, now::<McpConfigArgs>))
+        .mut_subcommand("exec", |c| now_and(c, now::<ExecArgs>))
+        .mut_subcommand("bridge", |c| now_and(c, now::<BridgeArgs>))
+        .mut_subcommand("completions", |c| now_and(c, now::<CompletionsArgs>))
 }
 
 impl Cli {
@@ -449,7 +481,10 @@ impl Cli {
         // The examples, exit codes and environment after the options are for a person asking
         // for help, and are put together only then: they cost more than the rest of a `token`.
         let matches = match Cli::deferred().try_get_matches_from(&args) {
-            Err(e) if shows_help(e.kind()) => with_after_help(Cli::deferred()).try_get_matches_from(args)?,
+            // Help lists a subcommand's own options before the global ones, as without `defer`.
+            Err(e) if shows_help(e.kind()) => {
+                with_after_help(all_options_now(Cli::deferred(), |sub| sub)).try_get_matches_from(args)?
+            }
             parsed => parsed?,
         };
         Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))
@@ -468,7 +503,9 @@ fn with_after_help(command: clap::Command) -> clap::Command {
     let subcommands: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_string()).collect();
     let mut command = command.after_help(help::after_help(""));
     for sub in &subcommands {
-        command = command.mut_subcommand(sub, |c| c.after_help(help::after_help(sub)));
+        // `-h` is the short help: a few examples and where the rest is.
+        command = command
+            .mut_subcommand(sub, |c| c.after_help(help::short_after_help(sub)).after_long_help(help::after_help(sub)));
     }
     command
 }

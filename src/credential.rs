@@ -40,6 +40,18 @@ pub use look::Found;
 /// How a renewal that did not happen reads when the token has expired.
 const EXPIRED: &str = "the access token expired and could not be renewed (the stored credential is kept)";
 
+/// The server refused the token in `AGENTVIEW_TOKEN`, which overrides every store: a login
+/// changes nothing while it is set.
+pub fn env_token_refused() -> Failure {
+    Failure::new(Exit::NotLoggedIn, "the server refuses the token in AGENTVIEW_TOKEN")
+        .with_hint("unset AGENTVIEW_TOKEN (to use the stored login) or replace it with a token the server accepts")
+}
+
+/// What to do about an expired token in `AGENTVIEW_TOKEN` (its JWT `exp` passed): nothing stored
+/// is used while it is set.
+pub const ENV_TOKEN_EXPIRED_HINT: &str =
+    "unset AGENTVIEW_TOKEN (to use the stored login) or replace it with a fresh token";
+
 /// The lock renewals of every agentview process take, in the config dir.
 const LOCK_FILE: &str = "refresh.lock";
 
@@ -178,7 +190,8 @@ impl<'a> Door<'a> {
 
     /// The server refused `rejected`: a credential other than it (another request or another
     /// agentview process got a new one meanwhile), else it renewed once although it is not due.
-    /// `Ok(None)`: there is nothing to renew with (none, `AGENTVIEW_TOKEN`, no grant that renews).
+    /// `Ok(None)`: there is nothing to renew with (none, no grant that renews); the token in
+    /// `AGENTVIEW_TOKEN` refused is an error that says to unset or replace it.
     pub async fn renewed_after_rejection(&self, rejected: Option<&Secret>) -> Result<Option<Usable>, Closed> {
         let now = self.clock.unix_now();
         let lookup = match self.look(now).await.map_err(|e| Closed::Failed(e.into()))? {
@@ -188,7 +201,9 @@ impl<'a> Door<'a> {
         let stored = lookup.found.as_ref().map(|f| (&f.credential, f.source));
         let lookup = match stored {
             Some((credential, _)) if Some(&credential.secret) != rejected => lookup,
-            Some((credential, source)) if source != Source::Env && credential.oauth_grant().is_some_and(renewable) => {
+            // Nothing agentview stores or renews can replace it while the variable is set.
+            Some((_, Source::Env)) => return Err(Closed::Failed(env_token_refused().into())),
+            Some((credential, _)) if credential.oauth_grant().is_some_and(renewable) => {
                 self.output.verbose("the server refused the access token; renewing it");
                 self.renew(lookup, Renew::Rejected).await.map_err(Closed::Failed)?
             }
@@ -200,6 +215,12 @@ impl<'a> Door<'a> {
             Err(Closed::NotLoggedIn(_)) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+
+    /// The stored credential as it is, not renewed: what `status` still reports when a renewal
+    /// failed.
+    pub async fn stored_as_is(&self) -> Option<Found> {
+        self.stored().await.found
     }
 
     /// Whether a store holds a credential for the server (`AGENTVIEW_TOKEN` set or not).

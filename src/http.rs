@@ -10,7 +10,7 @@ mod tls;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, WWW_AUTHENTICATE};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, WWW_AUTHENTICATE};
 use reqwest::{RequestBuilder, Response, Url};
 
 pub use error::{FetchError, NetworkError, NetworkKind};
@@ -45,6 +45,8 @@ pub struct Reply {
     pub content_type: String,
     pub body: Vec<u8>,
     pub www_authenticate: Option<String>,
+    /// Where a redirect points (`Location`), as sent: the layer follows none.
+    pub location: Option<String>,
 }
 
 /// The one HTTP client of a run (cheap to clone: the connection pool is shared).
@@ -175,8 +177,9 @@ impl Http {
         let content_type = content_type(response.headers());
         let www_authenticate =
             response.headers().get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string);
         let body = self.body(response, MAX_BODY).await?;
-        Ok(Reply { status, content_type, body, www_authenticate })
+        Ok(Reply { status, content_type, body, www_authenticate, location })
     }
 
     /// A whole body of at most `cap` bytes; a larger one is refused as it arrives, so memory

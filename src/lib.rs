@@ -44,7 +44,7 @@ pub fn main() -> ExitCode {
 
 /// Run agentview with these arguments and environment; returns the exit code.
 pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
-    let cli = match Cli::parse_from_args(args) {
+    let mut cli = match Cli::parse_from_args(args) {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -56,11 +56,18 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
         let output = Output::new(settings::resolve_ui(&cli.global, env));
         return finish(commands::completions::run(args.shell), &output);
     }
+    let server_arg = match cli::server_arg::fold(&mut cli) {
+        Ok(taken) => taken,
+        Err(failure) => return finish(Err(failure.into()), &Output::new(settings::resolve_ui(&cli.global, env))),
+    };
     let settings = match settings::resolve(&cli.global, env) {
         Ok(settings) => settings,
         Err(failure) => return finish(Err(failure.into()), &Output::new(settings::resolve_ui(&cli.global, env))),
     };
     let output = Output::new(settings.ui);
+    if server_arg.is_some() {
+        output.info(&format!("Taking {} as the server (--server).", settings.server));
+    }
     let request = match commands::resolve(cli.command, &cli.global, env) {
         Ok(request) => request,
         Err(failure) => return finish(Err(failure.into()), &output),

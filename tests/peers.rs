@@ -8,7 +8,9 @@
 //! agentview's scenario is agentview's. oidc-provider also gets the logins without a person: the
 //! client credentials grant with a secret (HTTP Basic, the form), a private key (RSA, EC), an
 //! assertion file, the client in the environment, a wrong secret. Authlib's JWT-bearer grant,
-//! trusting a workload platform, gets the workload logins. The device authorization grants of
+//! trusting a workload platform, gets the workload logins. Better Auth's OAuth provider plugin
+//! gets the login, renewal, per-token revocation, a restart that forgets the client, and a
+//! mistyped client id and redirect URI. The device authorization grants of
 //! oidc-provider and Authlib, and the models of company identity providers (Entra ID, Google,
 //! Auth0, Okta, on oidc-provider), get smoke tests at the HTTP level: each rule they enforce is
 //! shown refusing what the provider refuses (tests/peers/README.md cites where each rule comes
@@ -18,6 +20,7 @@
 use crate::support;
 
 mod auth0;
+mod better_auth;
 mod client_credentials;
 mod device;
 mod device_login;
@@ -141,6 +144,17 @@ mod oidc_provider {
             => client_credentials_logout_with_a_key_authenticates_at_revocation,
         super::client_credentials::an_assertion_file_is_read_again_at_every_renewal
             => client_credentials_with_an_assertion_file_read_again_at_renewal);
+}
+
+/// Better Auth answers refusals in shapes of its own (a redirect to its error page, or JSON naming
+/// it with HTTP 200) and logs requests without their form fields: scenarios of its own.
+mod better_auth_provider {
+    use crate::support::peers::PeerKind;
+    scenarios!(PeerKind::BetterAuth;
+        crate::better_auth::login_renewal_and_logout => login_renewal_and_logout,
+        crate::better_auth::a_restart_forgets_the_client => a_restart_forgets_the_client,
+        crate::better_auth::a_mistyped_client_id_is_refused_at_once => a_mistyped_client_id_is_refused_at_once,
+        crate::better_auth::a_mistyped_redirect_uri_is_refused_at_once => a_mistyped_redirect_uri_is_refused_at_once);
 }
 
 mod authlib_workload {

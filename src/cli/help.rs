@@ -28,6 +28,7 @@ const ROOT: &[Example] = &[
 
 const LOGIN: &[Example] = &[
     ex("agentview login", "OAuth in the browser, or the login tools"),
+    ex("agentview login https://example.org/mcp", "Another server (as --server)"),
     ex("agentview login --no-browser --timeout 5m", "Print the URL; wait at most 5 minutes"),
     ex("agentview login --device --qr", "A code for another device, and a QR code"),
     ex("agentview login --method oauth --callback-port 8765", "Over ssh -L 8765:127.0.0.1:8765"),
@@ -164,10 +165,25 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The text after the options in `--help`.
-pub fn after_help(sub: &str) -> String {
+/// How many examples `-h` shows; `--help` shows them all.
+const SHORT_EXAMPLES: usize = 5;
+
+/// The text after the options in `-h`: the first examples, and where the rest is.
+pub fn short_after_help(sub: &str) -> String {
+    let all = examples(sub).len();
+    let mut out = examples_text(sub, SHORT_EXAMPLES);
+    if all > SHORT_EXAMPLES {
+        out.push_str(&format!("  (more with `agentview {sub} --help`)\n"));
+    }
+    if let Some(note) = note(sub) {
+        out.push_str(&format!("\n{note}\n"));
+    }
+    out.trim_end().to_string()
+}
+
+fn examples_text(sub: &str, limit: usize) -> String {
     let mut out = String::from("Examples:\n");
-    for e in examples(sub) {
+    for e in examples(sub).iter().take(limit) {
         // Two columns that fit 80; a long command gets a line of its own.
         if e.command.chars().count() <= 36 {
             out.push_str(&format!("  {:<36}  {}\n", e.command, e.what));
@@ -175,6 +191,12 @@ pub fn after_help(sub: &str) -> String {
             out.push_str(&format!("  {}\n  {:<36}  {}\n", e.command, "", e.what));
         }
     }
+    out
+}
+
+/// The text after the options in `--help`.
+pub fn after_help(sub: &str) -> String {
+    let mut out = examples_text(sub, usize::MAX);
     if let Some(note) = note(sub) {
         out.push_str(&format!("\n{note}\n"));
     }

@@ -21,6 +21,12 @@ pub async fn run(command: &[OsString], run: &Run) -> anyhow::Result<Exit> {
     let hint = match door.usable().await {
         Ok(usable) => Ok(usable.found),
         Err(Closed::NotLoggedIn(not)) => Err(not.hint),
+        Err(Closed::Expired(usable)) if usable.found.source == crate::store::Source::Env => {
+            let at = usable.found.credential.expires_at.map(crate::clock::iso8601).unwrap_or_default();
+            output.error(&format!("the token in AGENTVIEW_TOKEN expired at {at}"));
+            output.info(crate::credential::ENV_TOKEN_EXPIRED_HINT);
+            return Ok(Exit::NotLoggedIn);
+        }
         Err(Closed::Expired(_)) => Err(door.login_hint().await),
         Err(Closed::Failed(e)) => return Err(e),
     };

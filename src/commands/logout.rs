@@ -94,22 +94,35 @@ async fn revoke_stored(run: &Run) {
             ));
         }
         match result {
-            Ok(Revoked::Done { not_revocable }) if not_revocable.is_empty() => {
+            Ok(Revoked::Done { not_revocable, failed, .. }) if not_revocable.is_empty() && failed.is_empty() => {
                 output.success(&format!("Revoked the OAuth tokens at {issuer}."))
             }
-            Ok(Revoked::Done { not_revocable })
-                if not_revocable == ["access_token"] && grant.refresh_token.is_some() =>
+            Ok(Revoked::Done { not_revocable, failed, .. })
+                if failed.is_empty() && not_revocable == ["access_token"] && grant.refresh_token.is_some() =>
             {
                 output.success(&format!(
                     "Revoked the refresh token at {issuer}; it does not revoke access tokens, so the current one stays \
                      valid until it expires."
                 ))
             }
-            Ok(Revoked::Done { not_revocable }) => {
-                let kinds = not_revocable.iter().map(|k| k.replace('_', " ")).collect::<Vec<_>>().join(" and ");
-                output.warn(&format!(
-                    "{issuer} does not revoke the {kinds}: it stays valid there until it expires; removing the local copy"
-                ))
+            Ok(Revoked::Done { revoked, not_revocable, failed }) => {
+                // Token by token: what was revoked, and what stays valid there, and why.
+                let name = |kind: &str| kind.replace('_', " ");
+                for kind in revoked {
+                    output.success(&format!("Revoked the {} at {issuer}.", name(kind)));
+                }
+                for kind in not_revocable {
+                    output.warn(&format!(
+                        "{issuer} does not revoke the {}: it stays valid there until it expires",
+                        name(kind)
+                    ));
+                }
+                for (kind, e) in failed {
+                    output.warn(&format!(
+                        "could not revoke the {} at {issuer} ({e}): it stays valid there until it expires",
+                        name(kind)
+                    ));
+                }
             }
             Ok(Revoked::NoEndpoint) => output.info(&format!(
                 "The authorization server {issuer} offers no revocation; the tokens stay valid there until they expire."

@@ -9,6 +9,7 @@ use crate::clock::iso8601;
 use crate::credential::{Closed, Door, Later, Usable};
 use crate::error::Exit;
 use crate::run::Run;
+use crate::store::Source;
 
 /// `token` without an async runtime; what was found when the credential must first be renewed
 /// or got (then [`later`], on the runtime).
@@ -37,6 +38,12 @@ fn answer(outcome: Result<Usable, Closed>, format: TokenFormat, run: &Run) -> an
         Err(Closed::NotLoggedIn(not)) => {
             output.error(&format!("not logged in to {}", settings.server));
             not.hint.tell(output, "run ", " first (or set AGENTVIEW_TOKEN)");
+            return Ok(Exit::NotLoggedIn);
+        }
+        Err(Closed::Expired(usable)) if usable.found.source == Source::Env => {
+            let at = usable.found.credential.expires_at.map(iso8601).unwrap_or_default();
+            output.error(&format!("the token in AGENTVIEW_TOKEN expired at {at}"));
+            output.info(crate::credential::ENV_TOKEN_EXPIRED_HINT);
             return Ok(Exit::NotLoggedIn);
         }
         Err(Closed::Expired(usable)) => {

@@ -7,6 +7,7 @@
 use super::rule::is_due;
 use crate::error::{Exit, Failure};
 use crate::login::oauth::shared::trust;
+use crate::login::oauth::unattended::jwt;
 use crate::output::Output;
 use crate::settings::Settings;
 use crate::settings::client::{ClientProof, EnvClient, Workload};
@@ -112,7 +113,10 @@ pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
 /// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
 fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
     let secret = settings.env_token.as_ref()?;
-    let credential = Credential::bearer(settings.server.clone(), secret.clone(), now);
+    let mut credential = Credential::bearer(settings.server.clone(), secret.clone(), now);
+    // A JWT says until when it is good (`exp`): read for display and the live or expired verdict
+    // only, never trusted for anything else (the signature is the server's to check).
+    credential.expires_at = jwt::claims(secret.expose()).ok().and_then(|claims| jwt::date(&claims, "exp"));
     Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into(), from_environment: None })
 }
 

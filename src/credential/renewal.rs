@@ -104,7 +104,8 @@ impl Door<'_> {
         let mut renewing = grant.clone();
         let result = renew::renew(http, &mut renewing, &settings.store, pinned.is_some(), self.clock.unix_now()).await;
         match &result {
-            Err(e) if !e.is_invalid_grant() => {
+            // Not the server's passing trouble: the processes queued ask it themselves.
+            Err(e) if !e.is_invalid_grant() && !e.is_client_refused() => {
                 let _ = state::write(dir, &record(Phase::Failed { reason: e.to_string() }));
             }
             _ => state::clear(dir),
@@ -125,6 +126,15 @@ impl Door<'_> {
                 )
                 .with_hint(format!("log in again: {}", settings.command("login")))
                 .into())
+            }
+            Err(e) if e.is_client_refused() => {
+                let why = format!("the authorization server no longer takes the client agentview logged in with ({e})");
+                let failure = Failure::new(Exit::NotLoggedIn, format!("{EXPIRED}: {why}")).with_hint(format!(
+                    "log in again (agentview registers itself anew where the server allows it): {}",
+                    settings.command("login")
+                ));
+                self.not_renewed(&current.credential, &why, failure)?;
+                Ok(None)
             }
             Err(e) => {
                 // An assertion that went out is spent, answered or not: keep that it was.
@@ -167,7 +177,7 @@ impl Door<'_> {
     }
 
     /// A renewal that did not happen (`why`): a token still live is used until it expires,
-    /// with a warning (`Ok`); an expired one is `failure` (exit 7). The stored credential is kept.
+    /// with a warning (`Ok`); an expired one is `failure`. The stored credential is kept.
     fn not_renewed(&self, current: &Credential, why: &str, failure: Failure) -> Result<(), Failure> {
         if current.is_live(self.clock.unix_now()) {
             self.output

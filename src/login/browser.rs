@@ -9,8 +9,9 @@ use super::oauth::browser::peer::Owner;
 use super::oauth::browser::profile::{Request, Wanted, advice, plan};
 use super::oauth::browser::redirect::{Identity, Pending, Started, begin};
 use super::oauth::browser::refusal;
+use super::oauth::browser::up_front::{self, Refused};
 use super::oauth::shared::discovery::Discovered;
-use super::oauth::shared::error::{self, ErrorCode, OAuthError};
+use super::oauth::shared::error::OAuthError;
 use super::oauth::shared::identity;
 use super::oauth::shared::registration::{Client, ClientChoice, RegistrationCache};
 use super::oauth::shared::tokens::Tokens;
@@ -73,22 +74,32 @@ pub async fn login(
     // registration is as fresh as the server's memory, and asking costs an authorization
     // request the server may count.
     let ask_first = started.notes.reused_registration || !matches!(login.client, ClientChoice::Dynamic);
-    if ask_first && let Some(refusal) = refused(http, &started.pending).await {
-        if !started.notes.reused_registration {
-            return Err(refusal_failure(ctx, refusal, &started).into());
+    let checked = if ask_first { asked(http, &started.pending).await } else { Checked::Fine };
+    match checked {
+        Checked::Refused(refused) if refused.client_known || !started.notes.reused_registration => {
+            return Err(refusal_failure(ctx, refused.error, &started).into());
         }
-        // A kept registration the server no longer knows (it was reset, or forgot its clients
-        // when it restarted): register again, at once, instead of a browser showing an error.
-        ctx.output.verbose(&format!("the authorization server refused the kept registration: {refusal}"));
-        ctx.output.info(
-            "The authorization server no longer knows agentview's registration (it was probably reset); registering again.",
-        );
-        identity.fresh = true;
-        let again = Some(started.listener);
-        started = start(ctx, http, discovered, &request, &identity, again).await?;
-        if let Some(refusal) = refused(http, &started.pending).await {
-            return Err(refusal_failure(ctx, refusal, &started).into());
+        Checked::Refused(refused) => {
+            // A kept registration the server no longer knows (it was reset, or forgot its clients
+            // when it restarted): register again, at once, instead of a browser showing an error.
+            ctx.output.verbose(&format!("the authorization server refused the kept registration: {}", refused.error));
+            ctx.output.info(
+                "The authorization server no longer knows agentview's registration (it was probably reset); registering again.",
+            );
+            identity.fresh = true;
+            let again = Some(started.listener);
+            started = start(ctx, http, discovered, &request, &identity, again).await?;
+            if let Checked::Refused(refused) = asked(http, &started.pending).await {
+                return Err(refusal_failure(ctx, refused.error, &started).into());
+            }
         }
+        // The server could not be asked: only the sign-in page will tell whether it still knows
+        // the kept registration.
+        Checked::Unknown if started.notes.reused_registration => ctx.output.info(&format!(
+            "If the sign-in page says it does not know this application, run `{}`.",
+            ctx.settings.command("login --fresh-client")
+        )),
+        Checked::Unknown | Checked::Fine => {}
     }
     let Started { listener, pending, .. } = started;
     let code = browser_round_trip(ctx, &discovered.server.issuer, listener, &pending, open_browser).await?;
@@ -122,10 +133,6 @@ async fn start(
     let notes = &started.notes;
     if notes.reused_registration {
         output.verbose(&format!("reusing the registration with {}", server.issuer));
-        output.info(&format!(
-            "If the sign-in page says it does not know this application, run `{}`.",
-            ctx.settings.command("login --fresh-client")
-        ));
     }
     if notes.registered_instead_of_metadata_document {
         output.info("The authorization server does not accept client metadata documents; registering instead.");
@@ -136,37 +143,44 @@ async fn start(
     Ok(started)
 }
 
+/// What asking the authorization request before a browser is sent there told.
+enum Checked {
+    /// An answer that may be a sign-in page.
+    Fine,
+    /// The server refuses the request itself ([`up_front::refusal`] reads every shape it takes).
+    Refused(Refused),
+    /// The request could not be asked (no answer): the browser will tell.
+    Unknown,
+}
+
 /// Whether the authorization server refuses this request outright, asked before a browser is
 /// sent there: a server that does not know the client (or its redirect URI) answers the
-/// request itself with an error instead of a sign-in page (RFC 6749 section 4.1.2.1: it must
-/// not redirect then). A request that cannot be asked is no refusal: the browser will tell.
-async fn refused(http: &Http, pending: &Pending) -> Option<OAuthError> {
-    const WHAT: &str = "the authorization endpoint";
-    let reply = http.get(pending.url(), WHAT).await.ok()?;
-    if !(400..500).contains(&reply.status) || reply.status == 429 {
-        return None;
+/// request itself with an error instead of a sign-in page.
+async fn asked(http: &Http, pending: &Pending) -> Checked {
+    match http.get(pending.url(), "the authorization endpoint").await {
+        Ok(reply) => match up_front::refusal(&reply, pending.url(), &pending.authorization.redirect_uri) {
+            Some(refused) => Checked::Refused(refused),
+            None => Checked::Fine,
+        },
+        Err(_) => Checked::Unknown,
     }
-    let doc = error::json_object(&reply, WHAT).ok();
-    let code = doc.as_ref().and_then(|d| d.get("error")).and_then(serde_json::Value::as_str);
-    let description = doc
-        .as_ref()
-        .and_then(|d| d.get("error_description"))
-        .and_then(serde_json::Value::as_str)
-        .map(|d| crate::sanitize::line(d, 300));
-    Some(match code {
-        Some(code) => OAuthError::Rejected { error: ErrorCode::parse(code), description },
-        None => OAuthError::Status { what: WHAT.into(), status: reply.status },
-    })
 }
 
 /// The login ends before any browser opens: the server refused the authorization request.
 fn refusal_failure(ctx: &LoginContext<'_>, refusal: OAuthError, started: &Started) -> Failure {
-    let refusal = match refusal::failure(Exit::Server, refusal, &started.pending.authorization) {
+    // An answer the server sent to the client's redirect URI ends the login as the callback
+    // would have (5); a request it will not even take is the server's refusal (7).
+    let exit = if matches!(refusal, OAuthError::Denied { .. }) { Exit::Denied } else { Exit::Server };
+    let refusal = match refusal::failure(exit, refusal, &started.pending.authorization) {
         Ok(named) => return named,
         Err(refusal) => refusal,
     };
     let redirect = started.listener.redirect_uri();
     let hint = match &ctx.login.client {
+        _ if exit == Exit::Denied => format!(
+            "the authorization server answered the request itself, before any sign-in, at the redirect URI {redirect}; \
+             nothing was stored"
+        ),
         ClientChoice::Dynamic => format!(
             "agentview registered itself just now; if the server keeps refusing, ask its operator (the redirect URI was {redirect})"
         ),
@@ -176,7 +190,7 @@ fn refusal_failure(ctx: &LoginContext<'_>, refusal: OAuthError, started: &Starte
         ),
     };
     let message = format!("the authorization server refused the login request before the browser opened: {refusal}");
-    Failure::new(Exit::Server, message).with_hint(hint).with_source(refusal)
+    Failure::new(exit, message).with_hint(hint).with_source(refusal)
 }
 
 /// Show the URL, open the browser (or take the redirect pasted back) and wait for the callback;

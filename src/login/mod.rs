@@ -51,8 +51,10 @@ pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyh
             return Ok(Exit::Ok);
         }
     }
+    // The store is chosen before anything is sent; what it means (plain text without a keyring)
+    // is said once the server proved usable, still before anyone approves anything.
     let selected = tokio::select! {
-        selected = preflight_store(settings, output) => selected?,
+        selected = select_store(settings) => selected?,
         () = interrupt.wait() => return Err(interrupted()),
     };
     // A --callback-port that is taken fails here, before anything reaches a server.
@@ -67,6 +69,7 @@ pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyh
         c = choose(&ctx) => c?,
         () = interrupt.wait() => return Err(interrupted()),
     };
+    announce_store(&selected, output);
     let mut credential = match chosen {
         Chosen::ClientCredentials { client_id, proof } => {
             unattended::client_credentials(&ctx, client_id, proof).await?
@@ -144,22 +147,43 @@ async fn moved_to_another_issuer(credential: &Credential, run: &Run) -> Option<S
     published.authorization_servers.into_iter().next()
 }
 
-/// Decide the store before anyone approves a login whose token could not be kept. The probe
-/// runs off the async thread: a keyring may take its whole timeout (an unlock prompt), and
-/// Ctrl-C must still be seen meanwhile.
+/// Decide the store before anyone approves a login whose token could not be kept, and say
+/// which it is ([`select_store`], then [`announce_store`]).
 pub async fn preflight_store(settings: &Settings, output: &Output) -> Result<Selected, Failure> {
+    let selected = select_store(settings).await?;
+    announce_store(&selected, output);
+    Ok(selected)
+}
+
+/// Decide the store, saying nothing yet. The probe runs off the async thread: a keyring may
+/// take its whole timeout (an unlock prompt), and Ctrl-C must still be seen meanwhile.
+pub async fn select_store(settings: &Settings) -> Result<Selected, Failure> {
     let config = settings.store.clone();
     let probed = tokio::task::spawn_blocking(move || store::select_for_write(&config)).await.unwrap_or_else(|e| {
         Err(store::StoreError::Other { store: "the credential store".into(), reason: e.to_string() })
     });
     let selected = probed.map_err(|e| {
-        let hint = if settings.store.choice == store::StoreChoice::File {
-            "nothing was sent to the server; fix what is named above (or choose another --config-dir)"
-        } else {
-            "nothing was sent to the server; use --store file to keep the credential in a 0600 file instead"
+        let hint = match settings.store.choice {
+            store::StoreChoice::File => {
+                "nothing was sent to the server; fix what is named above (or choose another --config-dir)"
+            }
+            // Under auto the file was tried too, and failed: suggesting it would help nobody.
+            store::StoreChoice::Auto => {
+                "nothing was sent to the server; neither store can keep a credential here: fix the file's problem \
+                 named above (or choose another --config-dir)"
+            }
+            store::StoreChoice::Keyring => {
+                "nothing was sent to the server; use --store file to keep the credential in a 0600 file instead"
+            }
         };
         Failure::new(Exit::Store, format!("cannot use the credential store: {e}")).with_hint(hint).with_source(e)
     })?;
+    Ok(selected)
+}
+
+/// Say where the credential will go: a warning when that is the file in plain text because no
+/// keyring is usable (LESSONS.md: before the browser opens), and the store's own notes.
+pub fn announce_store(selected: &Selected, output: &Output) {
     let location = selected.store.describe();
     match &selected.fallback_reason {
         Some(reason) => {
@@ -172,7 +196,6 @@ pub async fn preflight_store(settings: &Settings, output: &Output) -> Result<Sel
     for note in selected.store.notes() {
         output.warn(&note);
     }
-    Ok(selected)
 }
 
 /// Save off the async thread (a store waiting for its lock must not keep Ctrl-C from being

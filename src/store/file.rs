@@ -285,6 +285,9 @@ impl CredentialStore for FileStore {
     }
 
     fn delete(&self, server: &str) -> Result<bool, StoreError> {
+        // A directory others can write is refused here as for every read: "nothing to remove"
+        // would say it is clean.
+        self.dir.check().map_err(|e| self.private(e))?;
         if std::fs::symlink_metadata(&self.path).is_err() {
             self.dir.remove_stale_temps(FILE_NAME);
             return Ok(false);

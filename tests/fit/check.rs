@@ -104,3 +104,48 @@ fn plain_status_sends_nothing() {
     av.run(&["status", "--json"]).expect_code(0);
     assert!(server.requests().is_empty(), "status without --check is offline");
 }
+
+/// A token in AGENTVIEW_TOKEN that the server refuses: logging in again changes nothing while the
+/// variable overrides every store, so the words say to unset or replace it.
+#[test]
+fn a_refused_token_in_agentview_token_says_to_unset_or_replace_it() {
+    let server = checking_server(false);
+    let mut av = with_token(&server.mcp_url(), GOOD);
+    av.set("AGENTVIEW_TOKEN", REVOKED);
+    let run = av.run(&["status", "--check"]).expect_code(4);
+    assert!(run.stdout.contains("REJECTED by the server"), "{}", run.stdout);
+    assert!(run.stdout.contains("source:  env (AGENTVIEW_TOKEN)"), "{}", run.stdout);
+    assert!(run.stderr.contains("The server refuses the token in AGENTVIEW_TOKEN"), "{}", run.stderr);
+    assert!(run.stderr.contains("unset AGENTVIEW_TOKEN"), "{}", run.stderr);
+    assert!(!run.stderr.contains("login --force"), "a login changes nothing here: {}", run.stderr);
+    run.assert_no_leak(REVOKED);
+}
+
+/// The bridge meets the same refused AGENTVIEW_TOKEN through the door: it ends with exit 4 and
+/// the same words, not "log in with `agentview login`", which changes nothing while it is set.
+#[test]
+fn the_bridge_says_the_refused_agentview_token_is_to_unset_or_replace() {
+    let server = checking_server(false);
+    let mut av = with_token(&server.mcp_url(), GOOD);
+    av.set("AGENTVIEW_TOKEN", REVOKED);
+    let initialize = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "sh", "version": "1"}}});
+    // stdin stays open, as an MCP client keeps it: the bridge ends on its own.
+    let mut child = av
+        .command(&["bridge"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("agentview starts");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    std::io::Write::write_all(&mut stdin, format!("{initialize}\n").as_bytes()).expect("the bridge reads");
+    let run = super::support::cli::wait_with_deadline(child, std::time::Duration::from_secs(30));
+    drop(stdin);
+    assert_eq!(run.code, 4, "{}\n{}", run.stdout, run.stderr);
+    let said = format!("{}\n{}", run.stdout, run.stderr);
+    assert!(said.contains("the server refuses the token in AGENTVIEW_TOKEN"), "{said}");
+    assert!(said.contains("unset AGENTVIEW_TOKEN"), "{said}");
+    assert!(!said.contains("login --force"), "{said}");
+    run.assert_no_leak(REVOKED);
+}

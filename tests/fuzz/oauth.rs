@@ -34,8 +34,13 @@ pub fn one_case(rng: &mut Rng) {
 
     let body = if rng.chance(70) { rng.json(3, KEYS).to_string().into_bytes() } else { rng.bytes(200) };
     let content_type = rng.pick(&["application/json", "text/html", "", "text/plain"]).to_string();
-    let reply =
-        Reply { status: *rng.pick(&[200u16, 400, 401, 500, 503, 302]), content_type, body, www_authenticate: None };
+    let reply = Reply {
+        status: *rng.pick(&[200u16, 400, 401, 500, 503, 302]),
+        content_type,
+        body,
+        www_authenticate: None,
+        location: None,
+    };
     match parse_tokens(&reply) {
         Ok(tokens) => {
             assert!(check_token_shape(tokens.access_token.expose()).is_ok());

@@ -260,3 +260,58 @@ fn readers_queued_behind_a_hanging_token_endpoint_fail_with_it_at_once() {
     assert_eq!(told, 5, "the readers that did not ask were told why: {stderr:#?}");
     assert_eq!(std::fs::read(av.credentials_file()).unwrap(), before, "the stored credential is kept");
 }
+
+/// The authorization server forgot agentview's client (a restart of an in-memory server): no
+/// retry helps, only a login, which registers again. `token`, `exec` and `status` say so with
+/// exit 4 (not logged in) and the login command, not a "try again later" exit 7.
+#[test]
+fn a_forgotten_client_at_renewal_is_not_logged_in_with_the_login_command() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let client_id = stored(&av)["oauth"]["client_id"].as_str().unwrap().to_string();
+    assert!(server.forget_client(&client_id));
+    expire_locally(&av);
+    let issuer = stored(&av)["oauth"]["issuer"].as_str().unwrap().to_string();
+    let login_command = "log in again (agentview registers itself anew where the server allows it): agentview";
+    for args in [&["token"][..], &["exec", "--", "true"][..]] {
+        let run = av.run(args);
+        assert_eq!(run.code, 4, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("invalid_client"), "{args:?}: names the server's reason: {}", run.stderr);
+        assert!(run.stderr.contains(login_command), "{args:?}: the login command: {}", run.stderr);
+        assert!(run.stdout.is_empty(), "{args:?}: no token: {}", run.stdout);
+    }
+    // status still says what it knows locally, then why it could not renew.
+    let run = av.run(&["status"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(run.stdout.contains(&format!("The credential has EXPIRED for {}", server.mcp_url())), "{}", run.stdout);
+    assert!(run.stdout.contains(&format!("issuer:  {issuer}")), "{}", run.stdout);
+    assert!(run.stdout.contains("renewal: FAILED"), "{}", run.stdout);
+    assert!(run.stderr.contains("invalid_client") && run.stderr.contains(login_command), "{}", run.stderr);
+    let json = av.run(&["status", "--json"]);
+    assert_eq!(json.code, 4, "{}", json.stderr);
+    let doc: Value = serde_json::from_str(&json.stdout).expect("status --json is JSON");
+    assert_eq!(doc["logged_in"], false);
+    assert!(doc["renewal_error"].as_str().unwrap().contains("invalid_client"), "{doc}");
+    // The login the hint names gets a new registration and a token at once.
+    let run = av.run(&["login", "--method", "oauth"]).expect_code(0);
+    assert!(run.stderr.contains("Logged in to"), "{}", run.stderr);
+    assert_ne!(stored(&av)["oauth"]["client_id"].as_str().unwrap(), client_id, "registered again");
+}
+
+/// An authorization server that does not answer: `status` still reports who, where and until
+/// when from the store, says the renewal failed, and exits 7 (try again later).
+#[test]
+fn status_reports_what_it_knows_when_the_authorization_server_is_down() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    expire_locally(&av);
+    server.push_oauth_fault(OAuthFault::Status { on: OAuthEndpoint::Token, status: 503, count: 5 });
+    let run = av.run(&["status"]);
+    assert_eq!(run.code, 7, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("The credential has EXPIRED for"), "{}", run.stdout);
+    assert!(run.stdout.contains("source:  file ("), "{}", run.stdout);
+    assert!(run.stdout.contains("renewal: FAILED"), "{}", run.stdout);
+    assert!(run.stderr.contains("503"), "{}", run.stderr);
+}

@@ -61,3 +61,26 @@ fn status_check_asks_the_server_about_an_oauth_token() {
     assert_eq!(doc["check"]["result"], "rejected", "{doc}");
     assert_eq!(doc["kind"], "oauth");
 }
+
+/// One token's revocation failing is said for that token: the other is still revoked, and the
+/// words say which is which, never a blanket "could not revoke the tokens".
+#[test]
+fn logout_says_per_token_what_was_revoked() {
+    let server = oauth_server(OAuthConfig::default());
+    let av = with_browser(&server);
+    login(&av);
+    let entry = stored(&av);
+    let access = entry["token"].as_str().unwrap().to_string();
+    let refresh = entry["oauth"]["refresh_token"].as_str().unwrap().to_string();
+    // The first revocation (the refresh token's) gets a 503; the access token's goes through.
+    server.push_oauth_fault(OAuthFault::Status { on: OAuthEndpoint::Revoke, status: 503, count: 1 });
+    let run = av.run(&["logout"]).expect_code(0);
+    assert!(run.stderr.contains("warning: could not revoke the refresh token at"), "{}", run.stderr);
+    assert!(run.stderr.contains("503"), "the reason: {}", run.stderr);
+    assert!(run.stderr.contains("✓ Revoked the access token at"), "{}", run.stderr);
+    assert!(!run.stderr.contains("could not revoke the tokens"), "{}", run.stderr);
+    assert!(!server.access_token_valid(&access), "the access token was revoked all the same");
+    assert!(server.refresh_token_valid(&refresh), "the failed one is alive, and the user was told");
+    assert!(stored(&av).is_null());
+    run.assert_no_leak(&refresh);
+}

@@ -2,11 +2,11 @@
 //! child processes on free ports of 127.0.0.1: FastMCP (the MCP Python SDK's authorization
 //! server; a pinned and the newest version), the TypeScript SDK's example server in strict mode,
 //! panva's oidc-provider behind an MCP resource server (also with the device authorization grant),
-//! Authlib's JWT-bearer and device grants, and models of company identity providers (Entra ID,
-//! Google, Auth0, Okta) on oidc-provider. Our launchers (tests/peers/python, tests/peers/node)
-//! print `READY <mcp url> <issuer>` when listening and one `peer-log {json}` line per request or
-//! event on stderr (never a token), and move their clock when told (`clock SECONDS` on stdin); a
-//! peer is killed when dropped.
+//! Authlib's JWT-bearer and device grants, models of company identity providers (Entra ID,
+//! Google, Auth0, Okta) on oidc-provider, and Better Auth's OAuth provider plugin. Our launchers
+//! (tests/peers/python, tests/peers/node) print `READY <mcp url> <issuer>` when listening and one
+//! `peer-log {json}` line per request or event on stderr (never a token), and move their clock
+//! when told (`clock SECONDS` on stdin); a peer is killed when dropped.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -51,6 +51,9 @@ pub enum PeerKind {
     Auth0,
     /// A model of an Okta custom authorization server (providers/okta.mjs).
     Okta,
+    /// Better Auth 1.7 with its OAuth 2.1 provider plugin on a memory adapter, behind our MCP
+    /// resource server (better_auth.mjs).
+    BetterAuth,
 }
 
 impl PeerKind {
@@ -70,6 +73,7 @@ impl PeerKind {
             PeerKind::Google => "the Google model",
             PeerKind::Auth0 => "the Auth0 model",
             PeerKind::Okta => "the Okta model",
+            PeerKind::BetterAuth => "Better Auth's OAuth provider",
         }
     }
 
@@ -186,6 +190,7 @@ impl PeerKind {
                     PeerKind::Google => "providers/google.mjs",
                     PeerKind::Auth0 => "providers/auth0.mjs",
                     PeerKind::Okta => "providers/okta.mjs",
+                    PeerKind::BetterAuth => "better_auth.mjs",
                     _ => "oidc_provider.mjs",
                 };
                 let mut c = Command::new(dir.join("node_modules/.bin/node"));

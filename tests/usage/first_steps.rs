@@ -141,3 +141,48 @@ fn store(av: &Agentview, server: &str, expires_at: u64) {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
     }
 }
+
+/// `agentview login https://host/mcp`, as `npx mcp-remote URL` takes it: the URL is the server
+/// (said on stderr); a word that is no URL, or a second server beside --server, says to use
+/// --server URL.
+#[test]
+fn a_url_as_the_argument_is_taken_as_the_server() {
+    let other = "https://other.example/mcp";
+    let av = Agentview::new("https://agentview.example/mcp");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    store(&av, other, now + 3_600);
+    let run = av.run(&["status", other]).expect_code(0);
+    assert!(run.stdout.contains(&format!("Logged in to {other}")), "{}", run.stdout);
+    assert!(run.stderr.contains(&format!("Taking {other} as the server (--server).")), "{}", run.stderr);
+    let run = av.run(&["token", other]).expect_code(0);
+    assert_eq!(run.stdout, "avt_first_steps\n", "the token alone on stdout");
+    for args in [&["login", "oauth"][..], &["token", "json"][..]] {
+        let run = av.run(args).expect_code(2);
+        assert!(run.stderr.contains(&format!("unexpected argument '{}'", args[1])), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("use --server URL"), "{args:?}: {}", run.stderr);
+    }
+    let run = av.run(&["--server", "https://agentview.example/mcp", "status", other]).expect_code(2);
+    assert!(run.stderr.contains("two servers given"), "{}", run.stderr);
+    assert!(run.stderr.contains("--server URL"), "{}", run.stderr);
+    let help = av.run(&["login", "-h"]).expect_code(0).stdout;
+    assert!(help.contains("[SERVER_URL]"), "the help says so:\n{help}");
+}
+
+/// `login -h` is the common options and a few examples; `--help` has every option.
+#[test]
+fn login_short_help_is_short_and_long_help_has_every_option() {
+    let av = Agentview::new("https://agentview.example/mcp");
+    let short = av.run(&["login", "-h"]).expect_code(0).stdout;
+    let long = av.run(&["login", "--help"]).expect_code(0).stdout;
+    assert!(short.lines().count() <= 60, "{} lines:\n{short}", short.lines().count());
+    for common in
+        ["--no-browser", "--timeout", "--force", "--method", "--client-id", "--server", "agentview login --help"]
+    {
+        assert!(short.contains(common), "-h shows {common}:\n{short}");
+    }
+    for rare in ["--client-assertion-file", "--id-token-file", "--resume", "--color"] {
+        assert!(!short.contains(rare), "-h leaves out {rare}:\n{short}");
+        assert!(long.contains(rare), "--help has {rare}:\n{long}");
+    }
+    assert!(long.lines().count() > short.lines().count() * 2, "{long}");
+}

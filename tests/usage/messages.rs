@@ -195,3 +195,55 @@ fn no_hint_line_is_empty() {
         }
     }
 }
+
+/// A config dir others can write is refused by `logout` as by `token` (exit 8, naming it), not
+/// "nothing to remove"; and `login` under `--store auto` with no keyring does not suggest
+/// `--store file`, the refused part.
+#[cfg(unix)]
+#[test]
+fn a_refused_config_dir_is_said_by_logout_and_login() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut av = Agentview::new("http://127.0.0.1:9/mcp");
+    std::fs::create_dir_all(av.config_dir()).expect("config dir");
+    std::fs::set_permissions(av.config_dir(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    av.set("AGENTVIEW_KEYRING_BACKEND", "secret-service").set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    for store in ["file", "auto"] {
+        av.set("AGENTVIEW_STORE", store);
+        for args in [&["logout"][..], &["logout", "--local"][..]] {
+            let run = av.run(args);
+            assert_eq!(run.code, 8, "{store} {args:?}: {}", run.stderr);
+            assert!(run.stderr.contains("writable by other users"), "{store} {args:?}: {}", run.stderr);
+            assert!(!run.stderr.contains("nothing to remove"), "{store} {args:?}: {}", run.stderr);
+        }
+    }
+    av.set("AGENTVIEW_STORE", "auto");
+    let run = av.run(&["login", "--no-browser"]);
+    assert_eq!(run.code, 8, "{}", run.stderr);
+    assert!(run.stderr.contains("writable by other users"), "{}", run.stderr);
+    assert!(!run.stderr.contains("--store file"), "the file is the refused part: {}", run.stderr);
+}
+
+/// Without a keyring, the plain-text warning comes once the server proved usable, before the
+/// login URL (nothing is approved yet); a login that fails on a bad server says nothing of it.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_plain_text_warning_waits_for_a_usable_server_and_comes_before_the_url() {
+    let no_keyring = |av: &mut Agentview| {
+        av.set("AGENTVIEW_STORE", "auto")
+            .set("AGENTVIEW_KEYRING_BACKEND", "secret-service")
+            .set("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent");
+    };
+    let held = super::support::ports::held_port();
+    let mut av = Agentview::new(&held.dead_server());
+    no_keyring(&mut av);
+    let run = av.run(&["login", "--no-browser"]);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert!(!run.stderr.contains("no usable OS keyring"), "no warning before a failed login:\n{}", run.stderr);
+    let server = approving_server();
+    let mut av = Agentview::new(&server.mcp_url());
+    no_keyring(&mut av);
+    let run = av.run(&["login", "--no-browser"]).expect_code(0);
+    let warning = run.stderr.find("warning: no usable OS keyring").unwrap_or_else(|| panic!("{}", run.stderr));
+    let url = run.stderr.find(", open:").unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(warning < url, "the warning comes before the login URL:\n{}", run.stderr);
+}

@@ -53,7 +53,12 @@ pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
         Err(Closed::NotLoggedIn(not)) => {
             return list::not_logged_in(args.json, &not.store_errors, &not.hint, run);
         }
-        Err(Closed::Failed(e)) => return Err(e),
+        // A renewal that failed (the authorization server down, or no longer taking the
+        // client): what is known locally is still the answer, the failure said below it.
+        Err(Closed::Failed(e)) => match door.stored_as_is().await {
+            Some(found) => return unrenewed(args, run, &found, e),
+            None => return Err(e),
+        },
     };
     let Usable { found, store_errors } = &usable;
     let check = if args.check && live { Some(check::check(run, &found.credential).await) } else { None };
@@ -65,8 +70,16 @@ pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
         }
         let overridden = found.source == crate::store::Source::Env && door.has_stored().await;
         text_report(found, live, check.as_ref(), overridden, settings, run.clock.unix_now()).write()?;
-        if matches!(check, Some(Verdict::Rejected { .. })) {
+        if matches!(check, Some(Verdict::Rejected { .. })) && found.source == crate::store::Source::Env {
+            let refused = crate::credential::env_token_refused();
+            output.always(&format!("{}: {}.", capitalized(&refused.message), refused.hint.unwrap_or_default()));
+        } else if matches!(check, Some(Verdict::Rejected { .. })) {
             output.always(&format!("Run `{}` to log in again.", settings.command("login --force")));
+        } else if !live && found.source == crate::store::Source::Env {
+            output.always(&format!(
+                "The token in AGENTVIEW_TOKEN has expired: {}.",
+                crate::credential::ENV_TOKEN_EXPIRED_HINT
+            ));
         } else if !live {
             output.always(&format!("Run `{}` to log in again.", settings.command("login")));
         }
@@ -76,6 +89,32 @@ pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
         (Some(verdict), true) => check::exit_of(verdict),
         (None, true) => Exit::Ok,
     })
+}
+
+/// The report of a credential whose renewal failed with `error`: what is known locally, with a
+/// line saying the authorization server could not renew it; then `error` (its exit code, its
+/// hint).
+fn unrenewed(args: &StatusArgs, run: &Run, found: &Found, error: anyhow::Error) -> anyhow::Result<Exit> {
+    let (settings, now) = (&run.settings, run.clock.unix_now());
+    let live = found.credential.is_live(now);
+    if args.json {
+        let mut doc = json_report(found, live, None, &[], settings);
+        doc["renewal_error"] = json!(crate::sanitize::line(&error.to_string(), 400));
+        crate::output::write_data(&format!(
+            "{doc}
+"
+        ))?;
+    } else {
+        let mut report = text_report(found, live, None, false, settings, now);
+        report.line("  renewal: FAILED: not checked with the authorization server, which did not renew it (below)");
+        report.write()?;
+    }
+    Err(error)
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// `status --json`.

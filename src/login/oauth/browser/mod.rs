@@ -11,3 +11,4 @@ pub(crate) mod redirect;
 pub(crate) mod refusal;
 pub(crate) mod scope;
 mod serve;
+pub(crate) mod up_front;

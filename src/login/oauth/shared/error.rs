@@ -156,6 +156,13 @@ impl OAuthError {
         matches!(self, OAuthError::Rejected { error: ErrorCode::InvalidClient, .. })
     }
 
+    /// The authorization server no longer takes the client at all (`invalid_client`, a
+    /// registration it forgot) or not for this grant (`unauthorized_client`): only a new login
+    /// helps, which registers agentview again.
+    pub fn is_client_refused(&self) -> bool {
+        matches!(self, OAuthError::Rejected { error: ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient, .. })
+    }
+
     /// The grant is dead: only `invalid_grant` says so (a network error never does).
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, OAuthError::Rejected { error: ErrorCode::InvalidGrant, .. })

@@ -9,15 +9,15 @@ use crate::http::Http;
 use crate::secret::Secret;
 use crate::store::OAuthGrant;
 
-/// What revocation achieved.
-#[derive(Debug, PartialEq, Eq)]
+/// What revocation achieved, token by token (`refresh_token`, `access_token`).
+#[derive(Debug)]
 pub enum Revoked {
     /// The authorization server has no revocation endpoint.
     NoEndpoint,
-    /// Every token was revoked, but for the kinds named here, which the server does not revoke
-    /// (`unsupported_token_type`: a self-contained JWT access token, say); those expire on
-    /// their own.
-    Done { not_revocable: Vec<&'static str> },
+    /// Each token asked about: revoked; of a kind the server does not revoke
+    /// (`unsupported_token_type`: a self-contained JWT access token, say), which expires on its
+    /// own; or refused, or not answered (why).
+    Done { revoked: Vec<&'static str>, not_revocable: Vec<&'static str>, failed: Vec<(&'static str, OAuthError)> },
 }
 
 /// Revoke both tokens at the grant's revocation endpoint, as `client` (the grant's, or, for a
@@ -39,13 +39,17 @@ pub async fn revoke(
     if let Some(access_token) = access_token {
         tokens.push((access_token, "access_token"));
     }
-    let mut not_revocable = Vec::new();
+    let (mut revoked, mut not_revocable, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+    // Each token on its own: one the server refuses (or a request that fails) says nothing
+    // about the other.
     for (token, hint) in tokens {
-        if !revoke_one(http, endpoint, client, token, hint).await? {
-            not_revocable.push(hint);
+        match revoke_one(http, endpoint, client, token, hint).await {
+            Ok(true) => revoked.push(hint),
+            Ok(false) => not_revocable.push(hint),
+            Err(e) => failed.push((hint, e)),
         }
     }
-    Ok(Revoked::Done { not_revocable })
+    Ok(Revoked::Done { revoked, not_revocable, failed })
 }
 
 /// Revoke one token; `Ok(false)`: the server does not revoke tokens of this type.

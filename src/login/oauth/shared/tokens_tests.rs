@@ -3,7 +3,13 @@
 use super::*;
 
 fn reply(status: u16, content_type: &str, body: &str) -> Reply {
-    Reply { status, content_type: content_type.into(), body: body.as_bytes().to_vec(), www_authenticate: None }
+    Reply {
+        status,
+        content_type: content_type.into(),
+        body: body.as_bytes().to_vec(),
+        www_authenticate: None,
+        location: None,
+    }
 }
 
 #[test]
