@@ -151,10 +151,10 @@ mod oidc_provider {
 mod better_auth_provider {
     use crate::support::peers::PeerKind;
     scenarios!(PeerKind::BetterAuth;
-        crate::better_auth::login_renewal_and_logout => login_renewal_and_logout,
-        crate::better_auth::a_restart_forgets_the_client => a_restart_forgets_the_client,
-        crate::better_auth::a_mistyped_client_id_is_refused_at_once => a_mistyped_client_id_is_refused_at_once,
-        crate::better_auth::a_mistyped_redirect_uri_is_refused_at_once => a_mistyped_redirect_uri_is_refused_at_once);
+        super::better_auth::login_renewal_and_logout => login_renewal_and_logout,
+        super::better_auth::a_restart_forgets_the_client => a_restart_forgets_the_client,
+        super::better_auth::a_mistyped_client_id_is_refused_at_once => a_mistyped_client_id_is_refused_at_once,
+        super::better_auth::a_mistyped_redirect_uri_is_refused_at_once => a_mistyped_redirect_uri_is_refused_at_once);
 }
 
 mod authlib_workload {
