@@ -71,15 +71,18 @@ pub(super) struct Inner {
     fatal: mpsc::Sender<Failure>,
     /// `agentview [flags] login`, for messages.
     login: String,
-    server: String,
+    pub server: String,
     pub request_timeout: Duration,
     /// The run's clock: the waits before resuming a stream, and the bound on ending the session.
     pub clock: SharedClock,
+    /// The shortest wait before resuming a stream (the run's usual backoff), whatever `retry:` says.
+    pub retry_floor: Duration,
     /// The standalone GET stream, while one is open.
     pub listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
     /// `x-mcp-header` annotations learnt from `tools/list` answers.
     pub params: std::sync::Mutex<super::params::ParamHeaders>,
-    /// Requests whose stream is being resumed, by id: their answer may come on another stream.
+    /// The client's requests waiting for an answer, by id: only these get one, once, from
+    /// whichever stream it comes on.
     pub waiting: std::sync::Mutex<std::collections::HashMap<String, Answered>>,
 }
 
@@ -104,6 +107,7 @@ impl Relay {
             server: settings.server.to_string(),
             request_timeout: settings.request_timeout,
             clock: run.clock.clone(),
+            retry_floor: settings.retry_wait,
             listener: std::sync::Mutex::default(),
             waiting: std::sync::Mutex::default(),
             params: std::sync::Mutex::default(),
@@ -125,7 +129,17 @@ impl Relay {
     /// POST one message with the credential; a 401 renews it once and tries again.
     pub async fn post(&self, message: &Value, body: &str, session: &Session) -> Result<Response, Refusal> {
         let label = message::describe(message);
-        let version = message::meta_version(message).or(session.version.as_deref());
+        let named = message::meta_version(message);
+        if let Some(version) = named.filter(|v| !message::is_version(v)) {
+            return Err(Refusal::Error {
+                code: message::INVALID_PARAMS,
+                message: format!(
+                    "the protocol version in _meta (\"{}\") is not one: letters, digits, '.', '-' and '_' only",
+                    crate::sanitize::line(version, 64)
+                ),
+            });
+        }
+        let version = named.or(session.version.as_deref());
         let mut extra = HeaderMap::new();
         extra.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(method) = message.get("method").and_then(Value::as_str)
@@ -250,7 +264,7 @@ impl Relay {
         if content_type(&response) == "application/json"
             && let Some(body) = self.read_capped(response).await
             && let Ok(answer) = serde_json::from_slice::<Value>(&body)
-            && answer.get("id") == Some(id)
+            && message::from_server(&answer) == (message::Kind::Response { id: id.clone() })
             && answer.get("error").is_some()
         {
             if deliver == Deliver::Client {
@@ -270,8 +284,9 @@ impl Relay {
         Err(Refusal::upstream(what))
     }
 
-    /// End the server's session: best effort, bounded.
-    pub async fn close(&self) {
+    /// Tell the server the requests `ids` are cancelled (where the revision has sessions; without
+    /// one, closing their streams did) and end the session: best effort, within `bound`.
+    pub async fn close(&self, ids: &[Value], bound: Duration) {
         if let Some(listener) = self.inner.listener.lock().unwrap_or_else(|e| e.into_inner()).take() {
             listener.abort();
         }
@@ -282,16 +297,28 @@ impl Relay {
         let attempt = async {
             let token = self.inner.credentials.current().await.ok().flatten();
             let headers = self.headers(&session, session.version.as_deref(), token.as_ref());
+            // All at once: a server slow to take one does not hold up the others.
+            let mut cancels = tokio::task::JoinSet::new();
+            for id in ids {
+                let note = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                    "params": {"requestId": id, "reason": "the client went away"}});
+                let mut headers = headers.clone();
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                headers.insert("mcp-method", HeaderValue::from_static("notifications/cancelled"));
+                self.trace(|| format!("→ POST notifications/cancelled (id {id})"));
+                let send = self.inner.client.post(self.inner.endpoint.clone()).headers(headers).body(note.to_string());
+                cancels.spawn(send.send());
+            }
+            cancels.join_all().await;
             self.trace(|| "→ DELETE (end session)".into());
             let sent = self.inner.client.delete(self.inner.endpoint.clone()).headers(headers).send().await;
             if let Ok(response) = sent {
                 self.trace(|| format!("← {}", response.status().as_u16()));
             }
         };
-        let bound = self.inner.clock.sleep(self.inner.request_timeout.min(Duration::from_secs(5)));
         tokio::select! {
             () = attempt => {}
-            () = bound => {}
+            () = self.inner.clock.sleep(bound.min(self.inner.request_timeout)) => {}
         }
     }
 
