@@ -8,6 +8,8 @@ pub mod support;
 
 #[path = "bridge/support.rs"]
 pub mod bridge_support;
+#[path = "bridge/first_use.rs"]
+mod first_use;
 #[path = "bridge/hostile.rs"]
 mod hostile;
 #[path = "bridge/hostile_server.rs"]

@@ -1,14 +1,18 @@
 //! The bridge's one seam to the credential: the token to send now, renewed before it expires,
 //! and renewed once more when the server refuses it. Built on the same door every command uses
-//! (`AGENTVIEW_TOKEN`, then the stores; renewal under the cross-process refresh lock).
+//! (`AGENTVIEW_TOKEN`, then the stores; renewal under the cross-process refresh lock). When the
+//! server asks for a login and no credential can be had, it runs the one login story, once for
+//! every request waiting and once across bridges (the refresh lock, then the store read again).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Mutex;
 
 use crate::credential::rule::{due_at, renewable};
 use crate::credential::{Closed, Door, Found};
 use crate::error::{Exit, Failure};
+use crate::login::LoginSettings;
 use crate::run::Run;
 use crate::secret::Secret;
 use crate::store::{Credential, CredentialKind, Source};
@@ -51,6 +55,13 @@ impl Held {
     }
 }
 
+/// How long another bridge's login may hold the refresh lock before this one gives up waiting:
+/// the longest login window, and a margin.
+const LOGIN_LOCK_WAIT: Duration = Duration::from_secs(660);
+
+/// A failed login as the requests after it are told: the kind, the message, the hint.
+type LoginFailed = (Exit, String, Option<String>);
+
 /// What the bridge asks for before each request. Cheap when nothing is due: the token is kept
 /// in memory, the store is read again only when it is due or was refused.
 #[derive(Debug, Clone)]
@@ -59,11 +70,85 @@ pub struct Credentials {
     held: Arc<Mutex<Option<Held>>>,
     /// The store has been read at least once.
     loaded: Arc<std::sync::atomic::AtomicBool>,
+    /// The login to run when the server asks for one (None: `--no-login`, or a credential from
+    /// the environment).
+    login: Option<Arc<LoginSettings>>,
+    /// Why the last login failed: the requests that waited for it get this, and no login
+    /// starts again (a login in a terminal is picked up from the store).
+    failed: Arc<std::sync::Mutex<Option<LoginFailed>>>,
 }
 
 impl Credentials {
-    pub fn new(run: Arc<Run>) -> Credentials {
-        Credentials { run, held: Arc::default(), loaded: Arc::default() }
+    pub fn new(run: Arc<Run>, login: Option<LoginSettings>) -> Credentials {
+        Credentials {
+            run,
+            held: Arc::default(),
+            loaded: Arc::default(),
+            login: login.map(Arc::new),
+            failed: Arc::default(),
+        }
+    }
+
+    /// Whether a login may start when no credential can be had.
+    pub fn may_log_in(&self) -> bool {
+        self.login.is_some()
+    }
+
+    /// The server refused `rejected` (None: no credential) and nothing renews it: log in. The
+    /// requests of this bridge wait on the held token meanwhile; other bridges of the same config
+    /// dir wait on the refresh lock and then find what this one stored. `None` with `--no-login`.
+    pub async fn log_in(&self, rejected: Option<&Secret>) -> Result<Option<Secret>, CredentialError> {
+        let Some(login) = &self.login else { return Ok(None) };
+        let mut held = self.held.lock().await;
+        // Another request of this bridge logged in while this one waited.
+        if let Some(h) = held.as_ref()
+            && Some(&h.token) != rejected
+        {
+            return Ok(Some(h.token.clone()));
+        }
+        let door = self.door();
+        let _lock = door.login_lock(LOGIN_LOCK_WAIT).await.map_err(CredentialError::Unusable)?;
+        // Another bridge (or `agentview login` in a terminal) logged in meanwhile.
+        if let Some(fresh) = self.stored(rejected).await {
+            *held = Some(fresh.clone());
+            return Ok(Some(fresh.token));
+        }
+        if let Some((exit, message, hint)) = self.failed.lock().unwrap_or_else(|e| e.into_inner()).clone() {
+            let failure = Failure::new(exit, message);
+            return Err(CredentialError::Unusable(match hint {
+                Some(hint) => failure.with_hint(hint),
+                None => failure,
+            }));
+        }
+        let output = &self.run.output;
+        output.info(&format!(
+            "{} asks for a login; logging in as `{}` would (the client's requests wait).",
+            self.run.settings.server,
+            self.run.settings.command("login")
+        ));
+        if let Err(e) = run_login(&self.run, login).await {
+            let failure = failure_of(e);
+            let kept = (failure.exit, failure.message.clone(), failure.hint.clone());
+            *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+            return Err(CredentialError::Unusable(failure));
+        }
+        match self.stored(rejected).await {
+            Some(fresh) => {
+                *held = Some(fresh.clone());
+                Ok(Some(fresh.token))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A usable stored credential other than `rejected`, read through the door.
+    async fn stored(&self, rejected: Option<&Secret>) -> Option<Held> {
+        let usable = match self.door().usable().await {
+            Ok(usable) => usable,
+            Err(Closed::Expired(_) | Closed::NotLoggedIn(_) | Closed::Failed(_)) => return None,
+        };
+        self.loaded.store(true, std::sync::atomic::Ordering::Release);
+        self.keep(&usable.found).filter(|h| Some(&h.token) != rejected)
     }
 
     /// The token to send now, renewed first when due; `None` when there is no credential.
@@ -81,7 +166,11 @@ impl Credentials {
             // An expired token is sent all the same: the server's refusal renews it once.
             Err(Closed::Expired(usable)) => Some(*usable),
             Err(Closed::NotLoggedIn(_)) => None,
-            Err(Closed::Failed(e)) => return Err(classify(e)),
+            Err(Closed::Failed(e)) => match classify(e) {
+                // A dead grant is a login to run, when one may start: the server's 401 starts it.
+                CredentialError::Dead(_) if self.may_log_in() => None,
+                error => return Err(error),
+            },
         };
         self.loaded.store(true, std::sync::atomic::Ordering::Release);
         *held = usable.and_then(|u| self.keep(&u.found));
@@ -100,7 +189,10 @@ impl Credentials {
         }
         let renewed = match self.door().renewed_after_rejection(rejected).await {
             Ok(renewed) => renewed,
-            Err(Closed::Failed(e)) => return Err(classify(e)),
+            Err(Closed::Failed(e)) => match classify(e) {
+                CredentialError::Dead(_) if self.may_log_in() => None,
+                error => return Err(error),
+            },
             Err(Closed::Expired(usable)) => Some(*usable),
             Err(Closed::NotLoggedIn(_)) => None,
         };
@@ -120,6 +212,26 @@ impl Credentials {
         }
         held
     }
+}
+
+/// `agentview login`'s story, on a thread of its own with its own runtime and connections: the
+/// bridge's tasks go on meanwhile (answering pings, passing notifications on), and a login
+/// needs none of what they hold.
+async fn run_login(run: &Run, login: &LoginSettings) -> anyhow::Result<Exit> {
+    let run = Run::with_clock(run.settings.clone(), run.output, run.clock.clone());
+    let login = login.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let result = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(async {
+                let interrupt = crate::interrupt::Interrupt::install();
+                crate::login::run(login, &run, &interrupt).await
+            }),
+            Err(e) => Err(Failure::new(Exit::Other, format!("cannot start the login: {e}")).into()),
+        };
+        let _ = tx.send(result);
+    });
+    rx.await.unwrap_or_else(|_| Err(Failure::new(Exit::Other, "the login ended unexpectedly").into()))
 }
 
 fn classify(error: anyhow::Error) -> CredentialError {

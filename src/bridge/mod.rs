@@ -44,14 +44,14 @@ const CLOSING: Duration = Duration::from_millis(300);
 type Pending = Arc<Mutex<HashMap<String, (Value, AbortHandle)>>>;
 
 /// Run the bridge until stdin ends or a signal arrives (exit 0), or the credential is gone (4).
-pub async fn run(run: &Run) -> anyhow::Result<Exit> {
+pub async fn run(run: &Run, login: Option<crate::login::LoginSettings>) -> anyhow::Result<Exit> {
     let run = Arc::new(run.clone());
     let settings = &run.settings;
     let (closed_tx, mut closed) = mpsc::channel(1);
     let stdout = Stdout::start(closed_tx);
     let mut input = stdio::read_stdin();
     let (fatal_tx, mut fatal) = mpsc::channel::<Failure>(4);
-    let relay = Relay::new(run.clone(), stdout.clone(), fatal_tx)?;
+    let relay = Relay::new(run.clone(), login, stdout.clone(), fatal_tx)?;
     let mut bridge = Bridge { relay, pending: Pending::default(), slots: Arc::new(Semaphore::new(IN_FLIGHT)) };
     let mut signals = Signals::listen();
     let outcome = loop {

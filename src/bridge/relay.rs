@@ -87,7 +87,12 @@ pub(super) struct Inner {
 }
 
 impl Relay {
-    pub fn new(run: Arc<Run>, out: Stdout, fatal: mpsc::Sender<Failure>) -> anyhow::Result<Relay> {
+    pub fn new(
+        run: Arc<Run>,
+        login: Option<crate::login::LoginSettings>,
+        out: Stdout,
+        fatal: mpsc::Sender<Failure>,
+    ) -> anyhow::Result<Relay> {
         let (settings, output) = (&run.settings, run.output);
         // The run's client, with no overall timeout: a tool may work for minutes while its event
         // stream stays open.
@@ -98,7 +103,7 @@ impl Relay {
             http,
             endpoint: settings.server.url().clone(),
             headers: settings.headers.clone(),
-            credentials: Credentials::new(run.clone()),
+            credentials: Credentials::new(run.clone(), login),
             session: Arc::default(),
             out,
             output,
@@ -202,13 +207,21 @@ impl Relay {
                 return Err(self.login_required("the server refused the renewed credential"));
             }
             renewed = true;
-            match self.inner.credentials.renew_after_rejection(token.as_ref()).await {
-                Ok(Some(fresh)) => token = Some(fresh),
-                Ok(None) if token.is_none() => {
+            let credentials = &self.inner.credentials;
+            let fresh = match credentials.renew_after_rejection(token.as_ref()).await {
+                Ok(None) if credentials.may_log_in() => match credentials.log_in(token.as_ref()).await {
+                    Ok(fresh) => fresh,
+                    Err(e) => return Err(self.login_failed(e)),
+                },
+                Ok(fresh) => fresh,
+                Err(e) => return Err(self.credential_failed(e).await),
+            };
+            match fresh {
+                Some(fresh) => token = Some(fresh),
+                None if token.is_none() => {
                     return Err(self.login_required(&format!("{} asks for a login", self.inner.server)));
                 }
-                Ok(None) => return Err(self.login_required("the server refused the credential")),
-                Err(e) => return Err(self.credential_failed(e).await),
+                None => return Err(self.login_required("the server refused the credential")),
             }
         }
     }
@@ -251,6 +264,15 @@ impl Relay {
                 Refusal::upstream(format!("{}{hint}", failure.message))
             }
         }
+    }
+
+    /// The login the bridge ran failed (denied, its window ended, no method fits): the reason,
+    /// and the command that logs in.
+    fn login_failed(&self, error: CredentialError) -> Refusal {
+        let (CredentialError::Dead(failure) | CredentialError::Unusable(failure)) = error;
+        let hint = failure.hint.map(|h| format!(" ({})", crate::sanitize::line(&h, 300))).unwrap_or_default();
+        let why = format!("the login failed: {}{hint}", crate::sanitize::line(&failure.message, 300));
+        self.login_required(&why)
     }
 
     fn login_required(&self, why: &str) -> Refusal {

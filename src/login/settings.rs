@@ -58,6 +58,8 @@ pub struct LoginSettings {
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
+    /// stdin carries something else (the bridge's JSON-RPC): nothing pasted is read from it.
+    pub stdin_taken: bool,
 }
 
 /// What a login reads from stdin: the words its messages use, and how to pipe it in.
@@ -220,6 +222,7 @@ impl LoginRequest {
             grant,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),
+            stdin_taken: false,
         })))
     }
 }
