@@ -24,5 +24,7 @@ mod relay;
 mod session;
 #[path = "bridge/stdio.rs"]
 mod stdio;
+#[path = "bridge/step_up.rs"]
+mod step_up;
 #[path = "bridge/tokens.rs"]
 mod tokens;

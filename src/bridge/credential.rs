@@ -17,6 +17,8 @@ use crate::run::Run;
 use crate::secret::Secret;
 use crate::store::{Credential, CredentialKind, Source};
 
+use super::scope::{STEP_UPS_IN_A_ROW, union};
+
 /// Why no token can be had. `Dead` ends the bridge (exit 4); `Unusable` fails one request.
 #[derive(Debug)]
 pub enum CredentialError {
@@ -30,6 +32,8 @@ pub enum CredentialError {
 #[derive(Debug, Clone)]
 struct Held {
     token: Secret,
+    /// The scopes granted, when the server said.
+    scope: Option<String>,
     expires_at: Option<u64>,
     created_at: u64,
     renewable: bool,
@@ -43,6 +47,7 @@ impl Held {
         }
         Some(Held {
             token: credential.secret.clone(),
+            scope: credential.oauth_grant().and_then(|g| g.scope.clone()),
             expires_at: credential.expires_at,
             created_at: credential.created_at,
             renewable: source != Source::Env && credential.oauth_grant().is_some_and(renewable),
@@ -76,6 +81,8 @@ pub struct Credentials {
     /// Why the last login failed: the requests that waited for it get this, and no login
     /// starts again (a login in a terminal is picked up from the store).
     failed: Arc<std::sync::Mutex<Option<LoginFailed>>>,
+    /// Logins for more scope since a request was last answered.
+    step_ups: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Credentials {
@@ -86,6 +93,7 @@ impl Credentials {
             loaded: Arc::default(),
             login: login.map(Arc::new),
             failed: Arc::default(),
+            step_ups: Arc::default(),
         }
     }
 
@@ -139,6 +147,52 @@ impl Credentials {
             }
             None => Ok(None),
         }
+    }
+
+    /// The scopes the credential in hand was granted, when the server said.
+    pub async fn granted_scope(&self) -> Option<String> {
+        self.held.lock().await.as_ref().and_then(|h| h.scope.clone())
+    }
+
+    /// A request was answered: the count of logins for more scope in a row starts again.
+    pub fn answered(&self) {
+        self.step_ups.store(0, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The server refused `rejected` for lack of the scopes `challenged`: log in again for the
+    /// union of the granted and the challenged scopes (the login stores the new grant in place
+    /// of the old), at most [`STEP_UPS_IN_A_ROW`] times in a row. `None`: no login may start.
+    pub async fn step_up(
+        &self,
+        rejected: Option<&Secret>,
+        challenged: &str,
+    ) -> Result<Option<Secret>, CredentialError> {
+        let Some(login) = &self.login else { return Ok(None) };
+        let mut held = self.held.lock().await;
+        // Another request of this bridge got more scope while this one waited.
+        if let Some(h) = held.as_ref()
+            && Some(&h.token) != rejected
+        {
+            return Ok(Some(h.token.clone()));
+        }
+        if self.step_ups.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= STEP_UPS_IN_A_ROW {
+            return Ok(None);
+        }
+        let scope = union(held.as_ref().and_then(|h| h.scope.as_deref()), challenged);
+        let _lock = self.door().login_lock(LOGIN_LOCK_WAIT).await.map_err(CredentialError::Unusable)?;
+        self.run.output.info(&format!(
+            "{} needs the scope \"{}\" for this request; logging in again for \"{scope}\".",
+            self.run.settings.server,
+            crate::sanitize::line(challenged, 200)
+        ));
+        let mut wider = (**login).clone();
+        wider.scope = Some(scope);
+        if let Err(e) = run_login(&self.run, &wider).await {
+            return Err(CredentialError::Unusable(failure_of(e)));
+        }
+        let fresh = self.stored(rejected).await;
+        *held = fresh.clone();
+        Ok(fresh.map(|h| h.token))
     }
 
     /// A usable stored credential other than `rejected`, read through the door.
@@ -254,7 +308,7 @@ mod tests {
     use super::*;
 
     fn held(expires_at: Option<u64>, created_at: u64, renewable: bool) -> Held {
-        Held { token: Secret::new("t"), expires_at, created_at, renewable }
+        Held { token: Secret::new("t"), scope: None, expires_at, created_at, renewable }
     }
 
     #[test]

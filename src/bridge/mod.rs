@@ -12,6 +12,7 @@ mod exchange;
 mod message;
 mod params;
 mod relay;
+mod scope;
 mod session;
 mod signals;
 mod stdio;

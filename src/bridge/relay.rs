@@ -182,7 +182,7 @@ impl Relay {
         label: &str,
     ) -> Result<Response, Refusal> {
         let mut token = self.token().await?;
-        let mut renewed = false;
+        let (mut renewed, mut stepped_up) = (false, false);
         loop {
             let mut headers = self.headers(session, version, token.as_ref());
             headers.extend(extra.clone());
@@ -200,7 +200,25 @@ impl Relay {
             self.trace(|| format!("→ {method} {label}"));
             let response = request.send().await.map_err(|e| Refusal::upstream(self.inner.http.error(e).to_string()))?;
             self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
+            if let Some(wanted) = super::scope::challenged(&response)
+                && !stepped_up
+                && self.inner.credentials.may_log_in()
+            {
+                stepped_up = true;
+                match self.inner.credentials.step_up(token.as_ref(), &wanted).await {
+                    Ok(Some(fresh)) => {
+                        token = Some(fresh);
+                        continue;
+                    }
+                    // No more logins in a row: the refusal is described as it is (`failed`).
+                    Ok(None) => return Ok(response),
+                    Err(e) => return Err(self.login_failed(e)),
+                }
+            }
             if response.status() != StatusCode::UNAUTHORIZED {
+                if response.status().is_success() {
+                    self.inner.credentials.answered();
+                }
                 return Ok(response);
             }
             if renewed {
@@ -283,6 +301,7 @@ impl Relay {
     /// when the body is one for this request, else one that names the status.
     pub async fn failed(&self, response: Response, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
         let status = response.status().as_u16();
+        let wanted = super::scope::challenged(&response);
         if content_type(&response) == "application/json"
             && let Some(body) = self.read_capped(response).await
             && let Ok(answer) = serde_json::from_slice::<Value>(&body)
@@ -295,6 +314,13 @@ impl Relay {
             return Ok(answer);
         }
         let what = match status {
+            403 if let Some(wanted) = wanted => {
+                let scope = super::scope::union(self.inner.credentials.granted_scope().await.as_deref(), &wanted);
+                format!(
+                    "the server needs the scope \"{wanted}\", which the credential lacks: log in with `{} --scope \"{scope}\"`",
+                    self.inner.login
+                )
+            }
             403 => format!(
                 "the server refused the request with HTTP 403 (the credential may lack a scope it needs; log in again with `{}`)",
                 self.inner.login
