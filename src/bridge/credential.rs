@@ -17,7 +17,7 @@ use crate::run::Run;
 use crate::secret::Secret;
 use crate::store::{Credential, CredentialKind, Source};
 
-use super::scope::{STEP_UPS_IN_A_ROW, union};
+use crate::login::oauth::shared::step_up::{STEP_UPS_IN_A_ROW, union};
 
 /// Why no token can be had. `Dead` ends the bridge (exit 4); `Unusable` fails one request.
 #[derive(Debug)]

@@ -12,7 +12,6 @@ mod exchange;
 mod message;
 mod params;
 mod relay;
-mod scope;
 mod session;
 mod signals;
 mod stdio;

@@ -15,6 +15,7 @@ use super::session::Session;
 use super::stdio::{MAX_LINE, Stdout};
 use crate::clock::SharedClock;
 use crate::error::Failure;
+use crate::login::oauth::shared::step_up;
 use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
 use crate::output::Output;
 use crate::run::Run;
@@ -200,7 +201,7 @@ impl Relay {
             self.trace(|| format!("→ {method} {label}"));
             let response = request.send().await.map_err(|e| Refusal::upstream(self.inner.http.error(e).to_string()))?;
             self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
-            if let Some(wanted) = super::scope::challenged(&response)
+            if let Some(wanted) = step_up::challenged(response.status().as_u16(), response.headers())
                 && !stepped_up
                 && self.inner.credentials.may_log_in()
             {
@@ -301,7 +302,7 @@ impl Relay {
     /// when the body is one for this request, else one that names the status.
     pub async fn failed(&self, response: Response, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
         let status = response.status().as_u16();
-        let wanted = super::scope::challenged(&response);
+        let wanted = step_up::challenged(response.status().as_u16(), response.headers());
         if content_type(&response) == "application/json"
             && let Some(body) = self.read_capped(response).await
             && let Ok(answer) = serde_json::from_slice::<Value>(&body)
@@ -315,7 +316,7 @@ impl Relay {
         }
         let what = match status {
             403 if let Some(wanted) = wanted => {
-                let scope = super::scope::union(self.inner.credentials.granted_scope().await.as_deref(), &wanted);
+                let scope = step_up::union(self.inner.credentials.granted_scope().await.as_deref(), &wanted);
                 format!(
                     "the server needs the scope \"{wanted}\", which the credential lacks: log in with `{} --scope \"{scope}\"`",
                     self.inner.login

@@ -60,3 +60,14 @@ fn without_a_login_the_error_names_the_missing_scope_and_the_command() {
     bridge.close_stdin();
     assert_eq!(bridge.exit_code(), 0);
 }
+
+#[test]
+fn status_check_names_the_missing_scope_and_the_command() {
+    let server = local_server(false, Some(OAuthConfig { require_token: true, ..OAuthConfig::default() }));
+    let av = read_only(&server);
+    let run = av.run(&["status", "--check"]).expect_code(4);
+    let said = format!("{}{}", run.stdout, run.stderr);
+    assert!(said.contains("\"mcp:write\""), "{said}");
+    assert!(said.contains("login --scope \"mcp:read offline_access mcp:write\"`"), "{said}");
+    assert_eq!(server.token_requests("authorization_code"), 1, "a check never logs in");
+}

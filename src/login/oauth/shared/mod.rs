@@ -6,5 +6,6 @@ pub(crate) mod error;
 pub(crate) mod methods;
 pub(crate) mod registration;
 pub mod revoke;
+pub(crate) mod step_up;
 pub(crate) mod tokens;
 pub mod trust;

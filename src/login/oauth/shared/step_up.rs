@@ -2,26 +2,26 @@
 //! `WWW-Authenticate` says `error="insufficient_scope"` with a `scope` names what the credential
 //! lacks; the login that follows asks for the union of the granted and the challenged scopes.
 
-use reqwest::Response;
-use reqwest::header::WWW_AUTHENTICATE;
+use reqwest::header::{HeaderMap, WWW_AUTHENTICATE};
 
-use crate::login::oauth::shared::discovery::parse_challenge;
-use crate::login::oauth::shared::error::ErrorCode;
+use super::discovery::parse_challenge;
+use super::error::ErrorCode;
 
 /// Logins for more scope in a row, with no request answered in between (OAUTH.md §5).
 pub const STEP_UPS_IN_A_ROW: u32 = 3;
 
 /// The scopes a 403 `insufficient_scope` challenge asks for, when it names valid ones.
-pub fn challenged(response: &Response) -> Option<String> {
-    if response.status() != reqwest::StatusCode::FORBIDDEN {
+pub fn challenged(status: u16, headers: &HeaderMap) -> Option<String> {
+    let values = headers.get_all(WWW_AUTHENTICATE).iter().filter_map(|v| v.to_str().ok());
+    challenged_in(status, values)
+}
+
+/// The same, from the `WWW-Authenticate` values as text.
+pub fn challenged_in<'a>(status: u16, values: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    if status != 403 {
         return None;
     }
-    let challenge = response
-        .headers()
-        .get_all(WWW_AUTHENTICATE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(parse_challenge)?;
+    let challenge = values.into_iter().find_map(parse_challenge)?;
     if challenge.error != Some(ErrorCode::InsufficientScope) {
         return None;
     }
@@ -56,6 +56,15 @@ mod tests {
         assert_eq!(union(Some("mcp:read offline_access"), "mcp:write mcp:read"), "mcp:read offline_access mcp:write");
         assert_eq!(union(None, "admin"), "admin");
         assert_eq!(union(Some(""), " a  b "), "a b");
+    }
+
+    #[test]
+    fn only_a_403_insufficient_scope_with_a_scope_asks_for_more() {
+        let header = r#"Bearer error="insufficient_scope", scope="mcp:write""#;
+        assert_eq!(challenged_in(403, [header]).as_deref(), Some("mcp:write"));
+        assert_eq!(challenged_in(401, [header]), None);
+        assert_eq!(challenged_in(403, [r#"Bearer error="invalid_token", scope="a""#]), None);
+        assert_eq!(challenged_in(403, [r#"Bearer error="insufficient_scope""#]), None);
     }
 
     #[test]
