@@ -11,8 +11,11 @@ use crate::secret::{Secret, check_token_shape};
 use crate::settings::seconds;
 
 mod grant;
+mod request;
 
+pub use crate::login::oauth::shared::provider::Provider;
 pub use grant::{GrantLogin, IdpLogin};
+pub use request::ResourceChoice;
 
 /// What `login` was asked to do.
 #[derive(Debug, Clone)]
@@ -50,6 +53,8 @@ pub struct LoginSettings {
     pub redirect_uri: Option<RedirectUri>,
     /// `--fresh-client`: register again instead of reusing the kept registration.
     pub fresh_client: bool,
+    /// `--qr`: a device login draws its address as a QR code too.
+    pub qr: bool,
     /// A grant instead of the browser's authorization code: `--client-credentials`, `--idp` or
     /// `--workload-token-file`.
     pub grant: Option<GrantLogin>,
@@ -58,6 +63,18 @@ pub struct LoginSettings {
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
+    /// `--resource`: the `resource` the OAuth requests carry (RFC 8707).
+    pub resource: ResourceChoice,
+    /// `--authorize-param KEY=VALUE`, in order: extra parameters of the authorization request,
+    /// over those a provider's profile adds; an empty value leaves the parameter out.
+    pub authorize_params: Vec<(String, String)>,
+    /// The provider whose profile applies (`AGENTVIEW_PROVIDER`, the config file's `provider`);
+    /// `None`: the issuer's host decides.
+    pub provider: Option<Provider>,
+    /// `--login-hint`: the account the sign-in page should offer.
+    pub login_hint: Option<String>,
+    /// Check the new token at the server before saying "Logged in" (`--no-verify`: false).
+    pub verify: bool,
     /// stdin carries something else (the bridge's JSON-RPC): nothing pasted is read from it.
     pub stdin_taken: bool,
 }
@@ -67,7 +84,7 @@ pub struct LoginSettings {
 pub enum Piped {
     /// `--with-token`.
     Token,
-    /// `--resume -`.
+    /// `--resume -`: a session id or a device login's handle.
     SessionId,
     /// `--client-secret-stdin`.
     ClientSecret,
@@ -77,7 +94,7 @@ impl Piped {
     pub fn what(self) -> &'static str {
         match self {
             Piped::Token => "token",
-            Piped::SessionId => "session id",
+            Piped::SessionId => "session id or login handle",
             Piped::ClientSecret => "client secret",
         }
     }
@@ -94,21 +111,22 @@ impl Piped {
     }
 }
 
-/// One-step login, or one of the two steps of the session method.
+/// One-step login, or one of the two steps of the session or device method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Wait,
     NoWait,
-    /// The session request id (already read from stdin when "-" was given): the credential of a
-    /// server that binds the identity to it.
+    /// The session request id or the device login's handle (already read from stdin when "-"
+    /// was given): a session id may be the credential of a server that binds the identity to it.
     Resume(Secret),
 }
 
-/// `--method`.
+/// `--method` (`--device` is `--method device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Auto,
     OAuth,
+    Device,
     Session,
 }
 
@@ -144,25 +162,31 @@ impl LoginRequest {
             }
             _ => Mode::Wait,
         };
-        let method = match args.method {
-            Some(arg) => arg,
-            None => match env.get("AGENTVIEW_LOGIN_METHOD") {
+        let method = match (args.method, args.device) {
+            (_, true) => MethodArg::Device,
+            (Some(arg), false) => arg,
+            (None, false) => match env.get("AGENTVIEW_LOGIN_METHOD") {
                 None => MethodArg::Auto,
                 Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
-                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, session"))
+                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, device, session"))
                 })?,
             },
         };
         let method = match (method, &mode) {
             (MethodArg::Oauth, Mode::NoWait | Mode::Resume(_)) => {
                 return Err(Failure::usage(
-                    "--no-wait and --resume belong to the session method; an OAuth login finishes in one step",
+                    "--no-wait and --resume belong to the session tools and the device login (--device); an OAuth \
+                     login in the browser finishes in one step",
                 ));
             }
+            (MethodArg::Device, _) => Method::Device,
             (_, Mode::NoWait | Mode::Resume(_)) | (MethodArg::Session, _) => Method::Session,
             (MethodArg::Oauth, _) => Method::OAuth,
             (MethodArg::Auto, _) => Method::Auto,
         };
+        if args.qr && matches!(method, Method::OAuth | Method::Session) {
+            return Err(Failure::usage("--qr draws a device login's address: use it with --device (or --method auto)"));
+        }
         let client = match (args.client_id, args.client_metadata_url) {
             // The grants without a browser settle their client themselves.
             _ if grant.is_some() => ClientChoice::Dynamic,
@@ -198,6 +222,12 @@ impl LoginRequest {
             Some(raw) => Some(RedirectUri::parse(raw).map_err(|why| Failure::usage(format!("--redirect-uri: {why}")))?),
             None => None,
         };
+        let resource = match args.resource.as_deref() {
+            Some(raw) => ResourceChoice::parse(raw).map_err(|why| Failure::usage(format!("--resource: {why}")))?,
+            None => ResourceChoice::Published,
+        };
+        let authorize_params =
+            args.authorize_params.iter().map(|raw| request::authorize_param(raw)).collect::<Result<Vec<_>, _>>()?;
         let callback_port = match (args.callback_port, redirect_uri.as_ref().and_then(|r| r.port)) {
             (Some(flag), Some(uri)) if flag != uri => {
                 return Err(Failure::usage(format!(
@@ -219,9 +249,15 @@ impl LoginRequest {
             callback_port,
             redirect_uri,
             fresh_client: args.fresh_client,
+            qr: args.qr,
             grant,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),
+            resource,
+            authorize_params,
+            provider: request::provider(env)?,
+            login_hint: request::login_hint(args.login_hint)?,
+            verify: !args.no_verify,
             stdin_taken: false,
         })))
     }

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::clock::iso8601;
 use crate::error::Exit;
 
+use crate::login::oauth::shared::discovery::{Challenge, parse_challenge};
 use crate::login::oauth::shared::step_up;
 use crate::login::session::fields::{Authenticated, parse_authenticated};
 use crate::login::session::remote::VERSION;
@@ -31,9 +32,11 @@ const SESSION_ARGS: [&str; 2] = ["session_request_id", "sessionRequestId"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Accepted(Accepted),
-    /// The server refused the credential; the reason is sanitized for the terminal.
+    /// The server refused the credential; the reason is sanitized for the terminal, the
+    /// challenge (`WWW-Authenticate`) says why where the server said.
     Rejected {
         reason: String,
+        challenge: Option<Challenge>,
     },
     /// No usable answer: unreachable, or not speaking MCP as expected.
     Unreachable {
@@ -63,7 +66,10 @@ pub async fn check(run: &Run, credential: &Credential) -> Verdict {
                 value.set_sensitive(true);
                 headers.insert(AUTHORIZATION, value);
             }
-            Err(_) => return Verdict::Rejected { reason: "the stored token cannot be sent as a header".into() },
+            Err(_) => {
+                let reason = "the stored token cannot be sent as a header".into();
+                return Verdict::Rejected { reason, challenge: None };
+            }
         }
     }
     let config =
@@ -115,14 +121,15 @@ fn arguments(tool: &Tool, credential: &Credential) -> Value {
 /// the scopes a 403 `insufficient_scope` asks for (with those `granted`).
 fn verdict_of(error: McpError, granted: Option<&str>, login: &dyn Fn(&str) -> String) -> Verdict {
     match error {
-        McpError::AuthRequired { status, challenge } => match step_up::challenged_in(status, challenge.as_deref()) {
-            Some(wanted) => Verdict::Rejected {
-                reason: format!(
+        McpError::AuthRequired { status, challenge } => Verdict::Rejected {
+            reason: match step_up::challenged_in(status, challenge.as_deref()) {
+                Some(wanted) => format!(
                     "the server needs the scope \"{wanted}\", which the credential lacks (HTTP 403): log in with `{}`",
                     login(&step_up::union(granted, &wanted))
                 ),
+                None => format!("the server refused the credential (HTTP {status})"),
             },
-            None => Verdict::Rejected { reason: format!("the server refused the credential (HTTP {status})") },
+            challenge: challenge.as_deref().and_then(parse_challenge),
         },
         other => Verdict::Unreachable { reason: other.to_string() },
     }
@@ -132,7 +139,7 @@ fn verdict_of(error: McpError, granted: Option<&str>, login: &dyn Fn(&str) -> St
 /// server said about the credential.
 pub fn read_answer(result: &Value, now: u64) -> Verdict {
     match parse_authenticated(result, now) {
-        Authenticated::Refused(reason) => Verdict::Rejected { reason },
+        Authenticated::Refused(reason) => Verdict::Rejected { reason, challenge: None },
         Authenticated::Accepted { user, scope, expires_at } => {
             Verdict::Accepted(Accepted { via: AUTHENTICATE, user, scope, expires_at })
         }
@@ -158,7 +165,7 @@ pub fn to_json(verdict: &Verdict) -> Value {
             "expires_at": a.expires_at.map(iso8601),
             "expires_at_unix": a.expires_at,
         }),
-        Verdict::Rejected { reason } => json!({"result": "rejected", "reason": reason}),
+        Verdict::Rejected { reason, .. } => json!({"result": "rejected", "reason": reason}),
         Verdict::Unreachable { reason } => json!({"result": "unreachable", "reason": reason}),
     }
 }
@@ -179,7 +186,7 @@ pub(super) fn print(verdict: &Verdict, report: &mut super::report::Report) {
                 report.line(&format!("  server says expires: {}", iso8601(at)));
             }
         }
-        Verdict::Rejected { reason } => {
+        Verdict::Rejected { reason, .. } => {
             report.line(&format!("  check:   REJECTED by the server: {reason}"));
         }
         Verdict::Unreachable { reason } => {
@@ -195,7 +202,7 @@ mod tests {
     #[test]
     fn an_error_result_is_a_refusal() {
         let result = json!({"content": [{"type": "text", "text": "invalid token"}], "isError": true});
-        assert_eq!(read_answer(&result, 0), Verdict::Rejected { reason: "invalid token".into() });
+        assert_eq!(read_answer(&result, 0), Verdict::Rejected { reason: "invalid token".into(), challenge: None });
         let result = json!({"content": [], "structuredContent": {"valid": false}});
         assert!(matches!(read_answer(&result, 0), Verdict::Rejected { .. }));
     }
@@ -205,11 +212,12 @@ mod tests {
         let login = |scope: &str| format!("agentview login --scope \"{scope}\"");
         let challenge = Some(r#"Bearer error="insufficient_scope", scope="mcp:write""#.to_string());
         let verdict = verdict_of(McpError::AuthRequired { status: 403, challenge }, Some("mcp:read"), &login);
-        let Verdict::Rejected { reason } = verdict else { panic!("{verdict:?}") };
+        let Verdict::Rejected { reason, .. } = verdict else { panic!("{verdict:?}") };
         assert!(reason.contains("\"mcp:write\""), "{reason}");
         assert!(reason.ends_with("`agentview login --scope \"mcp:read mcp:write\"`"), "{reason}");
         let plain = verdict_of(McpError::AuthRequired { status: 403, challenge: None }, None, &login);
-        assert_eq!(plain, Verdict::Rejected { reason: "the server refused the credential (HTTP 403)".into() });
+        let Verdict::Rejected { reason, challenge: None } = plain else { panic!("{plain:?}") };
+        assert_eq!(reason, "the server refused the credential (HTTP 403)");
     }
 
     #[test]
