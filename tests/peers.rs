@@ -12,7 +12,8 @@
 //! oidc-provider and Authlib, and the models of company identity providers (Entra ID, Google,
 //! Auth0, Okta, on oidc-provider), get smoke tests at the HTTP level: each rule they enforce is
 //! shown refusing what the provider refuses (tests/peers/README.md cites where each rule comes
-//! from); both device grants also get `agentview login --device` end to end.
+//! from); both device grants also get `agentview login --device` end to end. oidc-provider's
+//! resource server with a tool that needs one more scope shows the bridge asking for it.
 #![allow(clippy::unwrap_used)]
 
 pub mod support;
@@ -47,6 +48,8 @@ mod refresh;
 mod restart;
 #[path = "peers/revoke.rs"]
 mod revoke;
+#[path = "peers/step_up.rs"]
+mod step_up;
 #[path = "peers/workload.rs"]
 mod workload;
 
