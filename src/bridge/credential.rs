@@ -1,11 +1,9 @@
 //! The bridge's one seam to the credential: the token to send now, renewed before it expires,
 //! and renewed once more when the server refuses it. Built on the same door every command uses
 //! (`AGENTVIEW_TOKEN`, then the stores; renewal under the cross-process refresh lock). When the
-//! server asks for a login and no credential can be had, it runs the one login story, once for
-//! every request waiting and once across bridges (the refresh lock, then the store read again).
+//! server asks for a login and no credential can be had, `login.rs` runs one.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::Mutex;
 
@@ -16,8 +14,6 @@ use crate::login::LoginSettings;
 use crate::run::Run;
 use crate::secret::Secret;
 use crate::store::{Credential, CredentialKind, Source};
-
-use crate::login::oauth::shared::step_up::{STEP_UPS_IN_A_ROW, union};
 
 /// Why no token can be had. `Dead` ends the bridge (exit 4); `Unusable` fails one request.
 #[derive(Debug)]
@@ -30,10 +26,10 @@ pub enum CredentialError {
 
 /// The token in hand and what decides when it is renewed.
 #[derive(Debug, Clone)]
-struct Held {
-    token: Secret,
+pub(super) struct Held {
+    pub(super) token: Secret,
     /// The scopes granted, when the server said.
-    scope: Option<String>,
+    pub(super) scope: Option<String>,
     expires_at: Option<u64>,
     created_at: u64,
     renewable: bool,
@@ -60,29 +56,25 @@ impl Held {
     }
 }
 
-/// How long another bridge's login may hold the refresh lock before this one gives up waiting:
-/// the longest login window, and a margin.
-const LOGIN_LOCK_WAIT: Duration = Duration::from_secs(660);
-
 /// A failed login as the requests after it are told: the kind, the message, the hint.
-type LoginFailed = (Exit, String, Option<String>);
+pub(super) type LoginFailed = (Exit, String, Option<String>);
 
 /// What the bridge asks for before each request. Cheap when nothing is due: the token is kept
 /// in memory, the store is read again only when it is due or was refused.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    run: Arc<Run>,
-    held: Arc<Mutex<Option<Held>>>,
+    pub(super) run: Arc<Run>,
+    pub(super) held: Arc<Mutex<Option<Held>>>,
     /// The store has been read at least once.
-    loaded: Arc<std::sync::atomic::AtomicBool>,
+    pub(super) loaded: Arc<std::sync::atomic::AtomicBool>,
     /// The login to run when the server asks for one (None: `--no-login`, or a credential from
     /// the environment).
-    login: Option<Arc<LoginSettings>>,
+    pub(super) login: Option<Arc<LoginSettings>>,
     /// Why the last login failed: the requests that waited for it get this, and no login
     /// starts again (a login in a terminal is picked up from the store).
-    failed: Arc<std::sync::Mutex<Option<LoginFailed>>>,
+    pub(super) failed: Arc<std::sync::Mutex<Option<LoginFailed>>>,
     /// Logins for more scope since a request was last answered.
-    step_ups: Arc<std::sync::atomic::AtomicU32>,
+    pub(super) step_ups: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Credentials {
@@ -95,114 +87,6 @@ impl Credentials {
             failed: Arc::default(),
             step_ups: Arc::default(),
         }
-    }
-
-    /// Whether a login may start when no credential can be had.
-    pub fn may_log_in(&self) -> bool {
-        self.login.is_some()
-    }
-
-    /// The server refused `rejected` (None: no credential) and nothing renews it: log in. The
-    /// requests of this bridge wait on the held token meanwhile; other bridges of the same config
-    /// dir wait on the refresh lock and then find what this one stored. `None` with `--no-login`.
-    pub async fn log_in(&self, rejected: Option<&Secret>) -> Result<Option<Secret>, CredentialError> {
-        let Some(login) = &self.login else { return Ok(None) };
-        let mut held = self.held.lock().await;
-        // Another request of this bridge logged in while this one waited.
-        if let Some(h) = held.as_ref()
-            && Some(&h.token) != rejected
-        {
-            return Ok(Some(h.token.clone()));
-        }
-        let door = self.door();
-        let _lock = door.login_lock(LOGIN_LOCK_WAIT).await.map_err(CredentialError::Unusable)?;
-        // Another bridge (or `agentview login` in a terminal) logged in meanwhile.
-        if let Some(fresh) = self.stored(rejected).await {
-            *held = Some(fresh.clone());
-            return Ok(Some(fresh.token));
-        }
-        if let Some((exit, message, hint)) = self.failed.lock().unwrap_or_else(|e| e.into_inner()).clone() {
-            let failure = Failure::new(exit, message);
-            return Err(CredentialError::Unusable(match hint {
-                Some(hint) => failure.with_hint(hint),
-                None => failure,
-            }));
-        }
-        let output = &self.run.output;
-        output.info(&format!(
-            "{} asks for a login; logging in as `{}` would (the client's requests wait).",
-            self.run.settings.server,
-            self.run.settings.command("login")
-        ));
-        if let Err(e) = run_login(&self.run, login).await {
-            let failure = failure_of(e);
-            let kept = (failure.exit, failure.message.clone(), failure.hint.clone());
-            *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
-            return Err(CredentialError::Unusable(failure));
-        }
-        match self.stored(rejected).await {
-            Some(fresh) => {
-                *held = Some(fresh.clone());
-                Ok(Some(fresh.token))
-            }
-            None => Ok(None),
-        }
-    }
-
-    /// The scopes the credential in hand was granted, when the server said.
-    pub async fn granted_scope(&self) -> Option<String> {
-        self.held.lock().await.as_ref().and_then(|h| h.scope.clone())
-    }
-
-    /// A request was answered: the count of logins for more scope in a row starts again.
-    pub fn answered(&self) {
-        self.step_ups.store(0, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// The server refused `rejected` for lack of the scopes `challenged`: log in again for the
-    /// union of the granted and the challenged scopes (the login stores the new grant in place
-    /// of the old), at most [`STEP_UPS_IN_A_ROW`] times in a row. `None`: no login may start.
-    pub async fn step_up(
-        &self,
-        rejected: Option<&Secret>,
-        challenged: &str,
-    ) -> Result<Option<Secret>, CredentialError> {
-        let Some(login) = &self.login else { return Ok(None) };
-        let mut held = self.held.lock().await;
-        // Another request of this bridge got more scope while this one waited.
-        if let Some(h) = held.as_ref()
-            && Some(&h.token) != rejected
-        {
-            return Ok(Some(h.token.clone()));
-        }
-        if self.step_ups.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= STEP_UPS_IN_A_ROW {
-            return Ok(None);
-        }
-        let scope = union(held.as_ref().and_then(|h| h.scope.as_deref()), challenged);
-        let _lock = self.door().login_lock(LOGIN_LOCK_WAIT).await.map_err(CredentialError::Unusable)?;
-        self.run.output.info(&format!(
-            "{} needs the scope \"{}\" for this request; logging in again for \"{scope}\".",
-            self.run.settings.server,
-            crate::sanitize::line(challenged, 200)
-        ));
-        let mut wider = (**login).clone();
-        wider.scope = Some(scope);
-        if let Err(e) = run_login(&self.run, &wider).await {
-            return Err(CredentialError::Unusable(failure_of(e)));
-        }
-        let fresh = self.stored(rejected).await;
-        *held = fresh.clone();
-        Ok(fresh.map(|h| h.token))
-    }
-
-    /// A usable stored credential other than `rejected`, read through the door.
-    async fn stored(&self, rejected: Option<&Secret>) -> Option<Held> {
-        let usable = match self.door().usable().await {
-            Ok(usable) => usable,
-            Err(Closed::Expired(_) | Closed::NotLoggedIn(_) | Closed::Failed(_)) => return None,
-        };
-        self.loaded.store(true, std::sync::atomic::Ordering::Release);
-        self.keep(&usable.found).filter(|h| Some(&h.token) != rejected)
     }
 
     /// The token to send now, renewed first when due; `None` when there is no credential.
@@ -255,11 +139,11 @@ impl Credentials {
         Ok(held.as_ref().map(|h| h.token.clone()).filter(|t| Some(t) != rejected))
     }
 
-    fn door(&self) -> Door<'_> {
+    pub(super) fn door(&self) -> Door<'_> {
         Door::new(&self.run)
     }
 
-    fn keep(&self, found: &Found) -> Option<Held> {
+    pub(super) fn keep(&self, found: &Found) -> Option<Held> {
         let held = Held::of(&found.credential, found.source);
         if held.is_none() {
             self.run.output.verbose("the stored credential is a login session id, which is not sent as a header");
@@ -268,32 +152,12 @@ impl Credentials {
     }
 }
 
-/// `agentview login`'s story, on a thread of its own with its own runtime and connections: the
-/// bridge's tasks go on meanwhile (answering pings, passing notifications on), and a login
-/// needs none of what they hold.
-async fn run_login(run: &Run, login: &LoginSettings) -> anyhow::Result<Exit> {
-    let run = Run::with_clock(run.settings.clone(), run.output, run.clock.clone());
-    let login = login.clone();
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::spawn(move || {
-        let result = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(runtime) => runtime.block_on(async {
-                let interrupt = crate::interrupt::Interrupt::install();
-                crate::login::run(login, &run, &interrupt).await
-            }),
-            Err(e) => Err(Failure::new(Exit::Other, format!("cannot start the login: {e}")).into()),
-        };
-        let _ = tx.send(result);
-    });
-    rx.await.unwrap_or_else(|_| Err(Failure::new(Exit::Other, "the login ended unexpectedly").into()))
-}
-
 fn classify(error: anyhow::Error) -> CredentialError {
     let failure = failure_of(error);
     if failure.exit == Exit::NotLoggedIn { CredentialError::Dead(failure) } else { CredentialError::Unusable(failure) }
 }
 
-fn failure_of(error: anyhow::Error) -> Failure {
+pub(super) fn failure_of(error: anyhow::Error) -> Failure {
     let exit = crate::error::exit_of(&error);
     let hint = crate::error::hint_of(&error).map(str::to_string);
     let failure = Failure::new(exit, error.to_string());

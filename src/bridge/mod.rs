@@ -9,6 +9,7 @@
 mod batch;
 mod credential;
 mod exchange;
+mod login;
 mod message;
 mod params;
 mod relay;
