@@ -14,7 +14,7 @@ fn the_inspector_cli_lists_and_calls_tools_through_the_bridge() {
     let Some(clients) = Clients::find() else { return };
     let server = local_server(true, Some(OAuthConfig { require_token: true, ..OAuthConfig::default() }));
     let av = logged_in(&server);
-    lists_and_calls(&clients, &server, &av);
+    lists_and_calls(&clients, &av);
     assert!(server.oauth_counts().rejected_on_mcp == 0, "every request carried the credential");
 }
 
@@ -25,12 +25,12 @@ fn with_no_credential_the_inspectors_first_request_logs_in() {
     let mut av = Agentview::new(&server.mcp_url());
     // The Inspector passes on only the variables it is given: the browser by agentview's own name.
     av.set("AGENTVIEW_BROWSER", &curl_browser("-fsSL"));
-    lists_and_calls(&clients, &server, &av);
+    lists_and_calls(&clients, &av);
     assert_eq!(server.token_requests("authorization_code"), 1, "one login, then the stored credential");
     assert_eq!(server.oauth_counts().rejected_on_mcp, 1, "only the first request went without a credential");
 }
 
-fn lists_and_calls(clients: &Clients, server: &crate::support::server::TestServer, av: &Agentview) {
+fn lists_and_calls(clients: &Clients, av: &Agentview) {
     let run = |method: &[&str]| {
         let mut command = clients.node();
         command.arg(clients.bin("mcp-inspector")).arg("--cli");
