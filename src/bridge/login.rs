@@ -14,6 +14,16 @@ use crate::login::oauth::shared::step_up::{STEP_UPS_IN_A_ROW, union};
 use crate::run::Run;
 use crate::secret::Secret;
 
+/// What the store holds for the bridge.
+enum Stored {
+    /// A token other than the one refused.
+    Token(Held),
+    /// A credential that is no header (a login session id, which such servers take as a tool
+    /// argument): logging in again would only store another.
+    NotAHeader,
+    Nothing,
+}
+
 /// How long another bridge's login may hold the refresh lock before this one gives up waiting:
 /// the longest login window, and a margin.
 const LOGIN_LOCK_WAIT: Duration = Duration::from_secs(660);
@@ -39,9 +49,14 @@ impl Credentials {
         let door = self.door();
         let _lock = door.login_lock(LOGIN_LOCK_WAIT).await.map_err(CredentialError::Unusable)?;
         // Another bridge (or `agentview login` in a terminal) logged in meanwhile.
-        if let Some(fresh) = self.stored(rejected).await {
-            *held = Some(fresh.clone());
-            return Ok(Some(fresh.token));
+        match self.stored(rejected).await {
+            Stored::Token(fresh) => {
+                *held = Some(fresh.clone());
+                return Ok(Some(fresh.token));
+            }
+            // Another login would store the same kind again: each request would start one.
+            Stored::NotAHeader => return Ok(None),
+            Stored::Nothing => {}
         }
         if let Some((exit, message, hint)) = self.failed.lock().unwrap_or_else(|e| e.into_inner()).clone() {
             let failure = Failure::new(exit, message);
@@ -63,11 +78,11 @@ impl Credentials {
             return Err(CredentialError::Unusable(failure));
         }
         match self.stored(rejected).await {
-            Some(fresh) => {
+            Stored::Token(fresh) => {
                 *held = Some(fresh.clone());
                 Ok(Some(fresh.token))
             }
-            None => Ok(None),
+            Stored::NotAHeader | Stored::Nothing => Ok(None),
         }
     }
 
@@ -112,19 +127,26 @@ impl Credentials {
         if let Err(e) = run_login(&self.run, &wider).await {
             return Err(CredentialError::Unusable(failure_of(e)));
         }
-        let fresh = self.stored(rejected).await;
+        let fresh = match self.stored(rejected).await {
+            Stored::Token(fresh) => Some(fresh),
+            Stored::NotAHeader | Stored::Nothing => None,
+        };
         *held = fresh.clone();
         Ok(fresh.map(|h| h.token))
     }
 
     /// A usable stored credential other than `rejected`, read through the door.
-    async fn stored(&self, rejected: Option<&Secret>) -> Option<Held> {
+    async fn stored(&self, rejected: Option<&Secret>) -> Stored {
         let usable = match self.door().usable().await {
             Ok(usable) => usable,
-            Err(Closed::Expired(_) | Closed::NotLoggedIn(_) | Closed::Failed(_)) => return None,
+            Err(Closed::Expired(_) | Closed::NotLoggedIn(_) | Closed::Failed(_)) => return Stored::Nothing,
         };
         self.loaded.store(true, std::sync::atomic::Ordering::Release);
-        self.keep(&usable.found).filter(|h| Some(&h.token) != rejected)
+        match self.keep(&usable.found) {
+            Some(held) if Some(&held.token) != rejected => Stored::Token(held),
+            Some(_) => Stored::Nothing,
+            None => Stored::NotAHeader,
+        }
     }
 }
 
