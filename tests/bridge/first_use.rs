@@ -102,21 +102,39 @@ fn marking_browser(av: &mut Agentview) -> std::path::PathBuf {
 
 #[cfg(unix)]
 #[test]
-fn no_login_starts_with_no_login_or_a_token_from_the_environment() {
-    let server = local_server(false, Some(protected()));
-    let cases: [(&str, &[&str]); 2] = [("--no-login", &["bridge", "--no-login"]), ("AGENTVIEW_TOKEN", &["bridge"])];
+fn no_login_starts_with_no_login_or_a_credential_from_the_environment() {
+    let cases: [(&str, &[&str]); 3] = [
+        ("--no-login", &["bridge", "--no-login"]),
+        ("AGENTVIEW_TOKEN", &["bridge"]),
+        ("a client in the environment", &["bridge"]),
+    ];
     for (case, args) in cases {
+        // The server takes the client credentials grant, and refuses the client's wrong secret.
+        let server = local_server(false, Some(OAuthConfig { client_credentials: true, ..protected() }));
         let mut av = Agentview::new(&server.mcp_url());
         let mark = marking_browser(&mut av);
-        if case == "AGENTVIEW_TOKEN" {
-            av.set("AGENTVIEW_TOKEN", "not-a-token-the-server-knows");
+        match case {
+            "AGENTVIEW_TOKEN" => {
+                av.set("AGENTVIEW_TOKEN", "not-a-token-the-server-knows");
+            }
+            "a client in the environment" => {
+                // A CI job's client whose secret the server does not take: its grant is dead.
+                av.set("AGENTVIEW_CLIENT_ID", "ci-job").set("AGENTVIEW_CLIENT_SECRET", "ci-secret-5d1e9a");
+            }
+            _ => {}
         }
         let mut bridge = Raw::with_args(&av, args);
         let refused = bridge.handshake();
-        assert_eq!(refused["error"]["code"], -32001, "{case}: {refused}");
+        assert!(refused["error"]["message"].is_string(), "{case}: {refused}");
         bridge.close_stdin();
-        assert_eq!(bridge.exit_code(), 0, "{case}");
+        let code = bridge.exit_code();
+        if case != "a client in the environment" {
+            assert_eq!(refused["error"]["code"], -32001, "{case}: {refused}");
+            assert_eq!(code, 0, "{case}");
+        }
         assert!(!mark.exists(), "{case}: no browser was started");
-        assert!(!bridge.stderr().contains("To log in, open"), "{case}");
+        let stderr = bridge.stderr();
+        assert!(!stderr.contains("To log in, open") && !stderr.contains("logging in as"), "{case}: {stderr}");
+        assert_eq!(server.token_requests("authorization_code"), 0, "{case}");
     }
 }
