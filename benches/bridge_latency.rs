@@ -1,8 +1,9 @@
 //! `agentview bridge`: the latency it adds to a request against direct HTTP on loopback, its
-//! resident memory when idle, and start-up to the first answered request side by side with
-//! mcp-remote (as `mcp-config --via mcp-remote` starts it).
+//! resident memory when idle, start-up to the first answered request side by side with
+//! mcp-remote (as `mcp-config --via mcp-remote` starts it), and, with no credential at all, the
+//! first request to its answer through a whole OAuth login, beside mcp-remote doing the same.
 //!
-//!     cargo bench --bench bridge_latency -- [REQUESTS] [STARTS]      (default 2000 and 20)
+//!     cargo bench --bench bridge_latency -- [REQUESTS] [STARTS] [LOGINS]   (default 2000, 20, 10)
 //!
 //! Every request is a `tools/call` of the bundled server's `echo` tool (JSON responses, a
 //! session, a Bearer token the server checks), sent one after another: through the release
@@ -21,7 +22,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use server::{ServerConfig, TestServer, TokenCheck};
+use server::{OAuthConfig, ServerConfig, TestServer, TokenCheck};
 
 const BIN: &str = env!("CARGO_BIN_EXE_agentview");
 const TOKEN: &str = "avt_bench_bridge_token_0123456789";
@@ -185,6 +186,7 @@ fn main() {
     let args: Vec<u64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
     let requests = args.first().copied().unwrap_or(2000);
     let starts = args.get(1).copied().unwrap_or(20) as u32;
+    let logins = args.get(2).copied().unwrap_or(10) as u32;
     let server = TestServer::start(ServerConfig {
         client_tools: true,
         token_check: Some(TokenCheck { accepted: vec![TOKEN.into()], authenticate_tool: false }),
@@ -239,6 +241,7 @@ fn main() {
         println!("mcp-remote: skipped (run .ci/clients)");
         return;
     };
+    first_use(logins, &dir, &node);
     let path = format!("{}:{}", node.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
     let home = tempfile::tempdir().unwrap();
     let remote = |program: &str, first: &[&str]| {
@@ -263,4 +266,43 @@ fn main() {
     let times = startup(starts.min(10), || remote("npx", &["-y", "mcp-remote"]));
     let (n50, n90, _) = summary(times);
     println!("agentview exec -- npx -y mcp-remote (cached):  p50 {}  p90 {}", ms(n50), ms(n90));
+}
+
+/// With no credential: spawn to the answer of `initialize`, through the whole login (the server
+/// refuses, discovery, registration, the authorization in a "browser" that follows redirects,
+/// the code exchange, the store), a fresh config dir (and HOME) each time. The bundled server
+/// approves at once, so this is all machine time: a person adds their own.
+fn first_use(logins: u32, dir: &Path, node: &Path) {
+    let server = TestServer::start(ServerConfig {
+        oauth: Some(OAuthConfig { require_token: true, auto_approve: true, ..OAuthConfig::default() }),
+        ..ServerConfig::default()
+    });
+    let browser = "curl -fsSL -o /dev/null";
+    let path = format!("{}:{}", node.parent().unwrap().display(), std::env::var("PATH").unwrap_or_default());
+    println!("\nno credential: spawn to the answer of the first request, through an OAuth login, {logins} runs each:");
+    let homes: Vec<tempfile::TempDir> = (0..2 * logins).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut fresh = homes.iter();
+    let times = startup(logins, || {
+        let mut command = bridge(&server, fresh.next().unwrap().path());
+        command.env("AGENTVIEW_BROWSER", browser);
+        command
+    });
+    let (b50, b90, _) = summary(times);
+    println!("agentview bridge (logs in itself):         p50 {}  p90 {}", ms(b50), ms(b90));
+    let proxy = dir.join("node_modules/mcp-remote/dist/proxy.js");
+    let times = startup(logins, || {
+        let mut command = Command::new(node);
+        // mcp-remote registers http://localhost unless told the host; the bundled server, as
+        // RFC 8252 advises, takes only the loopback address. xdg-open falls back to $BROWSER.
+        command
+            .arg(&proxy)
+            .args([&server.mcp_url(), "--allow-http", "--host", "127.0.0.1"])
+            .env("PATH", &path)
+            .env("HOME", fresh.next().unwrap().path())
+            .env("BROWSER", format!("{browser} %s"))
+            .current_dir(dir);
+        command
+    });
+    let (r50, r90, _) = summary(times);
+    println!("node mcp-remote (installed), same login:   p50 {}  p90 {}", ms(r50), ms(r90));
 }

@@ -182,6 +182,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
+            [CompletionResult]::new('--no-login', '--no-login', [CompletionResultType]::ParameterName, 'Never start a login: without a usable credential, each request is answered with the command that logs in (a credential from the environment never starts one either)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')

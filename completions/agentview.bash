@@ -115,7 +115,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__bridge)
-            opts="-H -q -v -h --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --no-login --server --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

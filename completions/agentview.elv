@@ -172,6 +172,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
             cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
             cand --color 'When to use colours in messages'
+            cand --no-login 'Never start a login: without a usable credential, each request is answered with the command that logs in (a credential from the environment never starts one either)'
             cand -q 'Hide progress and success messages; errors, warnings and the login URL still show'
             cand --quiet 'Hide progress and success messages; errors, warnings and the login URL still show'
             cand -v 'Show each request and response status (secrets redacted)'

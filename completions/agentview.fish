@@ -175,6 +175,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s H -l head
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l no-login -d 'Never start a login: without a usable credential, each request is answered with the command that logs in (a credential from the environment never starts one either)'
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s h -l help -d 'Print help (see more with \'--help\')'

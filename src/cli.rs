@@ -108,7 +108,7 @@ pub enum Command {
     Completions(CompletionsArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct LoginArgs {
     /// The server's MCP URL, as --server takes it (`agentview login https://host/mcp`)
     #[arg(value_name = "SERVER_URL")]
@@ -390,7 +390,12 @@ pub enum ViaArg {
 }
 
 #[derive(Debug, Args)]
-pub struct BridgeArgs {}
+pub struct BridgeArgs {
+    /// Never start a login: without a usable credential, each request is answered with the
+    /// command that logs in (a credential from the environment never starts one either)
+    #[arg(long)]
+    pub no_login: bool,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum McpClientArg {

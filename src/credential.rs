@@ -290,6 +290,13 @@ impl<'a> Door<'a> {
         self.lock(&dir, self.settings.request_timeout + Duration::from_secs(10)).await
     }
 
+    /// The refresh lock, for a login that stands in for a renewal (the bridge's, when the server
+    /// asks for one): other processes wait on it as long as the login's window, then read the store.
+    pub(crate) async fn login_lock(&self, wait: Duration) -> Result<Option<Locked>, Failure> {
+        let dir = PrivateDir::new(&self.settings.store.config_dir);
+        self.lock(&dir, wait).await
+    }
+
     /// The cross-process refresh lock in the config dir, waited for at most `wait`. It is a
     /// private file of the config dir whatever the store: a link, a file of another user, or a
     /// dir others can write is refused (exit 8, naming the file), and nothing is renewed.

@@ -14,7 +14,8 @@
 //! oidc-provider and Authlib, and the models of company identity providers (Entra ID, Google,
 //! Auth0, Okta, on oidc-provider), get smoke tests at the HTTP level: each rule they enforce is
 //! shown refusing what the provider refuses (tests/peers/README.md cites where each rule comes
-//! from); both device grants also get `agentview login --device` end to end.
+//! from); both device grants also get `agentview login --device` end to end. oidc-provider's
+//! resource server with a tool that needs one more scope shows the bridge asking for it.
 #![allow(clippy::unwrap_used)]
 
 use crate::support;
@@ -35,6 +36,7 @@ mod reference;
 mod refresh;
 mod restart;
 mod revoke;
+mod step_up;
 mod workload;
 
 use support::cli::{Agentview, Run};

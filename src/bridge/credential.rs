@@ -1,6 +1,7 @@
 //! The bridge's one seam to the credential: the token to send now, renewed before it expires,
 //! and renewed once more when the server refuses it. Built on the same door every command uses
-//! (`AGENTVIEW_TOKEN`, then the stores; renewal under the cross-process refresh lock).
+//! (`AGENTVIEW_TOKEN`, then the stores; renewal under the cross-process refresh lock). When the
+//! server asks for a login and no credential can be had, `login.rs` runs one.
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use tokio::sync::Mutex;
 use crate::credential::rule::{due_at, renewable};
 use crate::credential::{Closed, Door, Found};
 use crate::error::{Exit, Failure};
+use crate::login::LoginSettings;
 use crate::run::Run;
 use crate::secret::Secret;
 use crate::store::{Credential, CredentialKind, Source};
@@ -24,8 +26,10 @@ pub enum CredentialError {
 
 /// The token in hand and what decides when it is renewed.
 #[derive(Debug, Clone)]
-struct Held {
-    token: Secret,
+pub(super) struct Held {
+    pub(super) token: Secret,
+    /// The scopes granted, when the server said.
+    pub(super) scope: Option<String>,
     expires_at: Option<u64>,
     created_at: u64,
     renewable: bool,
@@ -39,6 +43,7 @@ impl Held {
         }
         Some(Held {
             token: credential.secret.clone(),
+            scope: credential.oauth_grant().and_then(|g| g.scope.clone()),
             expires_at: credential.expires_at,
             created_at: credential.created_at,
             renewable: source != Source::Env && credential.oauth_grant().is_some_and(renewable),
@@ -51,19 +56,37 @@ impl Held {
     }
 }
 
+/// A failed login as the requests after it are told: the kind, the message, the hint.
+pub(super) type LoginFailed = (Exit, String, Option<String>);
+
 /// What the bridge asks for before each request. Cheap when nothing is due: the token is kept
 /// in memory, the store is read again only when it is due or was refused.
 #[derive(Debug, Clone)]
 pub struct Credentials {
-    run: Arc<Run>,
-    held: Arc<Mutex<Option<Held>>>,
+    pub(super) run: Arc<Run>,
+    pub(super) held: Arc<Mutex<Option<Held>>>,
     /// The store has been read at least once.
-    loaded: Arc<std::sync::atomic::AtomicBool>,
+    pub(super) loaded: Arc<std::sync::atomic::AtomicBool>,
+    /// The login to run when the server asks for one (None: `--no-login`, or a credential from
+    /// the environment).
+    pub(super) login: Option<Arc<LoginSettings>>,
+    /// Why the last login failed: the requests that waited for it get this, and no login
+    /// starts again (a login in a terminal is picked up from the store).
+    pub(super) failed: Arc<std::sync::Mutex<Option<LoginFailed>>>,
+    /// Logins for more scope since a request was last answered.
+    pub(super) step_ups: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Credentials {
-    pub fn new(run: Arc<Run>) -> Credentials {
-        Credentials { run, held: Arc::default(), loaded: Arc::default() }
+    pub fn new(run: Arc<Run>, login: Option<LoginSettings>) -> Credentials {
+        Credentials {
+            run,
+            held: Arc::default(),
+            loaded: Arc::default(),
+            login: login.map(Arc::new),
+            failed: Arc::default(),
+            step_ups: Arc::default(),
+        }
     }
 
     /// The token to send now, renewed first when due; `None` when there is no credential.
@@ -81,7 +104,11 @@ impl Credentials {
             // An expired token is sent all the same: the server's refusal renews it once.
             Err(Closed::Expired(usable)) => Some(*usable),
             Err(Closed::NotLoggedIn(_)) => None,
-            Err(Closed::Failed(e)) => return Err(classify(e)),
+            Err(Closed::Failed(e)) => match classify(e) {
+                // A dead grant is a login to run, when one may start: the server's 401 starts it.
+                CredentialError::Dead(_) if self.may_log_in() => None,
+                error => return Err(error),
+            },
         };
         self.loaded.store(true, std::sync::atomic::Ordering::Release);
         *held = usable.and_then(|u| self.keep(&u.found));
@@ -100,7 +127,10 @@ impl Credentials {
         }
         let renewed = match self.door().renewed_after_rejection(rejected).await {
             Ok(renewed) => renewed,
-            Err(Closed::Failed(e)) => return Err(classify(e)),
+            Err(Closed::Failed(e)) => match classify(e) {
+                CredentialError::Dead(_) if self.may_log_in() => None,
+                error => return Err(error),
+            },
             Err(Closed::Expired(usable)) => Some(*usable),
             Err(Closed::NotLoggedIn(_)) => None,
         };
@@ -109,11 +139,11 @@ impl Credentials {
         Ok(held.as_ref().map(|h| h.token.clone()).filter(|t| Some(t) != rejected))
     }
 
-    fn door(&self) -> Door<'_> {
+    pub(super) fn door(&self) -> Door<'_> {
         Door::new(&self.run)
     }
 
-    fn keep(&self, found: &Found) -> Option<Held> {
+    pub(super) fn keep(&self, found: &Found) -> Option<Held> {
         let held = Held::of(&found.credential, found.source);
         if held.is_none() {
             self.run.output.verbose("the stored credential is a login session id, which is not sent as a header");
@@ -127,7 +157,7 @@ fn classify(error: anyhow::Error) -> CredentialError {
     if failure.exit == Exit::NotLoggedIn { CredentialError::Dead(failure) } else { CredentialError::Unusable(failure) }
 }
 
-fn failure_of(error: anyhow::Error) -> Failure {
+pub(super) fn failure_of(error: anyhow::Error) -> Failure {
     let exit = crate::error::exit_of(&error);
     let hint = crate::error::hint_of(&error).map(str::to_string);
     let failure = Failure::new(exit, error.to_string());
@@ -142,7 +172,7 @@ mod tests {
     use super::*;
 
     fn held(expires_at: Option<u64>, created_at: u64, renewable: bool) -> Held {
-        Held { token: Secret::new("t"), expires_at, created_at, renewable }
+        Held { token: Secret::new("t"), scope: None, expires_at, created_at, renewable }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::message;
 use super::relay::Deliver;
 use super::relay::{Refusal, Relay};
 use super::session::Session;
+use super::stream::Waiting;
 
 /// A message from the client: its parsed form and the text it came as (sent on unchanged).
 #[derive(Debug, Clone)]
@@ -42,14 +43,21 @@ impl Relay {
     }
 
     async fn exchange(&self, message: &Message, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
+        // From here on an answer with this id is taken from any stream, once.
+        let (_waiting, mut elsewhere) = Waiting::register(self, id);
         let mut renewed_session = false;
         loop {
             let session = self.inner.session.read().await.clone();
             let response = self.post(&message.value, &message.text, &session).await?;
             let status = response.status();
+            if status == reqwest::StatusCode::NOT_FOUND && renewed_session {
+                return Err(Refusal::upstream(format!(
+                    "{} still answers HTTP 404 after a new session was set up: the session could not be re-established",
+                    self.inner.server
+                )));
+            }
             if status == reqwest::StatusCode::NOT_FOUND
                 && let Some(expired) = session.id.as_deref()
-                && !renewed_session
             {
                 renewed_session = true;
                 self.renew_session(expired).await?;
@@ -58,7 +66,7 @@ impl Relay {
             if !status.is_success() {
                 return self.failed(response, id, deliver).await;
             }
-            return self.answer(response, id, deliver, &session).await;
+            return self.answer(response, id, deliver, &session, &mut elsewhere).await;
         }
     }
 
@@ -79,7 +87,8 @@ impl Relay {
             return self.failed(response, id, Deliver::Client).await;
         }
         let session_id = session_header(&response);
-        let answer = self.answer(response, id, Deliver::Client, &fresh).await?;
+        let (_waiting, mut elsewhere) = Waiting::register(self, id);
+        let answer = self.answer(response, id, Deliver::Client, &fresh, &mut elsewhere).await?;
         session.established(session_id, &answer);
         Ok(answer)
     }
@@ -143,16 +152,21 @@ impl Relay {
         let text = initialize.to_string();
         let fresh = Session::default();
         let response = self.post(&initialize, &text, &fresh).await?;
+        let refused = |why: String| {
+            Refusal::upstream(format!(
+                "{} ended the session and refused a new one ({why}): the session could not be re-established",
+                self.inner.server
+            ))
+        };
         if !response.status().is_success() {
-            return Err(Refusal::upstream(format!(
-                "the server ended the session and refused a new one (HTTP {})",
-                response.status().as_u16()
-            )));
+            return Err(refused(format!("HTTP {}", response.status().as_u16())));
         }
         let session_id = session_header(&response);
-        let answer = self.answer(response, &id, Deliver::Keep, &fresh).await?;
-        if answer.get("error").is_some() {
-            return Err(Refusal::upstream("the server ended the session and refused a new one"));
+        // The replayed initialize is the bridge's own: its answer goes to no one else.
+        let (_unregistered, mut elsewhere) = tokio::sync::oneshot::channel();
+        let answer = self.answer(response, &id, Deliver::Keep, &fresh, &mut elsewhere).await?;
+        if let Some(error) = answer.pointer("/error/message").and_then(Value::as_str) {
+            return Err(refused(crate::sanitize::line(error, 200)));
         }
         session.established(session_id, &answer);
         session.renewals += 1;

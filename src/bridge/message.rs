@@ -16,6 +16,8 @@ pub const INVALID_REQUEST: i64 = -32600;
 pub const UPSTREAM_ERROR: i64 = -32000;
 /// No credential the server accepts: the message says which `agentview login` to run.
 pub const LOGIN_REQUIRED: i64 = -32001;
+/// JSON-RPC: invalid params (here: a protocol version in `_meta` that cannot be a header).
+pub const INVALID_PARAMS: i64 = -32602;
 
 /// What one message is, by the JSON-RPC 2.0 rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +44,38 @@ pub fn kind(message: &Value) -> Kind {
     }
 }
 
+/// What a message from the server is, by the stricter rules of what may reach the client:
+/// `"jsonrpc": "2.0"`, a request's `params` an object or an array, a response with exactly one
+/// of `result` and `error`, an error with an integer `code` and a text `message`. Anything else
+/// is [`Kind::Invalid`] (and is never passed on).
+pub fn from_server(message: &Value) -> Kind {
+    let Some(object) = message.as_object() else { return Kind::Invalid };
+    if object.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
+        return Kind::Invalid;
+    }
+    let kind = kind(message);
+    let valid = match &kind {
+        Kind::Request { .. } | Kind::Notification { .. } => {
+            object.get("params").is_none_or(|p| p.is_object() || p.is_array())
+        }
+        Kind::Response { .. } => match (object.get("result"), object.get("error")) {
+            (Some(_), None) => true,
+            (None, Some(error)) => {
+                error.get("code").is_some_and(|c| c.is_i64() || c.is_u64())
+                    && error.get("message").is_some_and(Value::is_string)
+            }
+            _ => false,
+        },
+        Kind::Invalid => false,
+    };
+    if valid { kind } else { Kind::Invalid }
+}
+
+/// The id of a message that is not valid JSON-RPC, when it names one a request could have.
+pub fn stray_id(message: &Value) -> Option<Value> {
+    message.get("id").filter(|id| id.is_string() || id.is_number()).cloned()
+}
+
 /// A JSON-RPC error response, as one line.
 pub fn error(id: &Value, code: i64, message: &str) -> String {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string()
@@ -50,6 +84,13 @@ pub fn error(id: &Value, code: i64, message: &str) -> String {
 /// The protocol version a message names in `params._meta` (2026-07-28 and later).
 pub fn meta_version(message: &Value) -> Option<&str> {
     message.pointer("/params/_meta").and_then(|meta| meta.get(META_VERSION)).and_then(Value::as_str)
+}
+
+/// Whether `version` may go into `MCP-Protocol-Version` as it is: a short token of letters,
+/// digits, `.`, `-` and `_` (every revision is a date), never a line break or a second header.
+pub fn is_version(version: &str) -> bool {
+    (1..=64).contains(&version.len())
+        && version.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 /// `Mcp-Name`: what a request acts on (`params.name` of tools/call and prompts/get,
@@ -118,6 +159,41 @@ mod tests {
         assert_eq!(kind(&json!({"jsonrpc": "2.0", "id": {}, "result": 1})), Kind::Invalid);
         assert_eq!(kind(&json!([1])), Kind::Invalid);
         assert_eq!(kind(&json!("x")), Kind::Invalid);
+    }
+
+    #[test]
+    fn what_the_server_may_send_on() {
+        assert_eq!(from_server(&json!({"jsonrpc": "2.0", "id": 1, "result": null})), Kind::Response { id: json!(1) });
+        let error = json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -1, "message": "no"}});
+        assert_eq!(from_server(&error), Kind::Response { id: json!(1) });
+        let note = json!({"jsonrpc": "2.0", "method": "notifications/message", "params": {}});
+        assert_eq!(from_server(&note), Kind::Notification { method: "notifications/message".into() });
+        for bad in [
+            json!(42),
+            json!(null),
+            json!([1, 2]),
+            json!("str"),
+            json!({"a": 1}),
+            json!({"id": 1, "result": {}}),
+            json!({"jsonrpc": "1.0", "method": "x"}),
+            json!({"jsonrpc": "2.0", "id": 1, "result": {}, "error": {"code": 1, "message": "x"}}),
+            json!({"jsonrpc": "2.0", "id": 1, "error": {"code": "1", "message": "x"}}),
+            json!({"jsonrpc": "2.0", "id": 1, "error": {"code": 1}}),
+            json!({"jsonrpc": "2.0", "method": "x", "params": 3}),
+        ] {
+            assert_eq!(from_server(&bad), Kind::Invalid, "{bad}");
+        }
+        assert_eq!(stray_id(&json!({"id": 4, "result": 1, "error": 2})), Some(json!(4)));
+        assert_eq!(stray_id(&json!([1])), None);
+    }
+
+    #[test]
+    fn versions_that_can_be_headers() {
+        assert!(is_version("2025-11-25"));
+        assert!(!is_version("2026-07-28\r\nX-Injected: 1"));
+        assert!(!is_version(""));
+        assert!(!is_version("a b"));
+        assert!(!is_version(&"1".repeat(65)));
     }
 
     #[test]

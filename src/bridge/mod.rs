@@ -9,6 +9,7 @@
 mod batch;
 mod credential;
 mod exchange;
+mod login;
 mod message;
 mod params;
 mod relay;
@@ -28,26 +29,30 @@ use tokio::task::AbortHandle;
 use crate::error::{Exit, Failure};
 use crate::run::Run;
 use exchange::Message;
-use message::{INVALID_REQUEST, Kind, LOGIN_REQUIRED, PARSE_ERROR};
+use message::{INVALID_REQUEST, Kind, LOGIN_REQUIRED, PARSE_ERROR, UPSTREAM_ERROR};
 use relay::{Deliver, Refusal, Relay};
 use signals::Signals;
 use stdio::{Input, Stdout};
 
 /// Requests in flight at once; the client waits (stdin is not read) beyond that.
 const IN_FLIGHT: usize = 64;
+/// After stdin ends, how long the requests in flight may still be answered, and then how long
+/// telling the server (cancellations, the session's end) may take: the bridge ends within a second.
+const GRACE: Duration = Duration::from_millis(400);
+const CLOSING: Duration = Duration::from_millis(300);
 
 /// Requests in flight, by the text of their id: to cancel them, or answer them when the bridge ends.
 type Pending = Arc<Mutex<HashMap<String, (Value, AbortHandle)>>>;
 
 /// Run the bridge until stdin ends or a signal arrives (exit 0), or the credential is gone (4).
-pub async fn run(run: &Run) -> anyhow::Result<Exit> {
+pub async fn run(run: &Run, login: Option<crate::login::LoginSettings>) -> anyhow::Result<Exit> {
     let run = Arc::new(run.clone());
     let settings = &run.settings;
     let (closed_tx, mut closed) = mpsc::channel(1);
     let stdout = Stdout::start(closed_tx);
     let mut input = stdio::read_stdin();
     let (fatal_tx, mut fatal) = mpsc::channel::<Failure>(4);
-    let relay = Relay::new(run.clone(), stdout.clone(), fatal_tx)?;
+    let relay = Relay::new(run.clone(), login, stdout.clone(), fatal_tx)?;
     let mut bridge = Bridge { relay, pending: Pending::default(), slots: Arc::new(Semaphore::new(IN_FLIGHT)) };
     let mut signals = Signals::listen();
     let outcome = loop {
@@ -59,8 +64,9 @@ pub async fn run(run: &Run) -> anyhow::Result<Exit> {
                     bridge.relay.to_client(message::error(&Value::Null, PARSE_ERROR, "the message is not UTF-8")).await;
                 }
                 Some(Input::End) | None => {
-                    // The answers to what was asked last still reach a client that reads on.
-                    bridge.finish_in_flight(settings.request_timeout).await;
+                    // The answers to what was asked last still reach a client that reads on,
+                    // if they come at once: a client that closes stdin is leaving.
+                    bridge.finish_in_flight(GRACE.min(settings.request_timeout)).await;
                     break Ok(());
                 }
             },
@@ -71,8 +77,12 @@ pub async fn run(run: &Run) -> anyhow::Result<Exit> {
     };
     match outcome {
         Ok(()) => {
-            bridge.abort_all();
-            bridge.relay.close().await;
+            let ids = bridge.abort_all();
+            for id in &ids {
+                let error = message::error(id, UPSTREAM_ERROR, "the bridge is ending: the request was cancelled");
+                bridge.relay.to_client(error).await;
+            }
+            bridge.relay.close(&ids, CLOSING).await;
             stdout.finish().await;
             Ok(Exit::Ok)
         }

@@ -15,6 +15,7 @@ use super::session::Session;
 use super::stdio::{MAX_LINE, Stdout};
 use crate::clock::SharedClock;
 use crate::error::Failure;
+use crate::login::oauth::shared::step_up;
 use crate::mcp::transport::{SESSION_HEADER, VERSION_HEADER};
 use crate::output::Output;
 use crate::run::Run;
@@ -71,20 +72,28 @@ pub(super) struct Inner {
     fatal: mpsc::Sender<Failure>,
     /// `agentview [flags] login`, for messages.
     login: String,
-    server: String,
+    pub server: String,
     pub request_timeout: Duration,
     /// The run's clock: the waits before resuming a stream, and the bound on ending the session.
     pub clock: SharedClock,
+    /// The shortest wait before resuming a stream (the run's usual backoff), whatever `retry:` says.
+    pub retry_floor: Duration,
     /// The standalone GET stream, while one is open.
     pub listener: std::sync::Mutex<Option<tokio::task::AbortHandle>>,
     /// `x-mcp-header` annotations learnt from `tools/list` answers.
     pub params: std::sync::Mutex<super::params::ParamHeaders>,
-    /// Requests whose stream is being resumed, by id: their answer may come on another stream.
+    /// The client's requests waiting for an answer, by id: only these get one, once, from
+    /// whichever stream it comes on.
     pub waiting: std::sync::Mutex<std::collections::HashMap<String, Answered>>,
 }
 
 impl Relay {
-    pub fn new(run: Arc<Run>, out: Stdout, fatal: mpsc::Sender<Failure>) -> anyhow::Result<Relay> {
+    pub fn new(
+        run: Arc<Run>,
+        login: Option<crate::login::LoginSettings>,
+        out: Stdout,
+        fatal: mpsc::Sender<Failure>,
+    ) -> anyhow::Result<Relay> {
         let (settings, output) = (&run.settings, run.output);
         // The run's client, with no overall timeout: a tool may work for minutes while its event
         // stream stays open.
@@ -95,7 +104,7 @@ impl Relay {
             http,
             endpoint: settings.server.url().clone(),
             headers: settings.headers.clone(),
-            credentials: Credentials::new(run.clone()),
+            credentials: Credentials::new(run.clone(), login),
             session: Arc::default(),
             out,
             output,
@@ -104,6 +113,7 @@ impl Relay {
             server: settings.server.to_string(),
             request_timeout: settings.request_timeout,
             clock: run.clock.clone(),
+            retry_floor: settings.retry_wait,
             listener: std::sync::Mutex::default(),
             waiting: std::sync::Mutex::default(),
             params: std::sync::Mutex::default(),
@@ -125,7 +135,17 @@ impl Relay {
     /// POST one message with the credential; a 401 renews it once and tries again.
     pub async fn post(&self, message: &Value, body: &str, session: &Session) -> Result<Response, Refusal> {
         let label = message::describe(message);
-        let version = message::meta_version(message).or(session.version.as_deref());
+        let named = message::meta_version(message);
+        if let Some(version) = named.filter(|v| !message::is_version(v)) {
+            return Err(Refusal::Error {
+                code: message::INVALID_PARAMS,
+                message: format!(
+                    "the protocol version in _meta (\"{}\") is not one: letters, digits, '.', '-' and '_' only",
+                    crate::sanitize::line(version, 64)
+                ),
+            });
+        }
+        let version = named.or(session.version.as_deref());
         let mut extra = HeaderMap::new();
         extra.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if let Some(method) = message.get("method").and_then(Value::as_str)
@@ -163,7 +183,7 @@ impl Relay {
         label: &str,
     ) -> Result<Response, Refusal> {
         let mut token = self.token().await?;
-        let mut renewed = false;
+        let (mut renewed, mut stepped_up) = (false, false);
         loop {
             let mut headers = self.headers(session, version, token.as_ref());
             headers.extend(extra.clone());
@@ -181,20 +201,46 @@ impl Relay {
             self.trace(|| format!("→ {method} {label}"));
             let response = request.send().await.map_err(|e| Refusal::upstream(self.inner.http.error(e).to_string()))?;
             self.trace(|| format!("← {} {}", response.status().as_u16(), content_type(&response)));
+            if let Some(wanted) = step_up::challenged(response.status().as_u16(), response.headers())
+                && !stepped_up
+                && self.inner.credentials.may_log_in()
+            {
+                stepped_up = true;
+                match self.inner.credentials.step_up(token.as_ref(), &wanted).await {
+                    Ok(Some(fresh)) => {
+                        token = Some(fresh);
+                        continue;
+                    }
+                    // No more logins in a row: the refusal is described as it is (`failed`).
+                    Ok(None) => return Ok(response),
+                    Err(e) => return Err(self.login_failed(e)),
+                }
+            }
             if response.status() != StatusCode::UNAUTHORIZED {
+                if response.status().is_success() {
+                    self.inner.credentials.answered();
+                }
                 return Ok(response);
             }
             if renewed {
                 return Err(self.login_required("the server refused the renewed credential"));
             }
             renewed = true;
-            match self.inner.credentials.renew_after_rejection(token.as_ref()).await {
-                Ok(Some(fresh)) => token = Some(fresh),
-                Ok(None) if token.is_none() => {
+            let credentials = &self.inner.credentials;
+            let fresh = match credentials.renew_after_rejection(token.as_ref()).await {
+                Ok(None) if credentials.may_log_in() => match credentials.log_in(token.as_ref()).await {
+                    Ok(fresh) => fresh,
+                    Err(e) => return Err(self.login_failed(e)),
+                },
+                Ok(fresh) => fresh,
+                Err(e) => return Err(self.credential_failed(e).await),
+            };
+            match fresh {
+                Some(fresh) => token = Some(fresh),
+                None if token.is_none() => {
                     return Err(self.login_required(&format!("{} asks for a login", self.inner.server)));
                 }
-                Ok(None) => return Err(self.login_required("the server refused the credential")),
-                Err(e) => return Err(self.credential_failed(e).await),
+                None => return Err(self.login_required("the server refused the credential")),
             }
         }
     }
@@ -239,6 +285,15 @@ impl Relay {
         }
     }
 
+    /// The login the bridge ran failed (denied, its window ended, no method fits): the reason,
+    /// and the command that logs in.
+    fn login_failed(&self, error: CredentialError) -> Refusal {
+        let (CredentialError::Dead(failure) | CredentialError::Unusable(failure)) = error;
+        let hint = failure.hint.map(|h| format!(" ({})", crate::sanitize::line(&h, 300))).unwrap_or_default();
+        let why = format!("the login failed: {}{hint}", crate::sanitize::line(&failure.message, 300));
+        self.login_required(&why)
+    }
+
     fn login_required(&self, why: &str) -> Refusal {
         Refusal::Error { code: LOGIN_REQUIRED, message: format!("{why}: log in with `{}`", self.inner.login) }
     }
@@ -247,10 +302,11 @@ impl Relay {
     /// when the body is one for this request, else one that names the status.
     pub async fn failed(&self, response: Response, id: &Value, deliver: Deliver) -> Result<Value, Refusal> {
         let status = response.status().as_u16();
+        let wanted = step_up::challenged(response.status().as_u16(), response.headers());
         if content_type(&response) == "application/json"
             && let Some(body) = self.read_capped(response).await
             && let Ok(answer) = serde_json::from_slice::<Value>(&body)
-            && answer.get("id") == Some(id)
+            && message::from_server(&answer) == (message::Kind::Response { id: id.clone() })
             && answer.get("error").is_some()
         {
             if deliver == Deliver::Client {
@@ -259,6 +315,13 @@ impl Relay {
             return Ok(answer);
         }
         let what = match status {
+            403 if let Some(wanted) = wanted => {
+                let scope = step_up::union(self.inner.credentials.granted_scope().await.as_deref(), &wanted);
+                format!(
+                    "the server needs the scope \"{wanted}\", which the credential lacks: log in with `{} --scope \"{scope}\"`",
+                    self.inner.login
+                )
+            }
             403 => format!(
                 "the server refused the request with HTTP 403 (the credential may lack a scope it needs; log in again with `{}`)",
                 self.inner.login
@@ -270,8 +333,9 @@ impl Relay {
         Err(Refusal::upstream(what))
     }
 
-    /// End the server's session: best effort, bounded.
-    pub async fn close(&self) {
+    /// Tell the server the requests `ids` are cancelled (where the revision has sessions; without
+    /// one, closing their streams did) and end the session: best effort, within `bound`.
+    pub async fn close(&self, ids: &[Value], bound: Duration) {
         if let Some(listener) = self.inner.listener.lock().unwrap_or_else(|e| e.into_inner()).take() {
             listener.abort();
         }
@@ -282,16 +346,28 @@ impl Relay {
         let attempt = async {
             let token = self.inner.credentials.current().await.ok().flatten();
             let headers = self.headers(&session, session.version.as_deref(), token.as_ref());
+            // All at once: a server slow to take one does not hold up the others.
+            let mut cancels = tokio::task::JoinSet::new();
+            for id in ids {
+                let note = serde_json::json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                    "params": {"requestId": id, "reason": "the client went away"}});
+                let mut headers = headers.clone();
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                headers.insert("mcp-method", HeaderValue::from_static("notifications/cancelled"));
+                self.trace(|| format!("→ POST notifications/cancelled (id {id})"));
+                let send = self.inner.client.post(self.inner.endpoint.clone()).headers(headers).body(note.to_string());
+                cancels.spawn(send.send());
+            }
+            cancels.join_all().await;
             self.trace(|| "→ DELETE (end session)".into());
             let sent = self.inner.client.delete(self.inner.endpoint.clone()).headers(headers).send().await;
             if let Ok(response) = sent {
                 self.trace(|| format!("← {}", response.status().as_u16()));
             }
         };
-        let bound = self.inner.clock.sleep(self.inner.request_timeout.min(Duration::from_secs(5)));
         tokio::select! {
             () = attempt => {}
-            () = bound => {}
+            () = self.inner.clock.sleep(bound.min(self.inner.request_timeout)) => {}
         }
     }
 

@@ -26,7 +26,7 @@ impl Session {
         self.version = result
             .pointer("/result/protocolVersion")
             .and_then(Value::as_str)
-            .filter(|v| v.len() <= 64 && reqwest::header::HeaderValue::from_str(v).is_ok())
+            .filter(|v| super::message::is_version(v))
             .map(str::to_string);
     }
 }

@@ -112,8 +112,11 @@ pub fn note(sub: &str) -> Option<&'static str> {
             "An MCP client starts the bridge, it is not typed: `agentview mcp-config <client>` prints the \
              configuration that does (typed in a terminal, it says so and waits for messages). JSON-RPC on stdin \
              and stdout, one message a line; stderr only for warnings (-v: each request's method and status, \
-             never a body or a token). Ends with 0 when stdin closes or on SIGTERM, with 4 when the login is gone \
-             for good (the client gets an error naming agentview login first).",
+             never a body or a token). When the server asks for a login and no credential can be had, it logs in \
+             as agentview login would (the method and the URL on stderr; the client's requests wait), once across \
+             bridges; --no-login, AGENTVIEW_TOKEN and a client in the environment never start one. Ends with 0 \
+             when stdin closes or on SIGTERM (within a second), with 4 under --no-login when the login is gone for \
+             good (the client gets an error naming agentview login first).",
         ),
         "mcp-config" => Some(
             "The configuration repeats --server, --store and --config-dir (from flags or the environment), so \

@@ -1,12 +1,34 @@
 //! `agentview bridge`: the server on stdio for MCP clients that start commands (see `crate::bridge`).
 
-use crate::error::Exit;
+use crate::cli::{BridgeArgs, GlobalArgs, LoginArgs};
+use crate::env::Env;
+use crate::error::{Exit, Failure};
+use crate::login::{LoginRequest, LoginSettings};
 use crate::run::Run;
 
 /// The keys that end input on a terminal.
 const END_OF_INPUT: &str = if cfg!(windows) { "Ctrl-Z and Enter" } else { "Ctrl-D" };
 
-pub async fn run(run: &Run) -> anyhow::Result<Exit> {
+/// The login the bridge runs when the server asks for one: `agentview login` as the user would
+/// type it with the same global flags and environment, except that stdin is the client's and is
+/// never read. None with `--no-login`.
+pub fn resolve(args: &BridgeArgs, global: &GlobalArgs, env: &Env) -> Result<Option<Box<LoginSettings>>, Failure> {
+    if args.no_login {
+        return Ok(None);
+    }
+    let never = |_, _| Err(Failure::usage("the bridge's stdin carries the client's messages"));
+    match LoginRequest::resolve(LoginArgs::default(), global, env, never)? {
+        LoginRequest::Login(mut login) => {
+            login.stdin_taken = true;
+            // Asked for only when no stored credential is usable: no "already logged in" check.
+            login.force = true;
+            Ok(Some(login))
+        }
+        LoginRequest::WithToken { .. } => Ok(None),
+    }
+}
+
+pub async fn run(login: Option<Box<LoginSettings>>, run: &Run) -> anyhow::Result<Exit> {
     let (settings, output) = (&run.settings, &run.output);
     // Someone typed `agentview bridge` in a terminal: say what is waiting there. Clients start
     // the bridge with pipes and never see this; stdout stays JSON-RPC only either way.
@@ -17,5 +39,7 @@ pub async fn run(run: &Run) -> anyhow::Result<Exit> {
              one a line, and answers on stdout; {END_OF_INPUT} ends it."
         ));
     }
-    crate::bridge::run(run).await
+    // A credential from the environment is the whole story in CI: no login starts behind it.
+    let login = login.filter(|_| settings.env_token.is_none() && settings.env_client.is_none());
+    crate::bridge::run(run, login.map(|l| *l)).await
 }

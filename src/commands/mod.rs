@@ -33,7 +33,8 @@ pub enum Request {
     /// `mcp-config`, and how another program starts agentview: `agentview` when that name on
     /// PATH is this binary, else this binary's full path.
     McpConfig(McpConfigArgs, PathBuf),
-    Bridge,
+    /// `bridge`, with the login it runs when the server asks for one (None: `--no-login`).
+    Bridge(Option<Box<crate::login::LoginSettings>>),
     Logout {
         local: bool,
     },
@@ -51,7 +52,7 @@ pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Reque
         Command::Token(args) => Request::Token(args.format),
         Command::Status(args) => Request::Status(args),
         Command::McpConfig(args) => Request::McpConfig(args, crate::settings::invocation::program(env)),
-        Command::Bridge(_) => Request::Bridge,
+        Command::Bridge(args) => Request::Bridge(bridge::resolve(&args, global, env)?),
         Command::Logout(args) => Request::Logout { local: args.local },
         Command::Completions(args) => Request::Completions(args.shell),
     })
@@ -78,7 +79,7 @@ pub async fn dispatch(request: Request, run: &Run) -> anyhow::Result<Exit> {
         Request::TokenLater(format, later) => token::later(format, run, later).await,
         Request::Status(args) => status::run(&args, run).await,
         Request::McpConfig(args, agentview) => mcp_config::run(&args, &agentview, run),
-        Request::Bridge => bridge::run(run).await,
+        Request::Bridge(login) => bridge::run(login, run).await,
         Request::Logout { local } => logout::run(local, run).await,
         Request::Completions(shell) => completions::run(shell),
     }

@@ -220,6 +220,7 @@ pub(crate) async fn browser_round_trip(
             paste = true;
         }
     }
+    paste &= !login.stdin_taken;
     let redirect_uri = listener.redirect_uri();
     if paste {
         output.always(&format!(

@@ -75,6 +75,8 @@ pub struct LoginSettings {
     pub login_hint: Option<String>,
     /// Check the new token at the server before saying "Logged in" (`--no-verify`: false).
     pub verify: bool,
+    /// stdin carries something else (the bridge's JSON-RPC): nothing pasted is read from it.
+    pub stdin_taken: bool,
 }
 
 /// What a login reads from stdin: the words its messages use, and how to pipe it in.
@@ -256,6 +258,7 @@ impl LoginRequest {
             provider: request::provider(env)?,
             login_hint: request::login_hint(args.login_hint)?,
             verify: !args.no_verify,
+            stdin_taken: false,
         })))
     }
 }

@@ -88,8 +88,14 @@ pub struct Driver {
 
 impl Driver {
     pub fn start(clients: &Clients, av: &Agentview, flags: &[&str]) -> Driver {
+        Driver::start_bridge(clients, av, flags, &[])
+    }
+
+    /// `agentview FLAGS bridge BRIDGE_FLAGS`.
+    pub fn start_bridge(clients: &Clients, av: &Agentview, flags: &[&str], bridge_flags: &[&str]) -> Driver {
         let mut args: Vec<&str> = flags.to_vec();
         args.push("bridge");
+        args.extend(bridge_flags);
         let env: serde_json::Map<String, Value> =
             av.env_pairs().iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
         let mut child = clients
@@ -173,8 +179,13 @@ impl Raw {
     pub fn with_flags(av: &Agentview, flags: &[&str]) -> Raw {
         let mut args = flags.to_vec();
         args.push("bridge");
+        Raw::with_args(av, &args)
+    }
+
+    /// `agentview ARGS`, the whole command line.
+    pub fn with_args(av: &Agentview, args: &[&str]) -> Raw {
         let mut child = av
-            .command(&args)
+            .command(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -109,7 +109,8 @@ fn a_dead_grant_ends_the_bridge_with_exit_4_and_an_error_naming_the_login() {
     let server = local_server(true, Some(OAuthConfig::default()));
     let av = logged_in(&server);
     let url = server.mcp_url();
-    let mut client = Driver::start(&clients, &av, &["--server", &url]);
+    // Without a login of its own (`--no-login`); first_use.rs has the bridge that logs in again.
+    let mut client = Driver::start_bridge(&clients, &av, &["--server", &url], &["--no-login"]);
     client.ok(json!({"op": "connect"}));
     assert!(client.call(LOCAL_TOOLS.echo, json!({"text": "one"})).contains("one"));
     let refresh = stored_refresh_token(&av);
@@ -135,7 +136,7 @@ fn without_a_login_the_client_is_told_to_log_in_and_a_later_login_is_picked_up()
     let server = local_server(false, Some(OAuthConfig { require_token: true, ..OAuthConfig::default() }));
     let mut av = Agentview::new(&server.mcp_url());
     av.set("BROWSER", &crate::support::cli::curl_browser("-fsSL"));
-    let mut bridge = Raw::start(&av);
+    let mut bridge = Raw::with_args(&av, &["bridge", "--no-login"]);
     let refused = bridge.handshake();
     assert_eq!(refused["error"]["code"], -32001, "{refused}");
     assert!(refused["error"]["message"].as_str().unwrap().contains("agentview login"), "{refused}");

@@ -15,6 +15,7 @@ use crate::clock::iso8601;
 use crate::error::Exit;
 
 use crate::login::oauth::shared::discovery::{Challenge, parse_challenge};
+use crate::login::oauth::shared::step_up;
 use crate::login::session::fields::{Authenticated, parse_authenticated};
 use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
@@ -77,27 +78,29 @@ pub async fn check(run: &Run, credential: &Credential) -> Verdict {
         Ok(http) => HttpTransport::on(http.clone(), config),
         Err(failure) => return Verdict::Unreachable { reason: failure.message },
     };
+    // A 403 asking for more scope names the scopes and the login that gets them.
+    let login = |scope: &str| format!("{} --scope \"{scope}\"", settings.command("login"));
+    let granted = credential.oauth_grant().and_then(|g| g.scope.clone());
+    let refused = |e| verdict_of(e, granted.as_deref(), &login);
     let mut client = match McpClient::connect_on(run.clock.clone(), http, VERSION).await {
         Ok(client) => client,
-        Err(e) => return verdict_of(e),
+        Err(e) => return refused(e),
     };
-    let verdict = ask(&mut client, credential, run.clock.unix_now()).await;
+    let verdict = match ask(&mut client, credential, run.clock.unix_now()).await {
+        Err(e) => refused(e),
+        Ok(verdict) => verdict,
+    };
     let _ = tokio::time::timeout(Duration::from_secs(3), client.close()).await;
     verdict
 }
 
-async fn ask(client: &mut McpClient, credential: &Credential, now: u64) -> Verdict {
-    let tools = match client.list_tools().await {
-        Ok(tools) => tools,
-        Err(e) => return verdict_of(e),
-    };
+async fn ask(client: &mut McpClient, credential: &Credential, now: u64) -> Result<Verdict, McpError> {
+    let tools = client.list_tools().await?;
     let Some(tool) = tools.iter().find(|t| t.name == AUTHENTICATE) else {
-        return Verdict::Accepted(Accepted { via: "tools/list", ..Accepted::default() });
+        return Ok(Verdict::Accepted(Accepted { via: "tools/list", ..Accepted::default() }));
     };
-    match client.call_tool(AUTHENTICATE, arguments(tool, credential)).await {
-        Ok(result) => read_answer(&result, now),
-        Err(e) => verdict_of(e),
-    }
+    let result = client.call_tool(AUTHENTICATE, arguments(tool, credential)).await?;
+    Ok(read_answer(&result, now))
 }
 
 /// The credential under the argument name the tool's schema declares.
@@ -114,10 +117,18 @@ fn arguments(tool: &Tool, credential: &Credential) -> Value {
     Value::Object(args)
 }
 
-fn verdict_of(error: McpError) -> Verdict {
+/// What a failed exchange says about the credential; `login(scope)` is the command that gets
+/// the scopes a 403 `insufficient_scope` asks for (with those `granted`).
+fn verdict_of(error: McpError, granted: Option<&str>, login: &dyn Fn(&str) -> String) -> Verdict {
     match error {
         McpError::AuthRequired { status, challenge } => Verdict::Rejected {
-            reason: format!("the server refused the credential (HTTP {status})"),
+            reason: match step_up::challenged_in(status, challenge.as_deref()) {
+                Some(wanted) => format!(
+                    "the server needs the scope \"{wanted}\", which the credential lacks (HTTP 403): log in with `{}`",
+                    login(&step_up::union(granted, &wanted))
+                ),
+                None => format!("the server refused the credential (HTTP {status})"),
+            },
             challenge: challenge.as_deref().and_then(parse_challenge),
         },
         other => Verdict::Unreachable { reason: other.to_string() },
@@ -194,6 +205,19 @@ mod tests {
         assert_eq!(read_answer(&result, 0), Verdict::Rejected { reason: "invalid token".into(), challenge: None });
         let result = json!({"content": [], "structuredContent": {"valid": false}});
         assert!(matches!(read_answer(&result, 0), Verdict::Rejected { .. }));
+    }
+
+    #[test]
+    fn a_403_for_more_scope_names_the_scopes_and_the_login() {
+        let login = |scope: &str| format!("agentview login --scope \"{scope}\"");
+        let challenge = Some(r#"Bearer error="insufficient_scope", scope="mcp:write""#.to_string());
+        let verdict = verdict_of(McpError::AuthRequired { status: 403, challenge }, Some("mcp:read"), &login);
+        let Verdict::Rejected { reason, .. } = verdict else { panic!("{verdict:?}") };
+        assert!(reason.contains("\"mcp:write\""), "{reason}");
+        assert!(reason.ends_with("`agentview login --scope \"mcp:read mcp:write\"`"), "{reason}");
+        let plain = verdict_of(McpError::AuthRequired { status: 403, challenge: None }, None, &login);
+        let Verdict::Rejected { reason, challenge: None } = plain else { panic!("{plain:?}") };
+        assert_eq!(reason, "the server refused the credential (HTTP 403)");
     }
 
     #[test]

@@ -37,7 +37,7 @@ export const CLIENT_AUTH_METHODS = ['none', 'client_secret_basic', 'client_secre
  * access-token lifetime in seconds (for client credentials too); `clients` are pre-registered
  * client metadata; `authMethods` the client authentication methods, preferred first.
  */
-export async function createAuthorizationServer({ issuer, resource, tokenLifetime, clients, authMethods = CLIENT_AUTH_METHODS, device }) {
+export async function createAuthorizationServer({ issuer, resource, tokenLifetime, clients, authMethods = CLIENT_AUTH_METHODS, device, extraScopes = [] }) {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = { ...(await exportJWK(privateKey)), kid: crypto.randomUUID(), alg: 'RS256', use: 'sig' };
 
@@ -74,7 +74,7 @@ export async function createAuthorizationServer({ issuer, resource, tokenLifetim
                 getResourceServerInfo: (_ctx, indicator) => {
                     if (indicator !== resource) throw new errors.InvalidTarget();
                     return {
-                        scope: RESOURCE_SCOPE,
+                        scope: [RESOURCE_SCOPE, ...extraScopes].join(' '),
                         audience: resource,
                         accessTokenTTL: tokenLifetime,
                         accessTokenFormat: 'jwt',

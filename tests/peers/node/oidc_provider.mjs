@@ -5,6 +5,7 @@
 //                          [--auth-methods METHOD,METHOD,...]
 //                          [--device-flow [--device-expires-in SECONDS] [--device-interval SECONDS]
 //                           [--slow-down-step SECONDS] [--busy-polls N]]
+//                          [--tool-scope TOOL=SCOPE]
 //
 // Issuer http://127.0.0.1:AS_PORT, MCP endpoint http://127.0.0.1:MCP_PORT/mcp. PEER_CLIENTS
 // (JSON list of client metadata) pre-registers clients, e.g. [{"client_id": "cli",
@@ -17,7 +18,9 @@
 // authorization grant (RFC 8628, device_flow.mjs): codes living --device-expires-in seconds
 // (default 600), polled every --device-interval seconds (default 5), the interval growing by
 // --slow-down-step seconds (default 5) at each slow_down; --busy-polls N answers the first N
-// polls of each code slow_down however late they come (a busy server may, RFC 8628 §3.5). Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
+// polls of each code slow_down however late they come (a busy server may, RFC 8628 §3.5).
+// --tool-scope adds a tool TOOL that needs SCOPE besides mcp:tools (the metadata lists only
+// mcp:tools; a call without SCOPE gets 403 insufficient_scope naming it). Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
 // per request on stderr; exits on SIGTERM, SIGINT or stdin EOF.
 
 import http from 'node:http';
@@ -47,6 +50,12 @@ const device = opts['device-flow']
       }
     : undefined;
 
+const toolScopes = {};
+if (typeof opts['tool-scope'] === 'string') {
+    const [tool, scope] = opts['tool-scope'].split('=');
+    toolScopes[tool] = scope;
+}
+
 const issuer = `http://127.0.0.1:${asPort}`;
 const resource = `http://127.0.0.1:${mcpPort}/mcp`;
 
@@ -56,7 +65,8 @@ const provider = await createAuthorizationServer({
     tokenLifetime,
     clients: preregisteredClients(),
     authMethods,
-    device
+    device,
+    extraScopes: Object.values(toolScopes)
 });
 if (device) enforcePolling(provider, { devicePath: '/device/auth', tokenPath: '/token', ...device });
 const handleProvider = provider.callback();
@@ -87,7 +97,7 @@ provider.use(async (ctx, next) => {
 });
 logRequests(asServer, 'as');
 
-const rsApp = createResourceServer({ resource, issuer, jwksUri: `${issuer}/jwks`, scope: RESOURCE_SCOPE });
+const rsApp = createResourceServer({ resource, issuer, jwksUri: `${issuer}/jwks`, scope: RESOURCE_SCOPE, toolScopes });
 const rsServer = http.createServer(rsApp);
 logRequests(rsServer, 'mcp');
 

@@ -43,9 +43,12 @@ function jwtAccessTokens({ resource, issuer, jwksUri }) {
  * An express app serving the MCP endpoint `resource` (a URL) for tokens of `issuer`.
  * `verifyAccessToken(token)` (optional) returns `{ clientId, scopes, expiresAt, sub }` or throws
  * InvalidTokenError; `scope` is the scope a token must carry, `scopesSupported` what the metadata
- * lists (default: `scope` alone), `name` the metadata's resource_name.
+ * lists (default: `scope` alone), `name` the metadata's resource_name. `toolScopes` (optional,
+ * `{ tool: scope }`) adds tools that each need one more scope: a call with a token without it gets
+ * 403 with `WWW-Authenticate: Bearer error="insufficient_scope", scope="<that scope>"` (RFC 6750
+ * section 3.1; MCP's scope challenge), before the MCP server sees it.
  */
-export function createResourceServer({ resource, issuer, jwksUri, scope, verifyAccessToken, scopesSupported, name }) {
+export function createResourceServer({ resource, issuer, jwksUri, scope, verifyAccessToken, scopesSupported, name, toolScopes = {} }) {
     const resourceUrl = new URL(resource);
     const metadataUrl = getOAuthProtectedResourceMetadataUrl(resourceUrl);
     const check = verifyAccessToken ?? jwtAccessTokens({ resource, issuer, jwksUri });
@@ -77,11 +80,26 @@ export function createResourceServer({ resource, issuer, jwksUri, scope, verifyA
 
     const auth = requireBearerAuth({ verifier, requiredScopes: [scope], resourceMetadataUrl: metadataUrl });
     // Stateless: a new server and transport per request, as the SDK's stateless example does.
-    app.post(resourceUrl.pathname, auth, async (req, res) => {
+    const scopeCheck = (req, res, next) => {
+        const tool = req.body?.method === 'tools/call' ? req.body?.params?.name : undefined;
+        const needed = tool === undefined ? undefined : toolScopes[tool];
+        if (needed && !(req.auth?.scopes ?? []).includes(needed)) {
+            const challenge = `Bearer error="insufficient_scope", error_description="the tool ${tool} needs the scope ${needed}", scope="${needed}", resource_metadata="${metadataUrl}"`;
+            res.status(403).set('WWW-Authenticate', challenge).json({ error: 'insufficient_scope' });
+            return;
+        }
+        next();
+    };
+    app.post(resourceUrl.pathname, auth, scopeCheck, async (req, res) => {
         const server = new McpServer({ name: 'oidc-resource-server', version: '1.0.0' });
         server.registerTool('whoami', { description: 'The subject and client of the access token' }, async (extra) => ({
             content: [{ type: 'text', text: `${extra.authInfo?.extra?.sub ?? ''} via ${extra.authInfo?.clientId ?? ''}` }]
         }));
+        for (const [tool, needed] of Object.entries(toolScopes)) {
+            server.registerTool(tool, { description: `Needs the scope ${needed}` }, async (extra) => ({
+                content: [{ type: 'text', text: `scopes: ${(extra.authInfo?.scopes ?? []).join(' ')}` }]
+            }));
+        }
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         res.on('close', () => {
             transport.close();

@@ -8,5 +8,6 @@ pub(crate) mod methods;
 pub mod provider;
 pub(crate) mod registration;
 pub mod revoke;
+pub(crate) mod step_up;
 pub(crate) mod tokens;
 pub mod trust;
