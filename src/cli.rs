@@ -33,6 +33,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
     pub server: Option<String>,
 
+    /// Which of the server's accounts [env: AGENTVIEW_ACCOUNT] [default: the server's active
+    /// account, see `switch`]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "NAME")]
+    pub account: Option<String>,
+
     /// Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]
     #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "STORE")]
     pub store: Option<StoreArg>,
@@ -89,6 +94,9 @@ pub enum Command {
     Status(StatusArgs),
     /// Revoke the credential at the server (OAuth) and remove it from the stores
     Logout(LogoutArgs),
+    /// Make NAME the server's active account; without NAME, list its accounts (and with
+    /// --server, remember that server as the default for later commands)
+    Switch(SwitchArgs),
     /// Print a ready-to-paste MCP client configuration for the server
     #[command(name = "mcp-config")]
     McpConfig(McpConfigArgs),
@@ -291,6 +299,17 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// The account to make active (one logged in to with --account NAME)
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Print the server's accounts as a JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct McpConfigArgs {
     /// The MCP client to configure
     #[arg(value_enum)]
@@ -385,6 +404,7 @@ fn undeferred(command: clap::Command) -> clap::Command {
         .mut_subcommand("token", now::<TokenArgs>)
         .mut_subcommand("status", now::<StatusArgs>)
         .mut_subcommand("logout", now::<LogoutArgs>)
+        .mut_subcommand("switch", now::<SwitchArgs>)
         .mut_subcommand("mcp-config", now::<McpConfigArgs>)
         .mut_subcommand("exec", now::<ExecArgs>)
         .mut_subcommand("bridge", now::<BridgeArgs>)

@@ -11,7 +11,8 @@ use crate::env::Env;
 use crate::error::Failure;
 use crate::secret::Secret;
 use crate::server_url::ServerUrl;
-use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
+use crate::store::accounts::Accounts;
+use crate::store::{AccountName, KeyringBackend, StoreChoice, StoreConfig};
 
 pub(crate) mod client;
 pub(crate) mod invocation;
@@ -21,8 +22,16 @@ pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
 /// Everything a command needs to know, from flags and environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The server, normalized: the key credentials are stored under.
+    /// The server, normalized.
     pub server: ServerUrl,
+    /// Where the server came from: `--server`, `AGENTVIEW_SERVER`, the one `switch --server`
+    /// remembered, or the built-in default.
+    pub server_from: ServerFrom,
+    /// The server's account (`--account`, `AGENTVIEW_ACCOUNT`, else its active one): with the
+    /// server, the key its credential is stored under.
+    pub account: AccountName,
+    /// Whether `--account` or `AGENTVIEW_ACCOUNT` named it.
+    pub account_given: bool,
     pub store: StoreConfig,
     /// `--header` values, `{env:VAR}` expanded.
     pub headers: HeaderMap,
@@ -46,6 +55,16 @@ pub struct Settings {
     /// The same three, pinned to what is in effect (flags or environment), for a
     /// configuration that runs agentview later from another program's environment.
     pub pinned_flags: Vec<std::ffi::OsString>,
+}
+
+/// Where the server of a run came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerFrom {
+    Flag,
+    Env,
+    /// `switch --server` remembered it.
+    Remembered,
+    Default,
 }
 
 /// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`).
@@ -111,8 +130,6 @@ pub fn resolve_ui(args: &GlobalArgs, env: &Env) -> UiSettings {
 
 /// Resolve global settings from arguments and environment.
 pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
-    let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
-    let server = ServerUrl::parse(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
     let ui = resolve_ui(args, env);
     let choice = match args.store {
         Some(arg) => arg,
@@ -143,6 +160,44 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     } else {
         Duration::from_secs(10)
     });
+    let lock_wait = seconds(env, "AGENTVIEW_LOCK_TIMEOUT")?.unwrap_or(crate::store::file::LOCK_WAIT);
+    let given_account = match args.account.as_deref().or_else(|| env.get("AGENTVIEW_ACCOUNT")) {
+        Some(raw) => Some(AccountName::parse(raw).map_err(|e| {
+            let from = if args.account.is_some() { "--account" } else { "AGENTVIEW_ACCOUNT" };
+            Failure::usage(format!("{from}: {e}"))
+        })?),
+        None => None,
+    };
+    let (raw_server, server_from) = match (&args.server, env.get("AGENTVIEW_SERVER")) {
+        (Some(flag), _) => (Some(flag.clone()), ServerFrom::Flag),
+        (None, Some(var)) => (Some(var.to_string()), ServerFrom::Env),
+        (None, None) => (None, ServerFrom::Default),
+    };
+    // The index of accounts is read only when it decides something: the account, or the server.
+    let index = if given_account.is_none() || raw_server.is_none() {
+        Some(Accounts::new(&config_dir, lock_wait).read().map_err(|e| {
+            Failure::new(crate::error::Exit::Store, format!("cannot read the index of accounts: {e}"))
+                .with_hint("fix what is named above, or remove the file (the credentials stay; `switch` rebuilds it)")
+        })?)
+    } else {
+        None
+    };
+    let remembered = index.as_ref().and_then(|i| i.default_server.clone());
+    let (server, server_from) = match (raw_server, remembered) {
+        (Some(raw), _) => (ServerUrl::parse(&raw)?, server_from),
+        (None, Some(kept)) => (
+            ServerUrl::parse(&kept).map_err(|e| {
+                Failure::usage(format!("the server `switch --server` remembered is not usable: {}", e.message))
+            })?,
+            ServerFrom::Remembered,
+        ),
+        (None, None) => (ServerUrl::parse(DEFAULT_SERVER)?, ServerFrom::Default),
+    };
+    let account_given = given_account.is_some();
+    let account = match given_account {
+        Some(account) => account,
+        None => index.as_ref().map(|i| i.active(server.as_str())).unwrap_or_default(),
+    };
     let store_dir = config_dir.clone();
     let given = crate::settings::invocation::given_flags(args, server.as_str());
     let pinned = crate::settings::invocation::pinned_flags(
@@ -151,6 +206,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         choice,
         args.config_dir.is_some() || env.is_set("AGENTVIEW_CONFIG_DIR"),
         &store_dir,
+        account_given.then_some(&account),
     );
     let store = StoreConfig {
         choice: match choice {
@@ -161,7 +217,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         backend,
         config_dir,
         keyring_timeout,
-        lock_wait: seconds(env, "AGENTVIEW_LOCK_TIMEOUT")?.unwrap_or(crate::store::file::LOCK_WAIT),
+        lock_wait,
     };
     let pacing = Pacing {
         interval: seconds(env, "AGENTVIEW_POLL_INTERVAL")?.unwrap_or(Duration::from_secs(2)),
@@ -173,6 +229,9 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     let has_display = !cfg!(target_os = "linux") || env.is_set("DISPLAY") || env.is_set("WAYLAND_DISPLAY") || wsl;
     Ok(Settings {
         server,
+        server_from,
+        account,
+        account_given,
         store,
         headers: parse_headers(&args.headers, env)?,
         pacing,
@@ -284,6 +343,16 @@ fn default_config_dir(env: &Env) -> Option<PathBuf> {
 }
 
 impl Settings {
+    /// " (account NAME)" for messages about the account, unless it is `default`.
+    pub fn account_note(&self) -> String {
+        if self.account.is_default() { String::new() } else { format!(" (account {})", self.account) }
+    }
+
+    /// The key the credential of this server's account is stored under.
+    pub fn key(&self) -> String {
+        self.account.key(self.server.as_str())
+    }
+
     /// The command line for `agentview <sub>` that acts on the same server, store and
     /// config dir as this run: hints print it so copying it does the right thing.
     pub fn command(&self, sub: &str) -> String {
@@ -314,7 +383,7 @@ impl Settings {
         let mut flags = self.given_flags.iter();
         while let Some(flag) = flags.next() {
             let value = flags.next().map(String::as_str).unwrap_or_default();
-            if flag != "--server" {
+            if flag != "--server" && flag != "--account" {
                 words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
             }
         }

@@ -124,6 +124,7 @@ pub use crate::error::EXIT_CODES;
 /// Environment variables agentview reads.
 pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("AGENTVIEW_SERVER", "the server, as --server"),
+    ("AGENTVIEW_ACCOUNT", "the server's account, as --account"),
     ("AGENTVIEW_STORE", "the store, as --store"),
     ("AGENTVIEW_CONFIG_DIR", "the config dir, as --config-dir"),
     ("AGENTVIEW_TOKEN", "overrides the stored credential"),

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::cli::{Command, GlobalArgs, McpConfigArgs, StatusArgs, TokenFormat};
+use crate::cli::{Command, GlobalArgs, McpConfigArgs, StatusArgs, SwitchArgs, TokenFormat};
 use crate::credential::Later;
 use crate::env::Env;
 use crate::error::{Exit, Failure};
@@ -18,6 +18,7 @@ pub mod login;
 pub mod logout;
 pub mod mcp_config;
 pub mod status;
+pub mod switch;
 pub mod token;
 
 /// A command with its own settings resolved: no command reads the environment or stdin for them
@@ -37,6 +38,7 @@ pub enum Request {
     Logout {
         local: bool,
     },
+    Switch(SwitchArgs),
     Completions(clap_complete::Shell),
 }
 
@@ -53,6 +55,7 @@ pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Reque
         Command::McpConfig(args) => Request::McpConfig(args, crate::settings::invocation::program(env)),
         Command::Bridge(_) => Request::Bridge,
         Command::Logout(args) => Request::Logout { local: args.local },
+        Command::Switch(args) => Request::Switch(args),
         Command::Completions(args) => Request::Completions(args.shell),
     })
 }
@@ -80,6 +83,7 @@ pub async fn dispatch(request: Request, run: &Run) -> anyhow::Result<Exit> {
         Request::McpConfig(args, agentview) => mcp_config::run(&args, &agentview, run),
         Request::Bridge => bridge::run(run).await,
         Request::Logout { local } => logout::run(local, run).await,
+        Request::Switch(args) => switch::run(&args, run).await,
         Request::Completions(shell) => completions::run(shell),
     }
 }
