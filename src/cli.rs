@@ -97,6 +97,8 @@ pub enum Command {
     /// Make NAME the server's active account; without NAME, list its accounts (and with
     /// --server, remember that server as the default for later commands)
     Switch(SwitchArgs),
+    /// The settings kept per server in config.toml, as they apply
+    Config(ConfigArgs),
     /// Print a ready-to-paste MCP client configuration for the server
     #[command(name = "mcp-config")]
     McpConfig(McpConfigArgs),
@@ -299,6 +301,26 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the settings a login to the server would use, and where each came from (flag,
+    /// environment variable, config.toml line, the active account, default)
+    Show(ConfigShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    /// Print a JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct SwitchArgs {
     /// The account to make active (one logged in to with --account NAME)
     #[arg(value_name = "NAME")]
@@ -405,6 +427,7 @@ fn undeferred(command: clap::Command) -> clap::Command {
         .mut_subcommand("status", now::<StatusArgs>)
         .mut_subcommand("logout", now::<LogoutArgs>)
         .mut_subcommand("switch", now::<SwitchArgs>)
+        .mut_subcommand("config", now::<ConfigArgs>)
         .mut_subcommand("mcp-config", now::<McpConfigArgs>)
         .mut_subcommand("exec", now::<ExecArgs>)
         .mut_subcommand("bridge", now::<BridgeArgs>)

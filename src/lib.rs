@@ -61,7 +61,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
         Err(failure) => return finish(Err(failure.into()), &Output::new(settings::resolve_ui(&cli.global, env))),
     };
     let output = Output::new(settings.ui);
-    let request = match commands::resolve(cli.command, &cli.global, env) {
+    let request = match commands::resolve(cli.command, &cli.global, env, &settings) {
         Ok(request) => request,
         Err(failure) => return finish(Err(failure.into()), &output),
     };

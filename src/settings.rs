@@ -15,7 +15,9 @@ use crate::store::accounts::Accounts;
 use crate::store::{AccountName, KeyringBackend, StoreChoice, StoreConfig};
 
 pub(crate) mod client;
+pub(crate) mod file;
 pub(crate) mod invocation;
+pub(crate) mod sources;
 
 pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
 
@@ -44,9 +46,12 @@ pub struct Settings {
     /// `AGENTVIEW_CLIENT_ID` with its secret, key or assertion file, when set: client
     /// credentials without a `login` (CI).
     pub env_client: Option<client::EnvClient>,
-    /// `AGENTVIEW_AUTH_SERVER`: the authorization server (issuer) every login is pinned to;
-    /// another one the server names is refused before anything secret is sent.
+    /// `AGENTVIEW_AUTH_SERVER`, else config.toml's `auth_server`: the authorization server
+    /// (issuer) every login is pinned to; another one the server names is refused before
+    /// anything secret is sent.
     pub auth_server: Option<String>,
+    /// The server's table in config.toml, when it has one: the login settings it keeps.
+    pub file: Option<file::ServerFile>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
     /// `--server`, `--store` and `--config-dir` as the user gave them on the command line:
@@ -65,6 +70,18 @@ pub enum ServerFrom {
     /// `switch --server` remembered it.
     Remembered,
     Default,
+}
+
+impl ServerFrom {
+    /// As `status --json` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerFrom::Flag => "flag",
+            ServerFrom::Env => "env",
+            ServerFrom::Remembered => "remembered",
+            ServerFrom::Default => "default",
+        }
+    }
 }
 
 /// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`).
@@ -193,10 +210,21 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         ),
         (None, None) => (ServerUrl::parse(DEFAULT_SERVER)?, ServerFrom::Default),
     };
+    let file = file::read(&config_dir, &server)?;
     let account_given = given_account.is_some();
-    let account = match given_account {
-        Some(account) => account,
-        None => index.as_ref().map(|i| i.active(server.as_str())).unwrap_or_default(),
+    let account = match (given_account, file.as_ref().and_then(|f| f.account.as_ref())) {
+        (Some(account), _) => account,
+        (None, Some(pinned)) => pinned.value.clone(),
+        (None, None) => index.as_ref().map(|i| i.active(server.as_str())).unwrap_or_default(),
+    };
+    let auth_server = match (client::pinned_auth_server(env)?, file.as_ref().and_then(|f| f.auth_server.as_ref())) {
+        (Some(pin), _) => Some(pin),
+        (None, Some(kept)) => {
+            let name = format!("auth_server ({})", file.as_ref().map(|f| f.at(kept.line)).unwrap_or_default());
+            client::check_issuer_named(&kept.value, &name)?;
+            Some(kept.value.clone())
+        }
+        (None, None) => None,
     };
     let store_dir = config_dir.clone();
     let given = crate::settings::invocation::given_flags(args, server.as_str());
@@ -239,7 +267,8 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
         env_token: env_token(env)?,
         env_client: client::env_client(env)?,
-        auth_server: client::pinned_auth_server(env)?,
+        auth_server,
+        file,
         browser: BrowserSettings { launcher, has_display, hidden_env: hidden_env(env, &args.headers) },
         ui,
         given_flags: given,

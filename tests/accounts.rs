@@ -7,6 +7,10 @@
 
 pub mod support;
 
+#[cfg(unix)]
+#[path = "accounts/config.rs"]
+mod config;
+
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
 
@@ -200,4 +204,37 @@ fn a_store_of_the_previous_release_is_the_default_account_with_nothing_lost() {
     av.run(&["logout", "--local"]).expect_code(0);
     av.run(&["--account", "default", "token"]).expect_code(4);
     assert_eq!(token(&av, &[]), "tok-of-the-bot", "the remaining account became active");
+}
+
+#[test]
+fn switch_with_a_server_remembers_it_until_another_is_named() {
+    let mut av = Agentview::new("https://mcp.example.com/mcp");
+    av.unset("AGENTVIEW_SERVER");
+    let remember = av.run(&["--server", "https://mcp.example.com/mcp/", "switch"]).expect_code(0);
+    assert!(remember.stderr.contains("use https://mcp.example.com/mcp from now on"), "{}", remember.stderr);
+    av.run_with_stdin(&["login", "--with-token"], b"tok-remembered").expect_code(0);
+    assert_eq!(token(&av, &[]), "tok-remembered");
+    let doc = json(&av.run(&["status", "--json"]).expect_code(0).stdout);
+    assert_eq!(
+        (doc["server"].as_str(), doc["server_from"].as_str()),
+        (Some("https://mcp.example.com/mcp"), Some("remembered"))
+    );
+    let text = av.run(&["status"]).expect_code(0).stdout;
+    assert!(text.contains("remembered by `switch --server`"), "{text}");
+
+    // An explicit server wins, the flag and the variable alike.
+    let other = av.run(&["--server", "https://other.example.com/mcp", "status", "--json"]).expect_code(4);
+    assert_eq!(json(&other.stdout)["server_from"], "flag");
+    av.set("AGENTVIEW_SERVER", "https://other.example.com/mcp");
+    assert_eq!(json(&av.run(&["status", "--json"]).expect_code(4).stdout)["server_from"], "env");
+    av.unset("AGENTVIEW_SERVER");
+
+    // Naming the built-in server forgets the remembered one.
+    let forget = av.run(&["--server", "https://agentview.de/mcp", "switch"]).expect_code(0);
+    assert!(forget.stderr.contains("use https://agentview.de/mcp again"), "{}", forget.stderr);
+    let doc = json(&av.run(&["status", "--json"]).expect_code(4).stdout);
+    assert_eq!(
+        (doc["server"].as_str(), doc["server_from"].as_str()),
+        (Some("https://agentview.de/mcp"), Some("default"))
+    );
 }

@@ -4,15 +4,17 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::cli::{Command, GlobalArgs, McpConfigArgs, StatusArgs, SwitchArgs, TokenFormat};
+use crate::cli::{Command, ConfigAction, ConfigArgs, GlobalArgs, McpConfigArgs, StatusArgs, SwitchArgs, TokenFormat};
 use crate::credential::Later;
 use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::login::LoginRequest;
 use crate::run::Run;
+use crate::settings::Settings;
 
 pub mod bridge;
 pub mod completions;
+pub mod config;
 pub mod exec;
 pub mod login;
 pub mod logout;
@@ -39,15 +41,21 @@ pub enum Request {
         local: bool,
     },
     Switch(SwitchArgs),
+    /// `config show`, with where each setting came from.
+    ConfigShow {
+        json: bool,
+        sources: Vec<crate::settings::sources::Source>,
+    },
     Completions(clap_complete::Shell),
 }
 
 /// What `command` asks for, with `login`'s settings resolved from its flags, the environment and
 /// stdin (a client secret or session id piped in).
-pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Request, Failure> {
+pub fn resolve(command: Command, global: &GlobalArgs, env: &Env, settings: &Settings) -> Result<Request, Failure> {
+    let file = settings.file.as_ref();
     Ok(match command {
         Command::Login(args) => {
-            Request::Login(Box::new(LoginRequest::resolve(*args, global, env, login::read_stdin_token)?))
+            Request::Login(Box::new(LoginRequest::resolve(*args, global, env, file, login::read_stdin_token)?))
         }
         Command::Exec(args) => Request::Exec(args.command),
         Command::Token(args) => Request::Token(args.format),
@@ -56,6 +64,9 @@ pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Reque
         Command::Bridge(_) => Request::Bridge,
         Command::Logout(args) => Request::Logout { local: args.local },
         Command::Switch(args) => Request::Switch(args),
+        Command::Config(ConfigArgs { action: ConfigAction::Show(args) }) => {
+            Request::ConfigShow { json: args.json, sources: crate::settings::sources::resolve(settings, global, env) }
+        }
         Command::Completions(args) => Request::Completions(args.shell),
     })
 }
@@ -67,6 +78,7 @@ pub fn at_once(request: Request, run: &Run) -> Result<anyhow::Result<Exit>, Requ
         Request::Token(format) => token::at_once(format, run).map_err(|later| Request::TokenLater(format, later)),
         Request::McpConfig(args, agentview) => Ok(mcp_config::run(&args, &agentview, run)),
         Request::Completions(shell) => Ok(completions::run(shell)),
+        Request::ConfigShow { json, sources } => Ok(config::show(json, &sources, run)),
         other => Err(other),
     }
 }
@@ -84,6 +96,7 @@ pub async fn dispatch(request: Request, run: &Run) -> anyhow::Result<Exit> {
         Request::Bridge => bridge::run(run).await,
         Request::Logout { local } => logout::run(local, run).await,
         Request::Switch(args) => switch::run(&args, run).await,
+        Request::ConfigShow { json, sources } => config::show(json, &sources, run),
         Request::Completions(shell) => completions::run(shell),
     }
 }

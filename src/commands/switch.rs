@@ -67,7 +67,10 @@ pub async fn run(args: &SwitchArgs, run: &Run) -> anyhow::Result<Exit> {
     }
     if listed.is_empty() {
         output.always(&format!("Run `{}` to log in.", settings.command("login")));
-        return Ok(Exit::NotLoggedIn);
+        // Remembering the server was what was asked; an empty list is no failure then.
+        if settings.server_from != ServerFrom::Flag {
+            return Ok(Exit::NotLoggedIn);
+        }
     }
     Ok(Exit::Ok)
 }
@@ -98,6 +101,15 @@ async fn make_active(index: &Accounts, name: AccountName, run: &Run) -> anyhow::
     let who = account.credential.as_ref().and_then(|c| c.user.as_ref()).and_then(UserInfo::describe);
     let who = who.map(|u| format!(" ({u})")).unwrap_or_default();
     output.success(&format!("{name}{who} is now the active account of {}.", settings.server));
+    if let Some((pin, file)) = settings.file.as_ref().and_then(|f| f.account.as_ref().map(|pin| (pin, f)))
+        && pin.value != name
+    {
+        output.warn(&format!(
+            "{} pins the account {} for this server, and wins over switch: remove its `account` line to use {name}",
+            file.at(pin.line),
+            pin.value
+        ));
+    }
     Ok(Exit::Ok)
 }
 

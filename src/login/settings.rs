@@ -8,6 +8,7 @@ use crate::error::Failure;
 use crate::login::oauth::browser::loopback::RedirectUri;
 use crate::login::oauth::shared::registration::ClientChoice;
 use crate::secret::{Secret, check_token_shape};
+use crate::settings::file::{Kept, ServerFile};
 use crate::settings::seconds;
 
 mod grant;
@@ -117,6 +118,7 @@ impl LoginRequest {
         args: LoginArgs,
         global: &GlobalArgs,
         env: &Env,
+        file: Option<&ServerFile>,
         read_stdin: impl FnOnce(Duration, Piped) -> Result<Secret, Failure>,
     ) -> Result<LoginRequest, Failure> {
         let report = Report { json: args.json, print_token: args.print_token };
@@ -142,14 +144,18 @@ impl LoginRequest {
             }
             _ => Mode::Wait,
         };
+        // Flag, environment, config.toml, built-in default: the first that says wins.
+        let kept = |pick: fn(&ServerFile) -> Option<&Kept<String>>| file.and_then(pick).map(|k| k.value.clone());
         let method = match args.method {
             Some(arg) => arg,
-            None => match env.get("AGENTVIEW_LOGIN_METHOD") {
-                None => MethodArg::Auto,
-                Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
-                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, session"))
-                })?,
-            },
+            None => {
+                match env.get("AGENTVIEW_LOGIN_METHOD").map(str::to_owned).or_else(|| kept(|f| f.method.as_ref())) {
+                    None => MethodArg::Auto,
+                    Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
+                        Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, session"))
+                    })?,
+                }
+            }
         };
         let method = match (method, &mode) {
             (MethodArg::Oauth, Mode::NoWait | Mode::Resume(_)) => {
@@ -161,7 +167,10 @@ impl LoginRequest {
             (MethodArg::Oauth, _) => Method::OAuth,
             (MethodArg::Auto, _) => Method::Auto,
         };
-        let client = match (args.client_id, args.client_metadata_url) {
+        let client_id = args
+            .client_id
+            .or_else(|| args.client_metadata_url.is_none().then(|| kept(|f| f.client_id.as_ref())).flatten());
+        let client = match (client_id, args.client_metadata_url) {
             // The grants without a browser settle their client themselves.
             _ if grant.is_some() => ClientChoice::Dynamic,
             (Some(id), _) => {
@@ -192,7 +201,11 @@ impl LoginRequest {
             }
             (None, None) => ClientChoice::Dynamic,
         };
-        let redirect_uri = match args.redirect_uri.as_deref().or_else(|| env.get("AGENTVIEW_REDIRECT_URI")) {
+        let redirect_uri = args
+            .redirect_uri
+            .or_else(|| env.get("AGENTVIEW_REDIRECT_URI").map(str::to_owned))
+            .or_else(|| kept(|f| f.redirect_uri.as_ref()));
+        let redirect_uri = match redirect_uri.as_deref() {
             Some(raw) => Some(RedirectUri::parse(raw).map_err(|why| Failure::usage(format!("--redirect-uri: {why}")))?),
             None => None,
         };
@@ -210,7 +223,7 @@ impl LoginRequest {
             force: args.force,
             report,
             agent: args.agent.unwrap_or_else(|| format!("agentview/{}", env!("CARGO_PKG_VERSION"))),
-            scope: args.scope,
+            scope: args.scope.or_else(|| kept(|f| f.scope.as_ref())),
             mode,
             method,
             client,

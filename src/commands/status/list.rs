@@ -194,6 +194,8 @@ pub fn not_logged_in(as_json: bool, store_errors: &[String], login: &LoginHint, 
         let doc = json!({
             "logged_in": false,
             "server": settings.server,
+            "server_from": settings.server_from.as_str(),
+            "account": settings.account,
             "store_errors": store_errors,
             "other_servers": others.iter().map(|e| entry_json(e, now, settings, &index)).collect::<Vec<_>>(),
             "login_command": login.command,
@@ -203,6 +205,7 @@ pub fn not_logged_in(as_json: bool, store_errors: &[String], login: &LoginHint, 
     }
     let mut report = Report::default();
     report.line(&format!("Not logged in to {}{}.", settings.server, settings.account_note()));
+    report.remembered(settings);
     if !others.is_empty() {
         report.line("Credentials are stored for:");
         for entry in &others {

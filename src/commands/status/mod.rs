@@ -59,6 +59,7 @@ pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
     let accounts = list::accounts_of(settings);
     if args.json {
         let mut doc = json_report(found, live, check.as_ref(), store_errors, settings);
+        doc["server_from"] = json!(settings.server_from.as_str());
         doc["account"] = json!(settings.account);
         doc["active"] = json!(accounts.active == settings.account);
         doc["accounts"] = json!(accounts.names);
@@ -73,6 +74,7 @@ pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
         let overridden = found.source == crate::store::Source::Env && door.has_stored().await;
         let mut report = text_report(found, live, check.as_ref(), overridden, settings, run.clock.unix_now());
         report.account(&settings.account, &accounts);
+        report.remembered(settings);
         report.write()?;
         if let Some(error) = &accounts.error {
             output.always(&format!("  note: {error}"));

@@ -17,6 +17,14 @@ impl Report {
 }
 
 impl Report {
+    /// Where the server came from, when `switch --server` chose it: a person who forgot it
+    /// sees why this server, and how to pick another.
+    pub(super) fn remembered(&mut self, settings: &crate::settings::Settings) {
+        if settings.server_from == crate::settings::ServerFrom::Remembered {
+            self.line("  server:  remembered by `switch --server` (--server or AGENTVIEW_SERVER picks another)");
+        }
+    }
+
     /// The account's line, after the first: its name, whether it is the active one, and the
     /// server's other accounts. Only when the server has an account other than `default`.
     pub(super) fn account(&mut self, account: &crate::store::AccountName, accounts: &super::list::Accounts) {
