@@ -109,3 +109,36 @@ fn a_bad_file_is_refused_naming_the_file_the_line_and_the_key() {
         assert!(run.stderr.contains("owned by uid 65534"), "{}", run.stderr);
     }
 }
+
+#[test]
+fn a_client_secret_given_once_at_login_serves_every_later_refresh() {
+    let server = TestServer::start(ServerConfig {
+        oauth: Some(OAuthConfig {
+            auto_approve: true,
+            dcr: false,
+            preregistered: vec![("desktop".into(), Some("secret-given-once".into()))],
+            ..OAuthConfig::default()
+        }),
+        ..ServerConfig::default()
+    });
+    let mut av = Agentview::new(&server.mcp_url());
+    as_person(&mut av, "alice");
+    write_config(&av, &format!("[servers.\"{}\"]\nclient_id = \"desktop\"\n", server.mcp_url()));
+    av.set("AGENTVIEW_CLIENT_SECRET", "secret-given-once");
+    av.run(&["login", "--method", "oauth"]).expect_code(0).assert_no_leak("secret-given-once");
+    av.unset("AGENTVIEW_CLIENT_SECRET");
+    assert_eq!(server.registrations(), 0, "the file's pre-registered client was used");
+
+    // Long after: the access token has expired, no secret is in the environment or the file.
+    let path = av.credentials_file();
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    doc["credentials"][server.mcp_url().as_str()]["expires_at"] = Value::from(1_000_000_000u64);
+    std::fs::write(&path, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let refreshed = av.run(&["token"]).expect_code(0);
+    refreshed.assert_no_leak("secret-given-once");
+    let token = refreshed.stdout.trim_end().to_string();
+    assert!(server.access_token_valid(&token));
+    let refresh = server.oauth_requests_to(OAuthEndpoint::Token);
+    let refresh = refresh.iter().find(|t| t.param("grant_type") == Some("refresh_token")).expect("a refresh");
+    assert!(refresh.authorization.as_deref().is_some_and(|a| a.starts_with("Basic ")), "{refresh:?}");
+}
