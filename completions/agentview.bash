@@ -580,7 +580,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__login)
-            opts="-H -q -v -h --no-browser --timeout --force --print-token --json --no-wait --resume --with-token --agent --scope --method --client-id --client-secret-stdin --client-metadata-url --callback-port --redirect-uri --fresh-client --client-credentials --workload-token-file --client-key --client-key-id --client-assertion-file --idp --idp-client-id --id-token-file --server --account --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --no-browser --timeout --force --print-token --json --no-wait --resume --device --qr --with-token --agent --scope --method --client-id --client-secret-stdin --client-metadata-url --callback-port --redirect-uri --fresh-client --resource --authorize-param --login-hint --no-verify --client-credentials --workload-token-file --client-key --client-key-id --client-assertion-file --idp --idp-client-id --id-token-file --server --account --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,7 +603,7 @@ _agentview() {
                     return 0
                     ;;
                 --method)
-                    COMPREPLY=($(compgen -W "auto oauth session" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "auto oauth device session" -- "${cur}"))
                     return 0
                     ;;
                 --client-id)
@@ -619,6 +619,18 @@ _agentview() {
                     return 0
                     ;;
                 --redirect-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --resource)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --authorize-param)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --login-hint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -130,7 +130,7 @@ mod tests {
     #[tokio::test]
     async fn no_display_skips_the_platform_opener() {
         let url = Url::parse("https://agentview.de/login/x").expect("valid");
-        let settings = BrowserSettings { launcher: None, has_display: false, hidden_env: Vec::new() };
+        let settings = BrowserSettings { launcher: None, has_display: false, ssh: false, hidden_env: Vec::new() };
         assert!(matches!(open(&url, &settings, &RealClock).await, Launch::Skipped(_)));
     }
 
@@ -140,13 +140,24 @@ mod tests {
         let missing = BrowserSettings {
             launcher: Some("/nonexistent/browser".into()),
             has_display: true,
+            ssh: false,
             hidden_env: Vec::new(),
         };
         assert!(matches!(open(&url, &missing, &RealClock).await, Launch::Failed(_)));
         if cfg!(unix) {
-            let failing = BrowserSettings { launcher: Some("false".into()), has_display: true, hidden_env: Vec::new() };
+            let failing = BrowserSettings {
+                launcher: Some("false".into()),
+                has_display: true,
+                ssh: false,
+                hidden_env: Vec::new(),
+            };
             assert!(matches!(open(&url, &failing, &RealClock).await, Launch::Failed(m) if m.contains("exited")));
-            let ok = BrowserSettings { launcher: Some("true".into()), has_display: false, hidden_env: Vec::new() };
+            let ok = BrowserSettings {
+                launcher: Some("true".into()),
+                has_display: false,
+                ssh: false,
+                hidden_env: Vec::new(),
+            };
             assert!(matches!(open(&url, &ok, &RealClock).await, Launch::Opened(_)));
         }
     }

@@ -134,18 +134,30 @@ pub struct LoginArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Create the login session, print a handshake (with --json: a JSON document
-    /// on stdout) and exit at once; finish later with --resume
+    /// Start the login (the session tools', or with --device a device login), print a
+    /// handshake (with --json: a JSON document on stdout) and exit at once; finish later with
+    /// --resume
     #[arg(long, conflicts_with_all = ["resume", "with_token", "print_token"])]
     pub no_wait: bool,
 
-    /// Finish a login started with --no-wait: wait for approval and store the
-    /// credential ("-" reads the id from stdin, keeping it out of `ps`)
-    #[arg(long, value_name = "SESSION_ID", conflicts_with = "with_token")]
+    /// Finish a login started with --no-wait: wait for approval and store the credential
+    /// (a session id, or a device login's handle; "-" reads it from stdin, keeping it out of `ps`)
+    #[arg(long, value_name = "ID", conflicts_with = "with_token")]
     pub resume: Option<String>,
 
+    /// Log in with a code entered on another device (a phone, a laptop): the OAuth device
+    /// authorization grant, for machines no browser can reach (SSH, containers); the same as
+    /// --method device
+    #[arg(long, conflicts_with = "method")]
+    pub device: bool,
+
+    /// Device login: also draw the address as a QR code in the terminal, for a phone's camera
+    #[arg(long)]
+    pub qr: bool,
+
     /// Read a token from stdin and store it (for CI secrets); no server call
-    #[arg(long, conflicts_with_all = ["no_browser", "timeout", "agent", "scope"])]
+    #[arg(long, conflicts_with_all = ["no_browser", "timeout", "agent", "scope", "resource", "authorize_params",
+        "login_hint", "no_verify"])]
     pub with_token: bool,
 
     /// Agent identifier sent to the server [default: agentview/<version>]
@@ -192,10 +204,32 @@ pub struct LoginArgs {
     #[arg(long)]
     pub fresh_client: bool,
 
+    /// OAuth: the `resource` the requests carry (RFC 8707): `omit` leaves it out (Microsoft Entra
+    /// ID refuses it beside its scopes), a URI sends that one [default: the one the server's
+    /// metadata publishes; none at Microsoft Entra ID]
+    #[arg(long, value_name = "omit|URI", conflicts_with_all = WITHOUT_A_BROWSER)]
+    pub resource: Option<String>,
+
+    /// OAuth: an extra parameter of the authorization request, over those the provider's profile
+    /// adds (audience=API for Auth0, access_type=offline for Google, domain_hint=…); an empty
+    /// VALUE leaves the parameter out; repeatable
+    #[arg(long = "authorize-param", value_name = "KEY=VALUE", conflicts_with_all = WITHOUT_A_BROWSER)]
+    pub authorize_params: Vec<String>,
+
+    /// OAuth: the account to sign in as, offered by the sign-in page (login_hint: an e-mail
+    /// address or user name)
+    #[arg(long, value_name = "ACCOUNT", conflicts_with_all = WITHOUT_A_BROWSER)]
+    pub login_hint: Option<String>,
+
+    /// Do not check the new token at the server before saying "Logged in" (for a server that
+    /// cannot be reached from where the login runs)
+    #[arg(long)]
+    pub no_verify: bool,
+
     /// Log in as the client --client-id itself, with no person and no browser: the OAuth client
     /// credentials grant (CI, services); the secret from AGENTVIEW_CLIENT_SECRET or
     /// --client-secret-stdin, or --client-key, or --client-assertion-file
-    #[arg(long, conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp"])]
+    #[arg(long, conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp", "device"])]
     pub client_credentials: bool,
 
     /// Log in as a workload with no person and no browser: the JWT its platform issued it (a CI
@@ -204,7 +238,8 @@ pub struct LoginArgs {
     /// where the authorization server wants one (`token` and `exec` need no login with
     /// AGENTVIEW_WORKLOAD_TOKEN_FILE set)
     #[arg(long, value_name = "FILE",
-        conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp", "client_credentials"])]
+        conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "idp", "client_credentials",
+            "device"])]
     pub workload_token_file: Option<PathBuf>,
 
     /// Client credentials, --idp: the client's PEM private key (RSA, EC P-256 or P-384), which
@@ -228,7 +263,7 @@ pub struct LoginArgs {
     /// ISSUER; each server's token then comes from it without a browser (token exchange, then
     /// the JWT-bearer grant as --client-id)
     #[arg(long, value_name = "ISSUER", requires = "idp_client_id",
-        conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method"])]
+        conflicts_with_all = ["no_wait", "resume", "with_token", "client_metadata_url", "method", "device"])]
     pub idp: Option<String>,
 
     /// agentview's client id at the identity provider (its secret, where it has one, from
@@ -242,12 +277,19 @@ pub struct LoginArgs {
     pub id_token_file: Option<PathBuf>,
 }
 
+/// The logins whose token comes without an authorization request at the MCP server's
+/// authorization server (their `resource` is the published one).
+const WITHOUT_A_BROWSER: [&str; 3] = ["client_credentials", "workload_token_file", "idp"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MethodArg {
-    /// OAuth when the server offers it and a browser can open here; else the login tools
+    /// OAuth in the browser when the server offers it and a browser can open here; else the
+    /// device login where the server offers it; else the login tools
     Auto,
     /// MCP authorization: OAuth 2.1 with PKCE, a browser and a redirect to 127.0.0.1
     Oauth,
+    /// OAuth's device authorization grant: a code entered on another device
+    Device,
     /// agentView's login tools: create_auth_session, then wait for approval
     Session,
 }

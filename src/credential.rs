@@ -90,9 +90,10 @@ impl LoginHint {
     }
 }
 
-/// What the runtime-free door found but could not finish: a credential to renew or get.
+/// What the runtime-free door found but could not finish: a credential to renew or get, and
+/// when it was looked at (unix seconds).
 #[derive(Debug)]
-pub struct Later(Box<Looked>);
+pub struct Later(Box<Looked>, u64);
 
 /// Why a credential is renewed although it may not be due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,38 +123,44 @@ impl<'a> Door<'a> {
     /// credential, else the stored one, renewed first when it is due; the stores' notes and read
     /// errors said on the way; or why there is none to hand out.
     pub async fn usable(&self) -> Result<Usable, Closed> {
-        let looked = self.look().await.map_err(|e| Closed::Failed(e.into()))?;
-        self.usable_after(looked).await
+        let now = self.clock.unix_now();
+        let looked = self.look(now).await.map_err(|e| Closed::Failed(e.into()))?;
+        self.usable_after(looked, now).await
     }
 
     /// The door without an async runtime (`token`'s way in): the same answer as
     /// [`Door::usable`] when nothing has to be renewed or got first, read in this thread. Else
     /// what was found, for [`Door::usable_later`] to finish.
+    /// What was found is judged at the one moment it was looked at: a credential that was not
+    /// due then is handed out, even if the second turns before it is.
     pub fn usable_at_once(&self) -> Result<Result<Usable, Closed>, Later> {
-        let looked = match look(self.settings, self.clock.unix_now()) {
+        let now = self.clock.unix_now();
+        let looked = match look(self.settings, now) {
             Ok(Looked::Settled(lookup)) => lookup,
-            Ok(looked) => return Err(Later(Box::new(looked))),
+            Ok(looked) => return Err(Later(Box::new(looked), now)),
             Err(failure) => return Ok(Err(Closed::Failed(failure.into()))),
         };
         if let Err(e) = report_read_errors(&looked, self.settings, self.output) {
             return Ok(Err(Closed::Failed(e)));
         }
         let hint = looked.found.is_none().then(|| login_hint(self.settings, probe_keyring(&self.settings.store)));
-        Ok(self.handed_out(looked, hint))
+        Ok(self.handed_out(looked, hint, now))
     }
 
     /// [`Door::usable`], after [`Door::usable_at_once`] found the credential must be renewed or got.
     pub async fn usable_later(&self, later: Later) -> Result<Usable, Closed> {
-        self.usable_after(*later.0).await
+        self.usable_after(*later.0, later.1).await
     }
 
-    async fn usable_after(&self, looked: Looked) -> Result<Usable, Closed> {
+    /// Finish what was looked at `now` (unix seconds): renewed or got first where it had to be,
+    /// then handed out as live or expired at that same moment.
+    async fn usable_after(&self, looked: Looked, now: u64) -> Result<Usable, Closed> {
         let lookup = match looked {
             Looked::Settled(lookup) => lookup,
             Looked::EnvClient(client) => self.env_client_token(&client, None).await.map_err(Closed::Failed)?,
             Looked::Due(lookup) => self.renew(lookup, Renew::Due).await.map_err(Closed::Failed)?,
         };
-        self.settle(lookup).await
+        self.settle(lookup, now).await
     }
 
     /// What `login` checks before it logs in again: the stored credential (not the
@@ -161,18 +168,20 @@ impl<'a> Door<'a> {
     /// error; stores that cannot be read are for the login's own store check to say.
     pub async fn stored_usable(&self) -> anyhow::Result<Option<Found>> {
         let lookup = self.stored().await;
+        let now = self.clock.unix_now();
         let lookup = match &lookup.found {
-            Some(found) if is_due(&found.credential, self.clock.unix_now()) => self.renew(lookup, Renew::Due).await?,
+            Some(found) if is_due(&found.credential, now) => self.renew(lookup, Renew::Due).await?,
             _ => lookup,
         };
-        Ok(lookup.found.filter(|f| f.credential.is_live(self.clock.unix_now())))
+        Ok(lookup.found.filter(|f| f.credential.is_live(now)))
     }
 
     /// The server refused `rejected`: a credential other than it (another request or another
     /// agentview process got a new one meanwhile), else it renewed once although it is not due.
     /// `Ok(None)`: there is nothing to renew with (none, `AGENTVIEW_TOKEN`, no grant that renews).
     pub async fn renewed_after_rejection(&self, rejected: Option<&Secret>) -> Result<Option<Usable>, Closed> {
-        let lookup = match self.look().await.map_err(|e| Closed::Failed(e.into()))? {
+        let now = self.clock.unix_now();
+        let lookup = match self.look(now).await.map_err(|e| Closed::Failed(e.into()))? {
             Looked::Settled(lookup) | Looked::Due(lookup) => lookup,
             Looked::EnvClient(client) => self.env_client_token(&client, None).await.map_err(Closed::Failed)?,
         };
@@ -185,7 +194,7 @@ impl<'a> Door<'a> {
             }
             _ => return Ok(None),
         };
-        match self.settle(lookup).await {
+        match self.settle(lookup, now).await {
             Ok(usable) => Ok(Some(usable)),
             Err(Closed::Expired(usable)) => Ok(Some(*usable)),
             Err(Closed::NotLoggedIn(_)) => Ok(None),
@@ -200,37 +209,33 @@ impl<'a> Door<'a> {
 
     /// [`look`], off the async thread: a keyring call may wait until its timeout, and the rest
     /// of the run (Ctrl-C, the bridge's other requests) goes on meanwhile.
-    async fn look(&self) -> Result<Looked, Failure> {
-        let (settings, now) = (self.settings.clone(), self.clock.unix_now());
+    async fn look(&self, now: u64) -> Result<Looked, Failure> {
+        let settings = self.settings.clone();
         tokio::task::spawn_blocking(move || look(&settings, now))
             .await
             .unwrap_or_else(|e| Err(Failure::new(Exit::Store, format!("the credential lookup failed: {e}"))))
     }
 
-    /// The stores' notes and read errors said; the credential handed out if it is live, or
-    /// why not.
-    async fn settle(&self, lookup: Lookup) -> Result<Usable, Closed> {
+    /// The stores' notes and read errors said; the credential handed out if it is live at `now`
+    /// (when it was looked at), or why not.
+    async fn settle(&self, lookup: Lookup, now: u64) -> Result<Usable, Closed> {
         report_read_errors(&lookup, self.settings, self.output).map_err(Closed::Failed)?;
         let hint = match lookup.found {
             Some(_) => None,
             None => Some(self.login_hint().await),
         };
-        self.handed_out(lookup, hint)
+        self.handed_out(lookup, hint, now)
     }
 
-    /// The credential if it is live; else expired, or not there at all (with `hint`).
-    fn handed_out(&self, lookup: Lookup, hint: Option<LoginHint>) -> Result<Usable, Closed> {
+    /// The credential if it is live at `now`; else expired, or not there at all (with `hint`).
+    fn handed_out(&self, lookup: Lookup, hint: Option<LoginHint>, now: u64) -> Result<Usable, Closed> {
         let store_errors: Vec<String> = lookup.errors.iter().map(|(_, e)| e.to_string()).collect();
         let Some(found) = lookup.found else {
             let hint = hint.unwrap_or_else(|| login_hint(self.settings, None));
             return Err(Closed::NotLoggedIn(NotLoggedIn { hint, store_errors }));
         };
         let usable = Usable { found, store_errors };
-        if usable.found.credential.is_live(self.clock.unix_now()) {
-            Ok(usable)
-        } else {
-            Err(Closed::Expired(Box::new(usable)))
-        }
+        if usable.found.credential.is_live(now) { Ok(usable) } else { Err(Closed::Expired(Box::new(usable))) }
     }
 
     /// The stored credential as it is, looked up off the async thread.
@@ -328,3 +333,7 @@ fn probe_keyring(config: &store::StoreConfig) -> Option<String> {
     let keyring = store::stores_for_read(config).into_iter().next()?;
     keyring.probe().err().map(|e| format!("the keyring cannot keep a credential here: {e}"))
 }
+
+#[cfg(test)]
+#[path = "credential/door_tests.rs"]
+mod door_tests;

@@ -44,7 +44,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (Exit::Other.code(), "other failure"),
     (Exit::Usage.code(), "usage"),
     (Exit::Expired.code(), "login window expired or --timeout reached"),
-    (Exit::NotLoggedIn.code(), "not logged in, or (status --check) the server refused it"),
+    (Exit::NotLoggedIn.code(), "not logged in, or the server refused the token"),
     (Exit::Denied.code(), "login denied or cancelled"),
     (Exit::Policy.code(), "refused by policy (PolicyLayer), or rate limited too long"),
     (Exit::Server.code(), "server unreachable, or a protocol error after retries"),

@@ -5,6 +5,7 @@
 pub use crate::clock::{MAX_UNIX, countdown, iso8601, parse_rfc3339, unix_now};
 pub use crate::login::oauth::browser::grant::Authorization;
 pub use crate::login::oauth::browser::loopback::{parse_query, pasted_params};
+pub use crate::login::oauth::browser::profile::Request;
 pub use crate::login::oauth::shared::discovery::{AuthServer, parse_challenge};
 pub use crate::login::oauth::shared::registration::Client;
 pub use crate::login::oauth::shared::tokens::parse_tokens;

@@ -121,6 +121,20 @@ impl Http {
         self.fetch(request, "GET", url, what).await
     }
 
+    /// GET a JSON document with an `Authorization` header (a Bearer token for OpenID Connect's
+    /// UserInfo endpoint), which is marked sensitive so no trace shows it.
+    pub async fn get_authorized(
+        &self,
+        url: &Url,
+        mut authorization: reqwest::header::HeaderValue,
+        what: &str,
+    ) -> Result<Reply, FetchError> {
+        authorization.set_sensitive(true);
+        let request =
+            self.client.get(url.clone()).header(ACCEPT, "application/json").header(AUTHORIZATION, authorization);
+        self.fetch(request, "GET", url, what).await
+    }
+
     /// POST `application/x-www-form-urlencoded`, with HTTP Basic when `basic` is given.
     pub async fn post_form(
         &self,

@@ -5,12 +5,14 @@
 
 pub use crate::login::oauth::browser::loopback::Listener;
 pub use crate::login::oauth::browser::peer::Owner;
+pub use crate::login::oauth::browser::profile::{Request, Wanted, plan};
 pub use crate::login::oauth::browser::redirect::{Identity, Notes, Pending, Started, begin};
 pub use crate::login::oauth::browser::scope::choose_scope;
 pub use crate::login::oauth::shared::discovery::{AuthServer, Challenge, Discovered, discover, parse_challenge};
 pub use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
 pub use crate::login::oauth::shared::registration::{Client, ClientChoice, RegistrationCache};
 pub use crate::login::oauth::shared::tokens::Tokens;
+pub use crate::login::settings::ResourceChoice;
 pub use crate::settings::client::{ClientProof, Workload};
 pub use crate::store::{ClientJwt, Credential, GrantAuth, OAuthGrant, SigningAlg};
 

@@ -84,7 +84,12 @@ impl ServerFrom {
     }
 }
 
-/// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`).
+/// RFC 8628 section 3.5: what each `slow_down` adds to a device login's interval.
+pub const SLOW_DOWN_STEP: Duration = Duration::from_secs(5);
+
+/// Pacing of the session login's poll loop (`AGENTVIEW_POLL_INTERVAL`, `AGENTVIEW_POLICY_WAIT`),
+/// and what a device login's `slow_down` adds (`AGENTVIEW_SLOW_DOWN_STEP`; the device login
+/// otherwise polls at the authorization server's interval).
 #[derive(Debug, Clone)]
 pub struct Pacing {
     /// The shortest gap between two polls (2 s: at most 30 a minute).
@@ -93,11 +98,18 @@ pub struct Pacing {
     pub max_backoff: Duration,
     /// Wait after a policy denial of a poll; `None` = until the next UTC minute.
     pub policy_wait: Option<Duration>,
+    /// What each `slow_down` adds to a device login's interval (RFC 8628: 5 s).
+    pub slow_down_step: Duration,
 }
 
 impl Default for Pacing {
     fn default() -> Self {
-        Pacing { interval: Duration::from_secs(2), max_backoff: Duration::from_secs(30), policy_wait: None }
+        Pacing {
+            interval: Duration::from_secs(2),
+            max_backoff: Duration::from_secs(30),
+            policy_wait: None,
+            slow_down_step: SLOW_DOWN_STEP,
+        }
     }
 }
 
@@ -107,6 +119,9 @@ pub struct BrowserSettings {
     pub launcher: Option<String>,
     /// Whether the platform opener may be used (false on Linux with no display, not WSL).
     pub has_display: bool,
+    /// A shell over SSH (`SSH_CONNECTION` or `SSH_TTY` set): a browser opened here, if any, is
+    /// not the one in front of the person, unless a launcher is named.
+    pub ssh: bool,
     /// Variables the browser must not inherit: agentview's own (`AGENTVIEW_TOKEN`, client
     /// secrets, …) and those `--header` values name with `{env:VAR}`.
     pub hidden_env: Vec<String>,
@@ -251,6 +266,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         interval: seconds(env, "AGENTVIEW_POLL_INTERVAL")?.unwrap_or(Duration::from_secs(2)),
         max_backoff: Duration::from_secs(30),
         policy_wait: seconds(env, "AGENTVIEW_POLICY_WAIT")?,
+        slow_down_step: seconds(env, "AGENTVIEW_SLOW_DOWN_STEP")?.unwrap_or(SLOW_DOWN_STEP),
     };
     let launcher = env.get("AGENTVIEW_BROWSER").or_else(|| env.get("BROWSER")).map(str::to_string);
     let wsl = env.is_set("WSL_DISTRO_NAME") || env.is_set("WSL_INTEROP");
@@ -269,7 +285,12 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         env_client: client::env_client(env)?,
         auth_server,
         file,
-        browser: BrowserSettings { launcher, has_display, hidden_env: hidden_env(env, &args.headers) },
+        browser: BrowserSettings {
+            launcher,
+            has_display,
+            ssh: env.is_set("SSH_CONNECTION") || env.is_set("SSH_TTY"),
+            hidden_env: hidden_env(env, &args.headers),
+        },
         ui,
         given_flags: given,
         pinned_flags: pinned,

@@ -14,6 +14,8 @@ mod hostile;
 mod login;
 #[path = "oauth/method.rs"]
 mod method;
+#[path = "oauth/prove.rs"]
+mod prove;
 #[path = "oauth/refresh.rs"]
 mod refresh;
 #[path = "oauth/revoke.rs"]

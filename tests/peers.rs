@@ -12,7 +12,7 @@
 //! oidc-provider and Authlib, and the models of company identity providers (Entra ID, Google,
 //! Auth0, Okta, on oidc-provider), get smoke tests at the HTTP level: each rule they enforce is
 //! shown refusing what the provider refuses (tests/peers/README.md cites where each rule comes
-//! from).
+//! from); both device grants also get `agentview login --device` end to end.
 #![allow(clippy::unwrap_used)]
 
 pub mod support;
@@ -23,6 +23,8 @@ mod auth0;
 mod client_credentials;
 #[path = "peers/device.rs"]
 mod device;
+#[path = "peers/device_login.rs"]
+mod device_login;
 #[path = "peers/entra.rs"]
 mod entra;
 #[path = "peers/google.rs"]
@@ -35,6 +37,8 @@ mod okta;
 mod person;
 #[path = "peers/preregistered.rs"]
 mod preregistered;
+#[path = "peers/profiles/mod.rs"]
+mod profiles;
 #[path = "peers/reference.rs"]
 mod reference;
 #[path = "peers/refresh.rs"]
@@ -174,12 +178,31 @@ macro_rules! device {
             crate::device::slow_down_lengthens_the_interval => slow_down_lengthens_the_interval,
             crate::device::a_person_denies => a_person_denies,
             crate::device::an_unapproved_code_expires => an_unapproved_code_expires);
+        // agentview's device login, end to end.
+        scenarios!($kind;
+            crate::device_login::a_person_approves_and_the_token_works_renews_and_is_revoked
+                => login_device_approved_token_works_renews_and_is_revoked,
+            crate::device_login::a_person_denies => login_device_denied,
+            crate::device_login::slow_down_lengthens_the_interval => login_device_slow_down,
+            crate::device_login::an_unapproved_code_expires => login_device_expires,
+            crate::device_login::a_client_registered_without_the_grant_says_what_to_ask_for
+                => login_device_client_without_the_grant,
+            crate::device_login::a_kept_registration_without_the_grant_is_registered_again
+                => login_device_kept_registration_without_the_grant,
+            crate::device_login::no_wait_then_resume => login_device_no_wait_then_resume,
+            crate::device_login::auto_picks_the_device_grant_without_a_browser => login_auto_picks_the_device_grant);
+        #[cfg(unix)]
+        scenarios!($kind; crate::device_login::ctrl_c_during_the_wait => login_device_ctrl_c);
     };
 }
 
 mod oidc_device {
     use crate::support::peers::PeerKind;
     device!(PeerKind::OidcDevice);
+    // Authlib's has no authorization endpoint: no browser login to register for.
+    scenarios!(PeerKind::OidcDevice;
+        crate::device_login::a_browser_login_registers_for_the_device_grant_too
+            => login_in_the_browser_registers_for_the_device_grant_too);
 }
 
 mod authlib_device {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use agentview::Secret;
 use agentview::http::{Http, Trace};
 use agentview::oauth::{
-    self, AuthServer, ClientChoice, ErrorCode, Identity, Listener, Owner, Pending, RegistrationCache, choose_scope,
-    parse_challenge,
+    self, AuthServer, ClientChoice, ErrorCode, Identity, Listener, Owner, Pending, RegistrationCache, ResourceChoice,
+    Wanted, parse_challenge,
 };
 use reqwest::Url;
 use serde_json::Value;
@@ -100,12 +100,20 @@ impl OAuth {
             return Err(format!("{MAX_AUTHORIZATIONS} authorizations did not satisfy the server; giving up"));
         }
         self.authorizations += 1;
-        let discovered = oauth::discover(&self.http, &self.endpoint, challenge.as_ref())
+        let discovered = oauth::discover(&self.http, &self.endpoint, challenge.as_ref(), None)
             .await
             .map_err(|e| e.to_string())?
             .ok_or("the server offers no OAuth metadata")?;
         let server = &discovered.server;
-        let scope = choose_scope(&discovered, wanted.as_deref());
+        // The published resource and the scope by the MCP specification's rules (a server on this
+        // machine has no provider's profile).
+        let published = ResourceChoice::Published;
+        let request = oauth::plan(
+            &discovered,
+            &Wanted { resource: &published, scope: wanted.as_deref(), params: &[], login_hint: None },
+        )
+        .map_err(|e| e.to_string())?;
+        let scope = request.scope.clone();
         eprintln!(
             "authorization {} with {}, scope {}",
             self.authorizations,
@@ -119,10 +127,7 @@ impl OAuth {
             redirect: None,
             fresh: false,
         };
-        let resource = &discovered.resource.resource;
-        let started = oauth::begin(&self.http, server, resource, scope.as_deref(), &identity, None)
-            .await
-            .map_err(|e| e.to_string())?;
+        let started = oauth::begin(&self.http, server, &request, &identity, None).await.map_err(|e| e.to_string())?;
         let client = &started.pending.client;
         match &identity.choice {
             _ if started.notes.reused_registration => eprintln!("reusing the registration {}", client.client_id),

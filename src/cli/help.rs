@@ -15,6 +15,7 @@ const fn ex(command: &'static str, what: &'static str) -> Example {
 const ROOT: &[Example] = &[
     ex("agentview login", "Log in; keep the token in the keyring"),
     ex("agentview login --no-browser", "Print the URL, open no browser (SSH)"),
+    ex("agentview login --device", "A code to enter on your phone or laptop"),
     ex("agentview token | some-tool", "The token alone on stdout"),
     ex("agentview token --format header", "Authorization: Bearer <token>"),
     ex("agentview status --check", "Does the server still accept it?"),
@@ -28,12 +29,16 @@ const ROOT: &[Example] = &[
 const LOGIN: &[Example] = &[
     ex("agentview login", "OAuth in the browser, or the login tools"),
     ex("agentview login --no-browser --timeout 5m", "Print the URL; wait at most 5 minutes"),
+    ex("agentview login --device --qr", "A code for another device, and a QR code"),
     ex("agentview login --method oauth --callback-port 8765", "Over ssh -L 8765:127.0.0.1:8765"),
     ex("agentview login --client-id my-app", "A pre-registered OAuth client"),
+    ex("agentview login --client-id ID --resource omit", "No resource parameter (Entra ID)"),
+    ex("agentview login --authorize-param audience=API", "Name the API (Auth0's audience)"),
     ex("agentview login --json --print-token | jq .", "A JSON summary, the token included"),
     ex("agentview login --no-wait --json", "Two steps (agents, CI): start, exit"),
     ex("agentview login --resume <SESSION_ID>", "…then wait for approval and store"),
     ex("echo \"$SESSION_ID\" | agentview login --resume -", "…the same, the id kept out of ps"),
+    ex("agentview login --device --no-wait --json", "Two steps with a device code: start, exit"),
     ex("printf '%s' \"$AGENTVIEW_CI_TOKEN\" | agentview login --with-token", "Store a token you have (never in argv)"),
 ];
 
@@ -130,11 +135,12 @@ pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("AGENTVIEW_TOKEN", "overrides the stored credential"),
     ("AGENTVIEW_BROWSER, BROWSER", "opens the login URL (given as last argument)"),
     ("AGENTVIEW_KEYRING_BACKEND", "secret-service | keyutils: only that keyring"),
-    ("AGENTVIEW_LOGIN_METHOD", "auto | oauth | session, as login --method"),
+    ("AGENTVIEW_LOGIN_METHOD", "auto | oauth | device | session, as login --method"),
     ("AGENTVIEW_CLIENT_SECRET", "the secret of a confidential login --client-id"),
     ("AGENTVIEW_CLIENT_ID", "+ _SECRET, _KEY or _ASSERTION_FILE: no login"),
     ("AGENTVIEW_WORKLOAD_TOKEN_FILE", "a workload's token file: no login needed"),
     ("AGENTVIEW_AUTH_SERVER", "the one authorization server logins may use"),
+    ("AGENTVIEW_PROVIDER", "entra | google | auth0 | okta | generic: its login profile"),
     ("NO_COLOR", "no colours in messages"),
 ];
 
@@ -148,6 +154,10 @@ pub const FILES: &[(&str, &str)] = &[
     ),
     ("credentials.json.lock", "Beside it: serializes writers; safe to leave in place."),
     ("oauth-clients.json", "Beside it: OAuth client registrations per issuer, reused by the next login (mode 0600)."),
+    (
+        "device-logins.json",
+        "Beside it: device logins started with --no-wait until --resume ends them (mode 0600; holds their codes).",
+    ),
     ("refresh.lock", "Beside it: lets one process at a time renew an OAuth token."),
     (
         "refresh-state.json",

@@ -187,7 +187,7 @@ fn secret_variable(client: &EnvClient) -> Option<&'static str> {
 fn cached_form(mut credential: Credential) -> Credential {
     if let Some(grant) = credential.oauth_grant_mut() {
         grant.client_secret = None;
-        grant.from_environment = !grant.is_browser_login();
+        grant.from_environment = !grant.is_person_login();
     }
     credential
 }

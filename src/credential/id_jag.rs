@@ -62,7 +62,7 @@ pub async fn renew_id_jag(
         client: &idp_client,
         id_token: &id_token,
         audience: &grant.issuer,
-        resource: &grant.resource,
+        resource: grant.resource.as_deref(),
         scope: grant.scope.as_deref(),
     };
     trade(http, &exchange, &grant.token_endpoint, &client).await

@@ -28,7 +28,9 @@ pub async fn renew(
         Some(Renewal::RefreshToken) => {
             let Some(refresh_token) = grant.refresh_token.as_ref() else { return Ok(None) };
             let client = Client::of_grant(grant);
-            tokens::refresh(http, &grant.token_endpoint, &client, refresh_token, &grant.resource).await.map(Some)
+            tokens::refresh(http, &grant.token_endpoint, &client, refresh_token, grant.resource.as_deref())
+                .await
+                .map(Some)
         }
         Some(Renewal::ClientCredentials) => client_credentials::renew(http, grant, pinned, now).await.map(Some),
         Some(Renewal::IdJag) => renew_id_jag(http, grant, stores, pinned, now).await.map(Some),

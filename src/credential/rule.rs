@@ -28,7 +28,7 @@ pub enum Renewal {
 pub fn renewal(grant: &OAuthGrant) -> Option<Renewal> {
     let refresh = grant.refresh_token.is_some();
     match grant.flow {
-        Flow::AuthorizationCode => refresh.then_some(Renewal::RefreshToken),
+        Flow::AuthorizationCode | Flow::Device => refresh.then_some(Renewal::RefreshToken),
         Flow::ClientCredentials => Some(Renewal::ClientCredentials),
         Flow::IdJag { .. } => Some(Renewal::IdJag),
         Flow::IdpSignIn => refresh.then_some(Renewal::IdpSignIn),
@@ -101,7 +101,7 @@ mod tests {
             client_auth: GrantAuth::None,
             token_endpoint: reqwest::Url::parse("https://as.example/token").expect("url"),
             revocation_endpoint: None,
-            resource: "https://a.example/mcp".into(),
+            resource: Some("https://a.example/mcp".into()),
             scope: None,
             flow: Flow::AuthorizationCode,
             from_environment: false,
@@ -180,6 +180,7 @@ mod tests {
             refresh_token: refresh.map(Secret::new),
             expires_in: Some(60),
             scope: None,
+            id_token: None,
             warnings: Vec::new(),
         };
         let kept = renewed(&old, tokens(None), 100);

@@ -20,7 +20,7 @@ fn stored(issuer: &str, token_endpoint: &str) -> OAuthGrant {
         client_auth: GrantAuth::None,
         token_endpoint: url(token_endpoint),
         revocation_endpoint: None,
-        resource: "https://mcp.example/mcp".into(),
+        resource: Some("https://mcp.example/mcp".into()),
         scope: None,
         flow: Flow::AuthorizationCode,
         from_environment: false,

@@ -1,22 +1,25 @@
-//! An OAuth login in the browser: the authorization request (with the registration it needs),
-//! the browser's round trip to the loopback listener (or the address pasted back), the code
-//! exchange, and the credential it makes.
+//! An OAuth login in the browser: the authorization request (what the provider's profile and the
+//! user's settings ask for, with the registration it needs), the browser's round trip to the
+//! loopback listener (or the address pasted back), the code exchange, who signed in, and the
+//! credential it makes.
 
 use super::context::{LoginContext, interrupted};
 use super::oauth::browser::loopback::{self, Listener};
 use super::oauth::browser::peer::Owner;
+use super::oauth::browser::profile::{Request, Wanted, advice, plan};
 use super::oauth::browser::redirect::{Identity, Pending, Started, begin};
-use super::oauth::browser::scope::choose_scope;
+use super::oauth::browser::refusal;
 use super::oauth::shared::discovery::Discovered;
 use super::oauth::shared::error::{self, ErrorCode, OAuthError};
-use super::oauth::shared::registration::{ClientChoice, RegistrationCache};
+use super::oauth::shared::identity;
+use super::oauth::shared::registration::{Client, ClientChoice, RegistrationCache};
 use super::oauth::shared::tokens::Tokens;
 use super::oauth::shared::trust;
 use super::wait::{Awaiting, Limit, OAUTH_WINDOW, Wait};
 use crate::clock::countdown;
 use crate::error::{Exit, Failure};
 use crate::http::Http;
-use crate::store::{Credential, Flow, GrantAuth, OAuthGrant, StoreChoice};
+use crate::store::{Credential, Flow, GrantAuth, OAuthGrant, StoreChoice, UserInfo};
 
 /// Listen on the user's `--callback-port` before anything is sent anywhere: a port that is
 /// taken ends the login at once. `None` without a fixed port.
@@ -44,10 +47,20 @@ pub async fn login(
     let (login, settings) = (ctx.login, &ctx.settings);
     trust::check_pinned(settings.server.url(), &discovered.server.issuer, settings.auth_server.as_deref())
         .map_err(|e| e.into_failure("cannot log in"))?;
-    let scope = choose_scope(discovered, login.scope.as_deref());
-    // The `resource` of every request (RFC 8707): the identifier the protected-resource
-    // metadata publishes, checked to stand for this server.
-    let resource = discovered.resource.resource.clone();
+    // The `resource` of every request (RFC 8707: the identifier the protected-resource metadata
+    // publishes, checked to stand for this server, unless the profile or the user says
+    // otherwise), the scope and the extra parameters.
+    let wanted = Wanted {
+        resource: &login.resource,
+        scope: login.scope.as_deref(),
+        params: &login.authorize_params,
+        login_hint: login.login_hint.as_deref(),
+    };
+    let request = plan(discovered, &wanted)?;
+    advice::check_client(discovered.provider, &login.client)?;
+    if let Some(line) = advice::describe(discovered.provider, login.provider.is_some(), &request) {
+        ctx.output.info(&line);
+    }
     let mut identity = Identity {
         choice: login.client.clone(),
         cache: RegistrationCache::new(&settings.store.config_dir),
@@ -55,7 +68,7 @@ pub async fn login(
         redirect: login.redirect_uri.clone(),
         fresh: login.fresh_client,
     };
-    let mut started = start(ctx, http, discovered, &resource, scope.as_deref(), &identity, fixed).await?;
+    let mut started = start(ctx, http, discovered, &request, &identity, fixed).await?;
     // A kept registration, or a client the user registered, is asked about first; a new
     // registration is as fresh as the server's memory, and asking costs an authorization
     // request the server may count.
@@ -72,7 +85,7 @@ pub async fn login(
         );
         identity.fresh = true;
         let again = Some(started.listener);
-        started = start(ctx, http, discovered, &resource, scope.as_deref(), &identity, again).await?;
+        started = start(ctx, http, discovered, &request, &identity, again).await?;
         if let Some(refusal) = refused(http, &started.pending).await {
             return Err(refusal_failure(ctx, refusal, &started).into());
         }
@@ -80,7 +93,10 @@ pub async fn login(
     let Started { listener, pending, .. } = started;
     let code = browser_round_trip(ctx, &discovered.server.issuer, listener, &pending, open_browser).await?;
     let tokens = exchange(ctx, http, &pending, &identity, &discovered.server.issuer, &code).await?;
-    Ok(credential(ctx, discovered, &pending, resource, scope, tokens))
+    let openid = request.scope.as_deref().is_some_and(|s| s.split(' ').any(|s| s == "openid"));
+    let client_id = &pending.client.client_id;
+    let user = identity::identify(http, &discovered.server, client_id, &tokens, openid).await;
+    Ok(credential(ctx, discovered, &pending, request, tokens, user))
 }
 
 /// Settle who agentview is and build the request, saying what happened on the way.
@@ -88,16 +104,19 @@ async fn start(
     ctx: &LoginContext<'_>,
     http: &Http,
     discovered: &Discovered,
-    resource: &str,
-    scope: Option<&str>,
+    request: &Request,
     identity: &Identity,
     fixed: Option<Listener>,
 ) -> anyhow::Result<Started> {
     let output = ctx.output;
     let server = &discovered.server;
-    let started = begin(http, server, resource, scope, identity, fixed).await.map_err(|e| match e {
+    let started = begin(http, server, request, identity, fixed).await.map_err(|e| match e {
         OAuthError::Listen(_) => Failure::new(Exit::Other, e.to_string()).with_source(e),
         OAuthError::Invalid { ref what, .. } if what == "the system" => e.into_failure("cannot start the login"),
+        OAuthError::NoRegistration(_) if advice::registration_hint(discovered.provider).is_some() => {
+            let hint = advice::registration_hint(discovered.provider).unwrap_or_default();
+            e.into_failure("cannot register agentview with the authorization server").with_hint(hint)
+        }
         e => e.into_failure("cannot register agentview with the authorization server"),
     })?;
     let notes = &started.notes;
@@ -142,6 +161,10 @@ async fn refused(http: &Http, pending: &Pending) -> Option<OAuthError> {
 
 /// The login ends before any browser opens: the server refused the authorization request.
 fn refusal_failure(ctx: &LoginContext<'_>, refusal: OAuthError, started: &Started) -> Failure {
+    let refusal = match refusal::failure(Exit::Server, refusal, &started.pending.authorization) {
+        Ok(named) => return named,
+        Err(refusal) => refusal,
+    };
     let redirect = started.listener.redirect_uri();
     let hint = match &ctx.login.client {
         ClientChoice::Dynamic => format!(
@@ -214,13 +237,16 @@ pub(crate) async fn browser_round_trip(
         .await?;
     match waited {
         Some(Ok(code)) => Ok(code),
-        Some(Err(e @ OAuthError::Denied { .. })) => Err(e
-            .into_failure("the login failed")
-            .with_hint(format!(
-                "nothing was stored; to sign in after all, run `{}` and approve",
-                settings.command("login")
-            ))
-            .into()),
+        Some(Err(e @ OAuthError::Denied { .. })) => match refusal::failure(Exit::Denied, e, &pending.authorization) {
+            Ok(named) => Err(named.into()),
+            Err(e) => Err(e
+                .into_failure("the login failed")
+                .with_hint(format!(
+                    "nothing was stored; to sign in after all, run `{}` and approve",
+                    settings.command("login")
+                ))
+                .into()),
+        },
         Some(Err(e)) => Err(e.into_failure("the login failed").into()),
         None => Err(wait.limit.ran_out(Awaiting::Browser, &settings.command("login")).into()),
     }
@@ -243,7 +269,10 @@ async fn exchange(
         if e.is_invalid_client() {
             let _ = identity.cache.forget(issuer);
         }
-        e.into_failure("the authorization server did not hand out a token")
+        match refusal::failure(Exit::Server, e, &pending.authorization) {
+            Ok(named) => named,
+            Err(e) => e.into_failure("the authorization server did not hand out a token"),
+        }
     })?;
     for warning in &tokens.warnings {
         ctx.output.warn(warning);
@@ -251,34 +280,87 @@ async fn exchange(
     Ok(tokens)
 }
 
-/// The credential the tokens make, with what it takes to renew and revoke them.
+/// The credential the tokens make, with what it takes to renew and revoke them (the request's
+/// `resource` too, which renewals repeat), and who signed in.
 fn credential(
     ctx: &LoginContext<'_>,
     discovered: &Discovered,
     pending: &Pending,
-    resource: String,
-    scope: Option<String>,
+    request: Request,
     tokens: Tokens,
+    user: Option<UserInfo>,
 ) -> Credential {
     let server = &discovered.server;
-    let client = &pending.client;
+    let issued = Issued {
+        issuer: &server.issuer,
+        token_endpoint: &server.token_endpoint,
+        revocation_endpoint: server.revocation_endpoint.as_ref(),
+        client: &pending.client,
+        resource: request.resource,
+        scope: request.scope,
+        approved: Approved::InBrowser,
+        user,
+    };
+    person_credential(ctx, issued, tokens)
+}
+
+/// Where a person approved a login: in the browser (the authorization code grant), or on another
+/// device with a code (the device authorization grant).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Approved {
+    InBrowser,
+    OnAnotherDevice,
+}
+
+impl Approved {
+    fn flow(self) -> Flow {
+        match self {
+            Approved::InBrowser => Flow::AuthorizationCode,
+            Approved::OnAnotherDevice => Flow::Device,
+        }
+    }
+}
+
+/// Where a person's tokens came from and for what: what renewing and revoking them takes.
+#[derive(Debug)]
+pub(crate) struct Issued<'a> {
+    pub issuer: &'a str,
+    pub token_endpoint: &'a reqwest::Url,
+    pub revocation_endpoint: Option<&'a reqwest::Url>,
+    pub client: &'a Client,
+    /// The `resource` the requests carried (renewals repeat it), or none.
+    pub resource: Option<String>,
+    /// The scope asked for (the tokens' own, when they name one, wins).
+    pub scope: Option<String>,
+    /// Where the person approved it.
+    pub approved: Approved,
+    /// Who signed in, where known.
+    pub user: Option<UserInfo>,
+}
+
+/// The credential of a person's login (in the browser, or with the device grant): the one place
+/// a person's OAuth credential is made.
+pub(crate) fn person_credential(ctx: &LoginContext<'_>, issued: Issued<'_>, tokens: Tokens) -> Credential {
+    let Issued { issuer, token_endpoint, revocation_endpoint, client, resource, scope, approved, user } = issued;
     let now = ctx.clock.unix_now();
     let grant = OAuthGrant {
         refresh_token: tokens.refresh_token,
-        issuer: server.issuer.clone(),
+        issuer: issuer.to_string(),
         client_id: client.client_id.clone(),
         client_secret: client.client_secret.clone(),
-        // A client in the browser's flow authenticates with its secret, or not at all.
+        // A person's client authenticates with its secret, or not at all.
         client_auth: GrantAuth::of_method(client.auth).unwrap_or(GrantAuth::None),
-        token_endpoint: server.token_endpoint.clone(),
-        revocation_endpoint: server.revocation_endpoint.clone(),
+        token_endpoint: token_endpoint.clone(),
+        revocation_endpoint: revocation_endpoint.cloned(),
         resource,
         scope: tokens.scope.or(scope),
-        flow: Flow::AuthorizationCode,
+        flow: approved.flow(),
         from_environment: false,
     };
     let expires_at = tokens.expires_in.map(|s| now.saturating_add(s));
-    Credential::oauth(ctx.settings.server.clone(), tokens.access_token, expires_at, grant, now)
+    let mut credential = Credential::oauth(ctx.settings.server.clone(), tokens.access_token, expires_at, grant, now);
+    credential.user = user;
+    credential
 }
 
 async fn next_line(lines: &mut Option<tokio::sync::mpsc::Receiver<String>>) -> Option<String> {

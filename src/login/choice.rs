@@ -1,5 +1,5 @@
-//! `--method auto|oauth|session`: which way in, decided from what the server offers and
-//! whether a browser can open on this machine; one line says which and why.
+//! `--method auto|oauth|device|session`: which way in, decided from what the server offers and
+//! whether a browser that can reach this machine can open; one line says which and why.
 
 use super::context::LoginContext;
 use super::oauth::shared::discovery::{self, Discovered, parse_challenge};
@@ -10,7 +10,8 @@ use crate::http::Http;
 use crate::login::session::remote::{ConnectError, Remote};
 use crate::settings::client::{ClientProof, Workload};
 
-/// The way a login goes on: a grant the user named, OAuth in the browser, or the session tools.
+/// The way a login goes on: a grant the user named, a device login started before and now
+/// resumed, OAuth in the browser, OAuth's device grant, or the session tools.
 #[derive(Debug)]
 pub enum Chosen<'a> {
     /// `--client-credentials`: the client itself, no person.
@@ -25,7 +26,15 @@ pub enum Chosen<'a> {
         idp: &'a IdpLogin,
         open_browser: bool,
     },
+    /// `--resume` of a device login started with `--no-wait`: its handle.
+    DeviceResume(&'a str),
     OAuth {
+        http: Http,
+        discovered: Box<Discovered>,
+        open_browser: bool,
+    },
+    /// The device grant (RFC 8628); `open_browser`: a browser here may open the address.
+    Device {
         http: Http,
         discovered: Box<Discovered>,
         open_browser: bool,
@@ -33,28 +42,49 @@ pub enum Chosen<'a> {
     Session(Box<Remote>),
 }
 
-/// The rule of `--method auto`, on what is known: OAuth in a browser when both are there;
-/// else the login tools; else OAuth with the redirect pasted back.
+/// The rule of `--method auto`, on what is known: OAuth in a browser when both are there
+/// (unless this is an SSH session and the device grant is offered); else the device grant where
+/// the authorization server offers it; else the login tools; else OAuth with the redirect pasted
+/// back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     OAuthBrowser,
+    OAuthDevice,
     Session,
     OAuthPaste,
     Neither,
 }
 
-pub fn decide(oauth_offered: bool, tools: bool, browser: bool) -> Decision {
-    match (oauth_offered, tools, browser) {
-        (true, _, true) => Decision::OAuthBrowser,
-        (_, true, _) => Decision::Session,
-        (true, false, false) => Decision::OAuthPaste,
-        (false, false, _) => Decision::Neither,
+/// What the authorization server offers a person: its browser login, its device grant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct OAuthOffer {
+    pub browser: bool,
+    pub device: bool,
+}
+
+/// Where agentview runs: whether a browser can open here, and whether this is a shell over SSH
+/// with no launcher named (a browser that opens here is not the person's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Here {
+    pub browser: bool,
+    pub remote_shell: bool,
+}
+
+pub fn decide(oauth: OAuthOffer, tools: bool, here: Here) -> Decision {
+    let local_browser = here.browser && !(here.remote_shell && oauth.device);
+    match () {
+        () if oauth.browser && local_browser => Decision::OAuthBrowser,
+        () if oauth.device => Decision::OAuthDevice,
+        () if tools => Decision::Session,
+        () if oauth.browser => Decision::OAuthPaste,
+        () => Decision::Neither,
     }
 }
 
 /// What the server was found to offer.
 struct Offers {
-    /// Its OAuth setup, when it has a usable one.
+    /// Its OAuth setup, when it has one that a login here can use (its browser login, its
+    /// device grant, or both).
     discovered: Option<Discovered>,
     /// Under auto: an OAuth setup that is there but cannot be used (the login tools may do).
     unusable_oauth: Option<OAuthError>,
@@ -64,16 +94,42 @@ struct Offers {
     no_tools: Option<Failure>,
 }
 
+/// What an OAuth setup offers a person.
+fn offer_of(discovered: Option<&Discovered>) -> OAuthOffer {
+    discovered.map_or_else(OAuthOffer::default, |d| OAuthOffer {
+        browser: d.server.browser_refusal().is_none(),
+        device: d.server.offers_device(),
+    })
+}
+
 /// The way in: the grant the user named (`--client-credentials`, `--workload-token-file`,
-/// `--idp`), else the `--method` rule on what the server offers.
+/// `--idp`), a device login to resume, else the `--method` rule on what the server offers.
 pub async fn choose<'a>(ctx: &LoginContext<'a>) -> anyhow::Result<Chosen<'a>> {
     let login = ctx.login;
     match &login.grant {
-        Some(GrantLogin::ClientCredentials { client_id, proof }) => Ok(Chosen::ClientCredentials { client_id, proof }),
-        Some(GrantLogin::Workload(workload)) => Ok(Chosen::Workload(workload)),
-        Some(GrantLogin::Idp(idp)) => Ok(Chosen::Idp { idp, open_browser: browser_possible(ctx) }),
-        None => choose_method(ctx).await,
+        Some(GrantLogin::ClientCredentials { client_id, proof }) => {
+            return Ok(Chosen::ClientCredentials { client_id, proof });
+        }
+        Some(GrantLogin::Workload(workload)) => return Ok(Chosen::Workload(workload)),
+        Some(GrantLogin::Idp(idp)) => return Ok(Chosen::Idp { idp, open_browser: browser_possible(ctx) }),
+        None => {}
     }
+    if let Mode::Resume(handle) = &login.mode
+        && (login.method == Method::Device || device_pending(ctx, handle.expose()).await)
+    {
+        return Ok(Chosen::DeviceResume(handle.expose()));
+    }
+    choose_method(ctx).await
+}
+
+/// Whether `handle` names a device login started here with `--no-wait` for this server (read off
+/// the async thread: the file sits behind the store's lock).
+async fn device_pending(ctx: &LoginContext<'_>, handle: &str) -> bool {
+    let (dir, handle, server) =
+        (ctx.settings.store.config_dir.clone(), handle.to_owned(), ctx.settings.server.as_str().to_owned());
+    tokio::task::spawn_blocking(move || super::device::pending::PendingLogins::new(&dir).has(&handle, &server))
+        .await
+        .unwrap_or(false)
 }
 
 /// Whether a browser may open here: not `--no-browser`, and a launcher or a display.
@@ -83,16 +139,36 @@ fn browser_possible(ctx: &LoginContext<'_>) -> bool {
 }
 
 async fn choose_method<'a>(ctx: &LoginContext<'a>) -> anyhow::Result<Chosen<'a>> {
-    let (login, output) = (ctx.login, &ctx.output);
+    let (login, settings, output) = (ctx.login, &ctx.settings, &ctx.output);
+    let launcher = settings.browser.launcher.is_some();
     let browser = browser_possible(ctx);
+    let here = Here { browser, remote_shell: settings.browser.ssh && !launcher };
     let http = ctx.http()?.clone();
     if login.method == Method::Session {
         return session_only(ctx, &http).await;
     }
+    if login.method == Method::Device {
+        return device_only(ctx, http, browser).await;
+    }
     let (discovered, unusable_oauth) = first_discovery(ctx, &http).await?;
+    let offer = offer_of(discovered.as_ref());
+    if login.method == Method::OAuth
+        && let Some(found) = &discovered
+        && let Some(refusal) = found.server.browser_refusal()
+    {
+        let failure = refusal.into_failure("cannot use the server's OAuth setup");
+        return Err(if offer.device {
+            failure.with_hint("its authorization server offers the device login: --device")
+        } else {
+            failure
+        }
+        .into());
+    }
+    // What is decided before the login tools are asked: the first two ways in need nothing of them.
+    let early = decide(offer, false, here);
     let discovered = match discovered {
         // OAuth in a browser (or asked for) needs nothing from the login tools: don't even connect.
-        Some(discovered) if browser || login.method == Method::OAuth => {
+        Some(discovered) if early == Decision::OAuthBrowser || login.method == Method::OAuth => {
             output.info(match (browser, login.method) {
                 (true, Method::OAuth) => "Logging in with OAuth (--method oauth).",
                 (true, _) => "Logging in with OAuth: the server offers it and a browser can open here.",
@@ -102,16 +178,62 @@ async fn choose_method<'a>(ctx: &LoginContext<'a>) -> anyhow::Result<Chosen<'a>>
             });
             return Ok(Chosen::OAuth { http, discovered: Box::new(discovered), open_browser: browser });
         }
+        // The device grant where no browser here can reach the person: nor the login tools.
+        Some(discovered) if early == Decision::OAuthDevice => {
+            output.info(if here.remote_shell && browser {
+                "Logging in with a code on another device (the OAuth device grant): this is an SSH session, so a \
+                 browser opened here would not be yours (--method oauth opens one anyway)."
+            } else if !offer.browser {
+                "Logging in with a code on another device (the OAuth device grant): the authorization server offers \
+                 no login in the browser."
+            } else {
+                "Logging in with a code on another device (the OAuth device grant): no browser can open here."
+            });
+            return Ok(Chosen::Device { http, discovered: Box::new(discovered), open_browser: browser });
+        }
         other => other,
     };
     let mut offers = Offers { discovered, unusable_oauth, remote: None, no_tools: None };
     connect_tools(ctx, &http, &mut offers).await?;
+    let offer = offer_of(offers.discovered.as_ref());
     let decision = match login.method {
-        Method::OAuth if offers.discovered.is_some() => decide(true, false, browser),
+        Method::OAuth if offer.browser => decide(OAuthOffer { device: false, ..offer }, false, here),
         Method::OAuth => Decision::Neither,
-        _ => decide(offers.discovered.is_some(), offers.remote.is_some(), browser),
+        _ => decide(offer, offers.remote.is_some(), here),
     };
     settle(ctx, decision, offers, http, browser).await
+}
+
+/// `--method device` (`--device`): the authorization server's device grant, or why not.
+async fn device_only<'a>(ctx: &LoginContext<'a>, http: Http, browser: bool) -> anyhow::Result<Chosen<'a>> {
+    let (settings, output) = (&ctx.settings, &ctx.output);
+    let found = discovery::discover_any(&http, settings.server.url(), None, ctx.login.provider)
+        .await
+        .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?;
+    let Some(discovered) = found else {
+        return Err(Failure::new(Exit::Server, no_oauth_text(ctx))
+            .with_hint(
+                "a device login needs an OAuth authorization server; --method session uses the server's login tools",
+            )
+            .into());
+    };
+    if !discovered.server.offers_device() {
+        return Err(Failure::new(
+            Exit::Server,
+            format!(
+                "the authorization server {} does not offer the device authorization grant (RFC 8628: no \
+                 device_authorization_endpoint in its metadata, or the grant left out of its grant_types_supported)",
+                crate::sanitize::line(&discovered.server.issuer, 200)
+            ),
+        )
+        .with_hint("log in in a browser instead: --method oauth (on a remote machine it takes the address pasted back)")
+        .into());
+    }
+    output.info(match ctx.login.mode {
+        Mode::NoWait => "Logging in with a code on another device (--device --no-wait: finished by --resume).",
+        _ => "Logging in with a code on another device (the OAuth device grant).",
+    });
+    Ok(Chosen::Device { http, discovered: Box::new(discovered), open_browser: browser })
 }
 
 /// `--method session`: the login tools or nothing (with a hint when the server offers OAuth).
@@ -129,7 +251,8 @@ async fn session_only<'a>(ctx: &LoginContext<'a>, http: &Http) -> anyhow::Result
             Ok(Chosen::Session(Box::new(remote)))
         }
         Err(ConnectError::NoTools(failure)) => {
-            let offers = matches!(discovery::discover(http, settings.server.url(), None).await, Ok(Some(_)));
+            let discovered = discovery::discover(http, settings.server.url(), None, ctx.login.provider).await;
+            let offers = matches!(discovered, Ok(Some(_)));
             let failure =
                 if offers { failure.with_hint("the server offers OAuth: use --method oauth") } else { failure };
             Err(failure.into())
@@ -147,7 +270,11 @@ async fn first_discovery(
     http: &Http,
 ) -> anyhow::Result<(Option<Discovered>, Option<OAuthError>)> {
     let auto = ctx.login.method == Method::Auto;
-    match discovery::discover(http, ctx.settings.server.url(), None).await {
+    match discovery::discover_any(http, ctx.settings.server.url(), None, ctx.login.provider).await {
+        // An authorization server no login here can use: under auto, the login tools may do.
+        Ok(Some(found)) if auto && !found.server.offers_device() && found.server.browser_refusal().is_some() => {
+            Ok((None, found.server.browser_refusal()))
+        }
         Ok(discovered) => Ok((discovered, None)),
         Err(e) if auto && e.is_unreachable() => Ok((None, None)),
         Err(e) if auto && !e.is_untrusted() => Ok((None, Some(e))),
@@ -164,9 +291,16 @@ async fn connect_tools(ctx: &LoginContext<'_>, http: &Http, offers: &mut Offers)
         Err(ConnectError::AuthRequired { failure, challenge }) => {
             if offers.discovered.is_none() {
                 let challenge = challenge.as_deref().and_then(parse_challenge);
-                offers.discovered = discovery::discover(http, settings.server.url(), challenge.as_ref())
-                    .await
-                    .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?;
+                let found =
+                    discovery::discover_any(http, settings.server.url(), challenge.as_ref(), ctx.login.provider)
+                        .await
+                        .map_err(|e| e.into_failure("cannot use the server's OAuth setup"))?;
+                let refusal =
+                    found.as_ref().filter(|d| !d.server.offers_device()).and_then(|d| d.server.browser_refusal());
+                if let Some(refusal) = refusal {
+                    return Err(refusal.into_failure("cannot use the server's OAuth setup").into());
+                }
+                offers.discovered = found;
             }
             offers.no_tools = Some(failure);
         }
@@ -187,6 +321,14 @@ async fn settle<'a>(
     let Offers { discovered, unusable_oauth, remote, no_tools } = offers;
     let offered = discovered.is_some();
     match (decision, remote, discovered) {
+        (Decision::OAuthDevice, remote, Some(discovered)) => {
+            if let Some(mut remote) = remote {
+                remote.close().await;
+            }
+            output
+                .info("Logging in with a code on another device (the OAuth device grant): the server asks for OAuth.");
+            Ok(Chosen::Device { http, discovered: Box::new(discovered), open_browser: browser })
+        }
         (Decision::Session, Some(remote), _) => {
             if let Some(problem) = unusable_oauth {
                 output.warn(&format!("the server's OAuth setup cannot be used ({problem})"));
@@ -218,16 +360,20 @@ async fn settle<'a>(
     }
 }
 
+/// "<server> offers no OAuth: no protected-resource metadata at …".
+fn no_oauth_text(ctx: &LoginContext<'_>) -> String {
+    let server = &ctx.settings.server;
+    let urls = discovery::resource_metadata_urls(server.url()).iter().map(|u| u.to_string()).collect::<Vec<_>>();
+    format!("{server} offers no OAuth: no protected-resource metadata at {}", urls.join(" or "))
+}
+
 /// Neither way in: the OAuth problem, or what is missing.
 fn neither(ctx: &LoginContext<'_>, unusable_oauth: Option<OAuthError>, no_tools: Option<Failure>) -> anyhow::Error {
-    let (login, settings) = (ctx.login, &ctx.settings);
+    let login = ctx.login;
     if let Some(problem) = unusable_oauth {
         return problem.into_failure("cannot use the server's OAuth setup").into();
     }
-    let urls =
-        discovery::resource_metadata_urls(settings.server.url()).iter().map(|u| u.to_string()).collect::<Vec<_>>();
-    let no_oauth =
-        format!("{} offers no OAuth: no protected-resource metadata at {}", settings.server, urls.join(" or "));
+    let no_oauth = no_oauth_text(ctx);
     match (no_tools, login.method) {
         (Some(failure), Method::Auto) => failure.with_hint(format!("and {no_oauth}")),
         (_, _) => Failure::new(Exit::Server, no_oauth).with_hint("--method session uses the server's login tools"),
@@ -242,19 +388,30 @@ mod tests {
     #[test]
     fn the_auto_rule() {
         use Decision::*;
-        // (OAuth offered, login tools present, browser possible) → method.
+        let offer = |browser, device| OAuthOffer { browser, device };
+        let here = |browser, remote_shell| Here { browser, remote_shell };
+        // (what the authorization server offers, login tools present, where agentview runs) → method.
         let table = [
-            ((true, true, true), OAuthBrowser),
-            ((true, false, true), OAuthBrowser),
-            ((true, true, false), Session),
-            ((true, false, false), OAuthPaste),
-            ((false, true, true), Session),
-            ((false, true, false), Session),
-            ((false, false, true), Neither),
-            ((false, false, false), Neither),
+            ((offer(true, false), true, here(true, false)), OAuthBrowser),
+            ((offer(true, false), false, here(true, false)), OAuthBrowser),
+            ((offer(true, false), true, here(false, false)), Session),
+            ((offer(true, false), false, here(false, false)), OAuthPaste),
+            ((offer(false, false), true, here(true, false)), Session),
+            ((offer(false, false), true, here(false, false)), Session),
+            ((offer(false, false), false, here(true, false)), Neither),
+            ((offer(false, false), false, here(false, false)), Neither),
+            // The device grant: before the login tools and the paste-back where no browser can
+            // open here, or over SSH; the browser where one can.
+            ((offer(true, true), true, here(true, false)), OAuthBrowser),
+            ((offer(true, true), true, here(false, false)), OAuthDevice),
+            ((offer(true, true), false, here(false, false)), OAuthDevice),
+            ((offer(true, true), true, here(true, true)), OAuthDevice),
+            ((offer(true, false), false, here(true, true)), OAuthBrowser),
+            ((offer(false, true), true, here(true, false)), OAuthDevice),
+            ((offer(false, true), false, here(false, false)), OAuthDevice),
         ];
-        for ((oauth, tools, browser), want) in table {
-            assert_eq!(decide(oauth, tools, browser), want, "oauth={oauth} tools={tools} browser={browser}");
+        for ((oauth, tools, here), want) in table {
+            assert_eq!(decide(oauth, tools, here), want, "{oauth:?} tools={tools} {here:?}");
         }
     }
 }

@@ -2,15 +2,19 @@
 //!
 //! 1. Pick the store, before anything is sent ([`preflight_store`]).
 //! 2. Choose the method from what the server offers and what this machine can do (`choice`).
-//! 3. The method gets a credential: OAuth in the browser ([`oauth`]) or agentView's session
-//!    tools ([`session`]), both waiting for the person the same way ([`wait`]).
-//! 4. Store it and read it back, then report (`store_and_report`).
+//! 3. The method gets a credential: OAuth in the browser ([`browser`]), OAuth's device grant
+//!    with a code entered on another device ([`device`]), or agentView's session tools
+//!    ([`session`]), all waiting for the person the same way ([`wait`]).
+//! 4. An OAuth credential proves itself at the server first ([`prove`]).
+//! 5. Store it and read it back, then report (`store_and_report`).
 
 pub mod browser;
 mod choice;
 pub mod context;
+pub mod device;
 mod idp;
 pub mod oauth;
+mod prove;
 pub mod session;
 pub mod settings;
 mod unattended;
@@ -55,7 +59,7 @@ pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyh
     let listens = match &login.grant {
         Some(GrantLogin::ClientCredentials { .. } | GrantLogin::Workload(_)) => false,
         Some(GrantLogin::Idp(_)) => true,
-        None => login.method != Method::Session,
+        None => !matches!(login.method, Method::Session | Method::Device),
     };
     let fixed = if listens { browser::bind_fixed_port(login.callback_port).await? } else { None };
     let ctx = LoginContext { run, login: &login, interrupt };
@@ -63,14 +67,21 @@ pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyh
         c = choose(&ctx) => c?,
         () = interrupt.wait() => return Err(interrupted()),
     };
-    let credential = match chosen {
+    let mut credential = match chosen {
         Chosen::ClientCredentials { client_id, proof } => {
             unattended::client_credentials(&ctx, client_id, proof).await?
         }
         Chosen::Workload(workload) => unattended::workload(&ctx, workload).await?,
         Chosen::Idp { idp, open_browser } => idp::login(&ctx, idp, &selected, fixed, open_browser).await?,
+        Chosen::DeviceResume(handle) => device::resume(&ctx, handle).await?,
         Chosen::OAuth { http, discovered, open_browser } => {
             browser::login(&ctx, &http, &discovered, open_browser, fixed).await?
+        }
+        Chosen::Device { http, discovered, open_browser } => {
+            match device::login(&ctx, &http, &discovered, open_browser).await? {
+                Some(credential) => credential,
+                None => return Ok(Exit::Ok),
+            }
         }
         Chosen::Session(mut remote) => {
             let result = session::login(&ctx, &mut remote).await;
@@ -81,6 +92,8 @@ pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyh
             }
         }
     };
+    // Every OAuth credential proves itself at the server before it is kept (unless --no-verify).
+    prove::prove(&ctx, &mut credential).await?;
     store_and_report(&ctx, &selected, credential).await
 }
 
@@ -203,6 +216,9 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
             }
             Some(Flow::Workload { .. }) => {
                 "OAuth access token (renewed automatically: the workload token is presented again)"
+            }
+            Some(Flow::Device) if credential.oauth_grant().is_some_and(|g| g.refresh_token.is_some()) => {
+                "OAuth access token from the device login (renewed automatically with its refresh token)"
             }
             _ if credential.oauth_grant().is_some_and(|g| g.refresh_token.is_some()) => {
                 "OAuth access token (renewed automatically with its refresh token)"

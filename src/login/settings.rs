@@ -12,8 +12,11 @@ use crate::settings::file::{Kept, ServerFile};
 use crate::settings::seconds;
 
 mod grant;
+mod request;
 
+pub use crate::login::oauth::shared::provider::Provider;
 pub use grant::{GrantLogin, IdpLogin};
+pub use request::ResourceChoice;
 
 /// What `login` was asked to do.
 #[derive(Debug, Clone)]
@@ -51,6 +54,8 @@ pub struct LoginSettings {
     pub redirect_uri: Option<RedirectUri>,
     /// `--fresh-client`: register again instead of reusing the kept registration.
     pub fresh_client: bool,
+    /// `--qr`: a device login draws its address as a QR code too.
+    pub qr: bool,
     /// A grant instead of the browser's authorization code: `--client-credentials`, `--idp` or
     /// `--workload-token-file`.
     pub grant: Option<GrantLogin>,
@@ -59,6 +64,18 @@ pub struct LoginSettings {
     pub resume_flags: Vec<String>,
     /// Names of `--header`s with literal values: never printed, the user must repeat them.
     pub literal_headers: Vec<String>,
+    /// `--resource`: the `resource` the OAuth requests carry (RFC 8707).
+    pub resource: ResourceChoice,
+    /// `--authorize-param KEY=VALUE`, in order: extra parameters of the authorization request,
+    /// over those a provider's profile adds; an empty value leaves the parameter out.
+    pub authorize_params: Vec<(String, String)>,
+    /// The provider whose profile applies (`AGENTVIEW_PROVIDER`, the config file's `provider`);
+    /// `None`: the issuer's host decides.
+    pub provider: Option<Provider>,
+    /// `--login-hint`: the account the sign-in page should offer.
+    pub login_hint: Option<String>,
+    /// Check the new token at the server before saying "Logged in" (`--no-verify`: false).
+    pub verify: bool,
 }
 
 /// What a login reads from stdin: the words its messages use, and how to pipe it in.
@@ -66,7 +83,7 @@ pub struct LoginSettings {
 pub enum Piped {
     /// `--with-token`.
     Token,
-    /// `--resume -`.
+    /// `--resume -`: a session id or a device login's handle.
     SessionId,
     /// `--client-secret-stdin`.
     ClientSecret,
@@ -76,7 +93,7 @@ impl Piped {
     pub fn what(self) -> &'static str {
         match self {
             Piped::Token => "token",
-            Piped::SessionId => "session id",
+            Piped::SessionId => "session id or login handle",
             Piped::ClientSecret => "client secret",
         }
     }
@@ -93,21 +110,22 @@ impl Piped {
     }
 }
 
-/// One-step login, or one of the two steps of the session method.
+/// One-step login, or one of the two steps of the session or device method.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     Wait,
     NoWait,
-    /// The session request id (already read from stdin when "-" was given): the credential of a
-    /// server that binds the identity to it.
+    /// The session request id or the device login's handle (already read from stdin when "-"
+    /// was given): a session id may be the credential of a server that binds the identity to it.
     Resume(Secret),
 }
 
-/// `--method`.
+/// `--method` (`--device` is `--method device`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     Auto,
     OAuth,
+    Device,
     Session,
 }
 
@@ -146,13 +164,16 @@ impl LoginRequest {
         };
         // Flag, environment, config.toml, built-in default: the first that says wins.
         let kept = |pick: fn(&ServerFile) -> Option<&Kept<String>>| file.and_then(pick).map(|k| k.value.clone());
-        let method = match args.method {
-            Some(arg) => arg,
-            None => {
+        let method = match (args.method, args.device) {
+            (_, true) => MethodArg::Device,
+            (Some(arg), false) => arg,
+            (None, false) => {
                 match env.get("AGENTVIEW_LOGIN_METHOD").map(str::to_owned).or_else(|| kept(|f| f.method.as_ref())) {
                     None => MethodArg::Auto,
                     Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
-                        Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, session"))
+                        Failure::usage(format!(
+                            "AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, device, session"
+                        ))
                     })?,
                 }
             }
@@ -160,13 +181,18 @@ impl LoginRequest {
         let method = match (method, &mode) {
             (MethodArg::Oauth, Mode::NoWait | Mode::Resume(_)) => {
                 return Err(Failure::usage(
-                    "--no-wait and --resume belong to the session method; an OAuth login finishes in one step",
+                    "--no-wait and --resume belong to the session tools and the device login (--device); an OAuth \
+                     login in the browser finishes in one step",
                 ));
             }
+            (MethodArg::Device, _) => Method::Device,
             (_, Mode::NoWait | Mode::Resume(_)) | (MethodArg::Session, _) => Method::Session,
             (MethodArg::Oauth, _) => Method::OAuth,
             (MethodArg::Auto, _) => Method::Auto,
         };
+        if args.qr && matches!(method, Method::OAuth | Method::Session) {
+            return Err(Failure::usage("--qr draws a device login's address: use it with --device (or --method auto)"));
+        }
         let client_id = args
             .client_id
             .or_else(|| args.client_metadata_url.is_none().then(|| kept(|f| f.client_id.as_ref())).flatten());
@@ -209,6 +235,18 @@ impl LoginRequest {
             Some(raw) => Some(RedirectUri::parse(raw).map_err(|why| Failure::usage(format!("--redirect-uri: {why}")))?),
             None => None,
         };
+        let resource = match args.resource.as_deref() {
+            Some(raw) => ResourceChoice::parse(raw).map_err(|why| Failure::usage(format!("--resource: {why}")))?,
+            None => file.and_then(|f| f.resource.as_ref()).map_or(ResourceChoice::Published, |k| k.value.clone()),
+        };
+        // The file's parameters, each replaced by a flag's of the same name.
+        let flags =
+            args.authorize_params.iter().map(|raw| request::authorize_param(raw)).collect::<Result<Vec<_>, _>>()?;
+        let mut authorize_params: Vec<(String, String)> = file
+            .and_then(|f| f.authorize_params.as_ref())
+            .map(|k| k.value.iter().filter(|(key, _)| !flags.iter().any(|(flag, _)| flag == key)).cloned().collect())
+            .unwrap_or_default();
+        authorize_params.extend(flags);
         let callback_port = match (args.callback_port, redirect_uri.as_ref().and_then(|r| r.port)) {
             (Some(flag), Some(uri)) if flag != uri => {
                 return Err(Failure::usage(format!(
@@ -230,9 +268,15 @@ impl LoginRequest {
             callback_port,
             redirect_uri,
             fresh_client: args.fresh_client,
+            qr: args.qr,
             grant,
             resume_flags: resume_flags(global),
             literal_headers: literal_headers(&global.headers),
+            resource,
+            authorize_params,
+            provider: request::provider(env)?.or_else(|| file.and_then(|f| f.provider.as_ref()).map(|k| k.value)),
+            login_hint: request::login_hint(args.login_hint)?,
+            verify: !args.no_verify,
         })))
     }
 }

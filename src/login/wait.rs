@@ -96,6 +96,13 @@ impl Limit {
     }
 }
 
+/// A person said no to the login (the session tools' `denied`, the device grant's
+/// `access_denied`): the same message and exit for every method.
+pub fn denied(login_command: &str) -> Failure {
+    Failure::new(Exit::Denied, "the login was denied")
+        .with_hint(format!("nothing was stored; if that was a mistake, run `{login_command}` again and approve"))
+}
+
 /// "90 s", "5 min", "1 h 30 min": how agentview says a duration back.
 pub fn describe(d: Duration) -> String {
     let secs = d.as_secs();

@@ -22,6 +22,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::Failure;
+use crate::login::oauth::shared::provider::{NAMES, Provider};
+use crate::login::settings::ResourceChoice;
 use crate::server_url::ServerUrl;
 use crate::store::AccountName;
 use crate::store::private::{PrivateDir, PrivateError};
@@ -50,13 +52,6 @@ pub struct Kept<T> {
     pub line: usize,
 }
 
-/// What `resource` says: leave the parameter out, or send this URI.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResourceSetting {
-    Omit,
-    Uri(String),
-}
-
 /// The table of one server.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerFile {
@@ -65,10 +60,10 @@ pub struct ServerFile {
     pub client_id: Option<Kept<String>>,
     pub redirect_uri: Option<Kept<String>>,
     pub scope: Option<Kept<String>>,
-    pub resource: Option<Kept<ResourceSetting>>,
+    pub resource: Option<Kept<ResourceChoice>>,
     pub auth_server: Option<Kept<String>>,
     pub authorize_params: Option<Kept<Vec<(String, String)>>>,
-    pub provider: Option<Kept<String>>,
+    pub provider: Option<Kept<Provider>>,
     pub account: Option<Kept<AccountName>>,
     pub method: Option<Kept<String>>,
 }
@@ -156,11 +151,10 @@ pub fn parse(text: &str, path: PathBuf, server: &ServerUrl) -> Result<Option<Ser
     file.auth_server = table.auth_server.map(kept);
     file.resource = match table.resource.map(kept) {
         None => None,
-        Some(Kept { value, line }) if value == "omit" => Some(Kept { value: ResourceSetting::Omit, line }),
-        Some(Kept { value, line }) => match reqwest::Url::parse(&value) {
-            Ok(uri) if uri.fragment().is_none() => Some(Kept { value: ResourceSetting::Uri(value), line }),
-            _ => return Err(bad(line, format!("`resource`: \"{value}\" is neither \"omit\" nor an absolute URI"))),
-        },
+        Some(Kept { value, line }) => Some(Kept {
+            value: ResourceChoice::parse(&value).map_err(|why| bad(line, format!("`resource`: {why}")))?,
+            line,
+        }),
     };
     file.authorize_params = table
         .authorize_params
@@ -173,17 +167,21 @@ pub fn parse(text: &str, path: PathBuf, server: &ServerUrl) -> Result<Option<Ser
             format!("`authorize_params`: `{key}` is one agentview sets itself; it cannot be replaced"),
         ));
     }
-    file.provider = table.provider.map(kept);
-    if let Some(Kept { value, line }) = &file.provider
-        && !["entra", "google", "auth0", "okta", "generic"].contains(&value.as_str())
-    {
-        return Err(bad(*line, format!("`provider`: \"{value}\" is not one of entra, google, auth0, okta, generic")));
-    }
+    file.provider = match table.provider.map(kept) {
+        None => None,
+        Some(Kept { value, line }) => Some(Kept {
+            value: Provider::parse(&value).ok_or_else(|| {
+                let names = NAMES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join(", ");
+                bad(line, format!("`provider`: \"{value}\" is not one of {names}"))
+            })?,
+            line,
+        }),
+    };
     file.method = table.method.map(kept);
     if let Some(Kept { value, line }) = &file.method
-        && !["auto", "oauth", "session"].contains(&value.as_str())
+        && !["auto", "oauth", "device", "session"].contains(&value.as_str())
     {
-        return Err(bad(*line, format!("`method`: \"{value}\" is not one of auto, oauth, session")));
+        return Err(bad(*line, format!("`method`: \"{value}\" is not one of auto, oauth, device, session")));
     }
     file.account = match table.account.map(kept) {
         None => None,

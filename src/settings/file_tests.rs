@@ -33,7 +33,7 @@ method = "oauth"
     assert_eq!(file.client_id, Some(Kept { value: "desktop".into(), line: 6 }));
     assert_eq!(file.redirect_uri.map(|k| k.line), Some(7));
     assert_eq!(file.scope.map(|k| k.value), Some("mcp:read offline_access".into()));
-    assert_eq!(file.resource, Some(Kept { value: ResourceSetting::Omit, line: 9 }));
+    assert_eq!(file.resource, Some(Kept { value: ResourceChoice::Omit, line: 9 }));
     assert_eq!(file.auth_server.map(|k| k.line), Some(10));
     let params = file.authorize_params.expect("params");
     assert_eq!(params.line, 11);
@@ -41,7 +41,7 @@ method = "oauth"
         params.value,
         [("audience".into(), "https://api.example.com".into()), ("prompt".into(), "consent".into())]
     );
-    assert_eq!(file.provider.map(|k| k.value), Some("auth0".into()));
+    assert_eq!(file.provider.map(|k| k.value), Some(Provider::Auth0));
     assert_eq!(file.account.map(|k| k.value.to_string()), Some("work".into()));
     assert_eq!(file.method, Some(Kept { value: "oauth".into(), line: 14 }));
     assert_eq!(parsed("[servers.\"https://other.example.com/mcp\"]\nscope = \"x\"\n").expect("ok"), None);

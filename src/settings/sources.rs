@@ -4,10 +4,11 @@
 
 use serde::Serialize;
 
-use super::file::{Kept, ResourceSetting};
+use super::file::Kept;
 use super::{ServerFrom, Settings};
 use crate::cli::GlobalArgs;
 use crate::env::Env;
+use crate::login::settings::ResourceChoice;
 
 /// One setting in effect, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -82,8 +83,8 @@ pub fn resolve(settings: &Settings, global: &GlobalArgs, env: &Env) -> Vec<Sourc
         in_file(
             "resource",
             file.and_then(|f| f.resource.as_ref()).map(|k| match &k.value {
-                ResourceSetting::Omit => ("omit".to_owned(), k.line),
-                ResourceSetting::Uri(uri) => (uri.clone(), k.line),
+                ResourceChoice::Omit | ResourceChoice::Published => ("omit".to_owned(), k.line),
+                ResourceChoice::Uri(uri) => (uri.clone(), k.line),
             }),
             "default: the protected resource as the server publishes it",
         ),
@@ -105,11 +106,13 @@ pub fn resolve(settings: &Settings, global: &GlobalArgs, env: &Env) -> Vec<Sourc
             }),
             "none",
         ),
-        in_file(
-            "provider",
-            file.and_then(|f| text(&f.provider)),
-            "default: picked from the authorization server's host",
-        ),
+        match (env.get("AGENTVIEW_PROVIDER"), file.and_then(|f| f.provider.as_ref())) {
+            (Some(v), _) => set("provider", v.to_owned(), "env AGENTVIEW_PROVIDER".to_owned()),
+            (None, Some(k)) => {
+                set("provider", k.value.as_str().to_owned(), file.map(|f| f.at(k.line)).unwrap_or_default())
+            }
+            _ => unset("provider", "default: picked from the authorization server's host"),
+        },
         env_or_file("method", "AGENTVIEW_LOGIN_METHOD", file.and_then(|f| f.method.as_ref()), "default: auto"),
     ]
 }

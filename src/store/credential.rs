@@ -69,6 +69,18 @@ impl UserInfo {
         }
     }
 
+    /// Whether it names the person (a name or an address), not only a subject id.
+    pub fn is_named(&self) -> bool {
+        self.name.is_some() || self.email.is_some()
+    }
+
+    /// Take from `other` what this one does not say.
+    pub fn fill(&mut self, other: UserInfo) {
+        self.name = self.name.take().or(other.name);
+        self.email = self.email.take().or(other.email);
+        self.id = self.id.take().or(other.id);
+    }
+
     /// The JSON form `--json` outputs carry.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({"name": self.name, "email": self.email, "id": self.id})
@@ -289,8 +301,9 @@ pub struct OAuthGrant {
     pub client_auth: GrantAuth,
     pub token_endpoint: reqwest::Url,
     pub revocation_endpoint: Option<reqwest::Url>,
-    /// The canonical server URL the token was issued for (RFC 8707).
-    pub resource: String,
+    /// The `resource` its token requests carry (RFC 8707): the protected resource as published,
+    /// another the user named, or none (Microsoft Entra ID refuses one beside its scopes).
+    pub resource: Option<String>,
     /// The scopes granted, space-separated, when the server said.
     pub scope: Option<String>,
     /// How the grant was got, and so how it is got again.
@@ -308,9 +321,10 @@ impl OAuthGrant {
         self.flow == Flow::IdpSignIn
     }
 
-    /// Whether a person approved it in the browser (it renews only with its refresh token).
-    pub fn is_browser_login(&self) -> bool {
-        self.flow == Flow::AuthorizationCode
+    /// Whether a person approved it, in the browser or on another device (it renews only with its
+    /// refresh token).
+    pub fn is_person_login(&self) -> bool {
+        matches!(self.flow, Flow::AuthorizationCode | Flow::Device)
     }
 }
 
@@ -320,6 +334,9 @@ impl OAuthGrant {
 pub enum Flow {
     /// A person approved it in the browser (the authorization code grant).
     AuthorizationCode,
+    /// A person approved it on another device with the code agentview showed (the device
+    /// authorization grant, RFC 8628); renewed and revoked as a browser login is.
+    Device,
     /// OAuth client credentials (the MCP extension `io.modelcontextprotocol/oauth-client-credentials`).
     ClientCredentials,
     /// Enterprise-managed authorization: an ID-JAG from the company's identity provider, for the

@@ -43,12 +43,18 @@ pub(crate) struct OAuthRecord {
     pub token_endpoint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
-    pub resource: String,
+    /// Always written by logins before `--resource omit`: a record without one is a grant
+    /// that sends none (an older agentview refuses it as incomplete rather than sending another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Grants without a person; records written before them have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unattended: Option<UnattendedRecord>,
+    /// Got with the device grant; records written before it have none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
 }
 
 /// How a grant without a person is obtained again, and with what.
@@ -117,7 +123,7 @@ impl OAuthRecord {
             }
         });
         let grant_record = match &grant.flow {
-            Flow::AuthorizationCode => None,
+            Flow::AuthorizationCode | Flow::Device => None,
             Flow::ClientCredentials => Some(GrantRecord::ClientCredentials),
             Flow::IdJag { idp, id_token_file } => {
                 Some(GrantRecord::IdJag { idp: idp.clone(), id_token_file: id_token_file.clone() })
@@ -129,10 +135,10 @@ impl OAuthRecord {
             Some(grant_record) => {
                 Some(UnattendedRecord { grant: grant_record, client_jwt, from_environment: grant.from_environment })
             }
-            // A login in the browser neither signs with a key nor comes from the environment.
+            // A person's login neither signs with a key nor comes from the environment.
             None if client_jwt.is_some() || grant.from_environment => {
                 return Err(
-                    "refusing to store a browser login's grant that names a client key or the environment".into()
+                    "refusing to store a person's login grant that names a client key or the environment".into()
                 );
             }
             None => None,
@@ -148,6 +154,7 @@ impl OAuthRecord {
             resource: grant.resource.clone(),
             scope: grant.scope.clone(),
             unattended,
+            device: grant.flow == Flow::Device,
         })
     }
 
@@ -166,7 +173,10 @@ impl OAuthRecord {
             }
             Ok(parsed)
         };
+        // A grant without a person is run again whatever else the record says (as agentview
+        // always read it); a person's grant came from the browser or another device.
         let (flow, client_jwt, from_environment) = match self.unattended {
+            None if self.device => (Flow::Device, None, false),
             None => (Flow::AuthorizationCode, None, false),
             Some(UnattendedRecord { grant, client_jwt, from_environment }) => {
                 let flow = match grant {
@@ -322,7 +332,7 @@ mod tests {
                 client_auth: GrantAuth::None,
                 token_endpoint: reqwest::Url::parse("https://as.example/token").unwrap(),
                 revocation_endpoint: Some(reqwest::Url::parse("https://as.example/revoke").unwrap()),
-                resource: "https://a.example/mcp".into(),
+                resource: Some("https://a.example/mcp".into()),
                 scope: Some("mcp:read".into()),
                 flow: Flow::AuthorizationCode,
                 from_environment: false,
@@ -342,6 +352,29 @@ mod tests {
         assert!(json.contains(r#""kind":"oauth""#), "{json}");
         let back: Record = serde_json::from_str(&json).unwrap();
         assert_eq!(back.into_credential(SERVER).unwrap(), c);
+    }
+
+    #[test]
+    fn a_grant_that_sends_no_resource_round_trips() {
+        let mut c = oauth_credential();
+        c.oauth_grant_mut().unwrap().resource = None;
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(!json.contains("\"resource\""), "none written: {json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential(SERVER).unwrap(), c);
+    }
+
+    #[test]
+    fn a_device_login_is_stored_as_device_and_reads_back() {
+        let mut c = oauth_credential();
+        c.oauth_grant_mut().unwrap().flow = Flow::Device;
+        let json = serde_json::to_string(&Record::from_credential(&c).unwrap()).unwrap();
+        assert!(json.contains(r#""device":true"#), "{json}");
+        assert!(!json.contains("unattended"), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.into_credential(SERVER).unwrap(), c);
+        let browser = serde_json::to_string(&Record::from_credential(&oauth_credential()).unwrap()).unwrap();
+        assert!(!browser.contains("device"), "a browser login writes no device field: {browser}");
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! has a usable shape; everything shown on a terminal is safe.
 
 use agentview::fuzzing::{
-    AuthServer, Authorization, Client, check_token_shape, parse_challenge, parse_query, parse_tokens, pasted_params,
+    AuthServer, Authorization, Client, Request, check_token_shape, parse_challenge, parse_query, parse_tokens,
+    pasted_params,
 };
 use agentview::http::Reply;
 use agentview::store::ClientAuth;
@@ -52,10 +53,14 @@ pub fn one_case(rng: &mut Rng) {
     let url = |p: &str| Url::parse(&format!("https://as.example{p}")).expect("url");
     let server = AuthServer {
         issuer: "https://as.example".into(),
-        authorization_endpoint: url("/authorize"),
+        authorization_endpoint: Some(url("/authorize")),
         token_endpoint: url("/token"),
         registration_endpoint: None,
         revocation_endpoint: None,
+        userinfo_endpoint: None,
+        device_authorization_endpoint: None,
+        grant_types: None,
+        pkce_methods: Some(vec!["S256".into()]),
         scopes_supported: Vec::new(),
         token_auth_methods: Default::default(),
         iss_supported: rng.chance(50),
@@ -63,8 +68,8 @@ pub fn one_case(rng: &mut Rng) {
         openid: false,
     };
     let client = Client { client_id: "c".into(), client_secret: None, auth: ClientAuth::None, redirect_uri: None };
-    let auth = Authorization::new(&server, &client, "http://127.0.0.1:9/cb", "https://a.example/mcp", None)
-        .expect("an authorization");
+    let request = Request { resource: Some("https://a.example/mcp".into()), ..Request::default() };
+    let auth = Authorization::new(&server, &client, "http://127.0.0.1:9/cb", &request).expect("an authorization");
     let mut query = rng.string(120);
     if rng.chance(30) {
         query = format!("code={}&state={}&{query}", rng.string(10), auth.state);

@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 use crate::clock::iso8601;
 use crate::error::Exit;
 
+use crate::login::oauth::shared::discovery::{Challenge, parse_challenge};
 use crate::login::session::fields::{Authenticated, parse_authenticated};
 use crate::login::session::remote::VERSION;
 use crate::mcp::{HttpTransport, McpClient, McpError, Tool, TransportConfig};
@@ -30,9 +31,11 @@ const SESSION_ARGS: [&str; 2] = ["session_request_id", "sessionRequestId"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     Accepted(Accepted),
-    /// The server refused the credential; the reason is sanitized for the terminal.
+    /// The server refused the credential; the reason is sanitized for the terminal, the
+    /// challenge (`WWW-Authenticate`) says why where the server said.
     Rejected {
         reason: String,
+        challenge: Option<Challenge>,
     },
     /// No usable answer: unreachable, or not speaking MCP as expected.
     Unreachable {
@@ -62,7 +65,10 @@ pub async fn check(run: &Run, credential: &Credential) -> Verdict {
                 value.set_sensitive(true);
                 headers.insert(AUTHORIZATION, value);
             }
-            Err(_) => return Verdict::Rejected { reason: "the stored token cannot be sent as a header".into() },
+            Err(_) => {
+                let reason = "the stored token cannot be sent as a header".into();
+                return Verdict::Rejected { reason, challenge: None };
+            }
         }
     }
     let config =
@@ -110,9 +116,10 @@ fn arguments(tool: &Tool, credential: &Credential) -> Value {
 
 fn verdict_of(error: McpError) -> Verdict {
     match error {
-        McpError::AuthRequired { status, .. } => {
-            Verdict::Rejected { reason: format!("the server refused the credential (HTTP {status})") }
-        }
+        McpError::AuthRequired { status, challenge } => Verdict::Rejected {
+            reason: format!("the server refused the credential (HTTP {status})"),
+            challenge: challenge.as_deref().and_then(parse_challenge),
+        },
         other => Verdict::Unreachable { reason: other.to_string() },
     }
 }
@@ -121,7 +128,7 @@ fn verdict_of(error: McpError) -> Verdict {
 /// server said about the credential.
 pub fn read_answer(result: &Value, now: u64) -> Verdict {
     match parse_authenticated(result, now) {
-        Authenticated::Refused(reason) => Verdict::Rejected { reason },
+        Authenticated::Refused(reason) => Verdict::Rejected { reason, challenge: None },
         Authenticated::Accepted { user, scope, expires_at } => {
             Verdict::Accepted(Accepted { via: AUTHENTICATE, user, scope, expires_at })
         }
@@ -147,7 +154,7 @@ pub fn to_json(verdict: &Verdict) -> Value {
             "expires_at": a.expires_at.map(iso8601),
             "expires_at_unix": a.expires_at,
         }),
-        Verdict::Rejected { reason } => json!({"result": "rejected", "reason": reason}),
+        Verdict::Rejected { reason, .. } => json!({"result": "rejected", "reason": reason}),
         Verdict::Unreachable { reason } => json!({"result": "unreachable", "reason": reason}),
     }
 }
@@ -168,7 +175,7 @@ pub(super) fn print(verdict: &Verdict, report: &mut super::report::Report) {
                 report.line(&format!("  server says expires: {}", iso8601(at)));
             }
         }
-        Verdict::Rejected { reason } => {
+        Verdict::Rejected { reason, .. } => {
             report.line(&format!("  check:   REJECTED by the server: {reason}"));
         }
         Verdict::Unreachable { reason } => {
@@ -184,7 +191,7 @@ mod tests {
     #[test]
     fn an_error_result_is_a_refusal() {
         let result = json!({"content": [{"type": "text", "text": "invalid token"}], "isError": true});
-        assert_eq!(read_answer(&result, 0), Verdict::Rejected { reason: "invalid token".into() });
+        assert_eq!(read_answer(&result, 0), Verdict::Rejected { reason: "invalid token".into(), challenge: None });
         let result = json!({"content": [], "structuredContent": {"valid": false}});
         assert!(matches!(read_answer(&result, 0), Verdict::Rejected { .. }));
     }

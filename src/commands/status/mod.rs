@@ -14,18 +14,19 @@ use crate::run::Run;
 use crate::settings::Settings;
 use crate::store::{Flow, OAuthGrant, UserInfo};
 
-mod check;
+pub(crate) mod check;
 mod list;
 mod report;
 
 use report::Report;
 
-/// How the grant got its token: `authorization_code` (a login in the browser),
-/// `client_credentials`, `jwt_bearer` (an ID-JAG), `idp_sign_in`, or `workload` (the JWT-bearer
-/// grant with a workload's own token).
+/// How the grant got its token: `authorization_code` (a login in the browser), `device_code` (a
+/// code entered on another device), `client_credentials`, `jwt_bearer` (an ID-JAG),
+/// `idp_sign_in`, or `workload` (the JWT-bearer grant with a workload's own token).
 fn grant_name(grant: &OAuthGrant) -> &'static str {
     match grant.flow {
         Flow::AuthorizationCode => "authorization_code",
+        Flow::Device => "device_code",
         Flow::ClientCredentials => "client_credentials",
         Flow::IdJag { .. } => "jwt_bearer",
         Flow::IdpSignIn => "idp_sign_in",
@@ -164,6 +165,7 @@ fn text_report(
         if let Some(scope) = &grant.scope {
             report.line(&format!("  scope:   {}", crate::sanitize::line(scope, 200)));
         }
+        report.line(&format!("  grant:   {}", grant_name(grant)));
         let renews = match (renewable(grant), credential.expires_at, &grant.flow) {
             _ if from_absent_environment(found, grant) => "only with the client in the environment that got it \
                  (AGENTVIEW_CLIENT_ID with its secret, key or assertion file, or AGENTVIEW_WORKLOAD_TOKEN_FILE), \

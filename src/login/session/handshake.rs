@@ -1,4 +1,5 @@
-//! `login --no-wait`: the handshake that tells a person or program how to finish the login.
+//! `login --no-wait`: the handshake that tells a person or program how to finish the login, and
+//! the resume command every two-step login prints.
 
 use std::time::Duration;
 
@@ -21,10 +22,7 @@ pub fn print(
     closes_at: u64,
     window: Duration,
 ) -> anyhow::Result<Exit> {
-    let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.to_string()];
-    words.extend(login.resume_flags.iter().cloned());
-    words.extend(["login".to_string(), "--resume".to_string(), id.to_string()]);
-    let resume = words.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" ");
+    let resume = resume_command(login, settings, &["login", "--resume", id]);
     if login.report.json {
         let doc = json!({
             "server": settings.server,
@@ -44,6 +42,21 @@ pub fn print(
             utc_time_of_day(closes_at)
         ));
     }
+    warn_of_headers(login, output);
+    Ok(Exit::Ok)
+}
+
+/// The command that finishes a login later: `login` (its words in `login_words`), with the
+/// server and the global flags the login was given that may be printed.
+pub fn resume_command(login: &LoginSettings, settings: &Settings, login_words: &[&str]) -> String {
+    let mut words = vec!["agentview".to_string(), "--server".to_string(), settings.server.to_string()];
+    words.extend(login.resume_flags.iter().cloned());
+    words.extend(login_words.iter().map(|w| w.to_string()));
+    words.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" ")
+}
+
+/// `--header`s with literal values are left out of a printed resume command: say so.
+pub fn warn_of_headers(login: &LoginSettings, output: &Output) {
     if !login.literal_headers.is_empty() {
         output.warn(&format!(
             "add your --header {} option(s) to the resume command: they are not printed because they may hold secrets \
@@ -51,5 +64,4 @@ pub fn print(
             login.literal_headers.join(", ")
         ));
     }
-    Ok(Exit::Ok)
 }

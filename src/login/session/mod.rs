@@ -2,7 +2,7 @@
 //! get_auth_session until approved. Also the two-step form (`--no-wait`, then `--resume`).
 
 pub mod fields;
-mod handshake;
+pub mod handshake;
 pub mod login_url;
 mod outcome;
 pub mod poll;

@@ -37,9 +37,7 @@ pub fn outcome_failure(outcome: Outcome, limit: Limit, login_command: &str) -> F
         Outcome::Ended(terminal) => match terminal {
             Terminal::Expired => Failure::new(Exit::Expired, "the login window expired before the login was approved")
                 .with_hint(format!("run `{login_command}` again and approve within the window")),
-            Terminal::Denied => Failure::new(Exit::Denied, "the login was denied").with_hint(format!(
-                "nothing was stored; if that was a mistake, run `{login_command}` again and approve"
-            )),
+            Terminal::Denied => crate::login::wait::denied(login_command),
             Terminal::Cancelled => Failure::new(Exit::Denied, "the login was cancelled")
                 .with_hint(format!("nothing was stored; to log in after all, run `{login_command}` again")),
             Terminal::Consumed => Failure::new(

@@ -7,7 +7,9 @@
 // - slow_down (§3.5): a poll sooner than the interval after the previous poll of the same device
 //   code is answered slow_down, and the interval grows by `slowDownStep` seconds (5 in the RFC;
 //   configurable so a test need not wait) for that code from then on; the first poll is never too
-//   early, and an expired code is left to the library (expired_token);
+//   early, and an expired code is left to the library (expired_token); with `busyPolls` N, the
+//   first N polls of each code are answered slow_down however late they come, as a busy server
+//   may (§3.5), the interval growing the same way;
 // - unauthorized_client (RFC 6749 §5.2) at the device endpoint for a client registered without
 //   the device_code grant (the library answers invalid_request "... is not allowed for this
 //   client").
@@ -50,8 +52,8 @@ export function deviceFlowFeature() {
  * What the library leaves to a deployment (see the header): `interval` seconds in the answer of
  * the device endpoint at `devicePath`, slow_down at `tokenPath`, unauthorized_client.
  */
-export function enforcePolling(provider, { devicePath, tokenPath, interval, slowDownStep }) {
-    // device_code → { last: ms of the last poll, interval: seconds, expiresAt: ms }
+export function enforcePolling(provider, { devicePath, tokenPath, interval, slowDownStep, busyPolls = 0 }) {
+    // device_code → { last: ms of the last poll, interval: seconds, expiresAt: ms, polls: count }
     const polls = new Map();
     parseBodies(provider);
     provider.use(async (ctx, next) => {
@@ -60,7 +62,9 @@ export function enforcePolling(provider, { devicePath, tokenPath, interval, slow
             const state = typeof code === 'string' ? polls.get(code) : undefined;
             const now = Date.now();
             if (state && now < state.expiresAt) {
-                if (state.last !== undefined && now - state.last < state.interval * 1000) {
+                state.polls += 1;
+                const early = state.last !== undefined && now - state.last < state.interval * 1000;
+                if (early || state.polls <= busyPolls) {
                     state.interval += slowDownStep;
                     state.last = now;
                     event('as', 'slow-down', { interval: state.interval });
@@ -76,7 +80,7 @@ export function enforcePolling(provider, { devicePath, tokenPath, interval, slow
         if (ctx.path === devicePath && ctx.method === 'POST' && ctx.body && typeof ctx.body === 'object') {
             if (ctx.body.device_code) {
                 ctx.body.interval = interval;
-                polls.set(ctx.body.device_code, { last: undefined, interval, expiresAt: Date.now() + ctx.body.expires_in * 1000 });
+                polls.set(ctx.body.device_code, { last: undefined, interval, expiresAt: Date.now() + ctx.body.expires_in * 1000, polls: 0 });
             } else if (ctx.body.error === 'invalid_request' && /is not allowed for this client/.test(ctx.body.error_description ?? '')) {
                 ctx.body = { error: 'unauthorized_client', error_description: 'the client is not registered for the device_code grant' };
             }

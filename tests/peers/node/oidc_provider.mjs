@@ -4,7 +4,7 @@
 //   node oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]
 //                          [--auth-methods METHOD,METHOD,...]
 //                          [--device-flow [--device-expires-in SECONDS] [--device-interval SECONDS]
-//                           [--slow-down-step SECONDS]]
+//                           [--slow-down-step SECONDS] [--busy-polls N]]
 //
 // Issuer http://127.0.0.1:AS_PORT, MCP endpoint http://127.0.0.1:MCP_PORT/mcp. PEER_CLIENTS
 // (JSON list of client metadata) pre-registers clients, e.g. [{"client_id": "cli",
@@ -16,7 +16,8 @@
 // methods the provider takes, in the order its metadata lists them. --device-flow adds the device
 // authorization grant (RFC 8628, device_flow.mjs): codes living --device-expires-in seconds
 // (default 600), polled every --device-interval seconds (default 5), the interval growing by
-// --slow-down-step seconds (default 5) at each slow_down. Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
+// --slow-down-step seconds (default 5) at each slow_down; --busy-polls N answers the first N
+// polls of each code slow_down however late they come (a busy server may, RFC 8628 §3.5). Prints `READY <mcp url> <issuer>` when both listen; a `peer-log` line
 // per request on stderr; exits on SIGTERM, SIGINT or stdin EOF.
 
 import http from 'node:http';
@@ -41,7 +42,8 @@ const device = opts['device-flow']
     ? {
           expiresIn: Number(opts['device-expires-in'] ?? 600),
           interval: Number(opts['device-interval'] ?? 5),
-          slowDownStep: Number(opts['slow-down-step'] ?? 5)
+          slowDownStep: Number(opts['slow-down-step'] ?? 5),
+          busyPolls: Number(opts['busy-polls'] ?? 0)
       }
     : undefined;
 

@@ -14,8 +14,9 @@ MCP resource server (mcp_resource.py) that takes the tokens it issues.
 - Codes live --device-expires-in seconds (expired_token after), the interval is --device-interval
   seconds; a poll sooner than the interval after the previous poll of the same code gets
   slow_down and the interval grows by --slow-down-step seconds (RFC 8628 section 3.5 says 5;
-  Authlib leaves should_slow_down to the server). The first poll is never too early. A code gives
-  one token answer.
+  Authlib leaves should_slow_down to the server). The first poll is never too early. With
+  --busy-polls N the first N polls of each code get slow_down however late they come (a busy server
+  may, section 3.5), the interval growing the same way. A code gives one token answer.
 - Refresh tokens for clients registered with refresh_token (Authlib's rule), rotated at every use;
   a refresh token used twice revokes its whole family. Revocation (RFC 7009, Authlib's
   RevocationEndpoint) of a refresh token ends its family.
@@ -25,7 +26,7 @@ MCP resource server (mcp_resource.py) that takes the tokens it issues.
   `X-Peer-Decision: deny` denies too.
 
     python authlib_device.py --port PORT [--token-lifetime SECONDS] [--device-expires-in SECONDS]
-                             [--device-interval SECONDS] [--slow-down-step SECONDS]
+                             [--device-interval SECONDS] [--slow-down-step SECONDS] [--busy-polls N]
 
 Runs in the FastMCP 4.2.3 environment of .ci/peers (Authlib 1.9.10, Starlette). Prints
 `READY <mcp url> <issuer>` once listening; one `peer-log {json}` line per request on stderr
@@ -247,6 +248,7 @@ def build(base: str, args) -> Starlette:
                 expires_at=time.time() + data["expires_in"],
                 interval=data["interval"],
                 last_poll=None,
+                polls=0,
             )
             by_user_code[data["user_code"]] = data["device_code"]
 
@@ -261,7 +263,9 @@ def build(base: str, args) -> Starlette:
             now = time.time()
             last = credential["last_poll"]
             credential["last_poll"] = now
-            if last is not None and now - last < credential["interval"]:
+            credential["polls"] += 1
+            early = last is not None and now - last < credential["interval"]
+            if early or credential["polls"] <= args.busy_polls:
                 credential["interval"] += args.slow_down_step
                 event("slow-down", interval=credential["interval"])
                 return True
@@ -465,6 +469,7 @@ def main() -> None:
     parser.add_argument("--device-expires-in", type=int, default=600, help="device code lifetime in seconds")
     parser.add_argument("--device-interval", type=int, default=5, help="polling interval in seconds")
     parser.add_argument("--slow-down-step", type=int, default=5, help="seconds slow_down adds to the interval")
+    parser.add_argument("--busy-polls", type=int, default=0, help="polls of each code answered slow_down however late")
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
     serve(RequestLog(build(base, args)), args.port, f"READY {base}/mcp {base}")

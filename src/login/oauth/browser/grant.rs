@@ -5,6 +5,7 @@ use reqwest::Url;
 
 use super::loopback::Params;
 use super::pkce::{Pkce, random_token};
+use super::profile::Request;
 use crate::http::Http;
 use crate::login::oauth::shared::discovery::AuthServer;
 use crate::login::oauth::shared::error::{ErrorCode, OAuthError};
@@ -23,22 +24,28 @@ pub struct Authorization {
     pub redirect_uri: String,
     pub issuer: String,
     pub iss_supported: bool,
-    pub resource: String,
+    /// The `resource` the code exchange repeats (RFC 8707), or none.
+    pub resource: Option<String>,
     pub scope: Option<String>,
+    /// The extra parameters it carried (a refusal may name one of them).
+    pub params: Vec<(String, String)>,
 }
 
 impl Authorization {
+    /// The request `request` describes (its resource, scope and extra parameters), with PKCE
+    /// and a fresh state.
     pub fn new(
         server: &AuthServer,
         client: &Client,
         redirect_uri: &str,
-        resource: &str,
-        scope: Option<&str>,
+        request: &Request,
     ) -> Result<Authorization, OAuthError> {
         let random = |e: getrandom::Error| OAuthError::invalid("the system", format!("no randomness: {e}"));
         let pkce = Pkce::new().map_err(random)?;
         let state = random_token(24).map_err(random)?;
-        let mut url = server.authorization_endpoint.clone();
+        let mut url = server.authorization_endpoint.clone().ok_or_else(|| {
+            OAuthError::invalid("the authorization server metadata", "it has no authorization_endpoint")
+        })?;
         {
             let mut query = url.query_pairs_mut();
             query
@@ -47,15 +54,15 @@ impl Authorization {
                 .append_pair("redirect_uri", redirect_uri)
                 .append_pair("state", &state)
                 .append_pair("code_challenge", &pkce.challenge)
-                .append_pair("code_challenge_method", "S256")
-                .append_pair("resource", resource);
-            if let Some(scope) = scope {
+                .append_pair("code_challenge_method", "S256");
+            if let Some(resource) = &request.resource {
+                query.append_pair("resource", resource);
+            }
+            if let Some(scope) = &request.scope {
                 query.append_pair("scope", scope);
-                // An OpenID provider issues a refresh token for offline_access only when the
-                // user is asked for consent (OIDC Core §11).
-                if server.openid && scope.split_whitespace().any(|s| s == "offline_access") {
-                    query.append_pair("prompt", "consent");
-                }
+            }
+            for (key, value) in &request.params {
+                query.append_pair(key, value);
             }
         }
         Ok(Authorization {
@@ -65,8 +72,9 @@ impl Authorization {
             redirect_uri: redirect_uri.to_string(),
             issuer: server.issuer.clone(),
             iss_supported: server.iss_supported,
-            resource: resource.to_string(),
-            scope: scope.map(str::to_string),
+            resource: request.resource.clone(),
+            scope: request.scope.clone(),
+            params: request.params.clone(),
         })
     }
 
@@ -121,7 +129,7 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Exchange the authorization code (with the verifier and the same resource).
+/// Exchange the authorization code (with the verifier and the same resource, if any).
 pub async fn exchange(
     http: &Http,
     token_endpoint: &Url,
@@ -129,13 +137,15 @@ pub async fn exchange(
     authorization: &Authorization,
     code: &str,
 ) -> Result<Tokens, OAuthError> {
-    let form = vec![
+    let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
         ("redirect_uri", authorization.redirect_uri.as_str()),
         ("code_verifier", authorization.pkce.verifier.expose()),
-        ("resource", authorization.resource.as_str()),
     ];
+    if let Some(resource) = &authorization.resource {
+        form.push(("resource", resource.as_str()));
+    }
     token_request(http, token_endpoint, client, form).await
 }
 

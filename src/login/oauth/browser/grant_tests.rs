@@ -7,10 +7,14 @@ fn server(iss_supported: bool) -> AuthServer {
     let url = |p: &str| Url::parse(&format!("https://as.example{p}")).expect("url");
     AuthServer {
         issuer: "https://as.example".into(),
-        authorization_endpoint: url("/authorize"),
+        authorization_endpoint: Some(url("/authorize")),
         token_endpoint: url("/token"),
         registration_endpoint: None,
         revocation_endpoint: None,
+        userinfo_endpoint: None,
+        device_authorization_endpoint: None,
+        grant_types: None,
+        pkce_methods: Some(vec!["S256".into()]),
         scopes_supported: Vec::new(),
         token_auth_methods: Default::default(),
         iss_supported,
@@ -23,13 +27,20 @@ fn client() -> Client {
     Client { client_id: "c-1".into(), client_secret: None, auth: ClientAuth::None, redirect_uri: None }
 }
 
+fn request(resource: Option<&str>, params: &[(&str, &str)]) -> Request {
+    Request {
+        resource: resource.map(str::to_string),
+        scope: Some("read".into()),
+        params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+    }
+}
+
 fn auth(iss_supported: bool) -> Authorization {
     Authorization::new(
         &server(iss_supported),
         &client(),
         "http://127.0.0.1:9/cb",
-        "https://a.example/mcp",
-        Some("read"),
+        &request(Some("https://a.example/mcp"), &[]),
     )
     .expect("authorization")
 }
@@ -82,14 +93,17 @@ fn callbacks_follow_rfc9207() {
 }
 
 #[test]
-fn offline_access_at_an_openid_provider_asks_for_consent() {
-    let prompt = |openid: bool, scope: &str| {
-        let server = AuthServer { openid, ..server(false) };
-        let a = Authorization::new(&server, &client(), "http://127.0.0.1:9/cb", "https://a.example/mcp", Some(scope))
-            .expect("authorization");
-        a.url.query_pairs().find(|(k, _)| k == "prompt").map(|(_, v)| v.into_owned())
-    };
-    assert_eq!(prompt(true, "mcp offline_access").as_deref(), Some("consent"));
-    assert_eq!(prompt(true, "mcp"), None, "no offline_access, no prompt");
-    assert_eq!(prompt(false, "mcp offline_access"), None, "a plain OAuth server gets no prompt");
+fn the_profiles_choices_are_in_the_request() {
+    let a = Authorization::new(
+        &server(false),
+        &client(),
+        "http://127.0.0.1:9/cb",
+        &request(None, &[("audience", "https://api.example"), ("prompt", "consent")]),
+    )
+    .expect("authorization");
+    let q: Params = a.url.query_pairs().into_owned().collect();
+    assert!(!q.contains_key("resource"), "no resource when none is chosen: {q:?}");
+    assert_eq!(a.resource, None);
+    assert_eq!(q["audience"], "https://api.example");
+    assert_eq!(q["prompt"], "consent");
 }

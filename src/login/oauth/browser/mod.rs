@@ -6,6 +6,8 @@ pub(crate) mod grant;
 pub(crate) mod loopback;
 pub(crate) mod peer;
 pub(crate) mod pkce;
+pub(crate) mod profile;
 pub(crate) mod redirect;
+pub(crate) mod refusal;
 pub(crate) mod scope;
 mod serve;

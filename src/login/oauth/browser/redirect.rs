@@ -7,6 +7,7 @@ use reqwest::Url;
 use super::grant::{self, Authorization};
 use super::loopback::{Listener, Params, RedirectUri};
 use super::pkce;
+use super::profile::Request;
 use crate::http::Http;
 use crate::login::oauth::shared::discovery::AuthServer;
 use crate::login::oauth::shared::error::OAuthError;
@@ -88,15 +89,15 @@ impl Pending {
 }
 
 /// Bind the loopback listener first (`fixed`: a `--callback-port` listener bound before
-/// anything was sent), settle the client, and build the authorization request for `resource`.
+/// anything was sent), settle the client, and build the authorization request `request` says.
 pub async fn begin(
     http: &Http,
     server: &AuthServer,
-    resource: &str,
-    scope: Option<&str>,
+    request: &Request,
     identity: &Identity,
     fixed: Option<Listener>,
 ) -> Result<Started, OAuthError> {
+    let scope = request.scope.as_deref();
     let mut notes = Notes::default();
     if identity.fresh && matches!(identity.choice, ClientChoice::Dynamic) {
         let _ = identity.cache.forget(&server.issuer);
@@ -112,7 +113,7 @@ pub async fn begin(
             (listener, client)
         }
     };
-    let authorization = Authorization::new(server, &client, &listener.redirect_uri(), resource, scope)?;
+    let authorization = Authorization::new(server, &client, &listener.redirect_uri(), request)?;
     let pending = Pending { client, authorization, token_endpoint: server.token_endpoint.clone() };
     Ok(Started { listener, pending, notes })
 }
@@ -185,11 +186,11 @@ async fn identify(
         ClientChoice::MetadataDocument(url) if server.cimd_supported => Ok(Client::public(url)),
         other => {
             notes.registered_instead_of_metadata_document = matches!(other, ClientChoice::MetadataDocument(_));
-            let client = registration::register(http, server, &listener.redirect_uri(), scope).await?;
-            if client.client_secret.is_none() || identity.cache_secrets {
-                notes.not_kept = identity.cache.save(&server.issuer, &client).err();
+            let registered = registration::register(http, server, Some(&listener.redirect_uri()), scope).await?;
+            if registered.client.client_secret.is_none() || identity.cache_secrets {
+                notes.not_kept = identity.cache.save(&server.issuer, &registered).err();
             }
-            Ok(client)
+            Ok(registered.client)
         }
     }
 }

@@ -38,10 +38,14 @@ mod tests {
             },
             server: AuthServer {
                 issuer: "https://as.example".into(),
-                authorization_endpoint: url("/authorize"),
+                authorization_endpoint: Some(url("/authorize")),
                 token_endpoint: url("/token"),
                 registration_endpoint: None,
                 revocation_endpoint: None,
+                userinfo_endpoint: None,
+                device_authorization_endpoint: None,
+                grant_types: None,
+                pkce_methods: Some(vec!["S256".into()]),
                 scopes_supported: auth_server.iter().map(|s| s.to_string()).collect(),
                 token_auth_methods: Default::default(),
                 iss_supported: false,
@@ -49,6 +53,7 @@ mod tests {
                 openid: false,
             },
             challenge: challenge.map(|s| Challenge { scope: Some(s.into()), ..Challenge::default() }),
+            provider: crate::login::oauth::shared::provider::Provider::Generic,
         }
     }
 

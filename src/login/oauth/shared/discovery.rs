@@ -7,8 +7,13 @@ use serde_json::{Map, Value};
 
 use super::error::{ErrorCode, OAuthError, json_object};
 use super::methods::AuthMethods;
+use super::provider::{Provider, issuer_matches};
 use crate::http::Http;
 use crate::server_url::Reach;
+
+/// `grant_type` of the device authorization grant (RFC 8628), as metadata and registrations name
+/// it (the grant itself is `login::oauth::device`).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// What a `WWW-Authenticate: Bearer …` challenge told us.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,6 +21,8 @@ pub struct Challenge {
     pub resource_metadata: Option<String>,
     pub scope: Option<String>,
     pub error: Option<ErrorCode>,
+    /// `error_description`, made safe for a terminal.
+    pub description: Option<String>,
 }
 
 /// Parse the Bearer challenge of a `WWW-Authenticate` header (RFC 6750 section 3), if any.
@@ -62,6 +69,7 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
             "resource_metadata" => challenge.resource_metadata = Some(value),
             "scope" => challenge.scope = Some(value),
             "error" => challenge.error = Some(ErrorCode::parse(&value)),
+            "error_description" => challenge.description = Some(crate::sanitize::line(&value, 300)),
             _ => {}
         }
     }
@@ -76,14 +84,26 @@ pub struct ProtectedResource {
     pub scopes_supported: Vec<String>,
 }
 
-/// Authorization-server metadata, checked.
+/// Authorization-server metadata, checked. What a login in the browser needs of it (an
+/// authorization endpoint, PKCE with S256) is checked by [`AuthServer::browser_refusal`]: a
+/// server with only the device grant (RFC 8628) has neither, and is usable for that.
 #[derive(Debug, Clone)]
 pub struct AuthServer {
     pub issuer: String,
-    pub authorization_endpoint: Url,
+    pub authorization_endpoint: Option<Url>,
     pub token_endpoint: Url,
     pub registration_endpoint: Option<Url>,
     pub revocation_endpoint: Option<Url>,
+    /// OpenID Connect's UserInfo endpoint, where it passes the checks every endpoint does (who
+    /// the person is, for display only).
+    pub userinfo_endpoint: Option<Url>,
+    /// RFC 8628: where a device login asks for its codes.
+    pub device_authorization_endpoint: Option<Url>,
+    /// `grant_types_supported`, when the server lists it.
+    pub grant_types: Option<Vec<String>>,
+    /// `code_challenge_methods_supported`; `None` where PKCE is assumed (the default endpoints
+    /// of a server from before protected-resource metadata).
+    pub pkce_methods: Option<Vec<String>>,
     pub scopes_supported: Vec<String>,
     pub token_auth_methods: AuthMethods,
     /// RFC 9207: the redirect carries `iss`.
@@ -94,12 +114,50 @@ pub struct AuthServer {
     pub openid: bool,
 }
 
+impl AuthServer {
+    /// Why a login in the browser cannot use this server: no PKCE with S256 (agentview does not
+    /// log in without it), or no authorization endpoint. `None`: it can.
+    pub fn browser_refusal(&self) -> Option<OAuthError> {
+        if let Some(methods) = &self.pkce_methods
+            && !methods.iter().any(|m| m == "S256")
+        {
+            return Some(OAuthError::Refused(format!(
+                "the authorization server {} does not support PKCE with S256 (code_challenge_methods_supported: {}); \
+                 agentview does not log in without it",
+                crate::sanitize::line(&self.issuer, 200),
+                if methods.is_empty() {
+                    "missing".to_string()
+                } else {
+                    crate::sanitize::line(&methods.join(", "), 100)
+                }
+            )));
+        }
+        if self.authorization_endpoint.is_none() {
+            return Some(OAuthError::invalid("the authorization server metadata", "it has no authorization_endpoint"));
+        }
+        None
+    }
+
+    /// Whether the server offers the device authorization grant (RFC 8628): it names a device
+    /// endpoint, and does not leave the grant out of the grant types it lists.
+    pub fn offers_device(&self) -> bool {
+        self.device_authorization_endpoint.is_some() && self.lists_grant(DEVICE_CODE_GRANT)
+    }
+
+    /// Whether `grant_type` may be asked for: listed, or no list at all.
+    pub fn lists_grant(&self, grant_type: &str) -> bool {
+        self.grant_types.as_ref().is_none_or(|listed| listed.iter().any(|g| g == grant_type))
+    }
+}
+
 /// Everything discovery found: the resource, its authorization server, the challenged scope.
 #[derive(Debug, Clone)]
 pub struct Discovered {
     pub resource: ProtectedResource,
     pub server: AuthServer,
     pub challenge: Option<Challenge>,
+    /// The provider whose profile the login follows: the user's setting, else the issuer's host.
+    pub provider: Provider,
 }
 
 /// The canonical form of a server URL (RFC 8707 / MCP): lowercase scheme and host, no default
@@ -160,17 +218,36 @@ pub fn auth_server_metadata_urls(issuer: &Url) -> Vec<Url> {
     }
 }
 
-/// Find the server's OAuth setup. `Ok(None)`: the server offers no OAuth (no metadata found).
-/// A server that asked for credentials (`challenge`) but publishes no protected-resource
-/// metadata gets the 2025-03-26 discovery: see [`before_resource_metadata`].
+/// Find the server's OAuth setup for a login in the browser. `Ok(None)`: the server offers no
+/// OAuth (no metadata found). An authorization server the browser's login cannot use (no PKCE
+/// with S256, no authorization endpoint) is refused: [`AuthServer::browser_refusal`]. `provider`:
+/// the user's setting, which wins over what the issuer's host says.
 pub async fn discover(
     http: &Http,
     server: &Url,
     challenge: Option<&Challenge>,
+    provider: Option<Provider>,
+) -> Result<Option<Discovered>, OAuthError> {
+    let discovered = discover_any(http, server, challenge, provider).await?;
+    if let Some(refusal) = discovered.as_ref().and_then(|d| d.server.browser_refusal()) {
+        return Err(refusal);
+    }
+    Ok(discovered)
+}
+
+/// Find the server's OAuth setup, whatever its authorization server offers (the browser's
+/// grant, the device grant, or both): the caller checks what its login needs. A server that
+/// asked for credentials (`challenge`) but publishes no protected-resource metadata gets the
+/// 2025-03-26 discovery: see [`before_resource_metadata`]. `provider`: the user's setting.
+pub async fn discover_any(
+    http: &Http,
+    server: &Url,
+    challenge: Option<&Challenge>,
+    provider: Option<Provider>,
 ) -> Result<Option<Discovered>, OAuthError> {
     let Some(resource) = protected_resource(http, server, challenge).await? else {
         return match challenge {
-            Some(challenge) => before_resource_metadata(http, server, challenge).await,
+            Some(challenge) => before_resource_metadata(http, server, challenge, provider).await,
             None => Ok(None),
         };
     };
@@ -178,8 +255,9 @@ pub async fn discover(
         resource.authorization_servers.first().cloned().ok_or_else(|| {
             OAuthError::invalid("the protected-resource metadata", "it names no authorization_servers")
         })?;
-    let server_meta = auth_server(http, &issuer, Reach::of(server.host_str().unwrap_or_default())).await?;
-    Ok(Some(Discovered { resource, server: server_meta, challenge: challenge.cloned() }))
+    let provider = Provider::resolve(provider, &issuer);
+    let server_meta = auth_server(http, &issuer, Reach::of(server.host_str().unwrap_or_default()), provider).await?;
+    Ok(Some(Discovered { resource, server: server_meta, challenge: challenge.cloned(), provider }))
 }
 
 /// The 2025-03-26 authorization discovery, for servers from before protected-resource
@@ -191,15 +269,17 @@ async fn before_resource_metadata(
     http: &Http,
     server: &Url,
     challenge: &Challenge,
+    provider: Option<Provider>,
 ) -> Result<Option<Discovered>, OAuthError> {
     let issuer = server.origin().ascii_serialization();
+    let provider = Provider::resolve(provider, &issuer);
     let reach = Reach::of(server.host_str().unwrap_or_default());
     let resource = ProtectedResource {
         resource: canonical(server),
         authorization_servers: vec![issuer.clone()],
         scopes_supported: Vec::new(),
     };
-    let auth = match auth_server(http, &issuer, reach).await {
+    let auth = match auth_server(http, &issuer, reach, provider).await {
         Ok(auth) => auth,
         Err(OAuthError::NotOffered(_)) => {
             let at = |path: &str| endpoint_url(&format!("{issuer}{path}"), path.trim_start_matches('/'), reach);
@@ -210,10 +290,14 @@ async fn before_resource_metadata(
             }
             AuthServer {
                 issuer: issuer.clone(),
-                authorization_endpoint: authorize,
+                authorization_endpoint: Some(authorize),
                 token_endpoint: at("/token")?,
                 registration_endpoint: Some(at("/register")?),
                 revocation_endpoint: None,
+                userinfo_endpoint: None,
+                device_authorization_endpoint: None,
+                grant_types: None,
+                pkce_methods: None,
                 scopes_supported: Vec::new(),
                 token_auth_methods: AuthMethods::default(),
                 iss_supported: false,
@@ -223,7 +307,7 @@ async fn before_resource_metadata(
         }
         Err(e) => return Err(e),
     };
-    Ok(Some(Discovered { resource, server: auth, challenge: Some(challenge.clone()) }))
+    Ok(Some(Discovered { resource, server: auth, challenge: Some(challenge.clone()), provider }))
 }
 
 /// The protected-resource metadata, from the challenge's URL or the well-known ones.
@@ -276,15 +360,31 @@ pub async fn protected_resource(
 }
 
 /// The authorization server's metadata, whose `issuer` must be the one we asked for. `reach`:
-/// where the MCP server is, which bounds where its endpoints may be.
-pub async fn auth_server(http: &Http, issuer: &str, reach: Reach) -> Result<AuthServer, OAuthError> {
-    let doc = auth_server_document(http, issuer, reach).await?;
-    parse_auth_server(&doc, issuer, reach)
+/// where the MCP server is, which bounds where its endpoints may be; `provider`: whose profile
+/// the login follows.
+pub async fn auth_server(
+    http: &Http,
+    issuer: &str,
+    reach: Reach,
+    provider: Provider,
+) -> Result<AuthServer, OAuthError> {
+    let doc = auth_server_document_of(http, issuer, reach, provider).await?;
+    read_auth_server(&doc, issuer, reach, provider)
 }
 
 /// The authorization server's metadata document, from the first well-known URL that has one;
-/// its `issuer` is the one asked for.
+/// its `issuer` is the one asked for (at the provider the issuer's host names).
 pub async fn auth_server_document(http: &Http, issuer: &str, reach: Reach) -> Result<Map<String, Value>, OAuthError> {
+    auth_server_document_of(http, issuer, reach, Provider::detect(issuer)).await
+}
+
+/// [`auth_server_document`] at `provider`, whose rule for comparing issuers applies.
+async fn auth_server_document_of(
+    http: &Http,
+    issuer: &str,
+    reach: Reach,
+    provider: Provider,
+) -> Result<Map<String, Value>, OAuthError> {
     const WHAT: &str = "the authorization server metadata";
     let issuer_url = endpoint_url(issuer, "issuer", reach)?;
     let mut last_problem = None;
@@ -302,7 +402,7 @@ pub async fn auth_server_document(http: &Http, issuer: &str, reach: Reach) -> Re
             }
         };
         let found = string(&doc, "issuer").unwrap_or_default();
-        if found != issuer {
+        if !issuer_matches(&found, issuer, provider) {
             return Err(OAuthError::Refused(format!(
                 "the authorization server metadata at {url} names the issuer \"{}\" instead of \"{}\"; it is not used (RFC 8414 section 3.3)",
                 crate::sanitize::line(&found, 200),
@@ -318,30 +418,50 @@ pub async fn auth_server_document(http: &Http, issuer: &str, reach: Reach) -> Re
     )))
 }
 
-fn parse_auth_server(doc: &Map<String, Value>, issuer: &str, reach: Reach) -> Result<AuthServer, OAuthError> {
+/// The metadata as the browser's login needs it: refused without PKCE S256 or an authorization
+/// endpoint.
+#[cfg(test)]
+fn parse_auth_server(
+    doc: &Map<String, Value>,
+    issuer: &str,
+    reach: Reach,
+    provider: Provider,
+) -> Result<AuthServer, OAuthError> {
+    let server = read_auth_server(doc, issuer, reach, provider)?;
+    match server.browser_refusal() {
+        Some(refusal) => Err(refusal),
+        None => Ok(server),
+    }
+}
+
+/// The metadata, its endpoints checked; what a login needs of it is the login's to check. A
+/// provider whose documents never list PKCE methods although it takes S256 (Entra ID) leaves
+/// them unknown rather than empty.
+fn read_auth_server(
+    doc: &Map<String, Value>,
+    issuer: &str,
+    reach: Reach,
+    provider: Provider,
+) -> Result<AuthServer, OAuthError> {
     const WHAT: &str = "the authorization server metadata";
-    let required = |name: &str| -> Result<Url, OAuthError> {
-        let raw = string(doc, name).ok_or_else(|| OAuthError::invalid(WHAT, format!("it has no {name}")))?;
-        endpoint_url(&raw, name, reach)
-    };
     let optional = |name: &str| -> Result<Option<Url>, OAuthError> {
         string(doc, name).map(|raw| endpoint_url(&raw, name, reach)).transpose()
     };
-    let methods = strings(doc, "code_challenge_methods_supported");
-    if !methods.iter().any(|m| m == "S256") {
-        return Err(OAuthError::Refused(format!(
-            "the authorization server {} does not support PKCE with S256 (code_challenge_methods_supported: {}); \
-             agentview does not log in without it",
-            crate::sanitize::line(issuer, 200),
-            if methods.is_empty() { "missing".to_string() } else { crate::sanitize::line(&methods.join(", "), 100) }
-        )));
-    }
+    let token_endpoint =
+        optional("token_endpoint")?.ok_or_else(|| OAuthError::invalid(WHAT, "it has no token_endpoint"))?;
+    let unlisted = !doc.contains_key("code_challenge_methods_supported") && provider.s256_unlisted();
+    let pkce_methods = (!unlisted).then(|| strings(doc, "code_challenge_methods_supported"));
     Ok(AuthServer {
         issuer: issuer.to_string(),
-        authorization_endpoint: required("authorization_endpoint")?,
-        token_endpoint: required("token_endpoint")?,
+        authorization_endpoint: optional("authorization_endpoint")?,
+        token_endpoint,
         registration_endpoint: optional("registration_endpoint")?,
         revocation_endpoint: optional("revocation_endpoint")?,
+        // For display only: one that fails the checks is left unused rather than failing the login.
+        userinfo_endpoint: optional("userinfo_endpoint").ok().flatten(),
+        device_authorization_endpoint: optional("device_authorization_endpoint")?,
+        grant_types: doc.get("grant_types_supported").map(|_| strings(doc, "grant_types_supported")),
+        pkce_methods,
         scopes_supported: strings(doc, "scopes_supported"),
         token_auth_methods: AuthMethods::parse(&strings(doc, "token_endpoint_auth_methods_supported")),
         iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),

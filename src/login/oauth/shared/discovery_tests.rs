@@ -18,6 +18,9 @@ fn challenges_parse() {
     let c = parse_challenge(r#"Basic realm="x", Bearer error="insufficient_scope", scope=admin"#).expect("bearer");
     assert_eq!(c.error, Some(ErrorCode::InsufficientScope));
     assert_eq!(c.scope.as_deref(), Some("admin"));
+    let c = parse_challenge("Bearer error=\"invalid_token\", error_description=\"for another audience\u{1b}[31m\"")
+        .expect("bearer");
+    assert_eq!(c.description.as_deref(), Some("for another audience[31m"), "sanitized");
     assert_eq!(parse_challenge("Basic realm=\"x\""), None);
     assert_eq!(parse_challenge("Bearer").expect("bare"), Challenge::default());
     let c = parse_challenge(r#"Bearer scope="a\"b"#).expect("escaped, unterminated");
@@ -79,8 +82,33 @@ fn metadata_without_s256_is_refused() {
     let doc = serde_json::json!({"issuer": "https://as.example", "authorization_endpoint": "https://as.example/a",
         "token_endpoint": "https://as.example/t", "code_challenge_methods_supported": ["plain"]});
     let Value::Object(doc) = doc else { unreachable!() };
-    let err = parse_auth_server(&doc, "https://as.example", Reach::Public).expect_err("no S256");
+    let err = parse_auth_server(&doc, "https://as.example", Reach::Public, Provider::Generic).expect_err("no S256");
     assert!(err.to_string().contains("S256"), "{err}");
+    let err = parse_auth_server(&doc, "https://as.example", Reach::Public, Provider::Entra).expect_err("plain only");
+    assert!(err.to_string().contains("S256"), "a list without S256 is refused at Entra too: {err}");
+}
+
+/// Entra's metadata lists no `code_challenge_methods_supported` although Entra does PKCE with
+/// S256: its profile takes the document; any other server without the field is refused.
+#[test]
+fn entras_metadata_without_pkce_methods_is_taken_by_its_profile_only() {
+    let doc = serde_json::json!({"issuer": "https://as.example/t/v2.0",
+        "authorization_endpoint": "https://as.example/t/oauth2/v2.0/authorize",
+        "token_endpoint": "https://as.example/t/oauth2/v2.0/token",
+        "userinfo_endpoint": "https://graph.example/oidc/userinfo",
+        "id_token_signing_alg_values_supported": ["RS256"]});
+    let Value::Object(doc) = doc else { unreachable!() };
+    let issuer = "https://as.example/t/v2.0";
+    let err = parse_auth_server(&doc, issuer, Reach::Public, Provider::Generic).expect_err("no methods listed");
+    assert!(err.to_string().contains("code_challenge_methods_supported: missing"), "{err}");
+    let server = parse_auth_server(&doc, issuer, Reach::Public, Provider::Entra).expect("Entra's document");
+    assert!(server.openid);
+    assert_eq!(server.userinfo_endpoint.as_ref().map(Url::as_str), Some("https://graph.example/oidc/userinfo"));
+    // A userinfo endpoint that fails the checks is left out; the login goes on.
+    let mut doc = doc;
+    doc.insert("userinfo_endpoint".into(), Value::String("http://127.0.0.1/userinfo".into()));
+    let server = parse_auth_server(&doc, issuer, Reach::Public, Provider::Entra).expect("still usable");
+    assert!(server.userinfo_endpoint.is_none());
 }
 
 #[test]

@@ -188,6 +188,30 @@ impl OAuthError {
     }
 }
 
+/// The document of an OAuth endpoint's answer (a token or device endpoint's): a 5xx, or an
+/// error status without JSON, is `Status`; an `error` member (also with HTTP 200) is `Rejected`;
+/// any status but 200 without one is `Status` too.
+pub fn answer_object(reply: &Reply, what: &str) -> Result<Map<String, Value>, OAuthError> {
+    if reply.status >= 500 {
+        return Err(OAuthError::Status { what: what.into(), status: reply.status });
+    }
+    let doc = match json_object(reply, what) {
+        Ok(doc) => doc,
+        Err(_) if reply.status != 200 => return Err(OAuthError::Status { what: what.into(), status: reply.status }),
+        Err(e) => return Err(e),
+    };
+    if let Some(error) = doc.get("error").and_then(Value::as_str) {
+        return Err(OAuthError::Rejected {
+            error: ErrorCode::parse(error),
+            description: doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300)),
+        });
+    }
+    if reply.status != 200 {
+        return Err(OAuthError::Status { what: what.into(), status: reply.status });
+    }
+    Ok(doc)
+}
+
 /// The body as a JSON object, or why it is not one.
 pub fn json_object(reply: &Reply, what: &str) -> Result<Map<String, Value>, OAuthError> {
     if reply.content_type.contains("html") {

@@ -3,7 +3,9 @@
 
 pub(crate) mod discovery;
 pub(crate) mod error;
+pub(crate) mod identity;
 pub(crate) mod methods;
+pub mod provider;
 pub(crate) mod registration;
 pub mod revoke;
 pub(crate) mod tokens;

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::discovery::AuthServer;
+use super::discovery::{AuthServer, DEVICE_CODE_GRANT};
 use super::error::{ErrorCode, OAuthError, json_object};
 use super::methods::AuthMethods;
 use crate::http::Http;
@@ -120,13 +120,44 @@ fn secret_method(supported: &AuthMethods) -> ClientAuth {
         .unwrap_or(ClientAuth::ClientSecretBasic)
 }
 
-/// Register at the server's `registration_endpoint` for `redirect_uri`.
+/// A new registration: the client, and the grant types it was registered for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registered {
+    pub client: Client,
+    pub grant_types: Vec<String>,
+}
+
+impl Registered {
+    /// Whether the client was registered for `grant_type`.
+    pub fn allows(&self, grant_type: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant_type)
+    }
+}
+
+/// The grant types a registration asks for: the browser's authorization code with a redirect
+/// URI, and the device grant beside it where the server offers it (one registration serves both
+/// logins); without a redirect URI the device grant alone; refresh tokens either way.
+pub fn grant_types(server: &AuthServer, redirect: bool) -> Vec<String> {
+    let device = DEVICE_CODE_GRANT;
+    let mut grants = Vec::new();
+    if redirect {
+        grants.push("authorization_code");
+    }
+    if !redirect || server.offers_device() {
+        grants.push(device);
+    }
+    grants.push("refresh_token");
+    grants.into_iter().map(str::to_string).collect()
+}
+
+/// Register at the server's `registration_endpoint`: for `redirect_uri` (the browser's login),
+/// or without one for the device grant alone.
 pub async fn register(
     http: &Http,
     server: &AuthServer,
-    redirect_uri: &str,
+    redirect_uri: Option<&str>,
     scope: Option<&str>,
-) -> Result<Client, OAuthError> {
+) -> Result<Registered, OAuthError> {
     const WHAT: &str = "the client registration";
     let endpoint = server.registration_endpoint.as_ref().ok_or_else(|| {
         OAuthError::NoRegistration(format!(
@@ -140,11 +171,16 @@ pub async fn register(
     } else {
         secret_method(methods)
     };
+    let mut grants = grant_types(server, redirect_uri.is_some());
+    let (redirect_uris, response_types): (Vec<&str>, Vec<&str>) = match redirect_uri {
+        Some(uri) => (vec![uri], vec!["code"]),
+        None => (Vec::new(), Vec::new()),
+    };
     let mut body = json!({
         "client_name": "agentview",
-        "redirect_uris": [redirect_uri],
-        "grant_types": ["authorization_code", "refresh_token"],
-        "response_types": ["code"],
+        "redirect_uris": redirect_uris,
+        "grant_types": grants,
+        "response_types": response_types,
         "token_endpoint_auth_method": method.as_str(),
         "application_type": "native",
     });
@@ -160,6 +196,17 @@ pub async fn register(
         if let Some(fields) = body.as_object_mut() {
             fields.remove("scope");
         }
+        reply = http.post_json(endpoint, &body, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
+    }
+    // The device grant beside the browser's is a convenience: a server that refuses it in a
+    // registration gets one for the browser alone.
+    let device = DEVICE_CODE_GRANT;
+    if redirect_uri.is_some()
+        && grants.iter().any(|g| g == device)
+        && matches!(refusal(&reply), Some((ErrorCode::InvalidClientMetadata, _)))
+    {
+        grants.retain(|g| g != device);
+        body["grant_types"] = json!(grants);
         reply = http.post_json(endpoint, &body, WHAT).await.map_err(OAuthError::fetch(WHAT))?;
     }
     if let Some((error, description)) = refusal(&reply) {
@@ -194,7 +241,8 @@ pub async fn register(
     if auth != ClientAuth::None && client_secret.is_none() {
         return Err(OAuthError::invalid(WHAT, "the client must authenticate with a secret, but none was issued"));
     }
-    Ok(Client { client_id, client_secret, auth, redirect_uri: Some(redirect_uri.to_string()) })
+    let client = Client { client_id, client_secret, auth, redirect_uri: redirect_uri.map(str::to_string) };
+    Ok(Registered { client, grant_types: grants })
 }
 
 /// The OAuth error of a refused registration, with its description.
@@ -258,7 +306,13 @@ struct CachedClient {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     client_secret: Option<String>,
     client_auth: ClientAuth,
-    redirect_uri: String,
+    /// None for a registration of the device grant alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    redirect_uri: Option<String>,
+    /// What the client was registered for; registrations of an older agentview name none (they
+    /// were for the browser's grant alone).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    grant_types: Vec<String>,
 }
 
 /// Larger than any set of registrations; a bigger file is not ours.
@@ -284,6 +338,11 @@ impl RegistrationCache {
 
     /// The registration kept for `issuer`, if any.
     pub fn load(&self, issuer: &str) -> Option<Client> {
+        self.load_registered(issuer).map(|r| r.client)
+    }
+
+    /// The registration kept for `issuer`, with what it was registered for.
+    pub fn load_registered(&self, issuer: &str) -> Option<Registered> {
         let entry = self.read().clients.remove(issuer)?;
         let client_secret = match entry.client_secret {
             Some(s) => Some(Secret::new(s)).filter(|s| check_token_shape(s.expose()).is_ok()),
@@ -292,17 +351,18 @@ impl RegistrationCache {
         if entry.client_auth != ClientAuth::None && client_secret.is_none() {
             return None;
         }
-        Some(Client {
+        let client = Client {
             client_id: entry.client_id,
             client_secret,
             auth: entry.client_auth,
-            redirect_uri: Some(entry.redirect_uri),
-        })
+            redirect_uri: entry.redirect_uri,
+        };
+        Some(Registered { client, grant_types: entry.grant_types })
     }
 
-    /// Keep `client` for `issuer`; failures only cost a registration next time.
-    pub fn save(&self, issuer: &str, client: &Client) -> Result<(), PrivateError> {
-        let Some(redirect_uri) = client.redirect_uri.clone() else { return Ok(()) };
+    /// Keep a registration for `issuer`; failures only cost a registration next time.
+    pub fn save(&self, issuer: &str, registered: &Registered) -> Result<(), PrivateError> {
+        let client = &registered.client;
         let mut file = self.read();
         file.clients.insert(
             issuer.to_string(),
@@ -310,7 +370,8 @@ impl RegistrationCache {
                 client_id: client.client_id.clone(),
                 client_secret: client.client_secret.as_ref().map(|s| s.expose().to_string()),
                 client_auth: client.auth,
-                redirect_uri,
+                redirect_uri: client.redirect_uri.clone(),
+                grant_types: registered.grant_types.clone(),
             },
         );
         self.write(&file)

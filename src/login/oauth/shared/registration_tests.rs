@@ -12,13 +12,17 @@ fn client(secret: Option<&str>) -> Client {
     }
 }
 
+fn registered(client: Client, grants: &[&str]) -> Registered {
+    Registered { client, grant_types: grants.iter().map(|g| g.to_string()).collect() }
+}
+
 #[test]
 fn cache_keeps_one_registration_per_issuer() {
     let dir = tempfile::tempdir().expect("tmp");
     let cache = RegistrationCache::new(dir.path());
     assert_eq!(cache.load("https://as.example"), None);
-    cache.save("https://as.example", &client(None)).expect("save");
-    cache.save("https://other.example", &client(Some("s3cret"))).expect("save");
+    cache.save("https://as.example", &registered(client(None), &[])).expect("save");
+    cache.save("https://other.example", &registered(client(Some("s3cret")), &[])).expect("save");
     assert_eq!(cache.load("https://as.example"), Some(client(None)));
     assert_eq!(cache.load("https://other.example"), Some(client(Some("s3cret"))));
     cache.forget("https://as.example").expect("forget");
@@ -32,7 +36,7 @@ fn a_cache_others_can_write_is_ignored() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tmp");
     let cache = RegistrationCache::new(dir.path());
-    cache.save("https://as.example", &client(None)).expect("save");
+    cache.save("https://as.example", &registered(client(None), &[])).expect("save");
     let path = dir.path().join(RegistrationCache::FILE_NAME);
     assert_eq!(fs::metadata(&path).expect("meta").permissions().mode() & 0o777, 0o600);
     fs::set_permissions(&path, fs::Permissions::from_mode(0o666)).expect("chmod");
@@ -98,4 +102,50 @@ fn a_registration_asks_only_for_scopes_the_server_lists() {
     assert_eq!(registration_scope(Some("mcp:tools"), &oidc), None, "nothing of it listed: no scope");
     let python = listed(&["mcp:tools"]);
     assert_eq!(registration_scope(Some("mcp:tools"), &python).as_deref(), Some("mcp:tools"));
+}
+
+#[test]
+fn the_cache_keeps_what_a_registration_was_for_and_older_entries_were_for_the_browser() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cache = RegistrationCache::new(dir.path());
+    let device = crate::login::oauth::device::GRANT_TYPE;
+    let device_only = Client { redirect_uri: None, ..client(None) };
+    cache.save("https://as.example", &registered(device_only.clone(), &[device, "refresh_token"])).expect("save");
+    let kept = cache.load_registered("https://as.example").expect("kept");
+    assert_eq!(kept.client, device_only);
+    assert!(kept.allows(device) && !kept.allows("authorization_code"));
+    // Written before the device grant: a redirect URI and no grant types.
+    let older = r#"{"clients":{"https://old.example":{"client_id":"c-0","client_auth":"none",
+        "redirect_uri":"http://127.0.0.1:5000/callback/x"}}}"#;
+    fs::write(dir.path().join(RegistrationCache::FILE_NAME), older).expect("write");
+    let kept = cache.load_registered("https://old.example").expect("an older entry still reads");
+    assert!(kept.client.redirect_uri.is_some() && !kept.allows(device));
+}
+
+#[test]
+fn a_registration_asks_for_the_device_grant_where_the_server_offers_it() {
+    let url = |p: &str| reqwest::Url::parse(&format!("https://as.example{p}")).expect("url");
+    let mut server = crate::login::oauth::shared::discovery::AuthServer {
+        issuer: "https://as.example".into(),
+        authorization_endpoint: Some(url("/authorize")),
+        token_endpoint: url("/token"),
+        registration_endpoint: Some(url("/register")),
+        revocation_endpoint: None,
+        userinfo_endpoint: None,
+        device_authorization_endpoint: None,
+        grant_types: None,
+        pkce_methods: Some(vec!["S256".into()]),
+        scopes_supported: Vec::new(),
+        token_auth_methods: AuthMethods::default(),
+        iss_supported: false,
+        cimd_supported: false,
+        openid: false,
+    };
+    let device = crate::login::oauth::device::GRANT_TYPE;
+    assert_eq!(grant_types(&server, true), ["authorization_code", "refresh_token"]);
+    server.device_authorization_endpoint = Some(url("/device"));
+    assert_eq!(grant_types(&server, true), ["authorization_code", device, "refresh_token"]);
+    assert_eq!(grant_types(&server, false), [device, "refresh_token"], "no redirect URI: the device grant alone");
+    server.grant_types = Some(vec!["authorization_code".into(), "refresh_token".into()]);
+    assert_eq!(grant_types(&server, true), ["authorization_code", "refresh_token"], "not listed: not asked for");
 }

@@ -49,7 +49,7 @@ pub async fn revoke(
 }
 
 /// Revoke one token; `Ok(false)`: the server does not revoke tokens of this type.
-async fn revoke_one(
+pub async fn revoke_one(
     http: &Http,
     endpoint: &Url,
     client: &Client,
@@ -68,6 +68,9 @@ async fn revoke_one(
     let error = doc.as_ref().and_then(|d| d.get("error")).and_then(Value::as_str).map(ErrorCode::parse);
     match error {
         Some(ErrorCode::UnsupportedTokenType) => Ok(false),
+        // RFC 7009 answers 200 for a token that is no longer valid; Google answers 400
+        // invalid_token (an access token whose grant its refresh token's revocation just ended).
+        Some(ErrorCode::InvalidToken) => Ok(true),
         Some(error) => Err(OAuthError::Rejected {
             error,
             description: doc

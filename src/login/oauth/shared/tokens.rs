@@ -5,7 +5,7 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use super::error::{ErrorCode, OAuthError, json_object};
+use super::error::{OAuthError, answer_object};
 use super::registration::Client;
 use crate::http::{Http, Reply};
 use crate::secret::{Secret, check_token_shape};
@@ -18,19 +18,24 @@ pub struct Tokens {
     /// Seconds, when the server said and the value is sane.
     pub expires_in: Option<u64>,
     pub scope: Option<String>,
+    /// An OpenID Connect ID token, where the answer carries a usable one: who signed in.
+    pub id_token: Option<Secret>,
     /// Problems worth a warning (an absurd `expires_in`).
     pub warnings: Vec<String>,
 }
 
-/// Trade a refresh token for new tokens (same resource; the scope is kept).
+/// Trade a refresh token for new tokens (the login's resource, if it sent one; the scope is kept).
 pub async fn refresh(
     http: &Http,
     token_endpoint: &Url,
     client: &Client,
     refresh_token: &Secret,
-    resource: &str,
+    resource: Option<&str>,
 ) -> Result<Tokens, OAuthError> {
-    let form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose()), ("resource", resource)];
+    let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+    if let Some(resource) = resource {
+        form.push(("resource", resource));
+    }
     token_request(http, token_endpoint, client, form).await
 }
 
@@ -49,23 +54,7 @@ pub(crate) async fn token_request<'a>(
 /// A token endpoint response, checked: errors (also with HTTP 200), Bearer only, shapes.
 pub fn parse_tokens(reply: &Reply) -> Result<Tokens, OAuthError> {
     const WHAT: &str = "the token endpoint";
-    if reply.status >= 500 {
-        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
-    }
-    let doc = match json_object(reply, WHAT) {
-        Ok(doc) => doc,
-        Err(_) if reply.status != 200 => return Err(OAuthError::Status { what: WHAT.into(), status: reply.status }),
-        Err(e) => return Err(e),
-    };
-    if let Some(error) = doc.get("error").and_then(Value::as_str) {
-        return Err(OAuthError::Rejected {
-            error: ErrorCode::parse(error),
-            description: doc.get("error_description").and_then(Value::as_str).map(|d| crate::sanitize::line(d, 300)),
-        });
-    }
-    if reply.status != 200 {
-        return Err(OAuthError::Status { what: WHAT.into(), status: reply.status });
-    }
+    let doc = answer_object(reply, WHAT)?;
     let access = doc
         .get("access_token")
         .and_then(Value::as_str)
@@ -110,7 +99,10 @@ pub fn parse_tokens(reply: &Reply) -> Result<Tokens, OAuthError> {
         }
     };
     let scope = doc.get("scope").and_then(Value::as_str).map(|s| crate::sanitize::line(s, 1000));
-    Ok(Tokens { access_token: Secret::new(access), refresh_token, expires_in, scope, warnings })
+    // Who signed in, for display: an ID token that could not be sent as a header is no token.
+    let id_token =
+        doc.get("id_token").and_then(Value::as_str).filter(|t| check_token_shape(t).is_ok()).map(Secret::new);
+    Ok(Tokens { access_token: Secret::new(access), refresh_token, expires_in, scope, id_token, warnings })
 }
 
 #[cfg(test)]

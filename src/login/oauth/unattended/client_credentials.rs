@@ -16,15 +16,18 @@ use crate::server_url::ServerUrl;
 use crate::settings::client::ClientProof;
 use crate::store::{ClientJwt, Credential, Flow, OAuthGrant};
 
-/// The grant's token request: `resource` always, `scope` when there is one.
+/// The grant's token request: `resource` (a login's always has one), `scope` when there is one.
 pub async fn request(
     http: &Http,
     token_endpoint: &Url,
     client: &Client,
-    resource: &str,
+    resource: Option<&str>,
     scope: Option<&str>,
 ) -> Result<Tokens, OAuthError> {
-    let mut form = vec![("grant_type", CLIENT_CREDENTIALS), ("resource", resource)];
+    let mut form = vec![("grant_type", CLIENT_CREDENTIALS)];
+    if let Some(resource) = resource {
+        form.push(("resource", resource));
+    }
     if let Some(scope) = scope {
         form.push(("scope", scope));
     }
@@ -68,9 +71,14 @@ pub async fn obtain_at(
     target.server.require_grant(CLIENT_CREDENTIALS, "the client credentials grant")?;
     let settled = proof::settle(client_id, proof, &target.server, now)?;
     let scope = unattended::choose_scope(scope, &target.resource);
-    let tokens =
-        request(http, &target.server.token_endpoint, &settled.client, &target.resource.resource, scope.as_deref())
-            .await?;
+    let tokens = request(
+        http,
+        &target.server.token_endpoint,
+        &settled.client,
+        Some(&target.resource.resource),
+        scope.as_deref(),
+    )
+    .await?;
     let how = match settled.auth.jwt() {
         Some(ClientJwt::Key { alg, .. }) => format!("private_key_jwt ({alg})"),
         Some(ClientJwt::AssertionFile { .. }) => "private_key_jwt (an assertion file)".into(),
@@ -86,5 +94,5 @@ pub async fn obtain_at(
 /// and scope.
 pub async fn renew(http: &Http, grant: &mut OAuthGrant, pinned: bool, now: u64) -> Result<Tokens, OAuthError> {
     let client = proof::client_of_grant(grant, pinned, now)?;
-    request(http, &grant.token_endpoint, &client, &grant.resource, grant.scope.as_deref()).await
+    request(http, &grant.token_endpoint, &client, grant.resource.as_deref(), grant.scope.as_deref()).await
 }

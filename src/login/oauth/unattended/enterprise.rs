@@ -28,10 +28,13 @@ pub async fn jwt_bearer(
     token_endpoint: &Url,
     client: &Client,
     assertion: &Secret,
-    resource: &str,
+    resource: Option<&str>,
     scope: Option<&str>,
 ) -> Result<Tokens, OAuthError> {
-    let mut form = vec![("grant_type", JWT_BEARER), ("assertion", assertion.expose()), ("resource", resource)];
+    let mut form = vec![("grant_type", JWT_BEARER), ("assertion", assertion.expose())];
+    if let Some(resource) = resource {
+        form.push(("resource", resource));
+    }
     if let Some(scope) = scope {
         form.push(("scope", scope));
     }
@@ -136,7 +139,7 @@ pub async fn exchange(
         client: idp_client,
         id_token,
         audience: &target.server.issuer,
-        resource: &target.resource.resource,
+        resource: Some(&target.resource.resource),
         scope: scope.as_deref(),
     };
     let tokens = trade(http, &exchange, &target.server.token_endpoint, client).await?;

@@ -77,7 +77,7 @@ pub fn credential(
         client_auth: GrantAuth::of_method(client.auth).unwrap_or(GrantAuth::None),
         token_endpoint: server.token_endpoint.clone(),
         revocation_endpoint: server.revocation_endpoint.clone(),
-        resource: issuer.to_string(),
+        resource: Some(issuer.to_string()),
         scope: sign_in.scope,
         flow: Flow::IdpSignIn,
         from_environment: false,
@@ -116,6 +116,7 @@ pub async fn refresh(http: &Http, grant: &OAuthGrant, now: u64) -> Result<Tokens
         refresh_token: tokens.refresh_token,
         expires_in: exp.map(|exp| exp.saturating_sub(now)),
         scope: tokens.scope,
+        id_token: None,
         warnings: Vec::new(),
     })
 }
@@ -215,8 +216,9 @@ pub fn sign_in_request(
         redirect_uri,
         issuer: issuer.to_string(),
         iss_supported: server.iss_supported,
-        resource: String::new(),
+        resource: None,
         scope: Some(scope.to_string()),
+        params: Vec::new(),
     };
     Ok((Pending::new(client.clone(), authorization, server.token_endpoint.clone()), nonce, scope))
 }

@@ -217,7 +217,7 @@ pub fn credential(
         client_auth: auth,
         token_endpoint: target.server.token_endpoint.clone(),
         revocation_endpoint: target.server.revocation_endpoint.clone(),
-        resource: target.resource.resource.clone(),
+        resource: Some(target.resource.resource.clone()),
         scope: tokens.scope.or(scope),
         flow,
         from_environment: false,

@@ -29,8 +29,8 @@ pub struct Exchange<'a> {
     pub id_token: &'a Secret,
     /// The MCP server's authorization server (its issuer).
     pub audience: &'a str,
-    /// The MCP server, as its protected-resource metadata names it.
-    pub resource: &'a str,
+    /// The MCP server, as its protected-resource metadata names it (a login's always has one).
+    pub resource: Option<&'a str>,
     pub scope: Option<&'a str>,
 }
 
@@ -45,8 +45,10 @@ pub async fn id_jag(http: &Http, exchange: &Exchange<'_>) -> Result<Secret, OAut
         ("subject_token", exchange.id_token.expose()),
         ("subject_token_type", ID_TOKEN_TYPE),
         ("audience", exchange.audience),
-        ("resource", exchange.resource),
     ];
+    if let Some(resource) = exchange.resource {
+        form.push(("resource", resource));
+    }
     if let Some(scope) = exchange.scope {
         form.push(("scope", scope));
     }

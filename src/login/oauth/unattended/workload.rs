@@ -29,7 +29,8 @@ fn read_token(path: &Path, now: u64) -> Result<Secret, OAuthError> {
     proof::read_jwt_file(path, "the workload token", now)
 }
 
-/// The grant's token request: the workload's token as the assertion, `resource` always, `scope`
+/// The grant's token request: the workload's token as the assertion, `resource` (a login's always
+/// has one), `scope`
 /// when there is one, no retry and no other grant after a refusal. A refusal of the token is said
 /// with its file, never its contents.
 pub async fn request(
@@ -38,7 +39,7 @@ pub async fn request(
     client: &Client,
     token_file: &Path,
     token: &Secret,
-    resource: &str,
+    resource: Option<&str>,
     scope: Option<&str>,
 ) -> Result<Tokens, OAuthError> {
     jwt_bearer(http, token_endpoint, client, token, resource, scope).await.map_err(|e| match e {
@@ -94,7 +95,7 @@ pub async fn obtain_at(
         (client_id, _) => (Client::public(client_id.as_deref().unwrap_or_default()), GrantAuth::None, None),
     };
     let scope = unattended::choose_scope(scope, &target.resource);
-    let (endpoint, resource) = (&target.server.token_endpoint, &target.resource.resource);
+    let (endpoint, resource) = (&target.server.token_endpoint, Some(target.resource.resource.as_str()));
     let tokens = request(http, endpoint, &client, &token_file, &token, resource, scope.as_deref()).await?;
     let how = match (client.client_id.is_empty(), client.auth) {
         (true, _) => "the workload token alone".to_string(),
@@ -117,5 +118,6 @@ pub async fn renew(http: &Http, grant: &mut OAuthGrant, pinned: bool, now: u64) 
     let to = Audience { issuer: &grant.issuer, token_endpoint: &grant.token_endpoint, pinned };
     check_audience(&token, "the workload token", &token_file, to)?;
     let client = proof::client_of_grant(grant, pinned, now)?;
-    request(http, &grant.token_endpoint, &client, &token_file, &token, &grant.resource, grant.scope.as_deref()).await
+    let resource = grant.resource.as_deref();
+    request(http, &grant.token_endpoint, &client, &token_file, &token, resource, grant.scope.as_deref()).await
 }
