@@ -70,6 +70,16 @@ fn two_people_at_one_server(av: &mut Agentview, server: &TestServer) {
     assert!(second.stderr.contains("(account work)"), "{}", second.stderr);
     assert!(second.stderr.contains("active account") && second.stderr.contains("stays default"), "{}", second.stderr);
 
+    let prompts: Vec<Option<String>> = server
+        .oauth_requests_to(support::server::OAuthEndpoint::Authorize)
+        .iter()
+        .map(|a| a.param("prompt").map(str::to_string))
+        .collect();
+    assert_eq!(prompts.first(), Some(&None), "the first account: nobody else to pick from");
+    assert!(
+        prompts.last().and_then(|p| p.as_deref()).is_some_and(|p| p.split(' ').any(|v| v == "select_account")),
+        "the second account lets the person pick another identity: {prompts:?}"
+    );
     let (alice, bob) = (token(av, &[]), token(av, &["--account", "work"]));
     assert_eq!(server.access_token_user(&alice).as_deref(), Some("alice"));
     assert_eq!(server.access_token_user(&bob).as_deref(), Some("bob"), "the second login did not overwrite the first");

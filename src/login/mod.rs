@@ -8,6 +8,7 @@
 //! 4. An OAuth credential proves itself at the server first ([`prove`]).
 //! 5. Store it and read it back, then report (`store_and_report`).
 
+mod accounts;
 pub mod browser;
 mod choice;
 pub mod context;
@@ -34,8 +35,8 @@ use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::run::Run;
 use crate::settings::Settings;
-use crate::store::UserInfo;
 use crate::store::{self, Credential, CredentialKind, Flow, Selected, Source};
+use crate::store::{AccountName, UserInfo};
 
 pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyhow::Result<Exit> {
     let (settings, output) = (&run.settings, &run.output);
@@ -203,6 +204,15 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
     let who = credential.user.as_ref().and_then(UserInfo::describe).map(|u| format!(" as {u}")).unwrap_or_default();
     let account = account_note(settings, note_login(settings).await, output);
     output.success(&format!("Logged in to {}{account}{who}.", settings.server));
+    let same = accounts::same_person(settings, &credential).await;
+    if !same.is_empty() {
+        let names = same.iter().map(AccountName::as_str).collect::<Vec<_>>().join(", ");
+        output.warn(&format!(
+            "this is the same person as the account {names} of {}: both are kept; to use another identity, log \
+             in again with --force and pick it at the sign-in page (--login-hint names it)",
+            settings.server
+        ));
+    }
     let kind_note = match credential.kind() {
         CredentialKind::Session => {
             "session id (this server binds your identity to the login session; `token` prints it)"
