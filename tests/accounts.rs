@@ -102,6 +102,10 @@ fn two_people_at_one_server(av: &mut Agentview, server: &TestServer) {
 
     let exec = av.run(&["--account", "default", "exec", "--", "sh", "-c", "printf %s \"$AGENTVIEW_TOKEN\""]);
     assert_eq!(exec.expect_code(0).stdout, alice);
+    av.set("AGENTVIEW_BIN", &support::cli::binary().display().to_string());
+    let nested = av.run(&["--account", "default", "exec", "--", "sh", "-c", "\"$AGENTVIEW_BIN\" status --json"]);
+    let nested = json(&nested.expect_code(0).stdout);
+    assert_eq!(nested["account"], "default", "an agentview the command runs uses the same account: {nested}");
 
     let status = av.run(&["status"]).expect_code(0);
     assert!(status.stdout.contains("login:   work (active); also default"), "{}", status.stdout);

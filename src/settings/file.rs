@@ -102,6 +102,10 @@ struct Table {
 pub fn read(config_dir: &std::path::Path, server: &ServerUrl) -> Result<Option<ServerFile>, Failure> {
     let dir = PrivateDir::new(config_dir);
     let path = dir.file(FILE_NAME);
+    // No file: nothing to refuse, whatever the config dir is like.
+    if std::fs::symlink_metadata(&path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+        return Ok(None);
+    }
     let contents = match dir.read(FILE_NAME, MAX_FILE_SIZE) {
         Ok(Some(contents)) => contents,
         Ok(None) => return Ok(None),

@@ -131,6 +131,11 @@ impl Accounts {
     /// The index; an empty one when there is no file yet. A file that cannot be read is refused
     /// (and never overwritten).
     pub fn read(&self) -> Result<Index, StoreError> {
+        // No file, nothing to trust or refuse: the config dir is checked when there is one to
+        // read (a command that needs no index must not fail on a config dir it never uses).
+        if std::fs::symlink_metadata(self.path()).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
+            return Ok(Index { version: FORMAT_VERSION, ..Index::default() });
+        }
         let contents = match self.dir.read(FILE_NAME, MAX_FILE_SIZE) {
             Ok(Some(contents)) => contents,
             Ok(None) => return Ok(Index { version: FORMAT_VERSION, ..Index::default() }),
@@ -176,9 +181,15 @@ impl Accounts {
 /// account is afterwards.
 pub fn note_login(config: &StoreConfig, server: &str, account: &AccountName) -> Result<AccountName, StoreError> {
     let accounts = Accounts::new(&config.config_dir, config.lock_wait);
-    let known = accounts.read()?.servers.get(server).is_some_and(|s| s.accounts.contains(account));
+    let index = accounts.read()?;
+    // A server with only its default account needs no index: nothing is written for it, so a
+    // person with one account per server keeps the config dir the previous release kept.
+    if account.is_default() && !index.servers.contains_key(server) {
+        return Ok(AccountName::default());
+    }
+    let known = index.servers.get(server).is_some_and(|s| s.accounts.contains(account));
     let default_stored = !account.is_default()
-        && !accounts.read()?.servers.contains_key(server)
+        && !index.servers.contains_key(server)
         && super::stores_for_read(config).iter().any(|store| matches!(store.load(server), Ok(Some(_))));
     accounts.update(|index| {
         let before = index.clone();
