@@ -412,6 +412,21 @@ impl Settings {
         words.join(" ")
     }
 
+    /// Like [`Settings::command`], without `--account` (for a command that names the account
+    /// itself, such as `switch NAME`).
+    pub fn command_without_account(&self, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string()];
+        let mut flags = self.given_flags.iter();
+        while let Some(flag) = flags.next() {
+            let value = flags.next().map(String::as_str).unwrap_or_default();
+            if flag != "--account" {
+                words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
+            }
+        }
+        words.push(sub.to_string());
+        words.join(" ")
+    }
+
     /// Like [`Settings::command`], with `--store store` instead of the user's store.
     pub fn command_in_store(&self, store: &str, sub: &str) -> String {
         let mut words = vec!["agentview".to_string()];

@@ -140,7 +140,6 @@ fn stored(config: &StoreConfig, key: &str) -> Option<Credential> {
 }
 
 fn account_line(account: &Listed, active: &AccountName) -> String {
-    let mark = if account.name == *active { "* " } else { "  " };
     let about = match &account.credential {
         None => " (no credential stored: log in to it again)".to_owned(),
         Some(credential) => {
@@ -149,7 +148,7 @@ fn account_line(account: &Listed, active: &AccountName) -> String {
         }
     };
     let active = if account.name == *active { " (active)" } else { "" };
-    format!("{mark}{}{about}{active}", account.name)
+    format!("  {}{about}{active}", account.name)
 }
 
 fn account_json(account: &Listed, active: &AccountName) -> Value {
@@ -165,17 +164,9 @@ fn account_json(account: &Listed, active: &AccountName) -> Value {
 }
 
 /// `agentview … --account NAME <sub>` for the same server, store and config dir.
-pub fn command_for_account(settings: &Settings, name: &AccountName, sub: &str) -> String {
-    let mut words = vec!["agentview".to_string()];
-    let mut flags = settings.given_flags.iter();
-    while let Some(flag) = flags.next() {
-        let value = flags.next().map(String::as_str).unwrap_or_default();
-        if flag != "--account" {
-            words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
-        }
-    }
-    words.extend(["--account".to_string(), crate::settings::invocation::shell_quote(name.as_str()), sub.to_string()]);
-    words.join(" ")
+fn command_for_account(settings: &Settings, name: &AccountName, sub: &str) -> String {
+    let account = crate::settings::invocation::shell_quote(name.as_str());
+    settings.command_without_account(&format!("--account {account} {sub}"))
 }
 
 fn store_failure(e: StoreError) -> Failure {

@@ -274,7 +274,7 @@ pub fn account_note(settings: &Settings, active: Result<store::AccountName, Stri
         output.info(&format!(
             "The active account of {} stays {active}; `{}` makes this one active.",
             settings.server,
-            settings.command(&format!("switch {}", settings.account))
+            settings.command_without_account(&format!("switch {}", settings.account))
         ));
     }
     if settings.account.is_default() && active.is_default() {
