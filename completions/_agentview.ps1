@@ -22,6 +22,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
     $completions = @(switch ($command) {
         'agentview' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -39,6 +40,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the stored credential for the server on stdout')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether you are logged in, where the credential comes from, and until when')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the credential at the server (OAuth) and remove it from the stores')
+            [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make NAME the server''s active account; without NAME, list its accounts (and with --server, remember that server as the default for later commands)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The settings kept per server in config.toml, as they apply')
             [CompletionResult]::new('mcp-config', 'mcp-config', [CompletionResultType]::ParameterValue, 'Print a ready-to-paste MCP client configuration for the server')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the credential in its environment as AGENTVIEW_TOKEN')
             [CompletionResult]::new('bridge', 'bridge', [CompletionResultType]::ParameterValue, 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request')
@@ -67,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('--idp-client-id', '--idp-client-id', [CompletionResultType]::ParameterName, 'agentview''s client id at the identity provider (its secret, where it has one, from AGENTVIEW_IDP_CLIENT_SECRET)')
             [CompletionResult]::new('--id-token-file', '--id-token-file', [CompletionResultType]::ParameterName, '--idp: an ID token from the identity provider obtained elsewhere (an SSO agent) instead of signing in; read again at every renewal')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -95,6 +99,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         'agentview;token' {
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -110,6 +115,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         }
         'agentview;status' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -128,6 +134,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         }
         'agentview;logout' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -142,11 +149,75 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'agentview;switch' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print the server''s accounts as a JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'agentview;config' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'agentview;config;show' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
+            [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
+            [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colours in messages')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print a JSON document on stdout')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Hide progress and success messages; errors, warnings and the login URL still show')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show each request and response status (secrets redacted)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'agentview;config;help' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'agentview;config;help;show' {
+            break
+        }
+        'agentview;config;help;help' {
+            break
+        }
         'agentview;mcp-config' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'The server''s name in the client''s configuration')
             [CompletionResult]::new('--via', '--via', [CompletionResultType]::ParameterName, 'For clients that start a command: what that command is')
             [CompletionResult]::new('--launcher', '--launcher', [CompletionResultType]::ParameterName, 'How the client starts agentview')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -162,6 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         }
         'agentview;exec' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -177,6 +249,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         }
         'agentview;bridge' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -193,6 +266,7 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
         }
         'agentview;completions' {
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]')
+            [CompletionResult]::new('--account', '--account', [CompletionResultType]::ParameterName, 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]')
             [CompletionResult]::new('--config-dir', '--config-dir', [CompletionResultType]::ParameterName, 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]')
             [CompletionResult]::new('-H', '-H ', [CompletionResultType]::ParameterName, 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv')
@@ -211,6 +285,8 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the stored credential for the server on stdout')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show whether you are logged in, where the credential comes from, and until when')
             [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke the credential at the server (OAuth) and remove it from the stores')
+            [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make NAME the server''s active account; without NAME, list its accounts (and with --server, remember that server as the default for later commands)')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'The settings kept per server in config.toml, as they apply')
             [CompletionResult]::new('mcp-config', 'mcp-config', [CompletionResultType]::ParameterValue, 'Print a ready-to-paste MCP client configuration for the server')
             [CompletionResult]::new('exec', 'exec', [CompletionResultType]::ParameterValue, 'Run a command with the credential in its environment as AGENTVIEW_TOKEN')
             [CompletionResult]::new('bridge', 'bridge', [CompletionResultType]::ParameterValue, 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request')
@@ -228,6 +304,16 @@ Register-ArgumentCompleter -Native -CommandName 'agentview' -ScriptBlock {
             break
         }
         'agentview;help;logout' {
+            break
+        }
+        'agentview;help;switch' {
+            break
+        }
+        'agentview;help;config' {
+            [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)')
+            break
+        }
+        'agentview;help;config;show' {
             break
         }
         'agentview;help;mcp-config' {

@@ -22,6 +22,9 @@ _agentview() {
             agentview,completions)
                 cmd="agentview__subcmd__completions"
                 ;;
+            agentview,config)
+                cmd="agentview__subcmd__config"
+                ;;
             agentview,exec)
                 cmd="agentview__subcmd__exec"
                 ;;
@@ -40,14 +43,32 @@ _agentview() {
             agentview,status)
                 cmd="agentview__subcmd__status"
                 ;;
+            agentview,switch)
+                cmd="agentview__subcmd__switch"
+                ;;
             agentview,token)
                 cmd="agentview__subcmd__token"
+                ;;
+            agentview__subcmd__config,help)
+                cmd="agentview__subcmd__config__subcmd__help"
+                ;;
+            agentview__subcmd__config,show)
+                cmd="agentview__subcmd__config__subcmd__show"
+                ;;
+            agentview__subcmd__config__subcmd__help,help)
+                cmd="agentview__subcmd__config__subcmd__help__subcmd__help"
+                ;;
+            agentview__subcmd__config__subcmd__help,show)
+                cmd="agentview__subcmd__config__subcmd__help__subcmd__show"
                 ;;
             agentview__subcmd__help,bridge)
                 cmd="agentview__subcmd__help__subcmd__bridge"
                 ;;
             agentview__subcmd__help,completions)
                 cmd="agentview__subcmd__help__subcmd__completions"
+                ;;
+            agentview__subcmd__help,config)
+                cmd="agentview__subcmd__help__subcmd__config"
                 ;;
             agentview__subcmd__help,exec)
                 cmd="agentview__subcmd__help__subcmd__exec"
@@ -67,8 +88,14 @@ _agentview() {
             agentview__subcmd__help,status)
                 cmd="agentview__subcmd__help__subcmd__status"
                 ;;
+            agentview__subcmd__help,switch)
+                cmd="agentview__subcmd__help__subcmd__switch"
+                ;;
             agentview__subcmd__help,token)
                 cmd="agentview__subcmd__help__subcmd__token"
+                ;;
+            agentview__subcmd__help__subcmd__config,show)
+                cmd="agentview__subcmd__help__subcmd__config__subcmd__show"
                 ;;
             *)
                 ;;
@@ -77,13 +104,17 @@ _agentview() {
 
     case "${cmd}" in
         agentview)
-            opts="-H -q -v -h -V --server --store --config-dir --header --quiet --verbose --color --help --version login token status logout mcp-config exec bridge completions help"
+            opts="-H -q -v -h -V --server --account --store --config-dir --header --quiet --verbose --color --help --version login token status logout switch config mcp-config exec bridge completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -115,13 +146,17 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__bridge)
-            opts="-H -q -v -h --no-login --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --no-login --server --account --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -153,13 +188,143 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__completions)
-            opts="-H -q -v -h --server --store --config-dir --header --quiet --verbose --color --help bash elvish fish powershell zsh"
+            opts="-H -q -v -h --server --account --store --config-dir --header --quiet --verbose --color --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__config)
+            opts="-H -q -v -h --server --account --store --config-dir --header --quiet --verbose --color --help show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__config__subcmd__help)
+            opts="show help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__config__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__config__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__config__subcmd__show)
+            opts="-H -q -v -h --json --server --account --store --config-dir --header --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -191,13 +356,17 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__exec)
-            opts="-H -q -v -h --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --server --account --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -229,7 +398,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__help)
-            opts="login token status logout mcp-config exec bridge completions help"
+            opts="login token status logout switch config mcp-config exec bridge completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -259,6 +428,34 @@ _agentview() {
         agentview__subcmd__help__subcmd__completions)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__help__subcmd__config)
+            opts="show"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__help__subcmd__config__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -354,6 +551,20 @@ _agentview() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        agentview__subcmd__help__subcmd__switch)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         agentview__subcmd__help__subcmd__token)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -369,7 +580,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__login)
-            opts="-H -q -v -h --no-browser --timeout --force --print-token --json --no-wait --resume --device --qr --with-token --agent --scope --method --client-id --client-secret-stdin --client-metadata-url --callback-port --redirect-uri --fresh-client --resource --authorize-param --login-hint --no-verify --client-credentials --workload-token-file --client-key --client-key-id --client-assertion-file --idp --idp-client-id --id-token-file --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --no-browser --timeout --force --print-token --json --no-wait --resume --device --qr --with-token --agent --scope --method --client-id --client-secret-stdin --client-metadata-url --callback-port --redirect-uri --fresh-client --resource --authorize-param --login-hint --no-verify --client-credentials --workload-token-file --client-key --client-key-id --client-assertion-file --idp --idp-client-id --id-token-file --server --account --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,6 +666,10 @@ _agentview() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --store)
                     COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
                     return 0
@@ -483,13 +698,17 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__logout)
-            opts="-H -q -v -h --local --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --local --server --account --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -521,7 +740,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__mcp__subcmd__config)
-            opts="-H -q -v -h --name --via --launcher --server --store --config-dir --header --quiet --verbose --color --help claude claude-desktop vscode cursor codex goose mcp-servers mcp-remote"
+            opts="-H -q -v -h --name --via --launcher --server --account --store --config-dir --header --quiet --verbose --color --help claude claude-desktop vscode cursor codex goose mcp-servers mcp-remote"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -540,6 +759,10 @@ _agentview() {
                     return 0
                     ;;
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -571,13 +794,59 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__status)
-            opts="-H -q -v -h --json --check --all --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --json --check --all --server --account --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -W "auto keyring file" -- "${cur}"))
+                    return 0
+                    ;;
+                --config-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -H)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        agentview__subcmd__switch)
+            opts="-H -q -v -h --json --server --account --store --config-dir --header --quiet --verbose --color --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -609,7 +878,7 @@ _agentview() {
             return 0
             ;;
         agentview__subcmd__token)
-            opts="-H -q -v -h --format --server --store --config-dir --header --quiet --verbose --color --help"
+            opts="-H -q -v -h --format --server --account --store --config-dir --header --quiet --verbose --color --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -620,6 +889,10 @@ _agentview() {
                     return 0
                     ;;
                 --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --account)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

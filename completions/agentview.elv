@@ -19,6 +19,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
     var completions = [
         &'agentview'= {
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -36,6 +37,8 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand token 'Print the stored credential for the server on stdout'
             cand status 'Show whether you are logged in, where the credential comes from, and until when'
             cand logout 'Revoke the credential at the server (OAuth) and remove it from the stores'
+            cand switch 'Make NAME the server''s active account; without NAME, list its accounts (and with --server, remember that server as the default for later commands)'
+            cand config 'The settings kept per server in config.toml, as they apply'
             cand mcp-config 'Print a ready-to-paste MCP client configuration for the server'
             cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
             cand bridge 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
@@ -63,6 +66,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand --idp-client-id 'agentview''s client id at the identity provider (its secret, where it has one, from AGENTVIEW_IDP_CLIENT_SECRET)'
             cand --id-token-file '--idp: an ID token from the identity provider obtained elsewhere (an SSO agent) instead of signing in; read again at every renewal'
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -90,6 +94,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         &'agentview;token'= {
             cand --format 'Output format'
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -104,6 +109,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         }
         &'agentview;status'= {
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -121,6 +127,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         }
         &'agentview;logout'= {
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -134,11 +141,69 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'agentview;switch'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand --json 'Print the server''s accounts as a JSON document on stdout'
+            cand -q 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand --quiet 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;config'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand -q 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand --quiet 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand show 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentview;config;show'= {
+            cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
+            cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
+            cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
+            cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --header 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
+            cand --color 'When to use colours in messages'
+            cand --json 'Print a JSON document on stdout'
+            cand -q 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand --quiet 'Hide progress and success messages; errors, warnings and the login URL still show'
+            cand -v 'Show each request and response status (secrets redacted)'
+            cand --verbose 'Show each request and response status (secrets redacted)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'agentview;config;help'= {
+            cand show 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'agentview;config;help;show'= {
+        }
+        &'agentview;config;help;help'= {
+        }
         &'agentview;mcp-config'= {
             cand --name 'The server''s name in the client''s configuration'
             cand --via 'For clients that start a command: what that command is'
             cand --launcher 'How the client starts agentview'
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -153,6 +218,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         }
         &'agentview;exec'= {
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -167,6 +233,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         }
         &'agentview;bridge'= {
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -182,6 +249,7 @@ set edit:completion:arg-completer[agentview] = {|@words|
         }
         &'agentview;completions'= {
             cand --server 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]'
+            cand --account 'Which of the server''s accounts [env: AGENTVIEW_ACCOUNT] [default: the server''s active account, see `switch`]'
             cand --store 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]'
             cand --config-dir 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]'
             cand -H 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv'
@@ -199,6 +267,8 @@ set edit:completion:arg-completer[agentview] = {|@words|
             cand token 'Print the stored credential for the server on stdout'
             cand status 'Show whether you are logged in, where the credential comes from, and until when'
             cand logout 'Revoke the credential at the server (OAuth) and remove it from the stores'
+            cand switch 'Make NAME the server''s active account; without NAME, list its accounts (and with --server, remember that server as the default for later commands)'
+            cand config 'The settings kept per server in config.toml, as they apply'
             cand mcp-config 'Print a ready-to-paste MCP client configuration for the server'
             cand exec 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
             cand bridge 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
@@ -212,6 +282,13 @@ set edit:completion:arg-completer[agentview] = {|@words|
         &'agentview;help;status'= {
         }
         &'agentview;help;logout'= {
+        }
+        &'agentview;help;switch'= {
+        }
+        &'agentview;help;config'= {
+            cand show 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)'
+        }
+        &'agentview;help;config;show'= {
         }
         &'agentview;help;mcp-config'= {
         }

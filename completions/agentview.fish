@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_agentview_global_optspecs
-    string join \n server= store= config-dir= H/header= q/quiet v/verbose color= h/help V/version
+    string join \n server= account= store= config-dir= H/header= q/quiet v/verbose color= h/help V/version
 end
 
 function __fish_agentview_needs_command
@@ -25,6 +25,7 @@ function __fish_agentview_using_subcommand
 end
 
 complete -c agentview -n "__fish_agentview_needs_command" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_needs_command" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_needs_command" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -41,6 +42,8 @@ complete -c agentview -n "__fish_agentview_needs_command" -f -a "login" -d 'Log 
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "token" -d 'Print the stored credential for the server on stdout'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "switch" -d 'Make NAME the server\'s active account; without NAME, list its accounts (and with --server, remember that server as the default for later commands)'
+complete -c agentview -n "__fish_agentview_needs_command" -f -a "config" -d 'The settings kept per server in config.toml, as they apply'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
 complete -c agentview -n "__fish_agentview_needs_command" -f -a "bridge" -d 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
@@ -69,6 +72,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand login" -l idp -d 'En
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l idp-client-id -d 'agentview\'s client id at the identity provider (its secret, where it has one, from AGENTVIEW_IDP_CLIENT_SECRET)' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l id-token-file -d '--idp: an ID token from the identity provider obtained elsewhere (an SSO agent) instead of signing in; read again at every renewal' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -97,6 +101,7 @@ header\t'`Authorization: Bearer <token>`'
 headers\t'`{"Authorization":"Bearer <token>"}`: the JSON object an MCP client\'s headers helper reads'
 json\t'A JSON object: token, kind, server, expiry'"
 complete -c agentview -n "__fish_agentview_using_subcommand token" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand token" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand token" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -109,6 +114,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand token" -s q -l quiet
 complete -c agentview -n "__fish_agentview_using_subcommand token" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand status" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand status" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -124,6 +130,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand status" -s q -l quie
 complete -c agentview -n "__fish_agentview_using_subcommand status" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -136,6 +143,51 @@ complete -c agentview -n "__fish_agentview_using_subcommand logout" -l local -d 
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -l json -d 'Print the server\'s accounts as a JSON document on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "show" -d 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
+keyring\t'The OS keyring only; fail if it is not usable'
+file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print a JSON document on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)'
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l name -d 'The server\'s name in the client\'s configuration' -r
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l via -d 'For clients that start a command: what that command is' -r -f -a "bridge\t'`agentview bridge`: renews the token while the client runs'
 mcp-remote\t'`agentview exec -- npx -y mcp-remote …`: Node.js\'s mcp-remote with the token of the moment it started'"
@@ -143,6 +195,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l launc
 npx\t'`npx -y agentview@<this version>`: the npm package (needs Node.js)'
 uvx\t'`uvx agentview@<this version>`: the Python package (needs uv)'"
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -155,6 +208,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s q -l 
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -167,6 +221,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand exec" -s q -l quiet 
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -180,6 +235,7 @@ complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s q -l quie
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -l server -d 'MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]' -r
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -l account -d 'Which of the server\'s accounts [env: AGENTVIEW_ACCOUNT] [default: the server\'s active account, see `switch`]' -r
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -l store -d 'Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]' -r -f -a "auto\t'The OS keyring when usable, else the credential file (with a warning first)'
 keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
@@ -191,12 +247,15 @@ never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s v -l verbose -d 'Show each request and response status (secrets redacted)'
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "bridge" -d 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "completions" -d 'Print shell completions'
-complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout mcp-config exec bridge completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "login" -d 'Log in: open the login page, wait for approval, store the credential'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "token" -d 'Print the stored credential for the server on stdout'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "status" -d 'Show whether you are logged in, where the credential comes from, and until when'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "logout" -d 'Revoke the credential at the server (OAuth) and remove it from the stores'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "switch" -d 'Make NAME the server\'s active account; without NAME, list its accounts (and with --server, remember that server as the default for later commands)'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "config" -d 'The settings kept per server in config.toml, as they apply'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "mcp-config" -d 'Print a ready-to-paste MCP client configuration for the server'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "exec" -d 'Run a command with the credential in its environment as AGENTVIEW_TOKEN'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "bridge" -d 'Serve the MCP server on stdio for MCP clients that start a command (they run it; see mcp-config), with a fresh token on every request'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "completions" -d 'Print shell completions'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and not __fish_seen_subcommand_from login token status logout switch config mcp-config exec bridge completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c agentview -n "__fish_agentview_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print the settings a login to the server would use, and where each came from (flag, environment variable, config.toml line, the active account, default)'

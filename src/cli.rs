@@ -39,6 +39,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
     pub server: Option<String>,
 
+    /// Which of the server's accounts [env: AGENTVIEW_ACCOUNT] [default: the server's active
+    /// account, see `switch`]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "NAME")]
+    pub account: Option<String>,
+
     /// Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]
     #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "STORE")]
     pub store: Option<StoreArg>,
@@ -96,6 +101,11 @@ pub enum Command {
     Status(StatusArgs),
     /// Revoke the credential at the server (OAuth) and remove it from the stores
     Logout(LogoutArgs),
+    /// Make NAME the server's active account; without NAME, list its accounts (and with
+    /// --server, remember that server as the default for later commands)
+    Switch(SwitchArgs),
+    /// The settings kept per server in config.toml, as they apply
+    Config(ConfigArgs),
     /// Print a ready-to-paste MCP client configuration for the server
     #[command(name = "mcp-config")]
     McpConfig(McpConfigArgs),
@@ -353,6 +363,37 @@ pub struct StatusArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the settings a login to the server would use, and where each came from (flag,
+    /// environment variable, config.toml line, the active account, default)
+    Show(ConfigShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigShowArgs {
+    /// Print a JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// The account to make active (one logged in to with --account NAME)
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Print the server's accounts as a JSON document on stdout
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct McpConfigArgs {
     /// The MCP client to configure
     #[arg(value_enum)]
@@ -464,6 +505,8 @@ fn all_options_now(command: clap::Command, then: fn(clap::Command) -> clap::Comm
         .mut_subcommand("token", |c| now_and(c, now::<TokenArgs>))
         .mut_subcommand("status", |c| now_and(c, now::<StatusArgs>))
         .mut_subcommand("logout", |c| now_and(c, now::<LogoutArgs>))
+        .mut_subcommand("switch", |c| now_and(c, now::<SwitchArgs>))
+        .mut_subcommand("config", |c| now_and(c, now::<ConfigArgs>))
         .mut_subcommand("mcp-config", |c| now_and(c, now::<McpConfigArgs>))
         .mut_subcommand("exec", |c| now_and(c, now::<ExecArgs>))
         .mut_subcommand("bridge", |c| now_and(c, now::<BridgeArgs>))

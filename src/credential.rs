@@ -262,8 +262,8 @@ impl<'a> Door<'a> {
     /// The stored credential as it is, looked up off the async thread.
     async fn stored(&self) -> Lookup {
         let config = self.settings.store.clone();
-        let server = self.settings.server.as_str().to_owned();
-        tokio::task::spawn_blocking(move || look_in_stores(&config, &server)).await.unwrap_or_else(|e| Lookup {
+        let key = self.settings.key();
+        tokio::task::spawn_blocking(move || look_in_stores(&config, &key)).await.unwrap_or_else(|e| Lookup {
             errors: vec![(
                 "the credential store".into(),
                 store::StoreError::Other {

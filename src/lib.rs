@@ -68,7 +68,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>, env: &Env) -> ExitCode {
     if server_arg.is_some() {
         output.info(&format!("Taking {} as the server (--server).", settings.server));
     }
-    let request = match commands::resolve(cli.command, &cli.global, env) {
+    let request = match commands::resolve(cli.command, &cli.global, env, &settings) {
         Ok(request) => request,
         Err(failure) => return finish(Err(failure.into()), &output),
     };

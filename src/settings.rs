@@ -11,18 +11,30 @@ use crate::env::Env;
 use crate::error::Failure;
 use crate::secret::Secret;
 use crate::server_url::ServerUrl;
-use crate::store::{KeyringBackend, StoreChoice, StoreConfig};
+use crate::store::accounts::Accounts;
+use crate::store::{AccountName, KeyringBackend, StoreChoice, StoreConfig};
 
 pub(crate) mod client;
+pub(crate) mod file;
 pub(crate) mod invocation;
+pub(crate) mod resource;
+pub(crate) mod sources;
 
 pub const DEFAULT_SERVER: &str = "https://agentview.de/mcp";
 
 /// Everything a command needs to know, from flags and environment.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The server, normalized: the key credentials are stored under.
+    /// The server, normalized.
     pub server: ServerUrl,
+    /// Where the server came from: `--server`, `AGENTVIEW_SERVER`, the one `switch --server`
+    /// remembered, or the built-in default.
+    pub server_from: ServerFrom,
+    /// The server's account (`--account`, `AGENTVIEW_ACCOUNT`, else its active one): with the
+    /// server, the key its credential is stored under.
+    pub account: AccountName,
+    /// Whether `--account` or `AGENTVIEW_ACCOUNT` named it.
+    pub account_given: bool,
     pub store: StoreConfig,
     /// `--header` values, `{env:VAR}` expanded.
     pub headers: HeaderMap,
@@ -35,9 +47,12 @@ pub struct Settings {
     /// `AGENTVIEW_CLIENT_ID` with its secret, key or assertion file, when set: client
     /// credentials without a `login` (CI).
     pub env_client: Option<client::EnvClient>,
-    /// `AGENTVIEW_AUTH_SERVER`: the authorization server (issuer) every login is pinned to;
-    /// another one the server names is refused before anything secret is sent.
+    /// `AGENTVIEW_AUTH_SERVER`, else config.toml's `auth_server`: the authorization server
+    /// (issuer) every login is pinned to; another one the server names is refused before
+    /// anything secret is sent.
     pub auth_server: Option<String>,
+    /// The server's table in config.toml, when it has one: the login settings it keeps.
+    pub file: Option<file::ServerFile>,
     pub browser: BrowserSettings,
     pub ui: UiSettings,
     /// `--server`, `--store` and `--config-dir` as the user gave them on the command line:
@@ -46,6 +61,28 @@ pub struct Settings {
     /// The same three, pinned to what is in effect (flags or environment), for a
     /// configuration that runs agentview later from another program's environment.
     pub pinned_flags: Vec<std::ffi::OsString>,
+}
+
+/// Where the server of a run came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerFrom {
+    Flag,
+    Env,
+    /// `switch --server` remembered it.
+    Remembered,
+    Default,
+}
+
+impl ServerFrom {
+    /// As `status --json` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServerFrom::Flag => "flag",
+            ServerFrom::Env => "env",
+            ServerFrom::Remembered => "remembered",
+            ServerFrom::Default => "default",
+        }
+    }
 }
 
 /// RFC 8628 section 3.5: what each `slow_down` adds to a device login's interval.
@@ -126,8 +163,6 @@ pub fn resolve_ui(args: &GlobalArgs, env: &Env) -> UiSettings {
 
 /// Resolve global settings from arguments and environment.
 pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
-    let raw_server = args.server.clone().or_else(|| env.get("AGENTVIEW_SERVER").map(str::to_string));
-    let server = ServerUrl::parse(raw_server.as_deref().unwrap_or(DEFAULT_SERVER))?;
     let ui = resolve_ui(args, env);
     let choice = match args.store {
         Some(arg) => arg,
@@ -158,6 +193,55 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     } else {
         Duration::from_secs(10)
     });
+    let lock_wait = seconds(env, "AGENTVIEW_LOCK_TIMEOUT")?.unwrap_or(crate::store::file::LOCK_WAIT);
+    let given_account = match args.account.as_deref().or_else(|| env.get("AGENTVIEW_ACCOUNT")) {
+        Some(raw) => Some(AccountName::parse(raw).map_err(|e| {
+            let from = if args.account.is_some() { "--account" } else { "AGENTVIEW_ACCOUNT" };
+            Failure::usage(format!("{from}: {e}"))
+        })?),
+        None => None,
+    };
+    let (raw_server, server_from) = match (&args.server, env.get("AGENTVIEW_SERVER")) {
+        (Some(flag), _) => (Some(flag.clone()), ServerFrom::Flag),
+        (None, Some(var)) => (Some(var.to_string()), ServerFrom::Env),
+        (None, None) => (None, ServerFrom::Default),
+    };
+    // The index of accounts is read only when it decides something: the account, or the server.
+    let index = if given_account.is_none() || raw_server.is_none() {
+        Some(Accounts::new(&config_dir, lock_wait).read().map_err(|e| {
+            Failure::new(crate::error::Exit::Store, format!("cannot read the index of accounts: {e}"))
+                .with_hint("fix what is named above, or remove the file (the credentials stay; `switch` rebuilds it)")
+        })?)
+    } else {
+        None
+    };
+    let remembered = index.as_ref().and_then(|i| i.default_server.clone());
+    let (server, server_from) = match (raw_server, remembered) {
+        (Some(raw), _) => (ServerUrl::parse(&raw)?, server_from),
+        (None, Some(kept)) => (
+            ServerUrl::parse(&kept).map_err(|e| {
+                Failure::usage(format!("the server `switch --server` remembered is not usable: {}", e.message))
+            })?,
+            ServerFrom::Remembered,
+        ),
+        (None, None) => (ServerUrl::parse(DEFAULT_SERVER)?, ServerFrom::Default),
+    };
+    let file = file::read(&config_dir, &server)?;
+    let account_given = given_account.is_some();
+    let account = match (given_account, file.as_ref().and_then(|f| f.account.as_ref())) {
+        (Some(account), _) => account,
+        (None, Some(pinned)) => pinned.value.clone(),
+        (None, None) => index.as_ref().map(|i| i.active(server.as_str())).unwrap_or_default(),
+    };
+    let auth_server = match (client::pinned_auth_server(env)?, file.as_ref().and_then(|f| f.auth_server.as_ref())) {
+        (Some(pin), _) => Some(pin),
+        (None, Some(kept)) => {
+            let name = format!("auth_server ({})", file.as_ref().map(|f| f.at(kept.line)).unwrap_or_default());
+            client::check_issuer_named(&kept.value, &name)?;
+            Some(kept.value.clone())
+        }
+        (None, None) => None,
+    };
     let store_dir = config_dir.clone();
     let given = crate::settings::invocation::given_flags(args, server.as_str());
     let pinned = crate::settings::invocation::pinned_flags(
@@ -166,6 +250,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         choice,
         args.config_dir.is_some() || env.is_set("AGENTVIEW_CONFIG_DIR"),
         &store_dir,
+        account_given.then_some(&account),
     );
     let store = StoreConfig {
         choice: match choice {
@@ -176,7 +261,7 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         backend,
         config_dir,
         keyring_timeout,
-        lock_wait: seconds(env, "AGENTVIEW_LOCK_TIMEOUT")?.unwrap_or(crate::store::file::LOCK_WAIT),
+        lock_wait,
     };
     let pacing = Pacing {
         interval: seconds(env, "AGENTVIEW_POLL_INTERVAL")?.unwrap_or(Duration::from_secs(2)),
@@ -189,6 +274,9 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
     let has_display = !cfg!(target_os = "linux") || env.is_set("DISPLAY") || env.is_set("WAYLAND_DISPLAY") || wsl;
     Ok(Settings {
         server,
+        server_from,
+        account,
+        account_given,
         store,
         headers: parse_headers(&args.headers, env)?,
         pacing,
@@ -196,7 +284,8 @@ pub fn resolve(args: &GlobalArgs, env: &Env) -> Result<Settings, Failure> {
         retry_wait: seconds(env, "AGENTVIEW_RETRY_WAIT")?.unwrap_or(Duration::from_secs(1)),
         env_token: env_token(env)?,
         env_client: client::env_client(env)?,
-        auth_server: client::pinned_auth_server(env)?,
+        auth_server,
+        file,
         browser: BrowserSettings {
             launcher,
             has_display,
@@ -305,11 +394,36 @@ fn default_config_dir(env: &Env) -> Option<PathBuf> {
 }
 
 impl Settings {
+    /// " (account NAME)" for messages about the account, unless it is `default`.
+    pub fn account_note(&self) -> String {
+        if self.account.is_default() { String::new() } else { format!(" (account {})", self.account) }
+    }
+
+    /// The key the credential of this server's account is stored under.
+    pub fn key(&self) -> String {
+        self.account.key(self.server.as_str())
+    }
+
     /// The command line for `agentview <sub>` that acts on the same server, store and
     /// config dir as this run: hints print it so copying it does the right thing.
     pub fn command(&self, sub: &str) -> String {
         let mut words = vec!["agentview".to_string()];
         words.extend(self.given_flags.iter().map(|w| crate::settings::invocation::shell_quote(w)));
+        words.push(sub.to_string());
+        words.join(" ")
+    }
+
+    /// Like [`Settings::command`], without `--account` (for a command that names the account
+    /// itself, such as `switch NAME`).
+    pub fn command_without_account(&self, sub: &str) -> String {
+        let mut words = vec!["agentview".to_string()];
+        let mut flags = self.given_flags.iter();
+        while let Some(flag) = flags.next() {
+            let value = flags.next().map(String::as_str).unwrap_or_default();
+            if flag != "--account" {
+                words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
+            }
+        }
         words.push(sub.to_string());
         words.join(" ")
     }
@@ -335,7 +449,7 @@ impl Settings {
         let mut flags = self.given_flags.iter();
         while let Some(flag) = flags.next() {
             let value = flags.next().map(String::as_str).unwrap_or_default();
-            if flag != "--server" {
+            if flag != "--server" && flag != "--account" {
                 words.extend([flag.clone(), crate::settings::invocation::shell_quote(value)]);
             }
         }

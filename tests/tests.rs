@@ -11,6 +11,7 @@
 
 pub mod support;
 
+mod accounts;
 mod bridge;
 mod browser;
 mod demo;

@@ -110,7 +110,13 @@ impl OAuth {
         let published = ResourceChoice::Published;
         let request = oauth::plan(
             &discovered,
-            &Wanted { resource: &published, scope: wanted.as_deref(), params: &[], login_hint: None },
+            &Wanted {
+                resource: &published,
+                scope: wanted.as_deref(),
+                params: &[],
+                login_hint: None,
+                select_account: false,
+            },
         )
         .map_err(|e| e.to_string())?;
         let scope = request.scope.clone();

@@ -23,6 +23,8 @@ const ROOT: &[Example] = &[
     ex("agentview exec -- my-tool --serve", "my-tool gets AGENTVIEW_TOKEN"),
     ex("agentview login --no-wait --json", "Agents: start, finish with --resume"),
     ex("agentview login --with-token < file", "CI: store a token read from stdin"),
+    ex("agentview --account work login", "A second account at the server"),
+    ex("agentview switch work", "Make it the one commands use"),
     ex("agentview logout", "Forget the credential"),
 ];
 
@@ -83,6 +85,18 @@ const MCP_CONFIG: &[Example] = &[
     ex("agentview --server https://example.org/mcp mcp-config vscode", "Another server"),
 ];
 
+const SWITCH: &[Example] = &[
+    ex("agentview switch", "The server's accounts, the active one marked"),
+    ex("agentview switch work", "Commands without --account use work"),
+    ex("agentview --account work login", "Log in to another account first"),
+    ex("agentview --server https://example.org/mcp switch", "Remember this server for later commands"),
+];
+
+const CONFIG: &[Example] = &[
+    ex("agentview config show", "What a login would use, and from where"),
+    ex("agentview --server https://example.org/mcp config show --json", "…for another server, as JSON"),
+];
+
 const COMPLETIONS: &[Example] = &[
     ex("agentview completions bash > /etc/bash_completion.d/agentview", "bash"),
     ex("agentview completions zsh > \"${fpath[1]}/_agentview\"", "zsh"),
@@ -99,6 +113,8 @@ pub fn examples(sub: &str) -> &'static [Example] {
         "exec" => EXEC,
         "mcp-config" => MCP_CONFIG,
         "bridge" => BRIDGE,
+        "switch" => SWITCH,
+        "config" => CONFIG,
         "completions" => COMPLETIONS,
         _ => &[],
     }
@@ -118,6 +134,16 @@ pub fn note(sub: &str) -> Option<&'static str> {
              when stdin closes or on SIGTERM (within a second), with 4 under --no-login when the login is gone for \
              good (the client gets an error naming agentview login first).",
         ),
+        "switch" => Some(
+            "A server's first account is named default (a credential stored by an earlier release is it). \
+             --account NAME (or AGENTVIEW_ACCOUNT) picks another for one command; config.toml's account line \
+             pins one and wins over switch. logout removes one account; the others stay.",
+        ),
+        "config" => Some(
+            "config.toml in the config dir keeps settings per server: [servers.\"URL\"] with client_id, \
+             redirect_uri, scope, resource, auth_server, authorize_params, provider, account, method. A flag wins \
+             over an environment variable, which wins over the file. No secret belongs in it.",
+        ),
         "mcp-config" => Some(
             "The configuration repeats --server, --store and --config-dir (from flags or the environment), so \
              the client runs agentview against the same credential. No token is written into it. A value it \
@@ -133,6 +159,7 @@ pub use crate::error::EXIT_CODES;
 /// Environment variables agentview reads.
 pub const ENVIRONMENT: &[(&str, &str)] = &[
     ("AGENTVIEW_SERVER", "the server, as --server"),
+    ("AGENTVIEW_ACCOUNT", "the server's account, as --account"),
     ("AGENTVIEW_STORE", "the store, as --store"),
     ("AGENTVIEW_CONFIG_DIR", "the config dir, as --config-dir"),
     ("AGENTVIEW_TOKEN", "overrides the stored credential"),
@@ -162,6 +189,11 @@ pub const FILES: &[(&str, &str)] = &[
         "Beside it: device logins started with --no-wait until --resume ends them (mode 0600; holds their codes).",
     ),
     ("refresh.lock", "Beside it: lets one process at a time renew an OAuth token."),
+    ("config.toml", "Beside it: settings kept per server (see agentview config show); written by you, never a secret."),
+    (
+        "accounts.json",
+        "Beside it: each server's accounts and the active one, and the server switch --server remembered.",
+    ),
     (
         "refresh-state.json",
         "Beside it: what the process renewing a token is doing, for those waiting for it (no secrets).",

@@ -5,6 +5,7 @@ use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::login::{LoginRequest, LoginSettings};
 use crate::run::Run;
+use crate::settings::file::ServerFile;
 
 /// The keys that end input on a terminal.
 const END_OF_INPUT: &str = if cfg!(windows) { "Ctrl-Z and Enter" } else { "Ctrl-D" };
@@ -12,12 +13,17 @@ const END_OF_INPUT: &str = if cfg!(windows) { "Ctrl-Z and Enter" } else { "Ctrl-
 /// The login the bridge runs when the server asks for one: `agentview login` as the user would
 /// type it with the same global flags and environment, except that stdin is the client's and is
 /// never read. None with `--no-login`.
-pub fn resolve(args: &BridgeArgs, global: &GlobalArgs, env: &Env) -> Result<Option<Box<LoginSettings>>, Failure> {
+pub fn resolve(
+    args: &BridgeArgs,
+    global: &GlobalArgs,
+    env: &Env,
+    file: Option<&ServerFile>,
+) -> Result<Option<Box<LoginSettings>>, Failure> {
     if args.no_login {
         return Ok(None);
     }
     let never = |_, _| Err(Failure::usage("the bridge's stdin carries the client's messages"));
-    match LoginRequest::resolve(LoginArgs::default(), global, env, never)? {
+    match LoginRequest::resolve(LoginArgs::default(), global, env, file, never)? {
         LoginRequest::Login(mut login) => {
             login.stdin_taken = true;
             // Asked for only when no stored credential is usable: no "already logged in" check.

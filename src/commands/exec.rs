@@ -47,6 +47,10 @@ pub async fn run(command: &[OsString], run: &Run) -> anyhow::Result<Exit> {
     for name in crate::settings::client::SECRET_VARIABLES {
         command.env_remove(name);
     }
+    // An agentview the command runs itself uses the same account.
+    if settings.account_given {
+        command.env("AGENTVIEW_ACCOUNT", settings.account.as_str());
+    }
     let spawned = command
         .args(args)
         .env("AGENTVIEW_TOKEN", token)

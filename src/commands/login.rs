@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::error::{Exit, Failure};
 use crate::interrupt::Interrupt;
 use crate::login::settings::Piped;
-use crate::login::{LoginRequest, Report, preflight_store, report};
+use crate::login::{LoginRequest, Report, account_note, note_login, preflight_store, report};
 use crate::run::Run;
 use crate::secret::{MAX_TOKEN_LEN, Secret, check_token_shape};
 use crate::store::Credential;
@@ -34,7 +34,8 @@ pub async fn with_token(wanted: Report, stdin_wait: Duration, run: &Run) -> anyh
     }
     let token = read_stdin_token(stdin_wait, Piped::Token)?;
     let selected = preflight_store(settings, output).await?;
-    let credential = Credential::bearer(settings.server.clone(), token, run.clock.unix_now());
+    let credential =
+        Credential::bearer(settings.server.clone(), token, run.clock.unix_now()).for_account(settings.account.clone());
     let location = selected.store.describe();
     // Off the async thread: the file store may wait for its lock, a keyring for its timeout.
     let (store, to_save) = (selected.store.clone(), credential.clone());
@@ -42,7 +43,8 @@ pub async fn with_token(wanted: Report, stdin_wait: Duration, run: &Run) -> anyh
         .await
         .map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")))?;
     saved.map_err(|e| Failure::new(Exit::Store, format!("could not store the token: {e}")).with_source(e))?;
-    output.success(&format!("Stored the token for {} in {location}.", settings.server));
+    let account = account_note(settings, note_login(settings).await, output);
+    output.success(&format!("Stored the token for {}{account} in {location}.", settings.server));
     report(wanted, &credential, selected.store.source(), &location, false)?;
     Ok(Exit::Ok)
 }

@@ -1,5 +1,6 @@
-//! `agentview logout`: revoke an OAuth credential at its authorization server, then forget it
-//! locally in any case, and say which of the two happened.
+//! `agentview logout`: revoke an account's OAuth credential at its authorization server, then
+//! forget it locally in any case, and say which of the two happened. The server's other
+//! accounts stay; when the active one goes, the next one becomes active.
 
 use crate::credential::vet;
 use crate::error::{Exit, Failure};
@@ -22,23 +23,26 @@ pub async fn run(local: bool, run: &Run) -> anyhow::Result<Exit> {
         revoke_stored(run).await;
     }
     // Off the async thread: a store waits for its lock, a keyring call for its timeout.
-    let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
-    let (removed, failed) = tokio::task::spawn_blocking(move || remove_everywhere(&config, &server))
+    let (config, key) = (settings.store.clone(), settings.key());
+    let (removed, failed) = tokio::task::spawn_blocking(move || remove_everywhere(&config, &key))
         .await
         .map_err(|e| Failure::new(Exit::Store, format!("could not remove the credential: {e}")))?;
+    let (server, account) = (&settings.server, settings.account_note());
     for place in &removed {
-        output.success(&format!("Removed the credential for {} from {place}.", settings.server));
+        output.success(&format!("Removed the credential for {server}{account} from {place}."));
     }
     if removed.is_empty() && failed.is_none() {
-        output.info(&format!("No stored credential for {}; nothing to remove.", settings.server));
+        output.info(&format!("No stored credential for {server}{account}; nothing to remove."));
     }
-    let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
-    let elsewhere = tokio::task::spawn_blocking(move || copy_left_elsewhere(&config, &server)).await.ok().flatten();
-    if let Some(place) = elsewhere {
-        output.warn(&format!(
-            "a credential for {} is still in {place}: `agentview logout --store auto` removes it too",
-            settings.server
-        ));
+    let (config, key) = (settings.store.clone(), settings.key());
+    let elsewhere = tokio::task::spawn_blocking(move || copy_left_elsewhere(&config, &key)).await.ok().flatten();
+    match &elsewhere {
+        Some(place) => output.warn(&format!(
+            "a credential for {server}{account} is still in {place}: `{}` removes it too",
+            settings.command_in_store("auto", "logout")
+        )),
+        None if failed.is_none() => forget_account(run).await,
+        None => {}
     }
     if settings.env_token.is_some() {
         output.warn(
@@ -53,13 +57,31 @@ pub async fn run(local: bool, run: &Run) -> anyhow::Result<Exit> {
     }
 }
 
+/// Forget the account in the index of accounts; say which account is active now when it was
+/// this one. The other accounts of the server stay as they are.
+async fn forget_account(run: &Run) {
+    let (settings, output) = (&run.settings, &run.output);
+    let (config, server, account) =
+        (settings.store.clone(), settings.server.as_str().to_owned(), settings.account.clone());
+    let noted = tokio::task::spawn_blocking(move || store::accounts::note_logout(&config, &server, &account))
+        .await
+        .unwrap_or_else(|e| Err(StoreError::Other { store: "the index of accounts".into(), reason: e.to_string() }));
+    match noted {
+        Ok(Some(active)) => {
+            output.info(&format!("The active account of {} is now {active}.", settings.server));
+        }
+        Ok(None) => {}
+        Err(e) => output.warn(&format!("could not forget the account in the index of accounts: {e}")),
+    }
+}
+
 /// Revoke every stored OAuth grant for the server (RFC 7009). A failure is a warning: the
 /// local copy goes either way.
 async fn revoke_stored(run: &Run) {
     let (settings, output) = (&run.settings, &run.output);
-    let (config, server) = (settings.store.clone(), settings.server.as_str().to_owned());
+    let (config, key) = (settings.store.clone(), settings.key());
     let stored = tokio::task::spawn_blocking(move || {
-        store::stores_for_read(&config).into_iter().filter_map(|store| store.load(&server).ok().flatten()).collect()
+        store::stores_for_read(&config).into_iter().filter_map(|store| store.load(&key).ok().flatten()).collect()
     })
     .await
     .unwrap_or_else(|_| Vec::new());
@@ -171,13 +193,14 @@ async fn revoke_where_due(
     revoke(http, &grant, &client, access_token).await
 }
 
-/// Remove the server's credential from every store it may be in: where it was removed, and the
-/// last failure. A keyring that is merely unavailable under `--store auto` is no failure.
-fn remove_everywhere(config: &StoreConfig, server: &str) -> (Vec<String>, Option<StoreError>) {
+/// Remove the account's credential (stored under `key`) from every store it may be in: where it
+/// was removed, and the last failure. A keyring that is merely unavailable under `--store auto`
+/// is no failure.
+fn remove_everywhere(config: &StoreConfig, key: &str) -> (Vec<String>, Option<StoreError>) {
     let mut removed = Vec::new();
     let mut failed = None;
     for store in store::stores_for_read(config) {
-        match store.delete(server) {
+        match store.delete(key) {
             Ok(true) => removed.push(store.describe()),
             Ok(false) => {}
             Err(StoreError::Unavailable { .. }) if config.choice == StoreChoice::Auto => {}
@@ -189,11 +212,11 @@ fn remove_everywhere(config: &StoreConfig, server: &str) -> (Vec<String>, Option
 
 /// With `--store file` or `--store keyring`, the other store may still hold a copy that this
 /// logout did not touch; where, if so. Read errors count as no copy.
-fn copy_left_elsewhere(config: &StoreConfig, server: &str) -> Option<String> {
+fn copy_left_elsewhere(config: &StoreConfig, key: &str) -> Option<String> {
     let other: Box<dyn CredentialStore> = match config.choice {
         StoreChoice::File => Box::new(KeyringStore::new(config.backend, config.keyring_timeout)),
         StoreChoice::Keyring => Box::new(FileStore::new(&config.config_dir).with_lock_wait(config.lock_wait)),
         StoreChoice::Auto => return None,
     };
-    matches!(other.load(server), Ok(Some(_))).then(|| other.describe())
+    matches!(other.load(key), Ok(Some(_))).then(|| other.describe())
 }

@@ -4,20 +4,23 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-use crate::cli::{Command, GlobalArgs, McpConfigArgs, StatusArgs, TokenFormat};
+use crate::cli::{Command, ConfigAction, ConfigArgs, GlobalArgs, McpConfigArgs, StatusArgs, SwitchArgs, TokenFormat};
 use crate::credential::Later;
 use crate::env::Env;
 use crate::error::{Exit, Failure};
 use crate::login::LoginRequest;
 use crate::run::Run;
+use crate::settings::Settings;
 
 pub mod bridge;
 pub mod completions;
+pub mod config;
 pub mod exec;
 pub mod login;
 pub mod logout;
 pub mod mcp_config;
 pub mod status;
+pub mod switch;
 pub mod token;
 
 /// A command with its own settings resolved: no command reads the environment or stdin for them
@@ -38,22 +41,33 @@ pub enum Request {
     Logout {
         local: bool,
     },
+    Switch(SwitchArgs),
+    /// `config show`, with where each setting came from.
+    ConfigShow {
+        json: bool,
+        sources: Vec<crate::settings::sources::Source>,
+    },
     Completions(clap_complete::Shell),
 }
 
 /// What `command` asks for, with `login`'s settings resolved from its flags, the environment and
 /// stdin (a client secret or session id piped in).
-pub fn resolve(command: Command, global: &GlobalArgs, env: &Env) -> Result<Request, Failure> {
+pub fn resolve(command: Command, global: &GlobalArgs, env: &Env, settings: &Settings) -> Result<Request, Failure> {
+    let file = settings.file.as_ref();
     Ok(match command {
         Command::Login(args) => {
-            Request::Login(Box::new(LoginRequest::resolve(*args, global, env, login::read_stdin_token)?))
+            Request::Login(Box::new(LoginRequest::resolve(*args, global, env, file, login::read_stdin_token)?))
         }
         Command::Exec(args) => Request::Exec(args.command),
         Command::Token(args) => Request::Token(args.format),
         Command::Status(args) => Request::Status(args),
         Command::McpConfig(args) => Request::McpConfig(args, crate::settings::invocation::program(env)),
-        Command::Bridge(args) => Request::Bridge(bridge::resolve(&args, global, env)?),
+        Command::Bridge(args) => Request::Bridge(bridge::resolve(&args, global, env, file)?),
         Command::Logout(args) => Request::Logout { local: args.local },
+        Command::Switch(args) => Request::Switch(args),
+        Command::Config(ConfigArgs { action: ConfigAction::Show(args) }) => {
+            Request::ConfigShow { json: args.json, sources: crate::settings::sources::resolve(settings, global, env) }
+        }
         Command::Completions(args) => Request::Completions(args.shell),
     })
 }
@@ -65,6 +79,7 @@ pub fn at_once(request: Request, run: &Run) -> Result<anyhow::Result<Exit>, Requ
         Request::Token(format) => token::at_once(format, run).map_err(|later| Request::TokenLater(format, later)),
         Request::McpConfig(args, agentview) => Ok(mcp_config::run(&args, &agentview, run)),
         Request::Completions(shell) => Ok(completions::run(shell)),
+        Request::ConfigShow { json, sources } => Ok(config::show(json, &sources, run)),
         other => Err(other),
     }
 }
@@ -81,6 +96,8 @@ pub async fn dispatch(request: Request, run: &Run) -> anyhow::Result<Exit> {
         Request::McpConfig(args, agentview) => mcp_config::run(&args, &agentview, run),
         Request::Bridge(login) => bridge::run(login, run).await,
         Request::Logout { local } => logout::run(local, run).await,
+        Request::Switch(args) => switch::run(&args, run).await,
+        Request::ConfigShow { json, sources } => config::show(json, &sources, run),
         Request::Completions(shell) => completions::run(shell),
     }
 }

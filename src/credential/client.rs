@@ -75,7 +75,8 @@ impl Door<'_> {
         since: u64,
     ) -> anyhow::Result<Option<Credential>> {
         let Door { settings, output, .. } = *self;
-        let server = settings.server.as_str();
+        let key = settings.key();
+        let server = key.as_str();
         let print = kept.map(|k| state::fingerprint(&k.credential.secret)).unwrap_or_default();
         if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
             let why = format!("another agentview process could not get one just now: {reason}");
@@ -124,7 +125,7 @@ impl Door<'_> {
             output.warn(note);
         }
         output.verbose(&format!("authenticated with {}", obtained.how));
-        Ok(Some(cached_form(obtained.credential)))
+        Ok(Some(cached_form(obtained.credential.for_account(settings.account.clone()))))
     }
 
     /// No new token (`why`): the kept one while it lives (a warning), else `failure`.

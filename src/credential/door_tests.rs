@@ -60,6 +60,7 @@ fn short_lived() -> Credential {
 fn run_in(dir: &std::path::Path) -> Run {
     let args = GlobalArgs {
         server: Some(SERVER.into()),
+        account: None,
         store: Some(StoreArg::File),
         config_dir: Some(dir.to_path_buf()),
         headers: Vec::new(),

@@ -54,7 +54,7 @@ pub(super) fn look(settings: &Settings, now: u64) -> Result<Looked, Failure> {
     if let Some(found) = from_environment(settings, now) {
         return Ok(Looked::Settled(Lookup { found: Some(found), ..Lookup::default() }));
     }
-    let lookup = look_in_stores(&settings.store, settings.server.as_str());
+    let lookup = look_in_stores(&settings.store, &settings.key());
     if let Some(client) = &settings.env_client {
         refuse_unreadable(settings, &lookup)?;
         let kept = lookup
@@ -113,26 +113,28 @@ pub(super) fn marked(mut lookup: Lookup, how: Option<String>) -> Lookup {
 /// The credential the environment gives: `AGENTVIEW_TOKEN`, which overrides every store.
 fn from_environment(settings: &Settings, now: u64) -> Option<Found> {
     let secret = settings.env_token.as_ref()?;
-    let mut credential = Credential::bearer(settings.server.clone(), secret.clone(), now);
+    let mut credential =
+        Credential::bearer(settings.server.clone(), secret.clone(), now).for_account(settings.account.clone());
     // A JWT says until when it is good (`exp`): read for display and the live or expired verdict
     // only, never trusted for anything else (the signature is the server's to check).
     credential.expires_at = jwt::claims(secret.expose()).ok().and_then(|claims| jwt::date(&claims, "exp"));
     Some(Found { credential, source: Source::Env, location: "AGENTVIEW_TOKEN".into(), from_environment: None })
 }
 
-/// Look in the stores in order; the first that holds a credential for `server` wins, and only
+/// Look in the stores in order; the first that holds a credential under `key` (the server's
+/// account) wins, and only
 /// it has something to say (a keyring that forgets at reboot): a store that did not hold the
 /// credential is no reader's concern. A sign-in at an identity provider, kept under the
 /// provider's address, is no server's credential: it is said, not found.
-pub(super) fn look_in_stores(config: &StoreConfig, server: &str) -> Lookup {
+pub(super) fn look_in_stores(config: &StoreConfig, key: &str) -> Lookup {
     let mut lookup = Lookup::default();
     for store in store::stores_for_read(config) {
-        match store.load(server) {
+        match store.load(key) {
             Ok(Some(credential)) if credential.is_sign_in() => {
                 lookup.notes.push(format!(
                     "{} holds a sign-in at an identity provider (for `login --idp`), kept in {}: it is no credential \
                      for a server, and agentview does not hand it out",
-                    crate::sanitize::line(server, 200),
+                    crate::sanitize::line(key, 200),
                     store.describe()
                 ));
             }

@@ -69,7 +69,8 @@ impl Door<'_> {
     async fn ask(&self, dir: &PrivateDir, current: &Found, since: u64) -> anyhow::Result<Option<(Tokens, OAuthGrant)>> {
         let Door { settings, output, .. } = *self;
         let Some(grant) = current.credential.oauth_grant() else { return Ok(None) };
-        let server = settings.server.as_str();
+        let key = settings.key();
+        let server = key.as_str();
         let print = state::fingerprint(&current.credential.secret);
         if let Some(reason) = state::read(dir).as_ref().and_then(|s| s.failure_since(server, &print, since)) {
             let why = format!("another agentview process could not renew it just now: {reason}");

@@ -56,6 +56,7 @@ pub async fn login(
         scope: login.scope.as_deref(),
         params: &login.authorize_params,
         login_hint: login.login_hint.as_deref(),
+        select_account: super::accounts::others(settings).await,
     };
     let request = plan(discovered, &wanted)?;
     advice::check_client(discovered.provider, &login.client)?;

@@ -8,6 +8,7 @@
 //! 4. An OAuth credential proves itself at the server first ([`prove`]).
 //! 5. Store it and read it back, then report (`store_and_report`).
 
+mod accounts;
 pub mod browser;
 mod choice;
 pub mod context;
@@ -34,8 +35,8 @@ use crate::interrupt::Interrupt;
 use crate::output::Output;
 use crate::run::Run;
 use crate::settings::Settings;
-use crate::store::UserInfo;
 use crate::store::{self, Credential, CredentialKind, Flow, Selected, Source};
+use crate::store::{AccountName, UserInfo};
 
 pub async fn run(login: LoginSettings, run: &Run, interrupt: &Interrupt) -> anyhow::Result<Exit> {
     let (settings, output) = (&run.settings, &run.output);
@@ -202,6 +203,7 @@ pub fn announce_store(selected: &Selected, output: &Output) {
 /// seen), then say what happened.
 async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credential: Credential) -> anyhow::Result<Exit> {
     let (login, settings, output, interrupt) = (ctx.login, &ctx.settings, &ctx.output, ctx.interrupt);
+    let credential = credential.for_account(settings.account.clone());
     let (config, chosen, to_save) = (settings.store.clone(), selected.clone(), credential.clone());
     let saved = tokio::task::spawn_blocking(move || store::save_selected(&config, &chosen, &to_save))
         .await
@@ -223,7 +225,17 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
         );
     }
     let who = credential.user.as_ref().and_then(UserInfo::describe).map(|u| format!(" as {u}")).unwrap_or_default();
-    output.success(&format!("Logged in to {}{who}.", settings.server));
+    let account = account_note(settings, note_login(settings).await, output);
+    output.success(&format!("Logged in to {}{account}{who}.", settings.server));
+    let same = accounts::same_person(settings, &credential).await;
+    if !same.is_empty() {
+        let names = same.iter().map(AccountName::as_str).collect::<Vec<_>>().join(", ");
+        output.warn(&format!(
+            "this is the same person as the account {names} of {}: both are kept; to use another identity, log \
+             in again with --force and pick it at the sign-in page (--login-hint names it)",
+            settings.server
+        ));
+    }
     let kind_note = match credential.kind() {
         CredentialKind::Session => {
             "session id (this server binds your identity to the login session; `token` prints it)"
@@ -254,6 +266,45 @@ async fn store_and_report(ctx: &LoginContext<'_>, selected: &Selected, credentia
     }
     report(login.report, &credential, saved.store.source(), &location, false)?;
     Ok(Exit::Ok)
+}
+
+/// Note the account in the index of accounts, off the async thread; the server's active
+/// account afterwards.
+pub async fn note_login(settings: &Settings) -> Result<store::AccountName, String> {
+    let (config, server, account) =
+        (settings.store.clone(), settings.server.as_str().to_owned(), settings.account.clone());
+    tokio::task::spawn_blocking(move || {
+        store::accounts::note_login(&config, &server, &account).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()))
+}
+
+/// " (account NAME)" for a login message, unless it is the `default` account of a server with
+/// no other; says when the account logged in to is not the active one. A failure to note it in
+/// the index is a warning: the credential is stored, and `--account` reaches it.
+pub fn account_note(settings: &Settings, active: Result<store::AccountName, String>, output: &Output) -> String {
+    let active = match active {
+        Ok(active) => active,
+        Err(e) => {
+            output.warn(&format!(
+                "could not note the account in the index of accounts ({e}); --account still reaches it"
+            ));
+            return format!(" (account {})", settings.account);
+        }
+    };
+    if active != settings.account {
+        output.info(&format!(
+            "The active account of {} stays {active}; `{}` makes this one active.",
+            settings.server,
+            settings.command_without_account(&format!("switch {}", settings.account))
+        ));
+    }
+    if settings.account.is_default() && active.is_default() {
+        String::new()
+    } else {
+        format!(" (account {})", settings.account)
+    }
 }
 
 /// `--json` and `--print-token` output on stdout. Never a refresh token or client secret.

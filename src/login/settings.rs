@@ -8,6 +8,7 @@ use crate::error::Failure;
 use crate::login::oauth::browser::loopback::RedirectUri;
 use crate::login::oauth::shared::registration::ClientChoice;
 use crate::secret::{Secret, check_token_shape};
+use crate::settings::file::{Kept, ServerFile};
 use crate::settings::seconds;
 
 mod grant;
@@ -137,6 +138,7 @@ impl LoginRequest {
         args: LoginArgs,
         global: &GlobalArgs,
         env: &Env,
+        file: Option<&ServerFile>,
         read_stdin: impl FnOnce(Duration, Piped) -> Result<Secret, Failure>,
     ) -> Result<LoginRequest, Failure> {
         let report = Report { json: args.json, print_token: args.print_token };
@@ -162,15 +164,21 @@ impl LoginRequest {
             }
             _ => Mode::Wait,
         };
+        // Flag, environment, config.toml, built-in default: the first that says wins.
+        let kept = |pick: fn(&ServerFile) -> Option<&Kept<String>>| file.and_then(pick).map(|k| k.value.clone());
         let method = match (args.method, args.device) {
             (_, true) => MethodArg::Device,
             (Some(arg), false) => arg,
-            (None, false) => match env.get("AGENTVIEW_LOGIN_METHOD") {
-                None => MethodArg::Auto,
-                Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
-                    Failure::usage(format!("AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, device, session"))
-                })?,
-            },
+            (None, false) => {
+                match env.get("AGENTVIEW_LOGIN_METHOD").map(str::to_owned).or_else(|| kept(|f| f.method.as_ref())) {
+                    None => MethodArg::Auto,
+                    Some(v) => <MethodArg as clap::ValueEnum>::from_str(v.trim(), true).map_err(|_| {
+                        Failure::usage(format!(
+                            "AGENTVIEW_LOGIN_METHOD=\"{v}\" is not one of auto, oauth, device, session"
+                        ))
+                    })?,
+                }
+            }
         };
         let method = match (method, &mode) {
             (MethodArg::Oauth, Mode::NoWait | Mode::Resume(_)) => {
@@ -187,7 +195,10 @@ impl LoginRequest {
         if args.qr && matches!(method, Method::OAuth | Method::Session) {
             return Err(Failure::usage("--qr draws a device login's address: use it with --device (or --method auto)"));
         }
-        let client = match (args.client_id, args.client_metadata_url) {
+        let client_id = args
+            .client_id
+            .or_else(|| args.client_metadata_url.is_none().then(|| kept(|f| f.client_id.as_ref())).flatten());
+        let client = match (client_id, args.client_metadata_url) {
             // The grants without a browser settle their client themselves.
             _ if grant.is_some() => ClientChoice::Dynamic,
             (Some(id), _) => {
@@ -218,16 +229,26 @@ impl LoginRequest {
             }
             (None, None) => ClientChoice::Dynamic,
         };
-        let redirect_uri = match args.redirect_uri.as_deref().or_else(|| env.get("AGENTVIEW_REDIRECT_URI")) {
+        let redirect_uri = args
+            .redirect_uri
+            .or_else(|| env.get("AGENTVIEW_REDIRECT_URI").map(str::to_owned))
+            .or_else(|| kept(|f| f.redirect_uri.as_ref()));
+        let redirect_uri = match redirect_uri.as_deref() {
             Some(raw) => Some(RedirectUri::parse(raw).map_err(|why| Failure::usage(format!("--redirect-uri: {why}")))?),
             None => None,
         };
         let resource = match args.resource.as_deref() {
             Some(raw) => ResourceChoice::parse(raw).map_err(|why| Failure::usage(format!("--resource: {why}")))?,
-            None => ResourceChoice::Published,
+            None => file.and_then(|f| f.resource.as_ref()).map_or(ResourceChoice::Published, |k| k.value.clone()),
         };
-        let authorize_params =
+        // The file's parameters, each replaced by a flag's of the same name.
+        let flags =
             args.authorize_params.iter().map(|raw| request::authorize_param(raw)).collect::<Result<Vec<_>, _>>()?;
+        let mut authorize_params: Vec<(String, String)> = file
+            .and_then(|f| f.authorize_params.as_ref())
+            .map(|k| k.value.iter().filter(|(key, _)| !flags.iter().any(|(flag, _)| flag == key)).cloned().collect())
+            .unwrap_or_default();
+        authorize_params.extend(flags);
         let callback_port = match (args.callback_port, redirect_uri.as_ref().and_then(|r| r.port)) {
             (Some(flag), Some(uri)) if flag != uri => {
                 return Err(Failure::usage(format!(
@@ -242,7 +263,7 @@ impl LoginRequest {
             force: args.force,
             report,
             agent: args.agent.unwrap_or_else(|| format!("agentview/{}", env!("CARGO_PKG_VERSION"))),
-            scope: args.scope,
+            scope: args.scope.or_else(|| kept(|f| f.scope.as_ref())),
             mode,
             method,
             client,
@@ -255,7 +276,7 @@ impl LoginRequest {
             literal_headers: literal_headers(&global.headers),
             resource,
             authorize_params,
-            provider: request::provider(env)?,
+            provider: request::provider(env)?.or_else(|| file.and_then(|f| f.provider.as_ref()).map(|k| k.value)),
             login_hint: request::login_hint(args.login_hint)?,
             verify: !args.no_verify,
             stdin_taken: false,

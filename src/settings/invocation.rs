@@ -12,6 +12,9 @@ pub(crate) fn given_flags(args: &GlobalArgs, server: &str) -> Vec<String> {
     if args.server.is_some() {
         flags.extend(["--server".to_string(), server.to_string()]);
     }
+    if let Some(account) = &args.account {
+        flags.extend(["--account".to_string(), account.clone()]);
+    }
     if let Some(store) = args.store.and_then(|s| clap::ValueEnum::to_possible_value(&s)) {
         flags.extend(["--store".to_string(), store.get_name().to_string()]);
     }
@@ -30,10 +33,14 @@ pub(crate) fn pinned_flags(
     store: StoreArg,
     explicit_dir: bool,
     dir: &Path,
+    account: Option<&crate::store::AccountName>,
 ) -> Vec<OsString> {
     let mut flags: Vec<OsString> = Vec::new();
     if !default_server {
         flags.extend(["--server".into(), server.into()]);
+    }
+    if let Some(account) = account {
+        flags.extend(["--account".into(), account.as_str().into()]);
     }
     if let Some(store) = (store != StoreArg::Auto).then(|| clap::ValueEnum::to_possible_value(&store)).flatten() {
         flags.extend(["--store".into(), store.get_name().into()]);
@@ -89,6 +96,7 @@ mod tests {
     fn hints_repeat_the_given_flags_and_swap_the_server() {
         let args = GlobalArgs {
             server: Some("https://a.example/mcp".into()),
+            account: Some("work".into()),
             store: Some(StoreArg::File),
             config_dir: Some("/tmp/my dir".into()),
             headers: Vec::new(),
@@ -99,7 +107,7 @@ mod tests {
         let settings = crate::settings::resolve(&args, &Env::from_pairs([("HOME", "/h")])).expect("settings");
         assert_eq!(
             settings.command("login"),
-            "agentview --server https://a.example/mcp --store file --config-dir '/tmp/my dir' login"
+            "agentview --server https://a.example/mcp --account work --store file --config-dir '/tmp/my dir' login"
         );
         assert_eq!(
             settings.command_for("https://b.example/mcp", "status"),
@@ -107,7 +115,16 @@ mod tests {
         );
         assert_eq!(
             settings.pinned_flags,
-            ["--server", "https://a.example/mcp", "--store", "file", "--config-dir", "/tmp/my dir"]
+            [
+                "--server",
+                "https://a.example/mcp",
+                "--account",
+                "work",
+                "--store",
+                "file",
+                "--config-dir",
+                "/tmp/my dir"
+            ]
         );
     }
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::account::AccountName;
 use crate::secret::Secret;
 use crate::server_url::ServerUrl;
 
@@ -89,8 +90,11 @@ impl UserInfo {
 /// One server's credential.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
-    /// The server it is for: also the key it is stored under.
+    /// The server it is for.
     pub server: ServerUrl,
+    /// Which of the server's accounts it is; with the server, the key it is stored under
+    /// ([`Credential::key`]).
+    pub account: AccountName,
     pub secret: Secret,
     /// Unix seconds when the credential stops working, when known.
     pub expires_at: Option<u64>,
@@ -114,7 +118,15 @@ pub enum Grant {
 impl Credential {
     /// A Bearer token nobody said more about: `login --with-token`, `AGENTVIEW_TOKEN`.
     pub fn bearer(server: ServerUrl, secret: Secret, now: u64) -> Credential {
-        Credential { server, secret, expires_at: None, user: None, created_at: now, grant: Grant::Bearer }
+        Credential {
+            server,
+            account: AccountName::default(),
+            secret,
+            expires_at: None,
+            user: None,
+            created_at: now,
+            grant: Grant::Bearer,
+        }
     }
 
     /// What an approved session login gave: its token, or, when the server handed out none,
@@ -131,7 +143,7 @@ impl Credential {
             Some(token) => (Grant::Bearer, token),
             None => (Grant::Session, session_request_id.clone()),
         };
-        Credential { server, secret, expires_at, user, created_at: now, grant }
+        Credential { server, account: AccountName::default(), secret, expires_at, user, created_at: now, grant }
     }
 
     /// An OAuth access token and its grant, issued at `now`.
@@ -144,12 +156,24 @@ impl Credential {
     ) -> Credential {
         Credential {
             server,
+            account: AccountName::default(),
             secret: access_token,
             expires_at,
             user: None,
             created_at: now,
             grant: Grant::OAuth(Box::new(grant)),
         }
+    }
+
+    /// The key it is stored under: the server URL for the `default` account.
+    pub fn key(&self) -> String {
+        self.account.key(self.server.as_str())
+    }
+
+    /// The same credential, for `account`.
+    pub fn for_account(mut self, account: AccountName) -> Credential {
+        self.account = account;
+        self
     }
 
     pub fn kind(&self) -> CredentialKind {

@@ -1,6 +1,9 @@
 //! The plaintext credential file: `<config-dir>/credentials.json`, mode 0600.
 //!
-//! Layout: `{"version": 1, "credentials": {"<server>": {kind, token, expires_at, user, created_at}}}`.
+//! Layout: `{"version": 1, "credentials": {"<key>": {kind, token, expires_at, user, created_at}}}`, where the
+//! key is the server URL for a server's `default` account, `<server URL>#account=<name>` for its
+//! others ([`super::account`]): a release that knows no accounts keeps those entries untouched
+//! (every entry is kept as raw JSON) and lists them under their key.
 //!
 //! Writes are read-modify-write under an exclusive lock on `credentials.json.lock`
 //! (left in place: deleting a lock file races with the next locker), and replace
@@ -21,6 +24,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::account::{AccountName, split_key};
 use super::private::{LockError, Locked, PrivateDir, PrivateError};
 use super::record::{Record, describe_json_error};
 use super::{Credential, CredentialStore, Source, StoreError};
@@ -188,9 +192,12 @@ impl FileStore {
         for (server, value) in doc.credentials {
             let sign_in =
                 value.pointer("/oauth/unattended/grant").and_then(serde_json::Value::as_str) == Some("idp_sign_in");
-            match serde_json::from_value::<Entry>(value) {
+            let parsed = serde_json::from_value::<Entry>(value).map_err(|_| ()).and_then(|entry| {
+                let (url, account) = split_key(&server).map_err(|_| ())?;
+                Ok(Entry { server: url.to_owned(), account, ..entry })
+            });
+            match parsed {
                 Ok(mut entry) => {
-                    entry.server = server;
                     entry.sign_in = sign_in;
                     listing.entries.push(entry);
                 }
@@ -206,8 +213,12 @@ impl FileStore {
 /// One stored credential, without its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Entry {
+    /// The server it is for (an identity provider's address, for a sign-in).
     #[serde(skip)]
     pub server: String,
+    /// Which of the server's accounts.
+    #[serde(skip)]
+    pub account: AccountName,
     /// A sign-in at an identity provider (`login --idp`), kept under the provider's address: no
     /// server's credential.
     #[serde(skip)]
@@ -263,11 +274,14 @@ impl CredentialStore for FileStore {
         };
         let record: Record =
             serde_json::from_value(value).map_err(|e| self.corrupt(server, describe_json_error(&e)))?;
-        record.into_credential(server).map(Some).map_err(|reason| self.corrupt(server, reason))
+        let (url, account) = split_key(server).map_err(|reason| self.corrupt(server, reason))?;
+        let credential = record.into_credential(url).map_err(|reason| self.corrupt(server, reason))?;
+        Ok(Some(credential.for_account(account)))
     }
 
     fn save(&self, credential: &Credential) -> Result<(), StoreError> {
-        let server = credential.server.as_str();
+        let key = credential.key();
+        let server = key.as_str();
         let record = Record::from_credential(credential)
             .map_err(|reason| StoreError::Other { store: self.store_name(), reason })?;
         let value = serde_json::to_value(&record)

@@ -100,6 +100,25 @@ fn replace_keeps_other_servers_and_unknown_entries() {
 }
 
 #[test]
+fn accounts_are_listed_by_server_and_name_and_an_odd_key_hides_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = FileStore::new(tmp.path());
+    let work = crate::store::AccountName::parse("work").unwrap();
+    store.save(&credential("https://a.example/mcp", "tok-a")).unwrap();
+    store.save(&credential("https://a.example/mcp", "tok-w").for_account(work.clone())).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_slice(&fs::read(store.path()).unwrap()).unwrap();
+    let entry = doc["credentials"]["https://a.example/mcp"].clone();
+    doc["credentials"]["https://a.example/mcp#account=no/such"] = entry;
+    write_private(store.path(), serde_json::to_vec(&doc).unwrap());
+    let listing = store.list();
+    let listed: Vec<(&str, &str)> = listing.entries.iter().map(|e| (e.server.as_str(), e.account.as_str())).collect();
+    assert_eq!(listed, [("https://a.example/mcp", "default"), ("https://a.example/mcp", "work")]);
+    assert_eq!(listing.problems.len(), 1, "{:?}", listing.problems);
+    assert_eq!(store.load(&work.key("https://a.example/mcp")).unwrap().unwrap().secret.expose(), "tok-w");
+    assert!(matches!(store.load("https://a.example/mcp#account=no/such"), Err(StoreError::Corrupt { .. })));
+}
+
+#[test]
 fn corrupt_file_is_refused_and_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileStore::new(tmp.path());

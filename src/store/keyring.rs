@@ -1,7 +1,8 @@
 //! The OS keyring through keyring-core and its per-platform stores.
 //!
-//! One entry per server: service `agentview`, user (account) = the normalized
-//! server URL. The secret is a small JSON document of the whole credential, so
+//! One entry per account of a server: service `agentview`, user = the store key (the normalized
+//! server URL for the server's `default` account, as the previous release kept its one
+//! credential; `<server URL>#account=<name>` for the others, see [`super::account`]). The secret is a small JSON document of the whole credential, so
 //! `status` can show expiry and user from the keyring alone.
 //!
 //! Where the platform caps a secret's size (Windows: 2,560 bytes) the document is written as
@@ -19,6 +20,7 @@ use std::time::Duration;
 use keyring_core::Error as KeyringError;
 use serde::{Deserialize, Serialize};
 
+use super::account::split_key;
 use super::backend::{Backend, Opened, connect, error_text};
 use super::record::{Record, describe_json_error};
 use super::{Credential, CredentialStore, KeyringBackend, Source, StoreError};
@@ -146,7 +148,7 @@ impl KeyringStore {
             if attempt == 1 {
                 record.user = None;
             }
-            let doc = Document { version: FORMAT_VERSION, server: credential.server.to_string(), record };
+            let doc = Document { version: FORMAT_VERSION, server: credential.key(), record };
             text = serde_json::to_string(&doc).map_err(|e| other(e.to_string()))?;
             record = doc.record;
             match limit {
@@ -209,7 +211,9 @@ impl KeyringStore {
         if doc.server != server {
             return Err(self.corrupt(server, format!("the entry names another server ({})", doc.server)));
         }
-        doc.record.into_credential(server).map_err(|reason| self.corrupt(server, reason))
+        let (url, account) = split_key(server).map_err(|reason| self.corrupt(server, reason))?;
+        let credential = doc.record.into_credential(url).map_err(|reason| self.corrupt(server, reason))?;
+        Ok(credential.for_account(account))
     }
 }
 
@@ -266,13 +270,14 @@ impl CredentialStore for KeyringStore {
     fn save(&self, credential: &Credential) -> Result<(), StoreError> {
         let backend = self.call(|o| Ok(o.backend))?;
         let text = self.encode(credential, backend.secret_limit())?;
-        let server = credential.server.to_string();
+        let key = credential.key();
+        let server = key.clone();
         let written = text.clone();
         self.call(move |o| {
             let entry = o.backend.entry(&*o.store, &server)?;
             if o.backend.stores_bytes() { entry.set_secret(written.as_bytes()) } else { entry.set_password(&written) }
         })?;
-        match self.read_raw(credential.server.as_str()) {
+        match self.read_raw(&key) {
             Ok(Some(Ok(back))) if back == text => Ok(()),
             Ok(Some(_)) => Err(self.mismatch("a different entry")),
             Ok(None) => Err(self.mismatch("no entry at all")),

@@ -53,6 +53,27 @@ fn round_trip_update_in_place_and_delete() {
 }
 
 #[test]
+fn each_account_has_its_own_entry_and_the_default_one_keeps_the_server_url() {
+    let (store, platform) = on_mock();
+    let work = crate::store::AccountName::parse("work").unwrap();
+    let key = work.key(SERVER);
+    store.save(&credential("tok-default")).unwrap();
+    store.save(&credential("tok-work").for_account(work.clone())).unwrap();
+    assert_eq!(store.load(SERVER).unwrap(), Some(credential("tok-default")), "the other account changed nothing");
+    assert_eq!(store.load(&key).unwrap(), Some(credential("tok-work").for_account(work)));
+    // The entry a release without accounts reads is the URL's, in its own format.
+    let old: serde_json::Value = serde_json::from_str(&raw(&platform, SERVER).unwrap()).unwrap();
+    assert_eq!(
+        (old["version"].as_u64(), old["server"].as_str(), old["token"].as_str()),
+        (Some(1), Some(SERVER), Some("tok-default"))
+    );
+    let other: serde_json::Value = serde_json::from_str(&raw(&platform, &key).unwrap()).unwrap();
+    assert_eq!(other["server"], key.as_str());
+    assert!(store.delete(&key).unwrap());
+    assert_eq!(store.load(SERVER).unwrap(), Some(credential("tok-default")), "a logout of one account keeps the other");
+}
+
+#[test]
 fn secret_is_a_versioned_document_of_the_whole_credential() {
     let (store, platform) = on_mock();
     store.save(&credential(TOKEN)).unwrap();

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+pub(crate) mod account;
+pub(crate) mod accounts;
 mod backend;
 mod credential;
 pub(crate) mod file;
@@ -11,6 +13,7 @@ mod lock;
 pub(crate) mod private;
 mod record;
 
+pub use account::AccountName;
 pub use credential::{
     ClientAuth, ClientJwt, Credential, CredentialKind, Flow, Grant, GrantAuth, OAuthGrant, SigningAlg, UserInfo,
 };
@@ -93,7 +96,7 @@ pub enum StoreError {
     Other { store: String, reason: String },
 }
 
-/// A place that keeps one credential per server.
+/// A place that keeps one credential per account of a server.
 pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     /// `Keyring` or `File`.
     fn source(&self) -> Source;
@@ -101,11 +104,13 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     fn describe(&self) -> String;
     /// Check the store can be used, without changing what it holds.
     fn probe(&self) -> Result<(), StoreError>;
-    fn load(&self, server: &str) -> Result<Option<Credential>, StoreError>;
+    /// The credential stored under `key` (see [`Credential::key`]: the server URL for its
+    /// `default` account).
+    fn load(&self, key: &str) -> Result<Option<Credential>, StoreError>;
     /// Write, then read back and compare; a mismatch is `StoreError::Mismatch`.
     fn save(&self, credential: &Credential) -> Result<(), StoreError>;
-    /// Remove the server's credential; `Ok(false)` when there was none.
-    fn delete(&self, server: &str) -> Result<bool, StoreError>;
+    /// Remove the credential stored under `key`; `Ok(false)` when there was none.
+    fn delete(&self, key: &str) -> Result<bool, StoreError>;
     /// What the user should be told about this store, learned so far: a keyring
     /// that forgets at reboot. Shown as warnings; empty by default.
     fn notes(&self) -> Vec<String> {
@@ -149,7 +154,7 @@ fn save_with_fallback(
         Err(e) => return Err(e),
     };
     // Whatever the keyring kept of the failed write must not shadow the file's copy.
-    let _ = selected.store.delete(credential.server.as_str());
+    let _ = selected.store.delete(&credential.key());
     let file: std::sync::Arc<dyn CredentialStore> = file().into();
     match file.probe().and_then(|()| file.save(credential)) {
         Ok(()) => Ok(Saved { store: file, keyring_refused: Some(keyring_error) }),

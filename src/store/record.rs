@@ -267,6 +267,7 @@ impl Record {
         let server = ServerUrl::parse(server).map_err(|e| format!("its key is not a server URL ({})", e.message))?;
         Ok(Credential {
             server,
+            account: super::account::AccountName::default(),
             secret: Secret::new(self.token),
             expires_at: self.expires_at,
             user: self.user,

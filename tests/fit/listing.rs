@@ -59,7 +59,8 @@ fn with_the_keyring_in_use_status_all_says_what_it_cannot_list() {
     let mut av = with_others();
     av.set("AGENTVIEW_STORE", "auto");
     let run = av.run(&["status", "--all"]).expect_code(0);
-    assert!(run.stdout.contains("cannot be listed; only the credential file is shown"), "{}", run.stdout);
+    assert!(run.stdout.contains("the OS keyring cannot be listed"), "{}", run.stdout);
+    assert!(run.stdout.contains("the accounts the index of accounts names"), "{}", run.stdout);
 }
 
 #[test]

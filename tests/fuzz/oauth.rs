@@ -71,6 +71,7 @@ pub fn one_case(rng: &mut Rng) {
         iss_supported: rng.chance(50),
         cimd_supported: false,
         openid: false,
+        prompt_values: Vec::new(),
     };
     let client = Client { client_id: "c".into(), client_secret: None, auth: ClientAuth::None, redirect_uri: None };
     let request = Request { resource: Some("https://a.example/mcp".into()), ..Request::default() };

@@ -147,3 +147,43 @@ fn agentview_signs_in_as_either_account() {
     let users: Vec<Value> = peer.events("sign-in").into_iter().map(|e| e["user"].clone()).collect();
     assert_eq!(users, ["alice", "bob"]);
 }
+
+/// Two accounts at one server, each a person of the Okta model: alice as the first account, bob
+/// as `work` (asked to pick an identity where the model lists `select_account`), each token
+/// naming its person at the MCP server; `status` names each account's person; a third account
+/// signed in as alice again is kept, with a warning that it is the same person.
+#[test]
+fn two_accounts_at_one_server_are_two_people() {
+    let Some(peer) = start() else { return };
+    let mut av = peer.agentview_as("alice");
+    let flags = ["--client-id", CLIENT, "--redirect-uri", "http://127.0.0.1/callback"];
+    login(&av, &peer, &flags);
+    let browse_as = |av: &mut Agentview, user: &str| {
+        let jar = av.dir.path().join(format!("cookies-{user}.txt"));
+        let browser = format!(
+            "curl -sS -L --max-redirs 20 --max-time 20 -H 'X-Peer-User: {user}' -b '{0}' -c '{0}' -o {1}",
+            jar.display(),
+            support::cli::NULL_DEVICE
+        );
+        av.set("AGENTVIEW_BROWSER", &browser);
+    };
+    browse_as(&mut av, "bob");
+    let mut work = vec!["--account", "work"];
+    work.extend_from_slice(&flags);
+    let second = login(&av, &peer, &work);
+    assert!(!second.stderr.contains("same person"), "{}", second.stderr);
+    let alice = av.token();
+    let bob = av.run(&["--account", "work", "token"]).expect_code(0).stdout.trim_end().to_string();
+    assert_eq!(super::person::whoami(&peer, &alice), format!("alice@example.com via {CLIENT}"));
+    assert_eq!(super::person::whoami(&peer, &bob), format!("bob@example.com via {CLIENT}"));
+    let status = av.run(&["--account", "work", "status"]).expect_code(0).stdout;
+    assert!(status.contains("bob@example.com") && status.contains("login:   work; also default"), "{status}");
+
+    browse_as(&mut av, "alice");
+    let mut again = vec!["--account", "again"];
+    again.extend_from_slice(&flags);
+    let third = login(&av, &peer, &again);
+    assert!(third.stderr.contains("same person as the account default"), "{}", third.stderr);
+    let listed = av.run(&["switch"]).expect_code(0).stdout;
+    assert!(["default", "work", "again"].iter().all(|a| listed.contains(a)), "{listed}");
+}

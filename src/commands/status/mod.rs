@@ -14,6 +14,7 @@ use crate::run::Run;
 use crate::settings::Settings;
 use crate::store::{Flow, OAuthGrant, UserInfo};
 
+mod accounts;
 pub(crate) mod check;
 mod list;
 mod report;
@@ -62,14 +63,29 @@ pub async fn run(args: &StatusArgs, run: &Run) -> anyhow::Result<Exit> {
     };
     let Usable { found, store_errors } = &usable;
     let check = if args.check && live { Some(check::check(run, &found.credential).await) } else { None };
+    let accounts = accounts::accounts_of(settings);
     if args.json {
-        crate::output::write_data(&format!("{}\n", json_report(found, live, check.as_ref(), store_errors, settings)))?;
+        let mut doc = json_report(found, live, check.as_ref(), store_errors, settings);
+        doc["server_from"] = json!(settings.server_from.as_str());
+        doc["account"] = json!(settings.account);
+        doc["active"] = json!(accounts.active == settings.account);
+        doc["accounts"] = json!(accounts.names);
+        if let (Some(error), Some(errors)) = (&accounts.error, doc["store_errors"].as_array_mut()) {
+            errors.push(json!(error));
+        }
+        crate::output::write_data(&format!("{doc}\n"))?;
     } else {
         for error in store_errors {
             output.always(&format!("  note: {error}"));
         }
         let overridden = found.source == crate::store::Source::Env && door.has_stored().await;
-        text_report(found, live, check.as_ref(), overridden, settings, run.clock.unix_now()).write()?;
+        let mut report = text_report(found, live, check.as_ref(), overridden, settings, run.clock.unix_now());
+        report.account(&settings.account, &accounts);
+        report.remembered(settings);
+        report.write()?;
+        if let Some(error) = &accounts.error {
+            output.always(&format!("  note: {error}"));
+        }
         if matches!(check, Some(Verdict::Rejected { .. })) && found.source == crate::store::Source::Env {
             let refused = crate::credential::env_token_refused();
             output.always(&format!("{}: {}.", capitalized(&refused.message), refused.hint.unwrap_or_default()));

@@ -15,3 +15,27 @@ impl Report {
         crate::output::write_data(&self.0)
     }
 }
+
+impl Report {
+    /// Where the server came from, when `switch --server` chose it: a person who forgot it
+    /// sees why this server, and how to pick another.
+    pub(super) fn remembered(&mut self, settings: &crate::settings::Settings) {
+        if settings.server_from == crate::settings::ServerFrom::Remembered {
+            self.line("  server:  remembered by `switch --server` (--server or AGENTVIEW_SERVER picks another)");
+        }
+    }
+
+    /// The account's line, after the first: its name, whether it is the active one, and the
+    /// server's other accounts. Only when the server has an account other than `default`.
+    pub(super) fn account(&mut self, account: &crate::store::AccountName, accounts: &super::accounts::Accounts) {
+        let others: Vec<&str> = accounts.names.iter().filter(|n| *n != account).map(|n| n.as_str()).collect();
+        if account.is_default() && others.is_empty() {
+            return;
+        }
+        let active = if accounts.active == *account { " (active)" } else { "" };
+        let others = if others.is_empty() { String::new() } else { format!("; also {}", others.join(", ")) };
+        let line = format!("  login:   {account}{active}{others}\n");
+        let at = self.0.find('\n').map_or(self.0.len(), |i| i + 1);
+        self.0.insert_str(at, &line);
+    }
+}

@@ -46,7 +46,13 @@ pub async fn login(
         .map_err(|e| e.into_failure("cannot log in"))?;
     // The resource and scope the browser's login would ask for (the provider's profile and the
     // user's settings); a device request has no further authorization parameters.
-    let wanted = Wanted { resource: &login.resource, scope: login.scope.as_deref(), params: &[], login_hint: None };
+    let wanted = Wanted {
+        resource: &login.resource,
+        scope: login.scope.as_deref(),
+        params: &[],
+        login_hint: None,
+        select_account: false,
+    };
     let request = plan(discovered, &wanted)?;
     let (resource, scope) = (request.resource, request.scope);
     let reach = Reach::of(settings.server.url().host_str().unwrap_or_default());

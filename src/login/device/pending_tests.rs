@@ -21,6 +21,7 @@ fn login(server: &str, expires_at: u64) -> PendingLogin {
         iss_supported: false,
         cimd_supported: false,
         openid: false,
+        prompt_values: Vec::new(),
     };
     let client = Client {
         client_id: "c-1".into(),

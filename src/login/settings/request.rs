@@ -7,33 +7,7 @@ use crate::env::Env;
 use crate::error::Failure;
 use crate::login::oauth::shared::provider::{NAMES, Provider};
 
-/// The `resource` parameter (RFC 8707) of the authorization and token requests.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum ResourceChoice {
-    /// The protected resource as its metadata publishes it (what the MCP specification asks
-    /// for), unless the provider's profile leaves it out (Microsoft Entra ID).
-    #[default]
-    Published,
-    /// No `resource` at all (`--resource omit`, `resource = "omit"`).
-    Omit,
-    /// This URI instead (`--resource URI`).
-    Uri(String),
-}
-
-impl ResourceChoice {
-    /// `omit`, or an absolute URI without a fragment (RFC 8707 section 2).
-    pub fn parse(raw: &str) -> Result<ResourceChoice, String> {
-        let raw = raw.trim();
-        if raw.eq_ignore_ascii_case("omit") {
-            return Ok(ResourceChoice::Omit);
-        }
-        let url = reqwest::Url::parse(raw).map_err(|_| format!("\"{raw}\" is neither omit nor an absolute URI"))?;
-        if url.fragment().is_some() {
-            return Err(format!("\"{raw}\" has a fragment, which a resource indicator may not have (RFC 8707)"));
-        }
-        Ok(ResourceChoice::Uri(raw.to_string()))
-    }
-}
+pub use crate::settings::resource::ResourceChoice;
 
 /// Parameters agentview sets itself, and the setting that changes those a user may change.
 const OWN: [(&str, Option<&str>); 8] = [

@@ -258,6 +258,7 @@ fn as_metadata(app: &App) -> (Response, Option<&'static str>) {
         "token_endpoint_auth_methods_supported": cfg.token_auth_methods,
         "scopes_supported": cfg.scopes_supported,
         "authorization_response_iss_parameter_supported": cfg.iss_in_redirect,
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
     });
     if cfg.dcr {
         doc["registration_endpoint"] = json!(format!("{issuer}/register"));

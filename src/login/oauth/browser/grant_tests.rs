@@ -20,6 +20,7 @@ fn server(iss_supported: bool) -> AuthServer {
         iss_supported,
         cimd_supported: false,
         openid: false,
+        prompt_values: Vec::new(),
     }
 }
 

@@ -30,6 +30,9 @@ pub struct Wanted<'a> {
     /// `--authorize-param`, in order; an empty value leaves the parameter out.
     pub params: &'a [(String, String)],
     pub login_hint: Option<&'a str>,
+    /// The server has another account: the person may be signed in as its identity at the
+    /// authorization server, so they are asked to pick one (`prompt=select_account`).
+    pub select_account: bool,
 }
 
 /// The authorization request's choices, which the code exchange and renewals repeat where RFC
@@ -128,6 +131,9 @@ pub fn plan(discovered: &Discovered, wanted: &Wanted<'_>) -> Result<Request, Fai
     }
     if let Some(hint) = wanted.login_hint {
         request.params.push(("login_hint".into(), hint.to_string()));
+    }
+    if wanted.select_account && server.prompt_values.iter().any(|v| v == "select_account") {
+        request.add_prompt("select_account");
     }
     for (key, value) in wanted.params {
         request.params.retain(|(k, _)| k != key);

@@ -28,6 +28,7 @@ fn discovered(provider: Provider, prm: &[&str], listed: &[&str], openid: bool) -
             iss_supported: false,
             cimd_supported: false,
             openid,
+            prompt_values: vec!["select_account".into()],
         },
         challenge: None,
         provider,
@@ -38,7 +39,7 @@ const OIDC: [&str; 4] = ["openid", "profile", "email", "offline_access"];
 
 fn plan_with(d: &Discovered, resource: &ResourceChoice, scope: Option<&str>, params: &[(&str, &str)]) -> Request {
     let params: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    plan(d, &Wanted { resource, scope, params: &params, login_hint: None }).expect("a plan")
+    plan(d, &Wanted { resource, scope, params: &params, login_hint: None, select_account: false }).expect("a plan")
 }
 
 fn default_plan(d: &Discovered) -> Request {
@@ -71,7 +72,13 @@ fn entra_leaves_out_the_resource_and_asks_for_the_apis_scope() {
     assert_eq!(r.resource.as_deref(), Some("api://app"), "a resource the user names is sent");
     // No API scope anywhere: the login stops before a browser opens, saying what to set.
     let bare = discovered(Provider::Entra, &[], &OIDC, true);
-    let wanted = Wanted { resource: &ResourceChoice::Published, scope: None, params: &[], login_hint: None };
+    let wanted = Wanted {
+        resource: &ResourceChoice::Published,
+        scope: None,
+        params: &[],
+        login_hint: None,
+        select_account: false,
+    };
     let err = plan(&bare, &wanted).expect_err("no API scope");
     assert!(err.hint.as_deref().unwrap_or_default().contains("--scope api://"), "{err:?}");
     let wanted = Wanted { scope: Some("openid profile"), ..wanted };
@@ -124,8 +131,13 @@ fn okta_asks_for_offline_access_even_unlisted() {
 #[test]
 fn a_login_hint_and_prompts_add_up() {
     let d = discovered(Provider::Google, &["openid"], &OIDC[..3], true);
-    let wanted =
-        Wanted { resource: &ResourceChoice::Published, scope: None, params: &[], login_hint: Some("ada@example.com") };
+    let wanted = Wanted {
+        resource: &ResourceChoice::Published,
+        scope: None,
+        params: &[],
+        login_hint: Some("ada@example.com"),
+        select_account: false,
+    };
     let mut r = plan(&d, &wanted).expect("a plan");
     assert_eq!(r.param("login_hint"), Some("ada@example.com"));
     r.add_prompt("select_account");

@@ -51,6 +51,7 @@ mod tests {
                 iss_supported: false,
                 cimd_supported: false,
                 openid: false,
+                prompt_values: Vec::new(),
             },
             challenge: challenge.map(|s| Challenge { scope: Some(s.into()), ..Challenge::default() }),
             provider: crate::login::oauth::shared::provider::Provider::Generic,

@@ -112,6 +112,9 @@ pub struct AuthServer {
     /// An OpenID Connect provider (its metadata names ID token algorithms, as OpenID Connect
     /// Discovery requires): `offline_access` there needs `prompt=consent` (OIDC Core §11).
     pub openid: bool,
+    /// `prompt_values_supported` (OpenID Connect Prompt Create; RFC 8414 registry): a login to
+    /// a second account asks for `select_account` only where it is listed.
+    pub prompt_values: Vec<String>,
 }
 
 impl AuthServer {
@@ -303,6 +306,7 @@ async fn before_resource_metadata(
                 iss_supported: false,
                 cimd_supported: false,
                 openid: false,
+                prompt_values: Vec::new(),
             }
         }
         Err(e) => return Err(e),
@@ -467,6 +471,7 @@ fn read_auth_server(
         iss_supported: doc.get("authorization_response_iss_parameter_supported").and_then(Value::as_bool) == Some(true),
         cimd_supported: doc.get("client_id_metadata_document_supported").and_then(Value::as_bool) == Some(true),
         openid: doc.get("id_token_signing_alg_values_supported").is_some_and(Value::is_array),
+        prompt_values: strings(doc, "prompt_values_supported"),
     })
 }
 

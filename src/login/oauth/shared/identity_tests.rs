@@ -28,6 +28,7 @@ fn server(issuer: &str, token: &str, userinfo: Option<&str>) -> AuthServer {
         iss_supported: false,
         cimd_supported: false,
         openid: true,
+        prompt_values: Vec::new(),
     }
 }
 

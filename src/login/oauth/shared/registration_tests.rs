@@ -140,6 +140,7 @@ fn a_registration_asks_for_the_device_grant_where_the_server_offers_it() {
         iss_supported: false,
         cimd_supported: false,
         openid: false,
+        prompt_values: Vec::new(),
     };
     let device = crate::login::oauth::device::GRANT_TYPE;
     assert_eq!(grant_types(&server, true), ["authorization_code", "refresh_token"]);
