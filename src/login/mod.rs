@@ -10,6 +10,7 @@
 
 mod accounts;
 pub mod browser;
+pub mod check;
 mod choice;
 pub mod context;
 pub mod device;

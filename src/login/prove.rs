@@ -10,8 +10,8 @@ mod cause;
 use std::time::Duration;
 
 use super::context::{LoginContext, interrupted_or};
-use crate::commands::status::check::{self, Verdict};
 use crate::error::{Exit, Failure};
+use crate::login::check::{self, Verdict};
 use crate::login::oauth::shared::identity;
 use crate::login::oauth::shared::provider::Provider;
 use crate::login::oauth::shared::revoke::revoke_one;

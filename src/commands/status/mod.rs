@@ -4,18 +4,17 @@
 
 use serde_json::{Value, json};
 
-use self::check::Verdict;
 use crate::cli::StatusArgs;
 use crate::clock::{countdown, iso8601};
 use crate::credential::rule::renewable;
 use crate::credential::{Closed, Door, Found, Usable};
 use crate::error::Exit;
+use crate::login::check::{self, Verdict};
 use crate::run::Run;
 use crate::settings::Settings;
 use crate::store::{Flow, OAuthGrant, UserInfo};
 
 mod accounts;
-pub(crate) mod check;
 mod list;
 mod report;
 
@@ -244,7 +243,7 @@ fn text_report(
         report.line("  note: a stored credential exists too; AGENTVIEW_TOKEN overrides it");
     }
     if let Some(verdict) = check {
-        check::print(verdict, &mut report);
+        report::print_verdict(verdict, &mut report);
     }
     report
 }

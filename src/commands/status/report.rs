@@ -1,5 +1,9 @@
 //! What `status` prints: the lines of its report, on stdout (the report is the answer).
 
+use crate::clock::iso8601;
+use crate::login::check::{AUTHENTICATE, Verdict};
+use crate::store::UserInfo;
+
 /// The lines of a report, written to stdout at once: the report is the command's answer, so it
 /// goes where data goes; hints and errors stay on stderr.
 #[derive(Debug, Default)]
@@ -37,5 +41,30 @@ impl Report {
         let line = format!("  login:   {account}{active}{others}\n");
         let at = self.0.find('\n').map_or(self.0.len(), |i| i + 1);
         self.0.insert_str(at, &line);
+    }
+}
+
+/// The verdict's lines in the report.
+pub(super) fn print_verdict(verdict: &Verdict, report: &mut Report) {
+    match verdict {
+        Verdict::Accepted(a) => {
+            let how = if a.via == AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };
+            report.line(&format!("  check:   the server accepts the credential (asked through {how})"));
+            if let Some(user) = a.user.as_ref().and_then(UserInfo::describe) {
+                report.line(&format!("  server says account: {user}"));
+            }
+            if let Some(scope) = &a.scope {
+                report.line(&format!("  server says scope:   {}", crate::sanitize::line(scope, 200)));
+            }
+            if let Some(at) = a.expires_at {
+                report.line(&format!("  server says expires: {}", iso8601(at)));
+            }
+        }
+        Verdict::Rejected { reason, .. } => {
+            report.line(&format!("  check:   REJECTED by the server: {reason}"));
+        }
+        Verdict::Unreachable { reason } => {
+            report.line(&format!("  check:   no answer from the server: {reason}"));
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! `status --check`: asking the server whether it still accepts a credential, and saying what
-//! it answered.
+//! Asking the server whether it accepts a credential (`status --check`, and every OAuth login
+//! before it says "Logged in"), and reading what it answered.
 //!
 //! An agentView server that offers an `authenticate` tool is asked through it, and its answer
 //! says who the credential belongs to. Any other MCP server is asked the plain way: an
@@ -167,31 +167,6 @@ pub fn to_json(verdict: &Verdict) -> Value {
         }),
         Verdict::Rejected { reason, .. } => json!({"result": "rejected", "reason": reason}),
         Verdict::Unreachable { reason } => json!({"result": "unreachable", "reason": reason}),
-    }
-}
-
-/// The verdict's lines in the report.
-pub(super) fn print(verdict: &Verdict, report: &mut super::report::Report) {
-    match verdict {
-        Verdict::Accepted(a) => {
-            let how = if a.via == AUTHENTICATE { "its authenticate tool" } else { "an authenticated tools/list" };
-            report.line(&format!("  check:   the server accepts the credential (asked through {how})"));
-            if let Some(user) = a.user.as_ref().and_then(UserInfo::describe) {
-                report.line(&format!("  server says account: {user}"));
-            }
-            if let Some(scope) = &a.scope {
-                report.line(&format!("  server says scope:   {}", crate::sanitize::line(scope, 200)));
-            }
-            if let Some(at) = a.expires_at {
-                report.line(&format!("  server says expires: {}", iso8601(at)));
-            }
-        }
-        Verdict::Rejected { reason, .. } => {
-            report.line(&format!("  check:   REJECTED by the server: {reason}"));
-        }
-        Verdict::Unreachable { reason } => {
-            report.line(&format!("  check:   no answer from the server: {reason}"));
-        }
     }
 }
 
