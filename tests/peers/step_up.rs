@@ -1,4 +1,5 @@
-//! More scope on demand through `agentview bridge`, against oidc-provider behind a resource
+//! `agentview bridge` against oidc-provider: its login on first use, and more scope on demand
+//! behind a resource
 //! server that answers 403 `insufficient_scope` for one tool: the first login asks for the least
 //! scope (what the resource lists), the call of that tool logs in again for the union of the
 //! granted and the challenged scopes, and the call is answered with the wider token.
@@ -81,6 +82,65 @@ fn the_bridge_asks_for_more_scope_when_a_tool_needs_it() {
         assert!(after.iter().any(|s| s == scope), "the union is stored in place of the old grant: {after:?}");
     }
     assert_eq!(peer.token_requests("authorization_code").len(), 2, "the first login and one for more scope");
+    let token = av.token();
+    assert!(!stderr.contains(&token), "no token on stderr");
+}
+
+/// The bridge with no credential at all, as an MCP client starts it on first use: it logs in at
+/// oidc-provider by itself (the same login `agentview login` runs, with the peer's browser
+/// script), holds the request meanwhile, then answers it with the new token; the credential is
+/// stored for the next start.
+#[test]
+fn the_bridge_logs_in_by_itself_on_first_use() {
+    let Some(peer) = Peer::start(PeerKind::OidcProvider) else { return };
+    let av = peer.agentview();
+    assert!(!av.credentials_file().exists(), "no credential before the bridge starts");
+    let mut bridge = av
+        .command(&["bridge"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("agentview starts");
+    let mut stdin = bridge.stdin.take().unwrap();
+    let (tx, lines) = mpsc::channel();
+    let stdout = bridge.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let messages = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-11-25",
+            "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    ];
+    for message in messages {
+        writeln!(stdin, "{message}").unwrap();
+    }
+    let mut seen = Vec::new();
+    let answer = loop {
+        let line = lines.recv_timeout(Duration::from_secs(90)).expect("an answer to tools/list");
+        let message: Value = serde_json::from_str(&line).expect("only JSON-RPC on stdout");
+        if message["id"] == 2 {
+            break message;
+        }
+        seen.push(message);
+    };
+    drop(stdin);
+    let status = support::cli::wait_for_exit(&mut bridge, Duration::from_secs(30)).expect("the bridge ends");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut bridge.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(
+        answer["result"]["tools"].as_array().is_some_and(|t| !t.is_empty()),
+        "{answer}\n{stderr}\n{}",
+        peer.log_text()
+    );
+    assert!(seen.iter().all(|m| m.get("error").is_none()), "no request was refused on the way: {seen:?}");
+    assert!(status.success(), "{stderr}");
+    assert_eq!(peer.token_requests("authorization_code").len(), 1, "one login\n{stderr}");
+    assert!(!scopes(&av).is_empty(), "the login's grant is stored for the next start");
     let token = av.token();
     assert!(!stderr.contains(&token), "no token on stderr");
 }
