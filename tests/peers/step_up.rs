@@ -1,8 +1,8 @@
-//! `agentview bridge` against oidc-provider: its login on first use, and more scope on demand
-//! behind a resource
-//! server that answers 403 `insufficient_scope` for one tool: the first login asks for the least
-//! scope (what the resource lists), the call of that tool logs in again for the union of the
-//! granted and the challenged scopes, and the call is answered with the wider token.
+//! `agentview bridge` against oidc-provider: its own login on first use, and more scope on
+//! demand behind a resource server that answers 403 `insufficient_scope` for one tool: the first
+//! login asks for the least scope (what the resource lists), the call of that tool logs in again
+//! for the union of the granted and the challenged scopes, and the call is answered with the
+//! wider token.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::Stdio;
