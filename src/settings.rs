@@ -17,6 +17,7 @@ use crate::store::{AccountName, KeyringBackend, StoreChoice, StoreConfig};
 pub(crate) mod client;
 pub(crate) mod file;
 pub(crate) mod invocation;
+pub(crate) mod provider;
 pub(crate) mod resource;
 pub(crate) mod sources;
 

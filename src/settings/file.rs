@@ -22,8 +22,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::Failure;
-use crate::login::oauth::shared::provider::{NAMES, Provider};
 use crate::server_url::ServerUrl;
+use crate::settings::provider::{NAMES, Provider};
 use crate::settings::resource::ResourceChoice;
 use crate::store::AccountName;
 use crate::store::private::{PrivateDir, PrivateError};

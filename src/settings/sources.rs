@@ -8,7 +8,7 @@ use super::file::Kept;
 use super::{ServerFrom, Settings};
 use crate::cli::GlobalArgs;
 use crate::env::Env;
-use crate::login::settings::ResourceChoice;
+use crate::settings::resource::ResourceChoice;
 
 /// One setting in effect, and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

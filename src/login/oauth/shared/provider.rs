@@ -5,28 +5,7 @@
 
 use reqwest::Url;
 
-/// A company identity provider with a profile, or none (`Generic`: the standards alone).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Provider {
-    /// Microsoft Entra ID (v2.0 endpoints).
-    Entra,
-    /// Google, for installed (desktop) apps.
-    Google,
-    Auth0,
-    /// An Okta custom authorization server.
-    Okta,
-    /// No profile: what the specifications say, and nothing else.
-    Generic,
-}
-
-/// Every provider by the name a setting gives it, in the order help texts list them.
-pub const NAMES: [(&str, Provider); 5] = [
-    ("entra", Provider::Entra),
-    ("google", Provider::Google),
-    ("auth0", Provider::Auth0),
-    ("okta", Provider::Okta),
-    ("generic", Provider::Generic),
-];
+pub use crate::settings::provider::{NAMES, Provider};
 
 /// Microsoft's sign-in hosts: the global cloud, US Government and China (21Vianet).
 const ENTRA_HOSTS: [&str; 3] = ["login.microsoftonline.com", "login.microsoftonline.us", "login.chinacloudapi.cn"];
