@@ -4,24 +4,7 @@ use super::*;
 use crate::store::ClientAuth;
 
 fn server(iss_supported: bool) -> AuthServer {
-    let url = |p: &str| Url::parse(&format!("https://as.example{p}")).expect("url");
-    AuthServer {
-        issuer: "https://as.example".into(),
-        authorization_endpoint: Some(url("/authorize")),
-        token_endpoint: url("/token"),
-        registration_endpoint: None,
-        revocation_endpoint: None,
-        userinfo_endpoint: None,
-        device_authorization_endpoint: None,
-        grant_types: None,
-        pkce_methods: Some(vec!["S256".into()]),
-        scopes_supported: Vec::new(),
-        token_auth_methods: Default::default(),
-        iss_supported,
-        cimd_supported: false,
-        openid: false,
-        prompt_values: Vec::new(),
-    }
+    AuthServer { iss_supported, ..AuthServer::example() }
 }
 
 fn client() -> Client {

@@ -6,7 +6,6 @@ use crate::login::oauth::shared::discovery::{AuthServer, ProtectedResource};
 const MCP: &str = "https://mcp.example/mcp";
 
 fn discovered(provider: Provider, prm: &[&str], listed: &[&str], openid: bool) -> Discovered {
-    let url = |p: &str| reqwest::Url::parse(&format!("https://as.example{p}")).expect("url");
     Discovered {
         resource: ProtectedResource {
             resource: MCP.into(),
@@ -14,21 +13,10 @@ fn discovered(provider: Provider, prm: &[&str], listed: &[&str], openid: bool) -
             scopes_supported: prm.iter().map(|s| s.to_string()).collect(),
         },
         server: AuthServer {
-            issuer: "https://as.example".into(),
-            authorization_endpoint: Some(url("/authorize")),
-            token_endpoint: url("/token"),
-            registration_endpoint: None,
-            revocation_endpoint: None,
-            userinfo_endpoint: None,
-            device_authorization_endpoint: None,
-            grant_types: None,
-            pkce_methods: Some(vec!["S256".into()]),
             scopes_supported: listed.iter().map(|s| s.to_string()).collect(),
-            token_auth_methods: Default::default(),
-            iss_supported: false,
-            cimd_supported: false,
             openid,
             prompt_values: vec!["select_account".into()],
+            ..AuthServer::example()
         },
         challenge: None,
         provider,

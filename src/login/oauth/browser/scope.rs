@@ -29,7 +29,6 @@ mod tests {
     use crate::login::oauth::shared::discovery::{AuthServer, Challenge, ProtectedResource};
 
     fn discovered(challenge: Option<&str>, prm: &[&str], auth_server: &[&str]) -> Discovered {
-        let url = |p: &str| reqwest::Url::parse(&format!("https://as.example{p}")).expect("url");
         Discovered {
             resource: ProtectedResource {
                 resource: "https://a.example/mcp".into(),
@@ -37,21 +36,8 @@ mod tests {
                 scopes_supported: prm.iter().map(|s| s.to_string()).collect(),
             },
             server: AuthServer {
-                issuer: "https://as.example".into(),
-                authorization_endpoint: Some(url("/authorize")),
-                token_endpoint: url("/token"),
-                registration_endpoint: None,
-                revocation_endpoint: None,
-                userinfo_endpoint: None,
-                device_authorization_endpoint: None,
-                grant_types: None,
-                pkce_methods: Some(vec!["S256".into()]),
                 scopes_supported: auth_server.iter().map(|s| s.to_string()).collect(),
-                token_auth_methods: Default::default(),
-                iss_supported: false,
-                cimd_supported: false,
-                openid: false,
-                prompt_values: Vec::new(),
+                ..AuthServer::example()
             },
             challenge: challenge.map(|s| Challenge { scope: Some(s.into()), ..Challenge::default() }),
             provider: crate::login::oauth::shared::provider::Provider::Generic,

@@ -117,6 +117,32 @@ pub struct AuthServer {
     pub prompt_values: Vec<String>,
 }
 
+/// For unit tests: a server at `https://as.example` with the usual endpoints (authorize, token),
+/// PKCE with S256, and nothing else; a test changes what it is about with `..example()`.
+#[cfg(test)]
+impl AuthServer {
+    pub fn example() -> AuthServer {
+        let url = |p: &str| Url::parse(&format!("https://as.example{p}")).expect("url");
+        AuthServer {
+            issuer: "https://as.example".into(),
+            authorization_endpoint: Some(url("/authorize")),
+            token_endpoint: url("/token"),
+            registration_endpoint: None,
+            revocation_endpoint: None,
+            userinfo_endpoint: None,
+            device_authorization_endpoint: None,
+            grant_types: None,
+            pkce_methods: Some(vec!["S256".into()]),
+            scopes_supported: Vec::new(),
+            token_auth_methods: AuthMethods::default(),
+            iss_supported: false,
+            cimd_supported: false,
+            openid: false,
+            prompt_values: Vec::new(),
+        }
+    }
+}
+
 impl AuthServer {
     /// Why a login in the browser cannot use this server: no PKCE with S256 (agentview does not
     /// log in without it), or no authorization endpoint. `None`: it can.

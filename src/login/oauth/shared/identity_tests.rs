@@ -17,18 +17,9 @@ fn server(issuer: &str, token: &str, userinfo: Option<&str>) -> AuthServer {
         issuer: issuer.into(),
         authorization_endpoint: Some(url(&format!("{issuer}/authorize"))),
         token_endpoint: url(token),
-        registration_endpoint: None,
-        revocation_endpoint: None,
         userinfo_endpoint: userinfo.map(url),
-        device_authorization_endpoint: None,
-        grant_types: None,
-        pkce_methods: Some(vec!["S256".into()]),
-        scopes_supported: Vec::new(),
-        token_auth_methods: Default::default(),
-        iss_supported: false,
-        cimd_supported: false,
         openid: true,
-        prompt_values: Vec::new(),
+        ..AuthServer::example()
     }
 }
 

@@ -126,21 +126,8 @@ fn the_cache_keeps_what_a_registration_was_for_and_older_entries_were_for_the_br
 fn a_registration_asks_for_the_device_grant_where_the_server_offers_it() {
     let url = |p: &str| reqwest::Url::parse(&format!("https://as.example{p}")).expect("url");
     let mut server = crate::login::oauth::shared::discovery::AuthServer {
-        issuer: "https://as.example".into(),
-        authorization_endpoint: Some(url("/authorize")),
-        token_endpoint: url("/token"),
         registration_endpoint: Some(url("/register")),
-        revocation_endpoint: None,
-        userinfo_endpoint: None,
-        device_authorization_endpoint: None,
-        grant_types: None,
-        pkce_methods: Some(vec!["S256".into()]),
-        scopes_supported: Vec::new(),
-        token_auth_methods: AuthMethods::default(),
-        iss_supported: false,
-        cimd_supported: false,
-        openid: false,
-        prompt_values: Vec::new(),
+        ..crate::login::oauth::shared::discovery::AuthServer::example()
     };
     let device = crate::login::oauth::device::GRANT_TYPE;
     assert_eq!(grant_types(&server, true), ["authorization_code", "refresh_token"]);
