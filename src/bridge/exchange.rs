@@ -12,6 +12,9 @@ use super::relay::{Refusal, Relay};
 use super::session::Session;
 use super::stream::Waiting;
 
+/// How long the client's next message waits for the standalone stream to open.
+const LISTEN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A message from the client: its parsed form and the text it came as (sent on unchanged).
 #[derive(Debug, Clone)]
 pub struct Message {
@@ -94,13 +97,20 @@ impl Relay {
     }
 
     /// `notifications/initialized`, sent before anything else may go (the guard), then the
-    /// standalone stream is opened.
+    /// standalone stream is opened before the client's next message goes: a server may send
+    /// its requests there as soon as a tool call reaches it, and one sent before the stream is
+    /// open is lost. The wait is bounded (`LISTEN_WAIT`); a server without the stream answers
+    /// at once.
     pub async fn initialized(&self, mut session: OwnedRwLockWriteGuard<Session>, message: &Message) {
         session.initialized = Some(message.value.clone());
         let snapshot = session.clone();
         self.notify(message, &snapshot).await;
+        let opened = self.listen(snapshot);
+        tokio::select! {
+            _ = opened => {}
+            () = self.inner.clock.sleep(LISTEN_WAIT) => {}
+        }
         drop(session);
-        self.listen();
     }
 
     /// Forward a notification or a response: the server answers 202 and nothing else.
@@ -176,7 +186,8 @@ impl Relay {
         let note = Message { text: initialized.to_string(), value: initialized };
         self.notify(&note, &snapshot).await;
         drop(session);
-        self.listen();
+        // The request that set the session up again goes at once: nothing waits for the stream.
+        drop(self.listen(snapshot));
         Ok(())
     }
 }

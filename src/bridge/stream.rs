@@ -261,23 +261,35 @@ impl Relay {
         self.inner.waiting.lock().unwrap_or_else(|e| e.into_inner()).remove(&id.to_string())
     }
 
-    /// Open the session's standalone GET stream (when the server offers one) in the background.
-    pub fn listen(&self) {
+    /// Open the session's standalone GET stream (when the server offers one) in the background,
+    /// first for `session` (the caller may hold the session's lock). The receiver hears when the
+    /// first GET has been answered, whatever the answer.
+    pub fn listen(&self, session: Session) -> tokio::sync::oneshot::Receiver<()> {
         let relay = self.clone();
-        let task = tokio::spawn(async move { relay.listening().await });
+        let (answered, heard) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move { relay.listening(session, answered).await });
         let previous = self.inner.listener.lock().unwrap_or_else(|e| e.into_inner()).replace(task.abort_handle());
         if let Some(previous) = previous {
             previous.abort();
         }
+        heard
     }
 
-    async fn listening(&self) {
+    async fn listening(&self, first: Session, answered: tokio::sync::oneshot::Sender<()>) {
         let mut last_event_id: Option<String> = None;
         let mut retry = None;
         let mut failures = 0u32;
+        let (mut first, mut answered) = (Some(first), Some(answered));
         while failures < RESUME_ATTEMPTS {
-            let session = self.inner.session.read().await.clone();
-            let response = match self.get(&session, last_event_id.as_deref()).await {
+            let session = match first.take() {
+                Some(session) => session,
+                None => self.inner.session.read().await.clone(),
+            };
+            let response = self.get(&session, last_event_id.as_deref()).await;
+            if let Some(answered) = answered.take() {
+                let _ = answered.send(());
+            }
+            let response = match response {
                 Ok(response) => response,
                 Err(_) => return,
             };
