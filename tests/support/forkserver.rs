@@ -38,15 +38,16 @@ fn alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// A running fork server: its process (stdin held open: it exits at EOF) and its socket.
+/// A running fork server or Node.js peer host: its process (stdin held open: it exits at EOF) and
+/// its socket.
 #[derive(Debug)]
-struct Server {
+pub(super) struct Server {
     _process: Child,
     socket: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-/// The fork server of each Python interpreter, started on first use.
+/// The fork server of each Python interpreter and the host of each Node.js, started on first use.
 static SERVERS: LazyLock<Mutex<HashMap<PathBuf, Arc<Server>>>> = LazyLock::new(Mutex::default);
 
 /// Run `command` (a Python environment's interpreter, a launcher script, its arguments and
@@ -58,17 +59,12 @@ pub fn spawn(
     start_limit: Duration,
 ) -> std::io::Result<(Forked, BufReader<UnixStream>)> {
     let python = PathBuf::from(command.get_program());
-    let server = server(&python, script_dir, start_limit)?;
+    let mut fork_server = Command::new(&python);
+    fork_server.arg(script_dir.join("forkserver.py"));
+    let server = server(&python, fork_server, start_limit)?;
     let mut args = command.get_args().map(|a| a.to_string_lossy().into_owned());
     let script = args.next().expect("a launcher script");
-    let env: Map<String, Value> = command
-        .get_envs()
-        .filter_map(|(k, v)| Some((k.to_string_lossy().into_owned(), Value::from(v?.to_string_lossy().into_owned()))))
-        .collect();
-    let request = json!({"script": script, "args": args.collect::<Vec<_>>(), "env": env});
-    let mut stream = UnixStream::connect(&server.socket)?;
-    writeln!(stream, "{request}")?;
-    let mut output = BufReader::new(stream.try_clone()?);
+    let (stream, mut output) = request(&server, &script, args.collect(), command)?;
     let mut first = String::new();
     output.read_line(&mut first)?;
     let pid =
@@ -78,20 +74,36 @@ pub fn spawn(
     Ok((Forked { pid, stream }, output))
 }
 
-fn server(python: &Path, script_dir: &Path, start_limit: Duration) -> std::io::Result<Arc<Server>> {
+/// Ask `server` to start `script` with `args` and `command`'s environment: the connection, and a
+/// reader of what comes back on it.
+pub(super) fn request(
+    server: &Server,
+    script: &str,
+    args: Vec<String>,
+    command: &Command,
+) -> std::io::Result<(UnixStream, BufReader<UnixStream>)> {
+    let env: Map<String, Value> = command
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_string_lossy().into_owned(), Value::from(v?.to_string_lossy().into_owned()))))
+        .collect();
+    let request = json!({"script": script, "args": args, "env": env});
+    let mut stream = UnixStream::connect(&server.socket)?;
+    writeln!(stream, "{request}")?;
+    let output = BufReader::new(stream.try_clone()?);
+    Ok((stream, output))
+}
+
+/// The server `key` names, started on first use as `command SOCKET`: it prints `READY` once it
+/// listens on the Unix socket SOCKET, and exits at its stdin's EOF (when this test binary ends).
+pub(super) fn server(key: &Path, mut command: Command, start_limit: Duration) -> std::io::Result<Arc<Server>> {
     let mut servers = SERVERS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(server) = servers.get(python) {
+    if let Some(server) = servers.get(key) {
         return Ok(server.clone());
     }
     let dir = tempfile::tempdir()?;
-    let socket = dir.path().join("forkserver.sock");
-    let mut process = Command::new(python)
-        .arg(script_dir.join("forkserver.py"))
-        .arg(&socket)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
+    let socket = dir.path().join("peers.sock");
+    let mut process =
+        command.arg(&socket).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
     let stdout = process.stdout.take().expect("piped stdout");
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -105,12 +117,12 @@ fn server(python: &Path, script_dir: &Path, start_limit: Duration) -> std::io::R
             let _ = process.kill();
             let _ = process.wait();
             return Err(std::io::Error::other(format!(
-                "the fork server of {} did not start: {got:?}",
-                python.display()
+                "{} did not start: {got:?}",
+                command.get_args().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
             )));
         }
     }
     let server = Arc::new(Server { _process: process, socket, _dir: dir });
-    servers.insert(python.to_path_buf(), server.clone());
+    servers.insert(key.to_path_buf(), server.clone());
     Ok(server)
 }

@@ -10,6 +10,8 @@ pub mod fixture;
 #[cfg(unix)]
 pub mod forkserver;
 pub mod idp;
+#[cfg(unix)]
+pub mod nodehost;
 pub mod peers;
 pub mod ports;
 pub mod readme;

@@ -85,6 +85,12 @@ impl PeerKind {
         )
     }
 
+    /// Whether its launcher can run in the Node.js peer host (tests/peers/node/host.mjs): all of
+    /// ours but the TypeScript SDK's example, which patches the SDK's classes for its process.
+    fn hostable(self) -> bool {
+        !self.python() && self != PeerKind::TsSdkStrict
+    }
+
     /// Whether its authorization server hands out (and rotates) refresh tokens.
     pub fn refreshes(self) -> bool {
         self != PeerKind::TsSdkStrict
@@ -317,6 +323,8 @@ enum Process {
     },
     #[cfg(unix)]
     Forked(super::forkserver::Forked),
+    #[cfg(unix)]
+    Hosted(super::nodehost::Hosted),
 }
 
 impl Process {
@@ -326,6 +334,8 @@ impl Process {
             Process::Spawned { stdin, .. } => writeln!(stdin.as_ref().expect("piped stdin"), "{line}"),
             #[cfg(unix)]
             Process::Forked(forked) => writeln!(&forked.stream, "{line}"),
+            #[cfg(unix)]
+            Process::Hosted(hosted) => writeln!(&hosted.stream, "{line}"),
         }
     }
 
@@ -339,6 +349,8 @@ impl Process {
             }
             #[cfg(unix)]
             Process::Forked(forked) => forked.stop(),
+            #[cfg(unix)]
+            Process::Hosted(hosted) => hosted.stop(),
         }
     }
 }
@@ -379,9 +391,11 @@ impl Peer {
     fn launch(&mut self) {
         let command = self.kind.command(&self.port_numbers(), &self.options);
         let (tx, rx) = mpsc::channel();
-        match self.kind.python() {
+        match (self.kind.python(), self.kind.hostable()) {
             #[cfg(unix)]
-            true => self.fork(&command, tx),
+            (true, _) => self.fork(&command, tx),
+            #[cfg(unix)]
+            (_, true) if super::nodehost::enabled() => self.host(&command, tx),
             _ => self.spawn(command, tx),
         }
         let ready = loop {
@@ -419,6 +433,16 @@ impl Peer {
             .unwrap_or_else(|e| panic!("{} does not start: {e}", self.kind.name()));
         self.read_output(output, Some(ready), true);
         self.process = Some(Process::Forked(forked));
+    }
+
+    /// Start the launcher in the Node.js peer host: one connection carries its stdin, stdout and
+    /// stderr.
+    #[cfg(unix)]
+    fn host(&mut self, command: &Command, ready: mpsc::Sender<String>) {
+        let (hosted, output) = super::nodehost::spawn(command, &repo().join("tests/peers/node"), START_LIMIT)
+            .unwrap_or_else(|e| panic!("{} does not start: {e}", self.kind.name()));
+        self.read_output(output, Some(ready), true);
+        self.process = Some(Process::Hosted(hosted));
     }
 
     /// Read `output` on a thread of its own: its READY line goes to `ready` (where given), and

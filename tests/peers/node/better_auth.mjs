@@ -25,7 +25,6 @@
 
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import process from 'node:process';
 
 import { betterAuth } from 'better-auth';
 import { memoryAdapter } from 'better-auth/adapters/memory';
@@ -34,16 +33,13 @@ import { jwt } from 'better-auth/plugins';
 import { oauthProvider } from '@better-auth/oauth-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-import { event, exitWithParent, logRequests, options, readyWhen } from './common.mjs';
+import { event, exitWithParent, listen, logRequests, options, readyWhen, usage, warn } from './common.mjs';
 import { InvalidTokenError, createResourceServer } from './resource_server.mjs';
 
 const opts = options();
 const mcpPort = Number(opts.port);
 const asPort = Number(opts['as-port']);
-if (!mcpPort || !asPort) {
-    process.stderr.write('usage: better_auth.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]\n');
-    process.exit(2);
-}
+if (!mcpPort || !asPort) usage('better_auth.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]');
 exitWithParent();
 const tokenLifetime = Number(opts['token-lifetime'] ?? 3600);
 
@@ -133,7 +129,7 @@ const asServer = http.createServer((req, res) => {
     };
     if (url.pathname === '/sign-in' || url.pathname === '/consent') {
         page().catch((err) => {
-            process.stderr.write(`${url.pathname} failed: ${err.message}\n`);
+            warn(`${url.pathname} failed: ${err.message}`);
             if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ error: 'page_failed', error_description: err.message }));
         });
@@ -171,13 +167,5 @@ const rsServer = http.createServer(rsApp);
 logRequests(rsServer, 'mcp');
 
 const ready = readyWhen(2, `${resource} ${issuer}`);
-for (const [server, port] of [
-    [asServer, asPort],
-    [rsServer, mcpPort]
-]) {
-    server.on('error', (err) => {
-        process.stderr.write(`cannot listen on 127.0.0.1:${port}: ${err.message}\n`);
-        process.exit(1);
-    });
-    server.listen(port, '127.0.0.1', ready);
-}
+listen(asServer, asPort, ready);
+listen(rsServer, mcpPort, ready);

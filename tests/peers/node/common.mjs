@@ -1,8 +1,61 @@
 // What every peer launcher shares: options, the request log, the readiness line, the exit on
 // SIGTERM or stdin EOF, and a clock a test moves (a line `clock SECONDS` on stdin). Nothing here
 // logs a token or a secret: form values are logged only for fields that carry none.
+//
+// A launcher runs as a process of its own (`node launcher.mjs ...`), or as one of several peers
+// in the process of host.mjs, which imports the packages once. Everything a launcher reads from
+// or writes to its process goes through here (its options, environment, stdout, stderr, clock
+// and exit), so it does not matter which: a hosted peer's are its own, found through the
+// asynchronous context its code runs in (every request its servers answer runs in the context
+// they were started in).
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import process from 'node:process';
+
+/**
+ * A peer: `argv` (its options), `env`, `out` and `err` (write a text to its stdout, its stderr),
+ * `offset` (milliseconds its clock is ahead), `servers` (those `listen` started), `exit(code)`.
+ */
+const standalone = {
+    hosted: false,
+    argv: process.argv.slice(2),
+    env: process.env,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    offset: 0,
+    servers: [],
+    exit: (code) => process.exit(code)
+};
+const hosted = new AsyncLocalStorage();
+
+/** The peer the running code belongs to. */
+function peer() {
+    return hosted.getStore() ?? standalone;
+}
+
+/**
+ * Start a peer in this process (host.mjs): `start()` runs as `instance` (see `standalone` for its
+ * fields; `exit(code)` stops it), and so does everything it sets going. Returns the peer.
+ */
+export function runHosted(instance, start) {
+    const self = { ...instance, hosted: true, offset: 0, servers: [] };
+    hosted.run(self, () =>
+        start().catch((err) => {
+            if (!err?.reported) fail(self, `the peer failed to start: ${err?.stack ?? err}`);
+        })
+    );
+    return self;
+}
+
+// Every Date.now of a peer (oidc-provider's expiry checks, the SDK's, ours) reads its own clock.
+const realNow = Date.now;
+Date.now = () => realNow() + peer().offset;
+
+/** Move `instance`'s clock `seconds` ahead, and log a `clock` event when done. */
+export function moveClock(instance, seconds) {
+    instance.offset += seconds * 1000;
+    instance.err(`peer-log ${JSON.stringify({ server: 'peer', event: 'clock', offset: instance.offset / 1000 })}\n`);
+}
 
 // Form and query fields whose values may be logged; all others are logged by name only.
 const LOGGED_VALUES = new Set([
@@ -24,7 +77,7 @@ const LOGGED_VALUES = new Set([
 ]);
 
 /** `--name value` options into an object; `--flag` alone is true. */
-export function options(argv = process.argv.slice(2)) {
+export function options(argv = peer().argv) {
     const out = {};
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
@@ -38,15 +91,49 @@ export function options(argv = process.argv.slice(2)) {
 
 /** The clients to register at start (PEER_CLIENTS, a JSON list), as the operator would. */
 export function preregisteredClients() {
-    const text = process.env.PEER_CLIENTS;
+    const text = env('PEER_CLIENTS');
     if (!text) return [];
     const list = JSON.parse(text);
     if (!Array.isArray(list)) throw new Error('PEER_CLIENTS must be a JSON list');
     return list;
 }
 
+/** A variable of the peer's environment. */
+export function env(name) {
+    return peer().env[name];
+}
+
 export function log(record) {
-    process.stderr.write(`peer-log ${JSON.stringify(record)}\n`);
+    peer().err(`peer-log ${JSON.stringify(record)}\n`);
+}
+
+/** A line on the peer's stderr (what went wrong inside it). */
+export function warn(text) {
+    peer().err(`${text}\n`);
+}
+
+/** End the peer with `message` on its stderr: exit `code`, or, hosted, stop it (host.mjs). */
+export function fail(instance, message, code = 1) {
+    instance.err(`${message}\n`);
+    instance.exit(code);
+}
+
+/** The usage line and exit 2 (a launcher's options are wrong). Throws where it cannot exit. */
+export function usage(text) {
+    const self = peer();
+    fail(self, `usage: ${text}`, 2);
+    throw Object.assign(new Error(`usage: ${text}`), { reported: true });
+}
+
+/**
+ * `server` listening on 127.0.0.1:`port`, then `ready()`; a port it cannot listen on ends the
+ * peer. The peer's servers close when it stops.
+ */
+export function listen(server, port, ready) {
+    const self = peer();
+    self.servers.push(server);
+    server.on('error', (err) => fail(self, `cannot listen on 127.0.0.1:${port}: ${err.message}`));
+    server.listen(port, '127.0.0.1', ready);
 }
 
 function safeFields(record, fields) {
@@ -65,6 +152,7 @@ function safeFields(record, fields) {
  * `bodyOf(req)` returns the parsed body where the framework keeps it elsewhere.
  */
 export function logRequests(server, name, bodyOf = (req) => req.body) {
+    const self = peer();
     server.prependListener('request', (req, res) => {
         // Routers rewrite req.url for mounted paths: keep what the client asked for.
         const url = new URL(req.url, 'http://peer');
@@ -107,39 +195,40 @@ export function logRequests(server, name, bodyOf = (req) => req.body) {
                     record.error = text.slice(0, 300);
                 }
             }
-            log(record);
+            self.err(`peer-log ${JSON.stringify(record)}\n`);
         });
     });
 }
 
 /**
  * Exit at once on SIGTERM, SIGINT, or when stdin closes (the harness died). A line `clock SECONDS`
- * on stdin moves Date.now that far ahead for everything in this process (oidc-provider's expiry
- * checks, the SDK's, ours), so what the peer issued expires without a test waiting for it; a
- * `clock` event says it is done.
+ * on stdin moves the peer's clock that far ahead, so what it issued expires without a test
+ * waiting for it; a `clock` event says it is done. A hosted peer's stdin is its connection to
+ * host.mjs, which does the same.
  */
 export function exitWithParent() {
+    if (peer().hosted) return;
     for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
-    const realNow = Date.now;
-    let offset = 0;
     let pending = '';
     process.stdin.setEncoding('utf8');
     process.stdin.on('data', (chunk) => {
         pending += chunk;
         let end;
         while ((end = pending.indexOf('\n')) >= 0) {
-            const [command, seconds] = pending.slice(0, end).trim().split(/\s+/);
+            const line = pending.slice(0, end);
             pending = pending.slice(end + 1);
-            if (command === 'clock' && Number.isFinite(Number(seconds))) {
-                offset += Number(seconds) * 1000;
-                Date.now = () => realNow() + offset;
-                event('peer', 'clock', { offset: offset / 1000 });
-            }
+            command(standalone, line);
         }
     });
     process.stdin.on('end', () => process.exit(0));
     process.stdin.on('error', () => process.exit(0));
     process.stdin.resume();
+}
+
+/** A line a test sent the peer: `clock SECONDS` moves its clock. */
+export function command(instance, line) {
+    const [name, seconds] = line.trim().split(/\s+/);
+    if (name === 'clock' && Number.isFinite(Number(seconds))) moveClock(instance, Number(seconds));
 }
 
 /** A happening that is no request (a sign-in, a refresh token withheld, a grant revoked). */
@@ -149,9 +238,10 @@ export function event(server, name, details = {}) {
 
 /** Print the readiness line once `count` servers listen. */
 export function readyWhen(count, line) {
+    const self = peer();
     let listening = 0;
     return () => {
         listening += 1;
-        if (listening === count) process.stdout.write(`READY ${line}\n`);
+        if (listening === count) self.out(`READY ${line}\n`);
     };
 }

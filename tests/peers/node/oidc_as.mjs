@@ -24,6 +24,7 @@ import crypto from 'node:crypto';
 import Provider, { errors } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 
+import { warn } from './common.mjs';
 import { deviceFlowFeature } from './device_flow.mjs';
 
 export const RESOURCE_SCOPE = 'mcp:tools';
@@ -104,7 +105,7 @@ export async function createAuthorizationServer({ issuer, resource, tokenLifetim
 
     const provider = new Provider(issuer, configuration);
     // oidc-provider logs every error through these events; the request log has the answers.
-    provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${err.stack}\n`));
+    provider.on('server_error', (_ctx, err) => warn(`oidc-provider server_error: ${err.stack}`));
     return provider;
 }
 

@@ -24,20 +24,16 @@
 // per request on stderr; exits on SIGTERM, SIGINT or stdin EOF.
 
 import http from 'node:http';
-import process from 'node:process';
 
 import { RESOURCE_SCOPE, createAuthorizationServer, interact } from './oidc_as.mjs';
 import { enforcePolling } from './device_flow.mjs';
 import { createResourceServer } from './resource_server.mjs';
-import { exitWithParent, logRequests, options, preregisteredClients, readyWhen } from './common.mjs';
+import { exitWithParent, listen, logRequests, options, preregisteredClients, readyWhen, usage, warn } from './common.mjs';
 
 const opts = options();
 const mcpPort = Number(opts.port);
 const asPort = Number(opts['as-port']);
-if (!mcpPort || !asPort) {
-    process.stderr.write('usage: oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]\n');
-    process.exit(2);
-}
+if (!mcpPort || !asPort) usage('oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]');
 exitWithParent();
 const tokenLifetime = Number(opts['token-lifetime'] ?? 3600);
 const authMethods = typeof opts['auth-methods'] === 'string' ? opts['auth-methods'].split(',') : undefined;
@@ -80,7 +76,7 @@ const asServer = http.createServer((req, res) => {
     }
     if (req.url.startsWith('/interaction/')) {
         interact(provider, req, res).catch((err) => {
-            process.stderr.write(`interaction failed: ${err.message}\n`);
+            warn(`interaction failed: ${err.message}`);
             if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' });
             res.end(JSON.stringify({ error: 'interaction_failed', error_description: err.message }));
         });
@@ -102,13 +98,5 @@ const rsServer = http.createServer(rsApp);
 logRequests(rsServer, 'mcp');
 
 const ready = readyWhen(2, `${resource} ${issuer}`);
-for (const [server, port] of [
-    [asServer, asPort],
-    [rsServer, mcpPort]
-]) {
-    server.on('error', (err) => {
-        process.stderr.write(`cannot listen on 127.0.0.1:${port}: ${err.message}\n`);
-        process.exit(1);
-    });
-    server.listen(port, '127.0.0.1', ready);
-}
+listen(asServer, asPort, ready);
+listen(rsServer, mcpPort, ready);

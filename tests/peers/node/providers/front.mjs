@@ -6,10 +6,9 @@
 // (RFC 6749 §4.1.2.1), a JSON error for the token endpoint (§5.2).
 
 import http from 'node:http';
-import process from 'node:process';
 import querystring from 'node:querystring';
 
-import { logRequests, readyWhen } from '../common.mjs';
+import { listen, logRequests, readyWhen, usage, warn } from '../common.mjs';
 import { signIn } from './model.mjs';
 
 const BODY_LIMIT = 64 * 1024;
@@ -178,7 +177,7 @@ export function serve({ provider, accounts, route, asPort, api, mcpPort, issuer 
         const url = new URL(req.url, 'http://127.0.0.1');
         if (url.pathname.startsWith('/interaction/')) {
             signIn(provider, accounts, req, res).catch((err) => {
-                process.stderr.write(`sign-in failed: ${err.message}\n`);
+                warn(`sign-in failed: ${err.message}`);
                 if (!res.headersSent) res.writeHead(400, { 'content-type': 'application/json' });
                 res.end(JSON.stringify({ error: 'interaction_failed', error_description: err.message }));
             });
@@ -199,25 +198,14 @@ export function serve({ provider, accounts, route, asPort, api, mcpPort, issuer 
     const apiServer = http.createServer(api);
     logRequests(apiServer, 'mcp');
     const ready = readyWhen(2, `http://127.0.0.1:${mcpPort}/mcp ${issuer}`);
-    for (const [server, port] of [
-        [asServer, asPort],
-        [apiServer, mcpPort]
-    ]) {
-        server.on('error', (err) => {
-            process.stderr.write(`cannot listen on 127.0.0.1:${port}: ${err.message}\n`);
-            process.exit(1);
-        });
-        server.listen(port, '127.0.0.1', ready);
-    }
+    listen(asServer, asPort, ready);
+    listen(apiServer, mcpPort, ready);
 }
 
 /** The launcher's ports, or the usage line and exit 2. */
-export function ports(opts, usage) {
+export function ports(opts, usageLine) {
     const mcpPort = Number(opts.port);
     const asPort = Number(opts['as-port']);
-    if (!mcpPort || !asPort) {
-        process.stderr.write(`usage: ${usage}\n`);
-        process.exit(2);
-    }
+    if (!mcpPort || !asPort) usage(usageLine);
     return { mcpPort, asPort };
 }

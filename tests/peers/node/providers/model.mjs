@@ -11,12 +11,11 @@
 // alice and bob, each with a subject in the provider's own format.
 
 import crypto from 'node:crypto';
-import process from 'node:process';
 
 import Provider from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 
-import { event } from '../common.mjs';
+import { event, warn } from '../common.mjs';
 
 export const USERS = ['alice', 'bob'];
 
@@ -73,7 +72,7 @@ export async function createProvider(issuer, accounts, { tokenLifetime = 3600, .
             ...configuration.ttl
         }
     });
-    provider.on('server_error', (_ctx, err) => process.stderr.write(`oidc-provider server_error: ${err.stack}\n`));
+    provider.on('server_error', (_ctx, err) => warn(`oidc-provider server_error: ${err.stack}`));
     return provider;
 }
 

@@ -30,9 +30,8 @@
 //   (https://developer.okta.com/docs/reference/api/oidc/#possible-errors).
 // - PKCE required of public clients (https://developer.okta.com/docs/guides/implement-grant-type/authcodepkce/main/).
 
-import process from 'node:process';
 
-import { event, exitWithParent, options, preregisteredClients } from '../common.mjs';
+import { env, event, exitWithParent, options, preregisteredClients } from '../common.mjs';
 import { createResourceServer } from '../resource_server.mjs';
 import { createProvider, derivedId, directory } from './model.mjs';
 import {
@@ -60,7 +59,7 @@ const AUDIENCE = 'api://default';
 const CUSTOM = 'mcp:tools';
 const SCOPES = ['openid', 'profile', 'email', 'offline_access', CUSTOM];
 // Without a token from the environment nobody can register.
-const adminToken = process.env.PEER_ADMIN_TOKEN || undefined;
+const adminToken = env('PEER_ADMIN_TOKEN') || undefined;
 
 const accounts = directory((user) => `00u${derivedId(user, 'okta-uid', 17, 'abcdefghijklmnopqrstuvwxyz0123456789')}`, 'example.com');
 
