@@ -12,6 +12,9 @@
 //! Every platform call runs on a helper thread and is abandoned after
 //! `keyring_timeout`: a locked collection or an unlock prompt nobody answers
 //! must not hang the CLI. An abandoned thread finishes (or not) on its own.
+//! A Secret Service call that got no reply within the D-Bus library's own 2 s
+//! (a busy daemon) is made again, a few times, within that timeout: each call
+//! here reads, replaces or deletes one entry, so making it again is harmless.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -26,8 +29,20 @@ use super::record::{Record, describe_json_error};
 use super::{Credential, CredentialStore, KeyringBackend, Source, StoreError};
 
 const FORMAT_VERSION: u32 = 1;
+/// How many times a call that got no reply is made in all.
+const NO_REPLY_TRIES: u32 = 4;
 /// The account `probe` looks up; it is never written.
 const PROBE_ACCOUNT: &str = "agentview-probe";
+
+/// Whether the platform call failed for want of a reply: D-Bus's NoReply, whose
+/// text libdbus writes (the Secret Service store keeps only the text).
+fn got_no_reply(err: &KeyringError) -> bool {
+    let KeyringError::PlatformFailure(_) = err else {
+        return false;
+    };
+    let text = error_text(err);
+    text.contains("Did not receive a reply") || text.contains("org.freedesktop.DBus.Error.NoReply")
+}
 
 /// The keyring secret: the credential plus its server, versioned.
 #[derive(Serialize, Deserialize)]
@@ -81,16 +96,25 @@ impl KeyringStore {
     }
 
     /// Run `op` against the connected store on a helper thread, waiting at most
-    /// `timeout` for the whole thing (connecting included).
+    /// `timeout` for the whole thing (connecting included); `op` is made again
+    /// while the platform says it got no reply.
     fn call<T: Send + 'static>(
         &self,
-        op: impl FnOnce(&Opened) -> Result<T, KeyringError> + Send + 'static,
+        op: impl Fn(&Opened) -> Result<T, KeyringError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (tx, rx) = mpsc::channel();
         let cache = Arc::clone(&self.opened);
         let requested = self.requested;
         let spawned = std::thread::Builder::new().name("agentview-keyring".into()).spawn(move || {
-            let result = connect(&cache, requested).map(|opened| op(&opened));
+            let result = connect(&cache, requested).map(|opened| {
+                let mut tries = 1;
+                loop {
+                    match op(&opened) {
+                        Err(e) if tries < NO_REPLY_TRIES && got_no_reply(&e) => tries += 1,
+                        done => break done,
+                    }
+                }
+            });
             let _ = tx.send(result);
         });
         if let Err(e) = spawned {

@@ -349,3 +349,50 @@ fn an_entry_written_as_a_password_is_still_read() {
     entries.lock().unwrap().insert(SERVER.to_owned(), utf16);
     assert_eq!(store.load(SERVER).unwrap(), Some(credential(TOKEN)));
 }
+
+/// What the Secret Service store reports when the daemon does not answer a call within the D-Bus
+/// library's 2 s (dbus-secret-service's fixed call timeout), as gnome-keyring may not on a busy
+/// machine: libdbus's own words for `org.freedesktop.DBus.Error.NoReply`.
+#[derive(Debug)]
+struct NoReply;
+
+impl std::fmt::Display for NoReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DBus error: Did not receive a reply. Possible causes include: the remote application did not send a \
+             reply, the message bus security policy blocked the reply, the reply timeout expired, or the network \
+             connection was broken.",
+        )
+    }
+}
+
+impl std::error::Error for NoReply {}
+
+/// The next platform call on `server`'s entry fails with `err` (once).
+fn fail_next(platform: &mock::Store, server: &str, err: KeyringError) {
+    let entry = platform.build(SERVICE, server, None).unwrap();
+    let cred: &mock::Cred = entry.as_any().downcast_ref().unwrap();
+    cred.set_error(err);
+}
+
+#[test]
+fn a_keyring_call_the_daemon_did_not_answer_in_time_is_tried_again() {
+    let (store, platform) = on_mock();
+    fail_next(&platform, SERVER, KeyringError::PlatformFailure(Box::new(NoReply)));
+    store.save(&credential("tok-1")).unwrap();
+    fail_next(&platform, SERVER, KeyringError::PlatformFailure(Box::new(NoReply)));
+    assert_eq!(store.load(SERVER).unwrap(), Some(credential("tok-1")));
+    fail_next(&platform, SERVER, KeyringError::PlatformFailure(Box::new(NoReply)));
+    assert!(store.delete(SERVER).unwrap());
+    assert_eq!(raw(&platform, SERVER).unwrap_err().to_string(), KeyringError::NoEntry.to_string());
+}
+
+#[test]
+fn other_keyring_failures_are_not_tried_again() {
+    let (store, platform) = on_mock();
+    fail_next(&platform, SERVER, KeyringError::PlatformFailure("the collection is locked".into()));
+    let err = store.save(&credential("tok-1")).unwrap_err();
+    assert!(matches!(err, StoreError::Unavailable { .. }), "{err:?}");
+    assert!(err.to_string().contains("the collection is locked"), "{err}");
+    assert!(matches!(raw(&platform, SERVER), Err(KeyringError::NoEntry)), "nothing was written");
+}
