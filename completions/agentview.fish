@@ -31,7 +31,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_needs_command" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_needs_command" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_needs_command" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_needs_command" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_needs_command" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
@@ -78,7 +78,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand login" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand login" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand login" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand login" -l no-browser -d 'Print the login URL but do not open a browser'
@@ -107,7 +107,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand token" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand token" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand token" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand token" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand token" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
@@ -120,7 +120,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand status" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand status" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand status" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand status" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand status" -l json -d 'Print a JSON document on stdout'
@@ -136,7 +136,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand logout" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand logout" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand logout" -l local -d 'Only remove the local copy; do not revoke the tokens at the authorization server'
@@ -150,7 +150,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand switch" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand switch" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand switch" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand switch" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand switch" -l json -d 'Print the server\'s accounts as a JSON document on stdout'
@@ -164,7 +164,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand config; and not __fish_seen_subcommand_from show help" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
@@ -179,7 +179,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print a JSON document on stdout'
@@ -201,7 +201,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand mcp-config" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
@@ -214,7 +214,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand exec" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand exec" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand exec" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'
@@ -227,7 +227,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand bridge" -l no-login -d 'Never start a login: without a usable credential, each request is answered with the command that logs in (a credential from the environment never starts one either)'
@@ -241,7 +241,7 @@ keyring\t'The OS keyring only; fail if it is not usable'
 file\t'The credential file `credentials.json` (mode 0600) in the config dir'"
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -l config-dir -d 'Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]' -r -F
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s H -l header -d 'Extra request header "Name: value" (repeatable), e.g. a proxy grant; `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv' -r
-complete -c agentview -n "__fish_agentview_using_subcommand completions" -l color -d 'When to use colours in messages' -r -f -a "auto\t''
+complete -c agentview -n "__fish_agentview_using_subcommand completions" -l color -d 'When to use colours in messages [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c agentview -n "__fish_agentview_using_subcommand completions" -s q -l quiet -d 'Hide progress and success messages; errors, warnings and the login URL still show'

@@ -28,47 +28,72 @@ pub struct Cli {
 /// The heading of the options every command takes: a subcommand's own options come first.
 const GLOBAL: &str = "Global options";
 
+/// Whether `arg` is one of the options every command takes (before or after its name).
+pub fn is_global(arg: &clap::Arg) -> bool {
+    arg.get_help_heading() == Some(GLOBAL)
+}
+
 /// `login`'s options by what they are for; `-h` shows the common ones, `--help` all.
 const OAUTH: &str = "OAuth options";
 const AGENTS: &str = "Two-step login (agents, CI)";
 const UNATTENDED: &str = "Without a person (client credentials, workloads, a company identity provider)";
 
-#[derive(Debug, Args)]
+// Each subcommand takes them too, after its name (see `Command::take_later`). Not a doc comment:
+// clap would take it for the description of every command it is flattened into.
+#[derive(Debug, Default, Args)]
 pub struct GlobalArgs {
     /// MCP endpoint of the agentView server [env: AGENTVIEW_SERVER] [default: https://agentview.de/mcp]
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "URL")]
+    #[arg(long, help_heading = GLOBAL, value_name = "URL")]
     pub server: Option<String>,
 
     /// Which of the server's accounts [env: AGENTVIEW_ACCOUNT] [default: the server's active
     /// account, see `switch`]
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "NAME")]
+    #[arg(long, help_heading = GLOBAL, value_name = "NAME")]
     pub account: Option<String>,
 
     /// Where credentials are kept [env: AGENTVIEW_STORE] [default: auto]
-    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "STORE")]
+    #[arg(long, help_heading = GLOBAL, value_enum, value_name = "STORE")]
     pub store: Option<StoreArg>,
 
     /// Directory for the credential file [env: AGENTVIEW_CONFIG_DIR] [default: the platform config dir]
-    #[arg(long, global = true, help_heading = GLOBAL, value_name = "DIR", hide_short_help = true)]
+    #[arg(long, help_heading = GLOBAL, value_name = "DIR", hide_short_help = true)]
     pub config_dir: Option<PathBuf>,
 
     /// Extra request header "Name: value" (repeatable), e.g. a proxy grant;
     /// `{env:VAR}` in the value is replaced by that variable, so secrets stay out of argv
-    #[arg(short = 'H', long = "header", global = true, help_heading = GLOBAL, value_name = "H", hide_short_help = true)]
+    #[arg(short = 'H', long = "header", help_heading = GLOBAL, value_name = "H", hide_short_help = true)]
     pub headers: Vec<String>,
 
     /// Hide progress and success messages; errors, warnings and the login URL still show
-    #[arg(short, long, global = true, help_heading = GLOBAL, conflicts_with = "verbose")]
+    #[arg(short, long, help_heading = GLOBAL, conflicts_with = "verbose")]
     pub quiet: bool,
 
     /// Show each request and response status (secrets redacted)
-    #[arg(short, long, global = true, help_heading = GLOBAL)]
+    #[arg(short, long, help_heading = GLOBAL)]
     pub verbose: bool,
 
-    /// When to use colours in messages
-    #[arg(long, global = true, help_heading = GLOBAL, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto,
-        hide_short_help = true)]
-    pub color: ColorArg,
+    /// When to use colours in messages [default: auto]
+    #[arg(long, help_heading = GLOBAL, value_enum, value_name = "WHEN", hide_short_help = true)]
+    pub color: Option<ColorArg>,
+}
+
+impl GlobalArgs {
+    /// These options, then `later` ones (given after a subcommand's name): a value given later
+    /// wins, headers add up, `-q` and `-v` count wherever they were given.
+    pub fn then(self, later: GlobalArgs) -> GlobalArgs {
+        let mut headers = self.headers;
+        headers.extend(later.headers);
+        GlobalArgs {
+            server: later.server.or(self.server),
+            account: later.account.or(self.account),
+            store: later.store.or(self.store),
+            config_dir: later.config_dir.or(self.config_dir),
+            headers,
+            quiet: self.quiet || later.quiet,
+            verbose: self.verbose || later.verbose,
+            color: later.color.or(self.color),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -286,6 +311,9 @@ pub struct LoginArgs {
     /// signing in; read again at every renewal
     #[arg(help_heading = UNATTENDED, hide_short_help = true, long, value_name = "FILE", requires = "idp")]
     pub id_token_file: Option<PathBuf>,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 /// The logins whose token comes without an authorization request at the MCP server's
@@ -313,6 +341,9 @@ pub struct TokenArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = TokenFormat::Raw)]
     pub format: TokenFormat,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -332,6 +363,9 @@ pub struct ExecArgs {
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
@@ -342,6 +376,9 @@ pub struct LogoutArgs {
     /// Only remove the local copy; do not revoke the tokens at the authorization server
     #[arg(long)]
     pub local: bool,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
@@ -360,12 +397,18 @@ pub struct StatusArgs {
     /// List every stored credential, for every server (never a token)
     #[arg(long)]
     pub all: bool,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct ConfigArgs {
     #[command(subcommand)]
     pub action: ConfigAction,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -380,6 +423,9 @@ pub struct ConfigShowArgs {
     /// Print a JSON document on stdout
     #[arg(long)]
     pub json: bool,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
@@ -391,6 +437,9 @@ pub struct SwitchArgs {
     /// Print the server's accounts as a JSON document on stdout
     #[arg(long)]
     pub json: bool,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Args)]
@@ -410,6 +459,9 @@ pub struct McpConfigArgs {
     /// How the client starts agentview
     #[arg(long, value_enum, value_name = "LAUNCHER", default_value_t = LauncherArg::Path)]
     pub launcher: LauncherArg,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -436,6 +488,9 @@ pub struct BridgeArgs {
     /// command that logs in (a credential from the environment never starts one either)
     #[arg(long)]
     pub no_login: bool,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -466,6 +521,9 @@ pub struct CompletionsArgs {
     /// The shell
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    // The global options, when given after the subcommand's name (merged into `Cli::global`).
+    #[command(flatten)]
+    pub later: GlobalArgs,
 }
 
 impl clap::CommandFactory for Cli {
@@ -513,6 +571,31 @@ fn all_options_now(command: clap::Command, then: fn(clap::Command) -> clap::Comm
         .mut_subcommand("completions", |c| now_and(c, now::<CompletionsArgs>))
 }
 
+impl Command {
+    /// The global options given after the subcommand's name (and after `config`'s own
+    /// subcommand), taken out of it. They are the subcommand's own options rather than clap's
+    /// `global` ones, which clap copies into every subcommand before parsing: for `token`, that
+    /// copying was a quarter of what the process did.
+    pub fn take_later(&mut self) -> GlobalArgs {
+        use std::mem::take;
+        match self {
+            Command::Login(args) => take(&mut args.later),
+            Command::Token(args) => take(&mut args.later),
+            Command::Status(args) => take(&mut args.later),
+            Command::Logout(args) => take(&mut args.later),
+            Command::Switch(args) => take(&mut args.later),
+            Command::Config(args) => {
+                let ConfigAction::Show(show) = &mut args.action;
+                take(&mut args.later).then(take(&mut show.later))
+            }
+            Command::McpConfig(args) => take(&mut args.later),
+            Command::Exec(args) => take(&mut args.later),
+            Command::Bridge(args) => take(&mut args.later),
+            Command::Completions(args) => take(&mut args.later),
+        }
+    }
+}
+
 impl Cli {
     /// The command a run parses with: a subcommand's options are built only once it is given.
     pub fn deferred() -> clap::Command {
@@ -535,7 +618,10 @@ impl Cli {
             }
             parsed => parsed?,
         };
-        Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))
+        let mut cli = Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut Cli::command()))?;
+        let later = cli.command.take_later();
+        cli.global = std::mem::take(&mut cli.global).then(later);
+        Ok(cli)
     }
 }
 
@@ -580,15 +666,62 @@ mod tests {
         for run in deferred.get_subcommands().filter(|c| c.get_name() != "help") {
             let shown = whole.find_subcommand(run.get_name()).expect("every subcommand is shown");
             let (mut accepted, mut listed) = (ids(run), ids(shown));
-            let globals = shown.get_arguments().filter(|a| a.is_global_set()).count();
-            let first_global = shown.get_arguments().position(|a| a.is_global_set()).unwrap_or(listed.len());
-            let own = shown.get_arguments().filter(|a| !a.is_global_set() && a.get_id() != "help").count();
+            let globals = shown.get_arguments().filter(|a| is_global(a)).count();
+            assert_eq!(globals, 8, "{}: every global option", run.get_name());
+            let first_global = shown.get_arguments().position(is_global).unwrap_or(listed.len());
+            let own = shown.get_arguments().filter(|a| !is_global(a) && a.get_id() != "help").count();
             assert_eq!(first_global, own, "{}: its own options come first", run.get_name());
             assert_eq!(first_global + globals, listed.len() - 1, "{}: then the global ones, then help", run.get_name());
             accepted.sort();
             listed.sort();
             assert_eq!(accepted, listed, "{}", run.get_name());
         }
+    }
+
+    /// A global option counts wherever it is given: before the subcommand, after it, or after
+    /// `config`'s own subcommand; given twice, the later one wins, and headers add up.
+    #[test]
+    fn global_options_count_before_and_after_the_subcommand() {
+        let parse = |args: &[&str]| Cli::parse_from_args(args.iter().copied()).expect("parses").global;
+        let global = parse(&[
+            "agentview",
+            "-H",
+            "A: b",
+            "--store",
+            "keyring",
+            "-q",
+            "token",
+            "-H",
+            "C: d",
+            "--store",
+            "file",
+            "-v",
+        ]);
+        assert_eq!(global.headers, ["A: b", "C: d"]);
+        assert_eq!(global.store, Some(StoreArg::File));
+        assert!(global.quiet && global.verbose, "-q before and -v after are both taken, as before");
+        let global = parse(&["agentview", "--server", "https://a.example/mcp", "token"]);
+        assert_eq!(global.server.as_deref(), Some("https://a.example/mcp"));
+        let global = parse(&["agentview", "token", "--account", "work", "--color", "never"]);
+        assert_eq!((global.account.as_deref(), global.color), (Some("work"), Some(ColorArg::Never)));
+        let global = parse(&[
+            "agentview",
+            "--color",
+            "always",
+            "config",
+            "--account",
+            "a",
+            "show",
+            "--account",
+            "b",
+            "--config-dir",
+            "/d",
+        ]);
+        assert_eq!((global.account.as_deref(), global.color), (Some("b"), Some(ColorArg::Always)));
+        assert_eq!(global.config_dir.as_deref(), Some(std::path::Path::new("/d")));
+        assert_eq!(parse(&["agentview", "status"]).color, None);
+        let err = Cli::parse_from_args(["agentview", "token", "-q", "-v"]).expect_err("one level: refused");
+        assert!(err.to_string().contains("cannot be used with"), "{err}");
     }
 
     #[test]

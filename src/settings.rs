@@ -152,7 +152,7 @@ pub fn resolve_ui(args: &GlobalArgs, env: &Env) -> UiSettings {
     UiSettings {
         quiet: args.quiet,
         verbose: args.verbose,
-        color: match args.color {
+        color: match args.color.unwrap_or(ColorArg::Auto) {
             ColorArg::Always => true,
             ColorArg::Never => false,
             ColorArg::Auto => stderr_tty && !env.is_set("NO_COLOR") && env.get("TERM") != Some("dumb"),

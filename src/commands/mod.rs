@@ -32,16 +32,16 @@ pub enum Request {
     Token(TokenFormat),
     /// `token`, with what the door found before it needed the async runtime.
     TokenLater(TokenFormat, Later),
-    Status(StatusArgs),
+    Status(Box<StatusArgs>),
     /// `mcp-config`, and how another program starts agentview: `agentview` when that name on
     /// PATH is this binary, else this binary's full path.
-    McpConfig(McpConfigArgs, PathBuf),
+    McpConfig(Box<McpConfigArgs>, PathBuf),
     /// `bridge`, with the login it runs when the server asks for one (None: `--no-login`).
     Bridge(Option<Box<crate::login::LoginSettings>>),
     Logout {
         local: bool,
     },
-    Switch(SwitchArgs),
+    Switch(Box<SwitchArgs>),
     /// `config show`, with where each setting came from.
     ConfigShow {
         json: bool,
@@ -60,12 +60,12 @@ pub fn resolve(command: Command, global: &GlobalArgs, env: &Env, settings: &Sett
         }
         Command::Exec(args) => Request::Exec(args.command),
         Command::Token(args) => Request::Token(args.format),
-        Command::Status(args) => Request::Status(args),
-        Command::McpConfig(args) => Request::McpConfig(args, crate::settings::invocation::program(env)),
+        Command::Status(args) => Request::Status(Box::new(args)),
+        Command::McpConfig(args) => Request::McpConfig(Box::new(args), crate::settings::invocation::program(env)),
         Command::Bridge(args) => Request::Bridge(bridge::resolve(&args, global, env, file)?),
         Command::Logout(args) => Request::Logout { local: args.local },
-        Command::Switch(args) => Request::Switch(args),
-        Command::Config(ConfigArgs { action: ConfigAction::Show(args) }) => {
+        Command::Switch(args) => Request::Switch(Box::new(args)),
+        Command::Config(ConfigArgs { action: ConfigAction::Show(args), .. }) => {
             Request::ConfigShow { json: args.json, sources: crate::settings::sources::resolve(settings, global, env) }
         }
         Command::Completions(args) => Request::Completions(args.shell),

@@ -66,7 +66,7 @@ fn run_in(dir: &std::path::Path) -> Run {
         headers: Vec::new(),
         quiet: true,
         verbose: false,
-        color: ColorArg::Never,
+        color: Some(ColorArg::Never),
     };
     let env = Env::from_pairs([("HOME", dir.to_str().expect("utf-8"))]);
     let settings = crate::settings::resolve(&args, &env).expect("settings");

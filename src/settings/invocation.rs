@@ -102,7 +102,7 @@ mod tests {
             headers: Vec::new(),
             quiet: false,
             verbose: false,
-            color: crate::cli::ColorArg::Never,
+            color: Some(crate::cli::ColorArg::Never),
         };
         let settings = crate::settings::resolve(&args, &Env::from_pairs([("HOME", "/h")])).expect("settings");
         assert_eq!(

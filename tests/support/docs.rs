@@ -167,7 +167,8 @@ fn synopsis(command: &clap::Command, sub: &str) -> String {
         let many = if matches!(arg.get_action(), clap::ArgAction::Append) { "\\&..." } else { "" };
         Some(if arg.is_required_set() { flag } else { format!("[{flag}]{many}") })
     };
-    let (globals, own): (Vec<&clap::Arg>, Vec<&clap::Arg>) = command.get_arguments().partition(|a| a.is_global_set());
+    let (globals, own): (Vec<&clap::Arg>, Vec<&clap::Arg>) =
+        command.get_arguments().partition(|a| agentview::cli::is_global(a));
     let mut words = vec![bold("agentview")];
     words.extend(globals.into_iter().filter_map(word));
     if sub.is_empty() {
