@@ -211,7 +211,8 @@ pub struct LoginArgs {
     /// OAuth: a client id registered with the authorization server beforehand (a confidential
     /// client's secret comes from AGENTVIEW_CLIENT_SECRET or --client-secret-stdin)
     /// [env: AGENTVIEW_CLIENT_ID, with --client-credentials]
-    #[arg(help_heading = OAUTH, long, value_name = "ID", conflicts_with = "client_metadata_url")]
+    // A client id is opaque and may start with `-` (oidc-provider's ids can): taken as given.
+    #[arg(help_heading = OAUTH, long, value_name = "ID", conflicts_with = "client_metadata_url", allow_hyphen_values = true)]
     pub client_id: Option<String>,
 
     /// OAuth: read the --client-id's secret from stdin (never from argv)
@@ -722,6 +723,19 @@ mod tests {
         assert_eq!(parse(&["agentview", "status"]).color, None);
         let err = Cli::parse_from_args(["agentview", "token", "-q", "-v"]).expect_err("one level: refused");
         assert!(err.to_string().contains("cannot be used with"), "{err}");
+    }
+
+    /// A client id is opaque: one that starts with `-` is still the value of `--client-id`.
+    #[test]
+    fn a_client_id_may_start_with_a_hyphen() {
+        for args in
+            [["agentview", "login", "--client-id", "-Kq3_x"], ["agentview", "login", "--client-id=-Kq3_x", "-q"]]
+        {
+            let Ok(Cli { command: Command::Login(login), .. }) = Cli::parse_from_args(args) else {
+                panic!("{args:?} parses");
+            };
+            assert_eq!(login.client_id.as_deref(), Some("-Kq3_x"));
+        }
     }
 
     #[test]

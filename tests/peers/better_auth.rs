@@ -125,7 +125,8 @@ pub fn a_mistyped_redirect_uri_is_refused_at_once(kind: PeerKind) {
     let client_id = stored(&av)["oauth"]["client_id"].as_str().unwrap().to_string();
     let elsewhere = format!("http://127.0.0.1:{}/elsewhere", held_port().port);
     let started = Instant::now();
-    let args = ["login", "--force", "--method", "oauth", "--timeout", LOGIN_TIMEOUT, "--client-id", &client_id];
+    let client = format!("--client-id={client_id}");
+    let args = ["login", "--force", "--method", "oauth", "--timeout", LOGIN_TIMEOUT, &client];
     let run = av.run(&[&args[..], &["--redirect-uri", &elsewhere]].concat());
     assert!(started.elapsed() < QUICK, "refused within seconds: {:?}", started.elapsed());
     assert_eq!(run.code, 7, "{}", explain(&run, &peer));

@@ -225,7 +225,9 @@ pub fn a_client_registered_without_the_grant_says_what_to_ask_for(kind: PeerKind
     let Some(peer) = start(kind, 30, &[], None) else { return };
     let client = client_without_the_grant(&peer);
     let av = agentview(&peer);
-    let run = av.run(&["login", "--device", "--client-id", &client]);
+    // `--client-id=…`: the library's client ids may start with `-`, which a separate argument
+    // would offer clap as an option.
+    let run = av.run(&["login", "--device", &format!("--client-id={client}")]);
     assert_eq!(run.code, 4, "{}", explain(&run, &peer));
     let error = run.stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
     assert!(
