@@ -177,7 +177,10 @@ pub struct LoginArgs {
 
     /// Finish a login started with --no-wait: wait for approval and store the credential
     /// (a session id, or a device login's handle; "-" reads it from stdin, keeping it out of `ps`)
-    #[arg(help_heading = AGENTS, hide_short_help = true, long, value_name = "ID", conflicts_with = "with_token")]
+    // Opaque, and may start with `-`: a device login's handle is URL-safe base64, whose first
+    // character is `-` one time in 64 (and the resume command printed for it must work).
+    #[arg(help_heading = AGENTS, hide_short_help = true, long, value_name = "ID", conflicts_with = "with_token",
+        allow_hyphen_values = true)]
     pub resume: Option<String>,
 
     /// Log in with a code entered on another device (a phone, a laptop): the OAuth device
@@ -725,9 +728,10 @@ mod tests {
         assert!(err.to_string().contains("cannot be used with"), "{err}");
     }
 
-    /// A client id is opaque: one that starts with `-` is still the value of `--client-id`.
+    /// A client id and a resume handle are opaque: one that starts with `-` is still the value
+    /// of its option, and `--resume -` still reads stdin.
     #[test]
-    fn a_client_id_may_start_with_a_hyphen() {
+    fn opaque_values_may_start_with_a_hyphen() {
         for args in
             [["agentview", "login", "--client-id", "-Kq3_x"], ["agentview", "login", "--client-id=-Kq3_x", "-q"]]
         {
@@ -735,6 +739,13 @@ mod tests {
                 panic!("{args:?} parses");
             };
             assert_eq!(login.client_id.as_deref(), Some("-Kq3_x"));
+        }
+        for handle in ["-Jw9s2XcQ1bZk3mPq7vR0A", "-"] {
+            let args = ["agentview", "login", "--device", "--resume", handle];
+            let Ok(Cli { command: Command::Login(login), .. }) = Cli::parse_from_args(args) else {
+                panic!("{args:?} parses");
+            };
+            assert_eq!(login.resume.as_deref(), Some(handle));
         }
     }
 
