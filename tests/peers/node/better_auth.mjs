@@ -33,13 +33,11 @@ import { jwt } from 'better-auth/plugins';
 import { oauthProvider } from '@better-auth/oauth-provider';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-import { event, exitWithParent, listen, logRequests, options, readyWhen, usage, warn } from './common.mjs';
+import { event, exitWithParent, listen, logRequests, options, ports, readyWhen, warn } from './common.mjs';
 import { InvalidTokenError, createResourceServer } from './resource_server.mjs';
 
 const opts = options();
-const mcpPort = Number(opts.port);
-const asPort = Number(opts['as-port']);
-if (!mcpPort || !asPort) usage('better_auth.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]');
+const { mcpPort, asPort } = ports(opts, 'better_auth.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]');
 exitWithParent();
 const tokenLifetime = Number(opts['token-lifetime'] ?? 3600);
 

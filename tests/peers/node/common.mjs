@@ -125,6 +125,14 @@ export function usage(text) {
     throw Object.assign(new Error(`usage: ${text}`), { reported: true });
 }
 
+/** The launcher's ports (`--port`, `--as-port`), or the usage line and exit 2. */
+export function ports(opts, usageLine) {
+    const mcpPort = Number(opts.port);
+    const asPort = Number(opts['as-port']);
+    if (!mcpPort || !asPort) usage(usageLine);
+    return { mcpPort, asPort };
+}
+
 /**
  * `server` listening on 127.0.0.1:`port`, then `ready()`; a port it cannot listen on ends the
  * peer. The peer's servers close when it stops.

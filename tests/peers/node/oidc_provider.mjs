@@ -28,12 +28,10 @@ import http from 'node:http';
 import { RESOURCE_SCOPE, createAuthorizationServer, interact } from './oidc_as.mjs';
 import { enforcePolling } from './device_flow.mjs';
 import { createResourceServer } from './resource_server.mjs';
-import { exitWithParent, listen, logRequests, options, preregisteredClients, readyWhen, usage, warn } from './common.mjs';
+import { exitWithParent, listen, logRequests, options, ports, preregisteredClients, readyWhen, warn } from './common.mjs';
 
 const opts = options();
-const mcpPort = Number(opts.port);
-const asPort = Number(opts['as-port']);
-if (!mcpPort || !asPort) usage('oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]');
+const { mcpPort, asPort } = ports(opts, 'oidc_provider.mjs --port MCP_PORT --as-port AS_PORT [--token-lifetime SECONDS]');
 exitWithParent();
 const tokenLifetime = Number(opts['token-lifetime'] ?? 3600);
 const authMethods = typeof opts['auth-methods'] === 'string' ? opts['auth-methods'].split(',') : undefined;

@@ -33,7 +33,7 @@
 // - PKCE (S256) required of public clients, checked when sent by others (oidc-provider's rule;
 //   https://auth0.com/docs/get-started/authentication-and-authorization-flow/authorization-code-flow-with-pkce).
 
-import { event, exitWithParent, options, preregisteredClients } from '../common.mjs';
+import { event, exitWithParent, options, ports, preregisteredClients } from '../common.mjs';
 import { createResourceServer } from '../resource_server.mjs';
 import { createProvider, derivedId, directory } from './model.mjs';
 import {
@@ -41,7 +41,6 @@ import {
     mounted,
     offlineAccessWithoutConsent,
     parseBodies,
-    ports,
     refuse,
     refuseAuthorization,
     setQuery,

@@ -52,7 +52,7 @@ import crypto from 'node:crypto';
 
 import { errors } from 'oidc-provider';
 
-import { exitWithParent, options, preregisteredClients } from '../common.mjs';
+import { exitWithParent, options, ports, preregisteredClients } from '../common.mjs';
 import { createResourceServer } from '../resource_server.mjs';
 import { createProvider, derivedId, directory } from './model.mjs';
 import {
@@ -60,7 +60,6 @@ import {
     mounted,
     offlineAccessWithoutConsent,
     parseBodies,
-    ports,
     refuse,
     refuseAuthorization,
     scopesOf,

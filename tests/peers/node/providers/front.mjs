@@ -8,7 +8,7 @@
 import http from 'node:http';
 import querystring from 'node:querystring';
 
-import { listen, logRequests, readyWhen, usage, warn } from '../common.mjs';
+import { listen, logRequests, readyWhen, warn } from '../common.mjs';
 import { signIn } from './model.mjs';
 
 const BODY_LIMIT = 64 * 1024;
@@ -200,12 +200,4 @@ export function serve({ provider, accounts, route, asPort, api, mcpPort, issuer 
     const ready = readyWhen(2, `http://127.0.0.1:${mcpPort}/mcp ${issuer}`);
     listen(asServer, asPort, ready);
     listen(apiServer, mcpPort, ready);
-}
-
-/** The launcher's ports, or the usage line and exit 2. */
-export function ports(opts, usageLine) {
-    const mcpPort = Number(opts.port);
-    const asPort = Number(opts['as-port']);
-    if (!mcpPort || !asPort) usage(usageLine);
-    return { mcpPort, asPort };
 }

@@ -42,14 +42,13 @@
 
 import Provider from 'oidc-provider';
 
-import { event, exitWithParent, options, preregisteredClients } from '../common.mjs';
+import { event, exitWithParent, options, ports, preregisteredClients } from '../common.mjs';
 import { InvalidTokenError, createResourceServer } from '../resource_server.mjs';
 import { createProvider, derivedId, directory } from './model.mjs';
 import {
     bodyOf,
     mounted,
     parseBodies,
-    ports,
     refuse,
     refuseAuthorization,
     scopesOf,

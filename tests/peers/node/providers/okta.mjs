@@ -31,7 +31,7 @@
 // - PKCE required of public clients (https://developer.okta.com/docs/guides/implement-grant-type/authcodepkce/main/).
 
 
-import { env, event, exitWithParent, options, preregisteredClients } from '../common.mjs';
+import { env, event, exitWithParent, options, ports, preregisteredClients } from '../common.mjs';
 import { createResourceServer } from '../resource_server.mjs';
 import { createProvider, derivedId, directory } from './model.mjs';
 import {
@@ -39,7 +39,6 @@ import {
     mounted,
     offlineAccessWithoutConsent,
     parseBodies,
-    ports,
     refuse,
     refuseAuthorization,
     scopesOf,
