@@ -52,9 +52,9 @@ const realNow = Date.now;
 Date.now = () => realNow() + peer().offset;
 
 /** Move `instance`'s clock `seconds` ahead, and log a `clock` event when done. */
-export function moveClock(instance, seconds) {
+function moveClock(instance, seconds) {
     instance.offset += seconds * 1000;
-    instance.err(`peer-log ${JSON.stringify({ server: 'peer', event: 'clock', offset: instance.offset / 1000 })}\n`);
+    logTo(instance, { server: 'peer', event: 'clock', offset: instance.offset / 1000 });
 }
 
 // Form and query fields whose values may be logged; all others are logged by name only.
@@ -103,8 +103,13 @@ export function env(name) {
     return peer().env[name];
 }
 
+/** A line of `instance`'s request log. */
+function logTo(instance, record) {
+    instance.err(`peer-log ${JSON.stringify(record)}\n`);
+}
+
 export function log(record) {
-    peer().err(`peer-log ${JSON.stringify(record)}\n`);
+    logTo(peer(), record);
 }
 
 /** A line on the peer's stderr (what went wrong inside it). */
@@ -113,7 +118,7 @@ export function warn(text) {
 }
 
 /** End the peer with `message` on its stderr: exit `code`, or, hosted, stop it (host.mjs). */
-export function fail(instance, message, code = 1) {
+function fail(instance, message, code = 1) {
     instance.err(`${message}\n`);
     instance.exit(code);
 }
@@ -203,7 +208,7 @@ export function logRequests(server, name, bodyOf = (req) => req.body) {
                     record.error = text.slice(0, 300);
                 }
             }
-            self.err(`peer-log ${JSON.stringify(record)}\n`);
+            logTo(self, record);
         });
     });
 }
