@@ -222,20 +222,25 @@ export function logRequests(server, name, bodyOf = (req) => req.body) {
 export function exitWithParent() {
     if (peer().hosted) return;
     for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
+    eachLine(process.stdin, (line) => command(standalone, line));
+    process.stdin.on('end', () => process.exit(0));
+    process.stdin.on('error', () => process.exit(0));
+    process.stdin.resume();
+}
+
+/** Call `onLine` with each line `stream` brings, as it comes. */
+export function eachLine(stream, onLine) {
     let pending = '';
-    process.stdin.setEncoding('utf8');
-    process.stdin.on('data', (chunk) => {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk) => {
         pending += chunk;
         let end;
         while ((end = pending.indexOf('\n')) >= 0) {
             const line = pending.slice(0, end);
             pending = pending.slice(end + 1);
-            command(standalone, line);
+            onLine(line);
         }
     });
-    process.stdin.on('end', () => process.exit(0));
-    process.stdin.on('error', () => process.exit(0));
-    process.stdin.resume();
 }
 
 /** A line a test sent the peer: `clock SECONDS` moves its clock. */

@@ -24,7 +24,7 @@ import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
 
-import { command, runHosted, warn } from './common.mjs';
+import { command, eachLine, runHosted, warn } from './common.mjs';
 
 let started = 0;
 
@@ -52,40 +52,33 @@ async function stop(instance, conn) {
 
 function serve(conn) {
     let instance;
-    let pending = '';
-    conn.setEncoding('utf8');
     const write = (text) => {
         if (!conn.writableEnded && !conn.destroyed) conn.write(text);
     };
-    conn.on('data', (chunk) => {
-        pending += chunk;
-        let end;
-        while ((end = pending.indexOf('\n')) >= 0) {
-            const line = pending.slice(0, end);
-            pending = pending.slice(end + 1);
-            if (instance) {
-                command(instance, line);
-                continue;
-            }
-            let request;
-            try {
-                request = JSON.parse(line);
-            } catch {
-                conn.destroy();
-                return;
-            }
-            const url = `${pathToFileURL(request.script).href}?peer=${++started}`;
-            instance = runHosted(
-                {
-                    argv: (request.args ?? []).map(String),
-                    env: { ...process.env, ...(request.env ?? {}) },
-                    out: write,
-                    err: write,
-                    exit: () => stop(instance, conn)
-                },
-                () => import(url)
-            );
+    // The first line asks for the peer; the others are commands to it.
+    eachLine(conn, (line) => {
+        if (instance) {
+            command(instance, line);
+            return;
         }
+        let request;
+        try {
+            request = JSON.parse(line);
+        } catch {
+            conn.destroy();
+            return;
+        }
+        const url = `${pathToFileURL(request.script).href}?peer=${++started}`;
+        instance = runHosted(
+            {
+                argv: (request.args ?? []).map(String),
+                env: { ...process.env, ...(request.env ?? {}) },
+                out: write,
+                err: write,
+                exit: () => stop(instance, conn)
+            },
+            () => import(url)
+        );
     });
     const end = () => {
         if (instance) stop(instance, conn);
